@@ -1,0 +1,34 @@
+import { lazy, Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Route, Switch } from 'wouter';
+import { Landing } from './features/landing/Landing';
+import { ViewerPage } from './features/viewer/ViewerPage';
+import { LanguageSwitch } from './ui/LanguageSwitch';
+
+// The host studio is never needed by viewers on a phone: keep it out of their download.
+const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => ({ default: m.HostStudio })));
+
+export function App() {
+  const { t } = useTranslation();
+  return (
+    <div className="app">
+      <header className="app-header">
+        <a href="/" className="brand">
+          {t('app.name')}
+        </a>
+        <LanguageSwitch />
+      </header>
+      <main className="app-main">
+        <Suspense fallback={<p role="status">{t('state.connecting')}</p>}>
+          <Switch>
+            <Route path="/host/:sessionId">{(params) => <HostStudio sessionId={params.sessionId} />}</Route>
+            <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
+            <Route>
+              <Landing />
+            </Route>
+          </Switch>
+        </Suspense>
+      </main>
+    </div>
+  );
+}

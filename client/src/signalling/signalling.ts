@@ -1,0 +1,78 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Ack } from '@chunfeng/shared/ack';
+import type { ErrorCode } from '@chunfeng/shared/errors';
+import type {
+  ClientToServerEvents,
+  RequestInput,
+  RequestName,
+  RequestResults,
+  ServerToClientEvents,
+} from '@chunfeng/shared/events';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+/** A request the server answered with a coded error (or that timed out: UNAVAILABLE). */
+export class RequestError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'RequestError';
+    this.code = code;
+  }
+}
+
+export type SignallingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** The client's one socket.io connection: typed requests with timeouts, and connection state. */
+export class Signalling {
+  readonly socket: SignallingSocket;
+  #state: ConnectionState = 'connecting';
+  readonly #listeners = new Set<(state: ConnectionState) => void>();
+
+  constructor(url: string = '/') {
+    this.socket = io(url, { transports: ['websocket', 'polling'], reconnectionDelayMax: 5000 });
+    this.socket.on('connect', () => this.#set('connected'));
+    this.socket.on('disconnect', (reason) => this.#set(reason === 'io client disconnect' ? 'offline' : 'reconnecting'));
+    this.socket.io.on('reconnect_attempt', () => this.#set('reconnecting'));
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  onState(listener: (state: ConnectionState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #set(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    for (const l of this.#listeners) l(state);
+  }
+
+  /** Sends a request and resolves with its result, or rejects with a RequestError. */
+  async request<K extends RequestName>(
+    name: K,
+    input: RequestInput<K>,
+    { timeoutMs = 10_000 }: { timeoutMs?: number } = {},
+  ): Promise<RequestResults[K]> {
+    let ack: Ack<RequestResults[K]>;
+    try {
+      // socket.io's typed emit cannot follow a generic event name; the event map still types both ends.
+      const timed = this.socket.timeout(timeoutMs) as unknown as {
+        emitWithAck(event: K, payload: RequestInput<K>): Promise<Ack<RequestResults[K]>>;
+      };
+      ack = await timed.emitWithAck(name, input);
+    } catch {
+      throw new RequestError('UNAVAILABLE', `no answer from the server to ${name}`);
+    }
+    if (!ack.ok) throw new RequestError(ack.error.code, ack.error.message);
+    return ack.data;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,0 +1,74 @@
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import tseslint from 'typescript-eslint';
+
+const serverOnlyPackages = ['mediasoup', 'express', 'socket.io', 'ioredis', 'better-sqlite3', 'pino', 'prom-client', 'jose'];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/results/**', '.test-results/**', 'data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'No barrel re-exports: import from the module itself.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  // Layering: shared imports neither side (zod is its only dependency).
+  {
+    files: ['shared/src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!zod$|\\.{1,2}/)', message: 'shared/ depends on zod only.' },
+            { group: ['**/server/**', '**/client/**', '@chunfeng/server*', '@chunfeng/client*'], message: 'shared/ imports neither side.' },
+          ],
+        },
+      ],
+    },
+  },
+  // The client never imports the server.
+  {
+    files: ['client/src/**'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: serverOnlyPackages.map((name) => ({ name, message: 'server-only package' })),
+          patterns: [{ group: ['**/server/**', '@chunfeng/server*'], message: 'The client never imports the server.' }],
+        },
+      ],
+    },
+  },
+  // The domain is pure: no transport, media or store adapters.
+  {
+    files: ['server/src/domain/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: serverOnlyPackages.map((name) => ({ name, message: 'The domain imports no adapters.' })),
+          patterns: [
+            { group: ['**/transport/**', '**/media/**', '**/store/**', 'redis', '@socket.io/*'], message: 'The domain imports no adapters.' },
+          ],
+        },
+      ],
+    },
+  },
+);

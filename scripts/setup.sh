@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything Chunfeng Live needs on Debian 12 with Node 20, and nothing twice:
+#   1. Debian packages (ffmpeg, redis-server, chromium, CJK fonts) when missing;
+#   2. the mediasoup worker (cached, prebuilt, or built offline: scripts/mediasoup-worker.sh);
+#   3. npm dependencies when package-lock.json changed since the last install;
+#   4. the worker linked where mediasoup looks for it at run time.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CHUNFENG_ROOT"
+started=$SECONDS
+
+node -e 'const [M, m] = process.versions.node.split(".").map(Number); process.exit(M > 20 || (M === 20 && m >= 19) ? 0 : 1)' \
+  || die "Node.js >= 20.19 is required (this is $(node --version 2>/dev/null || echo 'no node'))"
+
+say "1/4 system packages"
+ensure_packages "platform and tests" ffmpeg redis-server chromium fonts-wqy-microhei ca-certificates
+
+say "2/4 mediasoup worker"
+WORKER_BIN="$(bash scripts/mediasoup-worker.sh)"
+
+say "3/4 npm dependencies"
+stamp=node_modules/.chunfeng-install
+manifest_hash() { ls package-lock.json package.json */package.json 2>/dev/null | xargs cat | sha256sum | cut -c1-16; }
+want="$(manifest_hash)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  say "  up to date"
+else
+  # With MEDIASOUP_WORKER_BIN set, mediasoup's postinstall neither downloads nor builds anything.
+  if [ -f package-lock.json ]; then
+    MEDIASOUP_WORKER_BIN="$WORKER_BIN" npm ci --no-audit --no-fund >&2
+  else
+    MEDIASOUP_WORKER_BIN="$WORKER_BIN" npm install --no-audit --no-fund >&2
+  fi
+  manifest_hash >"$stamp"
+fi
+
+say "4/4 linking the worker for run time"
+mediasoup_dir="$(node -e 'console.log(require("path").dirname(require.resolve("mediasoup", { paths: [process.argv[1]] })).replace(/\/node\/lib$/, ""))' "$CHUNFENG_ROOT/server")"
+mkdir -p "$mediasoup_dir/worker/out/Release"
+ln -sfn "$WORKER_BIN" "$mediasoup_dir/worker/out/Release/mediasoup-worker"
+
+say "setup done in $((SECONDS - started)) s"

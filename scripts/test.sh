@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole suite: setup, typecheck, lint, client build, then unit, integration (with a real Redis
+# the suite starts on a free port) and browser end-to-end tests (Debian's Chromium).
+# Every phase runs even when an earlier one fails; the exit code says whether all passed.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CHUNFENG_ROOT"
+started=$SECONDS
+
+bash scripts/setup.sh || die "setup failed"
+
+results=.test-results
+rm -rf "$results" && mkdir -p "$results"
+failed=()
+
+phase() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  say "── $name"
+  if "$@"; then
+    say "── $name passed ($((SECONDS - t0)) s)"
+  else
+    warn "── $name FAILED ($((SECONDS - t0)) s)"
+    failed+=("$name")
+  fi
+}
+
+vitest_project() {
+  npx vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="$results/$1.json"
+}
+
+phase typecheck npm run --silent typecheck
+phase lint npm run --silent lint
+phase "client build" npm run --silent build
+phase unit vitest_project unit
+phase integration vitest_project integration
+phase e2e vitest_project e2e
+
+summary="$(node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results" 2>/dev/null || echo "0 passed, 1 failed")"
+
+say "suite took $((SECONDS - started)) s"
+if [ "${#failed[@]}" -gt 0 ]; then
+  warn "failed phases: ${failed[*]}"
+  echo "$summary"
+  exit 1
+fi
+echo "$summary"

@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
+import { StageTokens } from './auth/tokens';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createMetrics } from './metrics';
+import { StageDirectory } from './media/stageDirectory';
+import { WorkerPool } from './media/workerPool';
+import { createHttpApp, type HealthReport } from './transport/http';
+import { broadcastRoom, handleStageSocket, type IoServer } from './transport/stageSocket';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pool: WorkerPool;
+  readonly directory: StageDirectory;
+  readonly tokens: StageTokens;
+  readonly io: IoServer;
+  close(): Promise<void>;
+}
+
+/** The signing secret: configured, or generated once and kept (0600) in the data dir. */
+function loadSecret(config: Config): string {
+  if (config.authSecret) return config.authSecret;
+  const file = path.join(config.dataDir, 'auth-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = crypto.randomBytes(32).toString('base64url');
+    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+/** Wires config → media → http/io → listen. main.ts and the tests both start the platform here. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const tokens = new StageTokens(loadSecret(config));
+  const pool = await WorkerPool.start({
+    size: config.media.workers,
+    listenIp: config.media.listenIp,
+    announcedAddress: config.media.announcedAddress,
+    rtcPort: config.media.rtcPort,
+    logger,
+  });
+  const directory = new StageDirectory({ pool, logger });
+
+  const health = async (): Promise<HealthReport> => {
+    const workers = pool.health();
+    const workersOk = workers.length > 0 && workers.every((w) => w.alive);
+    const dataOk = await fs.promises.access(config.dataDir, fs.constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    return {
+      ok: workersOk && dataOk,
+      checks: {
+        workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
+        dataDir: { ok: dataOk, path: config.dataDir },
+      },
+    };
+  };
+
+  const httpServer = http.createServer();
+  const io: IoServer = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+  });
+  const metrics = createMetrics({
+    workersAlive: () => pool.health().filter((w) => w.alive).length,
+    workersConfigured: () => pool.size,
+    liveStages: () => directory.size,
+    socketConnections: () => io.engine.clientsCount,
+  });
+  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist }));
+  directory.onOpen((room) => broadcastRoom(io, room));
+  io.on('connection', (socket) => handleStageSocket(socket, { directory, tokens, logger }));
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  logger.info({ url, workers: pool.size }, 'Chunfeng Live is listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    pool,
+    directory,
+    tokens,
+    io,
+    close() {
+      closing ??= (async () => {
+        await directory.closeAll('server-shutdown');
+        await io.close();
+        pool.close();
+        logger.info('server stopped');
+      })();
+      return closing;
+    },
+  };
+}

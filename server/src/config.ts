@@ -1,0 +1,70 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.optional(),
+  DATA_DIR: z.string().default('data'),
+  CLIENT_DIST: z.string().optional(),
+  AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
+  REDIS_URL: z.url().optional(),
+  MEDIA_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  RTC_LISTEN_IP: z.string().default('127.0.0.1'),
+  RTC_ANNOUNCED_ADDRESS: z.string().optional(),
+  RTC_PORT: z.coerce.number().int().min(0).max(65535).default(40000),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logPretty: boolean;
+  dataDir: string;
+  clientDist: string;
+  /** Signs host and co-host credentials; when absent, one is generated and kept in the data dir. */
+  authSecret: string | undefined;
+  redisUrl: string | undefined;
+  media: {
+    workers: number;
+    listenIp: string;
+    announcedAddress: string | undefined;
+    /** Worker i listens on port + i (UDP and TCP); 0 picks free ports. */
+    rtcPort: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment into one frozen Config; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const repoRoot = path.resolve(import.meta.dirname, '../..');
+  return Object.freeze({
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY),
+    dataDir: path.resolve(e.DATA_DIR),
+    clientDist: path.resolve(e.CLIENT_DIST ?? path.join(repoRoot, 'client/dist')),
+    authSecret: e.AUTH_SECRET,
+    redisUrl: e.REDIS_URL,
+    media: Object.freeze({
+      workers: e.MEDIA_WORKERS ?? os.availableParallelism(),
+      listenIp: e.RTC_LISTEN_IP,
+      announcedAddress: e.RTC_ANNOUNCED_ADDRESS,
+      rtcPort: e.RTC_PORT,
+    }),
+  });
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+
+export interface HealthReport {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; [detail: string]: unknown }>;
+}
+
+/** The HTTP side: health, metrics, and the built client (with history-API fallback). */
+export function createHttpApp({ health, metrics, clientDist }: {
+  health: () => Promise<HealthReport>;
+  metrics: Registry;
+  clientDist: string;
+}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', async (_req, res) => {
+    const report = await health();
+    res.status(report.ok ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+  });
+
+  const index = path.join(clientDist, 'index.html');
+  if (fs.existsSync(index)) {
+    app.use('/assets', express.static(path.join(clientDist, 'assets'), { immutable: true, maxAge: '1y' }));
+    app.use(express.static(clientDist, { index: false, maxAge: 0 }));
+    app.get(/^\/(?!api\/|socket\.io\/|healthz|metrics).*/, (_req, res) => {
+      res.set('Cache-Control', 'no-cache').sendFile(index);
+    });
+  }
+  return app;
+}

@@ -1,0 +1,56 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import type { Ack } from '@chunfeng/shared/ack';
+import type { AppError } from '@chunfeng/shared/errors';
+import { requestSchemas, type RequestName, type RequestResults } from '@chunfeng/shared/events';
+import { DomainError } from '../domain/errors';
+import type { Logger } from '../logger';
+
+export type RequestHandler<K extends RequestName> = (
+  input: z.output<(typeof requestSchemas)[K]>,
+) => Promise<RequestResults[K]>;
+
+/** Maps any thrown value to the error a client may see: coded errors as they are, the rest as INTERNAL. */
+export function toAppError(error: unknown, logger: Logger, context: object = {}): AppError {
+  if (error instanceof DomainError) return { code: error.code, message: error.message };
+  logger.error({ err: error, ...context }, 'request failed unexpectedly');
+  return { code: 'INTERNAL', message: 'something went wrong on the server; please try again' };
+}
+
+export function validationError(error: z.ZodError): AppError {
+  return {
+    code: 'VALIDATION',
+    message: 'the request is not valid',
+    issues: error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
+  };
+}
+
+/**
+ * Registers a request handler that validates its input at the edge and always acknowledges with an
+ * Ack, whatever the client sent and whatever the handler threw.
+ */
+export function onRequest<K extends RequestName>(
+  socket: Socket,
+  name: K,
+  handler: RequestHandler<K>,
+  logger: Logger,
+): void {
+  const event: string = name;
+  socket.on(event, (...args: unknown[]) => {
+    const last = args.at(-1);
+    if (typeof last !== 'function') {
+      logger.debug({ event: name }, 'request without acknowledgement ignored');
+      return;
+    }
+    const ack = last as (reply: Ack<RequestResults[K]>) => void;
+    const parsed = requestSchemas[name].safeParse(args.length > 1 ? args[0] : undefined);
+    if (!parsed.success) {
+      ack({ ok: false, error: validationError(parsed.error) });
+      return;
+    }
+    handler(parsed.data as z.output<(typeof requestSchemas)[K]>).then(
+      (data) => ack({ ok: true, data }),
+      (error: unknown) => ack({ ok: false, error: toAppError(error, logger, { event: name }) }),
+    );
+  });
+}
