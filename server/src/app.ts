@@ -46,6 +46,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     listenIp: config.media.listenIp,
     announcedAddress: config.media.announcedAddress,
     rtcPort: config.media.rtcPort,
+    respawnDelayMs: config.media.respawnDelayMs,
     logger,
   });
   const directory = new StageDirectory({ pool, logger });

@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   RTC_LISTEN_IP: z.string().default('127.0.0.1'),
   RTC_ANNOUNCED_ADDRESS: z.string().optional(),
   RTC_PORT: z.coerce.number().int().min(0).max(65535).default(40000),
+  MEDIA_RESPAWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
 
 export interface Config {
@@ -37,6 +38,7 @@ export interface Config {
     announcedAddress: string | undefined;
     /** Worker i listens on port + i (UDP and TCP); 0 picks free ports. */
     rtcPort: number;
+    respawnDelayMs: number;
   };
 }
 
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       listenIp: e.RTC_LISTEN_IP,
       announcedAddress: e.RTC_ANNOUNCED_ADDRESS,
       rtcPort: e.RTC_PORT,
+      respawnDelayMs: e.MEDIA_RESPAWN_DELAY_MS,
     }),
   });
 }

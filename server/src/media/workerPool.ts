@@ -9,6 +9,8 @@ export interface WorkerPoolOptions {
   announcedAddress?: string | undefined;
   /** Worker i listens on port + i for both UDP and TCP; 0 lets the OS pick. */
   rtcPort: number;
+  /** Wait before replacing a dead worker, so a crash loop does not spin a core. */
+  respawnDelayMs?: number;
   logger: Logger;
 }
 
@@ -104,6 +106,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     logger.error({ worker: dead.index, pid: dead.worker.pid, err: error }, 'mediasoup worker died');
     this.#workers[dead.index] = undefined;
     this.emit('workerLost', dead, error);
+    await new Promise((resolve) => setTimeout(resolve, this.#options.respawnDelayMs ?? 1000));
     if (this.#closed) return;
     try {
       const replacement = await this.#spawn(dead.index);

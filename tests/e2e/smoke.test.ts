@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchBrowser, type TestBrowser } from '../harness/browser';
+import { startTestServer, type TestServer } from '../harness/server';
+import { framesDecodedOver, waitForFirstFrame } from './pages';
+
+describe('smoke: a fake camera through the real mediasoup to a second page', () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the host goes live and a viewer decodes the video', async () => {
+    const token = await server.tokens.issue({ sid: 'smoke', role: 'host', sub: 'e2e-host' });
+    const host = await browser.open(`${server.url}/host/smoke?token=${token}`);
+    const goLive = host.page.getByRole('button', { name: '开始直播' });
+    await goLive.waitFor();
+    await host.page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.button-primary')?.disabled);
+    await goLive.click();
+    await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
+
+    const opened = Date.now();
+    const viewer = await browser.open(`${server.url}/watch/smoke`);
+    const firstFrameMs = await waitForFirstFrame(viewer.page, { since: opened });
+    console.log(`[measure] viewer page open → first decoded frame: ${firstFrameMs} ms`);
+
+    const decoded = await framesDecodedOver(viewer.page, 2000);
+    expect(decoded).toBeGreaterThan(10);
+    await viewer.page.getByRole('status').filter({ hasText: '直播中' }).waitFor();
+    expect(await viewer.page.locator('video').count()).toBe(1);
+
+    expect(host.errors).toEqual([]);
+    expect(viewer.errors).toEqual([]);
+  });
+});

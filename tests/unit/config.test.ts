@@ -1,0 +1,35 @@
+import os from 'node:os';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/src/config';
+
+describe('loadConfig', () => {
+  test('an empty environment gives working localhost defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.media.workers).toBe(os.availableParallelism());
+    expect(config.media.listenIp).toBe('127.0.0.1');
+    expect(config.media.rtcPort).toBe(40000);
+    expect(config.redisUrl).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test('numbers and booleans are parsed from their text', () => {
+    const config = loadConfig({ PORT: '8080', MEDIA_WORKERS: '3', LOG_PRETTY: 'false', RTC_PORT: '0' });
+    expect(config.port).toBe(8080);
+    expect(config.media.workers).toBe(3);
+    expect(config.logPretty).toBe(false);
+    expect(config.media.rtcPort).toBe(0);
+  });
+
+  test('every bad variable is named in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MEDIA_WORKERS: '0', AUTH_SECRET: 'short', REDIS_URL: 'not a url' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ['PORT', 'MEDIA_WORKERS', 'AUTH_SECRET', 'REDIS_URL']) expect(message).toContain(name);
+  });
+});
