@@ -12,7 +12,7 @@ import { createMetrics } from './metrics';
 import { StageDirectory } from './media/stageDirectory';
 import { WorkerPool } from './media/workerPool';
 import { createHttpApp, type HealthReport } from './transport/http';
-import { broadcastRoom, handleStageSocket, type IoServer } from './transport/stageSocket';
+import { broadcastStage, handleStageSocket, type IoServer } from './transport/stageSocket';
 
 export interface RunningServer {
   readonly url: string;
@@ -49,7 +49,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     respawnDelayMs: config.media.respawnDelayMs,
     logger,
   });
-  const directory = new StageDirectory({ pool, logger });
+  const directory = new StageDirectory({
+    pool,
+    logger,
+    maxConsumersPerRouter: config.media.maxConsumersPerRouter,
+    graceMs: config.stage.graceMs,
+  });
 
   const health = async (): Promise<HealthReport> => {
     const workers = pool.health();
@@ -79,7 +84,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     socketConnections: () => io.engine.clientsCount,
   });
   httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist }));
-  directory.onOpen((room) => broadcastRoom(io, room));
+  directory.onOpen((stage) => broadcastStage(io, stage));
   io.on('connection', (socket) => handleStageSocket(socket, { directory, tokens, logger }));
 
   await new Promise<void>((resolve, reject) => {

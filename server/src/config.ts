@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   RTC_ANNOUNCED_ADDRESS: z.string().optional(),
   RTC_PORT: z.coerce.number().int().min(0).max(65535).default(40000),
   MEDIA_RESPAWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
+  STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
 });
 
 export interface Config {
@@ -39,6 +41,12 @@ export interface Config {
     /** Worker i listens on port + i (UDP and TCP); 0 picks free ports. */
     rtcPort: number;
     respawnDelayMs: number;
+    /** Past this many consumers on one router, new viewers go to a router on another worker. */
+    maxConsumersPerRouter: number;
+  };
+  stage: {
+    /** How long a dropped connection keeps its place (seat, role, media). */
+    graceMs: number;
   };
 }
 
@@ -68,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       announcedAddress: e.RTC_ANNOUNCED_ADDRESS,
       rtcPort: e.RTC_PORT,
       respawnDelayMs: e.MEDIA_RESPAWN_DELAY_MS,
+      maxConsumersPerRouter: e.ROUTER_MAX_CONSUMERS,
     }),
+    stage: Object.freeze({ graceMs: e.STAGE_GRACE_MS }),
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConsumerId, ProducerId, SessionId, TransportId, type PeerId } from './ids';
+import { ConsumerId, PeerId, ProducerId, SessionId, TransportId } from './ids';
 import { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from './webrtc';
 
 export const StageRole = z.enum(['host', 'cohost', 'viewer']);
@@ -15,8 +15,23 @@ export const StageJoinInput = z.object({
   /** Signed credential for the host and co-host roles; viewers are anonymous. */
   token: z.string().max(2048).optional(),
   displayName: z.string().trim().min(1).max(40).optional(),
+  /** Given after a dropped connection: takes back the same place if the grace period has not run out. */
+  resume: z.object({ peerId: PeerId, key: z.string().min(16).max(128) }).optional(),
 });
 export type StageJoinInput = z.infer<typeof StageJoinInput>;
+
+export interface Participant {
+  peerId: PeerId;
+  role: StageRole;
+  displayName: string;
+  handRaised: boolean;
+}
+
+/** What everyone may know about who is in the session: display names on stage and a head count. */
+export interface RosterView {
+  onStage: Participant[];
+  viewerCount: number;
+}
 
 export interface ProducerInfo {
   producerId: ProducerId;
@@ -29,8 +44,13 @@ export interface ProducerInfo {
 export interface StageJoinResult {
   peerId: PeerId;
   role: StageRole;
+  /** Present this with the peer id to take the same place back after a reconnect. */
+  resumeKey: string;
+  /** True when this join took back an earlier place (its media objects may still be alive). */
+  resumed: boolean;
   routerRtpCapabilities: RtpCapabilities;
   producers: ProducerInfo[];
+  roster: RosterView;
 }
 
 export const TransportCreateInput = z.object({ direction: z.enum(['send', 'recv']) });
@@ -59,6 +79,25 @@ export interface ConsumerOptions {
 }
 
 export const ConsumerResumeInput = z.object({ consumerId: ConsumerId });
+
+export const EmptyInput = z.strictObject({});
+export const TransportIdInput = z.object({ transportId: TransportId });
+export const ProducerIdInput = z.object({ producerId: ProducerId });
+export const PeerIdInput = z.object({ peerId: PeerId });
+export const HandRaiseInput = z.object({ raised: z.boolean() });
+
+export const VideoQuality = z.enum(['auto', 'high', 'low']);
+export type VideoQuality = z.infer<typeof VideoQuality>;
+/** A viewer's wishes: a quality, or audio only (no video bytes at all). */
+export const ViewerPreferencesInput = z.object({ quality: VideoQuality, audioOnly: z.boolean() });
+export type ViewerPreferences = z.infer<typeof ViewerPreferencesInput>;
+
+export interface InviteResult {
+  token: string;
+  /** Path of the co-host join page, relative to the site root. */
+  path: string;
+  expiresAt: string;
+}
 
 export const StageEndReason = z.enum(['ended-by-host', 'server-shutdown', 'removed', 'media-failure']);
 export type StageEndReason = z.infer<typeof StageEndReason>;

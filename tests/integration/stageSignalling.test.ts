@@ -88,7 +88,7 @@ describe('stage signalling', () => {
     });
     await expect(added).resolves.toMatchObject({ producerId, kind: 'video', source: 'camera' });
     const closed = new Promise((resolve) => viewer.once('producer:closed', resolve));
-    host.close();
+    await requestOk(host, 'stage:leave', {});
     await expect(closed).resolves.toMatchObject({ producerId });
   });
 

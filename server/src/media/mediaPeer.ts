@@ -1,13 +1,31 @@
 import type { types } from 'mediasoup';
 import type { ConsumerId, PeerId, ProducerId, TransportId } from '@chunfeng/shared/ids';
-import type { MediaSource, StageRole } from '@chunfeng/shared/stage';
+import type { MediaSource, StageRole, ViewerPreferences } from '@chunfeng/shared/stage';
 import type { TransportOptions } from '@chunfeng/shared/webrtc';
 import { DomainError } from '../domain/errors';
+import type { PooledWorker } from './workerPool';
 
 export interface ProducerAppData extends types.AppData {
   peerId: PeerId;
   source: MediaSource;
 }
+
+/** A router of a room, the worker it runs on, and how many consumers it carries. */
+export interface RouterSlot {
+  readonly router: types.Router;
+  readonly worker: PooledWorker;
+  consumers: number;
+  /** Viewers placed on this router, some of whom may not have started consuming yet. */
+  viewers: number;
+}
+
+interface ConsumerState {
+  consumer: types.Consumer;
+  /** The client has its track ready; until then the consumer stays paused. */
+  clientReady: boolean;
+}
+
+const LAYER: Record<ViewerPreferences['quality'], number> = { auto: 2, high: 2, low: 0 };
 
 /**
  * One participant's media objects on a router: transports, and the producers and consumers on them.
@@ -15,24 +33,21 @@ export interface ProducerAppData extends types.AppData {
  */
 export class MediaPeer {
   readonly id: PeerId;
-  readonly role: StageRole;
-  readonly #router: types.Router;
-  readonly #webRtcServer: types.WebRtcServer;
+  readonly slot: RouterSlot;
+  role: StageRole;
   readonly #transports = new Map<string, types.WebRtcTransport>();
   readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
-  readonly #consumers = new Map<string, types.Consumer>();
+  readonly #consumers = new Map<string, ConsumerState>();
+  #preferences: ViewerPreferences = { quality: 'auto', audioOnly: false };
+  readonly #countedAsViewer: boolean;
   #closed = false;
 
-  constructor({ id, role, router, webRtcServer }: {
-    id: PeerId;
-    role: StageRole;
-    router: types.Router;
-    webRtcServer: types.WebRtcServer;
-  }) {
+  constructor({ id, role, slot }: { id: PeerId; role: StageRole; slot: RouterSlot }) {
     this.id = id;
     this.role = role;
-    this.#router = router;
-    this.#webRtcServer = webRtcServer;
+    this.slot = slot;
+    this.#countedAsViewer = role === 'viewer';
+    if (this.#countedAsViewer) slot.viewers += 1;
   }
 
   get closed(): boolean {
@@ -49,14 +64,18 @@ export class MediaPeer {
 
   async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
     this.#assertOpen();
-    const transport = await this.#router.createWebRtcTransport({
-      webRtcServer: this.#webRtcServer,
+    const transport = await this.slot.router.createWebRtcTransport({
+      webRtcServer: this.slot.worker.webRtcServer,
       enableUdp: true,
       enableTcp: true,
       preferUdp: true,
       initialAvailableOutgoingBitrate: 800_000,
       appData: { direction, peerId: this.id },
     });
+    if (this.#closed) {
+      transport.close();
+      this.#assertOpen();
+    }
     this.#transports.set(transport.id, transport);
     transport.observer.once('close', () => this.#transports.delete(transport.id));
     return {
@@ -68,7 +87,16 @@ export class MediaPeer {
   }
 
   async connectTransport(transportId: TransportId, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.#transport(transportId).connect({ dtlsParameters });
+    try {
+      await this.#transport(transportId).connect({ dtlsParameters });
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new DomainError('MEDIA', `cannot connect: ${(error as Error).message}`);
+    }
+  }
+
+  async restartIce(transportId: TransportId): Promise<TransportOptions['iceParameters']> {
+    return this.#transport(transportId).restartIce();
   }
 
   async produce({ transportId, kind, rtpParameters, source }: {
@@ -86,6 +114,8 @@ export class MediaPeer {
       producer = await transport.produce<ProducerAppData>({
         kind,
         rtpParameters,
+        // Many viewers joining at once each want a keyframe; ask the publisher at most once a second.
+        keyFrameRequestDelay: kind === 'video' ? 1000 : 0,
         appData: { peerId: this.id, source },
       });
     } catch (error) {
@@ -96,31 +126,77 @@ export class MediaPeer {
     return producer;
   }
 
+  producer(producerId: ProducerId): types.Producer<ProducerAppData> {
+    const producer = this.#producers.get(producerId);
+    if (!producer) throw new DomainError('NOT_FOUND', 'no such producer');
+    return producer;
+  }
+
   async consume({ transportId, producerId, rtpCapabilities }: {
     transportId: TransportId;
     producerId: ProducerId;
     rtpCapabilities: types.RtpCapabilities;
   }): Promise<types.Consumer> {
     const transport = this.#transport(transportId);
-    if (!this.#router.canConsume({ producerId, rtpCapabilities })) {
-      throw new DomainError('MEDIA', 'this device cannot decode that stream');
+    if (!this.slot.router.canConsume({ producerId, rtpCapabilities })) {
+      throw new DomainError('NOT_FOUND', 'that stream has ended or this device cannot decode it');
     }
     let consumer: types.Consumer;
     try {
       // Paused until the client has set up its track, so its first frame is a keyframe.
-      consumer = await transport.consume({ producerId, rtpCapabilities, paused: true });
+      consumer = await transport.consume({
+        producerId,
+        rtpCapabilities,
+        paused: true,
+        preferredLayers: { spatialLayer: LAYER[this.#preferences.quality] },
+      });
     } catch (error) {
       throw new DomainError('NOT_FOUND', `cannot watch that stream: ${(error as Error).message}`);
     }
-    this.#consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+    this.#consumers.set(consumer.id, { consumer, clientReady: false });
+    this.slot.consumers += 1;
+    this.slot.worker.load += 1;
+    consumer.observer.once('close', () => {
+      this.#consumers.delete(consumer.id);
+      this.slot.consumers -= 1;
+      this.slot.worker.load -= 1;
+    });
     return consumer;
   }
 
-  consumer(consumerId: ConsumerId): types.Consumer {
-    const consumer = this.#consumers.get(consumerId);
-    if (!consumer) throw new DomainError('NOT_FOUND', 'no such consumer');
-    return consumer;
+  /** The client is ready for media: resume, unless this is video and the viewer wants audio only. */
+  async resumeConsumer(consumerId: ConsumerId): Promise<void> {
+    const state = this.#consumers.get(consumerId);
+    if (!state) throw new DomainError('NOT_FOUND', 'no such consumer');
+    state.clientReady = true;
+    if (!this.#wantsPaused(state.consumer)) await state.consumer.resume();
+  }
+
+  async setPreferences(preferences: ViewerPreferences): Promise<void> {
+    this.#assertOpen();
+    this.#preferences = preferences;
+    await Promise.all(
+      [...this.#consumers.values()].map(async ({ consumer, clientReady }) => {
+        if (consumer.kind !== 'video' || consumer.closed) return;
+        if (consumer.type === 'simulcast') {
+          await consumer.setPreferredLayers({ spatialLayer: LAYER[preferences.quality] });
+        }
+        if (this.#wantsPaused(consumer)) await consumer.pause();
+        else if (clientReady) await consumer.resume();
+      }),
+    );
+  }
+
+  #wantsPaused(consumer: types.Consumer): boolean {
+    return consumer.kind === 'video' && this.#preferences.audioOnly;
+  }
+
+  /** Off the stage: every producer closes at once (everyone's consumers of them close too). */
+  closeProducers(): void {
+    for (const producer of [...this.#producers.values()]) producer.close();
+    for (const transport of [...this.#transports.values()]) {
+      if ((transport.appData as { direction?: string }).direction === 'send') transport.close();
+    }
   }
 
   #transport(transportId: TransportId): types.WebRtcTransport {
@@ -131,13 +207,14 @@ export class MediaPeer {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new DomainError('NOT_JOINED', 'not on this stage any more');
+    if (this.#closed) throw new DomainError('NOT_JOINED', 'not in this session any more');
   }
 
   /** Closes every transport, and with them every producer and consumer of this peer. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const transport of this.#transports.values()) transport.close();
+    if (this.#countedAsViewer) this.slot.viewers -= 1;
+    for (const transport of [...this.#transports.values()]) transport.close();
   }
 }

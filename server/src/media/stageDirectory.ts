@@ -1,52 +1,63 @@
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageEndReason } from '@chunfeng/shared/stage';
 import type { Logger } from '../logger';
+import { LiveStage } from './liveStage';
 import { StageRoom } from './stageRoom';
 import type { WorkerPool } from './workerPool';
 
+export interface StageDirectoryOptions {
+  pool: WorkerPool;
+  logger: Logger;
+  maxConsumersPerRouter?: number;
+  graceMs?: number;
+}
+
 /** The live stages of this node, one per session, opened by the host and forgotten once closed. */
 export class StageDirectory {
-  readonly #pool: WorkerPool;
-  readonly #logger: Logger;
-  readonly #rooms = new Map<SessionId, Promise<StageRoom>>();
-  readonly #openListeners: Array<(room: StageRoom) => void> = [];
+  readonly #options: StageDirectoryOptions;
+  readonly #stages = new Map<SessionId, Promise<LiveStage>>();
+  readonly #openListeners: Array<(stage: LiveStage) => void> = [];
 
-  constructor({ pool, logger }: { pool: WorkerPool; logger: Logger }) {
-    this.#pool = pool;
-    this.#logger = logger;
+  constructor(options: StageDirectoryOptions) {
+    this.#options = options;
   }
 
-  /** Calls `listener` once for every room opened from now on, before anyone has joined it. */
-  onOpen(listener: (room: StageRoom) => void): void {
+  /** Calls `listener` once for every stage opened from now on, before anyone has joined it. */
+  onOpen(listener: (stage: LiveStage) => void): void {
     this.#openListeners.push(listener);
   }
 
-  get(sessionId: SessionId): Promise<StageRoom> | undefined {
-    return this.#rooms.get(sessionId);
+  get(sessionId: SessionId): Promise<LiveStage> | undefined {
+    return this.#stages.get(sessionId);
   }
 
-  /** The session's room, opened on the least-loaded worker if it is not live yet. */
-  open(sessionId: SessionId): Promise<StageRoom> {
-    const existing = this.#rooms.get(sessionId);
+  /** The session's stage, opened on the least-loaded worker if it is not live yet. */
+  open(sessionId: SessionId): Promise<LiveStage> {
+    const existing = this.#stages.get(sessionId);
     if (existing) return existing;
-    const opening = StageRoom.open({ sessionId, pool: this.#pool, logger: this.#logger }).then((room) => {
-      for (const listener of this.#openListeners) listener(room);
-      return room;
+    const { pool, logger, maxConsumersPerRouter, graceMs } = this.#options;
+    const opening = StageRoom.open({
+      sessionId,
+      pool,
+      logger,
+      ...(maxConsumersPerRouter !== undefined ? { maxConsumersPerRouter } : {}),
+    }).then((room) => {
+      const stage = new LiveStage({ room, ...(graceMs !== undefined ? { graceMs } : {}) });
+      room.once('close', () => this.#stages.delete(sessionId));
+      for (const listener of this.#openListeners) listener(stage);
+      return stage;
     });
-    this.#rooms.set(sessionId, opening);
-    opening.then(
-      (room) => room.once('close', () => this.#rooms.delete(sessionId)),
-      () => this.#rooms.delete(sessionId),
-    );
+    this.#stages.set(sessionId, opening);
+    opening.catch(() => this.#stages.delete(sessionId));
     return opening;
   }
 
   get size(): number {
-    return this.#rooms.size;
+    return this.#stages.size;
   }
 
   async closeAll(reason: StageEndReason): Promise<void> {
-    const rooms = await Promise.allSettled([...this.#rooms.values()]);
-    for (const r of rooms) if (r.status === 'fulfilled') r.value.close(reason);
+    const stages = await Promise.allSettled([...this.#stages.values()]);
+    for (const s of stages) if (s.status === 'fulfilled') s.value.room.close(reason);
   }
 }

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { PeerId, ProducerId, SessionId } from '@chunfeng/shared/ids';
 import type { ProducerInfo, StageEndReason, StageRole } from '@chunfeng/shared/stage';
@@ -7,69 +6,90 @@ import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import { mediaCodecs } from './codecs';
-import { MediaPeer, type ProducerAppData } from './mediaPeer';
-import type { PooledWorker, WorkerPool } from './workerPool';
+import { MediaPeer, type ProducerAppData, type RouterSlot } from './mediaPeer';
+import type { WorkerPool } from './workerPool';
 
 export interface StageRoomEvents {
   producerAdded: [ProducerInfo];
   producerClosed: [{ producerId: ProducerId; peerId: PeerId }];
-  /** Emitted once, after every peer and the router are closed. */
+  producerUpdated: [{ producerId: ProducerId; paused: boolean }];
+  speakerChanged: [PeerId | null];
+  /** Emitted once, after every peer and router are closed. */
   close: [StageEndReason];
 }
 
-/** The media side of one live session: a router, and the peers publishing to or watching it. */
+export interface StageRoomOptions {
+  sessionId: SessionId;
+  pool: WorkerPool;
+  logger: Logger;
+  /** Past this many consumers on a router, new viewers go to a router on another worker. */
+  maxConsumersPerRouter?: number;
+}
+
+/**
+ * The media side of one live session. The origin router carries the stage; when it is busy, viewers
+ * land on edge routers (on other workers where possible) that every producer is piped to.
+ */
 export class StageRoom extends EventEmitter<StageRoomEvents> {
   readonly sessionId: SessionId;
-  readonly #router: types.Router;
-  readonly #worker: PooledWorker;
-  readonly #peers = new Map<PeerId, MediaPeer>();
+  readonly #pool: WorkerPool;
   readonly #logger: Logger;
+  readonly #maxConsumers: number;
+  readonly #slots: RouterSlot[] = [];
+  readonly #peers = new Map<PeerId, MediaPeer>();
+  readonly #producers = new Map<ProducerId, { producer: types.Producer<ProducerAppData>; slot: RouterSlot }>();
+  #speaker: types.ActiveSpeakerObserver | undefined;
+  #opening: Promise<RouterSlot> | undefined;
   #closed = false;
 
-  private constructor({ sessionId, router, worker, logger }: {
-    sessionId: SessionId;
-    router: types.Router;
-    worker: PooledWorker;
-    logger: Logger;
-  }) {
+  private constructor({ sessionId, pool, logger, maxConsumersPerRouter = 400 }: StageRoomOptions) {
     super();
     this.sessionId = sessionId;
-    this.#router = router;
-    this.#worker = worker;
-    this.#logger = logger;
-    router.observer.once('close', () => this.close('media-failure'));
+    this.#pool = pool;
+    this.#logger = logger.child({ sessionId });
+    this.#maxConsumers = maxConsumersPerRouter;
   }
 
-  static async open({ sessionId, pool, logger }: { sessionId: SessionId; pool: WorkerPool; logger: Logger }): Promise<StageRoom> {
-    const worker = pool.leastLoaded();
-    const router = await worker.worker.createRouter({ mediaCodecs, appData: { sessionId } });
-    return new StageRoom({ sessionId, router, worker, logger: logger.child({ sessionId }) });
+  static async open(options: StageRoomOptions): Promise<StageRoom> {
+    const room = new StageRoom(options);
+    const origin = await room.#addSlot();
+    const speaker = await origin.router.createActiveSpeakerObserver({ interval: 400 });
+    speaker.on('dominantspeaker', ({ producer }) => {
+      room.emit('speakerChanged', (producer.appData as ProducerAppData).peerId);
+    });
+    room.#speaker = speaker;
+    return room;
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  get router(): types.Router {
-    return this.#router;
-  }
-
   get rtpCapabilities(): RtpCapabilities {
-    return this.#router.rtpCapabilities as RtpCapabilities;
+    return this.#origin.router.rtpCapabilities as RtpCapabilities;
   }
 
-  get peerCount(): number {
-    return this.#peers.size;
+  /** Routers of this room, origin first: for tests and health. */
+  get routers(): readonly types.Router[] {
+    return this.#slots.map((s) => s.router);
   }
 
-  addPeer(role: StageRole): MediaPeer {
-    if (this.#closed) throw new DomainError('SESSION_ENDED', 'this session has ended');
-    const peer = new MediaPeer({
-      id: randomUUID() as PeerId,
-      role,
-      router: this.#router,
-      webRtcServer: this.#worker.webRtcServer,
-    });
+  get #origin(): RouterSlot {
+    const origin = this.#slots[0];
+    if (!origin) throw new Error('room has no origin router');
+    return origin;
+  }
+
+  peer(peerId: PeerId): MediaPeer | undefined {
+    return this.#peers.get(peerId);
+  }
+
+  /** Places a new peer: people on stage on the origin; viewers wherever there is room. */
+  async addPeer({ peerId, role }: { peerId: PeerId; role: StageRole }): Promise<MediaPeer> {
+    this.#assertOpen();
+    const slot = role === 'viewer' ? await this.#slotForViewer() : this.#origin;
+    this.#assertOpen();
+    const peer = new MediaPeer({ id: peerId, role, slot });
     this.#peers.set(peer.id, peer);
     return peer;
   }
@@ -81,37 +101,79 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     peer.close();
   }
 
-  /** Registers a new producer so every watcher learns of it and of its end. */
-  announce(producer: types.Producer<ProducerAppData>): ProducerInfo {
+  /** Makes a new producer visible on every router and to everyone in the session. */
+  async announce(producer: types.Producer<ProducerAppData>, slot: RouterSlot): Promise<ProducerInfo> {
     const info = describe(producer);
-    this.#worker.load += 1;
+    this.#producers.set(info.producerId, { producer, slot });
+    slot.worker.load += 1;
     producer.observer.once('close', () => {
-      this.#worker.load -= 1;
+      slot.worker.load -= 1;
+      this.#producers.delete(info.producerId);
       if (!this.#closed) this.emit('producerClosed', { producerId: info.producerId, peerId: info.peerId });
     });
-    this.emit('producerAdded', info);
+    producer.observer.on('pause', () => this.emit('producerUpdated', { producerId: info.producerId, paused: true }));
+    producer.observer.on('resume', () => this.emit('producerUpdated', { producerId: info.producerId, paused: false }));
+    await Promise.all(this.#slots.filter((s) => s !== slot).map((s) => this.#pipe(producer, slot, s)));
+    if (producer.kind === 'audio' && this.#speaker && !producer.closed) {
+      await this.#speaker.addProducer({ producerId: producer.id }).catch(() => undefined);
+    }
+    if (!producer.closed) this.emit('producerAdded', info);
     return info;
   }
 
-  /** Tracks a consumer's share of the worker's load for as long as it lives. */
-  track(consumer: types.Consumer): void {
-    this.#worker.load += 1;
-    consumer.observer.once('close', () => {
-      this.#worker.load -= 1;
-    });
-  }
-
   producers(): ProducerInfo[] {
-    return [...this.#peers.values()].flatMap((peer) => [...peer.producers.values()].map(describe));
+    return [...this.#producers.values()].map(({ producer }) => describe(producer));
   }
 
-  /** Closes every peer (children first), then the router, then says why once. */
+  async #slotForViewer(): Promise<RouterSlot> {
+    // A viewer will consume every stage producer: count that for peers who have not started yet.
+    const perViewer = Math.max(1, this.#producers.size);
+    const free = this.#slots.find((s) => Math.max(s.consumers, s.viewers * perViewer) + perViewer <= this.#maxConsumers);
+    if (free) return free;
+    // One edge at a time: viewers arriving together share the router being opened.
+    this.#opening ??= this.#addSlot().finally(() => (this.#opening = undefined));
+    return this.#opening;
+  }
+
+  async #addSlot(): Promise<RouterSlot> {
+    const used = new Set(this.#slots.map((s) => s.worker.index));
+    const worker = this.#pool.leastLoaded(used);
+    const router = await worker.worker.createRouter({ mediaCodecs, appData: { sessionId: this.sessionId } });
+    const slot: RouterSlot = { router, worker, consumers: 0, viewers: 0 };
+    const isOrigin = this.#slots.length === 0;
+    this.#slots.push(slot);
+    router.observer.once('close', () => {
+      // The origin going away (its worker died) ends the media of the whole session.
+      if (isOrigin) this.close('media-failure');
+      else this.#slots.splice(this.#slots.indexOf(slot), 1);
+    });
+    if (!isOrigin) {
+      this.#logger.info({ worker: worker.index, routers: this.#slots.length }, 'opened an edge router for viewers');
+      await Promise.all([...this.#producers.values()].map(({ producer, slot: from }) => this.#pipe(producer, from, slot)));
+    }
+    return slot;
+  }
+
+  async #pipe(producer: types.Producer, from: RouterSlot, to: RouterSlot): Promise<void> {
+    if (producer.closed || to.router.closed) return;
+    try {
+      await from.router.pipeToRouter({ producerId: producer.id, router: to.router });
+    } catch (error) {
+      if (!producer.closed && !to.router.closed) this.#logger.error({ err: error }, 'piping a producer failed');
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new DomainError('SESSION_ENDED', 'this session has ended');
+  }
+
+  /** Closes every peer (children first), then the routers, then says why, once. */
   close(reason: StageEndReason): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const peer of this.#peers.values()) peer.close();
     this.#peers.clear();
-    this.#router.close();
+    for (const slot of [...this.#slots].reverse()) slot.router.close();
     this.#logger.info({ reason }, 'stage closed');
     this.emit('close', reason);
   }

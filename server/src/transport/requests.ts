@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 
 export type RequestHandler<K extends RequestName> = (
   input: z.output<(typeof requestSchemas)[K]>,
-) => Promise<RequestResults[K]>;
+) => RequestResults[K] | Promise<RequestResults[K]>;
 
 /** Maps any thrown value to the error a client may see: coded errors as they are, the rest as INTERNAL. */
 export function toAppError(error: unknown, logger: Logger, context: object = {}): AppError {
@@ -48,7 +48,10 @@ export function onRequest<K extends RequestName>(
       ack({ ok: false, error: validationError(parsed.error) });
       return;
     }
-    handler(parsed.data as z.output<(typeof requestSchemas)[K]>).then(
+    // Through a promise so that a handler's synchronous throw is acknowledged like a rejection.
+    Promise.resolve(parsed.data as z.output<(typeof requestSchemas)[K]>)
+      .then(handler)
+      .then(
       (data) => ack({ ok: true, data }),
       (error: unknown) => ack({ ok: false, error: toAppError(error, logger, { event: name }) }),
     );

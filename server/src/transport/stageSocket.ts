@@ -1,29 +1,65 @@
+import crypto from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
-import type { types } from 'mediasoup';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
-import type { ConsumerId, ProducerId } from '@chunfeng/shared/ids';
+import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
-import type { RtpParameters } from '@chunfeng/shared/webrtc';
 import type { StageTokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
-import { assertMayProduce, assertSourceMatchesKind, requiresCredential } from '../domain/stagePolicy';
+import { requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
+import type { LiveStage } from '../media/liveStage';
 import type { MediaPeer } from '../media/mediaPeer';
 import type { StageDirectory } from '../media/stageDirectory';
-import type { StageRoom } from '../media/stageRoom';
+import { handleMediaRequests } from './mediaRequests';
 import { onRequest } from './requests';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents>;
-type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 export const stageChannel = (sessionId: string): string => `stage:${sessionId}`;
+const hostChannel = (sessionId: string): string => `stage-host:${sessionId}`;
+const peerChannel = (peerId: string): string => `peer:${peerId}`;
 
-/** Relays a room's events to everyone joined to its channel. Called once per room. */
-export function broadcastRoom(io: IoServer, room: StageRoom): void {
-  const channel = stageChannel(room.sessionId);
+const INVITE_TTL_SECONDS = 6 * 3600;
+const ROSTER_INTERVAL_MS = 1000;
+
+/** What a socket has joined, if anything. */
+export interface Joined {
+  stage: LiveStage;
+  peer: MediaPeer;
+}
+
+/** Relays a stage's events to the people in it. Called once per stage, when it opens. */
+export function broadcastStage(io: IoServer, stage: LiveStage): void {
+  const { room, sessionId } = stage;
+  const channel = stageChannel(sessionId);
   room.on('producerAdded', (info) => io.to(channel).emit('producer:added', info));
   room.on('producerClosed', (event) => io.to(channel).emit('producer:closed', event));
-  room.once('close', (reason) => io.to(channel).emit('stage:ended', { reason }));
+  room.on('producerUpdated', (event) => io.to(channel).emit('producer:updated', event));
+  room.on('speakerChanged', (peerId) => io.to(channel).emit('speaker:changed', { peerId }));
+  stage.on('handsChanged', (hands) => io.to(hostChannel(sessionId)).emit('stage:hands', { hands }));
+  stage.on('roleChanged', ({ peerId, role }) => io.to(peerChannel(peerId)).emit('stage:roleChanged', { role }));
+
+  // With a thousand viewers arriving, one roster message per arrival to each of them would be a
+  // million messages: send the latest roster at most once a second instead.
+  let pending = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = (): void => {
+    timer = undefined;
+    if (!pending || stage.closed) return;
+    pending = false;
+    io.to(channel).emit('stage:roster', stage.rosterView());
+    timer = setTimeout(flush, ROSTER_INTERVAL_MS);
+  };
+  stage.on('rosterChanged', () => {
+    pending = true;
+    timer ??= setTimeout(flush, 0);
+  });
+  room.once('close', (reason) => {
+    clearTimeout(timer);
+    io.to(channel).emit('stage:ended', { reason });
+    io.in(channel).socketsLeave([channel, hostChannel(sessionId)]);
+  });
 }
 
 /** The stage requests of one connected client. */
@@ -32,15 +68,15 @@ export function handleStageSocket(socket: IoSocket, { directory, tokens, logger 
   tokens: StageTokens;
   logger: Logger;
 }): void {
-  let joined: { room: StageRoom; peer: MediaPeer } | undefined;
+  let joined: Joined | undefined;
   const log = logger.child({ socket: socket.id });
 
-  const current = (): { room: StageRoom; peer: MediaPeer } => {
-    if (!joined || joined.room.closed) throw new DomainError('NOT_JOINED', 'join the session first');
+  const current = (): Joined => {
+    if (!joined || joined.stage.closed || joined.peer.closed) throw new DomainError('NOT_JOINED', 'join the session first');
     return joined;
   };
 
-  async function join(input: StageJoinInput): Promise<StageRoom> {
+  async function stageFor(input: StageJoinInput): Promise<LiveStage> {
     if (requiresCredential(input.role)) {
       if (!input.token) throw new DomainError('UNAUTHORIZED', 'this role needs an invite link');
       const claims = await tokens.verify(input.token);
@@ -49,85 +85,84 @@ export function handleStageSocket(socket: IoSocket, { directory, tokens, logger 
       }
     }
     if (input.role === 'host') return directory.open(input.sessionId);
-    const room = directory.get(input.sessionId);
-    if (!room) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
-    return room;
+    const stage = directory.get(input.sessionId);
+    if (!stage) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
+    return stage;
   }
 
   onRequest(socket, 'stage:join', async (input) => {
-    if (joined && !joined.room.closed) throw new DomainError('CONFLICT', 'already joined');
-    const room = await join(input);
-    const peer = room.addPeer(input.role);
-    joined = { room, peer };
-    await socket.join(stageChannel(room.sessionId));
-    log.info({ sessionId: room.sessionId, role: input.role, peerId: peer.id }, 'joined stage');
+    if (joined && !joined.stage.closed && !joined.peer.closed) throw new DomainError('CONFLICT', 'already joined');
+    const stage = await stageFor(input);
+    const resumed = input.resume ? stage.resume(input.resume.peerId, input.resume.key, socket.id) : undefined;
+    const seat = resumed ?? (await stage.join({ role: input.role, displayName: input.displayName ?? '', connection: socket.id }));
+    const { peer } = seat;
+    joined = { stage, peer };
+    await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id)]);
+    if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
+    log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
     return {
       peerId: peer.id,
       role: peer.role,
-      routerRtpCapabilities: room.rtpCapabilities,
-      producers: room.producers(),
+      resumeKey: seat.resumeKey,
+      resumed: Boolean(resumed),
+      routerRtpCapabilities: stage.room.rtpCapabilities,
+      producers: stage.room.producers(),
+      roster: stage.rosterView(),
     };
   }, log);
 
-  onRequest(socket, 'transport:create', async ({ direction }) => {
-    const { peer } = current();
-    if (direction === 'send') assertMayProduce(peer.role);
-    return peer.createTransport(direction);
-  }, log);
-
-  onRequest(socket, 'transport:connect', async ({ transportId, dtlsParameters }) => {
-    await current().peer.connectTransport(transportId, dtlsParameters as types.DtlsParameters);
-    return {};
-  }, log);
-
-  onRequest(socket, 'producer:create', async ({ transportId, kind, rtpParameters, source }) => {
-    const { room, peer } = current();
-    assertMayProduce(peer.role);
-    assertSourceMatchesKind(source, kind);
-    const producer = await peer.produce({
-      transportId,
-      kind,
-      rtpParameters: rtpParameters as types.RtpParameters,
-      source,
-    });
-    room.announce(producer);
-    return { producerId: producer.id as ProducerId };
-  }, log);
-
-  onRequest(socket, 'consumer:create', async ({ transportId, producerId, rtpCapabilities }) => {
-    const { room, peer } = current();
-    const consumer = await peer.consume({
-      transportId,
-      producerId,
-      rtpCapabilities: rtpCapabilities as types.RtpCapabilities,
-    });
-    room.track(consumer);
-    const info = room.producers().find((p) => p.producerId === producerId);
-    if (!info) {
-      consumer.close();
-      throw new DomainError('NOT_FOUND', 'that stream has ended');
+  onRequest(socket, 'stage:leave', async () => {
+    const { stage, peer } = current();
+    joined = undefined;
+    stage.leave(peer.id);
+    for (const channel of [stageChannel(stage.sessionId), hostChannel(stage.sessionId), peerChannel(peer.id)]) {
+      await socket.leave(channel);
     }
+    return {};
+  }, log);
+
+  onRequest(socket, 'stage:end', () => {
+    const { stage, peer } = current();
+    stage.end(peer.id);
+    return {};
+  }, log);
+
+  onRequest(socket, 'stage:invite', async () => {
+    const { stage, peer } = current();
+    stage.roster.assertHost(peer.id);
+    const sid: SessionId = stage.sessionId;
+    const token = await tokens.issue({ sid, role: 'cohost', sub: `invite-${crypto.randomUUID()}` }, { ttlSeconds: INVITE_TTL_SECONDS });
     return {
-      id: consumer.id as ConsumerId,
-      producerId,
-      peerId: info.peerId,
-      kind: consumer.kind,
-      source: info.source,
-      rtpParameters: consumer.rtpParameters as RtpParameters,
+      token,
+      path: `/join/${encodeURIComponent(sid)}?token=${token}`,
+      expiresAt: new Date(Date.now() + INVITE_TTL_SECONDS * 1000).toISOString(),
     };
   }, log);
 
-  onRequest(socket, 'consumer:resume', async ({ consumerId }) => {
-    const consumer = current().peer.consumer(consumerId);
-    await consumer.resume();
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  onRequest(socket, 'stage:promote', ({ peerId }) => {
+    const { stage, peer } = current();
+    stage.promote(peer.id, peerId);
     return {};
   }, log);
+
+  onRequest(socket, 'stage:remove', ({ peerId }) => {
+    const { stage, peer } = current();
+    stage.removeFromStage(peer.id, peerId);
+    return {};
+  }, log);
+
+  onRequest(socket, 'hand:raise', ({ raised }) => {
+    const { stage, peer } = current();
+    stage.raiseHand(peer.id, raised);
+    return {};
+  }, log);
+
+  handleMediaRequests(socket, current, log);
 
   socket.on('disconnect', (reason) => {
     if (!joined) return;
-    log.info({ reason, peerId: joined.peer.id }, 'left stage');
-    joined.room.removePeer(joined.peer.id);
+    log.info({ reason, peerId: joined.peer.id }, 'connection dropped; keeping the place for the grace period');
+    joined.stage.detach(joined.peer.id, socket.id);
     joined = undefined;
   });
 }

@@ -1,0 +1,92 @@
+import type { PeerId } from '@chunfeng/shared/ids';
+import type { Participant, StageRole } from '@chunfeng/shared/stage';
+import { DomainError } from './errors';
+
+/**
+ * Who is in a live session and in what role: the host, co-hosts on stage (employer reps, the
+ * interpreter), and viewers, some with a raised hand. Pure bookkeeping; media follows its decisions.
+ */
+export class StageRoster {
+  readonly #participants = new Map<PeerId, Participant>();
+  readonly #maxCohosts: number;
+
+  constructor({ maxCohosts = 6 }: { maxCohosts?: number } = {}) {
+    this.#maxCohosts = maxCohosts;
+  }
+
+  add({ peerId, role, displayName }: { peerId: PeerId; role: StageRole; displayName: string }): Participant {
+    if (role === 'cohost') this.#assertSeatFree();
+    const participant: Participant = { peerId, role, displayName, handRaised: false };
+    this.#participants.set(peerId, participant);
+    return participant;
+  }
+
+  remove(peerId: PeerId): Participant | undefined {
+    const participant = this.#participants.get(peerId);
+    this.#participants.delete(peerId);
+    return participant;
+  }
+
+  get(peerId: PeerId): Participant {
+    const participant = this.#participants.get(peerId);
+    if (!participant) throw new DomainError('NOT_FOUND', 'that person is not in this session');
+    return participant;
+  }
+
+  has(peerId: PeerId): boolean {
+    return this.#participants.has(peerId);
+  }
+
+  assertHost(peerId: PeerId): void {
+    if (this.#participants.get(peerId)?.role !== 'host') {
+      throw new DomainError('FORBIDDEN', 'only the host can do that');
+    }
+  }
+
+  raiseHand(peerId: PeerId, raised: boolean): void {
+    const participant = this.get(peerId);
+    if (participant.role !== 'viewer') throw new DomainError('CONFLICT', 'already on stage');
+    participant.handRaised = raised;
+  }
+
+  /** The host brings a viewer who raised a hand onto the stage. */
+  promote(by: PeerId, peerId: PeerId): Participant {
+    this.assertHost(by);
+    const participant = this.get(peerId);
+    if (participant.role !== 'viewer') throw new DomainError('CONFLICT', 'already on stage');
+    if (!participant.handRaised) throw new DomainError('CONFLICT', 'only a viewer who raised a hand can be invited up');
+    this.#assertSeatFree();
+    participant.role = 'cohost';
+    participant.handRaised = false;
+    return participant;
+  }
+
+  /** The host takes someone off the stage; they stay as a viewer. */
+  demote(by: PeerId, peerId: PeerId): Participant {
+    this.assertHost(by);
+    const participant = this.get(peerId);
+    if (participant.role === 'host') throw new DomainError('FORBIDDEN', 'the host cannot be removed from the stage');
+    if (participant.role !== 'cohost') throw new DomainError('CONFLICT', 'that person is not on stage');
+    participant.role = 'viewer';
+    return participant;
+  }
+
+  onStage(): Participant[] {
+    return [...this.#participants.values()].filter((p) => p.role !== 'viewer').map((p) => ({ ...p }));
+  }
+
+  hands(): Participant[] {
+    return [...this.#participants.values()].filter((p) => p.role === 'viewer' && p.handRaised).map((p) => ({ ...p }));
+  }
+
+  get viewerCount(): number {
+    let n = 0;
+    for (const p of this.#participants.values()) if (p.role === 'viewer') n += 1;
+    return n;
+  }
+
+  #assertSeatFree(): void {
+    const cohosts = [...this.#participants.values()].filter((p) => p.role === 'cohost').length;
+    if (cohosts >= this.#maxCohosts) throw new DomainError('CONFLICT', 'every seat on stage is taken');
+  }
+}

@@ -1,0 +1,152 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { PeerId } from '@chunfeng/shared/ids';
+import type { Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
+import { DomainError } from '../domain/errors';
+import { StageRoster } from '../domain/stageRoster';
+import type { MediaPeer } from './mediaPeer';
+import type { StageRoom } from './stageRoom';
+
+export interface LiveStageEvents {
+  rosterChanged: [RosterView];
+  handsChanged: [Participant[]];
+  roleChanged: [{ peerId: PeerId; role: StageRole }];
+}
+
+interface Seat {
+  peer: MediaPeer;
+  resumeKey: string;
+  /** Set while the person's connection is gone; when it fires they lose their place. */
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The connection that holds this place now; an older one dropping must not let it go. */
+  connection: string | undefined;
+}
+
+/**
+ * A live session on this node: its media room, its roster, and each person's place, kept for a
+ * grace period when a connection drops so a reconnecting phone gets the same place back.
+ */
+export class LiveStage extends EventEmitter<LiveStageEvents> {
+  readonly room: StageRoom;
+  readonly roster: StageRoster;
+  readonly #seats = new Map<PeerId, Seat>();
+  readonly #graceMs: number;
+
+  constructor({ room, graceMs = 15_000, maxCohosts = 6 }: { room: StageRoom; graceMs?: number; maxCohosts?: number }) {
+    super();
+    this.room = room;
+    this.roster = new StageRoster({ maxCohosts });
+    this.#graceMs = graceMs;
+    room.once('close', () => {
+      for (const seat of this.#seats.values()) clearTimeout(seat.graceTimer);
+      this.#seats.clear();
+    });
+  }
+
+  get sessionId(): StageRoom['sessionId'] {
+    return this.room.sessionId;
+  }
+
+  get closed(): boolean {
+    return this.room.closed;
+  }
+
+  rosterView(): RosterView {
+    return { onStage: this.roster.onStage(), viewerCount: this.roster.viewerCount };
+  }
+
+  async join({ role, displayName, connection }: {
+    role: StageRole;
+    displayName: string;
+    connection: string;
+  }): Promise<{ peer: MediaPeer; resumeKey: string }> {
+    const peerId = crypto.randomUUID() as PeerId;
+    if (role === 'host') {
+      // One host: a second host login (another device) takes over, the first is let go.
+      for (const p of this.roster.onStage()) if (p.role === 'host') this.leave(p.peerId);
+    }
+    this.roster.add({ peerId, role, displayName });
+    let peer: MediaPeer;
+    try {
+      peer = await this.room.addPeer({ peerId, role });
+    } catch (error) {
+      this.roster.remove(peerId);
+      throw error;
+    }
+    const resumeKey = crypto.randomBytes(24).toString('base64url');
+    this.#seats.set(peerId, { peer, resumeKey, graceTimer: undefined, connection });
+    this.#rosterChanged();
+    return { peer, resumeKey };
+  }
+
+  /** Takes back a place whose connection dropped, if the key matches and the grace period holds. */
+  resume(peerId: PeerId, key: string, connection: string): { peer: MediaPeer; resumeKey: string } | undefined {
+    const seat = this.#seats.get(peerId);
+    if (!seat || seat.peer.closed) return undefined;
+    const a = Buffer.from(seat.resumeKey);
+    const b = Buffer.from(key);
+    if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return undefined;
+    clearTimeout(seat.graceTimer);
+    seat.graceTimer = undefined;
+    seat.connection = connection;
+    return { peer: seat.peer, resumeKey: seat.resumeKey };
+  }
+
+  /** The connection dropped: keep the place (and the media) for the grace period. */
+  detach(peerId: PeerId, connection: string): void {
+    const seat = this.#seats.get(peerId);
+    if (!seat || seat.connection !== connection) return;
+    seat.connection = undefined;
+    clearTimeout(seat.graceTimer);
+    seat.graceTimer = setTimeout(() => this.leave(peerId), this.#graceMs);
+  }
+
+  leave(peerId: PeerId): void {
+    const seat = this.#seats.get(peerId);
+    if (!seat) return;
+    clearTimeout(seat.graceTimer);
+    this.#seats.delete(peerId);
+    const participant = this.roster.remove(peerId);
+    this.room.removePeer(peerId);
+    this.#rosterChanged();
+    if (participant?.handRaised) this.emit('handsChanged', this.roster.hands());
+  }
+
+  raiseHand(peerId: PeerId, raised: boolean): void {
+    this.roster.raiseHand(peerId, raised);
+    this.emit('handsChanged', this.roster.hands());
+  }
+
+  promote(by: PeerId, peerId: PeerId): void {
+    this.roster.promote(by, peerId);
+    this.#peer(peerId).role = 'cohost';
+    this.emit('roleChanged', { peerId, role: 'cohost' });
+    this.emit('handsChanged', this.roster.hands());
+    this.#rosterChanged();
+  }
+
+  /** The host takes someone off the stage: their media stops for everyone at once. */
+  removeFromStage(by: PeerId, peerId: PeerId): void {
+    this.roster.demote(by, peerId);
+    const peer = this.#peer(peerId);
+    peer.role = 'viewer';
+    peer.closeProducers();
+    this.emit('roleChanged', { peerId, role: 'viewer' });
+    this.#rosterChanged();
+  }
+
+  end(by: PeerId, reason: StageEndReason = 'ended-by-host'): void {
+    this.roster.assertHost(by);
+    this.room.close(reason);
+  }
+
+  #peer(peerId: PeerId): MediaPeer {
+    const peer = this.#seats.get(peerId)?.peer;
+    if (!peer) throw new DomainError('NOT_FOUND', 'that person is not in this session');
+    return peer;
+  }
+
+  #rosterChanged(): void {
+    if (!this.room.closed) this.emit('rosterChanged', this.rosterView());
+  }
+}
