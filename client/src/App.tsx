@@ -7,6 +7,7 @@ import { LanguageSwitch } from './ui/LanguageSwitch';
 
 // The host studio is never needed by viewers on a phone: keep it out of their download.
 const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => ({ default: m.HostStudio })));
+const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) => ({ default: m.CohostJoin })));
 
 export function App() {
   const { t } = useTranslation();
@@ -22,6 +23,7 @@ export function App() {
         <Suspense fallback={<p role="status">{t('state.connecting')}</p>}>
           <Switch>
             <Route path="/host/:sessionId">{(params) => <HostStudio sessionId={params.sessionId} />}</Route>
+            <Route path="/join/:sessionId">{(params) => <CohostJoin sessionId={params.sessionId} />}</Route>
             <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
             <Route>
               <Landing />

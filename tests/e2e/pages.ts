@@ -1,30 +1,47 @@
 import type { Page } from 'playwright-core';
+import type { MediaStats } from '../../client/src/media/stageClient';
 // For the type of window.chunfengStage inside page.evaluate().
 import type {} from '../../client/src/media/diagnostics';
 
-/** Reads the page's inbound video totals from its stage client (see client/src/media/diagnostics.ts). */
-export async function inboundVideo(page: Page): Promise<{ framesDecoded: number; bytesReceived: number }> {
-  return page.evaluate(() => {
-    const stage = window.chunfengStage;
-    return stage ? stage.inboundVideoStats() : Promise.resolve({ framesDecoded: 0, bytesReceived: 0 });
-  });
+const none: MediaStats = { video: { framesDecoded: 0, bytesReceived: 0 }, audio: { bytesReceived: 0, packetsReceived: 0 }, framesByPeer: {} };
+
+/** The page's inbound media totals, read from its stage client (see client/src/media/diagnostics.ts). */
+export async function mediaStats(page: Page): Promise<MediaStats> {
+  return page.evaluate((empty) => window.chunfengStage?.stats() ?? Promise.resolve(empty), none);
 }
 
-/** Polls until the page has decoded its first video frame; returns the milliseconds it took. */
-export async function waitForFirstFrame(page: Page, { since = Date.now(), timeoutMs = 20_000 } = {}): Promise<number> {
+/** Polls until `check` holds for the page's stats; returns the milliseconds it took from `since`. */
+export async function waitForStats(
+  page: Page,
+  check: (s: MediaStats) => boolean,
+  { since = Date.now(), timeoutMs = 20_000, what = 'media' } = {},
+): Promise<number> {
   const deadline = since + timeoutMs;
   for (;;) {
-    const { framesDecoded } = await inboundVideo(page);
-    if (framesDecoded > 0) return Date.now() - since;
-    if (Date.now() > deadline) throw new Error(`no video frame decoded within ${timeoutMs} ms`);
+    const s = await mediaStats(page);
+    if (check(s)) return Date.now() - since;
+    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms: ${JSON.stringify(s)}`);
     await page.waitForTimeout(100);
   }
 }
 
-/** Frames decoded by the page over `ms` milliseconds. */
-export async function framesDecodedOver(page: Page, ms: number): Promise<number> {
-  const before = await inboundVideo(page);
+export const waitForFirstFrame = (page: Page, options: { since?: number; timeoutMs?: number } = {}) =>
+  waitForStats(page, (s) => s.video.framesDecoded > 0, { ...options, what: 'a decoded video frame' });
+
+/** How the page's stats moved over `ms` milliseconds. */
+export async function statsOver(page: Page, ms: number): Promise<{ before: MediaStats; after: MediaStats }> {
+  const before = await mediaStats(page);
   await page.waitForTimeout(ms);
-  const after = await inboundVideo(page);
-  return after.framesDecoded - before.framesDecoded;
+  return { before, after: await mediaStats(page) };
+}
+
+export async function framesDecodedOver(page: Page, ms: number): Promise<number> {
+  const { before, after } = await statsOver(page, ms);
+  return after.video.framesDecoded - before.video.framesDecoded;
+}
+
+export async function peerIdOf(page: Page): Promise<string> {
+  const id = await page.evaluate(() => window.chunfengStage?.peerId);
+  if (!id) throw new Error('page has not joined a stage');
+  return id;
 }

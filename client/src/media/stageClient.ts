@@ -1,6 +1,17 @@
 import { Device, type types } from 'mediasoup-client';
 import type { ConsumerId, PeerId, ProducerId, SessionId } from '@chunfeng/shared/ids';
-import type { MediaSource, ProducerInfo, StageEndReason, StageRole } from '@chunfeng/shared/stage';
+import type {
+  InviteResult,
+  MediaSource,
+  Participant,
+  ProducerInfo,
+  RosterView,
+  StageEndReason,
+  StageJoinResult,
+  StageRole,
+  ViewerPreferences,
+} from '@chunfeng/shared/stage';
+import type { ServerToClientEvents } from '@chunfeng/shared/events';
 import type { RtpCapabilities, RtpParameters, TransportOptions } from '@chunfeng/shared/webrtc';
 import { Emitter } from '../lib/emitter';
 import type { Signalling } from '../signalling/signalling';
@@ -10,33 +21,60 @@ export interface RemoteTrack {
   producerId: ProducerId;
   peerId: PeerId;
   source: MediaSource;
+  paused: boolean;
   track: MediaStreamTrack;
 }
 
+export type StagePhase = 'connecting' | 'live' | 'reconnecting' | 'ended';
+
 export type StageClientEvents = {
+  phase: [StagePhase];
   trackAdded: [RemoteTrack];
   trackRemoved: [{ producerId: ProducerId }];
+  trackPaused: [{ producerId: ProducerId; paused: boolean }];
+  roster: [RosterView];
+  hands: [Participant[]];
+  role: [StageRole];
+  speaker: [PeerId | null];
   ended: [StageEndReason];
 };
 
-export interface InboundVideoStats {
-  framesDecoded: number;
-  bytesReceived: number;
+export interface MediaStats {
+  video: { framesDecoded: number; bytesReceived: number };
+  audio: { bytesReceived: number; packetsReceived: number };
+  /** Frames decoded per publishing peer, to tell which tiles really play. */
+  framesByPeer: Record<string, number>;
 }
 
+export interface JoinOptions {
+  sessionId: SessionId;
+  role: StageRole;
+  token?: string;
+  displayName?: string;
+  preferences?: ViewerPreferences;
+}
+
+const ICE_RESTART_AFTER_MS = 2000;
+
 /**
- * One person's place on a stage: joins, publishes local tracks (host and co-hosts) and consumes every
- * stage producer. Owns no UI and no socket: signalling is injected.
+ * One person's place on a stage: joins, publishes local tracks (host and co-hosts), consumes every
+ * stage producer, and keeps that place across dropped connections (socket reconnect with the resume
+ * key; ICE restart when the media path breaks). Owns no UI; signalling is injected.
  */
 export class StageClient extends Emitter<StageClientEvents> {
   readonly #signalling: Signalling;
-  readonly #device = new Device();
-  #peerId: PeerId | undefined;
+  #options: JoinOptions | undefined;
+  #device: Device | undefined;
+  #joined: StageJoinResult | undefined;
+  #role: StageRole = 'viewer';
+  #phase: StagePhase = 'connecting';
   #sendTransport: types.Transport | undefined;
   #recvTransport: types.Transport | undefined;
-  readonly #consumers = new Map<ProducerId, types.Consumer>();
+  readonly #consumers = new Map<ProducerId, { consumer: types.Consumer; info: ProducerInfo }>();
   readonly #producers = new Map<MediaSource, types.Producer>();
+  readonly #localTracks = new Map<MediaSource, MediaStreamTrack>();
   readonly #unsubscribe: Array<() => void> = [];
+  #preferences: ViewerPreferences = { quality: 'auto', audioOnly: false };
   #closed = false;
 
   constructor(signalling: Signalling) {
@@ -45,37 +83,131 @@ export class StageClient extends Emitter<StageClientEvents> {
   }
 
   get peerId(): PeerId | undefined {
-    return this.#peerId;
+    return this.#joined?.peerId;
   }
 
-  async join({ sessionId, role, token }: { sessionId: SessionId; role: StageRole; token?: string }): Promise<void> {
-    const socket = this.#signalling.socket;
-    const onAdded = (info: ProducerInfo): void => void this.#consume(info);
-    const onClosed = ({ producerId }: { producerId: ProducerId }): void => this.#dropConsumer(producerId);
-    const onEnded = ({ reason }: { reason: StageEndReason }): void => {
-      this.close();
-      this.emit('ended', reason);
-    };
-    socket.on('producer:added', onAdded);
-    socket.on('producer:closed', onClosed);
-    socket.on('stage:ended', onEnded);
-    this.#unsubscribe.push(
-      () => socket.off('producer:added', onAdded),
-      () => socket.off('producer:closed', onClosed),
-      () => socket.off('stage:ended', onEnded),
-    );
+  get role(): StageRole {
+    return this.#role;
+  }
 
-    const joined = await this.#signalling.request('stage:join', { sessionId, role, ...(token ? { token } : {}) });
-    this.#peerId = joined.peerId;
-    await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities });
-    this.#recvTransport = await this.#createTransport('recv');
-    if (role !== 'viewer') this.#sendTransport = await this.#createTransport('send');
+  get phase(): StagePhase {
+    return this.#phase;
+  }
+
+  async join(options: JoinOptions): Promise<void> {
+    this.#options = options;
+    if (options.preferences) this.#preferences = options.preferences;
+    this.#listen();
+    await this.#connect();
+  }
+
+  #listen(): void {
+    const socket = this.#signalling.socket;
+    const on = <E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): void => {
+      // socket.io's overloads cannot follow a generic event name; the map above types the listener.
+      socket.on(event, listener as never);
+      this.#unsubscribe.push(() => socket.off(event, listener as never));
+    };
+    on('producer:added', (info) => void this.#consume(info).catch(() => undefined));
+    on('producer:closed', ({ producerId }) => this.#dropConsumer(producerId));
+    on('producer:updated', ({ producerId, paused }) => {
+      const entry = this.#consumers.get(producerId);
+      if (entry) entry.info.paused = paused;
+      this.emit('trackPaused', { producerId, paused });
+    });
+    on('stage:roster', (roster) => this.emit('roster', roster));
+    on('stage:hands', ({ hands }) => this.emit('hands', hands));
+    on('speaker:changed', ({ peerId }) => this.emit('speaker', peerId));
+    on('stage:roleChanged', ({ role }) => this.#onRole(role));
+    on('stage:ended', ({ reason }) => {
+      this.#teardownMedia();
+      this.#setPhase('ended');
+      this.emit('ended', reason);
+    });
+    // A new connection after a drop: take the same place back.
+    const onReconnect = (): void => {
+      if (this.#closed || this.#phase === 'ended' || !this.#joined) return;
+      void this.#connect().catch(() => this.#setPhase('reconnecting'));
+    };
+    socket.on('connect', onReconnect);
+    this.#unsubscribe.push(() => socket.off('connect', onReconnect));
+    const onDrop = (): void => {
+      if (this.#phase === 'live') this.#setPhase('reconnecting');
+    };
+    socket.on('disconnect', onDrop);
+    this.#unsubscribe.push(() => socket.off('disconnect', onDrop));
+  }
+
+  /** Joins (or re-joins with the resume key) and makes the media match what the server has. */
+  async #connect(): Promise<void> {
+    const options = this.#options;
+    if (!options) return;
+    const previous = this.#joined;
+    const joined = await this.#signalling.request('stage:join', {
+      sessionId: options.sessionId,
+      role: options.role,
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.displayName ? { displayName: options.displayName } : {}),
+      ...(previous ? { resume: { peerId: previous.peerId, key: previous.resumeKey } } : {}),
+    });
+    this.#joined = joined;
+    this.#role = joined.role;
+    this.emit('role', joined.role);
+    this.emit('roster', joined.roster);
+
+    if (joined.resumed && this.#device && this.#recvTransport && !this.#recvTransport.closed) {
+      await this.#healTransports();
+    } else {
+      // A new place (first join, grace period over, or a new router after a media failure).
+      this.#teardownMedia();
+      this.#device = new Device();
+      await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities });
+      this.#recvTransport = await this.#createTransport('recv');
+      if (joined.role !== 'viewer') await this.#ensureSendTransport();
+      await this.#republish();
+    }
+    if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
+      await this.#signalling.request('viewer:preferences', this.#preferences);
+    }
+    const live = new Set(joined.producers.map((p) => p.producerId));
+    for (const producerId of [...this.#consumers.keys()]) if (!live.has(producerId)) this.#dropConsumer(producerId);
     await Promise.all(joined.producers.map((p) => this.#consume(p)));
+    this.#setPhase('live');
+  }
+
+  async #healTransports(): Promise<void> {
+    for (const transport of [this.#recvTransport, this.#sendTransport]) {
+      if (transport && !transport.closed && transport.connectionState !== 'connected') await this.#restartIce(transport);
+    }
+  }
+
+  #onRole(role: StageRole): void {
+    this.#role = role;
+    if (role === 'viewer') {
+      for (const producer of this.#producers.values()) producer.close();
+      this.#producers.clear();
+      for (const track of this.#localTracks.values()) track.stop();
+      this.#localTracks.clear();
+      this.#sendTransport?.close();
+      this.#sendTransport = undefined;
+    }
+    this.emit('role', role);
+  }
+
+  async #ensureSendTransport(): Promise<types.Transport> {
+    if (!this.#sendTransport || this.#sendTransport.closed) this.#sendTransport = await this.#createTransport('send');
+    return this.#sendTransport;
   }
 
   /** Publishes a local track; video from the camera goes out in three simulcast layers. */
   async publish(track: MediaStreamTrack, source: MediaSource): Promise<ProducerId> {
-    if (!this.#sendTransport) throw new Error('this role cannot publish');
+    if (this.#role === 'viewer') throw new Error('viewers cannot publish');
+    this.#localTracks.set(source, track);
+    return this.#produce(track, source);
+  }
+
+  async #produce(track: MediaStreamTrack, source: MediaSource): Promise<ProducerId> {
+    const transport = await this.#ensureSendTransport();
     const encodings =
       source === 'camera'
         ? [
@@ -84,26 +216,81 @@ export class StageClient extends Emitter<StageClientEvents> {
             { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
           ]
         : undefined;
-    const producer = await this.#sendTransport.produce({
+    const producer = await transport.produce({
       track,
+      stopTracks: false,
       ...(encodings ? { encodings } : {}),
+      ...(source === 'screen' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
       appData: { source },
     });
     this.#producers.set(source, producer);
     return producer.id as ProducerId;
   }
 
+  async #republish(): Promise<void> {
+    if (this.#role === 'viewer') return;
+    for (const [source, track] of this.#localTracks) {
+      if (track.readyState === 'live') await this.#produce(track, source);
+    }
+  }
+
+  /** Switches a published source to another device's track without interrupting viewers. */
+  async replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+    this.#localTracks.set(source, track);
+    await this.#producers.get(source)?.replaceTrack({ track });
+  }
+
+  async unpublish(source: MediaSource): Promise<void> {
+    const producer = this.#producers.get(source);
+    this.#localTracks.delete(source);
+    if (!producer) return;
+    this.#producers.delete(source);
+    producer.close();
+    await this.#signalling.request('producer:close', { producerId: producer.id }).catch(() => undefined);
+  }
+
+  async setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    const producer = this.#producers.get(source);
+    if (!producer) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.#signalling.request(paused ? 'producer:pause' : 'producer:resume', { producerId: producer.id });
+  }
+
+  async setPreferences(preferences: ViewerPreferences): Promise<void> {
+    this.#preferences = preferences;
+    if (this.#joined) await this.#signalling.request('viewer:preferences', preferences);
+  }
+
+  invite(): Promise<InviteResult> {
+    return this.#signalling.request('stage:invite', {});
+  }
+
+  async raiseHand(raised: boolean): Promise<void> {
+    await this.#signalling.request('hand:raise', { raised });
+  }
+
+  async promote(peerId: PeerId): Promise<void> {
+    await this.#signalling.request('stage:promote', { peerId });
+  }
+
+  async removeFromStage(peerId: PeerId): Promise<void> {
+    await this.#signalling.request('stage:remove', { peerId });
+  }
+
+  async end(): Promise<void> {
+    await this.#signalling.request('stage:end', {});
+  }
+
   async #createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    const device = this.#device;
+    if (!device) throw new Error('not joined');
     const options: TransportOptions = await this.#signalling.request('transport:create', { direction });
     const transportOptions = options as unknown as types.TransportOptions;
     const transport =
-      direction === 'send'
-        ? this.#device.createSendTransport(transportOptions)
-        : this.#device.createRecvTransport(transportOptions);
+      direction === 'send' ? device.createSendTransport(transportOptions) : device.createRecvTransport(transportOptions);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      this.#signalling
-        .request('transport:connect', { transportId: transport.id, dtlsParameters })
-        .then(() => callback(), errback);
+      this.#signalling.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
     });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
@@ -117,64 +304,111 @@ export class StageClient extends Emitter<StageClientEvents> {
           .then(({ producerId }) => callback({ id: producerId }), errback);
       });
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    transport.on('connectionstatechange', (state) => {
+      clearTimeout(timer);
+      if (state === 'failed') void this.#restartIce(transport);
+      // 'disconnected' often heals by itself; restart only if it lasts.
+      if (state === 'disconnected') timer = setTimeout(() => void this.#restartIce(transport), ICE_RESTART_AFTER_MS);
+    });
     return transport;
+  }
+
+  async #restartIce(transport: types.Transport): Promise<void> {
+    if (transport.closed || !this.#signalling.socket.connected) return;
+    try {
+      const { iceParameters } = await this.#signalling.request('transport:restartIce', { transportId: transport.id });
+      await transport.restartIce({ iceParameters });
+    } catch {
+      // The next socket reconnect re-joins and rebuilds whatever is broken.
+    }
   }
 
   async #consume(info: ProducerInfo): Promise<void> {
     const transport = this.#recvTransport;
-    if (!transport || this.#closed || info.peerId === this.#peerId || this.#consumers.has(info.producerId)) return;
+    const device = this.#device;
+    if (!transport || !device || this.#closed || info.peerId === this.#joined?.peerId || this.#consumers.has(info.producerId)) return;
     const options = await this.#signalling.request('consumer:create', {
       transportId: transport.id,
       producerId: info.producerId,
-      rtpCapabilities: this.#device.recvRtpCapabilities as RtpCapabilities,
+      rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities,
     });
+    if (this.#consumers.has(info.producerId) || transport.closed) return;
     const consumer = await transport.consume({
       id: options.id,
       producerId: options.producerId,
       kind: options.kind,
       rtpParameters: options.rtpParameters as types.RtpParameters,
     });
-    this.#consumers.set(info.producerId, consumer);
+    this.#consumers.set(info.producerId, { consumer, info: { ...info } });
     await this.#signalling.request('consumer:resume', { consumerId: options.id });
     this.emit('trackAdded', {
       consumerId: options.id,
       producerId: options.producerId,
       peerId: options.peerId,
       source: options.source,
+      paused: info.paused,
       track: consumer.track,
     });
   }
 
   #dropConsumer(producerId: ProducerId): void {
-    const consumer = this.#consumers.get(producerId);
-    if (!consumer) return;
-    consumer.close();
+    const entry = this.#consumers.get(producerId);
+    if (!entry) return;
+    entry.consumer.close();
     this.#consumers.delete(producerId);
     this.emit('trackRemoved', { producerId });
   }
 
-  /** Totals over every inbound video stream: what tests and the diagnostics panel read. */
-  async inboundVideoStats(): Promise<InboundVideoStats> {
-    const totals: InboundVideoStats = { framesDecoded: 0, bytesReceived: 0 };
-    for (const consumer of this.#consumers.values()) {
-      if (consumer.kind !== 'video') continue;
+  #teardownMedia(): void {
+    for (const producerId of [...this.#consumers.keys()]) this.#dropConsumer(producerId);
+    for (const producer of this.#producers.values()) producer.close();
+    this.#producers.clear();
+    this.#sendTransport?.close();
+    this.#recvTransport?.close();
+    this.#sendTransport = undefined;
+    this.#recvTransport = undefined;
+  }
+
+  #setPhase(phase: StagePhase): void {
+    if (phase === this.#phase) return;
+    this.#phase = phase;
+    this.emit('phase', phase);
+  }
+
+  /** Inbound totals: what tests and the diagnostics read. */
+  async stats(): Promise<MediaStats> {
+    const stats: MediaStats = { video: { framesDecoded: 0, bytesReceived: 0 }, audio: { bytesReceived: 0, packetsReceived: 0 }, framesByPeer: {} };
+    for (const { consumer, info } of this.#consumers.values()) {
       const report = await consumer.getStats();
-      report.forEach((s: { type: string; framesDecoded?: number; bytesReceived?: number }) => {
+      report.forEach((s: { type: string; framesDecoded?: number; bytesReceived?: number; packetsReceived?: number }) => {
         if (s.type !== 'inbound-rtp') return;
-        totals.framesDecoded += s.framesDecoded ?? 0;
-        totals.bytesReceived += s.bytesReceived ?? 0;
+        if (consumer.kind === 'video') {
+          stats.video.framesDecoded += s.framesDecoded ?? 0;
+          stats.video.bytesReceived += s.bytesReceived ?? 0;
+          stats.framesByPeer[info.peerId] = (stats.framesByPeer[info.peerId] ?? 0) + (s.framesDecoded ?? 0);
+        } else {
+          stats.audio.bytesReceived += s.bytesReceived ?? 0;
+          stats.audio.packetsReceived += s.packetsReceived ?? 0;
+        }
       });
     }
-    return totals;
+    return stats;
+  }
+
+  /** Leaves for good: the server is told, local tracks stop, and every listener is removed. */
+  async leave(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#joined && this.#phase !== 'ended') await this.#signalling.request('stage:leave', {}).catch(() => undefined);
+    this.close();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#unsubscribe) off();
-    this.#sendTransport?.close();
-    this.#recvTransport?.close();
-    this.#consumers.clear();
-    this.#producers.clear();
+    this.#teardownMedia();
+    for (const track of this.#localTracks.values()) track.stop();
+    this.#localTracks.clear();
   }
 }

@@ -1,7 +1,14 @@
 import { useEffect, useRef } from 'react';
 
 /** Plays one stream; muted for local previews so the host does not hear themselves. */
-export function VideoTile({ stream, label, muted = false }: { stream: MediaStream; label: string; muted?: boolean }) {
+export function VideoTile({ stream, label, muted = false, highlight = false, peerId, note }: {
+  stream: MediaStream;
+  label: string;
+  muted?: boolean;
+  highlight?: boolean;
+  peerId?: string;
+  note?: string | undefined;
+}) {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const video = ref.current;
@@ -13,19 +20,22 @@ export function VideoTile({ stream, label, muted = false }: { stream: MediaStrea
     };
   }, [stream]);
   return (
-    <figure className="tile">
+    <figure className={highlight ? 'tile tile-speaking' : 'tile'} data-peer={peerId}>
       <video ref={ref} autoPlay playsInline muted={muted} aria-label={label} />
-      <figcaption>{label}</figcaption>
+      <figcaption>
+        {label}
+        {note && <span className="tile-note"> · {note}</span>}
+      </figcaption>
     </figure>
   );
 }
 
 /** Plays remote audio without a visible element. */
-export function AudioSink({ track }: { track: MediaStreamTrack }) {
+export function AudioSink({ track }: { track: MediaStreamTrack | undefined }) {
   const ref = useRef<HTMLAudioElement>(null);
   useEffect(() => {
     const audio = ref.current;
-    if (!audio) return;
+    if (!audio || !track) return;
     audio.srcObject = new MediaStream([track]);
     void audio.play().catch(() => undefined);
   }, [track]);

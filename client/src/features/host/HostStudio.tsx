@@ -1,75 +1,131 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
-import { exposeForDiagnostics } from '../../media/diagnostics';
-import { StageClient } from '../../media/stageClient';
-import { Signalling } from '../../signalling/signalling';
+import type { JoinOptions, StageClient } from '../../media/stageClient';
+import { useLocalMedia } from '../../media/useLocalMedia';
+import { DevicePickers } from '../../ui/DevicePickers';
+import { PhaseBanner } from '../../ui/PhaseBanner';
+import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { VideoTile } from '../../ui/VideoTile';
-
-type Phase = { kind: 'preview' } | { kind: 'starting' } | { kind: 'live' } | { kind: 'error'; message: string };
+import { useStage } from '../stage/useStage';
+import { SeatsPanel } from './SeatsPanel';
 
 export function HostStudio({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
-  const token = new URLSearchParams(location.search).get('token');
-  const [stream, setStream] = useState<MediaStream>();
-  const [phase, setPhase] = useState<Phase>({ kind: 'preview' });
-  const stage = useRef<{ signalling: Signalling; client: StageClient }>(undefined);
+  const token = useMemo(() => new URLSearchParams(location.search).get('token'), []);
+  const media = useLocalMedia();
+  const [generation, setGeneration] = useState(0);
+  const live = generation > 0;
+  const [confirmEnd, setConfirmEnd] = useState(false);
+  const [screen, setScreen] = useState<MediaStream>();
+  const [micMuted, setMicMuted] = useState(false);
 
+  const options: JoinOptions | undefined = useMemo(
+    () => (live && token ? { sessionId: sessionId as SessionId, role: 'host', token } : undefined),
+    [live, token, sessionId],
+  );
+  const stream = media.stream;
+  const publishAll = useCallback(
+    async (client: StageClient) => {
+      if (!stream) return;
+      for (const track of stream.getTracks()) await client.publish(track, track.kind === 'video' ? 'camera' : 'microphone');
+    },
+    [stream],
+  );
+  const view = useStage(options, publishAll, generation);
+  const { client } = view;
+
+  // A different camera or microphone picked while live replaces the published track in place.
   useEffect(() => {
-    let cancelled = false;
-    let opened: MediaStream | undefined;
-    navigator.mediaDevices
-      .getUserMedia({ video: { width: 1280, height: 720 }, audio: true })
-      .then((s) => {
-        opened = s;
-        if (cancelled) s.getTracks().forEach((tr) => tr.stop());
-        else setStream(s);
-      })
-      .catch((e: Error) => setPhase({ kind: 'error', message: t('host.cameraError', { message: e.message }) }));
-    return () => {
-      cancelled = true;
-      opened?.getTracks().forEach((tr) => tr.stop());
-      stage.current?.client.close();
-      stage.current?.signalling.close();
-      exposeForDiagnostics(undefined);
-    };
-  }, [t]);
+    if (!client || view.phase !== 'live' || !stream) return;
+    for (const track of stream.getTracks()) void client.replaceTrack(track.kind === 'video' ? 'camera' : 'microphone', track);
+  }, [client, stream, view.phase]);
 
-  async function goLive(): Promise<void> {
-    if (!stream || !token) return;
-    setPhase({ kind: 'starting' });
-    const signalling = new Signalling();
-    const client = new StageClient(signalling);
-    stage.current = { signalling, client };
-    exposeForDiagnostics(client);
-    try {
-      await client.join({ sessionId: sessionId as SessionId, role: 'host', token });
-      for (const track of stream.getTracks()) {
-        await client.publish(track, track.kind === 'video' ? 'camera' : 'microphone');
-      }
-      setPhase({ kind: 'live' });
-    } catch (e) {
-      setPhase({ kind: 'error', message: t('state.error', { message: (e as Error).message }) });
+  async function toggleScreen(): Promise<void> {
+    if (!client) return;
+    if (screen) {
+      screen.getTracks().forEach((tr) => tr.stop());
+      setScreen(undefined);
+      await client.unpublish('screen');
+      return;
     }
+    const s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    const track = s.getVideoTracks()[0];
+    if (!track) return;
+    track.addEventListener('ended', () => {
+      setScreen(undefined);
+      void client.unpublish('screen');
+    });
+    setScreen(s);
+    await client.publish(track, 'screen');
   }
 
+  async function toggleMic(): Promise<void> {
+    await client?.setPaused('microphone', !micMuted);
+    setMicMuted(!micMuted);
+  }
+
+  async function endSession(): Promise<void> {
+    setConfirmEnd(false);
+    await client?.end();
+    screen?.getTracks().forEach((tr) => tr.stop());
+    setScreen(undefined);
+  }
+
+  const isLive = view.phase === 'live';
+  const ended = view.phase === 'ended';
   return (
     <section className="studio" aria-labelledby="studio-title">
-      <h1 id="studio-title">{t('host.title')}</h1>
+      <header className="studio-header">
+        <h1 id="studio-title">{t('host.title')}</h1>
+        {isLive && <p className="viewer-count">{t('host.viewers', { count: view.roster.viewerCount })}</p>}
+      </header>
       {!token && <StatusBanner tone="error" text={t('host.missingToken')} />}
-      {phase.kind === 'error' && <StatusBanner tone="error" text={phase.message} />}
-      {phase.kind === 'starting' && <StatusBanner text={t('host.starting')} />}
-      {phase.kind === 'live' && <StatusBanner tone="live" text={t('host.live')} />}
-      {stream && <VideoTile stream={stream} label={t('host.preview')} muted />}
-      <button
-        type="button"
-        className="button button-primary"
-        disabled={!stream || !token || phase.kind === 'starting' || phase.kind === 'live'}
-        onClick={() => void goLive()}
-      >
-        {t('host.goLive')}
-      </button>
+      {media.error && <StatusBanner tone="error" text={t('devices.cameraError', { message: media.error })} />}
+      {live && <PhaseBanner view={view} />}
+      <div className="studio-grid">
+        <div className="studio-main">
+          {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : <p role="status">{t('devices.opening')}</p>}
+          <DevicePickers media={media} />
+          <div className="toolbar">
+            {!live || ended ? (
+              <button
+                type="button"
+                className="button button-primary"
+                disabled={!stream || !token}
+                onClick={() => setGeneration((g) => g + 1)}
+              >
+                {t('host.goLive')}
+              </button>
+            ) : confirmEnd ? (
+              <div role="alertdialog" aria-labelledby="confirm-end" className="confirm">
+                <p id="confirm-end">{t('host.confirmEnd')}</p>
+                <button type="button" className="button button-primary" onClick={() => void endSession()}>
+                  {t('host.confirmEndYes')}
+                </button>
+                <button type="button" className="button" onClick={() => setConfirmEnd(false)} autoFocus>
+                  {t('host.cancel')}
+                </button>
+              </div>
+            ) : (
+              <>
+                <button type="button" className="button" disabled={!isLive} onClick={() => void toggleMic()} aria-pressed={micMuted}>
+                  {micMuted ? t('host.unmuteMic') : t('host.muteMic')}
+                </button>
+                <button type="button" className="button" disabled={!isLive} onClick={() => void toggleScreen()} aria-pressed={Boolean(screen)}>
+                  {screen ? t('host.stopScreen') : t('host.shareScreen')}
+                </button>
+                <button type="button" className="button button-danger" disabled={!isLive} onClick={() => setConfirmEnd(true)}>
+                  {t('host.end')}
+                </button>
+              </>
+            )}
+          </div>
+          {isLive && <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} />}
+        </div>
+        {client && isLive && <SeatsPanel client={client} roster={view.roster} hands={view.hands} />}
+      </div>
     </section>
   );
 }

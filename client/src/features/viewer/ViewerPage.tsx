@@ -1,94 +1,123 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
-import { exposeForDiagnostics } from '../../media/diagnostics';
-import { StageClient, type RemoteTrack } from '../../media/stageClient';
-import { RequestError, Signalling } from '../../signalling/signalling';
+import type { VideoQuality, ViewerPreferences } from '@chunfeng/shared/stage';
+import type { JoinOptions } from '../../media/stageClient';
+import { PhaseBanner } from '../../ui/PhaseBanner';
+import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
-import { AudioSink, VideoTile } from '../../ui/VideoTile';
+import { useStage } from '../stage/useStage';
 
-type Phase = 'connecting' | 'notLive' | 'live' | 'ended' | 'error';
-const RETRY_NOT_LIVE_MS = 3000;
+const PREFS_KEY = 'chunfeng.viewerPreferences';
+
+/** Audio-only from the link (?audio=1) or this device's last choice; otherwise automatic quality. */
+function initialPreferences(): ViewerPreferences {
+  const params = new URLSearchParams(location.search);
+  let stored: Partial<ViewerPreferences> = {};
+  try {
+    stored = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Partial<ViewerPreferences>;
+  } catch {
+    stored = {};
+  }
+  const quality = params.get('quality') ?? stored.quality;
+  return {
+    quality: quality === 'high' || quality === 'low' ? quality : 'auto',
+    audioOnly: params.has('audio') ? params.get('audio') !== '0' : stored.audioOnly === true,
+  };
+}
 
 export function ViewerPage({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
-  const [phase, setPhase] = useState<Phase>('connecting');
-  const [error, setError] = useState('');
-  const [tracks, setTracks] = useState<Array<RemoteTrack & { stream: MediaStream }>>([]);
+  const [preferences, setPreferences] = useState(initialPreferences);
+  // Preferences go with the first join only; later changes are sent without re-joining.
+  const [joinPreferences] = useState(preferences);
+  const options: JoinOptions = useMemo(
+    () => ({ sessionId: sessionId as SessionId, role: 'viewer', preferences: joinPreferences }),
+    [sessionId, joinPreferences],
+  );
+  const view = useStage(options);
+  const { client } = view;
+  const [handRaised, setHandRaised] = useState(false);
+  const [cameraOn, setCameraOn] = useState(false);
+  const onStage = view.role === 'cohost';
 
   useEffect(() => {
-    const signalling = new Signalling();
-    let client: StageClient | undefined;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    let disposed = false;
+    localStorage.setItem(PREFS_KEY, JSON.stringify(preferences));
+  }, [preferences]);
 
-    const attempt = async (): Promise<void> => {
-      client?.close();
-      const c = new StageClient(signalling);
-      client = c;
-      exposeForDiagnostics(c);
-      c.on('trackAdded', (track) => {
-        const entry = { ...track, stream: new MediaStream([track.track]) };
-        setTracks((all) => [...all.filter((x) => x.producerId !== track.producerId), entry]);
-      });
-      c.on('trackRemoved', ({ producerId }) => setTracks((all) => all.filter((x) => x.producerId !== producerId)));
-      c.on('ended', () => setPhase('ended'));
-      try {
-        await c.join({ sessionId: sessionId as SessionId, role: 'viewer' });
-        if (!disposed) setPhase('live');
-      } catch (e) {
-        if (disposed) return;
-        if (e instanceof RequestError && e.code === 'SESSION_NOT_LIVE') {
-          setPhase('notLive');
-          retry = setTimeout(() => void attempt(), RETRY_NOT_LIVE_MS);
-        } else {
-          setError((e as Error).message);
-          setPhase('error');
-        }
-      }
-    };
-    void attempt();
-    return () => {
-      disposed = true;
-      clearTimeout(retry);
-      client?.close();
-      signalling.close();
-      exposeForDiagnostics(undefined);
-    };
-  }, [sessionId]);
+  useEffect(
+    () =>
+      client?.on('role', (role) => {
+        if (role === 'viewer') setCameraOn(false);
+        else setHandRaised(false);
+      }),
+    [client],
+  );
 
-  const video = tracks.filter((tr) => tr.track.kind === 'video');
-  const audio = tracks.filter((tr) => tr.track.kind === 'audio');
-  const status =
-    phase === 'error'
-      ? t('state.error', { message: error })
-      : phase === 'live'
-        ? t('state.live')
-        : phase === 'notLive'
-          ? t('state.notLive')
-          : phase === 'ended'
-            ? t('state.ended')
-            : t('state.connecting');
+  async function changePreferences(next: ViewerPreferences): Promise<void> {
+    setPreferences(next);
+    await client?.setPreferences(next);
+  }
 
+  async function toggleHand(): Promise<void> {
+    await client?.raiseHand(!handRaised);
+    setHandRaised(!handRaised);
+  }
+
+  async function joinWithCamera(): Promise<void> {
+    if (!client) return;
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    for (const track of stream.getTracks()) await client.publish(track, track.kind === 'video' ? 'camera' : 'microphone');
+    setCameraOn(true);
+  }
+
+  const live = view.phase === 'live';
+  const hasVideo = view.tracks.some((tr) => tr.kind === 'video');
   return (
     <section className="viewer" aria-labelledby="viewer-title">
       <h1 id="viewer-title" className="visually-hidden">
         {t('viewer.title')}
       </h1>
-      <StatusBanner tone={phase === 'live' ? 'live' : phase === 'error' ? 'error' : 'info'} text={status} />
-      <div className="stage" aria-label={t('viewer.stage')}>
-        {video.length === 0 && phase === 'live' && <p className="stage-empty">{t('viewer.waiting')}</p>}
-        {video.map((tr) => (
-          <VideoTile
-            key={tr.producerId}
-            stream={tr.stream}
-            label={t('viewer.tileLabel', { source: t(`source.${tr.source}`) })}
+      <PhaseBanner view={view} />
+      <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />
+      {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
+      {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
+      <div className="toolbar viewer-controls">
+        <label>
+          {t('viewer.quality')}
+          <select
+            value={preferences.quality}
+            disabled={preferences.audioOnly}
+            onChange={(e) => void changePreferences({ ...preferences, quality: e.target.value as VideoQuality })}
+          >
+            <option value="auto">{t('viewer.qualityAuto')}</option>
+            <option value="high">{t('viewer.qualityHigh')}</option>
+            <option value="low">{t('viewer.qualityLow')}</option>
+          </select>
+        </label>
+        <label className="switch">
+          <input
+            type="checkbox"
+            checked={preferences.audioOnly}
+            onChange={(e) => void changePreferences({ ...preferences, audioOnly: e.target.checked })}
           />
-        ))}
-        {audio.map((tr) => (
-          <AudioSink key={tr.producerId} track={tr.track} />
-        ))}
+          {t('viewer.audioOnly')}
+        </label>
+        {live && !onStage && (
+          <button type="button" className="button" aria-pressed={handRaised} onClick={() => void toggleHand()}>
+            {handRaised ? t('viewer.lowerHand') : t('viewer.raiseHand')}
+          </button>
+        )}
       </div>
+      {handRaised && <StatusBanner text={t('viewer.handRaised')} />}
+      {onStage && !cameraOn && (
+        <div className="panel" role="alert">
+          <p>{t('viewer.invitedUp')}</p>
+          <button type="button" className="button button-primary" onClick={() => void joinWithCamera()}>
+            {t('viewer.joinWithCamera')}
+          </button>
+        </div>
+      )}
     </section>
   );
 }

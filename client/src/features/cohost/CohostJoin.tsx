@@ -1,0 +1,68 @@
+import { useCallback, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { SessionId } from '@chunfeng/shared/ids';
+import type { JoinOptions, StageClient } from '../../media/stageClient';
+import { useLocalMedia } from '../../media/useLocalMedia';
+import { DevicePickers } from '../../ui/DevicePickers';
+import { PhaseBanner } from '../../ui/PhaseBanner';
+import { StageGrid } from '../../ui/StageGrid';
+import { StatusBanner } from '../../ui/StatusBanner';
+import { VideoTile } from '../../ui/VideoTile';
+import { useStage } from '../stage/useStage';
+
+/** The page an invite link opens: preview, join the stage, leave. */
+export function CohostJoin({ sessionId }: { sessionId: string }) {
+  const { t } = useTranslation();
+  const token = useMemo(() => new URLSearchParams(location.search).get('token'), []);
+  const [joined, setJoined] = useState(false);
+  const [left, setLeft] = useState(false);
+  const media = useLocalMedia(!left);
+  const options: JoinOptions | undefined = useMemo(
+    () => (joined && token ? { sessionId: sessionId as SessionId, role: 'cohost', token } : undefined),
+    [joined, token, sessionId],
+  );
+  const stream = media.stream;
+  const publishAll = useCallback(
+    async (client: StageClient) => {
+      if (!stream) return;
+      for (const track of stream.getTracks()) await client.publish(track, track.kind === 'video' ? 'camera' : 'microphone');
+    },
+    [stream],
+  );
+  const view = useStage(options, publishAll);
+  const removed = joined && view.role === 'viewer';
+
+  return (
+    <section className="studio" aria-labelledby="cohost-title">
+      <h1 id="cohost-title">{t('cohost.title')}</h1>
+      {!token && <StatusBanner tone="error" text={t('cohost.missingToken')} />}
+      {media.error && <StatusBanner tone="error" text={t('devices.cameraError', { message: media.error })} />}
+      {left && <StatusBanner text={t('cohost.left')} />}
+      {joined && !removed && view.phase === 'live' && <StatusBanner tone="live" text={t('cohost.onStage')} />}
+      {joined && view.phase !== 'live' && <PhaseBanner view={view} />}
+      {removed && <StatusBanner tone="warn" text={t('cohost.removed')} />}
+      {stream && !removed && <VideoTile stream={stream} label={t('devices.preview')} muted />}
+      {!joined && !left && <DevicePickers media={media} />}
+      <div className="toolbar">
+        {!joined && !left && (
+          <button type="button" className="button button-primary" disabled={!stream || !token} onClick={() => setJoined(true)}>
+            {t('cohost.join')}
+          </button>
+        )}
+        {joined && (
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setJoined(false);
+              setLeft(true);
+            }}
+          >
+            {t('cohost.leave')}
+          </button>
+        )}
+      </div>
+      {joined && <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} />}
+    </section>
+  );
+}

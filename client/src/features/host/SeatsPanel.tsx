@@ -1,0 +1,64 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { InviteResult, Participant, RosterView } from '@chunfeng/shared/stage';
+import type { StageClient } from '../../media/stageClient';
+
+/** Who is on stage (with remove buttons), who raised a hand (invite up), and the guest invite link. */
+export function SeatsPanel({ client, roster, hands }: { client: StageClient; roster: RosterView; hands: Participant[] }) {
+  const { t, i18n } = useTranslation();
+  const [invite, setInvite] = useState<InviteResult>();
+  const [copied, setCopied] = useState(false);
+  const link = invite ? `${location.origin}${invite.path}` : '';
+  const name = (p: Participant): string => p.displayName || t(`role.${p.role}`);
+
+  return (
+    <section className="panel" aria-labelledby="seats-title">
+      <h2 id="seats-title">{t('host.seats')}</h2>
+      <ul className="seat-list">
+        {roster.onStage.map((p) => (
+          <li key={p.peerId} data-peer={p.peerId}>
+            <span>{name(p)}</span>
+            {p.role !== 'host' && (
+              <button type="button" className="button" onClick={() => void client.removeFromStage(p.peerId)}>
+                {t('host.remove')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <h3>{t('host.hands')}</h3>
+      {hands.length === 0 ? (
+        <p className="muted">{t('host.noHands')}</p>
+      ) : (
+        <ul className="seat-list">
+          {hands.map((p) => (
+            <li key={p.peerId}>
+              <span>{p.displayName || t('host.guest')}</span>
+              <button type="button" className="button" onClick={() => void client.promote(p.peerId)}>
+                {t('host.inviteUp')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <button type="button" className="button" onClick={() => void client.invite().then(setInvite)}>
+        {t('host.invite')}
+      </button>
+      {invite && (
+        <div className="invite">
+          <label>
+            {t('host.inviteLink', { time: new Date(invite.expiresAt).toLocaleTimeString(i18n.language) })}
+            <input readOnly value={link} className="invite-link" onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <button
+            type="button"
+            className="button"
+            onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false))}
+          >
+            {copied ? t('host.copied') : t('host.copy')}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

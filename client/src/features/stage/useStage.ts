@@ -1,0 +1,144 @@
+import { useEffect, useRef, useState } from 'react';
+import type { PeerId, ProducerId } from '@chunfeng/shared/ids';
+import type { MediaSource, Participant, RosterView, StageRole } from '@chunfeng/shared/stage';
+import { exposeForDiagnostics } from '../../media/diagnostics';
+import { StageClient, type JoinOptions, type StagePhase } from '../../media/stageClient';
+import { RequestError, Signalling } from '../../signalling/signalling';
+
+export interface StageTrack {
+  producerId: ProducerId;
+  peerId: PeerId;
+  source: MediaSource;
+  kind: 'audio' | 'video';
+  paused: boolean;
+  stream: MediaStream;
+}
+
+export type StageViewPhase = StagePhase | 'idle' | 'notLive' | 'error';
+
+export interface StageView {
+  phase: StageViewPhase;
+  /** The coded error or message when phase is 'error'. */
+  error: string | undefined;
+  endReason: string | undefined;
+  tracks: StageTrack[];
+  roster: RosterView;
+  hands: Participant[];
+  speaker: PeerId | null;
+  role: StageRole | undefined;
+  client: StageClient | undefined;
+}
+
+const RETRY_MS = 3000;
+const emptyRoster: RosterView = { onStage: [], viewerCount: 0 };
+
+/**
+ * Joins a stage while `options` is set and mirrors it into React state. Retries while the session
+ * is not live yet, and re-joins with a new client when the media server failed under the session.
+ * `onJoined` runs after every successful join of a new client (the host republishes there).
+ */
+export function useStage(
+  options: JoinOptions | undefined,
+  onJoined?: (client: StageClient) => Promise<void>,
+  /** Change it to join again with the same options (going live after an ended session). */
+  generation = 0,
+): StageView {
+  const [view, setView] = useState<StageView>(() => initial(options ? 'connecting' : 'idle'));
+  const onJoinedRef = useRef(onJoined);
+  useEffect(() => {
+    onJoinedRef.current = onJoined;
+  });
+  const key = options ? JSON.stringify(options) : undefined;
+
+  useEffect(() => {
+    if (!options) return;
+    const signalling = new Signalling();
+    let client: StageClient | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let disposed = false;
+    const update = (patch: Partial<StageView>): void => {
+      if (!disposed) setView((v) => ({ ...v, ...patch }));
+    };
+
+    const attempt = async (): Promise<void> => {
+      client?.close();
+      const c = new StageClient(signalling);
+      client = c;
+      exposeForDiagnostics(c, signalling);
+      if (!disposed) setView({ ...initial('connecting'), client: c });
+      c.on('phase', (phase) => update({ phase }));
+      c.on('role', (role) => update({ role }));
+      c.on('roster', (roster) => update({ roster }));
+      c.on('hands', (hands) => update({ hands }));
+      c.on('speaker', (speaker) => update({ speaker }));
+      c.on('trackAdded', (t) => {
+        const entry: StageTrack = {
+          producerId: t.producerId,
+          peerId: t.peerId,
+          source: t.source,
+          kind: t.track.kind === 'audio' ? 'audio' : 'video',
+          paused: t.paused,
+          stream: new MediaStream([t.track]),
+        };
+        if (!disposed) setView((v) => ({ ...v, tracks: [...v.tracks.filter((x) => x.producerId !== t.producerId), entry] }));
+      });
+      c.on('trackRemoved', ({ producerId }) => {
+        if (!disposed) setView((v) => ({ ...v, tracks: v.tracks.filter((x) => x.producerId !== producerId) }));
+      });
+      c.on('trackPaused', ({ producerId, paused }) => {
+        if (!disposed) setView((v) => ({ ...v, tracks: v.tracks.map((x) => (x.producerId === producerId ? { ...x, paused } : x)) }));
+      });
+      c.on('ended', (reason) => {
+        if (reason === 'media-failure') {
+          // The media server under this session failed; the host re-opens it on a healthy one.
+          update({ phase: 'reconnecting', tracks: [] });
+          retry = setTimeout(() => void attempt(), 1000);
+        } else {
+          update({ phase: 'ended', endReason: reason, tracks: [] });
+        }
+      });
+      try {
+        await c.join(options);
+        if (disposed) return;
+        update({ phase: c.phase === 'ended' ? 'ended' : 'live', error: undefined });
+        await onJoinedRef.current?.(c);
+      } catch (e) {
+        if (disposed) return;
+        if (e instanceof RequestError && (e.code === 'SESSION_NOT_LIVE' || e.code === 'UNAVAILABLE')) {
+          update({ phase: e.code === 'SESSION_NOT_LIVE' ? 'notLive' : 'reconnecting' });
+          retry = setTimeout(() => void attempt(), RETRY_MS);
+        } else {
+          update({ phase: 'error', error: e instanceof RequestError ? e.code : (e as Error).message });
+        }
+      }
+    };
+    void attempt();
+    return () => {
+      disposed = true;
+      clearTimeout(retry);
+      const c = client;
+      void (c ? c.leave() : Promise.resolve()).finally(() => signalling.close());
+      exposeForDiagnostics(undefined);
+    };
+    // `key` stands for `options` by value.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, generation]);
+
+  return options ? view : idleView;
+}
+
+const idleView = initial('idle');
+
+function initial(phase: StageViewPhase): StageView {
+  return {
+    phase,
+    error: undefined,
+    endReason: undefined,
+    tracks: [],
+    roster: emptyRoster,
+    hands: [],
+    speaker: null,
+    role: undefined,
+    client: undefined,
+  };
+}

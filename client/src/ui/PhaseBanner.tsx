@@ -1,0 +1,16 @@
+import { useTranslation } from 'react-i18next';
+import type { StageView } from '../features/stage/useStage';
+import { StatusBanner } from './StatusBanner';
+
+/** Says in words what the stage connection is doing: connecting, live, reconnecting, ended. */
+export function PhaseBanner({ view }: { view: Pick<StageView, 'phase' | 'error' | 'endReason'> }) {
+  const { t } = useTranslation();
+  const { phase, error, endReason } = view;
+  if (phase === 'error') return <StatusBanner tone="error" text={t('state.error', { message: error ?? '' })} />;
+  if (phase === 'ended') {
+    const reason = endReason ? t(`endReason.${endReason}`, { defaultValue: '' }) : '';
+    return <StatusBanner tone="info" text={reason || t('state.ended')} />;
+  }
+  const tone = phase === 'live' ? 'live' : phase === 'reconnecting' ? 'warn' : 'info';
+  return <StatusBanner tone={tone} text={t(`state.${phase}`)} />;
+}

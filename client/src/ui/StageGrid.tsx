@@ -1,0 +1,44 @@
+import { useTranslation } from 'react-i18next';
+import type { PeerId } from '@chunfeng/shared/ids';
+import type { RosterView } from '@chunfeng/shared/stage';
+import type { StageTrack } from '../features/stage/useStage';
+import { AudioSink, VideoTile } from './VideoTile';
+
+/** The stage as tiles: one per video producer, the active speaker highlighted; audio plays unseen. */
+export function StageGrid({ tracks, roster, speaker, showVideo = true }: {
+  tracks: StageTrack[];
+  roster: RosterView;
+  speaker: PeerId | null;
+  showVideo?: boolean;
+}) {
+  const { t } = useTranslation();
+  const nameOf = (peerId: PeerId): string => {
+    const p = roster.onStage.find((x) => x.peerId === peerId);
+    if (!p) return t('role.cohost');
+    return p.displayName || t(`role.${p.role}`);
+  };
+  const video = tracks.filter((tr) => tr.kind === 'video');
+  const audio = tracks.filter((tr) => tr.kind === 'audio');
+  return (
+    <div className="stage" role="region" aria-label={t('viewer.stage')}>
+      {showVideo &&
+        video.map((tr) => {
+          const speaking = speaker === tr.peerId;
+          const label = `${nameOf(tr.peerId)} · ${t(`source.${tr.source}`)}`;
+          return (
+            <VideoTile
+              key={tr.producerId}
+              stream={tr.stream}
+              label={speaking ? `${label} · ${t('viewer.speaking')}` : label}
+              highlight={speaking}
+              peerId={tr.peerId}
+              note={tr.paused ? t('viewer.paused') : undefined}
+            />
+          );
+        })}
+      {audio.map((tr) => (
+        <AudioSink key={tr.producerId} track={tr.stream.getAudioTracks()[0]} />
+      ))}
+    </div>
+  );
+}
