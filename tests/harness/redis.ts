@@ -13,14 +13,14 @@ export interface TestRedis {
 
 /**
  * Starts Debian's redis-server on a free loopback port with its own data dir, configured as the
- * platform expects in production (append-only file, fsync every second).
+ * platform expects in production (append-only file, fsync before every reply).
  */
 export async function startRedis({ bin = 'redis-server' }: { bin?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-redis-'));
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -9,7 +9,7 @@ describe('the Redis fixture', () => {
     await redis.connect();
     expect(await redis.ping()).toBe('PONG');
     expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
-    expect(await redis.config('GET', 'appendfsync')).toEqual(['appendfsync', 'everysec']);
+    expect(await redis.config('GET', 'appendfsync')).toEqual(['appendfsync', 'always']);
     await redis.set('chunfeng:fixture', '春风');
     expect(await redis.get('chunfeng:fixture')).toBe('春风');
   });

@@ -1,0 +1,89 @@
+import type {
+  Application,
+  ApplicationId,
+  Campaign,
+  Employer,
+  LiveSession,
+  PinEvent,
+  PolicyCard,
+  Vacancy,
+} from '@chunfeng/shared/recruitment';
+
+export interface StaffAccount {
+  id: string;
+  username: string;
+  displayName: string;
+  /** scrypt hash, see auth/passwords.ts. */
+  passwordHash: string;
+  role: 'admin' | 'staff';
+  createdAt: string;
+}
+
+/** The documents the bureau manages, by kind. */
+export interface CatalogKinds {
+  campaign: Campaign;
+  session: LiveSession;
+  employer: Employer;
+  vacancy: Vacancy;
+  policy: PolicyCard;
+  staff: StaffAccount;
+}
+export type CatalogKind = keyof CatalogKinds;
+
+/** The one secondary index each kind keeps (documents listed by that field). */
+export const catalogIndex: { [K in CatalogKind]?: keyof CatalogKinds[K] & string } = {
+  session: 'campaignId',
+  vacancy: 'employerId',
+  staff: 'username',
+};
+
+export interface ApplicationFilter {
+  vacancyId?: string;
+  employerId?: string;
+  sessionId?: string;
+}
+
+export interface ApplicationEvent {
+  applicationId: string;
+  type: 'created' | 'status';
+  at: string;
+  status: Application['status'];
+}
+
+/**
+ * The job store: the bureau's catalog and every application. Two implementations (embedded SQLite,
+ * Redis) pass one contract suite. Every write has reached durable storage when its promise resolves.
+ */
+export interface JobStore {
+  readonly kind: 'embedded' | 'redis';
+
+  put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void>;
+  get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined>;
+  /** All of a kind in creation order, or those whose indexed field equals `value`. */
+  list<K extends CatalogKind>(kind: K, where?: { value: string }): Promise<CatalogKinds[K][]>;
+
+  /** Saves a pin or its later unpin (same session, kind and pinnedAt). */
+  putPin(event: PinEvent): Promise<void>;
+  listPins(sessionId: string): Promise<PinEvent[]>;
+
+  /**
+   * Stores a new application unless one exists with the same idempotency key, or for the same
+   * vacancy and phone: then that one is returned with created = false. Atomic under concurrency.
+   */
+  apply(application: Application): Promise<{ application: Application; created: boolean }>;
+  getApplication(id: ApplicationId | string): Promise<Application | undefined>;
+  listApplications(filter: ApplicationFilter): Promise<Application[]>;
+  /** Read-modify-write of one application, safe against concurrent updates. */
+  updateApplication(id: string, change: (current: Application) => Application): Promise<Application>;
+  /** The append-only log of what happened to applications, oldest first. */
+  applicationEvents(applicationId?: string): Promise<ApplicationEvent[]>;
+
+  ping(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+}
+
+/** The value of a document's indexed field, if its kind has an index. */
+export function indexValue<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): string | undefined {
+  const field = catalogIndex[kind];
+  return field ? String((doc as unknown as Record<string, unknown>)[field]) : undefined;
+}

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Application, PinEvent } from '@chunfeng/shared/recruitment';
+import { DomainError } from '../domain/errors';
+import {
+  indexValue,
+  type ApplicationEvent,
+  type ApplicationFilter,
+  type CatalogKind,
+  type CatalogKinds,
+  type JobStore,
+} from './jobStore';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS docs (
+  kind TEXT NOT NULL, id TEXT NOT NULL, idx TEXT, seq INTEGER NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS docs_by_idx ON docs (kind, idx, seq);
+CREATE INDEX IF NOT EXISTS docs_by_seq ON docs (kind, seq);
+CREATE TABLE IF NOT EXISTS pins (
+  session_id TEXT NOT NULL, kind TEXT NOT NULL, pinned_at TEXT NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (session_id, kind, pinned_at)
+);
+CREATE TABLE IF NOT EXISTS applications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  vacancy_id TEXT NOT NULL, phone TEXT NOT NULL, employer_id TEXT NOT NULL, session_id TEXT,
+  body TEXT NOT NULL,
+  UNIQUE (vacancy_id, phone)
+);
+CREATE INDEX IF NOT EXISTS applications_by_employer ON applications (employer_id, seq);
+CREATE INDEX IF NOT EXISTS applications_by_session ON applications (session_id, seq);
+CREATE TABLE IF NOT EXISTS application_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, application_id TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS application_events_by_app ON application_events (application_id, seq);
+`;
+
+/**
+ * The embedded job store: one SQLite file in the data dir (WAL, synchronous=FULL, so a statement
+ * that returned is on disk). better-sqlite3 is synchronous, which makes each method atomic here.
+ */
+export class SqliteJobStore implements JobStore {
+  readonly kind = 'embedded' as const;
+  readonly #db: Database.Database;
+  #seq: number;
+
+  constructor({ dataDir }: { dataDir: string }) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.#db = new Database(path.join(dataDir, 'jobs.sqlite3'));
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(SCHEMA);
+    const row = this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM docs').get() as { s: number };
+    this.#seq = row.s;
+  }
+
+  put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void> {
+    const idx = indexValue(kind, doc) ?? null;
+    const existing = this.#db.prepare('SELECT seq FROM docs WHERE kind = ? AND id = ?').get(kind, doc.id) as { seq: number } | undefined;
+    const seq = existing?.seq ?? ++this.#seq;
+    this.#db
+      .prepare('INSERT INTO docs (kind, id, idx, seq, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET idx = excluded.idx, body = excluded.body')
+      .run(kind, doc.id, idx, seq, JSON.stringify(doc));
+    return Promise.resolve();
+  }
+
+  get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined> {
+    const row = this.#db.prepare('SELECT body FROM docs WHERE kind = ? AND id = ?').get(kind, id) as { body: string } | undefined;
+    return Promise.resolve(row ? (JSON.parse(row.body) as CatalogKinds[K]) : undefined);
+  }
+
+  list<K extends CatalogKind>(kind: K, where?: { value: string }): Promise<CatalogKinds[K][]> {
+    const rows = (
+      where
+        ? this.#db.prepare('SELECT body FROM docs WHERE kind = ? AND idx = ? ORDER BY seq').all(kind, where.value)
+        : this.#db.prepare('SELECT body FROM docs WHERE kind = ? ORDER BY seq').all(kind)
+    ) as Array<{ body: string }>;
+    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as CatalogKinds[K]));
+  }
+
+  putPin(event: PinEvent): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body')
+      .run(event.sessionId, event.kind, event.pinnedAt, JSON.stringify(event));
+    return Promise.resolve();
+  }
+
+  listPins(sessionId: string): Promise<PinEvent[]> {
+    const rows = this.#db.prepare('SELECT body FROM pins WHERE session_id = ? ORDER BY pinned_at, kind').all(sessionId) as Array<{ body: string }>;
+    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as PinEvent));
+  }
+
+  apply(application: Application): Promise<{ application: Application; created: boolean }> {
+    const run = this.#db.transaction((a: Application) => {
+      const existing = this.#db
+        .prepare('SELECT body FROM applications WHERE idempotency_key = ? OR (vacancy_id = ? AND phone = ?) LIMIT 1')
+        .get(a.idempotencyKey, a.vacancyId, a.phone) as { body: string } | undefined;
+      if (existing) return { application: JSON.parse(existing.body) as Application, created: false };
+      this.#db
+        .prepare('INSERT INTO applications (id, idempotency_key, vacancy_id, phone, employer_id, session_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(a.id, a.idempotencyKey, a.vacancyId, a.phone, a.employerId, a.sessionId, JSON.stringify(a));
+      this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
+      return { application: a, created: true };
+    });
+    return Promise.resolve(run.immediate(application));
+  }
+
+  getApplication(id: string): Promise<Application | undefined> {
+    const row = this.#db.prepare('SELECT body FROM applications WHERE id = ?').get(id) as { body: string } | undefined;
+    return Promise.resolve(row ? (JSON.parse(row.body) as Application) : undefined);
+  }
+
+  listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<Application[]> {
+    const clauses: string[] = [];
+    const args: string[] = [];
+    for (const [column, value] of [['vacancy_id', vacancyId], ['employer_id', employerId], ['session_id', sessionId]] as const) {
+      if (!value) continue;
+      clauses.push(`${column} = ?`);
+      args.push(value);
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = this.#db.prepare(`SELECT body FROM applications ${where} ORDER BY seq`).all(...args) as Array<{ body: string }>;
+    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as Application));
+  }
+
+  updateApplication(id: string, change: (current: Application) => Application): Promise<Application> {
+    const run = this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT body FROM applications WHERE id = ?').get(id) as { body: string } | undefined;
+      if (!row) throw new DomainError('NOT_FOUND', 'no such application');
+      const next = change(JSON.parse(row.body) as Application);
+      this.#db.prepare('UPDATE applications SET body = ? WHERE id = ?').run(JSON.stringify(next), id);
+      const last = next.history.at(-1);
+      this.#event({ applicationId: id, type: 'status', at: last?.at ?? new Date().toISOString(), status: next.status });
+      return next;
+    });
+    try {
+      return Promise.resolve(run.immediate());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  applicationEvents(applicationId?: string): Promise<ApplicationEvent[]> {
+    const rows = (
+      applicationId
+        ? this.#db.prepare('SELECT body FROM application_events WHERE application_id = ? ORDER BY seq').all(applicationId)
+        : this.#db.prepare('SELECT body FROM application_events ORDER BY seq').all()
+    ) as Array<{ body: string }>;
+    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as ApplicationEvent));
+  }
+
+  #event(event: ApplicationEvent): void {
+    this.#db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)').run(event.applicationId, JSON.stringify(event));
+  }
+
+  ping(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      this.#db.prepare('SELECT 1').get();
+      return Promise.resolve({ ok: true, detail: `sqlite ${this.#db.name}` });
+    } catch (error) {
+      return Promise.resolve({ ok: false, detail: (error as Error).message });
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+    return Promise.resolve();
+  }
+}

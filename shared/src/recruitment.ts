@@ -1,0 +1,173 @@
+import { z } from 'zod';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const id = z.string().min(1).max(64);
+
+export const CampaignId = id.brand<'CampaignId'>();
+export type CampaignId = z.infer<typeof CampaignId>;
+export const EmployerId = id.brand<'EmployerId'>();
+export type EmployerId = z.infer<typeof EmployerId>;
+export const VacancyId = id.brand<'VacancyId'>();
+export type VacancyId = z.infer<typeof VacancyId>;
+export const PolicyId = id.brand<'PolicyId'>();
+export type PolicyId = z.infer<typeof PolicyId>;
+export const ApplicationId = id.brand<'ApplicationId'>();
+export type ApplicationId = z.infer<typeof ApplicationId>;
+
+const isoDate = z.iso.date();
+
+export const CampaignInput = z
+  .object({ name: text(120), startsOn: isoDate, endsOn: isoDate, description: z.string().trim().max(2000).default('') })
+  .refine((c) => c.startsOn <= c.endsOn, { message: 'a campaign cannot end before it starts', path: ['endsOn'] });
+export type CampaignInput = z.infer<typeof CampaignInput>;
+export interface Campaign extends CampaignInput {
+  id: CampaignId;
+  createdAt: string;
+}
+
+export const SessionStatus = z.enum(['scheduled', 'live', 'ended']);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const LineupItem = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('vacancy'), id: VacancyId }),
+  z.object({ kind: z.literal('policy'), id: PolicyId }),
+]);
+export type LineupItem = z.infer<typeof LineupItem>;
+
+export const LiveSessionInput = z.object({
+  campaignId: CampaignId,
+  title: text(120),
+  scheduledAt: z.iso.datetime({ offset: true }),
+  lineup: z.array(LineupItem).max(100).default([]),
+});
+export type LiveSessionInput = z.infer<typeof LiveSessionInput>;
+export interface LiveSession extends LiveSessionInput {
+  id: string;
+  status: SessionStatus;
+  createdAt: string;
+}
+
+export const EmployerInput = z.object({
+  name: text(120),
+  industry: text(60),
+  district: text(60),
+  verified: z.boolean().default(false),
+});
+export type EmployerInput = z.infer<typeof EmployerInput>;
+export interface Employer extends EmployerInput {
+  id: EmployerId;
+  createdAt: string;
+}
+
+export const PayUnit = z.enum(['month', 'day', 'hour', 'piece']);
+export type PayUnit = z.infer<typeof PayUnit>;
+export const Badge = z.enum(['love', 'public-welfare']);
+export type Badge = z.infer<typeof Badge>;
+export const TargetGroup = z.enum(['rural-worker', 'employment-difficulty', 'disabled', 'graduate']);
+export type TargetGroup = z.infer<typeof TargetGroup>;
+export const AccessibilityFact = z.enum(['wheelchair-accessible', 'sign-language-friendly', 'suitable-for-disabled', 'accessible-toilet']);
+export type AccessibilityFact = z.infer<typeof AccessibilityFact>;
+export const Education = z.enum(['none', 'junior-high', 'senior-high', 'vocational', 'college', 'bachelor']);
+
+/** A vacancy as the bureau registers it. Pay range, hours and location are required: no card without them. */
+export const VacancyInput = z
+  .object({
+    employerId: EmployerId,
+    title: text(80),
+    headcount: z.number().int().min(1).max(100_000),
+    pay: z.object({ min: z.number().int().min(0).max(1_000_000), max: z.number().int().min(0).max(1_000_000), unit: PayUnit }),
+    hours: text(120),
+    location: text(160),
+    insurance: z.array(text(40)).max(10).default([]),
+    benefits: z.array(text(40)).max(20).default([]),
+    requirements: z.string().trim().max(1000).default(''),
+    education: Education.optional(),
+    age: z.object({ min: z.number().int().min(16).max(80), max: z.number().int().min(16).max(80) }).optional(),
+    badges: z.array(Badge).max(2).default([]),
+    targetGroups: z.array(TargetGroup).max(4).default([]),
+    accessibility: z.array(AccessibilityFact).max(4).default([]),
+  })
+  .refine((v) => v.pay.min <= v.pay.max, { message: 'the lowest pay cannot exceed the highest', path: ['pay', 'max'] })
+  .refine((v) => !v.age || v.age.min <= v.age.max, { message: 'the youngest age cannot exceed the oldest', path: ['age', 'max'] });
+export type VacancyInput = z.infer<typeof VacancyInput>;
+export interface Vacancy extends VacancyInput {
+  id: VacancyId;
+  createdAt: string;
+}
+/** What a viewer's card shows: the vacancy and its employer's public facts. */
+export interface VacancyCard extends Vacancy {
+  employer: Pick<Employer, 'id' | 'name' | 'industry' | 'district' | 'verified'>;
+}
+
+export const PolicyInput = z.object({ title: text(80), text: text(1000), howToApply: text(500) });
+export type PolicyInput = z.infer<typeof PolicyInput>;
+export interface PolicyCard extends PolicyInput {
+  id: PolicyId;
+  createdAt: string;
+}
+
+export interface PinEvent {
+  sessionId: string;
+  kind: 'vacancy' | 'policy';
+  itemId: string;
+  pinnedAt: string;
+  unpinnedAt: string | null;
+}
+
+/** Mainland China mobile numbers: 11 digits starting 13–19. Spaces and dashes are tolerated. */
+export const MainlandMobile = z
+  .string()
+  .transform((s) => s.replace(/[\s-]/g, '').replace(/^\+?86/, ''))
+  .pipe(z.string().regex(/^1[3-9]\d{9}$/, 'enter an 11-digit mainland mobile number'));
+
+export const CONSENT_VERSION = '2026-11-v1';
+
+export const ApplySource = z.enum(['live', 'replay', 'list']);
+export type ApplySource = z.infer<typeof ApplySource>;
+
+export const ApplyInput = z.object({
+  vacancyId: VacancyId,
+  sessionId: z.string().min(1).max(64).optional(),
+  name: text(40),
+  phone: MainlandMobile,
+  targetGroup: TargetGroup.optional(),
+  consent: z.object({ version: z.string().min(1).max(32), accepted: z.literal(true) }),
+  source: ApplySource,
+  /** Chosen by the client once per intended application: retries and double taps reuse it. */
+  idempotencyKey: z.string().min(8).max(128),
+});
+export type ApplyInput = z.infer<typeof ApplyInput>;
+
+export const ApplicationStatus = z.enum(['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn']);
+export type ApplicationStatus = z.infer<typeof ApplicationStatus>;
+
+export interface StatusChange {
+  status: ApplicationStatus;
+  at: string;
+  by: string;
+  note: string;
+}
+
+export interface Application {
+  id: ApplicationId;
+  vacancyId: VacancyId;
+  employerId: EmployerId;
+  sessionId: string | null;
+  name: string;
+  phone: string;
+  targetGroup: TargetGroup | null;
+  consent: { version: string; at: string };
+  source: ApplySource;
+  idempotencyKey: string;
+  status: ApplicationStatus;
+  history: StatusChange[];
+  createdAt: string;
+}
+
+export const StatusChangeInput = z.object({ status: ApplicationStatus.exclude(['withdrawn']), note: z.string().trim().max(500).default('') });
+
+export interface ApplyResult {
+  application: Pick<Application, 'id' | 'vacancyId' | 'status' | 'createdAt'>;
+  /** False when this was a repeat (same key, or the same phone for the same vacancy). */
+  created: boolean;
+}

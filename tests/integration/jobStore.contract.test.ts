@@ -1,0 +1,162 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, test } from 'vitest';
+import type { Application, Employer, Vacancy } from '@chunfeng/shared/recruitment';
+import type { JobStore } from '../../server/src/store/jobStore';
+import { RedisJobStore } from '../../server/src/store/redisStore';
+import { SqliteJobStore } from '../../server/src/store/sqliteStore';
+
+/** Each implementation, and how to open a second handle on the same data (a restart). */
+const implementations: Array<{ name: string; open: () => { store: JobStore; reopen: () => JobStore; cleanup: () => void } }> = [
+  {
+    name: 'embedded (SQLite)',
+    open: () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-store-'));
+      return {
+        store: new SqliteJobStore({ dataDir }),
+        reopen: () => new SqliteJobStore({ dataDir }),
+        cleanup: () => fs.rmSync(dataDir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'Redis',
+    open: () => {
+      const prefix = `t${crypto.randomUUID().slice(0, 8)}:`;
+      const url = inject('redisUrl');
+      return { store: new RedisJobStore({ url, prefix }), reopen: () => new RedisJobStore({ url, prefix }), cleanup: () => undefined };
+    },
+  },
+];
+
+const now = () => new Date().toISOString();
+const employer = (id: string): Employer => ({ id: id as Employer['id'], name: `企业${id}`, industry: '制造业', district: '城关区', verified: true, createdAt: now() });
+const vacancy = (id: string, employerId: string): Vacancy => ({
+  id: id as Vacancy['id'],
+  employerId: employerId as Vacancy['employerId'],
+  title: '普工',
+  headcount: 10,
+  pay: { min: 4000, max: 6000, unit: 'month' },
+  hours: '8:00-17:00',
+  location: '工业园区',
+  insurance: ['五险'],
+  benefits: ['包住'],
+  requirements: '',
+  badges: [],
+  targetGroups: [],
+  accessibility: [],
+  createdAt: now(),
+});
+const application = (over: Partial<Application> = {}): Application => ({
+  id: crypto.randomUUID() as Application['id'],
+  vacancyId: 'v1' as Application['vacancyId'],
+  employerId: 'e1' as Application['employerId'],
+  sessionId: 's1',
+  name: '张三',
+  phone: '13800138000',
+  targetGroup: null,
+  consent: { version: 'v1', at: now() },
+  source: 'live',
+  idempotencyKey: crypto.randomUUID(),
+  status: 'new',
+  history: [{ status: 'new', at: now(), by: 'applicant', note: '' }],
+  createdAt: now(),
+  ...over,
+});
+
+describe.each(implementations)('job store contract: $name', ({ open }) => {
+  const { store, reopen, cleanup } = open();
+  afterAll(async () => {
+    await store.close();
+    cleanup();
+  });
+
+  test('catalog documents round-trip, list in creation order, and by their index', async () => {
+    await store.put('employer', employer('e1'));
+    await store.put('employer', employer('e2'));
+    await store.put('vacancy', vacancy('v1', 'e1'));
+    await store.put('vacancy', vacancy('v2', 'e2'));
+    await store.put('vacancy', vacancy('v3', 'e1'));
+    expect((await store.get('employer', 'e1'))?.name).toBe('企业e1');
+    expect(await store.get('employer', 'nope')).toBeUndefined();
+    expect((await store.list('employer')).map((e) => e.id)).toEqual(['e1', 'e2']);
+    expect((await store.list('vacancy', { value: 'e1' })).map((v) => v.id)).toEqual(['v1', 'v3']);
+  });
+
+  test('an update keeps the order and moves the document between index values', async () => {
+    await store.put('vacancy', { ...vacancy('v1', 'e2'), title: '焊工' });
+    expect((await store.list('vacancy')).map((v) => v.id)).toEqual(['v1', 'v2', 'v3']);
+    expect((await store.list('vacancy', { value: 'e1' })).map((v) => v.id)).toEqual(['v3']);
+    expect((await store.list('vacancy', { value: 'e2' })).map((v) => v.id).sort()).toEqual(['v1', 'v2']);
+    await store.put('vacancy', vacancy('v1', 'e1'));
+  });
+
+  test('apply() stores once per idempotency key and once per vacancy and phone', async () => {
+    const first = application({ phone: '13900000001' });
+    expect(await store.apply(first)).toEqual({ application: first, created: true });
+    const sameKey = await store.apply({ ...first, id: crypto.randomUUID() as Application['id'] });
+    expect(sameKey).toMatchObject({ created: false, application: { id: first.id } });
+    const samePhone = await store.apply(application({ phone: '13900000001' }));
+    expect(samePhone).toMatchObject({ created: false, application: { id: first.id } });
+    const otherVacancy = await store.apply(application({ phone: '13900000001', vacancyId: 'v2' as Application['vacancyId'] }));
+    expect(otherVacancy.created).toBe(true);
+  });
+
+  test('ten concurrent applies with one key store exactly one application', async () => {
+    const key = crypto.randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => store.apply(application({ idempotencyKey: key, phone: '13700000000', vacancyId: 'v3' as Application['vacancyId'] }))),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.application.id)).size).toBe(1);
+    expect(await store.listApplications({ vacancyId: 'v3' })).toHaveLength(1);
+  });
+
+  test('applications list by vacancy, employer and session', async () => {
+    await store.apply(application({ phone: '13600000001', employerId: 'e9' as Application['employerId'], vacancyId: 'v9' as Application['vacancyId'], sessionId: 's9' }));
+    await store.apply(application({ phone: '13600000002', employerId: 'e9' as Application['employerId'], vacancyId: 'v9' as Application['vacancyId'], sessionId: null }));
+    expect(await store.listApplications({ employerId: 'e9' })).toHaveLength(2);
+    expect(await store.listApplications({ sessionId: 's9' })).toHaveLength(1);
+    expect(await store.listApplications({ employerId: 'e9', sessionId: 's9' })).toHaveLength(1);
+    expect(await store.listApplications({ employerId: 'nobody' })).toEqual([]);
+  });
+
+  test('concurrent updates of one application lose nothing, and every change is in the event log', async () => {
+    const { application: a } = await store.apply(application({ phone: '13500000000' }));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        store.updateApplication(a.id, (cur) => ({ ...cur, history: [...cur.history, { status: cur.status, at: now(), by: `u${i}`, note: `n${i}` }] })),
+      ),
+    );
+    const stored = await store.getApplication(a.id);
+    expect(stored?.history).toHaveLength(9);
+    const events = await store.applicationEvents(a.id);
+    expect(events.map((e) => e.type)).toEqual(['created', ...Array<string>(8).fill('status')]);
+    await expect(store.updateApplication('missing', (c) => c)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  test('pins and their unpins are kept in order', async () => {
+    const pinnedAt = '2026-01-01T10:00:00.000Z';
+    await store.putPin({ sessionId: 'sp', kind: 'vacancy', itemId: 'v1', pinnedAt, unpinnedAt: null });
+    await store.putPin({ sessionId: 'sp', kind: 'policy', itemId: 'p1', pinnedAt: '2026-01-01T10:01:00.000Z', unpinnedAt: null });
+    await store.putPin({ sessionId: 'sp', kind: 'vacancy', itemId: 'v1', pinnedAt, unpinnedAt: '2026-01-01T10:05:00.000Z' });
+    const pins = await store.listPins('sp');
+    expect(pins.map((p) => [p.kind, p.itemId, p.unpinnedAt])).toEqual([
+      ['vacancy', 'v1', '2026-01-01T10:05:00.000Z'],
+      ['policy', 'p1', null],
+    ]);
+  });
+
+  test('everything is there for a second handle (a restarted server)', async () => {
+    const again = reopen();
+    try {
+      expect((await again.list('employer')).map((e) => e.id)).toEqual(['e1', 'e2']);
+      expect((await again.listApplications({})).length).toBeGreaterThanOrEqual(6);
+      expect((await again.ping()).ok).toBe(true);
+    } finally {
+      await again.close();
+    }
+  });
+});
