@@ -107,7 +107,7 @@ export class SqliteJobStore implements JobStore {
       this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
       return { application: a, created: true };
     });
-    return Promise.resolve(run.immediate(application));
+    return new Promise((resolve) => resolve(run.immediate(application)));
   }
 
   getApplication(id: string): Promise<Application | undefined> {
@@ -138,11 +138,8 @@ export class SqliteJobStore implements JobStore {
       this.#event({ applicationId: id, type: 'status', at: last?.at ?? new Date().toISOString(), status: next.status });
       return next;
     });
-    try {
-      return Promise.resolve(run.immediate());
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A throw inside the executor (NOT_FOUND, or the change refusing) becomes the rejection.
+    return new Promise((resolve) => resolve(run.immediate()));
   }
 
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]> {
