@@ -8,4 +8,4 @@ bash scripts/setup.sh
 say "building the client"
 npm run build --silent >&2
 say "starting Chunfeng Live on http://localhost:${PORT:-3000} (Ctrl+C stops it)"
-exec node --import tsx server/src/main.ts
+DEMO_DATA="${DEMO_DATA:-true}" exec node --import tsx server/src/main.ts

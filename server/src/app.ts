@@ -5,13 +5,21 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
-import { StageTokens } from './auth/tokens';
+import { StageTokens, Tokens } from './auth/tokens';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { StageDirectory } from './media/stageDirectory';
 import { WorkerPool } from './media/workerPool';
+import { RecruitmentService } from './services/recruitment';
+import { ensureBureauAdmin, seedDemo } from './services/seed';
+import type { JobStore } from './store/jobStore';
+import { RedisJobStore } from './store/redisStore';
+import { SqliteJobStore } from './store/sqliteStore';
+import { createApi } from './transport/api';
+import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
+import { broadcastRecruitment } from './transport/recruitmentSocket';
 import { broadcastStage, handleStageSocket, type IoServer } from './transport/stageSocket';
 
 export interface RunningServer {
@@ -20,6 +28,9 @@ export interface RunningServer {
   readonly pool: WorkerPool;
   readonly directory: StageDirectory;
   readonly tokens: StageTokens;
+  readonly access: Tokens;
+  readonly store: JobStore;
+  readonly service: RecruitmentService;
   readonly io: IoServer;
   close(): Promise<void>;
 }
@@ -40,7 +51,15 @@ function loadSecret(config: Config): string {
 /** Wires config → media → http/io → listen. main.ts and the tests both start the platform here. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const tokens = new StageTokens(loadSecret(config));
+  const access = new Tokens(loadSecret(config));
+  const tokens = new StageTokens(access);
+  const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl }) : new SqliteJobStore({ dataDir: config.dataDir });
+  const storeCheck = await store.ping();
+  if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
+  if (store.kind === 'redis' && storeCheck.detail.includes('NOT durable')) logger.warn({ store: storeCheck.detail }, 'Redis acknowledges writes before they are on disk');
+  const service = new RecruitmentService({ store });
+  await ensureBureauAdmin(store, { password: config.bureauAdminPassword, logger });
+  if (config.demoData) await seedDemo(service, { logger });
   const pool = await WorkerPool.start({
     size: config.media.workers,
     listenIp: config.media.listenIp,
@@ -63,11 +82,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       () => true,
       () => false,
     );
+    const storeHealth = await store.ping();
     return {
-      ok: workersOk && dataOk,
+      ok: workersOk && dataOk && storeHealth.ok,
       checks: {
         workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
         dataDir: { ok: dataOk, path: config.dataDir },
+        store: { ok: storeHealth.ok, kind: store.kind, detail: storeHealth.detail },
       },
     };
   };
@@ -83,9 +104,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
   });
-  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist }));
-  directory.onOpen((stage) => broadcastStage(io, stage));
-  io.on('connection', (socket) => handleStageSocket(socket, { directory, tokens, logger }));
+  const api = createApi({ service, tokens: access, secureCookies: config.secureCookies });
+  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger) }));
+  directory.onOpen((stage) => {
+    broadcastStage(io, stage);
+    // A registered session is live while its stage is open; the host ending it ends the session.
+    void service.setSessionStatus(stage.sessionId, 'live').catch((err: unknown) => logger.error({ err }, 'session status'));
+    stage.room.once('close', (reason) => {
+      if (reason === 'ended-by-host') void service.setSessionStatus(stage.sessionId, 'ended').catch((err: unknown) => logger.error({ err }, 'session status'));
+    });
+  });
+  broadcastRecruitment(io, service);
+  io.on('connection', (socket) => handleStageSocket(socket, { directory, tokens, logger, service, access }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -102,12 +132,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     pool,
     directory,
     tokens,
+    access,
+    store,
+    service,
     io,
     close() {
       closing ??= (async () => {
         await directory.closeAll('server-shutdown');
         await io.close();
         pool.close();
+        await store.close();
         logger.info('server stopped');
       })();
       return closing;

@@ -22,6 +22,9 @@ const EnvSchema = z.object({
   MEDIA_RESPAWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+  SECURE_COOKIES: bool.default(false),
+  DEMO_DATA: bool.default(false),
+  BUREAU_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
 });
 
 export interface Config {
@@ -31,6 +34,12 @@ export interface Config {
   logPretty: boolean;
   dataDir: string;
   clientDist: string;
+  /** Mark the sign-in cookie Secure (behind HTTPS). */
+  secureCookies: boolean;
+  /** Seed a demo campaign, session, employers and vacancies into an empty store. */
+  demoData: boolean;
+  /** The first bureau admin's password; when absent one is generated and printed once. */
+  bureauAdminPassword: string | undefined;
   /** Signs host and co-host credentials; when absent, one is generated and kept in the data dir. */
   authSecret: string | undefined;
   redisUrl: string | undefined;
@@ -68,6 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logPretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY),
     dataDir: path.resolve(e.DATA_DIR),
     clientDist: path.resolve(e.CLIENT_DIST ?? path.join(repoRoot, 'client/dist')),
+    secureCookies: e.SECURE_COOKIES,
+    demoData: e.DEMO_DATA,
+    bureauAdminPassword: e.BUREAU_ADMIN_PASSWORD,
     authSecret: e.AUTH_SECRET,
     redisUrl: e.REDIS_URL,
     media: Object.freeze({

@@ -24,6 +24,16 @@ import {
   type StageRole,
 } from './stage';
 import type { TransportOptions } from './webrtc';
+import {
+  CardEventInput,
+  ConsoleSubscribeInput,
+  PolicyPinInput,
+  VacancyPinInput,
+  type Application,
+  type PolicyCard,
+  type VacancyCard,
+  type VacancyFunnelView,
+} from './recruitment';
 
 /** Input schema and result type of every client → server request. */
 export const requestSchemas = {
@@ -44,6 +54,13 @@ export const requestSchemas = {
   'stage:remove': PeerIdInput,
   'stage:leave': EmptyInput,
   'stage:end': EmptyInput,
+  'vacancy:pin': VacancyPinInput,
+  'vacancy:unpin': EmptyInput,
+  'policy:pin': PolicyPinInput,
+  'policy:unpin': EmptyInput,
+  'card:event': CardEventInput,
+  'funnel:get': EmptyInput,
+  'console:subscribe': ConsoleSubscribeInput,
 } satisfies Record<keyof RequestResults, z.ZodType>;
 
 export interface RequestResults {
@@ -64,6 +81,13 @@ export interface RequestResults {
   'stage:remove': Empty;
   'stage:leave': Empty;
   'stage:end': Empty;
+  'vacancy:pin': { pinnedAt: string };
+  'vacancy:unpin': Empty;
+  'policy:pin': { pinnedAt: string };
+  'policy:unpin': Empty;
+  'card:event': Empty;
+  'funnel:get': { funnel: VacancyFunnelView[] };
+  'console:subscribe': { scope: 'bureau' | 'employer'; employerId: string | null };
 }
 
 export type Empty = Record<string, never>;
@@ -86,4 +110,13 @@ export interface ServerToClientEvents {
   /** To one person: the host brought them on stage or took them off. */
   'stage:roleChanged': (event: { role: StageRole }) => void;
   'speaker:changed': (event: { peerId: PeerId | null }) => void;
+  'vacancy:pinned': (event: { vacancy: VacancyCard; pinnedAt: string }) => void;
+  'vacancy:unpinned': (event: { vacancyId: string; unpinnedAt: string }) => void;
+  'policy:pinned': (event: { policy: PolicyCard; pinnedAt: string }) => void;
+  'policy:unpinned': (event: { policyId: string; unpinnedAt: string }) => void;
+  /** To the host: the live funnel of one vacancy. */
+  'funnel:updated': (funnel: VacancyFunnelView) => void;
+  /** To the consoles allowed to see it: the bureau, and the employer of the vacancy. */
+  'application:created': (application: Application) => void;
+  'application:updated': (application: Application) => void;
 }

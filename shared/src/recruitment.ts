@@ -171,3 +171,19 @@ export interface ApplyResult {
   /** False when this was a repeat (same key, or the same phone for the same vacancy). */
   created: boolean;
 }
+
+export const VacancyPinInput = z.object({ vacancyId: VacancyId });
+export const PolicyPinInput = z.object({ policyId: PolicyId });
+export const CardEventInput = z.object({ vacancyId: VacancyId, step: z.enum(['shown', 'opened']) });
+/** Bureau consoles authenticate with their sign-in cookie; employer consoles with their invite token. */
+export const ConsoleSubscribeInput = z.strictObject({ token: z.string().max(2048).optional() });
+
+export interface FunnelCountsView {
+  shown: number;
+  opened: number;
+  applied: number;
+}
+export interface VacancyFunnelView extends FunnelCountsView {
+  vacancyId: string;
+  perMinute: Array<FunnelCountsView & { minute: string }>;
+}

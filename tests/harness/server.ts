@@ -12,6 +12,7 @@ export interface TestServer extends RunningServer {
 }
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const TEST_ADMIN_PASSWORD = 'test-admin-password';
 
 /**
  * Starts the real platform in this process on port 0 with a fresh data dir and real mediasoup
@@ -28,6 +29,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     MEDIA_WORKERS: '2',
     RTC_PORT: '0',
     CLIENT_DIST: path.join(repoRoot, 'client/dist'),
+    BUREAU_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...env,
   });
   const logger = createLogger({ level: config.logLevel, pretty: false });

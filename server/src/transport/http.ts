@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
 
 export interface HealthReport {
@@ -9,13 +9,16 @@ export interface HealthReport {
 }
 
 /** The HTTP side: health, metrics, and the built client (with history-API fallback). */
-export function createHttpApp({ health, metrics, clientDist }: {
+export function createHttpApp({ health, metrics, clientDist, api, onError }: {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   clientDist: string;
+  api: Router;
+  onError: ErrorRequestHandler;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use('/api', api);
 
   app.get('/healthz', async (_req, res) => {
     const report = await health();
@@ -34,5 +37,6 @@ export function createHttpApp({ health, metrics, clientDist }: {
       res.set('Cache-Control', 'no-cache').sendFile(index);
     });
   }
+  app.use(onError);
   return app;
 }

@@ -3,21 +3,23 @@ import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
-import type { StageTokens } from '../auth/tokens';
+import type { StageTokens, Tokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
 import { requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
 import type { LiveStage } from '../media/liveStage';
 import type { MediaPeer } from '../media/mediaPeer';
 import type { StageDirectory } from '../media/stageDirectory';
+import type { RecruitmentService } from '../services/recruitment';
 import { handleMediaRequests } from './mediaRequests';
+import { handleRecruitmentRequests } from './recruitmentSocket';
 import { onRequest } from './requests';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 export const stageChannel = (sessionId: string): string => `stage:${sessionId}`;
-const hostChannel = (sessionId: string): string => `stage-host:${sessionId}`;
+export const hostChannel = (sessionId: string): string => `stage-host:${sessionId}`;
 const peerChannel = (peerId: string): string => `peer:${peerId}`;
 
 const INVITE_TTL_SECONDS = 6 * 3600;
@@ -63,10 +65,12 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
 }
 
 /** The stage requests of one connected client. */
-export function handleStageSocket(socket: IoSocket, { directory, tokens, logger }: {
+export function handleStageSocket(socket: IoSocket, { directory, tokens, logger, service, access }: {
   directory: StageDirectory;
   tokens: StageTokens;
   logger: Logger;
+  service: RecruitmentService;
+  access: Tokens;
 }): void {
   let joined: Joined | undefined;
   const log = logger.child({ socket: socket.id });
@@ -158,6 +162,7 @@ export function handleStageSocket(socket: IoSocket, { directory, tokens, logger 
   }, log);
 
   handleMediaRequests(socket, current, log);
+  handleRecruitmentRequests(socket, current, { service, tokens: access, log });
 
   socket.on('disconnect', (reason) => {
     if (!joined) return;

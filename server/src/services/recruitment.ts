@@ -1,0 +1,318 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  CONSENT_VERSION,
+  type Application,
+  type ApplyInput,
+  type ApplyResult,
+  type Campaign,
+  type CampaignInput,
+  type Employer,
+  type EmployerInput,
+  type LineupItem,
+  type LiveSession,
+  type LiveSessionInput,
+  type PinEvent,
+  type PolicyCard,
+  type PolicyInput,
+  type SessionStatus,
+  type Vacancy,
+  type VacancyCard,
+  type VacancyInput,
+} from '@chunfeng/shared/recruitment';
+import { moveApplication } from '../domain/applications';
+import { DomainError } from '../domain/errors';
+import { Funnel, type FunnelStep, type VacancyFunnel } from '../domain/funnel';
+import { PinBoard, type PinKind } from '../domain/pinBoard';
+import type { ApplicationFilter, JobStore } from '../store/jobStore';
+
+/** Who is asking: the bureau sees everything; an employer rep only their own employer's applicants. */
+export type Actor = { kind: 'bureau'; id: string; name: string } | { kind: 'employer'; id: string; employerId: string };
+
+export interface RecruitmentEvents {
+  pinned: [{ sessionId: string; kind: PinKind; item: VacancyCard | PolicyCard; pinnedAt: string }];
+  unpinned: [{ sessionId: string; kind: PinKind; itemId: string; unpinnedAt: string }];
+  applicationCreated: [Application];
+  applicationUpdated: [Application];
+  funnel: [{ sessionId: string; funnel: VacancyFunnel }];
+}
+
+const newId = (): string => crypto.randomUUID();
+
+/**
+ * The recruitment use cases: the bureau's catalog, live pinning, one-tap apply and the follow-up.
+ * Validated input in, domain rules applied, the store written, and what happened announced as events
+ * for the real-time layer.
+ */
+export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
+  readonly #store: JobStore;
+  readonly #now: () => Date;
+  readonly #boards = new Map<string, Promise<PinBoard>>();
+  readonly #funnels = new Map<string, { funnel: Funnel; seen: Set<string> }>();
+
+  constructor({ store, now = () => new Date() }: { store: JobStore; now?: () => Date }) {
+    super();
+    this.#store = store;
+    this.#now = now;
+  }
+
+  get store(): JobStore {
+    return this.#store;
+  }
+
+  #stamp(): string {
+    return this.#now().toISOString();
+  }
+
+  // ── catalog ────────────────────────────────────────────────────────────────────────────────
+
+  async createCampaign(input: CampaignInput): Promise<Campaign> {
+    const campaign: Campaign = { ...input, id: newId() as Campaign['id'], createdAt: this.#stamp() };
+    await this.#store.put('campaign', campaign);
+    return campaign;
+  }
+
+  async createSession(input: LiveSessionInput, id: string = newId()): Promise<LiveSession> {
+    await this.#require('campaign', input.campaignId);
+    await this.#checkLineup(input.lineup);
+    const session: LiveSession = { ...input, id, status: 'scheduled', createdAt: this.#stamp() };
+    await this.#store.put('session', session);
+    return session;
+  }
+
+  async setLineup(sessionId: string, lineup: LineupItem[]): Promise<LiveSession> {
+    const session = await this.#require('session', sessionId);
+    await this.#checkLineup(lineup);
+    const next = { ...session, lineup };
+    await this.#store.put('session', next);
+    return next;
+  }
+
+  async setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
+    const session = await this.#store.get('session', sessionId);
+    if (!session || session.status === status) return;
+    await this.#store.put('session', { ...session, status });
+    if (status === 'ended') await this.unpinAll(sessionId);
+  }
+
+  async createEmployer(input: EmployerInput): Promise<Employer> {
+    const employer: Employer = { ...input, id: newId() as Employer['id'], createdAt: this.#stamp() };
+    await this.#store.put('employer', employer);
+    return employer;
+  }
+
+  async updateEmployer(id: string, patch: Partial<EmployerInput>): Promise<Employer> {
+    const next = { ...(await this.#require('employer', id)), ...patch };
+    await this.#store.put('employer', next);
+    return next;
+  }
+
+  async createVacancy(input: VacancyInput): Promise<Vacancy> {
+    await this.#require('employer', input.employerId);
+    const vacancy: Vacancy = { ...input, id: newId() as Vacancy['id'], createdAt: this.#stamp() };
+    await this.#store.put('vacancy', vacancy);
+    return vacancy;
+  }
+
+  async updateVacancy(id: string, input: VacancyInput): Promise<Vacancy> {
+    const current = await this.#require('vacancy', id);
+    await this.#require('employer', input.employerId);
+    const next: Vacancy = { ...input, id: current.id, createdAt: current.createdAt };
+    await this.#store.put('vacancy', next);
+    return next;
+  }
+
+  async createPolicy(input: PolicyInput): Promise<PolicyCard> {
+    const policy: PolicyCard = { ...input, id: newId() as PolicyCard['id'], createdAt: this.#stamp() };
+    await this.#store.put('policy', policy);
+    return policy;
+  }
+
+  /** A vacancy with its employer's public facts: what a viewer's card shows. */
+  async card(vacancyId: string): Promise<VacancyCard> {
+    const vacancy = await this.#require('vacancy', vacancyId);
+    const e = await this.#require('employer', vacancy.employerId);
+    return { ...vacancy, employer: { id: e.id, name: e.name, industry: e.industry, district: e.district, verified: e.verified } };
+  }
+
+  /** What anyone may see of a session: its lineup as cards, and what is pinned now. */
+  async publicSession(sessionId: string): Promise<{
+    session: LiveSession;
+    vacancies: VacancyCard[];
+    policies: PolicyCard[];
+    pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
+  }> {
+    const session = await this.#require('session', sessionId);
+    const vacancies = await Promise.all(session.lineup.filter((i) => i.kind === 'vacancy').map((i) => this.card(i.id)));
+    const policies = await Promise.all(session.lineup.filter((i) => i.kind === 'policy').map((i) => this.#require('policy', i.id)));
+    const board = await this.#board(sessionId);
+    const v = board.current('vacancy');
+    const p = board.current('policy');
+    return {
+      session,
+      vacancies,
+      policies,
+      pinned: {
+        vacancy: v ? await this.card(v.itemId) : null,
+        policy: p ? ((await this.#store.get('policy', p.itemId)) ?? null) : null,
+      },
+    };
+  }
+
+  // ── pinning ────────────────────────────────────────────────────────────────────────────────
+
+  /** Pins a vacancy or policy card in a live session (the caller checked that the host asks). */
+  async pin(sessionId: string, kind: PinKind, itemId: string): Promise<PinEvent> {
+    const item = kind === 'vacancy' ? await this.card(itemId) : await this.#require('policy', itemId);
+    const board = await this.#board(sessionId);
+    const { unpinned, pinned } = board.pin(kind, itemId, this.#stamp());
+    if (unpinned) {
+      await this.#store.putPin(unpinned);
+      this.emit('unpinned', { sessionId, kind, itemId: unpinned.itemId, unpinnedAt: unpinned.unpinnedAt ?? pinned.pinnedAt });
+    }
+    await this.#store.putPin(pinned);
+    this.emit('pinned', { sessionId, kind, item, pinnedAt: pinned.pinnedAt });
+    return pinned;
+  }
+
+  async unpin(sessionId: string, kind: PinKind): Promise<PinEvent> {
+    const event = (await this.#board(sessionId)).unpin(kind, this.#stamp());
+    await this.#store.putPin(event);
+    this.emit('unpinned', { sessionId, kind, itemId: event.itemId, unpinnedAt: event.unpinnedAt ?? this.#stamp() });
+    return event;
+  }
+
+  async unpinAll(sessionId: string): Promise<void> {
+    const board = await this.#board(sessionId);
+    for (const event of board.unpinAll(this.#stamp())) {
+      await this.#store.putPin(event);
+      this.emit('unpinned', { sessionId, kind: event.kind, itemId: event.itemId, unpinnedAt: event.unpinnedAt ?? this.#stamp() });
+    }
+  }
+
+  #board(sessionId: string): Promise<PinBoard> {
+    let board = this.#boards.get(sessionId);
+    if (!board) {
+      board = this.#store.listPins(sessionId).then((history) => new PinBoard(sessionId, history));
+      this.#boards.set(sessionId, board);
+      board.catch(() => this.#boards.delete(sessionId));
+    }
+    return board;
+  }
+
+  // ── the funnel ─────────────────────────────────────────────────────────────────────────────
+
+  /** Counts a viewer's card shown / opened once per viewer and vacancy. */
+  countCard(sessionId: string, viewer: string, vacancyId: string, step: Exclude<FunnelStep, 'applied'>): void {
+    const entry = this.#funnel(sessionId);
+    const key = `${viewer}|${vacancyId}|${step}`;
+    if (entry.seen.has(key)) return;
+    entry.seen.add(key);
+    entry.funnel.count(vacancyId, step, this.#now());
+    this.emit('funnel', { sessionId, funnel: entry.funnel.of(vacancyId) });
+  }
+
+  funnel(sessionId: string): VacancyFunnel[] {
+    return this.#funnel(sessionId).funnel.all();
+  }
+
+  #funnel(sessionId: string): { funnel: Funnel; seen: Set<string> } {
+    let entry = this.#funnels.get(sessionId);
+    if (!entry) this.#funnels.set(sessionId, (entry = { funnel: new Funnel(), seen: new Set() }));
+    return entry;
+  }
+
+  // ── applications ───────────────────────────────────────────────────────────────────────────
+
+  /** Stores an application durably (or finds the one it repeats) before anything is acknowledged. */
+  async apply(input: ApplyInput): Promise<ApplyResult> {
+    const vacancy = await this.#require('vacancy', input.vacancyId);
+    const at = this.#stamp();
+    const application: Application = {
+      id: newId() as Application['id'],
+      vacancyId: vacancy.id,
+      employerId: vacancy.employerId,
+      sessionId: input.sessionId ?? null,
+      name: input.name,
+      phone: input.phone,
+      targetGroup: input.targetGroup ?? null,
+      consent: { version: input.consent.version, at },
+      source: input.source,
+      idempotencyKey: input.idempotencyKey,
+      status: 'new',
+      history: [{ status: 'new', at, by: 'applicant', note: '' }],
+      createdAt: at,
+    };
+    if (input.consent.version !== CONSENT_VERSION) {
+      throw new DomainError('VALIDATION', 'the consent text has changed; please read and accept it again');
+    }
+    const { application: stored, created } = await this.#store.apply(application);
+    if (created) {
+      this.emit('applicationCreated', stored);
+      if (stored.sessionId) {
+        const entry = this.#funnel(stored.sessionId);
+        entry.funnel.count(stored.vacancyId, 'applied', this.#now());
+        this.emit('funnel', { sessionId: stored.sessionId, funnel: entry.funnel.of(stored.vacancyId) });
+      }
+    }
+    return { application: { id: stored.id, vacancyId: stored.vacancyId, status: stored.status, createdAt: stored.createdAt }, created };
+  }
+
+  async listApplications(actor: Actor, filter: ApplicationFilter): Promise<Application[]> {
+    if (actor.kind === 'employer') {
+      if (filter.employerId && filter.employerId !== actor.employerId) {
+        throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+      }
+      if (filter.vacancyId) {
+        const vacancy = await this.#require('vacancy', filter.vacancyId);
+        if (vacancy.employerId !== actor.employerId) throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+      }
+      return this.#store.listApplications({ ...filter, employerId: actor.employerId });
+    }
+    return this.#store.listApplications(filter);
+  }
+
+  async getApplication(actor: Actor, id: string): Promise<Application> {
+    const application = await this.#store.getApplication(id);
+    if (!application) throw new DomainError('NOT_FOUND', 'no such application');
+    this.#assertMayFollowUp(actor, application);
+    return application;
+  }
+
+  async changeStatus(actor: Actor, id: string, { status, note }: { status: Application['status']; note: string }): Promise<Application> {
+    await this.getApplication(actor, id);
+    const by = actor.kind === 'bureau' ? `bureau:${actor.name}` : `employer:${actor.id}`;
+    const next = await this.#store.updateApplication(id, (current) => moveApplication(current, { status, by, note, at: this.#stamp() }));
+    this.emit('applicationUpdated', next);
+    return next;
+  }
+
+  /** The applicant withdraws, proving it is them with the idempotency key only their device holds. */
+  async withdraw(id: string, idempotencyKey: string): Promise<Application> {
+    const application = await this.#store.getApplication(id);
+    const a = Buffer.from(application?.idempotencyKey ?? '');
+    const b = Buffer.from(idempotencyKey);
+    if (!application || a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new DomainError('NOT_FOUND', 'no such application');
+    const next = await this.#store.updateApplication(id, (current) =>
+      moveApplication(current, { status: 'withdrawn', by: 'applicant', note: '', at: this.#stamp() }),
+    );
+    this.emit('applicationUpdated', next);
+    return next;
+  }
+
+  #assertMayFollowUp(actor: Actor, application: Application): void {
+    if (actor.kind === 'employer' && application.employerId !== actor.employerId) {
+      throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+    }
+  }
+
+  async #checkLineup(lineup: LineupItem[]): Promise<void> {
+    for (const item of lineup) await this.#require(item.kind, item.id);
+  }
+
+  async #require<K extends 'campaign' | 'session' | 'employer' | 'vacancy' | 'policy'>(kind: K, id: string) {
+    const doc = await this.#store.get(kind, id);
+    if (!doc) throw new DomainError('NOT_FOUND', `no such ${kind}`);
+    return doc;
+  }
+}

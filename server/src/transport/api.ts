@@ -1,0 +1,196 @@
+import crypto from 'node:crypto';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import {
+  ApplicationStatus,
+  ApplyInput,
+  CampaignInput,
+  EmployerInput,
+  LineupItem,
+  LiveSessionInput,
+  PolicyInput,
+  StatusChangeInput,
+  VacancyInput,
+} from '@chunfeng/shared/recruitment';
+import { verifyPassword } from '../auth/passwords';
+import type { Tokens } from '../auth/tokens';
+import { DomainError } from '../domain/errors';
+import type { RecruitmentService } from '../services/recruitment';
+import { authenticate, requireBureau, SESSION_COOKIE } from './auth';
+import { applicationsCsv } from './csv';
+import { parse } from './httpErrors';
+
+const Id = z.object({ id: z.string().min(1).max(64) });
+const LoginInput = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) });
+const ApplicationQuery = z.object({
+  sessionId: z.string().max(64).optional(),
+  vacancyId: z.string().max(64).optional(),
+  employerId: z.string().max(64).optional(),
+  status: ApplicationStatus.optional(),
+});
+const WithdrawInput = z.object({ idempotencyKey: z.string().min(8).max(128) });
+const EmployerPatch = EmployerInput.partial();
+const INVITE_DAYS = 7;
+
+/** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
+export function createApi({ service, tokens, secureCookies }: { service: RecruitmentService; tokens: Tokens; secureCookies: boolean }): Router {
+  const api = express.Router();
+  api.use(express.json({ limit: '64kb' }));
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  // ── sign-in ──
+  api.post('/auth/login', async (req, res) => {
+    const { username, password } = parse(LoginInput, req.body);
+    const [staff] = await service.store.list('staff', { value: username });
+    if (!staff || !(await verifyPassword(password, staff.passwordHash))) {
+      throw new DomainError('UNAUTHORIZED', 'wrong user name or password');
+    }
+    const token = await tokens.issue('bureau', { sub: staff.id, role: staff.role, name: staff.displayName });
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookies, maxAge: 12 * 3600 * 1000, path: '/' });
+    res.json({ token, staff: { id: staff.id, name: staff.displayName, role: staff.role } });
+  });
+  api.post('/auth/logout', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).json({});
+  });
+  api.get('/auth/me', async (req, res) => {
+    const actor = await authenticate(req, tokens);
+    if (actor.kind === 'employer') {
+      const employer = await service.store.get('employer', actor.employerId);
+      res.json({ actor, employer });
+      return;
+    }
+    res.json({ actor });
+  });
+
+  // ── the bureau's catalog ──
+  api.get('/campaigns', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.json({ campaigns: await service.store.list('campaign') });
+  });
+  api.post('/campaigns', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.status(201).json({ campaign: await service.createCampaign(parse(CampaignInput, req.body)) });
+  });
+  api.get('/sessions', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.json({ sessions: await service.store.list('session') });
+  });
+  api.post('/sessions', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.status(201).json({ session: await service.createSession(parse(LiveSessionInput, req.body)) });
+  });
+  api.put('/sessions/:id/lineup', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    const lineup = parse(z.array(LineupItem).max(100), req.body);
+    res.json({ session: await service.setLineup(id, lineup) });
+  });
+  api.post('/sessions/:id/host-link', async (req, res) => {
+    const actor = await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    const session = await service.store.get('session', id);
+    if (!session) throw new DomainError('NOT_FOUND', 'no such session');
+    const token = await tokens.issue('stage', { sid: id, role: 'host', sub: actor.id });
+    res.json({ token, path: `/host/${encodeURIComponent(id)}?token=${token}` });
+  });
+  api.get('/employers', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.json({ employers: await service.store.list('employer') });
+  });
+  api.post('/employers', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.status(201).json({ employer: await service.createEmployer(parse(EmployerInput, req.body)) });
+  });
+  api.patch('/employers/:id', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ employer: await service.updateEmployer(id, parse(EmployerPatch, req.body)) });
+  });
+  api.post('/employers/:id/invite', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    if (!(await service.store.get('employer', id))) throw new DomainError('NOT_FOUND', 'no such employer');
+    const ttlSeconds = INVITE_DAYS * 24 * 3600;
+    const token = await tokens.issue('employer', { sub: `rep-${crypto.randomUUID()}`, eid: id }, { ttlSeconds });
+    res.json({ token, path: `/employer?token=${token}`, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() });
+  });
+  api.get('/vacancies', async (req, res) => {
+    const actor = await authenticate(req, tokens);
+    const employerId = actor.kind === 'employer' ? actor.employerId : parse(z.object({ employerId: z.string().max(64).optional() }), req.query).employerId;
+    res.json({ vacancies: await service.store.list('vacancy', employerId ? { value: employerId } : undefined) });
+  });
+  api.post('/vacancies', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.status(201).json({ vacancy: await service.createVacancy(parse(VacancyInput, req.body)) });
+  });
+  api.put('/vacancies/:id', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ vacancy: await service.updateVacancy(id, parse(VacancyInput, req.body)) });
+  });
+  api.get('/policies', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.json({ policies: await service.store.list('policy') });
+  });
+  api.post('/policies', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.status(201).json({ policy: await service.createPolicy(parse(PolicyInput, req.body)) });
+  });
+
+  // ── public ──
+  api.get('/public/sessions/:id', async (req, res) => {
+    const { id } = parse(Id, req.params);
+    res.json(await service.publicSession(id));
+  });
+  api.get('/public/vacancies/:id', async (req, res) => {
+    const { id } = parse(Id, req.params);
+    res.json({ vacancy: await service.card(id) });
+  });
+  api.post('/applications', async (req, res) => {
+    const result = await service.apply(parse(ApplyInput, req.body));
+    res.status(result.created ? 201 : 200).json(result);
+  });
+  api.post('/applications/:id/withdraw', async (req, res) => {
+    const { id } = parse(Id, req.params);
+    const { idempotencyKey } = parse(WithdrawInput, req.body);
+    const a = await service.withdraw(id, idempotencyKey);
+    res.json({ application: { id: a.id, status: a.status } });
+  });
+
+  // ── follow-up (bureau, or the employer of the vacancy) ──
+  api.get('/applications', async (req, res) => {
+    const actor = await authenticate(req, tokens);
+    const { status, ...filter } = parse(ApplicationQuery, req.query);
+    const all = await service.listApplications(actor, filter);
+    res.json({ applications: status ? all.filter((a) => a.status === status) : all });
+  });
+  api.get('/applications.csv', async (req, res) => {
+    const actor = await authenticate(req, tokens);
+    const { status, ...filter } = parse(ApplicationQuery, req.query);
+    const all = await service.listApplications(actor, filter);
+    const list = status ? all.filter((a) => a.status === status) : all;
+    const vacancies = new Map((await service.store.list('vacancy')).map((v) => [v.id as string, v]));
+    const employers = new Map((await service.store.list('employer')).map((e) => [e.id as string, e]));
+    const day = new Date().toISOString().slice(0, 10);
+    res
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="applicants-${day}.csv"; filename*=UTF-8''${encodeURIComponent(`应聘人员-${day}.csv`)}`)
+      .send(applicationsCsv(list, { vacancies, employers }));
+  });
+  api.get('/applications/:id', async (req, res) => {
+    const actor = await authenticate(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ application: await service.getApplication(actor, id) });
+  });
+  api.patch('/applications/:id/status', async (req, res) => {
+    const actor = await authenticate(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ application: await service.changeStatus(actor, id, parse(StatusChangeInput, req.body)) });
+  });
+
+  api.use((_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such API route')));
+  return api;
+}

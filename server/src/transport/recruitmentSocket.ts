@@ -1,0 +1,85 @@
+import type { Tokens } from '../auth/tokens';
+import { DomainError } from '../domain/errors';
+import type { Logger } from '../logger';
+import type { RecruitmentService } from '../services/recruitment';
+import { actorFor, sessionCookie } from './auth';
+import { onRequest } from './requests';
+import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
+
+const BUREAU_CHANNEL = 'console:bureau';
+const employerChannel = (employerId: string): string => `console:employer:${employerId}`;
+
+/** Relays what the recruitment service announces to the sockets allowed to hear it. */
+export function broadcastRecruitment(io: IoServer, service: RecruitmentService): void {
+  service.on('pinned', ({ sessionId, kind, item, pinnedAt }) => {
+    const to = io.to(stageChannel(sessionId));
+    if (kind === 'vacancy') to.emit('vacancy:pinned', { vacancy: item as never, pinnedAt });
+    else to.emit('policy:pinned', { policy: item as never, pinnedAt });
+  });
+  service.on('unpinned', ({ sessionId, kind, itemId, unpinnedAt }) => {
+    const to = io.to(stageChannel(sessionId));
+    if (kind === 'vacancy') to.emit('vacancy:unpinned', { vacancyId: itemId, unpinnedAt });
+    else to.emit('policy:unpinned', { policyId: itemId, unpinnedAt });
+  });
+  // Personal data travels only to the bureau and to the employer whose vacancy was applied to.
+  service.on('applicationCreated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:created', a));
+  service.on('applicationUpdated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:updated', a));
+  service.on('funnel', ({ sessionId, funnel }) => io.to(hostChannel(sessionId)).emit('funnel:updated', funnel));
+}
+
+/** Pins (host only), card events (viewers), and the live feeds of the consoles. */
+export function handleRecruitmentRequests(
+  socket: IoSocket,
+  current: () => Joined,
+  { service, tokens, log }: { service: RecruitmentService; tokens: Tokens; log: Logger },
+): void {
+  const host = (): Joined => {
+    const joined = current();
+    joined.stage.roster.assertHost(joined.peer.id);
+    return joined;
+  };
+
+  onRequest(socket, 'vacancy:pin', async ({ vacancyId }) => {
+    const { stage } = host();
+    const event = await service.pin(stage.sessionId, 'vacancy', vacancyId);
+    return { pinnedAt: event.pinnedAt };
+  }, log);
+
+  onRequest(socket, 'vacancy:unpin', async () => {
+    await service.unpin(host().stage.sessionId, 'vacancy');
+    return {};
+  }, log);
+
+  onRequest(socket, 'policy:pin', async ({ policyId }) => {
+    const event = await service.pin(host().stage.sessionId, 'policy', policyId);
+    return { pinnedAt: event.pinnedAt };
+  }, log);
+
+  onRequest(socket, 'policy:unpin', async () => {
+    await service.unpin(host().stage.sessionId, 'policy');
+    return {};
+  }, log);
+
+  onRequest(socket, 'card:event', ({ vacancyId, step }) => {
+    const { stage, peer } = current();
+    service.countCard(stage.sessionId, peer.id, vacancyId, step);
+    return {};
+  }, log);
+
+  onRequest(socket, 'funnel:get', () => {
+    const { stage } = host();
+    return { funnel: service.funnel(stage.sessionId) };
+  }, log);
+
+  onRequest(socket, 'console:subscribe', async ({ token }) => {
+    const actor = await actorFor(token ?? sessionCookie(socket.request.headers.cookie), tokens);
+    if (actor.kind === 'bureau') {
+      await socket.join(BUREAU_CHANNEL);
+      return { scope: 'bureau' as const, employerId: null };
+    }
+    const employer = await service.store.get('employer', actor.employerId);
+    if (!employer) throw new DomainError('FORBIDDEN', 'this employer is no longer registered');
+    await socket.join(employerChannel(actor.employerId));
+    return { scope: 'employer' as const, employerId: actor.employerId };
+  }, log);
+}
