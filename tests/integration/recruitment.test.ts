@@ -1,0 +1,202 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Application, Employer, Vacancy, VacancyCard } from '@chunfeng/shared/recruitment';
+import { CONSENT_VERSION } from '@chunfeng/shared/recruitment';
+import { apiClient, applyBody, bureauClient } from '../harness/api';
+import { startTestServer, type TestServer } from '../harness/server';
+import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
+
+type Client = ReturnType<typeof apiClient>;
+
+
+describe('recruitment core over HTTP and socket.io', () => {
+  let server: TestServer;
+  let bureau: Client;
+  let employers: Employer[];
+  let vacancies: Vacancy[];
+  const sockets: TestSocket[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1' });
+    bureau = await bureauClient(server.url);
+    employers = (await bureau.get<{ employers: Employer[] }>('/employers')).body.employers;
+    vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await server.stop();
+  });
+
+  const vacancyOf = (employerId: string): Vacancy => vacancies.find((v) => v.employerId === employerId)!;
+  async function employerClient(employerId: string): Promise<{ client: Client; token: string }> {
+    const invite = await bureau.post<{ token: string; path: string }>(`/employers/${employerId}/invite`);
+    expect(invite.status).toBe(200);
+    expect(invite.body.path).toBe(`/employer?token=${invite.body.token}`);
+    return { client: apiClient(server.url, invite.body.token), token: invite.body.token };
+  }
+
+  test('the demo fair is seeded: one campaign, a live-ready session, 5 employers, 15 vacancies', async () => {
+    expect((await bureau.get<{ campaigns: unknown[] }>('/campaigns')).body.campaigns).toHaveLength(1);
+    expect(employers).toHaveLength(5);
+    expect(vacancies).toHaveLength(15);
+    const demo = await apiClient(server.url).get<{ session: { status: string }; vacancies: VacancyCard[] }>('/public/sessions/demo');
+    expect(demo.body.session.status).toBe('scheduled');
+    expect(demo.body.vacancies).toHaveLength(15);
+    expect(demo.body.vacancies[0]?.employer.name).toBeTruthy();
+  });
+
+  test('sign-in: a wrong password is 401, and the admin API needs a bureau session', async () => {
+    expect((await apiClient(server.url).post('/auth/login', { username: 'admin', password: 'nope' })).status).toBe(401);
+    expect((await apiClient(server.url).get('/employers')).status).toBe(401);
+    expect((await apiClient(server.url, 'forged.token.value').get('/employers')).status).toBe(401);
+    const { client } = await employerClient(employers[0]!.id);
+    expect((await client.get('/employers')).status).toBe(403);
+  });
+
+  test('a vacancy without pay range, hours or location is refused, naming the fields', async () => {
+    const { pay: _pay, hours: _hours, location: _location, id: _id, createdAt: _c, ...rest } = vacancies[0]!;
+    const res = await bureau.post<{ error: { code: string; issues: Array<{ path: string }> } }>('/vacancies', rest);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION');
+    expect(res.body.error.issues.map((i) => i.path).sort()).toEqual(['hours', 'location', 'pay']);
+    const inverted = await bureau.post('/vacancies', { ...rest, pay: { min: 9000, max: 3000, unit: 'month' }, hours: 'x', location: 'y' });
+    expect(inverted.status).toBe(400);
+  });
+
+  test('malformed bodies get a typed 400, never a crash', async () => {
+    const res = await fetch(`${server.url}/api/applications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"vacancyId":' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION' } });
+    const huge = await apiClient(server.url).post('/applications', { name: 'x'.repeat(100_000) });
+    expect(huge.status).toBe(413);
+    const badPhone = await apiClient(server.url).post<{ error: { issues: Array<{ path: string }> } }>('/applications', applyBody(vacancies[0]!.id, { phone: '12345' }));
+    expect(badPhone.status).toBe(400);
+    expect(badPhone.body.error.issues.map((i) => i.path)).toEqual(['phone']);
+    const noConsent = await apiClient(server.url).post('/applications', applyBody(vacancies[0]!.id, { consent: { version: CONSENT_VERSION, accepted: false } }));
+    expect(noConsent.status).toBe(400);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  test('ten concurrent duplicate applies with one key store exactly one application', async () => {
+    const body = applyBody(vacancies[1]!.id);
+    const replies = await Promise.all(Array.from({ length: 10 }, () => apiClient(server.url).post<{ created: boolean; application: { id: string } }>('/applications', body)));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(replies.map((r) => r.body.application.id)).size).toBe(1);
+    const stored = await bureau.get<{ applications: Application[] }>(`/applications?vacancyId=${vacancies[1]!.id}`);
+    expect(stored.body.applications.filter((a) => a.phone === body.phone)).toHaveLength(1);
+    // The same phone again with a new key is still the same application.
+    const again = await apiClient(server.url).post<{ created: boolean }>('/applications', { ...body, idempotencyKey: crypto.randomUUID() });
+    expect(again.body.created).toBe(false);
+  });
+
+  test("an employer sees its own applicants and gets 403 for another employer's", async () => {
+    const [a, b] = employers;
+    const applied = await apiClient(server.url).post<{ application: { id: string } }>('/applications', applyBody(vacancyOf(b!.id).id));
+    const { client: repA } = await employerClient(a!.id);
+    const { client: repB } = await employerClient(b!.id);
+    const own = await repB.get<{ applications: Application[] }>('/applications');
+    expect(own.status).toBe(200);
+    expect(own.body.applications.every((x) => x.employerId === b!.id)).toBe(true);
+    expect(own.body.applications.map((x) => x.id)).toContain(applied.body.application.id);
+
+    expect((await repA.get(`/applications?employerId=${b!.id}`)).status).toBe(403);
+    expect((await repA.get(`/applications?vacancyId=${vacancyOf(b!.id).id}`)).status).toBe(403);
+    expect((await repA.get(`/applications/${applied.body.application.id}`)).status).toBe(403);
+    expect((await repA.patch(`/applications/${applied.body.application.id}/status`, { status: 'contacted', note: '' })).status).toBe(403);
+    const mine = await repA.get<{ applications: Application[] }>('/applications');
+    expect(mine.body.applications.map((x) => x.id)).not.toContain(applied.body.application.id);
+
+    const moved = await repB.patch<{ application: Application }>(`/applications/${applied.body.application.id}/status`, { status: 'contacted', note: '已电话联系' });
+    expect(moved.status).toBe(200);
+    expect(moved.body.application.history.map((h) => h.status)).toEqual(['new', 'contacted']);
+    // The pipeline only moves forward.
+    expect((await repB.patch(`/applications/${applied.body.application.id}/status`, { status: 'new', note: '' })).status).toBe(409);
+  });
+
+  test('an unsigned, forged or expired invite is refused', async () => {
+    const employerId = employers[0]!.id;
+    const expired = await server.access.issue('employer', { sub: 'rep', eid: employerId }, { ttlSeconds: -5 });
+    const expiredRes = await apiClient(server.url, expired).get<{ error: { code: string; message: string } }>('/applications');
+    expect(expiredRes.status).toBe(401);
+    expect(expiredRes.body.error.message).toContain('expired');
+    const [h, p] = expired.split('.');
+    expect((await apiClient(server.url, `${h}.${p}.forgedsignature`).get('/applications')).status).toBe(401);
+    expect((await apiClient(server.url, `${h}.${p}`).get('/applications')).status).toBe(401);
+    // A stage invite that ran out is refused too.
+    const s = await connect(server.url);
+    sockets.push(s);
+    const cohost = await server.tokens.issue({ sid: 'demo', role: 'cohost', sub: 'x' }, { ttlSeconds: -5 });
+    expect(await request(s, 'stage:join', { sessionId: 'demo', role: 'cohost', token: cohost })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    // An employer token is no stage credential.
+    const employerToken = await server.access.issue('employer', { sub: 'rep', eid: employerId });
+    expect(await request(s, 'stage:join', { sessionId: 'demo', role: 'host', token: employerToken })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+  });
+
+  test('the CSV export is UTF-8 with a BOM, Chinese intact, phones kept as text', async () => {
+    const employer = employers[2]!;
+    await apiClient(server.url).post('/applications', applyBody(vacancyOf(employer.id).id, { name: '李春风', phone: '13812345678' }));
+    const { client } = await employerClient(employer.id);
+    const res = await client.raw('/applications.csv');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.toString('utf8');
+    expect(text).toContain('"姓名"');
+    expect(text).toContain('"李春风"');
+    expect(text).toContain('="13812345678"');
+    expect(text).toContain(`"${employer.name}"`);
+    expect(text).not.toContain('王小明');
+  });
+
+  test('a pin reaches 200 connected viewers, and applications reach only the right consoles', async () => {
+    const host = await connect(server.url);
+    sockets.push(host);
+    const token = await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'chief' });
+    await requestOk(host, 'stage:join', { sessionId: 'demo', role: 'host', token });
+    const viewers = await Promise.all(Array.from({ length: 200 }, () => connect(server.url)));
+    sockets.push(...viewers);
+    await Promise.all(viewers.map((v) => requestOk(v, 'stage:join', { sessionId: 'demo', role: 'viewer' })));
+
+    // Only the host pins.
+    expect(await request(viewers[0]!, 'vacancy:pin', { vacancyId: vacancies[3]!.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+
+    const started = performance.now();
+    const arrivals = viewers.map(
+      (v) => new Promise<{ ms: number; card: VacancyCard }>((resolve) => v.once('vacancy:pinned', ({ vacancy }) => resolve({ ms: performance.now() - started, card: vacancy }))),
+    );
+    await requestOk(host, 'vacancy:pin', { vacancyId: vacancies[3]!.id });
+    const got = await Promise.all(arrivals);
+    const ms = got.map((g) => g.ms).sort((x, y) => x - y);
+    console.log(`[measure] pin → 200 viewers: p50 ${ms[99]!.toFixed(1)} ms, p95 ${ms[189]!.toFixed(1)} ms, max ${ms[199]!.toFixed(1)} ms`);
+    expect(got.every((g) => g.card.id === vacancies[3]!.id && g.card.employer.name && g.card.pay.max > 0)).toBe(true);
+    // No personal data rides on the viewer channel.
+    expect(JSON.stringify(got[0]!.card)).not.toMatch(/phone|13\d{9}/);
+
+    // Someone arriving later sees the pin too.
+    const state = await apiClient(server.url).get<{ pinned: { vacancy: VacancyCard | null } }>('/public/sessions/demo');
+    expect(state.body.pinned.vacancy?.id).toBe(vacancies[3]!.id);
+    await requestOk(host, 'vacancy:unpin', {});
+    expect((await apiClient(server.url).get<{ pinned: { vacancy: unknown } }>('/public/sessions/demo')).body.pinned.vacancy).toBeNull();
+
+    // Consoles: the vacancy's employer and the bureau hear of the application, another employer does not.
+    const owner = vacancies[3]!.employerId;
+    const other = employers.find((e) => e.id !== owner)!.id;
+    const ownerConsole = await connect(server.url);
+    const otherConsole = await connect(server.url);
+    sockets.push(ownerConsole, otherConsole);
+    expect(await requestOk(ownerConsole, 'console:subscribe', { token: (await employerClient(owner)).token })).toEqual({ scope: 'employer', employerId: owner });
+    await requestOk(otherConsole, 'console:subscribe', { token: (await employerClient(other)).token });
+    expect(await request(await connect(server.url), 'console:subscribe', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    let leaked = false;
+    otherConsole.on('application:created', () => (leaked = true));
+    const heard = new Promise<Application>((resolve) => ownerConsole.once('application:created', resolve));
+    const before = (await requestOk(host, 'funnel:get', {})).funnel.find((f) => f.vacancyId === vacancies[3]!.id)?.applied ?? 0;
+    const funnel = new Promise<{ applied: number }>((resolve) => host.once('funnel:updated', resolve));
+    await apiClient(server.url).post('/applications', applyBody(vacancies[3]!.id, { name: '赵六' }));
+    expect((await heard).name).toBe('赵六');
+    expect((await funnel).applied).toBe(before + 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(leaked).toBe(false);
+  });
+});
