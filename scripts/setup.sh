@@ -15,6 +15,16 @@ node -e 'const [M, m] = process.versions.node.split(".").map(Number); process.ex
 say "1/4 system packages"
 ensure_packages "platform and tests" ffmpeg redis-server chromium fonts-wqy-microhei ca-certificates
 
+# When REDIS_URL points the platform at this machine's Redis, every acknowledged application must be
+# on disk: turn on the append-only file with an fsync before each reply.
+redis_conf=/etc/redis/redis.conf
+if [ -w "$redis_conf" ] && ! { grep -qE '^appendonly yes' "$redis_conf" && grep -qE '^appendfsync always' "$redis_conf"; }; then
+  say "  configuring the local Redis for durability ($redis_conf: appendonly yes, appendfsync always)"
+  sed -i -E 's/^appendonly .*/appendonly yes/; s/^appendfsync .*/appendfsync always/' "$redis_conf"
+  grep -qE '^appendonly yes' "$redis_conf" || echo 'appendonly yes' >>"$redis_conf"
+  grep -qE '^appendfsync always' "$redis_conf" || echo 'appendfsync always' >>"$redis_conf"
+fi
+
 say "2/4 mediasoup worker"
 WORKER_BIN="$(bash scripts/mediasoup-worker.sh)"
 
