@@ -7,6 +7,7 @@ import { LanguageSwitch } from './ui/LanguageSwitch';
 
 // The host studio is never needed by viewers on a phone: keep it out of their download.
 const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => ({ default: m.HostStudio })));
+const EmployerConsole = lazy(() => import('./features/employer/EmployerConsole').then((m) => ({ default: m.EmployerConsole })));
 const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) => ({ default: m.CohostJoin })));
 
 export function App() {
@@ -23,6 +24,9 @@ export function App() {
         <Suspense fallback={<p role="status">{t('state.connecting')}</p>}>
           <Switch>
             <Route path="/host/:sessionId">{(params) => <HostStudio sessionId={params.sessionId} />}</Route>
+            <Route path="/employer">
+              <EmployerConsole />
+            </Route>
             <Route path="/join/:sessionId">{(params) => <CohostJoin sessionId={params.sessionId} />}</Route>
             <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
             <Route>

@@ -9,6 +9,7 @@ import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
+import { LineupPanel } from './LineupPanel';
 import { SeatsPanel } from './SeatsPanel';
 
 export function HostStudio({ sessionId }: { sessionId: string }) {
@@ -124,7 +125,12 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
           </div>
           {isLive && <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} />}
         </div>
-        {client && isLive && <SeatsPanel client={client} roster={view.roster} hands={view.hands} />}
+        {client && isLive && view.signalling && (
+          <div className="studio-side">
+            <LineupPanel sessionId={sessionId} signalling={view.signalling} />
+            <SeatsPanel client={client} roster={view.roster} hands={view.hands} />
+          </div>
+        )}
       </div>
     </section>
   );

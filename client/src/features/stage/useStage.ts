@@ -27,6 +27,7 @@ export interface StageView {
   speaker: PeerId | null;
   role: StageRole | undefined;
   client: StageClient | undefined;
+  signalling: Signalling | undefined;
 }
 
 const RETRY_MS = 3000;
@@ -65,7 +66,7 @@ export function useStage(
       const c = new StageClient(signalling);
       client = c;
       exposeForDiagnostics(c, signalling);
-      if (!disposed) setView({ ...initial('connecting'), client: c });
+      if (!disposed) setView({ ...initial('connecting'), client: c, signalling });
       c.on('phase', (phase) => update({ phase }));
       c.on('role', (role) => update({ role }));
       c.on('roster', (roster) => update({ roster }));
@@ -140,5 +141,6 @@ function initial(phase: StageViewPhase): StageView {
     speaker: null,
     role: undefined,
     client: undefined,
+    signalling: undefined,
   };
 }

@@ -1,12 +1,16 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
+import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import type { VideoQuality, ViewerPreferences } from '@chunfeng/shared/stage';
 import type { JoinOptions } from '../../media/stageClient';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { useStage } from '../stage/useStage';
+import { ApplySheet } from './ApplySheet';
+import { PinnedCard } from './PinnedCard';
+import { usePins } from './usePins';
 
 const PREFS_KEY = 'chunfeng.viewerPreferences';
 
@@ -40,6 +44,17 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [handRaised, setHandRaised] = useState(false);
   const [cameraOn, setCameraOn] = useState(false);
   const onStage = view.role === 'cohost';
+  const pins = usePins(sessionId, view.signalling);
+  const [applying, setApplying] = useState<VacancyCard>();
+  const { signalling } = view;
+  const live = view.phase === 'live';
+  const countCard = useCallback(
+    (vacancy: VacancyCard, step: 'shown' | 'opened') => {
+      if (live) void signalling?.request('card:event', { vacancyId: vacancy.id, step }).catch(() => undefined);
+    },
+    [signalling, live],
+  );
+  const onCardShown = useCallback((v: VacancyCard) => countCard(v, 'shown'), [countCard]);
 
   useEffect(() => {
     localStorage.setItem(PREFS_KEY, JSON.stringify(preferences));
@@ -71,7 +86,6 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
     setCameraOn(true);
   }
 
-  const live = view.phase === 'live';
   const hasVideo = view.tracks.some((tr) => tr.kind === 'video');
   return (
     <section className="viewer" aria-labelledby="viewer-title">
@@ -79,7 +93,19 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         {t('viewer.title')}
       </h1>
       <PhaseBanner view={view} />
-      <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />
+      <div className="stage-wrap">
+        <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />
+        <PinnedCard
+          vacancy={pins.vacancy}
+          policy={pins.policy}
+          onShown={onCardShown}
+          onApply={(v) => {
+            countCard(v, 'opened');
+            setApplying(v);
+          }}
+        />
+      </div>
+      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source="live" onClose={() => setApplying(undefined)} />}
       {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
       {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
       <div className="toolbar viewer-controls">

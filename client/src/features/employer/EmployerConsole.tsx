@@ -1,0 +1,159 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { StatusChangeInput, type Application, type Employer, type Vacancy } from '@chunfeng/shared/recruitment';
+import { ApiError, api, download } from '../../signalling/api';
+import { Signalling } from '../../signalling/signalling';
+import { formatTime } from '../../ui/format';
+import { StatusBanner } from '../../ui/StatusBanner';
+
+const TOKEN_KEY = 'chunfeng.employerToken';
+const NEXT_STATUSES = StatusChangeInput.shape.status.options;
+
+/** An employer rep's console: applicants to their vacancies, live; status with a note; CSV export. */
+export function EmployerConsole() {
+  const { t, i18n } = useTranslation();
+  const token = useMemo(() => {
+    const fromUrl = new URLSearchParams(location.search).get('token');
+    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  }, []);
+  const [employer, setEmployer] = useState<Employer>();
+  const [vacancies, setVacancies] = useState<Record<string, Vacancy>>({});
+  const [applications, setApplications] = useState<Application[]>([]);
+  const [error, setError] = useState<string>();
+  const [live, setLive] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+
+  const load = useCallback(async () => {
+    const [me, list, vs] = await Promise.all([
+      api<{ employer?: Employer }>('/auth/me', { token }),
+      api<{ applications: Application[] }>('/applications', { token }),
+      api<{ vacancies: Vacancy[] }>('/vacancies', { token }),
+    ]);
+    setEmployer(me.employer);
+    setApplications([...list.applications].reverse());
+    setVacancies(Object.fromEntries(vs.vacancies.map((v) => [v.id, v])));
+  }, [token]);
+
+  useEffect(() => {
+    if (!token) return;
+    const signalling = new Signalling();
+    const upsert = (a: Application): void => setApplications((all) => [a, ...all.filter((x) => x.id !== a.id)]);
+    const subscribe = (): void => {
+      signalling
+        .request('console:subscribe', { token })
+        .then(() => {
+          setLive(true);
+          return load();
+        })
+        .catch((e: Error) => setError(e.message));
+    };
+    signalling.socket.on('connect', subscribe);
+    signalling.socket.on('disconnect', () => setLive(false));
+    signalling.socket.on('application:created', (a) => {
+      upsert(a);
+      setAnnouncement(t('employer.newApplicant', { name: a.name, vacancy: a.vacancyId }));
+    });
+    signalling.socket.on('application:updated', (a) => setApplications((all) => all.map((x) => (x.id === a.id ? a : x))));
+    return () => signalling.close();
+  }, [token, load, t]);
+
+  if (!token) return <StatusBanner tone="error" text={t('employer.missingToken')} />;
+  return (
+    <section aria-labelledby="employer-title">
+      <h1 id="employer-title">
+        {t('employer.title')}
+        {employer && <span className="muted"> · {employer.name}</span>}
+      </h1>
+      {error && <StatusBanner tone="error" text={error} />}
+      <StatusBanner tone={live ? 'live' : 'warn'} text={live ? t('employer.live') : t('state.reconnecting')} />
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
+      <div className="toolbar">
+        <h2>{t('employer.applicants')}</h2>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void download('/applications.csv', { token, filename: `applicants-${new Date().toISOString().slice(0, 10)}.csv` })}
+        >
+          {t('employer.export')}
+        </button>
+      </div>
+      {applications.length === 0 ? (
+        <p className="muted">{t('employer.empty')}</p>
+      ) : (
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('employer.time')}</th>
+              <th scope="col">{t('employer.name')}</th>
+              <th scope="col">{t('employer.phone')}</th>
+              <th scope="col">{t('employer.vacancy')}</th>
+              <th scope="col">{t('employer.source')}</th>
+              <th scope="col">{t('employer.status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {applications.map((a) => (
+              <tr key={a.id} data-application={a.id}>
+                <td>{formatTime(a.createdAt, i18n.language)}</td>
+                <td>{a.name}</td>
+                <td>
+                  <a href={`tel:${a.phone}`}>{a.phone}</a>
+                </td>
+                <td>{vacancies[a.vacancyId]?.title ?? a.vacancyId}</td>
+                <td>{t(`applySource.${a.source}`)}</td>
+                <td>
+                  <StatusEditor application={a} token={token} onSaved={(next) => setApplications((all) => all.map((x) => (x.id === next.id ? next : x)))} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function StatusEditor({ application, token, onSaved }: { application: Application; token: string; onSaved: (a: Application) => void }) {
+  const { t } = useTranslation();
+  const [status, setStatus] = useState(application.status);
+  const [note, setNote] = useState('');
+  const [problem, setProblem] = useState<string>();
+  const final = ['hired', 'not-suitable', 'withdrawn'].includes(application.status);
+  if (final) return <span>{t(`status.${application.status}`)}</span>;
+
+  async function save(): Promise<void> {
+    try {
+      const { application: next } = await api<{ application: Application }>(`/applications/${application.id}/status`, {
+        method: 'PATCH',
+        token,
+        body: { status, note },
+      });
+      setProblem(undefined);
+      setNote('');
+      onSaved(next);
+    } catch (e) {
+      setProblem(e instanceof ApiError ? e.message : String(e));
+    }
+  }
+
+  return (
+    <div className="status-editor">
+      <select aria-label={t('employer.status')} value={status} onChange={(e) => setStatus(e.target.value as Application['status'])}>
+        <option value={application.status}>{t(`status.${application.status}`)}</option>
+        {NEXT_STATUSES.filter((s) => s !== application.status && s !== 'new').map((s) => (
+          <option key={s} value={s}>
+            {t(`status.${s}`)}
+          </option>
+        ))}
+      </select>
+      <input aria-label={t('employer.note')} placeholder={t('employer.note')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+      <button type="button" className="button" disabled={status === application.status} onClick={() => void save()}>
+        {t('employer.update')}
+      </button>
+      {problem && <span className="status-error">{problem}</span>}
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import { useTranslation } from 'react-i18next';
+import type { VacancyCard } from '@chunfeng/shared/recruitment';
+import { formatPay } from '../../ui/format';
+
+/** The facts a job seeker decides on: pay, hours, place, insurance, benefits, badges, accessibility. */
+export function VacancyFacts({ vacancy, compact = false }: { vacancy: VacancyCard; compact?: boolean }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <div className="vacancy-facts">
+      <p className="vacancy-pay">{formatPay(vacancy.pay, t, i18n.language)}</p>
+      <ul className="badges" aria-label={t('card.pinnedLabel')}>
+        {vacancy.employer.verified && <li className="badge badge-verified">{t('card.verified')}</li>}
+        {vacancy.badges.map((b) => (
+          <li key={b} className="badge badge-warm">
+            {t(`card.badge.${b}`)}
+          </li>
+        ))}
+        {vacancy.accessibility.map((a) => (
+          <li key={a} className="badge badge-access">
+            {t(`card.access.${a}`)}
+          </li>
+        ))}
+      </ul>
+      <dl className="facts">
+        <dt>{t('card.hours')}</dt>
+        <dd>{vacancy.hours}</dd>
+        <dt>{t('card.location')}</dt>
+        <dd>{vacancy.location}</dd>
+        {!compact && vacancy.insurance.length > 0 && (
+          <>
+            <dt>{t('card.insurance')}</dt>
+            <dd>{vacancy.insurance.join('、')}</dd>
+          </>
+        )}
+        {!compact && vacancy.benefits.length > 0 && (
+          <>
+            <dt>{t('card.benefits')}</dt>
+            <dd>{vacancy.benefits.join('、')}</dd>
+          </>
+        )}
+        {!compact && (vacancy.requirements || vacancy.age) && (
+          <>
+            <dt>{t('card.requirements')}</dt>
+            <dd>
+              {[vacancy.requirements, vacancy.age ? t('card.age', { min: vacancy.age.min, max: vacancy.age.max }) : '']
+                .filter(Boolean)
+                .join('；')}
+            </dd>
+          </>
+        )}
+      </dl>
+      {!compact && vacancy.targetGroups.length > 0 && (
+        <p className="muted">{vacancy.targetGroups.map((g) => t(`card.target.${g}`)).join(' · ')}</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { CONSENT_VERSION, TargetGroup, type ApplyResult, type ApplySource, type VacancyCard } from '@chunfeng/shared/recruitment';
+import { ApiError, api } from '../../signalling/api';
+import { rememberApplication } from './myApplications';
+
+type Outcome = { kind: 'idle' } | { kind: 'sending' } | { kind: 'applied' } | { kind: 'already' } | { kind: 'error'; message: string };
+
+const PHONE = /^1[3-9]\d{9}$/;
+const SAVED = 'chunfeng.applicant';
+
+/**
+ * Name, phone and consent — no resume. One idempotency key per sheet, so a double tap or a retry
+ * on a weak network never makes a second application.
+ */
+export function ApplySheet({ vacancy, sessionId, source, onClose }: {
+  vacancy: VacancyCard;
+  sessionId?: string | undefined;
+  source: ApplySource;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const saved = (() => {
+    try {
+      return JSON.parse(localStorage.getItem(SAVED) ?? '{}') as { name?: string; phone?: string };
+    } catch {
+      return {};
+    }
+  })();
+  const [name, setName] = useState(saved.name ?? '');
+  const [phone, setPhone] = useState(saved.phone ?? '');
+  const [group, setGroup] = useState('');
+  const [consent, setConsent] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const first = useRef<HTMLInputElement>(null);
+  const ids = useId();
+
+  useEffect(() => {
+    first.current?.focus();
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  async function submit(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    const cleanPhone = phone.replace(/[\s-]/g, '');
+    if (!name.trim()) return setProblem(t('apply.required'));
+    if (!PHONE.test(cleanPhone)) return setProblem(t('apply.invalidPhone'));
+    if (!consent) return setProblem(t('apply.consentRequired'));
+    setProblem(undefined);
+    setOutcome({ kind: 'sending' });
+    try {
+      const result = await api<ApplyResult>('/applications', {
+        method: 'POST',
+        body: {
+          vacancyId: vacancy.id,
+          ...(sessionId ? { sessionId } : {}),
+          name: name.trim(),
+          phone: cleanPhone,
+          ...(group ? { targetGroup: group } : {}),
+          consent: { version: CONSENT_VERSION, accepted: true },
+          source,
+          idempotencyKey,
+        },
+      });
+      localStorage.setItem(SAVED, JSON.stringify({ name: name.trim(), phone: cleanPhone }));
+      rememberApplication({
+        id: result.application.id,
+        vacancyId: vacancy.id,
+        title: vacancy.title,
+        employer: vacancy.employer.name,
+        idempotencyKey,
+        at: result.application.createdAt,
+      });
+      setOutcome({ kind: result.created ? 'applied' : 'already' });
+    } catch (error) {
+      setOutcome({ kind: 'error', message: error instanceof ApiError ? error.message : String(error) });
+    }
+  }
+
+  const done = outcome.kind === 'applied' || outcome.kind === 'already';
+  return (
+    <div className="sheet-backdrop">
+      <section className="sheet" role="dialog" aria-modal="true" aria-labelledby="apply-title">
+        <h2 id="apply-title">{t('apply.title', { title: vacancy.title })}</h2>
+        <p className="muted">{vacancy.employer.name}</p>
+        {done ? (
+          <p className="status status-live" role="status">
+            {outcome.kind === 'applied' ? t('apply.applied') : t('apply.already')}
+          </p>
+        ) : (
+          <form onSubmit={(e) => void submit(e)} noValidate>
+            <label className="field">
+              {t('apply.name')}
+              <input ref={first} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={40} required />
+            </label>
+            <div className="field">
+              <label htmlFor={`${ids}-phone`}>{t('apply.phone')}</label>
+              <input
+                id={`${ids}-phone`}
+                value={phone}
+                onChange={(e) => setPhone(e.target.value)}
+                inputMode="tel"
+                autoComplete="tel"
+                maxLength={20}
+                aria-describedby={`${ids}-phone-hint`}
+                required
+              />
+              <small id={`${ids}-phone-hint`} className="muted">
+                {t('apply.phoneHint')}
+              </small>
+            </div>
+            <label className="field">
+              {t('apply.targetGroup')}
+              <select value={group} onChange={(e) => setGroup(e.target.value)}>
+                <option value="">{t('apply.none')}</option>
+                {TargetGroup.options.map((g) => (
+                  <option key={g} value={g}>
+                    {t(`card.target.${g}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="consent">
+              <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
+              <span>{t('apply.consent', { employer: vacancy.employer.name })}</span>
+            </label>
+            {problem && (
+              <p className="status status-error" role="alert">
+                {problem}
+              </p>
+            )}
+            {outcome.kind === 'error' && (
+              <p className="status status-error" role="alert">
+                {t('apply.error', { message: outcome.message })}
+              </p>
+            )}
+            <button type="submit" className="button button-primary button-wide" disabled={outcome.kind === 'sending'}>
+              {outcome.kind === 'sending' ? t('apply.submitting') : outcome.kind === 'error' ? t('apply.retry') : t('apply.submit')}
+            </button>
+          </form>
+        )}
+        <button type="button" className="button button-wide" onClick={onClose}>
+          {t('apply.close')}
+        </button>
+      </section>
+    </div>
+  );
+}

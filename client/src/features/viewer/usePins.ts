@@ -1,0 +1,54 @@
+import { useEffect, useState } from 'react';
+import type { PolicyCard, VacancyCard } from '@chunfeng/shared/recruitment';
+import { api } from '../../signalling/api';
+import type { Signalling } from '../../signalling/signalling';
+
+export interface PublicSession {
+  session: { id: string; title: string; status: string };
+  vacancies: VacancyCard[];
+  policies: PolicyCard[];
+  pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
+}
+
+/** The session's public lineup and what the host has pinned, kept current from the socket. */
+export function usePins(sessionId: string, signalling: Signalling | undefined) {
+  const [lineup, setLineup] = useState<PublicSession>();
+  const [vacancy, setVacancy] = useState<VacancyCard | null>(null);
+  const [policy, setPolicy] = useState<PolicyCard | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api<PublicSession>(`/public/sessions/${encodeURIComponent(sessionId)}`)
+      .then((s) => {
+        if (cancelled) return;
+        setLineup(s);
+        setVacancy(s.pinned.vacancy);
+        setPolicy(s.pinned.policy);
+      })
+      .catch(() => undefined); // a stage without a registered session has no lineup
+    return () => {
+      cancelled = true;
+    };
+  }, [sessionId]);
+
+  useEffect(() => {
+    const socket = signalling?.socket;
+    if (!socket) return;
+    const pinned = ({ vacancy: v }: { vacancy: VacancyCard }): void => setVacancy(v);
+    const unpinned = ({ vacancyId }: { vacancyId: string }): void => setVacancy((cur) => (cur?.id === vacancyId ? null : cur));
+    const policyPinned = ({ policy: p }: { policy: PolicyCard }): void => setPolicy(p);
+    const policyUnpinned = ({ policyId }: { policyId: string }): void => setPolicy((cur) => (cur?.id === policyId ? null : cur));
+    socket.on('vacancy:pinned', pinned);
+    socket.on('vacancy:unpinned', unpinned);
+    socket.on('policy:pinned', policyPinned);
+    socket.on('policy:unpinned', policyUnpinned);
+    return () => {
+      socket.off('vacancy:pinned', pinned);
+      socket.off('vacancy:unpinned', unpinned);
+      socket.off('policy:pinned', policyPinned);
+      socket.off('policy:unpinned', policyUnpinned);
+    };
+  }, [signalling]);
+
+  return { lineup, vacancy, policy };
+}

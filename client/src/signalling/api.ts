@@ -1,0 +1,51 @@
+import type { AppError, ErrorCode } from '@chunfeng/shared/errors';
+
+/** An HTTP API call that failed, with the server's error code (UNAVAILABLE when there was no answer). */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, status: number) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** Calls the JSON API; `token` is an employer invite credential (the bureau uses its cookie). */
+export async function api<T>(
+  path: string,
+  { method = 'GET', body, token, timeoutMs = 15_000 }: { method?: string; body?: unknown; token?: string | undefined; timeoutMs?: number } = {},
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, {
+      method,
+      credentials: 'same-origin',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new ApiError('UNAVAILABLE', 'no answer from the server', 0);
+  }
+  const data = (await res.json().catch(() => ({}))) as { error?: AppError };
+  if (!res.ok) throw new ApiError(data.error?.code ?? 'INTERNAL', data.error?.message ?? res.statusText, res.status);
+  return data as T;
+}
+
+/** Downloads a file from the API with the credential in a header, and hands it to the browser. */
+export async function download(path: string, { token, filename }: { token?: string | undefined; filename: string }): Promise<void> {
+  const res = await fetch(`/api${path}`, { credentials: 'same-origin', headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) throw new ApiError('INTERNAL', res.statusText, res.status);
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

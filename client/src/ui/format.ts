@@ -1,0 +1,13 @@
+import type { TFunction } from 'i18next';
+import type { VacancyCard } from '@chunfeng/shared/recruitment';
+
+/** "4,500–6,500 元/月" in Chinese, "4,500–6,500 yuan / month" in English. */
+export function formatPay(pay: VacancyCard['pay'], t: TFunction, language: string): string {
+  const n = new Intl.NumberFormat(language);
+  const range = pay.min === pay.max ? n.format(pay.min) : `${n.format(pay.min)}–${n.format(pay.max)}`;
+  return `${range} ${t(`card.payUnit.${pay.unit}`)}`;
+}
+
+export function formatTime(iso: string, language: string): string {
+  return new Intl.DateTimeFormat(language, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
