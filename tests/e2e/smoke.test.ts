@@ -8,7 +8,7 @@ describe('smoke: a fake camera through the real mediasoup to a second page', () 
   let browser: TestBrowser;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ DEMO_DATA: 'true' });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -17,8 +17,8 @@ describe('smoke: a fake camera through the real mediasoup to a second page', () 
   });
 
   test('the host goes live and a viewer decodes the video', async () => {
-    const token = await server.tokens.issue({ sid: 'smoke', role: 'host', sub: 'e2e-host' });
-    const host = await browser.open(`${server.url}/host/smoke?token=${token}`);
+    const token = await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'e2e-host' });
+    const host = await browser.open(`${server.url}/host/demo?token=${token}`);
     const goLive = host.page.getByRole('button', { name: '开始直播' });
     await goLive.waitFor();
     await host.page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.button-primary')?.disabled);
@@ -26,7 +26,7 @@ describe('smoke: a fake camera through the real mediasoup to a second page', () 
     await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
 
     const opened = Date.now();
-    const viewer = await browser.open(`${server.url}/watch/smoke`);
+    const viewer = await browser.open(`${server.url}/watch/demo`);
     const firstFrameMs = await waitForFirstFrame(viewer.page, { since: opened });
     console.log(`[measure] viewer page open → first decoded frame: ${firstFrameMs} ms`);
 

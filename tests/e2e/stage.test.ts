@@ -3,7 +3,8 @@ import { launchBrowser, type TestBrowser, type TestPage } from '../harness/brows
 import { startTestServer, type TestServer } from '../harness/server';
 import { mediaStats, peerIdOf, statsOver, waitForFirstFrame, waitForStats } from './pages';
 
-const SESSION = 'e2e-stage';
+// The seeded demo session: every stage belongs to a session the bureau registered.
+const SESSION = 'demo';
 
 describe('live stage in Chromium: host, invited co-host, viewers', () => {
   let server: TestServer;
@@ -16,7 +17,7 @@ describe('live stage in Chromium: host, invited co-host, viewers', () => {
   let cohostPeer: string;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ DEMO_DATA: 'true' });
     browser = await launchBrowser();
   });
   afterAll(async () => {
