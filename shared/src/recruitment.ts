@@ -159,6 +159,8 @@ export interface Application {
   consent: { version: string; at: string };
   source: ApplySource;
   idempotencyKey: string;
+  /** The anonymous device it came from, when the viewer's page had one. */
+  deviceId: string | null;
   status: ApplicationStatus;
   history: StatusChange[];
   createdAt: string;

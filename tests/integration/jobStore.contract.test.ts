@@ -60,6 +60,7 @@ const application = (over: Partial<Application> = {}): Application => ({
   consent: { version: 'v1', at: now() },
   source: 'live',
   idempotencyKey: crypto.randomUUID(),
+  deviceId: null,
   status: 'new',
   history: [{ status: 'new', at: now(), by: 'applicant', note: '' }],
   createdAt: now(),

@@ -200,3 +200,27 @@ describe('recruitment core over HTTP and socket.io', () => {
     expect(leaked).toBe(false);
   });
 });
+
+describe('anonymous viewers', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1' });
+  });
+  afterAll(() => server.stop());
+
+  test('a device token marks applications from that phone; a forged one is ignored, not trusted', async () => {
+    const bureau = await bureauClient(server.url);
+    const vacancy = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies[0]!;
+    const device = await apiClient(server.url).post<{ deviceId: string; token: string }>('/device');
+    expect(device.status).toBe(201);
+    const post = (headers: Record<string, string>) =>
+      fetch(`${server.url}/api/applications`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(applyBody(vacancy.id)) }).then(
+        (r) => r.json() as Promise<{ application: { id: string } }>,
+      );
+    const mine = await post({ 'x-device-token': device.body.token });
+    const forged = await post({ 'x-device-token': `${device.body.token.slice(0, -4)}AAAA` });
+    const all = (await bureau.get<{ applications: Application[] }>('/applications')).body.applications;
+    expect(all.find((a) => a.id === mine.application.id)?.deviceId).toBe(device.body.deviceId);
+    expect(all.find((a) => a.id === forged.application.id)?.deviceId).toBeNull();
+  });
+});

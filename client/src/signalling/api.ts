@@ -16,7 +16,13 @@ export class ApiError extends Error {
 /** Calls the JSON API; `token` is an employer invite credential (the bureau uses its cookie). */
 export async function api<T>(
   path: string,
-  { method = 'GET', body, token, timeoutMs = 15_000 }: { method?: string; body?: unknown; token?: string | undefined; timeoutMs?: number } = {},
+  { method = 'GET', body, token, device, timeoutMs = 15_000 }: {
+    method?: string;
+    body?: unknown;
+    token?: string | undefined;
+    device?: string | undefined;
+    timeoutMs?: number;
+  } = {},
 ): Promise<T> {
   let res: Response;
   try {
@@ -27,6 +33,7 @@ export async function api<T>(
       headers: {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(device ? { 'x-device-token': device } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });

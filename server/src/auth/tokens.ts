@@ -11,11 +11,16 @@ export type BureauClaims = z.infer<typeof BureauClaims>;
 const EmployerClaims = z.object({ sub: z.string().min(1), eid: z.string().min(1) });
 export type EmployerClaims = z.infer<typeof EmployerClaims>;
 
+const DeviceClaims = z.object({ sub: z.string().min(1) });
+export type DeviceClaims = z.infer<typeof DeviceClaims>;
+
 /** Who a credential speaks for: audience, the claims it carries, and how long it lasts by default. */
 const kinds = {
   stage: { audience: 'chunfeng:stage', schema: StageClaims, ttlSeconds: 12 * 3600 },
   bureau: { audience: 'chunfeng:bureau', schema: BureauClaims, ttlSeconds: 12 * 3600 },
   employer: { audience: 'chunfeng:employer', schema: EmployerClaims, ttlSeconds: 7 * 24 * 3600 },
+  /** An anonymous viewer's phone: no person, only a stable id for "my applications" and moderation. */
+  device: { audience: 'chunfeng:device', schema: DeviceClaims, ttlSeconds: 365 * 24 * 3600 },
 } as const;
 type Kind = keyof typeof kinds;
 type ClaimsOf<K extends Kind> = z.infer<(typeof kinds)[K]['schema']>;

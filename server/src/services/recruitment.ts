@@ -225,7 +225,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   // ── applications ───────────────────────────────────────────────────────────────────────────
 
   /** Stores an application durably (or finds the one it repeats) before anything is acknowledged. */
-  async apply(input: ApplyInput): Promise<ApplyResult> {
+  async apply(input: ApplyInput, { deviceId = null }: { deviceId?: string | null } = {}): Promise<ApplyResult> {
     const vacancy = await this.#require('vacancy', input.vacancyId);
     const at = this.#stamp();
     const application: Application = {
@@ -239,6 +239,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       consent: { version: input.consent.version, at },
       source: input.source,
       idempotencyKey: input.idempotencyKey,
+      deviceId,
       status: 'new',
       history: [{ status: 'new', at, by: 'applicant', note: '' }],
       createdAt: at,

@@ -149,8 +149,14 @@ export function createApi({ service, tokens, secureCookies }: { service: Recruit
     const { id } = parse(Id, req.params);
     res.json({ vacancy: await service.card(id) });
   });
+  api.post('/device', async (_req, res) => {
+    const deviceId = crypto.randomUUID();
+    res.status(201).json({ deviceId, token: await tokens.issue('device', { sub: deviceId }) });
+  });
   api.post('/applications', async (req, res) => {
-    const result = await service.apply(parse(ApplyInput, req.body));
+    const deviceToken = req.get('x-device-token');
+    const device = deviceToken ? await tokens.verify('device', deviceToken).catch(() => undefined) : undefined;
+    const result = await service.apply(parse(ApplyInput, req.body), { deviceId: device?.sub ?? null });
     res.status(result.created ? 201 : 200).json(result);
   });
   api.post('/applications/:id/withdraw', async (req, res) => {

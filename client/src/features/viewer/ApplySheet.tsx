@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CONSENT_VERSION, TargetGroup, type ApplyResult, type ApplySource, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { ApiError, api } from '../../signalling/api';
+import { deviceToken } from '../../signalling/device';
 import { rememberApplication } from './myApplications';
 
 type Outcome = { kind: 'idle' } | { kind: 'sending' } | { kind: 'applied' } | { kind: 'already' } | { kind: 'error'; message: string };
@@ -57,6 +58,7 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
     try {
       const result = await api<ApplyResult>('/applications', {
         method: 'POST',
+        device: await deviceToken(),
         body: {
           vacancyId: vacancy.id,
           ...(sessionId ? { sessionId } : {}),
