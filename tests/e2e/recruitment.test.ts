@@ -1,25 +1,15 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
-import { launchBrowser, type TestBrowser } from '../harness/browser';
-import { startTestServer, type TestServer } from '../harness/server';
+import { e2eFixture } from './fixture';
 
 describe('the core loop in Chromium: pin → card → apply → employer console → CSV', () => {
-  let server: TestServer;
-  let browser: TestBrowser;
+  const fx = e2eFixture();
 
-  beforeAll(async () => {
-    server = await startTestServer({ DEMO_DATA: 'true' });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   test('a job seeker applies to the pinned vacancy and the employer sees it live', async () => {
-    const bureau = await bureauClient(server.url);
+    const bureau = await bureauClient(fx.server.url);
     const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
     const employers = (await bureau.get<{ employers: Employer[] }>('/employers')).body.employers;
     const vacancy = vacancies[4]!;
@@ -27,16 +17,16 @@ describe('the core loop in Chromium: pin → card → apply → employer console
     const invite = await bureau.post<{ path: string }>(`/employers/${employer.id}/invite`);
     const hostLink = await bureau.post<{ path: string }>('/sessions/demo/host-link');
 
-    const host = await browser.open(`${server.url}${hostLink.body.path}`, { viewport: { width: 1366, height: 768 } });
+    const host = await fx.browser.open(`${fx.server.url}${hostLink.body.path}`, { viewport: { width: 1366, height: 768 } });
     await host.page.locator('video').first().waitFor();
     await host.page.getByRole('button', { name: '开始直播' }).click();
     await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
 
-    const console_ = await browser.open(`${server.url}${invite.body.path}`);
+    const console_ = await fx.browser.open(`${fx.server.url}${invite.body.path}`);
     await console_.page.getByRole('status').filter({ hasText: '实时更新中' }).waitFor();
     await console_.page.getByRole('heading', { name: new RegExp(employer.name) }).waitFor();
 
-    const viewer = await browser.open(`${server.url}/watch/demo`, { viewport: { width: 360, height: 640 } });
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: { width: 360, height: 640 } });
     await viewer.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
 
     const pinnedAt = Date.now();

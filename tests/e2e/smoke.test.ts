@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, type TestBrowser } from '../harness/browser';
-import { startTestServer, type TestServer } from '../harness/server';
+import { describe, expect, test } from 'vitest';
+import { e2eFixture } from './fixture';
 import { framesDecodedOver, waitForFirstFrame } from './pages';
 
 describe('smoke: a fake camera through the real mediasoup to a second page', () => {
-  let server: TestServer;
-  let browser: TestBrowser;
+  const fx = e2eFixture();
 
-  beforeAll(async () => {
-    server = await startTestServer({ DEMO_DATA: 'true' });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   test('the host goes live and a viewer decodes the video', async () => {
-    const token = await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'e2e-host' });
-    const host = await browser.open(`${server.url}/host/demo?token=${token}`);
+    const token = await fx.server.tokens.issue({ sid: 'demo', role: 'host', sub: 'e2e-host' });
+    const host = await fx.browser.open(`${fx.server.url}/host/demo?token=${token}`);
     const goLive = host.page.getByRole('button', { name: '开始直播' });
     await goLive.waitFor();
     await host.page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.button-primary')?.disabled);
@@ -26,7 +16,7 @@ describe('smoke: a fake camera through the real mediasoup to a second page', () 
     await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
 
     const opened = Date.now();
-    const viewer = await browser.open(`${server.url}/watch/demo`);
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`);
     const firstFrameMs = await waitForFirstFrame(viewer.page, { since: opened });
     console.log(`[measure] viewer page open → first decoded frame: ${firstFrameMs} ms`);
 

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, type TestBrowser, type TestPage } from '../harness/browser';
-import { startTestServer, type TestServer } from '../harness/server';
+import { describe, expect, test } from 'vitest';
+import type { TestPage } from '../harness/browser';
+import { e2eFixture } from './fixture';
 import { mediaStats, peerIdOf, statsOver, waitForFirstFrame, waitForStats } from './pages';
 
 // The seeded demo session: every stage belongs to a session the bureau registered.
 const SESSION = 'demo';
 
 describe('live stage in Chromium: host, invited co-host, viewers', () => {
-  let server: TestServer;
-  let browser: TestBrowser;
+  const fx = e2eFixture();
   let host: TestPage;
   let cohost: TestPage;
   let viewers: TestPage[];
@@ -16,18 +15,10 @@ describe('live stage in Chromium: host, invited co-host, viewers', () => {
   let hostPeer: string;
   let cohostPeer: string;
 
-  beforeAll(async () => {
-    server = await startTestServer({ DEMO_DATA: 'true' });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   test('the host goes live and invites a co-host, who joins the stage from the link', async () => {
-    const token = await server.tokens.issue({ sid: SESSION, role: 'host', sub: 'e2e-host' });
-    host = await browser.open(`${server.url}/host/${SESSION}?token=${token}`);
+    const token = await fx.server.tokens.issue({ sid: SESSION, role: 'host', sub: 'e2e-host' });
+    host = await fx.browser.open(`${fx.server.url}/host/${SESSION}?token=${token}`);
     const goLive = host.page.getByRole('button', { name: '开始直播' });
     await host.page.locator('video').first().waitFor();
     await goLive.click();
@@ -38,7 +29,7 @@ describe('live stage in Chromium: host, invited co-host, viewers', () => {
     const link = await host.page.locator('input.invite-link').inputValue();
     expect(link).toContain(`/join/${SESSION}?token=`);
 
-    cohost = await browser.open(link);
+    cohost = await fx.browser.open(link);
     await cohost.page.locator('video').first().waitFor();
     await cohost.page.getByRole('button', { name: '上台' }).click();
     await cohost.page.getByRole('status').filter({ hasText: '你已在舞台上' }).waitFor({ timeout: 15_000 });
@@ -48,7 +39,7 @@ describe('live stage in Chromium: host, invited co-host, viewers', () => {
 
   test('two viewers decode video from both people on stage and receive their audio', async () => {
     const opened = Date.now();
-    viewers = [await browser.open(`${server.url}/watch/${SESSION}`), await browser.open(`${server.url}/watch/${SESSION}`)];
+    viewers = [await fx.browser.open(`${fx.server.url}/watch/${SESSION}`), await fx.browser.open(`${fx.server.url}/watch/${SESSION}`)];
     const firstFrameMs = await waitForFirstFrame(viewers[0]!.page, { since: opened });
     console.log(`[measure] viewer page open → first decoded frame: ${firstFrameMs} ms`);
 
@@ -69,7 +60,7 @@ describe('live stage in Chromium: host, invited co-host, viewers', () => {
   });
 
   test('an audio-only viewer receives audio and not one byte of video', async () => {
-    audioOnly = await browser.open(`${server.url}/watch/${SESSION}?audio=1`);
+    audioOnly = await fx.browser.open(`${fx.server.url}/watch/${SESSION}?audio=1`);
     await waitForStats(audioOnly.page, (s) => s.audio.packetsReceived > 0, { what: 'audio' });
     const { before, after } = await statsOver(audioOnly.page, 2000);
     expect(after.audio.packetsReceived - before.audio.packetsReceived).toBeGreaterThan(50);

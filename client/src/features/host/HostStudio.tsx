@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { JoinOptions, StageClient } from '../../media/stageClient';
+import { publishCameraAndMic } from '../../media/publish';
 import { useLocalMedia } from '../../media/useLocalMedia';
 import { DevicePickers } from '../../ui/DevicePickers';
 import { PhaseBanner } from '../../ui/PhaseBanner';
@@ -29,8 +30,7 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
   const stream = media.stream;
   const publishAll = useCallback(
     async (client: StageClient) => {
-      if (!stream) return;
-      for (const track of stream.getTracks()) await client.publish(track, track.kind === 'video' ? 'camera' : 'microphone');
+      if (stream) await publishCameraAndMic(client, stream);
     },
     [stream],
   );

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import type { VideoQuality, ViewerPreferences } from '@chunfeng/shared/stage';
+import { publishCameraAndMic } from '../../media/publish';
 import type { JoinOptions } from '../../media/stageClient';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
@@ -82,7 +83,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   async function joinWithCamera(): Promise<void> {
     if (!client) return;
     const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-    for (const track of stream.getTracks()) await client.publish(track, track.kind === 'video' ? 'camera' : 'microphone');
+    await publishCameraAndMic(client, stream);
     setCameraOn(true);
   }
 
