@@ -10,6 +10,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { StageDirectory } from './media/stageDirectory';
+import { HlsService } from './media/hls/hlsService';
 import { WorkerPool } from './media/workerPool';
 import { RecruitmentService } from './services/recruitment';
 import { ensureBureauAdmin, seedDemo } from './services/seed';
@@ -31,6 +32,7 @@ export interface RunningServer {
   readonly access: Tokens;
   readonly store: JobStore;
   readonly service: RecruitmentService;
+  readonly hls: HlsService | undefined;
   readonly io: IoServer;
   close(): Promise<void>;
 }
@@ -68,6 +70,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     respawnDelayMs: config.media.respawnDelayMs,
     logger,
   });
+  const hls = config.hls.enabled ? new HlsService({ ...config.hls, logger }) : undefined;
+  if (hls) {
+    const swept = hls.sweep();
+    if (swept.length > 0) logger.info({ sessions: swept }, 'removed replays past their retention');
+  }
+  const sweeper = hls ? setInterval(() => hls.sweep(), 3600_000) : undefined;
+  sweeper?.unref();
   const directory = new StageDirectory({
     pool,
     logger,
@@ -89,6 +98,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
         dataDir: { ok: dataOk, path: config.dataDir },
         store: { ok: storeHealth.ok, kind: store.kind, detail: storeHealth.detail },
+        hls: hls ? { ok: true, dir: hls.dir, diskBytes: hls.diskUsage(), renditions: config.hls.renditions } : { ok: true, enabled: false },
       },
     };
   };
@@ -104,10 +114,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
   });
-  const api = createApi({ service, tokens: access, secureCookies: config.secureCookies });
-  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger) }));
+  const api = createApi({ service, tokens: access, secureCookies: config.secureCookies, hls });
+  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir }));
   directory.onOpen((stage) => {
     broadcastStage(io, stage);
+    hls?.attach(stage);
     // A registered session is live while its stage is open; the host ending it ends the session.
     void service.setSessionStatus(stage.sessionId, 'live').catch((err: unknown) => logger.error({ err }, 'session status'));
     stage.room.once('close', (reason) => {
@@ -135,10 +146,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     access,
     store,
     service,
+    hls,
     io,
     close() {
       closing ??= (async () => {
+        clearInterval(sweeper);
         await directory.closeAll('server-shutdown');
+        await hls?.closeAll();
         await io.close();
         pool.close();
         await store.close();

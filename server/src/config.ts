@@ -23,6 +23,15 @@ const EnvSchema = z.object({
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
   SECURE_COOKIES: bool.default(false),
+  HLS_ENABLED: bool.default(true),
+  HLS_DIR: z.string().optional(),
+  HLS_RENDITIONS: z
+    .string()
+    .regex(/^(720p|360p|audio)(,(720p|360p|audio))*$/, 'a comma-separated list of 720p, 360p, audio')
+    .optional(),
+  HLS_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(6).default(1),
+  HLS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  FFMPEG_PATH: z.string().default('ffmpeg'),
   DEMO_DATA: bool.default(false),
   BUREAU_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
 });
@@ -56,6 +65,15 @@ export interface Config {
   stage: {
     /** How long a dropped connection keeps its place (seat, role, media). */
     graceMs: number;
+  };
+  hls: {
+    enabled: boolean;
+    dir: string;
+    /** The ladder; by default 720p only where there are cores to encode it. */
+    renditions: Array<'720p' | '360p' | 'audio'>;
+    segmentSeconds: number;
+    retentionDays: number;
+    ffmpegPath: string;
   };
 }
 
@@ -91,5 +109,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxConsumersPerRouter: e.ROUTER_MAX_CONSUMERS,
     }),
     stage: Object.freeze({ graceMs: e.STAGE_GRACE_MS }),
+    hls: Object.freeze({
+      enabled: e.HLS_ENABLED,
+      dir: path.resolve(e.HLS_DIR ?? path.join(e.DATA_DIR, 'hls')),
+      renditions: (e.HLS_RENDITIONS ?? (os.availableParallelism() >= 4 ? '720p,360p,audio' : '360p,audio')).split(',') as Array<'720p' | '360p' | 'audio'>,
+      segmentSeconds: e.HLS_SEGMENT_SECONDS,
+      retentionDays: e.HLS_RETENTION_DAYS,
+      ffmpegPath: e.FFMPEG_PATH,
+    }),
   });
 }

@@ -30,6 +30,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     RTC_PORT: '0',
     CLIENT_DIST: path.join(repoRoot, 'client/dist'),
     BUREAU_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // Each live stage would run an ffmpeg; only the tests about HLS turn it on.
+    HLS_ENABLED: 'false',
     ...env,
   });
   const logger = createLogger({ level: config.logLevel, pretty: false });

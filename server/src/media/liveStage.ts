@@ -11,6 +11,7 @@ export interface LiveStageEvents {
   rosterChanged: [RosterView];
   handsChanged: [Participant[]];
   roleChanged: [{ peerId: PeerId; role: StageRole }];
+  spotlightChanged: [];
 }
 
 interface Seat {
@@ -31,12 +32,17 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   readonly roster: StageRoster;
   readonly #seats = new Map<PeerId, Seat>();
   readonly #graceMs: number;
+  #spotlight: { peerId: PeerId | undefined; followSpeaker: boolean } = { peerId: undefined, followSpeaker: false };
+  #speaker: PeerId | undefined;
 
   constructor({ room, graceMs = 15_000, maxCohosts = 6 }: { room: StageRoom; graceMs?: number; maxCohosts?: number }) {
     super();
     this.room = room;
     this.roster = new StageRoster({ maxCohosts });
     this.#graceMs = graceMs;
+    room.on('speakerChanged', (peerId) => {
+      this.#speaker = peerId ?? undefined;
+    });
     room.once('close', () => {
       for (const seat of this.#seats.values()) clearTimeout(seat.graceTimer);
       this.#seats.clear();
@@ -138,6 +144,19 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   end(by: PeerId, reason: StageEndReason = 'ended-by-host'): void {
     this.roster.assertHost(by);
     this.room.close(reason);
+  }
+
+  /** Whose video the program feed shows: the chosen person, the active speaker, or the host. */
+  spotlight(): PeerId | undefined {
+    if (this.#spotlight.followSpeaker && this.#speaker) return this.#speaker;
+    return this.#spotlight.peerId ?? this.roster.onStage().find((p) => p.role === 'host')?.peerId;
+  }
+
+  setSpotlight(by: PeerId, { peerId, followSpeaker }: { peerId?: PeerId | undefined; followSpeaker: boolean }): void {
+    this.roster.assertHost(by);
+    if (peerId && this.roster.get(peerId).role === 'viewer') throw new DomainError('CONFLICT', 'only people on stage can be in the spotlight');
+    this.#spotlight = { peerId, followSpeaker };
+    this.emit('spotlightChanged');
   }
 
   #peer(peerId: PeerId): MediaPeer {

@@ -7,6 +7,7 @@ import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import { mediaCodecs } from './codecs';
 import { MediaPeer, type ProducerAppData, type RouterSlot } from './mediaPeer';
+import type { FeedSource } from './hls/programFeed';
 import type { WorkerPool } from './workerPool';
 
 export interface StageRoomEvents {
@@ -74,6 +75,20 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     return this.#slots.map((s) => s.router);
   }
 
+  /** The router the stage publishes to: where the program feed is taken from. */
+  get origin(): types.Router {
+    return this.#origin.router;
+  }
+
+  /** Every producer on stage, with who publishes it: what the program feed chooses from. */
+  feedSources(): FeedSource[] {
+    return [...this.#producers.values()].map(({ producer }) => ({
+      producer,
+      peerId: producer.appData.peerId,
+      source: producer.appData.source,
+    }));
+  }
+
   get #origin(): RouterSlot {
     const origin = this.#slots[0];
     if (!origin) throw new Error('room has no origin router');
@@ -119,6 +134,30 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     }
     if (!producer.closed) this.emit('producerAdded', info);
     return info;
+  }
+
+  /**
+   * Publishes plain RTP into the stage (an on-site camera's encoder, or a test source): a
+   * PlainTransport on the origin router that learns the sender's address from its first packet.
+   */
+  async ingest({ peerId, kind, source, rtpParameters }: {
+    peerId: PeerId;
+    kind: types.MediaKind;
+    source: ProducerAppData['source'];
+    rtpParameters: types.RtpParameters;
+  }): Promise<{ producer: types.Producer<ProducerAppData>; ip: string; port: number; rtcpPort: number | undefined; close: () => void }> {
+    this.#assertOpen();
+    const slot = this.#origin;
+    const transport = await slot.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: true });
+    const producer = await transport.produce<ProducerAppData>({ kind, rtpParameters, appData: { peerId, source } });
+    await this.announce(producer, slot);
+    return {
+      producer,
+      ip: transport.tuple.localAddress ?? '127.0.0.1',
+      port: transport.tuple.localPort,
+      rtcpPort: transport.rtcpTuple?.localPort,
+      close: () => transport.close(),
+    };
   }
 
   producers(): ProducerInfo[] {

@@ -15,6 +15,7 @@ import {
 import { verifyPassword } from '../auth/passwords';
 import type { Tokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
+import type { HlsService } from '../media/hls/hlsService';
 import type { RecruitmentService } from '../services/recruitment';
 import { authenticate, requireBureau, SESSION_COOKIE } from './auth';
 import { applicationsCsv } from './csv';
@@ -33,7 +34,12 @@ const EmployerPatch = EmployerInput.partial();
 const INVITE_DAYS = 7;
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, secureCookies }: { service: RecruitmentService; tokens: Tokens; secureCookies: boolean }): Router {
+export function createApi({ service, tokens, secureCookies, hls }: {
+  service: RecruitmentService;
+  tokens: Tokens;
+  secureCookies: boolean;
+  hls?: HlsService | undefined;
+}): Router {
   const api = express.Router();
   api.use(express.json({ limit: '64kb' }));
   api.use((_req, res, next) => {
@@ -144,6 +150,15 @@ export function createApi({ service, tokens, secureCookies }: { service: Recruit
   api.get('/public/sessions/:id', async (req, res) => {
     const { id } = parse(Id, req.params);
     res.json(await service.publicSession(id));
+  });
+  api.get('/public/sessions/:id/replay', async (req, res) => {
+    const { id } = parse(Id, req.params);
+    const replay = hls?.replay(id, await service.store.listPins(id));
+    if (!replay) throw new DomainError('NOT_FOUND', 'this session has no recording');
+    const chapters = await Promise.all(
+      replay.chapters.map(async (c) => ({ ...c, vacancy: await service.card(c.itemId).catch(() => null) })),
+    );
+    res.json({ ...replay, chapters: chapters.filter((c) => c.vacancy !== null) });
   });
   api.get('/public/vacancies/:id', async (req, res) => {
     const { id } = parse(Id, req.params);

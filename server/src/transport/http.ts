@@ -9,16 +9,39 @@ export interface HealthReport {
 }
 
 /** The HTTP side: health, metrics, and the built client (with history-API fallback). */
-export function createHttpApp({ health, metrics, clientDist, api, onError }: {
+export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir }: {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   clientDist: string;
   api: Router;
   onError: ErrorRequestHandler;
+  hlsDir?: string | undefined;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use('/api', api);
+  if (hlsDir) {
+    // A CDN can sit in front: playlists are never cached, segments never change, any origin may read.
+    app.use(
+      '/hls',
+      (req, res, next) => {
+        if (req.path.endsWith('.json') || req.path.endsWith('.sdp')) {
+          res.status(404).end();
+          return;
+        }
+        res.set('Access-Control-Allow-Origin', '*');
+        next();
+      },
+      express.static(hlsDir, {
+        index: false,
+        dotfiles: 'deny',
+        setHeaders(res, file) {
+          if (file.endsWith('.m3u8')) res.set('Cache-Control', 'no-cache, no-store').type('application/vnd.apple.mpegurl');
+          else if (file.endsWith('.ts')) res.set('Cache-Control', 'public, max-age=31536000, immutable').type('video/mp2t');
+        },
+      }),
+    );
+  }
 
   app.get('/healthz', async (_req, res) => {
     const report = await health();
@@ -33,7 +56,7 @@ export function createHttpApp({ health, metrics, clientDist, api, onError }: {
   if (fs.existsSync(index)) {
     app.use('/assets', express.static(path.join(clientDist, 'assets'), { immutable: true, maxAge: '1y' }));
     app.use(express.static(clientDist, { index: false, maxAge: 0 }));
-    app.get(/^\/(?!api\/|socket\.io\/|healthz|metrics).*/, (_req, res) => {
+    app.get(/^\/(?!api\/|socket\.io\/|hls\/|healthz|metrics).*/, (_req, res) => {
       res.set('Cache-Control', 'no-cache').sendFile(index);
     });
   }

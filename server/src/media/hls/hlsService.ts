@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { Logger } from '../../logger';
+import type { LiveStage } from '../liveStage';
+import type { Rendition } from './ffmpegArgs';
+import { finalizePlaylist, mediaTimeAt, parseMediaPlaylist } from './playlist';
+import { ProgramFeed } from './programFeed';
+
+export interface HlsOptions {
+  dir: string;
+  renditions: Rendition[];
+  segmentSeconds: number;
+  ffmpegPath: string;
+  retentionDays: number;
+  logger: Logger;
+}
+
+interface SessionMeta {
+  sessionId: string;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export interface ReplayChapter {
+  itemId: string;
+  kind: 'vacancy' | 'policy';
+  /** Seconds into the replay. */
+  start: number;
+  end: number;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * HLS for the mass audience and the replays: a program feed per live stage, its files under
+ * `dir/<session>/`, finalized as video on demand when the session ends, and removed after the
+ * retention period.
+ */
+export class HlsService {
+  readonly #options: HlsOptions;
+  readonly #feeds = new Map<string, ProgramFeed>();
+  #usage: { at: number; bytes: number } = { at: 0, bytes: 0 };
+
+  constructor(options: HlsOptions) {
+    this.#options = options;
+    fs.mkdirSync(options.dir, { recursive: true });
+  }
+
+  get dir(): string {
+    return this.#options.dir;
+  }
+
+  feed(sessionId: string): ProgramFeed | undefined {
+    return this.#feeds.get(sessionId);
+  }
+
+  sessionDir(sessionId: string): string {
+    if (!SAFE_ID.test(sessionId)) throw new Error('session ids used for HLS must be path-safe');
+    return path.join(this.#options.dir, sessionId);
+  }
+
+  /** Starts the program feed of a stage that just opened, and follows its producers. */
+  attach(stage: LiveStage): void {
+    const { sessionId, room } = stage;
+    if (!SAFE_ID.test(sessionId)) {
+      this.#options.logger.warn({ sessionId }, 'no HLS for a session id that is not path-safe');
+      return;
+    }
+    const dir = this.sessionDir(sessionId);
+    fs.mkdirSync(dir, { recursive: true });
+    const metaFile = path.join(dir, 'session.json');
+    const previous = this.#readMeta(sessionId);
+    this.#writeMeta({ sessionId, startedAt: previous?.startedAt ?? new Date().toISOString(), endedAt: null });
+    const { renditions, segmentSeconds, ffmpegPath, logger } = this.#options;
+    const feed = new ProgramFeed({ router: room.origin, outDir: dir, renditions, segmentSeconds, ffmpegPath, logger: logger.child({ sessionId, feed: 'hls' }) });
+    this.#feeds.set(sessionId, feed);
+    const update = (): void => {
+      feed.setSpotlight(stage.spotlight());
+      feed.setSources(room.feedSources());
+    };
+    room.on('producerAdded', update);
+    room.on('producerClosed', update);
+    room.on('producerUpdated', update);
+    stage.on('spotlightChanged', update);
+    room.on('speakerChanged', update);
+    update();
+    room.once('close', (reason) => {
+      this.#feeds.delete(sessionId);
+      void feed.close().then(() => {
+        if (reason !== 'ended-by-host') return;
+        for (const variant of this.#variants(sessionId)) finalizePlaylist(path.join(dir, variant, 'index.m3u8'));
+        const meta = this.#readMeta(sessionId);
+        if (meta) this.#writeMeta({ ...meta, endedAt: new Date().toISOString() });
+        logger.info({ sessionId, metaFile }, 'replay finalized');
+      });
+    });
+  }
+
+  #variants(sessionId: string): string[] {
+    const dir = this.sessionDir(sessionId);
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  }
+
+  #readMeta(sessionId: string): SessionMeta | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.sessionDir(sessionId), 'session.json'), 'utf8')) as SessionMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #writeMeta(meta: SessionMeta): void {
+    const file = path.join(this.sessionDir(meta.sessionId), 'session.json');
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(meta));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  /** The replay of an ended session: its length and one chapter per pinned vacancy, in pin order. */
+  replay(sessionId: string, pins: PinEvent[]): { master: string; duration: number; ended: boolean; chapters: ReplayChapter[] } | undefined {
+    if (!SAFE_ID.test(sessionId)) return undefined;
+    const meta = this.#readMeta(sessionId);
+    const variant = this.#variants(sessionId).find((v) => v === 'audio') ?? this.#variants(sessionId)[0];
+    if (!meta || !variant) return undefined;
+    const file = path.join(this.sessionDir(sessionId), variant, 'index.m3u8');
+    if (!fs.existsSync(file)) return undefined;
+    const { segments, ended } = parseMediaPlaylist(fs.readFileSync(file, 'utf8'));
+    const duration = segments.reduce((sum, s) => sum + s.duration, 0);
+    const chapters = pins
+      .filter((p) => p.kind === 'vacancy')
+      .sort((a, b) => a.pinnedAt.localeCompare(b.pinnedAt))
+      .map((p) => ({
+        itemId: p.itemId,
+        kind: p.kind,
+        start: mediaTimeAt(segments, Date.parse(p.pinnedAt)),
+        end: p.unpinnedAt ? mediaTimeAt(segments, Date.parse(p.unpinnedAt)) : duration,
+      }));
+    return { master: `/hls/${sessionId}/master.m3u8`, duration, ended, chapters };
+  }
+
+  /** Bytes the HLS files take, measured at most once every 30 s. */
+  diskUsage(): number {
+    if (Date.now() - this.#usage.at < 30_000) return this.#usage.bytes;
+    const walk = (dir: string): number =>
+      fs.readdirSync(dir, { withFileTypes: true }).reduce((sum, d) => {
+        const p = path.join(dir, d.name);
+        return sum + (d.isDirectory() ? walk(p) : fs.statSync(p, { throwIfNoEntry: false })?.size ?? 0);
+      }, 0);
+    this.#usage = { at: Date.now(), bytes: fs.existsSync(this.#options.dir) ? walk(this.#options.dir) : 0 };
+    return this.#usage.bytes;
+  }
+
+  /** Deletes replays that ended longer ago than the retention period. Returns the sessions removed. */
+  sweep(now = Date.now()): string[] {
+    const removed: string[] = [];
+    for (const entry of fs.readdirSync(this.#options.dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || this.#feeds.has(entry.name)) continue;
+      const meta = this.#readMeta(entry.name);
+      if (meta?.endedAt && now - Date.parse(meta.endedAt) > this.#options.retentionDays * 86_400_000) {
+        fs.rmSync(path.join(this.#options.dir, entry.name), { recursive: true, force: true });
+        removed.push(entry.name);
+      }
+    }
+    return removed;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#feeds.values()].map((f) => f.close()));
+    this.#feeds.clear();
+  }
+}

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+
+export interface Segment {
+  uri: string;
+  duration: number;
+  /** Wall-clock time of the segment's first frame (EXT-X-PROGRAM-DATE-TIME), when known. */
+  programDateTime: number | undefined;
+  /** Seconds from the start of the playlist. */
+  start: number;
+}
+
+/** Reads a media playlist's segments with their media start times and wall-clock times. */
+export function parseMediaPlaylist(text: string): { segments: Segment[]; ended: boolean; mediaSequence: number } {
+  const segments: Segment[] = [];
+  let pdt: number | undefined;
+  let duration: number | undefined;
+  let start = 0;
+  let mediaSequence = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) mediaSequence = Number(line.slice(22));
+    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pdt = Date.parse(line.slice(25));
+    else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+    else if (line && !line.startsWith('#') && duration !== undefined) {
+      segments.push({ uri: line, duration, programDateTime: pdt, start });
+      start += duration;
+      pdt = pdt === undefined ? undefined : pdt + duration * 1000;
+      duration = undefined;
+    }
+  }
+  return { segments, ended: text.includes('#EXT-X-ENDLIST'), mediaSequence };
+}
+
+/** Media time (seconds) of a wall-clock instant, from the segments' program-date-times. */
+export function mediaTimeAt(segments: Segment[], wallClock: number): number {
+  let best = 0;
+  for (const s of segments) {
+    if (s.programDateTime === undefined) continue;
+    if (s.programDateTime <= wallClock) best = s.start + Math.min(s.duration, (wallClock - s.programDateTime) / 1000);
+    else break;
+  }
+  return best;
+}
+
+/** Turns a finished event playlist into video on demand: PLAYLIST-TYPE VOD and an ENDLIST. */
+export function finalizePlaylist(file: string): void {
+  if (!fs.existsSync(file)) return;
+  let text = fs.readFileSync(file, 'utf8');
+  text = text.replace('#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-PLAYLIST-TYPE:VOD');
+  if (!text.includes('#EXT-X-PLAYLIST-TYPE:')) text = text.replace('#EXTM3U\n', '#EXTM3U\n#EXT-X-PLAYLIST-TYPE:VOD\n');
+  if (!text.includes('#EXT-X-ENDLIST')) text = `${text.trimEnd()}\n#EXT-X-ENDLIST\n`;
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+}

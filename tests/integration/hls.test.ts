@@ -1,0 +1,140 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { PeerId } from '@chunfeng/shared/ids';
+import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { apiClient, bureauClient } from '../harness/api';
+import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
+import { startTestServer, type TestServer } from '../harness/server';
+import { connect, requestOk, type TestSocket } from '../harness/socketClient';
+
+const run = promisify(execFile);
+
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const segmentsOf = (file: string): string[] =>
+  fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.endsWith('.ts')) : [];
+
+async function probe(file: string) {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file]);
+  return JSON.parse(stdout) as { streams: Array<{ codec_type: string; codec_name: string; height?: number }>; format: { duration: string } };
+}
+
+describe('HLS for the mass audience, and the replay', () => {
+  let server: TestServer;
+  let host: TestSocket;
+  let source: ReturnType<typeof startRtpSource>;
+  let dir: string;
+  let vacancies: Vacancy[];
+
+  beforeAll(async () => {
+    server = await startTestServer({ DEMO_DATA: 'true', HLS_ENABLED: 'true', HLS_RENDITIONS: '360p,audio', MEDIA_WORKERS: '1' });
+    vacancies = (await (await bureauClient(server.url)).get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+    host = await connect(server.url);
+    const joined = await requestOk(host, 'stage:join', { sessionId: 'demo', role: 'host', token: await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'h' }) });
+    const stage = (await server.directory.get('demo' as never))!;
+    const peerId = joined.peerId as PeerId;
+    const video = await stage.room.ingest({ peerId, kind: 'video', source: 'camera', rtpParameters: TEST_RTP.video as never });
+    const audio = await stage.room.ingest({ peerId, kind: 'audio', source: 'microphone', rtpParameters: TEST_RTP.audio as never });
+    source = startRtpSource({ video, audio });
+    dir = server.hls!.sessionDir('demo');
+  });
+  afterAll(async () => {
+    await source?.stop();
+    host?.close();
+    await server?.stop();
+  });
+
+  test('the playlist appears within 10 s and its segments are valid H.264 360p and AAC', async () => {
+    const started = Date.now();
+    await requestOk(host, 'vacancy:pin', { vacancyId: vacancies[0]!.id });
+    const segments = await waitFor('two 360p segments', () => {
+      const s = segmentsOf(path.join(dir, '360p/index.m3u8'));
+      return s.length >= 2 && s;
+    });
+    console.log(`[measure] stage producing → second HLS segment written: ${Date.now() - started} ms`);
+    expect(fs.readFileSync(path.join(dir, 'master.m3u8'), 'utf8')).toMatch(/360p\/index\.m3u8[\s\S]*audio\/index\.m3u8/);
+    const info = await probe(path.join(dir, '360p', segments[0]!));
+    const videoStream = info.streams.find((s) => s.codec_type === 'video');
+    expect(videoStream).toMatchObject({ codec_name: 'h264', height: 360 });
+    expect(info.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
+    expect(Number(info.format.duration)).toBeGreaterThan(0.5);
+    expect(Number(info.format.duration)).toBeLessThan(2.5);
+  });
+
+  test('the audio-only rendition carries no video stream', async () => {
+    const segments = await waitFor('an audio segment', () => {
+      const s = segmentsOf(path.join(dir, 'audio/index.m3u8'));
+      return s.length >= 1 && s;
+    });
+    const info = await probe(path.join(dir, 'audio', segments[0]!));
+    expect(info.streams.map((s) => s.codec_type)).toEqual(['audio']);
+  });
+
+  test('playlists and segments are served with the right cache headers and CORS', async () => {
+    const playlist = await fetch(`${server.url}/hls/demo/360p/index.m3u8`);
+    expect(playlist.status).toBe(200);
+    expect(playlist.headers.get('cache-control')).toContain('no-cache');
+    expect(playlist.headers.get('access-control-allow-origin')).toBe('*');
+    const first = segmentsOf(path.join(dir, '360p/index.m3u8'))[0]!;
+    const segment = await fetch(`${server.url}/hls/demo/360p/${first}`);
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${server.url}/hls/demo/session.json`)).status).toBe(404);
+    expect((await fetch(`${server.url}/hls/demo/input.sdp`)).status).toBe(404);
+  });
+
+  test('killing ffmpeg brings a new one that continues the same playlist', async () => {
+    const feed = server.hls!.feed('demo')!;
+    const before = segmentsOf(path.join(dir, '360p/index.m3u8'));
+    const oldPid = feed.pid!;
+    const restarted = new Promise<number>((resolve) => feed.once('started', resolve));
+    process.kill(oldPid, 'SIGKILL');
+    const newPid = await restarted;
+    expect(newPid).not.toBe(oldPid);
+    await requestOk(host, 'vacancy:pin', { vacancyId: vacancies[1]!.id });
+    const after = await waitFor('new segments after the restart', () => {
+      const s = segmentsOf(path.join(dir, '360p/index.m3u8'));
+      return s.length >= before.length + 2 && s;
+    });
+    // Same playlist: every earlier segment is still listed, first, and numbering went on.
+    expect(after.slice(0, before.length)).toEqual(before);
+    const numbers = after.map((s) => Number(/(\d+)\.ts$/.exec(s)![1]));
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(fs.readFileSync(path.join(dir, '360p/index.m3u8'), 'utf8')).toContain('#EXT-X-DISCONTINUITY');
+  });
+
+  test('ending the session finalizes a VOD replay with one chapter per pinned vacancy, in pin order', async () => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await requestOk(host, 'stage:end', {});
+    const playlist = await waitFor('the finalized playlist', () => {
+      const text = fs.readFileSync(path.join(dir, '360p/index.m3u8'), 'utf8');
+      return text.includes('#EXT-X-ENDLIST') && text;
+    });
+    expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+    const replay = await apiClient(server.url).get<{ master: string; duration: number; chapters: Array<{ itemId: string; start: number; end: number; vacancy: { title: string } }> }>(
+      '/public/sessions/demo/replay',
+    );
+    expect(replay.status).toBe(200);
+    expect(replay.body.master).toBe('/hls/demo/master.m3u8');
+    expect(replay.body.chapters.map((c) => c.itemId)).toEqual([vacancies[0]!.id, vacancies[1]!.id]);
+    const [a, b] = replay.body.chapters;
+    expect(a!.start).toBeLessThan(a!.end);
+    expect(a!.end).toBeLessThanOrEqual(b!.start + 0.001);
+    expect(b!.end).toBeCloseTo(replay.body.duration, 0);
+    expect(b!.vacancy.title).toBe(vacancies[1]!.title);
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { checks: { hls: { diskBytes: number } } };
+    expect(health.checks.hls.diskBytes).toBeGreaterThan(10_000);
+  });
+});
