@@ -126,7 +126,7 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
   }
 
   async #start(): Promise<void> {
-    this.#stopRun();
+    await this.#stopRun();
     const { router, outDir, renditions, segmentSeconds, ffmpegPath, logger } = this.#options;
     const { video, audio } = this.#wanted();
     this.#signature = [video?.producer.id ?? '-', ...audio.map((a) => a.producer.id).sort()].join(',');
