@@ -8,6 +8,7 @@ import { LanguageSwitch } from './ui/LanguageSwitch';
 // The host studio is never needed by viewers on a phone: keep it out of their download.
 const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => ({ default: m.HostStudio })));
 const EmployerConsole = lazy(() => import('./features/employer/EmployerConsole').then((m) => ({ default: m.EmployerConsole })));
+const ReplayPage = lazy(() => import('./features/replay/ReplayPage').then((m) => ({ default: m.ReplayPage })));
 const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) => ({ default: m.CohostJoin })));
 
 export function App() {
@@ -27,6 +28,7 @@ export function App() {
             <Route path="/employer">
               <EmployerConsole />
             </Route>
+            <Route path="/replay/:sessionId">{(params) => <ReplayPage sessionId={params.sessionId} />}</Route>
             <Route path="/join/:sessionId">{(params) => <CohostJoin sessionId={params.sessionId} />}</Route>
             <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
             <Route>

@@ -21,7 +21,7 @@ import { createApi } from './transport/api';
 import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
-import { broadcastStage, handleStageSocket, type IoServer } from './transport/stageSocket';
+import { broadcastStage, handleStageSocket, stageChannel, type IoServer } from './transport/stageSocket';
 
 export interface RunningServer {
   readonly url: string;
@@ -126,7 +126,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   });
   broadcastRecruitment(io, service);
-  io.on('connection', (socket) => handleStageSocket(socket, { directory, tokens, logger, service, access }));
+  hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
+  io.on('connection', (socket) =>
+    handleStageSocket(socket, { directory, tokens, logger, service, access, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

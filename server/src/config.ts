@@ -32,6 +32,7 @@ const EnvSchema = z.object({
   HLS_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(6).default(1),
   HLS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   FFMPEG_PATH: z.string().default('ffmpeg'),
+  INTERACTIVE_SEATS: z.coerce.number().int().min(0).max(100_000).default(300),
   DEMO_DATA: bool.default(false),
   BUREAU_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
 });
@@ -75,6 +76,8 @@ export interface Config {
     retentionDays: number;
     ffmpegPath: string;
   };
+  /** Viewers watching over WebRTC before the rest are sent to HLS. */
+  interactiveSeats: number;
 }
 
 export class ConfigError extends Error {}
@@ -117,5 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       retentionDays: e.HLS_RETENTION_DAYS,
       ffmpegPath: e.FFMPEG_PATH,
     }),
+    interactiveSeats: e.INTERACTIVE_SEATS,
   });
 }

@@ -5,6 +5,7 @@ import {
   ConsumerCreateInput,
   ConsumerResumeInput,
   EmptyInput,
+  SpotlightInput,
   HandRaiseInput,
   PeerIdInput,
   ProducerCreateInput,
@@ -61,6 +62,7 @@ export const requestSchemas = {
   'card:event': CardEventInput,
   'funnel:get': EmptyInput,
   'console:subscribe': ConsoleSubscribeInput,
+  'program:spotlight': SpotlightInput,
 } satisfies Record<keyof RequestResults, z.ZodType>;
 
 export interface RequestResults {
@@ -88,6 +90,7 @@ export interface RequestResults {
   'card:event': Empty;
   'funnel:get': { funnel: VacancyFunnelView[] };
   'console:subscribe': { scope: 'bureau' | 'employer'; employerId: string | null };
+  'program:spotlight': Empty;
 }
 
 export type Empty = Record<string, never>;
@@ -110,6 +113,8 @@ export interface ServerToClientEvents {
   /** To one person: the host brought them on stage or took them off. */
   'stage:roleChanged': (event: { role: StageRole }) => void;
   'speaker:changed': (event: { peerId: PeerId | null }) => void;
+  /** The session's HLS playlists can be played now. */
+  'stage:hls': (event: { url: string }) => void;
   'vacancy:pinned': (event: { vacancy: VacancyCard; pinnedAt: string }) => void;
   'vacancy:unpinned': (event: { vacancyId: string; unpinnedAt: string }) => void;
   'policy:pinned': (event: { policy: PolicyCard; pinnedAt: string }) => void;

@@ -51,6 +51,10 @@ export interface StageJoinResult {
   routerRtpCapabilities: RtpCapabilities;
   producers: ProducerInfo[];
   roster: RosterView;
+  /** The session's HLS master playlist, when the server makes one. */
+  hlsUrl: string | null;
+  /** False when the interactive (WebRTC) seats are taken: watch over HLS instead. */
+  interactive: boolean;
 }
 
 export const TransportCreateInput = z.object({ direction: z.enum(['send', 'recv']) });
@@ -85,6 +89,9 @@ export const TransportIdInput = z.object({ transportId: TransportId });
 export const ProducerIdInput = z.object({ producerId: ProducerId });
 export const PeerIdInput = z.object({ peerId: PeerId });
 export const HandRaiseInput = z.object({ raised: z.boolean() });
+
+/** Whose video the HLS program shows: a person on stage, or whoever speaks. */
+export const SpotlightInput = z.strictObject({ peerId: PeerId.optional(), followSpeaker: z.boolean() });
 
 export const VideoQuality = z.enum(['auto', 'high', 'low']);
 export type VideoQuality = z.infer<typeof VideoQuality>;

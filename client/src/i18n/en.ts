@@ -161,4 +161,19 @@ export const en: Messages = {
   },
   status: { new: 'New', contacted: 'Contacted', interviewing: 'Interviewing', hired: 'Hired', 'not-suitable': 'Not suitable', withdrawn: 'Withdrawn' },
   applySource: { live: 'Live', replay: 'Replay', list: 'Vacancy list' },
+  hls: { loading: 'Loading…', buffering: 'Buffering…', error: 'Playback failed; retrying' },
+  mode: {
+    label: 'How to watch',
+    webrtc: 'Interactive (low delay)',
+    hls: 'Smooth (more stable)',
+    fallback: 'The real-time connection struggled; switched to smooth viewing',
+    seatsFull: 'Interactive seats are full; you are watching the smooth stream',
+  },
+  replay: {
+    title: 'Replay',
+    chapters: 'Vacancy chapters',
+    jump: 'Jump to this vacancy',
+    none: 'No replay for this session yet',
+    notEnded: 'The session is still live; the replay comes when it ends',
+  },
 };

@@ -159,6 +159,21 @@ export const zhCN = {
   },
   status: { new: '新投递', contacted: '已联系', interviewing: '面试中', hired: '已录用', 'not-suitable': '不合适', withdrawn: '已撤回' },
   applySource: { live: '直播', replay: '回放', list: '岗位列表' },
+  hls: { loading: '正在加载…', buffering: '缓冲中…', error: '播放失败，正在重试' },
+  mode: {
+    label: '观看方式',
+    webrtc: '实时互动（延迟低）',
+    hls: '流畅观看（更稳定）',
+    fallback: '实时连接不畅，已切换为流畅观看',
+    seatsFull: '互动席位已满，已为你切换为流畅观看',
+  },
+  replay: {
+    title: '直播回放',
+    chapters: '岗位章节',
+    jump: '跳到此岗位',
+    none: '本场暂无回放',
+    notEnded: '直播仍在进行，结束后可看回放',
+  },
 };
 
 export type Messages = typeof zhCN;

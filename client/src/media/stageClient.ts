@@ -37,6 +37,7 @@ export type StageClientEvents = {
   role: [StageRole];
   speaker: [PeerId | null];
   ended: [StageEndReason];
+  hls: [string];
 };
 
 export interface MediaStats {
@@ -52,6 +53,8 @@ export interface JoinOptions {
   token?: string;
   displayName?: string;
   preferences?: ViewerPreferences;
+  /** False to take part without WebRTC media (watching over HLS): pins, hands and roster only. */
+  media?: boolean;
 }
 
 const ICE_RESTART_AFTER_MS = 2000;
@@ -94,6 +97,16 @@ export class StageClient extends Emitter<StageClientEvents> {
     return this.#phase;
   }
 
+  /** The session's HLS master playlist, if the server makes one. */
+  get hlsUrl(): string | null {
+    return this.#joined?.hlsUrl ?? null;
+  }
+
+  /** Whether the server has an interactive (WebRTC) seat for this viewer. */
+  get interactive(): boolean {
+    return this.#joined?.interactive ?? true;
+  }
+
   async join(options: JoinOptions): Promise<void> {
     this.#options = options;
     if (options.preferences) this.#preferences = options.preferences;
@@ -116,6 +129,10 @@ export class StageClient extends Emitter<StageClientEvents> {
       this.emit('trackPaused', { producerId, paused });
     });
     on('stage:roster', (roster) => this.emit('roster', roster));
+    on('stage:hls', ({ url }) => {
+      if (this.#joined) this.#joined.hlsUrl = url;
+      this.emit('hls', url);
+    });
     on('stage:hands', ({ hands }) => this.emit('hands', hands));
     on('speaker:changed', ({ peerId }) => this.emit('speaker', peerId));
     on('stage:roleChanged', ({ role }) => this.#onRole(role));
@@ -155,6 +172,10 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.emit('role', joined.role);
     this.emit('roster', joined.roster);
 
+    if (options.media === false) {
+      this.#setPhase('live');
+      return;
+    }
     if (joined.resumed && this.#device && this.#recvTransport && !this.#recvTransport.closed) {
       await this.#healTransports();
     } else {

@@ -65,12 +65,16 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
 }
 
 /** The stage requests of one connected client. */
-export function handleStageSocket(socket: IoSocket, { directory, tokens, logger, service, access }: {
+export function handleStageSocket(socket: IoSocket, { directory, tokens, logger, service, access, hlsUrl = () => null, interactiveSeats = Infinity }: {
   directory: StageDirectory;
   tokens: StageTokens;
   logger: Logger;
   service: RecruitmentService;
   access: Tokens;
+  /** The session's HLS playlist URL once it can be played, if the server makes HLS. */
+  hlsUrl?: (sessionId: string) => string | null;
+  /** Viewers beyond this many are sent to HLS (when there is HLS). */
+  interactiveSeats?: number;
 }): void {
   let joined: Joined | undefined;
   const log = logger.child({ socket: socket.id });
@@ -112,7 +116,15 @@ export function handleStageSocket(socket: IoSocket, { directory, tokens, logger,
       routerRtpCapabilities: stage.room.rtpCapabilities,
       producers: stage.room.producers(),
       roster: stage.rosterView(),
+      hlsUrl: hlsUrl(stage.sessionId),
+      interactive: peer.role !== 'viewer' || stage.roster.viewerCount <= interactiveSeats,
     };
+  }, log);
+
+  onRequest(socket, 'program:spotlight', ({ peerId, followSpeaker }) => {
+    const { stage, peer } = current();
+    stage.setSpotlight(peer.id, { peerId, followSpeaker });
+    return {};
   }, log);
 
   onRequest(socket, 'stage:leave', async () => {

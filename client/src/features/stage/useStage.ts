@@ -28,6 +28,8 @@ export interface StageView {
   role: StageRole | undefined;
   client: StageClient | undefined;
   signalling: Signalling | undefined;
+  hlsUrl: string | null;
+  interactive: boolean;
 }
 
 const RETRY_MS = 3000;
@@ -72,6 +74,7 @@ export function useStage(
       c.on('roster', (roster) => update({ roster }));
       c.on('hands', (hands) => update({ hands }));
       c.on('speaker', (speaker) => update({ speaker }));
+      c.on('hls', (hlsUrl) => update({ hlsUrl }));
       c.on('trackAdded', (t) => {
         const entry: StageTrack = {
           producerId: t.producerId,
@@ -101,7 +104,7 @@ export function useStage(
       try {
         await c.join(options);
         if (disposed) return;
-        update({ phase: c.phase === 'ended' ? 'ended' : 'live', error: undefined });
+        update({ phase: c.phase === 'ended' ? 'ended' : 'live', error: undefined, hlsUrl: c.hlsUrl, interactive: c.interactive });
         await onJoinedRef.current?.(c);
       } catch (e) {
         if (disposed) return;
@@ -142,5 +145,7 @@ function initial(phase: StageViewPhase): StageView {
     role: undefined,
     client: undefined,
     signalling: undefined,
+    hlsUrl: null,
+    interactive: true,
   };
 }

@@ -9,11 +9,15 @@ import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { useStage } from '../stage/useStage';
+import { useDelayed } from '../../lib/useDelayed';
 import { ApplySheet } from './ApplySheet';
+import { HlsPlayer } from './HlsPlayer';
 import { PinnedCard } from './PinnedCard';
 import { usePins } from './usePins';
 
 const PREFS_KEY = 'chunfeng.viewerPreferences';
+const WEBRTC_TIMEOUT_MS = 6000;
+type WatchMode = 'webrtc' | 'hls';
 
 /** Audio-only from the link (?audio=1) or this device's last choice; otherwise automatic quality. */
 function initialPreferences(): ViewerPreferences {
@@ -36,16 +40,23 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [preferences, setPreferences] = useState(initialPreferences);
   // Preferences go with the first join only; later changes are sent without re-joining.
   const [joinPreferences] = useState(preferences);
+  const [mode, setMode] = useState<WatchMode>(() => (new URLSearchParams(location.search).get('mode') === 'hls' ? 'hls' : 'webrtc'));
+  const [modeNote, setModeNote] = useState<string>();
   const options: JoinOptions = useMemo(
-    () => ({ sessionId: sessionId as SessionId, role: 'viewer', preferences: joinPreferences }),
-    [sessionId, joinPreferences],
+    () => ({ sessionId: sessionId as SessionId, role: 'viewer', preferences: joinPreferences, media: mode === 'webrtc' }),
+    [sessionId, joinPreferences, mode],
   );
   const view = useStage(options);
+  const [latency, setLatency] = useState(0);
   const { client } = view;
   const [handRaised, setHandRaised] = useState(false);
   const [cameraOn, setCameraOn] = useState(false);
   const onStage = view.role === 'cohost';
   const pins = usePins(sessionId, view.signalling);
+  // Over HLS the picture is seconds behind: show each pin when the viewer sees the host make it.
+  const cardDelay = mode === 'hls' ? Math.round(latency * 1000) : 0;
+  const shownVacancy = useDelayed(pins.vacancy, cardDelay);
+  const shownPolicy = useDelayed(pins.policy, cardDelay);
   const [applying, setApplying] = useState<VacancyCard>();
   const { signalling } = view;
   const live = view.phase === 'live';
@@ -60,6 +71,28 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   useEffect(() => {
     localStorage.setItem(PREFS_KEY, JSON.stringify(preferences));
   }, [preferences]);
+
+  // WebRTC first; HLS when the interactive seats are taken or no media arrives within a few seconds.
+  const { client: stageClient, phase, interactive, hlsUrl } = view;
+  useEffect(() => {
+    if (mode !== 'webrtc' || phase !== 'live' || !hlsUrl || !stageClient) return;
+    if (!interactive) {
+      const timer = setTimeout(() => {
+        setModeNote('seatsFull');
+        setMode('hls');
+      }, 0);
+      return () => clearTimeout(timer);
+    }
+    const timer = setTimeout(() => {
+      void stageClient.stats().then((s) => {
+        if (s.video.bytesReceived + s.audio.bytesReceived === 0 && view.tracks.length > 0) {
+          setModeNote('fallback');
+          setMode('hls');
+        }
+      });
+    }, WEBRTC_TIMEOUT_MS);
+    return () => clearTimeout(timer);
+  }, [mode, phase, interactive, hlsUrl, stageClient, view.tracks.length]);
 
   useEffect(
     () =>
@@ -94,11 +127,20 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         {t('viewer.title')}
       </h1>
       <PhaseBanner view={view} />
+      {modeNote && <StatusBanner tone="warn" text={t(`mode.${modeNote}`)} />}
       <div className="stage-wrap">
-        <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />
+        {mode === 'hls' && view.hlsUrl ? (
+          <HlsPlayer
+            src={preferences.audioOnly ? view.hlsUrl.replace('master.m3u8', 'audio/index.m3u8') : view.hlsUrl}
+            label={t('viewer.stage')}
+            onLatency={setLatency}
+          />
+        ) : (
+          <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />
+        )}
         <PinnedCard
-          vacancy={pins.vacancy}
-          policy={pins.policy}
+          vacancy={shownVacancy}
+          policy={shownPolicy}
           onShown={onCardShown}
           onApply={(v) => {
             countCard(v, 'opened');
@@ -122,6 +164,21 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
             <option value="low">{t('viewer.qualityLow')}</option>
           </select>
         </label>
+        {view.hlsUrl && (
+          <label>
+            {t('mode.label')}
+            <select
+              value={mode}
+              onChange={(e) => {
+                setModeNote(undefined);
+                setMode(e.target.value as WatchMode);
+              }}
+            >
+              <option value="webrtc">{t('mode.webrtc')}</option>
+              <option value="hls">{t('mode.hls')}</option>
+            </select>
+          </label>
+        )}
         <label className="switch">
           <input
             type="checkbox"

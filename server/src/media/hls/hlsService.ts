@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
@@ -37,18 +38,32 @@ const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
  * `dir/<session>/`, finalized as video on demand when the session ends, and removed after the
  * retention period.
  */
-export class HlsService {
+export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: string] }> {
   readonly #options: HlsOptions;
   readonly #feeds = new Map<string, ProgramFeed>();
   #usage: { at: number; bytes: number } = { at: 0, bytes: 0 };
 
   constructor(options: HlsOptions) {
+    super();
     this.#options = options;
     fs.mkdirSync(options.dir, { recursive: true });
   }
 
   get dir(): string {
     return this.#options.dir;
+  }
+
+  /** The master playlist's URL once players can load it (master and a first segment written). */
+  readyUrl(sessionId: string): string | null {
+    if (!SAFE_ID.test(sessionId)) return null;
+    const dir = this.sessionDir(sessionId);
+    const ready =
+      fs.existsSync(path.join(dir, 'master.m3u8')) &&
+      this.#variants(sessionId).every((v) => {
+        const file = path.join(dir, v, 'index.m3u8');
+        return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('#EXTINF');
+      });
+    return ready ? `/hls/${sessionId}/master.m3u8` : null;
   }
 
   feed(sessionId: string): ProgramFeed | undefined {
@@ -85,6 +100,16 @@ export class HlsService {
     stage.on('spotlightChanged', update);
     room.on('speakerChanged', update);
     update();
+    // Tell the session once players can load the playlists (a fresh feed writes them within seconds).
+    const watch = setInterval(() => {
+      if (feed !== this.#feeds.get(sessionId)) return clearInterval(watch);
+      const url = this.readyUrl(sessionId);
+      if (url) {
+        clearInterval(watch);
+        this.emit('ready', sessionId, url);
+      }
+    }, 500);
+    watch.unref();
     room.once('close', (reason) => {
       this.#feeds.delete(sessionId);
       void feed.close().then(() => {

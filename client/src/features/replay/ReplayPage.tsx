@@ -1,0 +1,63 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { VacancyCard } from '@chunfeng/shared/recruitment';
+import { ApiError, api } from '../../signalling/api';
+import { StatusBanner } from '../../ui/StatusBanner';
+import { VacancyFacts } from '../recruitment/VacancyFacts';
+import { ApplySheet } from '../viewer/ApplySheet';
+import { HlsPlayer } from '../viewer/HlsPlayer';
+
+interface Replay {
+  master: string;
+  duration: number;
+  ended: boolean;
+  chapters: Array<{ itemId: string; start: number; end: number; vacancy: VacancyCard }>;
+}
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** A finished session: the video, one chapter per pinned vacancy, and apply from any chapter. */
+export function ReplayPage({ sessionId }: { sessionId: string }) {
+  const { t } = useTranslation();
+  const [replay, setReplay] = useState<Replay>();
+  const [missing, setMissing] = useState(false);
+  const [seekTo, setSeekTo] = useState<{ t: number }>();
+  const [applying, setApplying] = useState<VacancyCard>();
+
+  useEffect(() => {
+    api<Replay>(`/public/sessions/${encodeURIComponent(sessionId)}/replay`).then(setReplay, (e: unknown) => {
+      if (e instanceof ApiError && e.code === 'NOT_FOUND') setMissing(true);
+    });
+  }, [sessionId]);
+
+  if (missing) return <StatusBanner text={t('replay.none')} />;
+  if (!replay) return <p role="status">{t('state.connecting')}</p>;
+  return (
+    <section className="replay" aria-labelledby="replay-title">
+      <h1 id="replay-title">{t('replay.title')}</h1>
+      {!replay.ended && <StatusBanner tone="warn" text={t('replay.notEnded')} />}
+      <HlsPlayer src={replay.master} label={t('replay.title')} live={false} seekTo={seekTo} startAt={0} />
+      <h2>{t('replay.chapters')}</h2>
+      <ol className="chapters">
+        {replay.chapters.map((c, i) => (
+          <li key={`${c.itemId}-${i}`} className="chapter" data-vacancy={c.itemId}>
+            <button type="button" className="button" onClick={() => setSeekTo({ t: c.start })}>
+              {clock(c.start)} · {t('replay.jump')}
+            </button>
+            <h3>
+              {c.vacancy.title} <span className="muted">· {c.vacancy.employer.name}</span>
+            </h3>
+            <VacancyFacts vacancy={c.vacancy} compact />
+            <button type="button" className="button button-primary" onClick={() => setApplying(c.vacancy)}>
+              {t('card.apply')}
+            </button>
+          </li>
+        ))}
+      </ol>
+      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source="replay" onClose={() => setApplying(undefined)} />}
+    </section>
+  );
+}

@@ -1,0 +1,64 @@
+import { describe, expect, test } from 'vitest';
+import type { Application, Vacancy } from '@chunfeng/shared/recruitment';
+import { bureauClient } from '../harness/api';
+import { e2eFixture } from './fixture';
+
+/** Seconds of media the page's first <video> advances by over `ms`. */
+async function playedOver(page: import('playwright-core').Page, ms: number): Promise<number> {
+  const t0 = await page.evaluate(() => document.querySelector('video')?.currentTime ?? 0);
+  await page.waitForTimeout(ms);
+  const t1 = await page.evaluate(() => document.querySelector('video')?.currentTime ?? 0);
+  return t1 - t0;
+}
+
+describe('HLS viewers and the chaptered replay in Chromium', () => {
+  const fx = e2eFixture({ HLS_ENABLED: 'true', HLS_RENDITIONS: '360p,audio' });
+
+  test('a viewer on HLS plays; after the session ends the replay has a chapter per pin and takes applications', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+    const [first, second] = [vacancies[2]!, vacancies[7]!];
+    const hostLink = await bureau.post<{ path: string }>('/sessions/demo/host-link');
+
+    const host = await fx.browser.open(`${fx.server.url}${hostLink.body.path}`, { viewport: { width: 1366, height: 768 } });
+    await host.page.locator('video').first().waitFor();
+    await host.page.getByRole('button', { name: '开始直播' }).click();
+    await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
+    await host.page.getByRole('button', { name: `置顶 ${first.title}` }).click();
+
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo?mode=hls`, { viewport: { width: 360, height: 640 } });
+    await viewer.page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, undefined, { timeout: 30_000 });
+    const played = await playedOver(viewer.page, 5000);
+    console.log(`[measure] HLS viewer: ${played.toFixed(2)} s of media played in 5 s of wall clock`);
+    expect(played).toBeGreaterThan(3);
+    // The card shows up for the HLS viewer too (delayed to match the picture).
+    await viewer.page.locator(`article.pinned-card[data-vacancy="${first.id}"]`).waitFor({ timeout: 15_000 });
+
+    await host.page.getByRole('button', { name: `置顶 ${second.title}` }).click();
+    await host.page.waitForTimeout(3000);
+    await host.page.getByRole('button', { name: '结束直播' }).click();
+    await host.page.getByRole('button', { name: '确认结束' }).click();
+    await host.page.getByRole('status').filter({ hasText: '主播已结束本场直播' }).waitFor({ timeout: 10_000 });
+
+    const replay = await fx.browser.open(`${fx.server.url}/replay/demo`);
+    const chapters = replay.page.locator('li.chapter');
+    await chapters.first().waitFor({ timeout: 15_000 });
+    expect(await chapters.evaluateAll((els) => els.map((e) => e.getAttribute('data-vacancy')))).toEqual([first.id, second.id]);
+    await replay.page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, undefined, { timeout: 20_000 });
+    expect(await playedOver(replay.page, 2000)).toBeGreaterThan(1);
+
+    // Jump to the second vacancy's chapter and apply from it.
+    await chapters.nth(1).getByRole('button', { name: /跳到此岗位/ }).click();
+    await chapters.nth(1).getByRole('button', { name: '一键报名' }).click();
+    const sheet = replay.page.getByRole('dialog');
+    await sheet.getByLabel('姓名', { exact: true }).fill('回放观众');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13600136000');
+    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
+    const stored = (await bureau.get<{ applications: Application[] }>(`/applications?vacancyId=${second.id}`)).body.applications;
+    expect(stored.find((a) => a.name === '回放观众')).toMatchObject({ source: 'replay', sessionId: 'demo' });
+
+    for (const p of [host, viewer, replay]) expect(p.errors).toEqual([]);
+  });
+});
