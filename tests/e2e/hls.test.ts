@@ -1,10 +1,11 @@
+import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import type { Application, Vacancy } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
 import { e2eFixture } from './fixture';
 
 /** Seconds of media the page's first <video> advances by over `ms`. */
-async function playedOver(page: import('playwright-core').Page, ms: number): Promise<number> {
+async function playedOver(page: Page, ms: number): Promise<number> {
   const t0 = await page.evaluate(() => document.querySelector('video')?.currentTime ?? 0);
   await page.waitForTimeout(ms);
   const t1 = await page.evaluate(() => document.querySelector('video')?.currentTime ?? 0);
