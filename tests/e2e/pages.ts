@@ -45,3 +45,27 @@ export async function peerIdOf(page: Page): Promise<string> {
   if (!id) throw new Error('page has not joined a stage');
   return id;
 }
+
+/**
+ * Glass-to-glass latency: the publisher shows its clock as a pattern (host studio ?pattern=clock);
+ * this reads it off the page's video `samples` times and returns the median of now − clock, in ms.
+ */
+export async function glassToGlass(page: Page, selector: string, samples = 15): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < samples * 3 && values.length < samples; i += 1) {
+    const v = await page.evaluate((sel) => {
+      const video = document.querySelector<HTMLVideoElement>(sel);
+      const read = window.chunfengReadClock;
+      if (!video || !read) return undefined;
+      const clock = read(video);
+      return clock === undefined ? undefined : Date.now() - clock;
+    }, selector);
+    // A frame caught mid-blend decodes to nonsense: keep plausible readings only.
+    if (v !== undefined && v >= 0 && v < 60_000) values.push(v);
+    await page.waitForTimeout(200);
+  }
+  if (values.length < samples / 2) throw new Error(`the clock pattern could not be read (${values.length} readings)`);
+  values.sort((a, b) => a - b);
+  if (process.env['DEBUG_LATENCY']) console.log(selector, values.join(' '));
+  return values[Math.floor(values.length / 2)]!;
+}

@@ -176,4 +176,5 @@ export const en: Messages = {
     none: 'No replay for this session yet',
     notEnded: 'The session is still live; the replay comes when it ends',
   },
+  program: { title: 'Programme (mass audience stream)', spotlight: 'In the picture', host: 'Host', follow: 'Follow whoever is speaking' },
 };

@@ -174,6 +174,7 @@ export const zhCN = {
     none: '本场暂无回放',
     notEnded: '直播仍在进行，结束后可看回放',
   },
+  program: { title: '节目画面（大众观看流）', spotlight: '画面主角', host: '主播', follow: '跟随正在发言的人' },
 };
 
 export type Messages = typeof zhCN;

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { JoinOptions, StageClient } from '../../media/stageClient';
 import { publishCameraAndMic } from '../../media/publish';
+import { useClockPattern } from '../../media/useClockPattern';
 import { useLocalMedia } from '../../media/useLocalMedia';
 import { DevicePickers } from '../../ui/DevicePickers';
 import { PhaseBanner } from '../../ui/PhaseBanner';
@@ -11,6 +12,7 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
 import { LineupPanel } from './LineupPanel';
+import { ProgramPanel } from './ProgramPanel';
 import { SeatsPanel } from './SeatsPanel';
 
 export function HostStudio({ sessionId }: { sessionId: string }) {
@@ -27,7 +29,8 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
     () => (live && token ? { sessionId: sessionId as SessionId, role: 'host', token } : undefined),
     [live, token, sessionId],
   );
-  const stream = media.stream;
+  // ?pattern=clock publishes a clock picture instead of the camera, to measure glass-to-glass latency.
+  const stream = useClockPattern(media.stream, useMemo(() => new URLSearchParams(location.search).get('pattern') === 'clock', []));
   const publishAll = useCallback(
     async (client: StageClient) => {
       if (stream) await publishCameraAndMic(client, stream);
@@ -128,6 +131,7 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
         {client && isLive && view.signalling && (
           <div className="studio-side">
             <LineupPanel sessionId={sessionId} signalling={view.signalling} />
+            {view.hlsUrl && <ProgramPanel signalling={view.signalling} roster={view.roster} />}
             <SeatsPanel client={client} roster={view.roster} hands={view.hands} />
           </div>
         )}
