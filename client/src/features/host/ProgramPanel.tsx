@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PeerId } from '@chunfeng/shared/ids';
 import type { RosterView } from '@chunfeng/shared/stage';
 import type { Signalling } from '../../signalling/signalling';
 
@@ -14,7 +13,7 @@ export function ProgramPanel({ signalling, roster }: { signalling: Signalling; r
     setPeerId(next.peerId);
     setFollow(next.follow);
     void signalling
-      .request('program:spotlight', { ...(next.peerId ? { peerId: next.peerId as PeerId } : {}), followSpeaker: next.follow })
+      .request('program:spotlight', { ...(next.peerId ? { peerId: next.peerId } : {}), followSpeaker: next.follow })
       .catch(() => undefined);
   }
 
