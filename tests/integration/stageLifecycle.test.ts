@@ -127,6 +127,16 @@ describe('stage lifecycle and seats', () => {
     expect(home(origin.id)).not.toBe(home(edge.id));
   });
 
+  test('only the host picks the programme spotlight, and only someone on stage', async () => {
+    const host = await driver.join('life-spot', 'host');
+    const viewer = await driver.join('life-spot', 'viewer');
+    expect(await request(viewer.socket, 'program:spotlight', { followSpeaker: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await request(host.socket, 'program:spotlight', { peerId: viewer.peerId, followSpeaker: false })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    await requestOk(host.socket, 'program:spotlight', { followSpeaker: true });
+    const stage = await server.directory.get('life-spot' as never);
+    expect(stage!.spotlight()).toBe(host.peerId);
+  });
+
   test('a dropped connection keeps its place through the grace period and loses it after', async () => {
     const host = await driver.join('life-grace', 'host');
     const viewerSocket = await driver.socket();
