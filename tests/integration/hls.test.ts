@@ -131,7 +131,8 @@ describe('HLS for the mass audience, and the replay', () => {
     const [a, b] = replay.body.chapters;
     expect(a!.start).toBeLessThan(a!.end);
     expect(a!.end).toBeLessThanOrEqual(b!.start + 0.001);
-    expect(b!.end).toBeCloseTo(replay.body.duration, 0);
+    // The last pin closes when the session ends: within a segment or two of the recording's end.
+    expect(Math.abs(b!.end - replay.body.duration)).toBeLessThan(2.5);
     expect(b!.vacancy.title).toBe(vacancies[1]!.title);
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { checks: { hls: { diskBytes: number } } };
     expect(health.checks.hls.diskBytes).toBeGreaterThan(10_000);
