@@ -128,7 +128,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   broadcastRecruitment(io, service);
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
   io.on('connection', (socket) =>
-    handleStageSocket(socket, { directory, tokens, logger, service, access, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats }),
+    handleStageSocket(socket, { io, directory, tokens, logger, service, access, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats }),
   );
 
   await new Promise<void>((resolve, reject) => {

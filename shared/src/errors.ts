@@ -8,6 +8,8 @@ export const ErrorCode = z.enum([
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  'MUTED',
+  'BANNED',
   'SESSION_NOT_LIVE',
   'SESSION_ENDED',
   'NOT_JOINED',

@@ -6,6 +6,12 @@ import {
   ConsumerResumeInput,
   EmptyInput,
   SpotlightInput,
+  ChatSendInput,
+  MessageIdInput,
+  AuthorIdInput,
+  MuteInput,
+  SlowModeInput,
+  type ChatMessageView,
   HandRaiseInput,
   PeerIdInput,
   ProducerCreateInput,
@@ -63,6 +69,14 @@ export const requestSchemas = {
   'funnel:get': EmptyInput,
   'console:subscribe': ConsoleSubscribeInput,
   'program:spotlight': SpotlightInput,
+  'chat:send': ChatSendInput,
+  'chat:history': EmptyInput,
+  'chat:held': EmptyInput,
+  'chat:delete': MessageIdInput,
+  'chat:approve': MessageIdInput,
+  'chat:mute': MuteInput,
+  'chat:ban': AuthorIdInput,
+  'chat:slowMode': SlowModeInput,
 } satisfies Record<keyof RequestResults, z.ZodType>;
 
 export interface RequestResults {
@@ -91,6 +105,14 @@ export interface RequestResults {
   'funnel:get': { funnel: VacancyFunnelView[] };
   'console:subscribe': { scope: 'bureau' | 'employer'; employerId: string | null };
   'program:spotlight': Empty;
+  'chat:send': { message: ChatMessageView };
+  'chat:history': { messages: ChatMessageView[]; slowModeSeconds: number; moderator: boolean; you: string };
+  'chat:held': { messages: ChatMessageView[] };
+  'chat:delete': Empty;
+  'chat:approve': Empty;
+  'chat:mute': Empty;
+  'chat:ban': Empty;
+  'chat:slowMode': Empty;
 }
 
 export type Empty = Record<string, never>;
@@ -113,6 +135,11 @@ export interface ServerToClientEvents {
   /** To one person: the host brought them on stage or took them off. */
   'stage:roleChanged': (event: { role: StageRole }) => void;
   'speaker:changed': (event: { peerId: PeerId | null }) => void;
+  'chat:message': (message: ChatMessageView) => void;
+  'chat:deleted': (event: { messageIds: string[] }) => void;
+  /** To moderators: a message the scam guard held for review. */
+  'chat:heldMessage': (message: ChatMessageView) => void;
+  'chat:slowMode': (event: { seconds: number }) => void;
   /** The session's HLS playlists can be played now. */
   'stage:hls': (event: { url: string }) => void;
   'vacancy:pinned': (event: { vacancy: VacancyCard; pinnedAt: string }) => void;

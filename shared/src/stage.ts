@@ -108,3 +108,20 @@ export interface InviteResult {
 
 export const StageEndReason = z.enum(['ended-by-host', 'server-shutdown', 'removed', 'media-failure']);
 export type StageEndReason = z.infer<typeof StageEndReason>;
+
+export const ChatSendInput = z.strictObject({ text: z.string().min(1).max(500), displayName: z.string().trim().min(1).max(20) });
+export const MessageIdInput = z.strictObject({ messageId: z.string().min(1).max(32) });
+export const AuthorIdInput = z.strictObject({ authorId: z.string().min(1).max(64) });
+export const MuteInput = z.strictObject({ authorId: z.string().min(1).max(64), seconds: z.number().int().min(10).max(86_400) });
+export const SlowModeInput = z.strictObject({ seconds: z.number().int().min(0).max(300) });
+
+/** A chat message as everyone sees it; `authorId` is an opaque device id moderators act on. */
+export interface ChatMessageView {
+  id: string;
+  authorId: string;
+  displayName: string;
+  text: string;
+  at: string;
+  status: 'shown' | 'held' | 'deleted';
+  heldFor: string[];
+}

@@ -5,8 +5,14 @@ import type { ClientToServerEvents, RequestName, RequestResults, ServerToClientE
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A connected socket.io client, as a browser would open it (websocket transport). */
-export async function connect(url: string): Promise<TestSocket> {
-  const socket: TestSocket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+export async function connect(url: string, { device, cookie }: { device?: string; cookie?: string } = {}): Promise<TestSocket> {
+  const socket: TestSocket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    ...(device ? { auth: { device } } : {}),
+    ...(cookie ? { extraHeaders: { cookie } } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);

@@ -131,8 +131,9 @@ describe('HLS for the mass audience, and the replay', () => {
     const [a, b] = replay.body.chapters;
     expect(a!.start).toBeLessThan(a!.end);
     expect(a!.end).toBeLessThanOrEqual(b!.start + 0.001);
-    // The last pin closes when the session ends: within a segment or two of the recording's end.
-    expect(Math.abs(b!.end - replay.body.duration)).toBeLessThan(2.5);
+    // The last pin closes when the session ends. Program date-times are ffmpeg's wall clock at the
+    // muxer, a second or two from capture, so chapter edges are that accurate.
+    expect(Math.abs(b!.end - replay.body.duration)).toBeLessThan(4);
     expect(b!.vacancy.title).toBe(vacancies[1]!.title);
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { checks: { hls: { diskBytes: number } } };
     expect(health.checks.hls.diskBytes).toBeGreaterThan(10_000);

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { PeerId } from '@chunfeng/shared/ids';
 import type { Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
 import { DomainError } from '../domain/errors';
+import { ChatRoom } from '../domain/chat';
 import { StageRoster } from '../domain/stageRoster';
 import type { MediaPeer } from './mediaPeer';
 import type { StageRoom } from './stageRoom';
@@ -30,6 +31,7 @@ interface Seat {
 export class LiveStage extends EventEmitter<LiveStageEvents> {
   readonly room: StageRoom;
   readonly roster: StageRoster;
+  readonly chat = new ChatRoom();
   readonly #seats = new Map<PeerId, Seat>();
   readonly #graceMs: number;
   #spotlight: { peerId: PeerId | undefined; followSpeaker: boolean } = { peerId: undefined, followSpeaker: false };

@@ -11,6 +11,8 @@ import type { LiveStage } from '../media/liveStage';
 import type { MediaPeer } from '../media/mediaPeer';
 import type { StageDirectory } from '../media/stageDirectory';
 import type { RecruitmentService } from '../services/recruitment';
+import { handleChatRequests } from './chatSocket';
+import { identityOf } from './identity';
 import { handleMediaRequests } from './mediaRequests';
 import { handleRecruitmentRequests } from './recruitmentSocket';
 import { onRequest } from './requests';
@@ -65,7 +67,8 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
 }
 
 /** The stage requests of one connected client. */
-export function handleStageSocket(socket: IoSocket, { directory, tokens, logger, service, access, hlsUrl = () => null, interactiveSeats = Infinity }: {
+export function handleStageSocket(socket: IoSocket, { io, directory, tokens, logger, service, access, hlsUrl = () => null, interactiveSeats = Infinity }: {
+  io: IoServer;
   directory: StageDirectory;
   tokens: StageTokens;
   logger: Logger;
@@ -101,6 +104,9 @@ export function handleStageSocket(socket: IoSocket, { directory, tokens, logger,
   onRequest(socket, 'stage:join', async (input) => {
     if (joined && !joined.stage.closed && !joined.peer.closed) throw new DomainError('CONFLICT', 'already joined');
     const stage = await stageFor(input);
+    if (stage.chat.isBanned((await identityOf(socket, access)).authorId)) {
+      throw new DomainError('BANNED', 'you have been removed from this session');
+    }
     const resumed = input.resume ? stage.resume(input.resume.peerId, input.resume.key, socket.id) : undefined;
     const seat = resumed ?? (await stage.join({ role: input.role, displayName: input.displayName ?? '', connection: socket.id }));
     const { peer } = seat;
@@ -175,6 +181,7 @@ export function handleStageSocket(socket: IoSocket, { directory, tokens, logger,
 
   handleMediaRequests(socket, current, log);
   handleRecruitmentRequests(socket, current, { service, tokens: access, log });
+  handleChatRequests(socket, current, { io, tokens: access, log });
 
   socket.on('disconnect', (reason) => {
     if (!joined) return;

@@ -1,0 +1,35 @@
+import crypto from 'node:crypto';
+import type { Tokens } from '../auth/tokens';
+import { sessionCookie } from './auth';
+import type { IoSocket } from './stageSocket';
+
+export interface SocketIdentity {
+  /** Opaque, stable per device: what chat moderation acts on. Never the device token itself. */
+  authorId: string;
+  /** A bureau staff member signed in on this browser: a moderator everywhere. */
+  bureau: boolean;
+}
+
+const cache = new WeakMap<IoSocket, Promise<SocketIdentity>>();
+
+/**
+ * Who is behind a socket: the device token sent in the handshake (`auth.device`, issued by
+ * POST /api/device), and the bureau sign-in cookie if any. Without a device token the identity
+ * lasts only as long as the connection.
+ */
+export function identityOf(socket: IoSocket, tokens: Tokens): Promise<SocketIdentity> {
+  let found = cache.get(socket);
+  if (!found) {
+    found = (async () => {
+      const auth = socket.handshake.auth as { device?: unknown };
+      const device = typeof auth.device === 'string' ? await tokens.verify('device', auth.device).catch(() => undefined) : undefined;
+      const basis = device ? `device:${device.sub}` : `connection:${socket.id}`;
+      const authorId = crypto.createHash('sha256').update(basis).digest('base64url').slice(0, 16);
+      const cookie = sessionCookie(socket.request.headers.cookie);
+      const bureau = cookie ? Boolean(await tokens.verify('bureau', cookie).catch(() => undefined)) : false;
+      return { authorId, bureau };
+    })();
+    cache.set(socket, found);
+  }
+  return found;
+}
