@@ -6,6 +6,9 @@ import {
   ConsumerResumeInput,
   EmptyInput,
   SpotlightInput,
+  InviteInput,
+  CaptionInput,
+  type Caption,
   ChatSendInput,
   MessageIdInput,
   AuthorIdInput,
@@ -56,7 +59,7 @@ export const requestSchemas = {
   'producer:close': ProducerIdInput,
   'viewer:preferences': ViewerPreferencesInput,
   'hand:raise': HandRaiseInput,
-  'stage:invite': EmptyInput,
+  'stage:invite': InviteInput,
   'stage:promote': PeerIdInput,
   'stage:remove': PeerIdInput,
   'stage:leave': EmptyInput,
@@ -77,6 +80,8 @@ export const requestSchemas = {
   'chat:mute': MuteInput,
   'chat:ban': AuthorIdInput,
   'chat:slowMode': SlowModeInput,
+  'caption:send': CaptionInput,
+  'caption:history': EmptyInput,
 } satisfies Record<keyof RequestResults, z.ZodType>;
 
 export interface RequestResults {
@@ -113,6 +118,8 @@ export interface RequestResults {
   'chat:mute': Empty;
   'chat:ban': Empty;
   'chat:slowMode': Empty;
+  'caption:send': { seq: number };
+  'caption:history': { captions: Caption[] };
 }
 
 export type Empty = Record<string, never>;
@@ -135,6 +142,7 @@ export interface ServerToClientEvents {
   /** To one person: the host brought them on stage or took them off. */
   'stage:roleChanged': (event: { role: StageRole }) => void;
   'speaker:changed': (event: { peerId: PeerId | null }) => void;
+  'caption': (caption: Caption) => void;
   'chat:message': (message: ChatMessageView) => void;
   'chat:deleted': (event: { messageIds: string[] }) => void;
   /** To moderators: a message the scam guard held for review. */

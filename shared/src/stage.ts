@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { ConsumerId, PeerId, ProducerId, SessionId, TransportId } from './ids';
 import { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from './webrtc';
 
-export const StageRole = z.enum(['host', 'cohost', 'viewer']);
+/** On stage: the host, co-hosts (employer reps), the sign-language interpreter and the captioner. */
+export const StageRole = z.enum(['host', 'cohost', 'interpreter', 'captioner', 'viewer']);
+export const InvitedRole = z.enum(['cohost', 'interpreter', 'captioner']);
+export type InvitedRole = z.infer<typeof InvitedRole>;
 export type StageRole = z.infer<typeof StageRole>;
 
 /** What a producer carries: the camera, the microphone, or a screen/slide share. */
@@ -124,4 +127,14 @@ export interface ChatMessageView {
   at: string;
   status: 'shown' | 'held' | 'deleted';
   heldFor: string[];
+}
+
+export const InviteInput = z.strictObject({ role: InvitedRole.default('cohost') });
+export const CaptionInput = z.strictObject({ text: z.string().trim().min(1).max(300) });
+
+/** One caption line, numbered in the order the captioner sent them. */
+export interface Caption {
+  seq: number;
+  text: string;
+  at: string;
 }

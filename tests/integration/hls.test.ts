@@ -115,6 +115,7 @@ describe('HLS for the mass audience, and the replay', () => {
   });
 
   test('ending the session finalizes a VOD replay with one chapter per pinned vacancy, in pin order', async () => {
+    await requestOk(host, 'caption:send', { text: '欢迎收看春风行动直播带岗' });
     await new Promise((r) => setTimeout(r, 1500));
     await requestOk(host, 'stage:end', {});
     const playlist = await waitFor('the finalized playlist', () => {
@@ -122,11 +123,15 @@ describe('HLS for the mass audience, and the replay', () => {
       return text.includes('#EXT-X-ENDLIST') && text;
     });
     expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
-    const replay = await apiClient(server.url).get<{ master: string; duration: number; chapters: Array<{ itemId: string; start: number; end: number; vacancy: { title: string } }> }>(
+    const replay = await apiClient(server.url).get<{ master: string; duration: number; captions: string | null; chapters: Array<{ itemId: string; start: number; end: number; vacancy: { title: string } }> }>(
       '/public/sessions/demo/replay',
     );
     expect(replay.status).toBe(200);
     expect(replay.body.master).toBe('/hls/demo/master.m3u8');
+    // The replay carries the captions.
+    const vtt = await fetch(`${server.url}/hls/demo/captions.vtt`);
+    expect(vtt.headers.get('content-type')).toContain('text/vtt');
+    expect(await vtt.text()).toMatch(/^WEBVTT[\s\S]*-->[\s\S]*欢迎收看春风行动直播带岗/);
     expect(replay.body.chapters.map((c) => c.itemId)).toEqual([vacancies[0]!.id, vacancies[1]!.id]);
     const [a, b] = replay.body.chapters;
     expect(a!.start).toBeLessThan(a!.end);

@@ -89,3 +89,20 @@ describe('ffmpeg arguments for the program feed', () => {
     expect(args[args.indexOf('-g') + 1]).toBe('50');
   });
 });
+
+describe('captions as WebVTT', () => {
+  test('each line runs until the next, on the replay timeline, as escaped text', async () => {
+    const { captionsToVtt } = await import('../../server/src/media/hls/playlist');
+    const { segments } = parseMediaPlaylist(PLAYLIST);
+    const vtt = captionsToVtt(
+      [
+        { text: '欢迎来到春风行动专场', at: '2026-01-01T10:00:00.200Z' },
+        { text: '<b>包吃住</b> --> 月薪5000', at: '2026-01-01T10:00:01.000Z' },
+      ],
+      segments,
+    );
+    expect(vtt).toBe(
+      'WEBVTT\n\n1\n00:00:00.200 --> 00:00:01.000\n欢迎来到春风行动专场\n\n2\n00:00:01.000 --> 00:00:07.000\n&lt;b&gt;包吃住&lt;/b&gt; --&gt; 月薪5000\n',
+    );
+  });
+});

@@ -2,7 +2,7 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors';
 
-const StageClaims = z.object({ sid: z.string().min(1), role: z.enum(['host', 'cohost']), sub: z.string().min(1) });
+const StageClaims = z.object({ sid: z.string().min(1), role: z.enum(['host', 'cohost', 'interpreter', 'captioner']), sub: z.string().min(1) });
 export type StageClaims = z.infer<typeof StageClaims>;
 
 const BureauClaims = z.object({ sub: z.string().min(1), role: z.enum(['admin', 'staff']), name: z.string() });

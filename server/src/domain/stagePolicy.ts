@@ -4,7 +4,12 @@ import { DomainError } from './errors';
 
 /** Host and co-hosts are on stage and may publish; viewers only watch. */
 export function mayProduce(role: StageRole): boolean {
-  return role === 'host' || role === 'cohost';
+  return role === 'host' || role === 'cohost' || role === 'interpreter';
+}
+
+/** The captioner types captions; the host may too. */
+export function mayCaption(role: StageRole): boolean {
+  return role === 'captioner' || role === 'host';
 }
 
 export function assertMayProduce(role: StageRole): void {

@@ -15,7 +15,7 @@ export class StageRoster {
   }
 
   add({ peerId, role, displayName }: { peerId: PeerId; role: StageRole; displayName: string }): Participant {
-    if (role === 'cohost') this.#assertSeatFree();
+    if (role === 'cohost' || role === 'interpreter') this.#assertSeatFree();
     const participant: Participant = { peerId, role, displayName, handRaised: false };
     this.#participants.set(peerId, participant);
     return participant;
@@ -66,7 +66,7 @@ export class StageRoster {
     this.assertHost(by);
     const participant = this.get(peerId);
     if (participant.role === 'host') throw new DomainError('FORBIDDEN', 'the host cannot be removed from the stage');
-    if (participant.role !== 'cohost') throw new DomainError('CONFLICT', 'that person is not on stage');
+    if (participant.role === 'viewer') throw new DomainError('CONFLICT', 'that person is not on stage');
     participant.role = 'viewer';
     return participant;
   }
@@ -86,7 +86,7 @@ export class StageRoster {
   }
 
   #assertSeatFree(): void {
-    const cohosts = [...this.#participants.values()].filter((p) => p.role === 'cohost').length;
+    const cohosts = [...this.#participants.values()].filter((p) => p.role === 'cohost' || p.role === 'interpreter').length;
     if (cohosts >= this.#maxCohosts) throw new DomainError('CONFLICT', 'every seat on stage is taken');
   }
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { PeerId } from '@chunfeng/shared/ids';
-import type { Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
+import type { Caption, Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
 import { DomainError } from '../domain/errors';
 import { ChatRoom } from '../domain/chat';
 import { StageRoster } from '../domain/stageRoster';
@@ -36,6 +36,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   readonly #graceMs: number;
   #spotlight: { peerId: PeerId | undefined; followSpeaker: boolean } = { peerId: undefined, followSpeaker: false };
   #speaker: PeerId | undefined;
+  readonly #captions: Caption[] = [];
 
   constructor({ room, graceMs = 15_000, maxCohosts = 6 }: { room: StageRoom; graceMs?: number; maxCohosts?: number }) {
     super();
@@ -159,6 +160,17 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     if (peerId && this.roster.get(peerId).role === 'viewer') throw new DomainError('CONFLICT', 'only people on stage can be in the spotlight');
     this.#spotlight = { peerId, followSpeaker };
     this.emit('spotlightChanged');
+  }
+
+  /** Appends a caption line; numbered so that every viewer shows them in order. */
+  addCaption(text: string): Caption {
+    const caption: Caption = { seq: this.#captions.length + 1, text, at: new Date().toISOString() };
+    this.#captions.push(caption);
+    return caption;
+  }
+
+  captions(last?: number): Caption[] {
+    return last === undefined ? [...this.#captions] : this.#captions.slice(-last);
   }
 
   #peer(peerId: PeerId): MediaPeer {

@@ -38,6 +38,7 @@ export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDi
         setHeaders(res, file) {
           if (file.endsWith('.m3u8')) res.set('Cache-Control', 'no-cache, no-store').type('application/vnd.apple.mpegurl');
           else if (file.endsWith('.ts')) res.set('Cache-Control', 'public, max-age=31536000, immutable').type('video/mp2t');
+          else if (file.endsWith('.vtt')) res.set('Cache-Control', 'no-cache').type('text/vtt');
         },
       }),
     );

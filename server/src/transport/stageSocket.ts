@@ -5,7 +5,7 @@ import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
 import type { StageTokens, Tokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
-import { requiresCredential } from '../domain/stagePolicy';
+import { mayCaption, requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
 import type { LiveStage } from '../media/liveStage';
 import type { MediaPeer } from '../media/mediaPeer';
@@ -127,6 +127,16 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     };
   }, log);
 
+  onRequest(socket, 'caption:send', ({ text }) => {
+    const { stage, peer } = current();
+    if (!mayCaption(peer.role)) throw new DomainError('FORBIDDEN', 'only the captioner sends captions');
+    const caption = stage.addCaption(text);
+    io.to(stageChannel(stage.sessionId)).emit('caption', caption);
+    return { seq: caption.seq };
+  }, log);
+
+  onRequest(socket, 'caption:history', () => ({ captions: current().stage.captions(50) }), log);
+
   onRequest(socket, 'program:spotlight', ({ peerId, followSpeaker }) => {
     const { stage, peer } = current();
     stage.setSpotlight(peer.id, { peerId, followSpeaker });
@@ -149,11 +159,11 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     return {};
   }, log);
 
-  onRequest(socket, 'stage:invite', async () => {
+  onRequest(socket, 'stage:invite', async ({ role }) => {
     const { stage, peer } = current();
     stage.roster.assertHost(peer.id);
     const sid: SessionId = stage.sessionId;
-    const token = await tokens.issue({ sid, role: 'cohost', sub: `invite-${crypto.randomUUID()}` }, { ttlSeconds: INVITE_TTL_SECONDS });
+    const token = await tokens.issue({ sid, role, sub: `invite-${crypto.randomUUID()}` }, { ttlSeconds: INVITE_TTL_SECONDS });
     return {
       token,
       path: `/join/${encodeURIComponent(sid)}?token=${token}`,

@@ -5,7 +5,7 @@ import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { Logger } from '../../logger';
 import type { LiveStage } from '../liveStage';
 import type { Rendition } from './ffmpegArgs';
-import { finalizePlaylist, mediaTimeAt, parseMediaPlaylist } from './playlist';
+import { captionsToVtt, finalizePlaylist, mediaTimeAt, parseMediaPlaylist, type Segment } from './playlist';
 import { ProgramFeed } from './programFeed';
 
 export interface HlsOptions {
@@ -115,6 +115,8 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
       void feed.close().then(() => {
         if (reason !== 'ended-by-host') return;
         for (const variant of this.#variants(sessionId)) finalizePlaylist(path.join(dir, variant, 'index.m3u8'));
+        const timeline = this.#timeline(sessionId);
+        if (timeline) fs.writeFileSync(path.join(dir, 'captions.vtt'), captionsToVtt(stage.captions(), timeline));
         const meta = this.#readMeta(sessionId);
         if (meta) this.#writeMeta({ ...meta, endedAt: new Date().toISOString() });
         logger.info({ sessionId, metaFile }, 'replay finalized');
@@ -142,15 +144,22 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     fs.renameSync(`${file}.tmp`, file);
   }
 
+  /** The segments of the recording (audio rendition, present in every ladder), for timing. */
+  #timeline(sessionId: string): Segment[] | undefined {
+    const variant = this.#variants(sessionId).find((v) => v === 'audio') ?? this.#variants(sessionId)[0];
+    if (!variant) return undefined;
+    const file = path.join(this.sessionDir(sessionId), variant, 'index.m3u8');
+    return fs.existsSync(file) ? parseMediaPlaylist(fs.readFileSync(file, 'utf8')).segments : undefined;
+  }
+
   /** The replay of an ended session: its length and one chapter per pinned vacancy, in pin order. */
-  replay(sessionId: string, pins: PinEvent[]): { master: string; duration: number; ended: boolean; chapters: ReplayChapter[] } | undefined {
+  replay(sessionId: string, pins: PinEvent[]): { master: string; duration: number; ended: boolean; chapters: ReplayChapter[]; captions: string | null } | undefined {
     if (!SAFE_ID.test(sessionId)) return undefined;
     const meta = this.#readMeta(sessionId);
-    const variant = this.#variants(sessionId).find((v) => v === 'audio') ?? this.#variants(sessionId)[0];
-    if (!meta || !variant) return undefined;
-    const file = path.join(this.sessionDir(sessionId), variant, 'index.m3u8');
-    if (!fs.existsSync(file)) return undefined;
-    const { segments, ended } = parseMediaPlaylist(fs.readFileSync(file, 'utf8'));
+    const segments = this.#timeline(sessionId);
+    if (!meta || !segments) return undefined;
+    const ended = meta.endedAt !== null;
+    const captions = fs.existsSync(path.join(this.sessionDir(sessionId), 'captions.vtt')) ? `/hls/${sessionId}/captions.vtt` : null;
     const duration = segments.reduce((sum, s) => sum + s.duration, 0);
     const chapters = pins
       .filter((p) => p.kind === 'vacancy')
@@ -161,7 +170,7 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
         start: mediaTimeAt(segments, Date.parse(p.pinnedAt)),
         end: p.unpinnedAt ? mediaTimeAt(segments, Date.parse(p.unpinnedAt)) : duration,
       }));
-    return { master: `/hls/${sessionId}/master.m3u8`, duration, ended, chapters };
+    return { master: `/hls/${sessionId}/master.m3u8`, duration, ended, chapters, captions };
   }
 
   /** Bytes the HLS files take, measured at most once every 30 s. */

@@ -52,3 +52,26 @@ export function finalizePlaylist(file: string): void {
   fs.writeFileSync(`${file}.tmp`, text);
   fs.renameSync(`${file}.tmp`, file);
 }
+
+function vttTime(seconds: number): string {
+  const ms = Math.max(0, Math.round(seconds * 1000));
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+/**
+ * The session's captions as WebVTT on the replay's timeline: each line from when it was sent until
+ * the next one (at most `maxSeconds`). Text is escaped: cues are text, never markup.
+ */
+export function captionsToVtt(captions: Array<{ text: string; at: string }>, segments: Segment[], maxSeconds = 6): string {
+  const cues = captions.map((c, i) => {
+    const start = mediaTimeAt(segments, Date.parse(c.at));
+    const next = captions[i + 1];
+    const end = Math.min(start + maxSeconds, next ? Math.max(start + 0.5, mediaTimeAt(segments, Date.parse(next.at))) : start + maxSeconds);
+    const text = c.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return `${i + 1}\n${vttTime(start)} --> ${vttTime(end)}\n${text}`;
+  });
+  return ['WEBVTT', '', ...cues.flatMap((c) => [c, ''])].join('\n');
+}
