@@ -38,6 +38,11 @@ import {
   CardEventInput,
   ConsoleSubscribeInput,
   PolicyPinInput,
+  QuestionAnswerInput,
+  QuestionAskInput,
+  QuestionIdInput,
+  QuestionListInput,
+  type Question,
   VacancyPinInput,
   type Application,
   type PolicyCard,
@@ -82,6 +87,10 @@ export const requestSchemas = {
   'chat:slowMode': SlowModeInput,
   'caption:send': CaptionInput,
   'caption:history': EmptyInput,
+  'question:ask': QuestionAskInput,
+  'question:vote': QuestionIdInput,
+  'question:answer': QuestionAnswerInput,
+  'question:list': QuestionListInput,
 } satisfies Record<keyof RequestResults, z.ZodType>;
 
 export interface RequestResults {
@@ -120,6 +129,10 @@ export interface RequestResults {
   'chat:slowMode': Empty;
   'caption:send': { seq: number };
   'caption:history': { captions: Caption[] };
+  'question:ask': { question: Question };
+  'question:vote': { question: Question };
+  'question:answer': { question: Question };
+  'question:list': { questions: Question[] };
 }
 
 export type Empty = Record<string, never>;
@@ -142,7 +155,9 @@ export interface ServerToClientEvents {
   /** To one person: the host brought them on stage or took them off. */
   'stage:roleChanged': (event: { role: StageRole }) => void;
   'speaker:changed': (event: { peerId: PeerId | null }) => void;
-  'caption': (caption: Caption) => void;
+  caption: (caption: Caption) => void;
+  /** A question was asked, voted on or answered: to the session, and to the vacancy's employer. */
+  'question:changed': (event: { question: Question; change: 'asked' | 'voted' | 'answered' }) => void;
   'chat:message': (message: ChatMessageView) => void;
   'chat:deleted': (event: { messageIds: string[] }) => void;
   /** To moderators: a message the scam guard held for review. */

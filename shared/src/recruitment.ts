@@ -97,6 +97,8 @@ export interface Vacancy extends VacancyInput {
 /** What a viewer's card shows: the vacancy and its employer's public facts. */
 export interface VacancyCard extends Vacancy {
   employer: Pick<Employer, 'id' | 'name' | 'industry' | 'district' | 'verified'>;
+  /** Answered questions about this vacancy, most asked-for first. */
+  faq: Array<{ question: string; answer: string | null; onStage: boolean }>;
 }
 
 export const PolicyInput = z.object({ title: text(80), text: text(1000), howToApply: text(500) });
@@ -189,3 +191,23 @@ export interface VacancyFunnelView extends FunnelCountsView {
   vacancyId: string;
   perMinute: Array<FunnelCountsView & { minute: string }>;
 }
+
+/** A viewer's question: tagged with the vacancy pinned when it was asked (null: a general one). */
+export interface Question {
+  id: string;
+  sessionId: string;
+  vacancyId: string | null;
+  text: string;
+  /** Opaque id of the asker's device, so the asker can be told when it is answered. */
+  askedBy: string;
+  askedAt: string;
+  voters: string[];
+  answer: { text: string | null; onStage: boolean; by: string; at: string } | null;
+}
+
+export const QuestionAskInput = z.strictObject({ text: z.string().trim().min(2).max(300) });
+export const QuestionIdInput = z.strictObject({ questionId: z.string().min(1).max(64) });
+export const QuestionAnswerInput = z
+  .strictObject({ questionId: z.string().min(1).max(64), text: z.string().trim().max(500).optional(), onStage: z.boolean().default(false) })
+  .refine((a) => a.onStage || (a.text?.length ?? 0) > 0, { message: 'answer in text, or mark it answered on stage', path: ['text'] });
+export const QuestionListInput = z.strictObject({ sessionId: z.string().min(1).max(64) });

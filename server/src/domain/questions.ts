@@ -1,17 +1,8 @@
-import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { PinEvent, Question } from '@chunfeng/shared/recruitment';
+
+export type { Question };
 import { DomainError } from './errors';
 
-export interface Question {
-  id: string;
-  sessionId: string;
-  /** The vacancy pinned when it was asked, or null for a general question. */
-  vacancyId: string | null;
-  text: string;
-  askedBy: string;
-  askedAt: string;
-  voters: string[];
-  answer: { text: string | null; onStage: boolean; by: string; at: string } | null;
-}
 
 /** The vacancy pinned at `at` according to the pin history, if any. */
 export function pinnedAt(pins: PinEvent[], at: string): string | null {
@@ -71,6 +62,10 @@ export class QuestionBoard {
   /** Answered questions about a vacancy, most asked-for first: its FAQ. */
   faq(vacancyId: string): Question[] {
     return [...this.#questions.values()].filter((q) => q.vacancyId === vacancyId && q.answer !== null).sort(byVotesThenAge);
+  }
+
+  answered(): Question[] {
+    return [...this.#questions.values()].filter((q) => q.answer !== null).sort(byVotesThenAge);
   }
 
   get(id: string): Question {

@@ -6,6 +6,7 @@ import type {
   LiveSession,
   PinEvent,
   PolicyCard,
+  Question,
   Vacancy,
 } from '@chunfeng/shared/recruitment';
 
@@ -27,6 +28,7 @@ export interface CatalogKinds {
   vacancy: Vacancy;
   policy: PolicyCard;
   staff: StaffAccount;
+  question: Question;
 }
 export type CatalogKind = keyof CatalogKinds;
 
@@ -35,6 +37,7 @@ export const catalogIndex: { [K in CatalogKind]?: keyof CatalogKinds[K] & string
   session: 'campaignId',
   vacancy: 'employerId',
   staff: 'username',
+  question: 'vacancyId',
 };
 
 export interface ApplicationFilter {

@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { RecruitmentService } from '../services/recruitment';
 import { actorFor, sessionCookie } from './auth';
+import { identityOf } from './identity';
 import { onRequest } from './requests';
 import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
 
@@ -24,6 +25,10 @@ export function broadcastRecruitment(io: IoServer, service: RecruitmentService):
   // Personal data travels only to the bureau and to the employer whose vacancy was applied to.
   service.on('applicationCreated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:created', a));
   service.on('applicationUpdated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:updated', a));
+  service.on('question', ({ question, change, employerId }) => {
+    const to = [stageChannel(question.sessionId), ...(employerId ? [employerChannel(employerId)] : [])];
+    io.to(to).emit('question:changed', { question, change });
+  });
   service.on('funnel', ({ sessionId, funnel }) => io.to(hostChannel(sessionId)).emit('funnel:updated', funnel));
 }
 
@@ -71,6 +76,38 @@ export function handleRecruitmentRequests(
     return { funnel: service.funnel(stage.sessionId) };
   }, log);
 
+  let consoleEmployer: string | undefined;
+
+  onRequest(socket, 'question:ask', async ({ text }) => {
+    const { stage } = current();
+    const { authorId } = await identityOf(socket, tokens);
+    return { question: await service.ask(stage.sessionId, authorId, text) };
+  }, log);
+
+  onRequest(socket, 'question:vote', async ({ questionId }) => {
+    const { stage } = current();
+    const { authorId } = await identityOf(socket, tokens);
+    return { question: await service.vote(stage.sessionId, questionId, authorId) };
+  }, log);
+
+  onRequest(socket, 'question:answer', async ({ questionId, text, onStage }) => {
+    // The employer answers from the console; the host from the studio.
+    const by = consoleEmployer
+      ? { kind: 'employer' as const, employerId: consoleEmployer }
+      : (() => {
+          const { stage } = host();
+          return { kind: 'host' as const, sessionId: stage.sessionId };
+        })();
+    return { question: await service.answerQuestion(by, questionId, { text: text ?? null, onStage }) };
+  }, log);
+
+  onRequest(socket, 'question:list', async ({ sessionId }) => {
+    if (consoleEmployer) return { questions: await service.questions(sessionId, { employerId: consoleEmployer }) };
+    const { stage } = current();
+    if (stage.sessionId !== sessionId) throw new DomainError('FORBIDDEN', 'that is another session');
+    return { questions: await service.questions(sessionId) };
+  }, log);
+
   onRequest(socket, 'console:subscribe', async ({ token }) => {
     const actor = await actorFor(token ?? sessionCookie(socket.request.headers.cookie), tokens);
     if (actor.kind === 'bureau') {
@@ -80,6 +117,7 @@ export function handleRecruitmentRequests(
     const employer = await service.store.get('employer', actor.employerId);
     if (!employer) throw new DomainError('FORBIDDEN', 'this employer is no longer registered');
     await socket.join(employerChannel(actor.employerId));
+    consoleEmployer = actor.employerId;
     return { scope: 'employer' as const, employerId: actor.employerId };
   }, log);
 }
