@@ -77,6 +77,15 @@ describe('recruitment core over HTTP and socket.io', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
+  test('one phone applying in a burst is slowed with a clear message', async () => {
+    const phone = '13711112222';
+    const replies = [];
+    for (let i = 0; i < 12; i += 1) replies.push(await apiClient(server.url).post<{ error?: { code: string; message: string } }>('/applications', applyBody(vacancies[0]!.id, { phone, name: '连续报名' })));
+    const limited = replies.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]!.body.error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/wait \d+ seconds/) as string });
+  });
+
   test('ten concurrent duplicate applies with one key store exactly one application', async () => {
     const body = applyBody(vacancies[1]!.id);
     const replies = await Promise.all(Array.from({ length: 10 }, () => apiClient(server.url).post<{ created: boolean; application: { id: string } }>('/applications', body)));

@@ -15,6 +15,7 @@ import {
 import { verifyPassword } from '../auth/passwords';
 import type { Tokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
+import { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
 import type { RecruitmentService } from '../services/recruitment';
 import { authenticate, requireBureau, SESSION_COOKIE } from './auth';
@@ -41,6 +42,8 @@ export function createApi({ service, tokens, secureCookies, hls }: {
   hls?: HlsService | undefined;
 }): Router {
   const api = express.Router();
+  const applyLimiter = new RateLimiter({ capacity: 10, perSecond: 1 / 6 });
+  const recentKeys = new Set<string>();
   api.use(express.json({ limit: '64kb' }));
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -171,7 +174,17 @@ export function createApi({ service, tokens, secureCookies, hls }: {
   api.post('/applications', async (req, res) => {
     const deviceToken = req.get('x-device-token');
     const device = deviceToken ? await tokens.verify('device', deviceToken).catch(() => undefined) : undefined;
-    const result = await service.apply(parse(ApplyInput, req.body), { deviceId: device?.sub ?? null });
+    const input = parse(ApplyInput, req.body);
+    // Per phone (and device), not per address: a whole village may share one carrier-grade NAT.
+    // A retry of the same tap (same idempotency key) is never limited: it must get its answer.
+    const retry = recentKeys.has(input.idempotencyKey);
+    const wait = retry ? 0 : Math.max(applyLimiter.take(`phone:${input.phone}`), device ? applyLimiter.take(`device:${device.sub}`) : 0);
+    if (!retry) {
+      recentKeys.add(input.idempotencyKey);
+      if (recentKeys.size > 50_000) recentKeys.delete(recentKeys.values().next().value as string);
+    }
+    if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
+    const result = await service.apply(input, { deviceId: device?.sub ?? null });
     res.status(result.created ? 201 : 200).json(result);
   });
   api.post('/applications/:id/withdraw', async (req, res) => {
