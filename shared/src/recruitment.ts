@@ -210,4 +210,5 @@ export const QuestionIdInput = z.strictObject({ questionId: z.string().min(1).ma
 export const QuestionAnswerInput = z
   .strictObject({ questionId: z.string().min(1).max(64), text: z.string().trim().max(500).optional(), onStage: z.boolean().default(false) })
   .refine((a) => a.onStage || (a.text?.length ?? 0) > 0, { message: 'answer in text, or mark it answered on stage', path: ['text'] });
-export const QuestionListInput = z.strictObject({ sessionId: z.string().min(1).max(64) });
+/** A session's questions; an employer console may leave the session out to get all of its open ones. */
+export const QuestionListInput = z.strictObject({ sessionId: z.string().min(1).max(64).optional() });

@@ -35,7 +35,7 @@ describe('the core loop in Chromium: pin → card → apply → employer console
     await card.waitFor({ timeout: 5000 });
     console.log(`[measure] host pins → card on the viewer's phone: ${Date.now() - pinnedAt} ms`);
     await expect(card.textContent()).resolves.toContain(employer.name);
-    await expect(viewer.page.locator('[aria-live="assertive"]').textContent()).resolves.toContain(vacancy.title);
+    await expect(viewer.page.locator('[data-announce="pin"]').textContent()).resolves.toContain(vacancy.title);
 
     await card.getByRole('button', { name: '一键报名' }).click();
     const sheet = viewer.page.getByRole('dialog');

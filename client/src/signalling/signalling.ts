@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack } from '@chunfeng/shared/ack';
+import { deviceToken } from './device';
 import type { ErrorCode } from '@chunfeng/shared/errors';
 import type {
   ClientToServerEvents,
@@ -31,7 +32,12 @@ export class Signalling {
   readonly #listeners = new Set<(state: ConnectionState) => void>();
 
   constructor(url: string = '/') {
-    this.socket = io(url, { transports: ['websocket', 'polling'], reconnectionDelayMax: 5000 });
+    this.socket = io(url, {
+      transports: ['websocket', 'polling'],
+      reconnectionDelayMax: 5000,
+      // The anonymous device token goes with every (re)connection: chat moderation acts on it.
+      auth: (cb) => void deviceToken().then((device) => cb(device ? { device } : {})),
+    });
     this.socket.on('connect', () => this.#set('connected'));
     this.socket.on('disconnect', (reason) => this.#set(reason === 'io client disconnect' ? 'offline' : 'reconnecting'));
     this.socket.io.on('reconnect_attempt', () => this.#set('reconnecting'));

@@ -206,6 +206,13 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     return [...board.queue(), ...board.answered()];
   }
 
+  /** Open questions about an employer's vacancies (in one session, or all), in queue order. */
+  async employerQuestions(employerId: string, sessionId?: string): Promise<Question[]> {
+    const vacancies = await this.#store.list('vacancy', { value: employerId });
+    const all = (await Promise.all(vacancies.map((v) => this.#store.list('question', { value: v.id })))).flat();
+    return all.filter((q) => q.answer === null && (!sessionId || q.sessionId === sessionId)).sort(byVotesThenAge);
+  }
+
   async #employerOf(question: Question): Promise<string | null> {
     if (!question.vacancyId) return null;
     return (await this.#store.get('vacancy', question.vacancyId))?.employerId ?? null;

@@ -102,9 +102,10 @@ export function handleRecruitmentRequests(
   }, log);
 
   onRequest(socket, 'question:list', async ({ sessionId }) => {
-    if (consoleEmployer) return { questions: await service.questions(sessionId, { employerId: consoleEmployer }) };
+    if (consoleEmployer) return { questions: await service.employerQuestions(consoleEmployer, sessionId) };
     const { stage } = current();
-    if (stage.sessionId !== sessionId) throw new DomainError('FORBIDDEN', 'that is another session');
+    if (sessionId && stage.sessionId !== sessionId) throw new DomainError('FORBIDDEN', 'that is another session');
+    sessionId = stage.sessionId;
     return { questions: await service.questions(sessionId) };
   }, log);
 

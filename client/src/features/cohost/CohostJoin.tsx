@@ -1,6 +1,8 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
+import type { StageRole } from '@chunfeng/shared/stage';
+import { CaptionerConsole } from '../live/CaptionerConsole';
 import type { JoinOptions, StageClient } from '../../media/stageClient';
 import { publishCameraAndMic } from '../../media/publish';
 import { useLocalMedia } from '../../media/useLocalMedia';
@@ -11,16 +13,32 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
 
-/** The page an invite link opens: preview, join the stage, leave. */
+/** The role an invite link carries (read from its payload; the server checks the signature). */
+function invitedRole(token: string | null): StageRole {
+  try {
+    const payload = JSON.parse(atob((token?.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { role?: string };
+    return payload.role === 'interpreter' || payload.role === 'captioner' ? payload.role : 'cohost';
+  } catch {
+    return 'cohost';
+  }
+}
+
+/** The page an invite link opens: preview, join the stage, leave (the captioner gets a caption console). */
 export function CohostJoin({ sessionId }: { sessionId: string }) {
-  const { t } = useTranslation();
   const token = useMemo(() => new URLSearchParams(location.search).get('token'), []);
+  const role = invitedRole(token);
+  if (role === 'captioner' && token) return <CaptionerConsole sessionId={sessionId} token={token} />;
+  return <StageGuest sessionId={sessionId} token={token} role={role} />;
+}
+
+function StageGuest({ sessionId, token, role }: { sessionId: string; token: string | null; role: StageRole }) {
+  const { t } = useTranslation();
   const [joined, setJoined] = useState(false);
   const [left, setLeft] = useState(false);
   const media = useLocalMedia(!left);
   const options: JoinOptions | undefined = useMemo(
-    () => (joined && token ? { sessionId: sessionId as SessionId, role: 'cohost', token } : undefined),
-    [joined, token, sessionId],
+    () => (joined && token ? { sessionId: sessionId as SessionId, role, token } : undefined),
+    [joined, token, sessionId, role],
   );
   const stream = media.stream;
   const publishAll = useCallback(

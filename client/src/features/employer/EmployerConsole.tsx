@@ -5,6 +5,7 @@ import { ApiError, api, download } from '../../signalling/api';
 import { Signalling } from '../../signalling/signalling';
 import { formatTime } from '../../ui/format';
 import { StatusBanner } from '../../ui/StatusBanner';
+import { AnswerQueue } from '../live/AnswerQueue';
 
 const TOKEN_KEY = 'chunfeng.employerToken';
 const NEXT_STATUSES = StatusChangeInput.shape.status.options;
@@ -23,6 +24,7 @@ export function EmployerConsole() {
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
   const [announcement, setAnnouncement] = useState('');
+  const [signalling, setSignalling] = useState<Signalling>();
 
   const load = useCallback(async () => {
     const [me, list, vs] = await Promise.all([
@@ -55,7 +57,11 @@ export function EmployerConsole() {
       setAnnouncement(t('employer.newApplicant', { name: a.name, vacancy: a.vacancyId }));
     });
     signalling.socket.on('application:updated', (a) => setApplications((all) => all.map((x) => (x.id === a.id ? a : x))));
-    return () => signalling.close();
+    const expose = setTimeout(() => setSignalling(signalling), 0);
+    return () => {
+      clearTimeout(expose);
+      signalling.close();
+    };
   }, [token, load, t]);
 
   if (!token) return <StatusBanner tone="error" text={t('employer.missingToken')} />;
@@ -70,6 +76,7 @@ export function EmployerConsole() {
       <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>
+      <AnswerQueue signalling={signalling} ready={live} titles={Object.fromEntries(Object.values(vacancies).map((v) => [v.id, v.title]))} />
       <div className="toolbar">
         <h2>{t('employer.applicants')}</h2>
         <button

@@ -11,6 +11,8 @@ import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
+import { AnswerQueue } from '../live/AnswerQueue';
+import { ChatPanel } from '../live/ChatPanel';
 import { LineupPanel } from './LineupPanel';
 import { ProgramPanel } from './ProgramPanel';
 import { SeatsPanel } from './SeatsPanel';
@@ -133,6 +135,8 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
             <LineupPanel sessionId={sessionId} signalling={view.signalling} />
             {view.hlsUrl && <ProgramPanel signalling={view.signalling} roster={view.roster} />}
             <SeatsPanel client={client} roster={view.roster} hands={view.hands} />
+            <AnswerQueue signalling={view.signalling} ready={isLive} sessionId={sessionId} />
+            <ChatPanel signalling={view.signalling} live={isLive} />
           </div>
         )}
       </div>

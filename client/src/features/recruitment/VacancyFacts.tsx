@@ -55,3 +55,22 @@ export function VacancyFacts({ vacancy, compact = false }: { vacancy: VacancyCar
     </div>
   );
 }
+
+/** Answered questions about the vacancy: its FAQ, on the card, in lists and in the replay. */
+export function Faq({ vacancy }: { vacancy: VacancyCard }) {
+  const { t } = useTranslation();
+  if (vacancy.faq.length === 0) return null;
+  return (
+    <details className="faq" open>
+      <summary>{t('questions.faq')}</summary>
+      <dl>
+        {vacancy.faq.map((f, i) => (
+          <div key={i}>
+            <dt>{f.question}</dt>
+            <dd>{f.answer ?? t('questions.onStage')}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}

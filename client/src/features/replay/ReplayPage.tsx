@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import { ApiError, api } from '../../signalling/api';
 import { StatusBanner } from '../../ui/StatusBanner';
-import { VacancyFacts } from '../recruitment/VacancyFacts';
+import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 import { ApplySheet } from '../viewer/ApplySheet';
 import { HlsPlayer } from '../viewer/HlsPlayer';
 
@@ -12,6 +12,7 @@ interface Replay {
   duration: number;
   ended: boolean;
   chapters: Array<{ itemId: string; start: number; end: number; vacancy: VacancyCard }>;
+  captions: string | null;
 }
 
 function clock(seconds: number): string {
@@ -39,7 +40,7 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
     <section className="replay" aria-labelledby="replay-title">
       <h1 id="replay-title">{t('replay.title')}</h1>
       {!replay.ended && <StatusBanner tone="warn" text={t('replay.notEnded')} />}
-      <HlsPlayer src={replay.master} label={t('replay.title')} live={false} seekTo={seekTo} startAt={0} />
+      <HlsPlayer src={replay.master} label={t('replay.title')} live={false} seekTo={seekTo} startAt={0} captions={replay.captions} />
       <h2>{t('replay.chapters')}</h2>
       <ol className="chapters">
         {replay.chapters.map((c, i) => (
@@ -51,6 +52,7 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
               {c.vacancy.title} <span className="muted">· {c.vacancy.employer.name}</span>
             </h3>
             <VacancyFacts vacancy={c.vacancy} compact />
+            <Faq vacancy={c.vacancy} />
             <button type="button" className="button button-primary" onClick={() => setApplying(c.vacancy)}>
               {t('card.apply')}
             </button>

@@ -8,7 +8,9 @@ export type HlsState = 'loading' | 'playing' | 'waiting' | 'error';
  * Plays an HLS playlist: hls.js where Media Source Extensions exist (loaded only when needed, to
  * keep the first load small), the browser's own HLS on Safari. Reports how far behind live it is.
  */
-export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true }: {
+export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true, captions }: {
+  /** A WebVTT file shown as captions (the replay's). */
+  captions?: string | null | undefined;
   src: string;
   label: string;
   /** Seconds behind the live edge (wall clock minus the frame's program-date-time). */
@@ -98,7 +100,9 @@ export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true 
 
   return (
     <figure className="tile tile-hls">
-      <video ref={video} playsInline controls={!live} aria-label={label} poster="/poster.svg" />
+      <video ref={video} playsInline controls={!live} aria-label={label} poster="/poster.svg" crossOrigin="anonymous">
+        {captions && <track kind="captions" src={captions} srcLang="zh-CN" label={t('captions.title')} default />}
+      </video>
       <figcaption>
         {label}
         {state === 'loading' && <span className="tile-note"> · {t('hls.loading')}</span>}

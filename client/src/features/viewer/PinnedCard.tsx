@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PolicyCard, VacancyCard } from '@chunfeng/shared/recruitment';
 import { formatPay } from '../../ui/format';
-import { VacancyFacts } from '../recruitment/VacancyFacts';
+import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 
 /**
  * The pinned vacancy sliding in over the video, announced once to screen readers; and the pinned
@@ -21,7 +21,7 @@ export function PinnedCard({ vacancy, policy, onApply, onShown }: {
     : '';
   return (
     <>
-      <p className="visually-hidden" aria-live="assertive">
+      <p className="visually-hidden" aria-live="assertive" data-announce="pin">
         {announcement}
       </p>
       {vacancy && <PinnedVacancy key={vacancy.id} vacancy={vacancy} onApply={onApply} onShown={onShown} />}
@@ -56,6 +56,7 @@ function PinnedVacancy({ vacancy, onApply, onShown }: {
       </h2>
       <p className="pinned-employer">{vacancy.employer.name}</p>
       <VacancyFacts vacancy={vacancy} compact={!expanded} />
+      <Faq vacancy={vacancy} />
       <div className="toolbar">
         <button type="button" className="button button-primary" onClick={() => onApply(vacancy)}>
           {t('card.apply')}

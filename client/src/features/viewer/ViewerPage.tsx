@@ -10,6 +10,9 @@ import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { useStage } from '../stage/useStage';
 import { useDelayed } from '../../lib/useDelayed';
+import { CaptionsOverlay, type CaptionSize } from '../live/CaptionsOverlay';
+import { ChatPanel } from '../live/ChatPanel';
+import { QuestionsPanel } from '../live/QuestionsPanel';
 import { ApplySheet } from './ApplySheet';
 import { HlsPlayer } from './HlsPlayer';
 import { PinnedCard } from './PinnedCard';
@@ -48,6 +51,9 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   );
   const view = useStage(options);
   const [latency, setLatency] = useState(0);
+  const [you, setYou] = useState<string>();
+  const [captionsOn, setCaptionsOn] = useState(() => localStorage.getItem('chunfeng.captions') === 'on');
+  const [captionSize, setCaptionSize] = useState<CaptionSize>('medium');
   const { client } = view;
   const [handRaised, setHandRaised] = useState(false);
   const [cameraOn, setCameraOn] = useState(false);
@@ -138,6 +144,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         ) : (
           <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />
         )}
+        <CaptionsOverlay signalling={view.signalling} enabled={captionsOn} size={captionSize} live={live} />
         <PinnedCard
           vacancy={shownVacancy}
           policy={shownPolicy}
@@ -147,6 +154,10 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
             setApplying(v);
           }}
         />
+      </div>
+      <div className="live-panels">
+        <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} you={you} />
+        <ChatPanel signalling={view.signalling} live={live} onIdentity={setYou} />
       </div>
       {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source="live" onClose={() => setApplying(undefined)} />}
       {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
@@ -187,6 +198,27 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           />
           {t('viewer.audioOnly')}
         </label>
+        <label className="switch">
+          <input
+            type="checkbox"
+            checked={captionsOn}
+            onChange={(e) => {
+              localStorage.setItem('chunfeng.captions', e.target.checked ? 'on' : 'off');
+              setCaptionsOn(e.target.checked);
+            }}
+          />
+          {t('captions.show')}
+        </label>
+        {captionsOn && (
+          <label>
+            {t('captions.size')}
+            <select value={captionSize} onChange={(e) => setCaptionSize(e.target.value as CaptionSize)}>
+              <option value="small">{t('captions.small')}</option>
+              <option value="medium">{t('captions.medium')}</option>
+              <option value="large">{t('captions.large')}</option>
+            </select>
+          </label>
+        )}
         {live && !onStage && (
           <button type="button" className="button" aria-pressed={handRaised} onClick={() => void toggleHand()}>
             {handRaised ? t('viewer.lowerHand') : t('viewer.raiseHand')}

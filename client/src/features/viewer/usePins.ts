@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { PolicyCard, VacancyCard } from '@chunfeng/shared/recruitment';
+import type { PolicyCard, Question, VacancyCard } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import type { Signalling } from '../../signalling/signalling';
 
@@ -38,11 +38,19 @@ export function usePins(sessionId: string, signalling: Signalling | undefined) {
     const unpinned = ({ vacancyId }: { vacancyId: string }): void => setVacancy((cur) => (cur?.id === vacancyId ? null : cur));
     const policyPinned = ({ policy: p }: { policy: PolicyCard }): void => setPolicy(p);
     const policyUnpinned = ({ policyId }: { policyId: string }): void => setPolicy((cur) => (cur?.id === policyId ? null : cur));
+    // An answer arriving while the vacancy is pinned joins its card's FAQ at once.
+    const answered = ({ question, change }: { question: Question; change: string }): void => {
+      if (change !== 'answered' || !question.answer) return;
+      const entry = { question: question.text, answer: question.answer.text, onStage: question.answer.onStage };
+      setVacancy((cur) => (cur && cur.id === question.vacancyId && !cur.faq.some((f) => f.question === entry.question) ? { ...cur, faq: [entry, ...cur.faq] } : cur));
+    };
+    socket.on('question:changed', answered);
     socket.on('vacancy:pinned', pinned);
     socket.on('vacancy:unpinned', unpinned);
     socket.on('policy:pinned', policyPinned);
     socket.on('policy:unpinned', policyUnpinned);
     return () => {
+      socket.off('question:changed', answered);
       socket.off('vacancy:pinned', pinned);
       socket.off('vacancy:unpinned', unpinned);
       socket.off('policy:pinned', policyPinned);

@@ -1,0 +1,106 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Question, VacancyCard } from '@chunfeng/shared/recruitment';
+import { RequestError, type Signalling } from '../../signalling/signalling';
+import { useSocketEvent } from './useSocketEvent';
+
+/**
+ * Ask (tagged with the vacancy pinned now), vote, and read answers. The asker hears, once, when
+ * their own question is answered.
+ */
+export function QuestionsPanel({ signalling, live, pinned, you }: {
+  signalling: Signalling | undefined;
+  live: boolean;
+  pinned: VacancyCard | null;
+  you: string | undefined;
+}) {
+  const { t } = useTranslation();
+  const [questions, setQuestions] = useState<Question[]>([]);
+  const [text, setText] = useState('');
+  const [problem, setProblem] = useState<string>();
+  const [announcement, setAnnouncement] = useState('');
+
+  useEffect(() => {
+    if (!live || !signalling) return;
+    let cancelled = false;
+    void signalling
+      .request('question:list', {})
+      .then(({ questions: list }) => !cancelled && setQuestions(list))
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [live, signalling]);
+
+  useSocketEvent(signalling, 'question:changed', ({ question, change }) => {
+    setQuestions((all) => [question, ...all.filter((q) => q.id !== question.id)]);
+    if (change === 'answered' && you && question.askedBy === you) {
+      setAnnouncement(t('questions.yourAnswered', { answer: question.answer?.text ?? t('questions.onStage') }));
+    }
+  });
+
+  async function ask(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    if (!signalling || !text.trim()) return;
+    try {
+      const { question } = await signalling.request('question:ask', { text: text.trim() });
+      setQuestions((all) => [question, ...all.filter((q) => q.id !== question.id)]);
+      setText('');
+      setProblem(undefined);
+    } catch (error) {
+      setProblem(error instanceof RequestError ? error.message : String(error));
+    }
+  }
+
+  const open = questions.filter((q) => !q.answer).sort((a, b) => b.voters.length - a.voters.length || a.askedAt.localeCompare(b.askedAt));
+  const answered = questions.filter((q) => q.answer);
+  const item = (q: Question) => (
+    <li key={q.id} className="question" data-question={q.id}>
+      <p>
+        {q.text}
+        {q.askedBy === you && <span className="badge badge-access"> {t('questions.yours')}</span>}
+      </p>
+      {q.answer ? (
+        <p className="answer">
+          <strong>{t('questions.answered')}</strong> {q.answer.text ?? t('questions.onStage')}
+        </p>
+      ) : (
+        <button
+          type="button"
+          className="button"
+          disabled={q.askedBy === you || (you !== undefined && q.voters.includes(you))}
+          onClick={() => void signalling?.request('question:vote', { questionId: q.id }).catch(() => undefined)}
+        >
+          {t('questions.vote', { count: q.voters.length })}
+        </button>
+      )}
+    </li>
+  );
+
+  return (
+    <section className="panel" aria-labelledby="questions-title">
+      <h2 id="questions-title">{t('questions.title')}</h2>
+      <p className="visually-hidden" aria-live="assertive" data-announce="answer">
+        {announcement}
+      </p>
+      {live && (
+        <form onSubmit={(e) => void ask(e)} className="ask-form">
+          <label className="field">
+            <span className="visually-hidden">{t('questions.title')}</span>
+            <textarea value={text} maxLength={300} rows={2} placeholder={t('questions.placeholder')} onChange={(e) => setText(e.target.value)} />
+          </label>
+          <p className="muted">{pinned ? t('questions.askFor', { title: pinned.title }) : t('questions.general')}</p>
+          {problem && (
+            <p className="status status-error" role="alert">
+              {problem}
+            </p>
+          )}
+          <button type="submit" className="button button-primary" disabled={!text.trim()}>
+            {t('questions.ask')}
+          </button>
+        </form>
+      )}
+      {questions.length === 0 ? <p className="muted">{t('questions.empty')}</p> : <ul className="question-list">{[...open, ...answered].map(item)}</ul>}
+    </section>
+  );
+}
