@@ -25,7 +25,7 @@ describe('live stage in Chromium: host, invited co-host, viewers', () => {
     await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
     hostPeer = await peerIdOf(host.page);
 
-    await host.page.getByRole('button', { name: '生成嘉宾邀请链接' }).click();
+    await host.page.getByRole('button', { name: '生成邀请链接' }).click();
     const link = await host.page.locator('input.invite-link').inputValue();
     expect(link).toContain(`/join/${SESSION}?token=`);
 

@@ -1,6 +1,7 @@
 import { Device, type types } from 'mediasoup-client';
 import type { ConsumerId, PeerId, ProducerId, SessionId } from '@chunfeng/shared/ids';
 import type {
+  InvitedRole,
   InviteResult,
   MediaSource,
   Participant,
@@ -283,8 +284,8 @@ export class StageClient extends Emitter<StageClientEvents> {
     if (this.#joined) await this.#signalling.request('viewer:preferences', preferences);
   }
 
-  invite(): Promise<InviteResult> {
-    return this.#signalling.request('stage:invite', {});
+  invite(role: InvitedRole = 'cohost'): Promise<InviteResult> {
+    return this.#signalling.request('stage:invite', { role });
   }
 
   async raiseHand(raised: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { InviteResult, Participant, RosterView } from '@chunfeng/shared/stage';
+import type { InvitedRole, InviteResult, Participant, RosterView } from '@chunfeng/shared/stage';
 import type { StageClient } from '../../media/stageClient';
 
 /** Who is on stage (with remove buttons), who raised a hand (invite up), and the guest invite link. */
@@ -8,6 +8,7 @@ export function SeatsPanel({ client, roster, hands }: { client: StageClient; ros
   const { t, i18n } = useTranslation();
   const [invite, setInvite] = useState<InviteResult>();
   const [copied, setCopied] = useState(false);
+  const [inviteRole, setInviteRole] = useState<InvitedRole>('cohost');
   const link = invite ? `${location.origin}${invite.path}` : '';
   const name = (p: Participant): string => p.displayName || t(`role.${p.role}`);
 
@@ -41,9 +42,19 @@ export function SeatsPanel({ client, roster, hands }: { client: StageClient; ros
           ))}
         </ul>
       )}
-      <button type="button" className="button" onClick={() => void client.invite().then(setInvite)}>
-        {t('host.invite')}
-      </button>
+      <div className="toolbar">
+        <label>
+          {t('host.inviteRole')}
+          <select value={inviteRole} onChange={(e) => setInviteRole(e.target.value as InvitedRole)}>
+            <option value="cohost">{t('role.cohost')}</option>
+            <option value="interpreter">{t('role.interpreter')}</option>
+            <option value="captioner">{t('role.captioner')}</option>
+          </select>
+        </label>
+        <button type="button" className="button" onClick={() => void client.invite(inviteRole).then(setInvite)}>
+          {t('host.invite')}
+        </button>
+      </div>
       {invite && (
         <div className="invite">
           <label>

@@ -29,9 +29,26 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
   const [applying, setApplying] = useState<VacancyCard>();
 
   useEffect(() => {
-    api<Replay>(`/public/sessions/${encodeURIComponent(sessionId)}/replay`).then(setReplay, (e: unknown) => {
-      if (e instanceof ApiError && e.code === 'NOT_FOUND') setMissing(true);
-    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancelled = false;
+    // Until the recording is finalized (just after the session ends) keep checking.
+    const load = (): void => {
+      api<Replay>(`/public/sessions/${encodeURIComponent(sessionId)}/replay`).then(
+        (r) => {
+          if (cancelled) return;
+          setReplay((prev) => (prev && prev.ended === r.ended && prev.captions === r.captions ? prev : r));
+          if (!r.ended) timer = setTimeout(load, 2000);
+        },
+        (e: unknown) => {
+          if (!cancelled && e instanceof ApiError && e.code === 'NOT_FOUND') setMissing(true);
+        },
+      );
+    };
+    load();
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
   }, [sessionId]);
 
   if (missing) return <StatusBanner text={t('replay.none')} />;
