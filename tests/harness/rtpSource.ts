@@ -21,7 +21,12 @@ export const TEST_RTP = {
  * ffmpeg's test pattern (with its frame counter) and a tone, encoded as VP8 and Opus and sent as
  * RTP in real time: a stand-in for a camera that needs no browser.
  */
-export function startRtpSource({ video, audio, seconds = 120 }: { video: RtpTarget; audio: RtpTarget; seconds?: number }): { child: ChildProcess; stop(): Promise<void> } {
+export function startRtpSource({ video, audio, seconds = 120, ssrc = { video: TEST_RTP.video.encodings[0]!.ssrc, audio: TEST_RTP.audio.encodings[0]!.ssrc } }: {
+  video: RtpTarget;
+  audio: RtpTarget;
+  seconds?: number;
+  ssrc?: { video: number; audio: number };
+}): { child: ChildProcess; stop(): Promise<void> } {
   const url = (t: RtpTarget) => `rtp://127.0.0.1:${t.port}${t.rtcpPort ? `?rtcpport=${t.rtcpPort}` : ''}`;
   const child = spawn(
     'ffmpeg',
@@ -30,9 +35,9 @@ export function startRtpSource({ video, audio, seconds = 120 }: { video: RtpTarg
       '-re', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`,
       '-re', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
       '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '500k', '-g', '25', '-keyint_min', '25',
-      '-ssrc', String(TEST_RTP.video.encodings[0]!.ssrc), '-payload_type', '101', '-f', 'rtp', url(video),
+      '-ssrc', String(ssrc.video), '-payload_type', '101', '-f', 'rtp', url(video),
       '-map', '1:a', '-c:a', 'libopus', '-b:a', '48k', '-ac', '2',
-      '-ssrc', String(TEST_RTP.audio.encodings[0]!.ssrc), '-payload_type', '100', '-f', 'rtp', url(audio),
+      '-ssrc', String(ssrc.audio), '-payload_type', '100', '-f', 'rtp', url(audio),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

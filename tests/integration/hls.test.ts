@@ -114,6 +114,27 @@ describe('HLS for the mass audience, and the replay', () => {
     expect(fs.readFileSync(path.join(dir, '360p/index.m3u8'), 'utf8')).toContain('#EXT-X-DISCONTINUITY');
   });
 
+  test('an interpreter on stage goes picture-in-picture in the programme', async () => {
+    const invite = await requestOk(host, 'stage:invite', { role: 'interpreter' });
+    const interpreter = await connect(server.url);
+    const joined = await requestOk(interpreter, 'stage:join', { sessionId: 'demo', role: 'interpreter', token: invite.token });
+    const stage = (await server.directory.get('demo' as never))!;
+    const feed = server.hls!.feed('demo')!;
+    const restarted = new Promise<number>((resolve) => feed.once('started', resolve));
+    const pipVideo = await stage.room.ingest({ peerId: joined.peerId, kind: 'video', source: 'camera', rtpParameters: { ...TEST_RTP.video, encodings: [{ ssrc: 33333333 }] } });
+    const pipAudio = await stage.room.ingest({ peerId: joined.peerId, kind: 'audio', source: 'microphone', rtpParameters: { ...TEST_RTP.audio, encodings: [{ ssrc: 44444444 }] } });
+    const pipSource = startRtpSource({ video: pipVideo, audio: pipAudio, ssrc: { video: 33333333, audio: 44444444 } });
+    try {
+      await restarted;
+      await waitFor('an SDP with two video inputs', () => (fs.readFileSync(path.join(dir, 'input.sdp'), 'utf8').match(/^m=video/gm)?.length ?? 0) === 2);
+      const before = segmentsOf(path.join(dir, '360p/index.m3u8')).length;
+      await waitFor('segments with the interpreter in', () => segmentsOf(path.join(dir, '360p/index.m3u8')).length >= before + 2);
+    } finally {
+      await pipSource.stop();
+      interpreter.close();
+    }
+  });
+
   test('ending the session finalizes a VOD replay with one chapter per pinned vacancy, in pin order', async () => {
     await requestOk(host, 'caption:send', { text: '欢迎收看春风行动直播带岗' });
     await new Promise((r) => setTimeout(r, 1500));

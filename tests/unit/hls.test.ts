@@ -106,3 +106,19 @@ describe('captions as WebVTT', () => {
     );
   });
 });
+
+describe('the interpreter in the programme', () => {
+  test('a second video input is overlaid in the corner of every rendition', () => {
+    const inputs = [
+      { kind: 'video' as const, port: 5000, payloadType: 101, rtpmap: 'VP8/90000' },
+      { kind: 'video' as const, port: 5002, payloadType: 101, rtpmap: 'VP8/90000' },
+      { kind: 'audio' as const, port: 5004, payloadType: 100, rtpmap: 'opus/48000/2' },
+    ];
+    const args = buildFfmpegArgs({ sdpPath: '/x/in.sdp', inputs, renditions: ['720p', '360p', 'audio'], segmentSeconds: 1, outDir: '/x' });
+    const graph = args[args.indexOf('-filter_complex') + 1]!;
+    expect(graph).toContain('[0:v:0]fps=25,scale=-2:720[main]');
+    expect(graph).toContain('[0:v:1]fps=25,scale=-2:240[pip]');
+    expect(graph).toContain('[main][pip]overlay=W-w-16:H-h-16');
+    expect(graph).toContain('amix=inputs=2');
+  });
+});

@@ -225,4 +225,5 @@ export const en: Messages = {
     send: 'Send caption',
     sent: 'Sent line {{seq}}',
   },
+  interpreter: { enlarge: 'Enlarge the interpreter', shrink: 'Shrink the interpreter', move: 'Move the interpreter' },
 };

@@ -223,6 +223,7 @@ export const zhCN = {
     send: '发送字幕',
     sent: '已发送第 {{seq}} 条',
   },
+  interpreter: { enlarge: '放大手语画面', shrink: '缩小手语画面', move: '移动手语画面' },
 };
 
 export type Messages = typeof zhCN;

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { PeerId } from '@chunfeng/shared/ids';
 import type { RosterView } from '@chunfeng/shared/stage';
 import type { StageTrack } from '../features/stage/useStage';
+import { InterpreterTile } from './InterpreterTile';
 import { AudioSink, VideoTile } from './VideoTile';
 
 /** The stage as tiles: one per video producer, the active speaker highlighted; audio plays unseen. */
@@ -17,7 +18,9 @@ export function StageGrid({ tracks, roster, speaker, showVideo = true }: {
     if (!p) return t('role.cohost');
     return p.displayName || t(`role.${p.role}`);
   };
-  const video = tracks.filter((tr) => tr.kind === 'video');
+  const interpreters = new Set(roster.onStage.filter((p) => p.role === 'interpreter').map((p) => p.peerId as string));
+  const video = tracks.filter((tr) => tr.kind === 'video' && !interpreters.has(tr.peerId));
+  const interpreter = tracks.find((tr) => tr.kind === 'video' && interpreters.has(tr.peerId));
   const audio = tracks.filter((tr) => tr.kind === 'audio');
   return (
     <div className="stage" role="region" aria-label={t('viewer.stage')}>
@@ -36,6 +39,7 @@ export function StageGrid({ tracks, roster, speaker, showVideo = true }: {
             />
           );
         })}
+      {showVideo && interpreter && <InterpreterTile stream={interpreter.stream} label={nameOf(interpreter.peerId)} />}
       {audio.map((tr) => (
         <AudioSink key={tr.producerId} track={tr.stream.getAudioTracks()[0]} />
       ))}

@@ -58,7 +58,15 @@ export function buildFfmpegArgs({ sdpPath, inputs, renditions, segmentSeconds, o
   const graph: string[] = [];
   const vOut = videos.map((_, i) => `[v${i}]`);
   if (videos.length > 0) {
-    graph.push(`[${videoSource}]fps=${fps},split=${videos.length}${videos.map((_, i) => `[vs${i}]`).join('')}`);
+    let main = `[${videoSource}]fps=${fps}`;
+    // The sign-language interpreter, when on stage, rides in the corner of every rendition.
+    if (videoInputs.length > 1) {
+      const top = Math.max(...videos.map((r) => VIDEO[r].height));
+      graph.push(`[${videoSource}]fps=${fps},scale=-2:${top}[main]`);
+      graph.push(`[0:v:1]fps=${fps},scale=-2:${Math.round(top / 3 / 2) * 2}[pip]`);
+      main = `[main][pip]overlay=W-w-16:H-h-16:eof_action=pass`;
+    }
+    graph.push(`${main},split=${videos.length}${videos.map((_, i) => `[vs${i}]`).join('')}`);
     videos.forEach((r, i) => graph.push(`[vs${i}]scale=-2:${VIDEO[r].height}:flags=fast_bilinear,format=yuv420p${vOut[i]}`));
   }
   // A silent bed keeps the mix running while nobody is speaking or a microphone is paused.

@@ -92,6 +92,7 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     this.#feeds.set(sessionId, feed);
     const update = (): void => {
       feed.setSpotlight(stage.spotlight());
+      feed.setInterpreter(stage.roster.onStage().find((p) => p.role === 'interpreter')?.peerId);
       feed.setSources(room.feedSources());
     };
     room.on('producerAdded', update);
@@ -99,6 +100,7 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     room.on('producerUpdated', update);
     stage.on('spotlightChanged', update);
     room.on('speakerChanged', update);
+    stage.on('rosterChanged', update);
     update();
     // Tell the session once players can load the playlists (a fresh feed writes them within seconds).
     const watch = setInterval(() => {

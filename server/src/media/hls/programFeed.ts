@@ -70,6 +70,7 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
   readonly #options: ProgramFeedOptions;
   #sources: FeedSource[] = [];
   #spotlight: string | undefined;
+  #interpreter: string | undefined;
   #run: Run | undefined;
   #pending: ReturnType<typeof setTimeout> | undefined;
   #signature = '';
@@ -98,21 +99,31 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
     this.#schedule();
   }
 
-  #wanted(): { video: FeedSource | undefined; audio: FeedSource[] } {
+  /** The interpreter on stage, whose camera goes picture-in-picture (undefined: none). */
+  setInterpreter(peerId: string | undefined): void {
+    this.#interpreter = peerId;
+    this.#schedule();
+  }
+
+  #wanted(): { video: FeedSource | undefined; pip: FeedSource | undefined; audio: FeedSource[] } {
     const live = this.#sources.filter((s) => !s.producer.closed && !s.producer.paused);
-    const cameras = live.filter((s) => s.producer.kind === 'video');
+    const pip = this.#interpreter ? live.find((s) => s.producer.kind === 'video' && s.peerId === this.#interpreter && s.source === 'camera') : undefined;
+    const cameras = live.filter((s) => s.producer.kind === 'video' && s !== pip);
     const video =
       cameras.find((s) => s.peerId === this.#spotlight && s.source === 'screen') ??
       cameras.find((s) => s.peerId === this.#spotlight) ??
       cameras.find((s) => s.source === 'camera') ??
       cameras[0];
-    return { video, audio: live.filter((s) => s.producer.kind === 'audio') };
+    return { video, pip: video ? pip : undefined, audio: live.filter((s) => s.producer.kind === 'audio') };
+  }
+
+  #signatureOf({ video, pip, audio }: { video: FeedSource | undefined; pip: FeedSource | undefined; audio: FeedSource[] }): string {
+    return [video?.producer.id ?? '-', pip?.producer.id ?? '-', ...audio.map((a) => a.producer.id).sort()].join(',');
   }
 
   #schedule(delay = this.#options.restartDelayMs ?? 400): void {
     if (this.#closed) return;
-    const { video, audio } = this.#wanted();
-    const signature = [video?.producer.id ?? '-', ...audio.map((a) => a.producer.id).sort()].join(',');
+    const signature = this.#signatureOf(this.#wanted());
     if (signature === this.#signature && this.#run) return;
     clearTimeout(this.#pending);
     this.#pending = setTimeout(() => void this.#restart(), delay);
@@ -128,13 +139,14 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
   async #start(): Promise<void> {
     await this.#stopRun();
     const { router, outDir, renditions, segmentSeconds, ffmpegPath, logger } = this.#options;
-    const { video, audio } = this.#wanted();
-    this.#signature = [video?.producer.id ?? '-', ...audio.map((a) => a.producer.id).sort()].join(',');
+    const wanted = this.#wanted();
+    const { video, pip, audio } = wanted;
+    this.#signature = this.#signatureOf(wanted);
     const transports: types.PlainTransport[] = [];
     const consumers: types.Consumer[] = [];
     const inputs: RtpInput[] = [];
     try {
-      for (const source of [video, ...audio].filter((s): s is FeedSource => s !== undefined)) {
+      for (const source of [video, pip, ...audio].filter((s): s is FeedSource => s !== undefined)) {
         const codec = router.rtpCapabilities.codecs?.find(
           (c) => c.kind === source.producer.kind && source.producer.rtpParameters.codecs[0]?.mimeType.toLowerCase() === c.mimeType.toLowerCase(),
         );
