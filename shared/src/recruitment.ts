@@ -93,6 +93,8 @@ export type VacancyInput = z.infer<typeof VacancyInput>;
 export interface Vacancy extends VacancyInput {
   id: VacancyId;
   createdAt: string;
+  /** Scam-guard rules its text breaks (contact details, money requests): for the bureau to check. */
+  flags?: string[];
 }
 /** What a viewer's card shows: the vacancy and its employer's public facts. */
 export interface VacancyCard extends Vacancy {

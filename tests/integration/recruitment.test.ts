@@ -233,3 +233,24 @@ describe('anonymous viewers', () => {
     expect(all.find((a) => a.id === forged.application.id)?.deviceId).toBeNull();
   });
 });
+
+describe('vacancy text and the scam guard', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1' });
+  });
+  afterAll(() => server.stop());
+
+  test('a vacancy asking for a deposit or giving a WeChat id is flagged to the bureau; a clean one is not', async () => {
+    const bureau = await bureauClient(server.url);
+    const employer = (await bureau.get<{ employers: Employer[] }>('/employers')).body.employers[0]!;
+    const base = { employerId: employer.id, title: '普工', headcount: 5, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '经开区' };
+    const shady = await bureau.post<{ vacancy: Vacancy }>('/vacancies', { ...base, requirements: '入职交押金300元，详情加微信 zhaogong88' });
+    expect(shady.status).toBe(201);
+    expect(shady.body.vacancy.flags?.sort()).toEqual(['private-contact', 'upfront-payment']);
+    const clean = await bureau.post<{ vacancy: Vacancy }>('/vacancies', { ...base, requirements: '身体健康，能适应倒班' });
+    expect(clean.body.vacancy.flags).toEqual([]);
+    const listed = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+    expect(listed.find((v) => v.id === shady.body.vacancy.id)?.flags).toHaveLength(2);
+  });
+});

@@ -44,6 +44,11 @@ export interface RecruitmentEvents {
 
 const newId = (): string => crypto.randomUUID();
 
+/** The scam-guard rules a vacancy's own words break: flagged to the bureau, which verifies vacancies. */
+function vacancyFlags(v: VacancyInput): string[] {
+  return screen([v.title, v.hours, v.location, v.requirements, ...v.benefits, ...v.insurance].join('\n')).rules;
+}
+
 /**
  * The recruitment use cases: the bureau's catalog, live pinning, one-tap apply and the follow-up.
  * Validated input in, domain rules applied, the store written, and what happened announced as events
@@ -116,7 +121,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
 
   async createVacancy(input: VacancyInput): Promise<Vacancy> {
     await this.#require('employer', input.employerId);
-    const vacancy: Vacancy = { ...input, id: newId() as Vacancy['id'], createdAt: this.#stamp() };
+    const vacancy: Vacancy = { ...input, id: newId() as Vacancy['id'], createdAt: this.#stamp(), flags: vacancyFlags(input) };
     await this.#store.put('vacancy', vacancy);
     return vacancy;
   }
@@ -124,7 +129,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   async updateVacancy(id: string, input: VacancyInput): Promise<Vacancy> {
     const current = await this.#require('vacancy', id);
     await this.#require('employer', input.employerId);
-    const next: Vacancy = { ...input, id: current.id, createdAt: current.createdAt };
+    const next: Vacancy = { ...input, id: current.id, createdAt: current.createdAt, flags: vacancyFlags(input) };
     await this.#store.put('vacancy', next);
     return next;
   }
@@ -140,8 +145,10 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     const vacancy = await this.#require('vacancy', vacancyId);
     const e = await this.#require('employer', vacancy.employerId);
     const answered = (await this.#store.list('question', { value: vacancyId })).filter((q) => q.answer !== null).sort(byVotesThenAge);
+    // The scam-guard flags are for the bureau, not for the public card.
+    const { flags: _flags, ...publicFacts } = vacancy;
     return {
-      ...vacancy,
+      ...publicFacts,
       employer: { id: e.id, name: e.name, industry: e.industry, district: e.district, verified: e.verified },
       faq: answered.map((q) => ({ question: q.text, answer: q.answer?.text ?? null, onStage: q.answer?.onStage ?? false })),
     };
