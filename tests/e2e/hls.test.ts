@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { Application, Vacancy } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
 import { e2eFixture } from './fixture';
-import { glassToGlass } from './pages';
+import { glassToGlass, hostGoesLive } from './pages';
 
 /** Seconds of media the page's first <video> advances by over `ms`. */
 async function playedOver(page: Page, ms: number): Promise<number> {
@@ -22,10 +22,7 @@ describe('HLS viewers and the chaptered replay in Chromium', () => {
     const [first, second] = [vacancies[2]!, vacancies[7]!];
     const hostLink = await bureau.post<{ path: string }>('/sessions/demo/host-link');
 
-    const host = await fx.browser.open(`${fx.server.url}${hostLink.body.path}`, { viewport: { width: 1366, height: 768 } });
-    await host.page.locator('video').first().waitFor();
-    await host.page.getByRole('button', { name: '开始直播' }).click();
-    await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
+    const host = await hostGoesLive(fx.browser, `${fx.server.url}${hostLink.body.path}`);
     await host.page.getByRole('button', { name: `置顶 ${first.title}` }).click();
 
     const viewer = await fx.browser.open(`${fx.server.url}/watch/demo?mode=hls`, { viewport: { width: 360, height: 640 } });
@@ -70,10 +67,7 @@ describe('glass-to-glass latency, WebRTC and HLS from the same publisher', () =>
 
   test('a clock published by the host is read back by a WebRTC viewer and an HLS viewer', async () => {
     const token = await fx.server.tokens.issue({ sid: 'demo', role: 'host', sub: 'latency' });
-    const host = await fx.browser.open(`${fx.server.url}/host/demo?token=${token}&pattern=clock`);
-    await host.page.locator('video').first().waitFor();
-    await host.page.getByRole('button', { name: '开始直播' }).click();
-    await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
+    const host = await hostGoesLive(fx.browser, `${fx.server.url}/host/demo?token=${token}&pattern=clock`);
 
     const rtc = await fx.browser.open(`${fx.server.url}/watch/demo?mode=webrtc`);
     const hls = await fx.browser.open(`${fx.server.url}/watch/demo?mode=hls`);

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
 import { e2eFixture } from './fixture';
+import { hostGoesLive } from './pages';
 
 describe('questions, captions and the captioned replay in Chromium', () => {
   const fx = e2eFixture({ HLS_ENABLED: 'true', HLS_RENDITIONS: '360p,audio' });
@@ -15,10 +16,7 @@ describe('questions, captions and the captioned replay in Chromium', () => {
     const invite = await bureau.post<{ path: string }>(`/employers/${employer.id}/invite`);
     const hostLink = await bureau.post<{ path: string }>('/sessions/demo/host-link');
 
-    const host = await fx.browser.open(`${fx.server.url}${hostLink.body.path}`, { viewport: { width: 1366, height: 900 } });
-    await host.page.locator('video').first().waitFor();
-    await host.page.getByRole('button', { name: '开始直播' }).click();
-    await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
+    const host = await hostGoesLive(fx.browser, `${fx.server.url}${hostLink.body.path}`);
     await host.page.getByRole('button', { name: `置顶 ${a.title}` }).click();
 
     const employerPage = await fx.browser.open(`${fx.server.url}${invite.body.path}`);

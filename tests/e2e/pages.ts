@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import type { TestBrowser, TestPage } from '../harness/browser';
 import type { MediaStats } from '../../client/src/media/stageClient';
 // For the type of window.chunfengStage inside page.evaluate().
 import type {} from '../../client/src/media/diagnostics';
@@ -68,4 +69,13 @@ export async function glassToGlass(page: Page, selector: string, samples = 15): 
   values.sort((a, b) => a - b);
   if (process.env['DEBUG_LATENCY']) console.log(selector, values.join(' '));
   return values[Math.floor(values.length / 2)]!;
+}
+
+/** Opens the host studio at `url`, waits for the camera preview, goes live, and waits until live. */
+export async function hostGoesLive(browser: TestBrowser, url: string): Promise<TestPage> {
+  const host = await browser.open(url, { viewport: { width: 1366, height: 900 } });
+  await host.page.locator('video').first().waitFor();
+  await host.page.getByRole('button', { name: '开始直播' }).click();
+  await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
+  return host;
 }

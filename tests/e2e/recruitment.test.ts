@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
 import { e2eFixture } from './fixture';
+import { hostGoesLive } from './pages';
 
 describe('the core loop in Chromium: pin → card → apply → employer console → CSV', () => {
   const fx = e2eFixture();
@@ -17,10 +18,7 @@ describe('the core loop in Chromium: pin → card → apply → employer console
     const invite = await bureau.post<{ path: string }>(`/employers/${employer.id}/invite`);
     const hostLink = await bureau.post<{ path: string }>('/sessions/demo/host-link');
 
-    const host = await fx.browser.open(`${fx.server.url}${hostLink.body.path}`, { viewport: { width: 1366, height: 768 } });
-    await host.page.locator('video').first().waitFor();
-    await host.page.getByRole('button', { name: '开始直播' }).click();
-    await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
+    const host = await hostGoesLive(fx.browser, `${fx.server.url}${hostLink.body.path}`);
 
     const console_ = await fx.browser.open(`${fx.server.url}${invite.body.path}`);
     await console_.page.getByRole('status').filter({ hasText: '实时更新中' }).waitFor();

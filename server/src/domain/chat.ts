@@ -1,18 +1,10 @@
+import type { ChatMessageView } from '@chunfeng/shared/stage';
 import { DomainError } from './errors';
 import { RateLimiter } from './rateLimiter';
-import { screen, type ScamRuleId } from './scamRules';
+import { screen } from './scamRules';
 
-export interface ChatMessage {
-  id: string;
-  /** Opaque id of the sender's device: moderators act on it; it carries no personal data. */
-  authorId: string;
-  displayName: string;
-  text: string;
-  at: string;
-  status: 'shown' | 'held' | 'deleted';
-  /** Why the scam guard held it. */
-  heldFor: ScamRuleId[];
-}
+/** A chat message; `authorId` is the opaque device id moderators act on (no personal data). */
+export type ChatMessage = ChatMessageView;
 
 export interface ModerationAction {
   action: 'delete' | 'mute' | 'ban' | 'unban' | 'slow-mode' | 'approve';
