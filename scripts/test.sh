@@ -32,6 +32,7 @@ vitest_project() {
 phase typecheck npm run --silent typecheck
 phase lint npm run --silent lint
 phase "client build" npm run --silent build
+phase "viewer bundle budget" node scripts/bundle-size.mjs
 phase unit vitest_project unit
 phase integration vitest_project integration
 phase e2e vitest_project e2e
