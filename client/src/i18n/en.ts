@@ -108,7 +108,7 @@ export const en: Messages = {
       'suitable-for-disabled': 'Suitable for disabled workers',
       'accessible-toilet': 'Accessible toilet',
     },
-    announce: 'New featured vacancy: {{employer}}, {{title}}, {{pay}}',
+    announceLead: 'New featured vacancy:',
     policyLabel: 'Policy',
     howToApply: 'How to apply',
   },

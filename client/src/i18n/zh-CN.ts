@@ -106,7 +106,7 @@ export const zhCN = {
       'suitable-for-disabled': '适合残疾人',
       'accessible-toilet': '无障碍卫生间',
     },
-    announce: '新置顶岗位：{{employer}}，{{title}}，{{pay}}',
+    announceLead: '新置顶岗位：',
     policyLabel: '政策速递',
     howToApply: '如何申请',
   },

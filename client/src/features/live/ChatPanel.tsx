@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessageView } from '@chunfeng/shared/stage';
 import { RequestError, type Signalling } from '../../signalling/signalling';
+import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
 
 const NAME_KEY = 'chunfeng.displayName';
@@ -115,21 +116,32 @@ export function ChatPanel({ signalling, live, onIdentity }: {
           <ul className="chat-list">
             {held.map((m) => (
               <li key={m.id} data-message={m.id}>
-                <strong>{m.displayName}</strong>：{m.text} {controls(m, true)}
+                <span lang={CONTENT_LANG}>
+                  <strong>{m.displayName}</strong>: {m.text}
+                </span>{' '}
+                {controls(m, true)}
               </li>
             ))}
           </ul>
         </div>
       )}
       {/* A log, but not read aloud: a screen reader would never get a word in during a busy session. */}
-      <ul className="chat-list" role="log" aria-live="off">
-        {messages.length === 0 && <li className="muted">{t('chat.empty')}</li>}
-        {messages.map((m) => (
-          <li key={m.id} data-message={m.id}>
-            <strong>{m.displayName}</strong>：{m.text} {controls(m, false)}
-          </li>
-        ))}
-      </ul>
+      <div role="log" aria-live="off">
+        {messages.length === 0 ? (
+          <p className="muted">{t('chat.empty')}</p>
+        ) : (
+          <ul className="chat-list">
+            {messages.map((m) => (
+              <li key={m.id} data-message={m.id}>
+                <span lang={CONTENT_LANG}>
+                  <strong>{m.displayName}</strong>: {m.text}
+                </span>{' '}
+                {controls(m, false)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
       {notice && (
         <p className="status status-warn" role="status">
           {notice}

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Question, VacancyCard } from '@chunfeng/shared/recruitment';
 import { RequestError, type Signalling } from '../../signalling/signalling';
+import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
 
 /**
@@ -57,12 +58,12 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
   const item = (q: Question) => (
     <li key={q.id} className="question" data-question={q.id}>
       <p>
-        {q.text}
+        <span lang={CONTENT_LANG}>{q.text}</span>
         {q.askedBy === you && <span className="badge badge-access"> {t('questions.yours')}</span>}
       </p>
       {q.answer ? (
         <p className="answer">
-          <strong>{t('questions.answered')}</strong> {q.answer.text ?? t('questions.onStage')}
+          <strong>{t('questions.answered')}</strong> {q.answer.text ? <span lang={CONTENT_LANG}>{q.answer.text}</span> : t('questions.onStage')}
         </p>
       ) : (
         <button

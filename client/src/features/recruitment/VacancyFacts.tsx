@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
+import { CONTENT_LANG } from '../../ui/content';
 import { formatPay } from '../../ui/format';
 
 /** The facts a job seeker decides on: pay, hours, place, insurance, benefits, badges, accessibility. */
@@ -23,25 +24,25 @@ export function VacancyFacts({ vacancy, compact = false }: { vacancy: VacancyCar
       </ul>
       <dl className="facts">
         <dt>{t('card.hours')}</dt>
-        <dd>{vacancy.hours}</dd>
+        <dd lang={CONTENT_LANG}>{vacancy.hours}</dd>
         <dt>{t('card.location')}</dt>
-        <dd>{vacancy.location}</dd>
+        <dd lang={CONTENT_LANG}>{vacancy.location}</dd>
         {!compact && vacancy.insurance.length > 0 && (
           <>
             <dt>{t('card.insurance')}</dt>
-            <dd>{vacancy.insurance.join('、')}</dd>
+            <dd lang={CONTENT_LANG}>{vacancy.insurance.join('、')}</dd>
           </>
         )}
         {!compact && vacancy.benefits.length > 0 && (
           <>
             <dt>{t('card.benefits')}</dt>
-            <dd>{vacancy.benefits.join('、')}</dd>
+            <dd lang={CONTENT_LANG}>{vacancy.benefits.join('、')}</dd>
           </>
         )}
         {!compact && (vacancy.requirements || vacancy.age) && (
           <>
             <dt>{t('card.requirements')}</dt>
-            <dd>
+            <dd lang={CONTENT_LANG}>
               {[vacancy.requirements, vacancy.age ? t('card.age', { min: vacancy.age.min, max: vacancy.age.max }) : '']
                 .filter(Boolean)
                 .join('；')}
@@ -63,7 +64,7 @@ export function Faq({ vacancy }: { vacancy: VacancyCard }) {
   return (
     <details className="faq" open>
       <summary>{t('questions.faq')}</summary>
-      <dl>
+      <dl lang={CONTENT_LANG}>
         {vacancy.faq.map((f, i) => (
           <div key={i}>
             <dt>{f.question}</dt>

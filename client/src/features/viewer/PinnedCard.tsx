@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PolicyCard, VacancyCard } from '@chunfeng/shared/recruitment';
+import { CONTENT_LANG } from '../../ui/content';
 import { formatPay } from '../../ui/format';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 
@@ -16,23 +17,30 @@ export function PinnedCard({ vacancy, policy, onApply, onShown }: {
 }) {
   const { t, i18n } = useTranslation();
   // The live region speaks when its text changes: once per new pin, not on every render.
-  const announcement = vacancy
-    ? t('card.announce', { employer: vacancy.employer.name, title: vacancy.title, pay: formatPay(vacancy.pay, t, i18n.language) })
-    : '';
   return (
     <>
       <p className="visually-hidden" aria-live="assertive" data-announce="pin">
-        {announcement}
+        {vacancy && (
+          <>
+            {t('card.announceLead')}{' '}
+            <span lang={CONTENT_LANG}>
+              {vacancy.employer.name} {vacancy.title}
+            </span>{' '}
+            {formatPay(vacancy.pay, t, i18n.language)}
+          </>
+        )}
       </p>
       {vacancy && <PinnedVacancy key={vacancy.id} vacancy={vacancy} onApply={onApply} onShown={onShown} />}
       {policy && (
         <aside className="policy-card" aria-labelledby={`policy-${policy.id}`}>
           <p className="pinned-label">{t('card.policyLabel')}</p>
-          <h2 id={`policy-${policy.id}`}>{policy.title}</h2>
-          <p>{policy.text}</p>
+          <h2 id={`policy-${policy.id}`} lang={CONTENT_LANG}>
+            {policy.title}
+          </h2>
+          <p lang={CONTENT_LANG}>{policy.text}</p>
           <p>
-            <strong>{t('card.howToApply')}：</strong>
-            {policy.howToApply}
+            <strong>{t('card.howToApply')}: </strong>
+            <span lang={CONTENT_LANG}>{policy.howToApply}</span>
           </p>
         </aside>
       )}
@@ -52,9 +60,11 @@ function PinnedVacancy({ vacancy, onApply, onShown }: {
     <article className="pinned-card" aria-labelledby={`pinned-${vacancy.id}`} data-vacancy={vacancy.id}>
       <p className="pinned-label">{t('card.pinnedLabel')}</p>
       <h2 id={`pinned-${vacancy.id}`}>
-        {vacancy.title} <span className="muted">· {t('card.headcount', { count: vacancy.headcount })}</span>
+        <span lang={CONTENT_LANG}>{vacancy.title}</span> <span className="muted">· {t('card.headcount', { count: vacancy.headcount })}</span>
       </h2>
-      <p className="pinned-employer">{vacancy.employer.name}</p>
+      <p className="pinned-employer" lang={CONTENT_LANG}>
+        {vacancy.employer.name}
+      </p>
       <VacancyFacts vacancy={vacancy} compact={!expanded} />
       <Faq vacancy={vacancy} />
       <div className="toolbar">
