@@ -25,7 +25,7 @@ describe('accessibility and language of the live pages', () => {
       viewer: await seriousViolations(viewer.page),
       employer: await seriousViolations(employer.page),
     };
-    await viewer.page.getByRole('button', { name: '一键报名' }).click();
+    await viewer.page.locator('article.pinned-card').getByRole('button', { name: '一键报名' }).click();
     await viewer.page.getByRole('dialog').waitFor();
     report['apply sheet'] = await seriousViolations(viewer.page);
     expect(report).toEqual({ host: [], viewer: [], employer: [], 'apply sheet': [] });
@@ -49,5 +49,32 @@ describe('accessibility and language of the live pages', () => {
     });
     expect(chinese).toEqual([]);
     expect(await viewer.page.evaluate(() => document.documentElement.lang)).toBe('en');
+  });
+});
+
+describe('the text-only vacancy list', () => {
+  const fx = e2eFixture();
+
+  test('filters by accessibility fact and takes applications marked as coming from the list', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    const all = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+    const accessible = all.filter((v) => v.accessibility.includes('wheelchair-accessible'));
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: { width: 360, height: 640 } });
+    const list = viewer.page.getByRole('region', { name: /本场岗位/ });
+    await list.locator('li[data-vacancy]').first().waitFor({ timeout: 10_000 });
+    expect(await list.locator('li[data-vacancy]').count()).toBe(all.length);
+    await list.getByLabel('无障碍').selectOption('wheelchair-accessible');
+    expect(await list.locator('li[data-vacancy]').evaluateAll((els) => els.map((e) => e.getAttribute('data-vacancy')))).toEqual(accessible.map((v) => v.id));
+    expect(await seriousViolations(viewer.page)).toEqual([]);
+
+    await list.locator('li[data-vacancy]').first().getByRole('button', { name: '一键报名' }).click();
+    const sheet = viewer.page.getByRole('dialog');
+    await sheet.getByLabel('姓名', { exact: true }).fill('列表报名');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13912340000');
+    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
+    const stored = (await bureau.get<{ applications: Array<{ name: string; source: string; vacancyId: string }> }>('/applications')).body.applications;
+    expect(stored.find((a) => a.name === '列表报名')).toMatchObject({ source: 'list', vacancyId: accessible[0]!.id });
   });
 });

@@ -226,4 +226,5 @@ export const en: Messages = {
     sent: 'Sent line {{seq}}',
   },
   interpreter: { enlarge: 'Enlarge the interpreter', shrink: 'Shrink the interpreter', move: 'Move the interpreter' },
+  list: { title: 'Vacancies in this session ({{count}})', district: 'District', badge: 'Type', access: 'Accessibility', all: 'All', showing: 'Showing {{count}} vacancies' },
 };

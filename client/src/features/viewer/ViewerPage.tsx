@@ -17,6 +17,7 @@ import { ApplySheet } from './ApplySheet';
 import { HlsPlayer } from './HlsPlayer';
 import { PinnedCard } from './PinnedCard';
 import { usePins } from './usePins';
+import { VacancyList } from './VacancyList';
 
 const PREFS_KEY = 'chunfeng.viewerPreferences';
 const WEBRTC_TIMEOUT_MS = 6000;
@@ -64,6 +65,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const shownVacancy = useDelayed(pins.vacancy, cardDelay);
   const shownPolicy = useDelayed(pins.policy, cardDelay);
   const [applying, setApplying] = useState<VacancyCard>();
+  const [applyingFrom, setApplyingFrom] = useState<'live' | 'list'>('live');
   const { signalling } = view;
   const live = view.phase === 'live';
   const countCard = useCallback(
@@ -151,6 +153,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           onShown={onCardShown}
           onApply={(v) => {
             countCard(v, 'opened');
+            setApplyingFrom('live');
             setApplying(v);
           }}
         />
@@ -159,7 +162,14 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} you={you} />
         <ChatPanel signalling={view.signalling} live={live} onIdentity={setYou} />
       </div>
-      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source="live" onClose={() => setApplying(undefined)} />}
+      <VacancyList
+        vacancies={pins.lineup?.vacancies ?? []}
+        onApply={(v) => {
+          setApplyingFrom('list');
+          setApplying(v);
+        }}
+      />
+      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source={applyingFrom} onClose={() => setApplying(undefined)} />}
       {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
       {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
       <div className="toolbar viewer-controls">

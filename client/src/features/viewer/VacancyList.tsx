@@ -1,0 +1,84 @@
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { AccessibilityFact, Badge, type VacancyCard } from '@chunfeng/shared/recruitment';
+import { CONTENT_LANG } from '../../ui/content';
+import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
+
+/**
+ * Every vacancy of the session as text: the low-data way to take part, filterable by district,
+ * badge and accessibility fact, each with apply (source "list").
+ */
+export function VacancyList({ vacancies, onApply }: { vacancies: VacancyCard[]; onApply: (v: VacancyCard) => void }) {
+  const { t } = useTranslation();
+  const [district, setDistrict] = useState('');
+  const [badge, setBadge] = useState('');
+  const [access, setAccess] = useState('');
+  const districts = useMemo(() => [...new Set(vacancies.map((v) => v.employer.district))].sort(), [vacancies]);
+  const shown = vacancies.filter(
+    (v) =>
+      (!district || v.employer.district === district) &&
+      (!badge || v.badges.includes(badge as VacancyCard['badges'][number])) &&
+      (!access || v.accessibility.includes(access as VacancyCard['accessibility'][number])),
+  );
+  if (vacancies.length === 0) return null;
+  return (
+    <section className="panel" aria-labelledby="vacancy-list-title">
+      <h2 id="vacancy-list-title">{t('list.title', { count: vacancies.length })}</h2>
+      <div className="toolbar">
+        <label>
+          {t('list.district')}
+          <select value={district} onChange={(e) => setDistrict(e.target.value)}>
+            <option value="">{t('list.all')}</option>
+            {districts.map((d) => (
+              <option key={d} value={d} lang={CONTENT_LANG}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('list.badge')}
+          <select value={badge} onChange={(e) => setBadge(e.target.value)}>
+            <option value="">{t('list.all')}</option>
+            {Badge.options.map((b) => (
+              <option key={b} value={b}>
+                {t(`card.badge.${b}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('list.access')}
+          <select value={access} onChange={(e) => setAccess(e.target.value)}>
+            <option value="">{t('list.all')}</option>
+            {AccessibilityFact.options.map((a) => (
+              <option key={a} value={a}>
+                {t(`card.access.${a}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <p role="status" className="muted">
+        {t('list.showing', { count: shown.length })}
+      </p>
+      <ul className="vacancy-list">
+        {shown.map((v) => (
+          <li key={v.id} data-vacancy={v.id}>
+            <h3>
+              <span lang={CONTENT_LANG}>{v.title}</span> <span className="muted">· {t('card.headcount', { count: v.headcount })}</span>
+            </h3>
+            <p className="pinned-employer" lang={CONTENT_LANG}>
+              {v.employer.name} · {v.employer.district}
+            </p>
+            <VacancyFacts vacancy={v} compact />
+            <Faq vacancy={v} />
+            <button type="button" className="button button-primary" onClick={() => onApply(v)}>
+              {t('card.apply')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
