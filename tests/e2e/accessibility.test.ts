@@ -76,5 +76,15 @@ describe('the text-only vacancy list', () => {
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
     const stored = (await bureau.get<{ applications: Array<{ name: string; source: string; vacancyId: string }> }>('/applications')).body.applications;
     expect(stored.find((a) => a.name === '列表报名')).toMatchObject({ source: 'list', vacancyId: accessible[0]!.id });
+
+    // "My applications" on this phone shows it, and the applicant can withdraw it.
+    await sheet.getByRole('button', { name: '关闭' }).click();
+    const mine = viewer.page.getByRole('region', { name: '我的报名（本机）' });
+    const entry = mine.locator('li', { hasText: accessible[0]!.title });
+    await entry.filter({ hasText: '新投递' }).waitFor({ timeout: 5000 });
+    await entry.getByRole('button', { name: '撤回报名' }).click();
+    await entry.filter({ hasText: '已撤回' }).waitFor();
+    const after = (await bureau.get<{ applications: Array<{ name: string; status: string }> }>('/applications')).body.applications;
+    expect(after.find((a) => a.name === '列表报名')?.status).toBe('withdrawn');
   });
 });

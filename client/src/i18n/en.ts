@@ -227,4 +227,5 @@ export const en: Messages = {
   },
   interpreter: { enlarge: 'Enlarge the interpreter', shrink: 'Shrink the interpreter', move: 'Move the interpreter' },
   list: { title: 'Vacancies in this session ({{count}})', district: 'District', badge: 'Type', access: 'Accessibility', all: 'All', showing: 'Showing {{count}} vacancies' },
+  mine: { title: 'My applications (this phone)', withdraw: 'Withdraw' },
 };

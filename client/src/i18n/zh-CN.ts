@@ -225,6 +225,7 @@ export const zhCN = {
   },
   interpreter: { enlarge: '放大手语画面', shrink: '缩小手语画面', move: '移动手语画面' },
   list: { title: '本场岗位（{{count}}个）', district: '区县', badge: '岗位类型', access: '无障碍', all: '全部', showing: '显示 {{count}} 个岗位' },
+  mine: { title: '我的报名（本机）', withdraw: '撤回报名' },
 };
 
 export type Messages = typeof zhCN;

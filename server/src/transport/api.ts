@@ -31,6 +31,7 @@ const ApplicationQuery = z.object({
   status: ApplicationStatus.optional(),
 });
 const WithdrawInput = z.object({ idempotencyKey: z.string().min(8).max(128) });
+const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max(64), idempotencyKey: z.string().min(8).max(128) })).max(100) });
 const EmployerPatch = EmployerInput.partial();
 const INVITE_DAYS = 7;
 
@@ -186,6 +187,15 @@ export function createApi({ service, tokens, secureCookies, hls }: {
     if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
     const result = await service.apply(input, { deviceId: device?.sub ?? null });
     res.status(result.created ? 201 : 200).json(result);
+  });
+  // "My applications" on a phone: statuses for the applications it can prove (by their idempotency key).
+  api.post('/applications/mine', async (req, res) => {
+    const { items } = parse(MineInput, req.body);
+    const found = await Promise.all(items.map(async ({ id, idempotencyKey }) => {
+      const a = await service.store.getApplication(id);
+      return a && a.idempotencyKey === idempotencyKey ? { id: a.id, vacancyId: a.vacancyId, status: a.status, createdAt: a.createdAt } : null;
+    }));
+    res.json({ applications: found.filter((a) => a !== null) });
   });
   api.post('/applications/:id/withdraw', async (req, res) => {
     const { id } = parse(Id, req.params);

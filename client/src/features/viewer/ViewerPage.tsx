@@ -16,6 +16,7 @@ import { QuestionsPanel } from '../live/QuestionsPanel';
 import { ApplySheet } from './ApplySheet';
 import { HlsPlayer } from './HlsPlayer';
 import { PinnedCard } from './PinnedCard';
+import { MyApplications } from './MyApplications';
 import { usePins } from './usePins';
 import { VacancyList } from './VacancyList';
 
@@ -169,6 +170,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           setApplying(v);
         }}
       />
+      <MyApplications refreshKey={applying} />
       {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source={applyingFrom} onClose={() => setApplying(undefined)} />}
       {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
       {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
