@@ -88,3 +88,16 @@ describe('the text-only vacancy list', () => {
     expect(after.find((a) => a.name === '列表报名')?.status).toBe('withdrawn');
   });
 });
+
+describe('the landing page', () => {
+  const fx = e2eFixture();
+
+  test('lists the demo session as coming up, links to it, and has no serious axe violations', async () => {
+    const page = await fx.browser.open(`${fx.server.url}/`, { viewport: { width: 360, height: 640 } });
+    const upcoming = page.page.getByRole('region', { name: '即将开始' });
+    await upcoming.locator('li[data-session="demo"]').waitFor({ timeout: 10_000 });
+    await expect(upcoming.getByRole('link', { name: '先看岗位' }).getAttribute('href')).resolves.toBe('/watch/demo');
+    expect(await seriousViolations(page.page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+  });
+});

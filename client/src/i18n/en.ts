@@ -24,7 +24,12 @@ export const en: Messages = {
   landing: {
     heading: 'Live now',
     watch: 'Watch',
-    demoSession: 'Demo job fair',
+    upcoming: 'Coming up',
+    vacancies: 'See the vacancies',
+    replays: 'Replays',
+    replay: 'Watch the replay',
+    none: 'No sessions scheduled yet',
+    failed: 'Could not load the sessions; please try again later',
   },
   devices: {
     camera: 'Camera',

@@ -20,9 +20,14 @@ export const zhCN = {
   role: { host: '主播', cohost: '嘉宾', interpreter: '手语翻译', captioner: '字幕员', viewer: '观众' },
   source: { camera: '摄像头', microphone: '麦克风', screen: '屏幕共享' },
   landing: {
-    heading: '正在进行的直播',
+    heading: '正在直播',
     watch: '进入直播间',
-    demoSession: '示范专场',
+    upcoming: '即将开始',
+    vacancies: '先看岗位',
+    replays: '直播回放',
+    replay: '看回放',
+    none: '暂无直播安排',
+    failed: '无法加载直播列表，请稍后再试',
   },
   devices: {
     camera: '摄像头',

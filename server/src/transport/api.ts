@@ -155,6 +155,21 @@ export function createApi({ service, tokens, secureCookies, hls }: {
     const { id } = parse(Id, req.params);
     res.json(await service.publicSession(id));
   });
+  /** What the landing page lists: every session, its campaign, and whether a replay exists. */
+  api.get('/public/sessions', async (_req, res) => {
+    const campaigns = new Map((await service.store.list('campaign')).map((c) => [c.id as string, c.name]));
+    const sessions = await service.store.list('session');
+    res.json({
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        title: s.title,
+        status: s.status,
+        scheduledAt: s.scheduledAt,
+        campaign: campaigns.get(s.campaignId) ?? '',
+        replay: s.status === 'ended' && Boolean(hls?.replay(s.id, [])?.ended),
+      })),
+    });
+  });
   api.get('/public/sessions/:id/replay', async (req, res) => {
     const { id } = parse(Id, req.params);
     const replay = hls?.replay(id, await service.store.listPins(id));
