@@ -34,7 +34,8 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
     APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2 \
+  # With recommends: the configuration verified here (Chromium headless, fonts, ffmpeg codecs).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2 \
     || die "apt-get install failed for: $missing"
 }
 
