@@ -101,3 +101,33 @@ describe('the landing page', () => {
     expect(page.errors).toEqual([]);
   });
 });
+
+describe('keyboard only', () => {
+  const fx = e2eFixture();
+
+  test('a job seeker applies from the vacancy list with the keyboard alone', async () => {
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: { width: 1280, height: 800 } });
+    const apply = viewer.page.getByRole('region', { name: /本场岗位/ }).getByRole('button', { name: '一键报名' }).first();
+    await apply.waitFor({ timeout: 10_000 });
+    // Tab until the first apply button has focus, as a keyboard user would.
+    for (let i = 0; i < 60 && !(await apply.evaluate((el) => el === document.activeElement)); i += 1) await viewer.page.keyboard.press('Tab');
+    expect(await apply.evaluate((el) => el === document.activeElement)).toBe(true);
+    await viewer.page.keyboard.press('Enter');
+    const sheet = viewer.page.getByRole('dialog');
+    await sheet.waitFor();
+    // The sheet puts focus in its first field.
+    expect(await sheet.getByLabel('姓名', { exact: true }).evaluate((el) => el === document.activeElement)).toBe(true);
+    await viewer.page.keyboard.type('键盘用户');
+    await viewer.page.keyboard.press('Tab');
+    await viewer.page.keyboard.type('13700137000');
+    await viewer.page.keyboard.press('Tab'); // target group (optional)
+    await viewer.page.keyboard.press('Tab'); // consent
+    await viewer.page.keyboard.press('Space');
+    await viewer.page.keyboard.press('Tab');
+    await viewer.page.keyboard.press('Enter');
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    // Escape closes the sheet.
+    await viewer.page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+  });
+});
