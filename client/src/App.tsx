@@ -9,6 +9,7 @@ import { LanguageSwitch } from './ui/LanguageSwitch';
 const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => ({ default: m.HostStudio })));
 const EmployerConsole = lazy(() => import('./features/employer/EmployerConsole').then((m) => ({ default: m.EmployerConsole })));
 const ReplayPage = lazy(() => import('./features/replay/ReplayPage').then((m) => ({ default: m.ReplayPage })));
+const AdminPage = lazy(() => import('./features/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
 const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) => ({ default: m.CohostJoin })));
 
 export function App() {
@@ -25,6 +26,9 @@ export function App() {
         <Suspense fallback={<p role="status">{t('state.connecting')}</p>}>
           <Switch>
             <Route path="/host/:sessionId">{(params) => <HostStudio sessionId={params.sessionId} />}</Route>
+            <Route path="/admin">
+              <AdminPage />
+            </Route>
             <Route path="/employer">
               <EmployerConsole />
             </Route>
