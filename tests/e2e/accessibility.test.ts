@@ -126,8 +126,9 @@ describe('keyboard only', () => {
     await viewer.page.keyboard.press('Tab');
     await viewer.page.keyboard.press('Enter');
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
-    // Escape closes the sheet.
+    // Escape closes the sheet, and focus returns to the button that opened it.
     await viewer.page.keyboard.press('Escape');
     await sheet.waitFor({ state: 'detached' });
+    expect(await apply.evaluate((el) => el === document.activeElement)).toBe(true);
   });
 });

@@ -39,12 +39,17 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
   const ids = useId();
 
   useEffect(() => {
+    // Focus moves into the sheet, and back to what opened it when the sheet closes.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     first.current?.focus();
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'Escape') onClose();
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      if (opener?.isConnected) opener.focus();
+    };
   }, [onClose]);
 
   async function submit(e: FormEvent): Promise<void> {
