@@ -166,7 +166,7 @@ export function createApi({ service, tokens, secureCookies, hls }: {
         status: s.status,
         scheduledAt: s.scheduledAt,
         campaign: campaigns.get(s.campaignId) ?? '',
-        replay: s.status === 'ended' && Boolean(hls?.replay(s.id, [])?.ended),
+        replay: s.status === 'ended' && Boolean(hls?.hasReplay(s.id)),
       })),
     });
   });

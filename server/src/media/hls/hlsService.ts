@@ -41,6 +41,7 @@ const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: string] }> {
   readonly #options: HlsOptions;
   readonly #feeds = new Map<string, ProgramFeed>();
+  readonly #ready = new Set<string>();
   #usage: { at: number; bytes: number } = { at: 0, bytes: 0 };
 
   constructor(options: HlsOptions) {
@@ -53,17 +54,29 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     return this.#options.dir;
   }
 
-  /** The master playlist's URL once players can load it (master and a first segment written). */
+  /**
+   * The master playlist's URL once players can load it. Asked on every viewer's join, so it only
+   * looks up what the readiness watch (below) found; it never touches the disk.
+   */
   readyUrl(sessionId: string): string | null {
-    if (!SAFE_ID.test(sessionId)) return null;
+    return this.#ready.has(sessionId) ? `/hls/${sessionId}/master.m3u8` : null;
+  }
+
+  /** Whether a finished recording of the session can be played back (from its small metadata file only). */
+  hasReplay(sessionId: string): boolean {
+    return SAFE_ID.test(sessionId) && Boolean(this.#readMeta(sessionId)?.endedAt);
+  }
+
+  /** Master and a first segment of every rendition are on disk. */
+  #playable(sessionId: string): boolean {
     const dir = this.sessionDir(sessionId);
-    const ready =
+    return (
       fs.existsSync(path.join(dir, 'master.m3u8')) &&
       this.#variants(sessionId).every((v) => {
         const file = path.join(dir, v, 'index.m3u8');
         return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('#EXTINF');
-      });
-    return ready ? `/hls/${sessionId}/master.m3u8` : null;
+      })
+    );
   }
 
   feed(sessionId: string): ProgramFeed | undefined {
@@ -105,15 +118,16 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     // Tell the session once players can load the playlists (a fresh feed writes them within seconds).
     const watch = setInterval(() => {
       if (feed !== this.#feeds.get(sessionId)) return clearInterval(watch);
-      const url = this.readyUrl(sessionId);
-      if (url) {
+      if (this.#playable(sessionId)) {
         clearInterval(watch);
-        this.emit('ready', sessionId, url);
+        this.#ready.add(sessionId);
+        this.emit('ready', sessionId, `/hls/${sessionId}/master.m3u8`);
       }
     }, 500);
     watch.unref();
     room.once('close', (reason) => {
       this.#feeds.delete(sessionId);
+      this.#ready.delete(sessionId);
       void feed.close().then(() => {
         if (reason !== 'ended-by-host') return;
         for (const variant of this.#variants(sessionId)) finalizePlaylist(path.join(dir, variant, 'index.m3u8'));
