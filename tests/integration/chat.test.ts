@@ -58,8 +58,10 @@ describe('chat and moderation', () => {
   test("a banned viewer's new display name — and a new connection — is still banned", async () => {
     const phone = await device();
     const viewer = await join({ device: phone });
-    await requestOk(viewer, 'chat:send', { text: '大家好', displayName: '老张' });
+    const { message } = await requestOk(viewer, 'chat:send', { text: '大家好', displayName: '老张' });
+    const takenDown = new Promise<{ messageIds: string[] }>((resolve) => host.once('chat:deleted', resolve));
     await requestOk(host, 'chat:ban', { authorId: await authorOf(viewer) });
+    expect((await takenDown).messageIds).toEqual([message.id]);
     expect(await request(viewer, 'chat:send', { text: '换个名字', displayName: '新名字' })).toMatchObject({ ok: false, error: { code: 'BANNED' } });
     viewer.close();
     const again = await connect(server.url, { device: phone });

@@ -129,12 +129,19 @@ export class ChatRoom {
     this.#record('mute', by, target, `${seconds}s`);
   }
 
-  ban(by: string, target: string): void {
+  /** Bans a device from the chat and takes down its messages; returns the ids taken down. */
+  ban(by: string, target: string): string[] {
     this.#assertModerator(by);
     this.#assertNotModerator(target);
     this.#bans.add(target);
-    for (const m of this.#messages) if (m.authorId === target && m.status !== 'deleted') m.status = 'deleted';
+    const removed: string[] = [];
+    for (const m of this.#messages) {
+      if (m.authorId !== target || m.status === 'deleted') continue;
+      m.status = 'deleted';
+      removed.push(m.id);
+    }
     this.#record('ban', by, target);
+    return removed;
   }
 
   isBanned(authorId: string): boolean {

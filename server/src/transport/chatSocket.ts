@@ -72,10 +72,9 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
 
   onRequest(socket, 'chat:ban', async ({ authorId: target }) => {
     const { stage, authorId } = await moderator();
-    const before = new Set(stage.chat.visible(2000).filter((m) => m.authorId === target).map((m) => m.id));
-    stage.chat.ban(authorId, target);
+    const removed = stage.chat.ban(authorId, target);
     log.info({ by: authorId, target }, 'chat: banned');
-    if (before.size > 0) io.to(stageChannel(stage.sessionId)).emit('chat:deleted', { messageIds: [...before] });
+    if (removed.length > 0) io.to(stageChannel(stage.sessionId)).emit('chat:deleted', { messageIds: removed });
     return {};
   }, log);
 
