@@ -1,18 +1,7 @@
 import { z } from 'zod';
+import { CampaignId, EmployerId, PolicyId, VacancyId, type ApplicationId } from './ids';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const id = z.string().min(1).max(64);
-
-export const CampaignId = id.brand<'CampaignId'>();
-export type CampaignId = z.infer<typeof CampaignId>;
-export const EmployerId = id.brand<'EmployerId'>();
-export type EmployerId = z.infer<typeof EmployerId>;
-export const VacancyId = id.brand<'VacancyId'>();
-export type VacancyId = z.infer<typeof VacancyId>;
-export const PolicyId = id.brand<'PolicyId'>();
-export type PolicyId = z.infer<typeof PolicyId>;
-export const ApplicationId = id.brand<'ApplicationId'>();
-export type ApplicationId = z.infer<typeof ApplicationId>;
 
 const isoDate = z.iso.date();
 

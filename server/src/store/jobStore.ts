@@ -1,6 +1,6 @@
+import type { ApplicationId } from '@chunfeng/shared/ids';
 import type {
   Application,
-  ApplicationId,
   Campaign,
   Employer,
   LiveSession,
