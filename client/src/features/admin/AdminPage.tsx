@@ -4,6 +4,7 @@ import type { Employer, LiveSession, Vacancy } from '@chunfeng/shared/recruitmen
 import { ApiError, api } from '../../signalling/api';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatPay, formatTime } from '../../ui/format';
+import { DataTable } from '../../ui/DataTable';
 import { StatusBanner } from '../../ui/StatusBanner';
 
 type Me = { actor: { kind: 'bureau'; name: string } | { kind: 'employer' } };
@@ -113,16 +114,7 @@ function Console({ name, onSignOut }: { name: string; onSignOut: () => void }) {
       )}
       <section className="panel" aria-labelledby="sessions-title">
         <h2 id="sessions-title">{t('admin.sessions')}</h2>
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.session')}</th>
-              <th scope="col">{t('admin.when')}</th>
-              <th scope="col">{t('admin.status')}</th>
-              <th scope="col">{t('admin.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        <DataTable columns={[t('admin.session'), t('admin.when'), t('admin.status'), t('admin.actions')]}>
             {sessions.map((s) => (
               <tr key={s.id} data-session={s.id}>
                 <td lang={CONTENT_LANG}>{s.title}</td>
@@ -139,22 +131,12 @@ function Console({ name, onSignOut }: { name: string; onSignOut: () => void }) {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
+          </DataTable>
       </section>
       <section className="panel" aria-labelledby="employers-title">
         <h2 id="employers-title">{t('admin.employers')}</h2>
         <NewEmployer onCreated={() => run(load)} />
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.employer')}</th>
-              <th scope="col">{t('admin.district')}</th>
-              <th scope="col">{t('admin.verified')}</th>
-              <th scope="col">{t('admin.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        <DataTable columns={[t('admin.employer'), t('admin.district'), t('admin.verified'), t('admin.actions')]}>
             {employers.map((e) => (
               <tr key={e.id} data-employer={e.id}>
                 <td lang={CONTENT_LANG}>{e.name}</td>
@@ -189,21 +171,11 @@ function Console({ name, onSignOut }: { name: string; onSignOut: () => void }) {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
+          </DataTable>
       </section>
       <section className="panel" aria-labelledby="vacancies-title">
         <h2 id="vacancies-title">{t('admin.vacancies')}</h2>
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.vacancy')}</th>
-              <th scope="col">{t('admin.employer')}</th>
-              <th scope="col">{t('admin.pay')}</th>
-              <th scope="col">{t('admin.flags')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        <DataTable columns={[t('admin.vacancy'), t('admin.employer'), t('admin.pay'), t('admin.flags')]}>
             {vacancies.map((v) => (
               <tr key={v.id} data-vacancy={v.id}>
                 <td lang={CONTENT_LANG}>{v.title}</td>
@@ -212,8 +184,7 @@ function Console({ name, onSignOut }: { name: string; onSignOut: () => void }) {
                 <td>{v.flags && v.flags.length > 0 ? <strong className="status-error">{t('admin.flagged')}</strong> : '—'}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
+          </DataTable>
       </section>
     </section>
   );

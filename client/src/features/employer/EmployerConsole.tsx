@@ -4,6 +4,7 @@ import { StatusChangeInput, type Application, type Employer, type Vacancy } from
 import { ApiError, api, download } from '../../signalling/api';
 import { Signalling } from '../../signalling/signalling';
 import { formatTime } from '../../ui/format';
+import { DataTable } from '../../ui/DataTable';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { AnswerQueue } from '../live/AnswerQueue';
 
@@ -90,18 +91,7 @@ export function EmployerConsole() {
       {applications.length === 0 ? (
         <p className="muted">{t('employer.empty')}</p>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('employer.time')}</th>
-              <th scope="col">{t('employer.name')}</th>
-              <th scope="col">{t('employer.phone')}</th>
-              <th scope="col">{t('employer.vacancy')}</th>
-              <th scope="col">{t('employer.source')}</th>
-              <th scope="col">{t('employer.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        <DataTable columns={[t('employer.time'), t('employer.name'), t('employer.phone'), t('employer.vacancy'), t('employer.source'), t('employer.status')]}>
             {applications.map((a) => (
               <tr key={a.id} data-application={a.id}>
                 <td>{formatTime(a.createdAt, i18n.language)}</td>
@@ -116,8 +106,7 @@ export function EmployerConsole() {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
+          </DataTable>
       )}
     </section>
   );
