@@ -4,6 +4,8 @@ import { Route, Switch } from 'wouter';
 import { Landing } from './features/landing/Landing';
 import { ViewerPage } from './features/viewer/ViewerPage';
 import { LanguageSwitch } from './ui/LanguageSwitch';
+import { OfflineBanner } from './ui/OfflineBanner';
+import { ToastProvider } from './ui/Toast';
 
 // The host studio is never needed by viewers on a phone: keep it out of their download.
 const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => ({ default: m.HostStudio })));
@@ -15,32 +17,35 @@ const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) =>
 export function App() {
   const { t } = useTranslation();
   return (
-    <div className="app">
-      <header className="app-header">
-        <a href="/" className="brand">
-          {t('app.name')}
-        </a>
-        <LanguageSwitch />
-      </header>
-      <main className="app-main">
-        <Suspense fallback={<p role="status">{t('state.connecting')}</p>}>
-          <Switch>
-            <Route path="/host/:sessionId">{(params) => <HostStudio sessionId={params.sessionId} />}</Route>
-            <Route path="/admin">
-              <AdminPage />
-            </Route>
-            <Route path="/employer">
-              <EmployerConsole />
-            </Route>
-            <Route path="/replay/:sessionId">{(params) => <ReplayPage sessionId={params.sessionId} />}</Route>
-            <Route path="/join/:sessionId">{(params) => <CohostJoin sessionId={params.sessionId} />}</Route>
-            <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
-            <Route>
-              <Landing />
-            </Route>
-          </Switch>
-        </Suspense>
-      </main>
-    </div>
+    <ToastProvider>
+      <div className="app">
+        <header className="app-header">
+          <a href="/" className="brand">
+            {t('app.name')}
+          </a>
+          <LanguageSwitch />
+        </header>
+        <OfflineBanner />
+        <main className="app-main">
+          <Suspense fallback={<p role="status">{t('state.connecting')}</p>}>
+            <Switch>
+              <Route path="/host/:sessionId">{(params) => <HostStudio sessionId={params.sessionId} />}</Route>
+              <Route path="/admin">
+                <AdminPage />
+              </Route>
+              <Route path="/employer">
+                <EmployerConsole />
+              </Route>
+              <Route path="/replay/:sessionId">{(params) => <ReplayPage sessionId={params.sessionId} />}</Route>
+              <Route path="/join/:sessionId">{(params) => <CohostJoin sessionId={params.sessionId} />}</Route>
+              <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
+              <Route>
+                <Landing />
+              </Route>
+            </Switch>
+          </Suspense>
+        </main>
+      </div>
+    </ToastProvider>
   );
 }

@@ -12,7 +12,13 @@ export const en: Messages = {
     notLive: 'The session has not started yet. Please wait.',
     offline: 'Disconnected',
     error: 'Something went wrong: {{message}}',
+    loading: 'Loading…',
+    retry: 'Try again',
+    offlineBanner: 'You are offline. This page reconnects by itself when the network is back.',
+    backOnline: 'Back online',
   },
+  sheet: { close: 'Close' },
+  toast: { dismiss: 'Dismiss' },
   endReason: {
     'ended-by-host': 'The host has ended this session',
     'server-shutdown': 'The server is under maintenance; the session was interrupted',

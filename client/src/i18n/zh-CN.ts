@@ -10,7 +10,13 @@ export const zhCN = {
     notLive: '直播尚未开始，请稍候',
     offline: '已断开连接',
     error: '出错了：{{message}}',
+    loading: '正在加载…',
+    retry: '重试',
+    offlineBanner: '网络已断开。恢复后会自动重新连接。',
+    backOnline: '网络已恢复',
   },
+  sheet: { close: '关闭' },
+  toast: { dismiss: '关闭提示' },
   endReason: {
     'ended-by-host': '主播已结束本场直播',
     'server-shutdown': '服务器维护，直播已中断',
