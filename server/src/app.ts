@@ -12,8 +12,11 @@ import { createMetrics } from './metrics';
 import { StageDirectory } from './media/stageDirectory';
 import { HlsService } from './media/hls/hlsService';
 import { WorkerPool } from './media/workerPool';
+import { Invites, revocationCheck } from './services/invites';
 import { RecruitmentService } from './services/recruitment';
 import { ensureBureauAdmin, seedDemo } from './services/seed';
+import { StaffAccounts } from './services/staff';
+import { Statistics } from './services/statistics';
 import type { JobStore } from './store/jobStore';
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
@@ -32,6 +35,7 @@ export interface RunningServer {
   readonly access: Tokens;
   readonly store: JobStore;
   readonly service: RecruitmentService;
+  readonly statistics: Statistics;
   readonly hls: HlsService | undefined;
   readonly io: IoServer;
   close(): Promise<void>;
@@ -53,9 +57,12 @@ function loadSecret(config: Config): string {
 /** Wires config → media → http/io → listen. main.ts and the tests both start the platform here. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const access = new Tokens(loadSecret(config));
-  const tokens = new StageTokens(access);
   const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl }) : new SqliteJobStore({ dataDir: config.dataDir });
+  const staff = new StaffAccounts({ store });
+  const access = new Tokens(loadSecret(config), { revoked: revocationCheck({ store, staff }) });
+  const tokens = new StageTokens(access);
+  const invites = new Invites({ store, tokens: access });
+  const statistics = new Statistics({ store });
   const storeCheck = await store.ping();
   if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
   if (store.kind === 'redis' && storeCheck.detail.includes('NOT durable')) logger.warn({ store: storeCheck.detail }, 'Redis acknowledges writes before they are on disk');
@@ -114,14 +121,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
   });
-  const api = createApi({ service, tokens: access, secureCookies: config.secureCookies, hls });
+  const api = createApi({ service, tokens: access, staff, invites, statistics, secureCookies: config.secureCookies, hls });
   httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir }));
   directory.onOpen((stage) => {
     broadcastStage(io, stage);
     hls?.attach(stage);
     // A registered session is live while its stage is open; the host ending it ends the session.
     void service.setSessionStatus(stage.sessionId, 'live').catch((err: unknown) => logger.error({ err }, 'session status'));
+    const stopSampling = statistics.track(stage.sessionId, () => stage.roster.viewerCount, {
+      intervalMs: config.statsSampleMs,
+      onError: (err) => logger.warn({ err, sessionId: stage.sessionId }, 'could not record the viewer count'),
+    });
     stage.room.once('close', (reason) => {
+      stopSampling();
       if (reason === 'ended-by-host') void service.setSessionStatus(stage.sessionId, 'ended').catch((err: unknown) => logger.error({ err }, 'session status'));
     });
   });
@@ -149,12 +161,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     access,
     store,
     service,
+    statistics,
     hls,
     io,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
         await directory.closeAll('server-shutdown');
+        await statistics.flushed();
         await hls?.closeAll();
         await io.close();
         pool.close();

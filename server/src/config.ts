@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   HLS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   FFMPEG_PATH: z.string().default('ffmpeg'),
   INTERACTIVE_SEATS: z.coerce.number().int().min(0).max(100_000).default(300),
+  STATS_SAMPLE_MS: z.coerce.number().int().min(100).max(3600_000).default(30_000),
   DEMO_DATA: bool.default(false),
   BUREAU_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
 });
@@ -78,6 +79,8 @@ export interface Config {
   };
   /** Viewers watching over WebRTC before the rest are sent to HLS. */
   interactiveSeats: number;
+  /** How often a live session's viewer count is recorded for the statistics page. */
+  statsSampleMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -121,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ffmpegPath: e.FFMPEG_PATH,
     }),
     interactiveSeats: e.INTERACTIVE_SEATS,
+    statsSampleMs: e.STATS_SAMPLE_MS,
   });
 }

@@ -30,6 +30,9 @@ export const LiveSessionInput = z.object({
   lineup: z.array(LineupItem).max(100).default([]),
 });
 export type LiveSessionInput = z.infer<typeof LiveSessionInput>;
+/** What the bureau may change of a session once created: its title and schedule. */
+export const SessionPatch = LiveSessionInput.pick({ title: true, scheduledAt: true }).partial();
+export type SessionPatch = z.infer<typeof SessionPatch>;
 export interface LiveSession extends LiveSessionInput {
   id: string;
   status: SessionStatus;

@@ -23,6 +23,7 @@ export function apiClient(baseUrl: string, token?: string) {
     post: <T = Record<string, unknown>>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
     put: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>('PUT', path, body),
     patch: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>('PATCH', path, body),
+    delete: <T = Record<string, unknown>>(path: string) => call<T>('DELETE', path),
     raw: (path: string) => fetch(`${baseUrl}/api${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
   };
 }

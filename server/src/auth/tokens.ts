@@ -22,7 +22,11 @@ const kinds = {
   /** An anonymous viewer's phone: no person, only a stable id for "my applications" and moderation. */
   device: { audience: 'chunfeng:device', schema: DeviceClaims, ttlSeconds: 365 * 24 * 3600 },
 } as const;
-type Kind = keyof typeof kinds;
+export type TokenKind = keyof typeof kinds;
+type Kind = TokenKind;
+
+/** Asked after a token's signature and expiry check out: true when it was withdrawn since it was issued. */
+export type RevocationCheck = (kind: TokenKind, claims: { sub: string; jti: string | undefined }) => Promise<boolean>;
 type ClaimsOf<K extends Kind> = z.infer<(typeof kinds)[K]['schema']>;
 
 /**
@@ -32,15 +36,19 @@ type ClaimsOf<K extends Kind> = z.infer<(typeof kinds)[K]['schema']>;
  */
 export class Tokens {
   readonly #key: Uint8Array;
+  readonly #revoked: RevocationCheck;
 
-  constructor(secret: string) {
+  constructor(secret: string, { revoked = () => Promise.resolve(false) }: { revoked?: RevocationCheck } = {}) {
     this.#key = new TextEncoder().encode(secret);
+    this.#revoked = revoked;
   }
 
-  async issue<K extends Kind>(kind: K, claims: ClaimsOf<K>, { ttlSeconds }: { ttlSeconds?: number } = {}): Promise<string> {
+  /** Signs a credential; `jti` names it so it can be withdrawn later (invite links keep a record by it). */
+  async issue<K extends Kind>(kind: K, claims: ClaimsOf<K>, { ttlSeconds, jti }: { ttlSeconds?: number; jti?: string } = {}): Promise<string> {
     const { sub, ...rest } = claims as { sub: string } & Record<string, unknown>;
-    return new SignJWT(rest)
-      .setProtectedHeader({ alg: 'HS256' })
+    const jwt = new SignJWT(rest).setProtectedHeader({ alg: 'HS256' });
+    if (jti) jwt.setJti(jti);
+    return jwt
       .setSubject(sub)
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + (ttlSeconds ?? kinds[kind].ttlSeconds))
@@ -50,13 +58,18 @@ export class Tokens {
 
   /** The claims of a valid, unexpired token of that kind; UNAUTHORIZED otherwise. */
   async verify<K extends Kind>(kind: K, token: string): Promise<ClaimsOf<K>> {
+    let claims: ClaimsOf<K>;
+    let jti: string | undefined;
     try {
       const { payload } = await jwtVerify(token, this.#key, { audience: kinds[kind].audience, algorithms: ['HS256'] });
-      return kinds[kind].schema.parse(payload) as ClaimsOf<K>;
+      claims = kinds[kind].schema.parse(payload) as ClaimsOf<K>;
+      jti = payload.jti;
     } catch (error) {
       const expired = error instanceof joseErrors.JWTExpired;
       throw new DomainError('UNAUTHORIZED', expired ? 'this link has expired' : 'this link is not valid');
     }
+    if (await this.#revoked(kind, { sub: claims.sub, jti })) throw new DomainError('UNAUTHORIZED', 'this link has been withdrawn');
+    return claims;
   }
 }
 

@@ -16,6 +16,7 @@ import {
   type PolicyCard,
   type PolicyInput,
   type Question,
+  type SessionPatch,
   type SessionStatus,
   type Vacancy,
   type VacancyCard,
@@ -31,7 +32,7 @@ import { screen } from '../domain/scamRules';
 import type { ApplicationFilter, JobStore } from '../store/jobStore';
 
 /** Who is asking: the bureau sees everything; an employer rep only their own employer's applicants. */
-export type Actor = { kind: 'bureau'; id: string; name: string } | { kind: 'employer'; id: string; employerId: string };
+export type Actor = { kind: 'bureau'; id: string; name: string; role: 'admin' | 'staff' } | { kind: 'employer'; id: string; employerId: string };
 
 export interface RecruitmentEvents {
   pinned: [{ sessionId: string; kind: PinKind; item: VacancyCard | PolicyCard; pinnedAt: string }];
@@ -100,6 +101,12 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     return next;
   }
 
+  async updateSession(sessionId: string, patch: SessionPatch): Promise<LiveSession> {
+    const next = { ...(await this.#require('session', sessionId)), ...patch };
+    await this.#store.put('session', next);
+    return next;
+  }
+
   async setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
     const session = await this.#store.get('session', sessionId);
     if (!session || session.status === status) return;
@@ -138,6 +145,13 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     const policy: PolicyCard = { ...input, id: newId() as PolicyCard['id'], createdAt: this.#stamp() };
     await this.#store.put('policy', policy);
     return policy;
+  }
+
+  async updatePolicy(id: string, input: PolicyInput): Promise<PolicyCard> {
+    const current = await this.#require('policy', id);
+    const next: PolicyCard = { ...input, id: current.id, createdAt: current.createdAt };
+    await this.#store.put('policy', next);
+    return next;
   }
 
   /** A vacancy with its employer's public facts and its FAQ: what a viewer's card shows. */

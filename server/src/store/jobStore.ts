@@ -9,6 +9,8 @@ import type {
   Question,
   Vacancy,
 } from '@chunfeng/shared/recruitment';
+import type { Invite } from '@chunfeng/shared/admin';
+import type { ViewerSample } from '@chunfeng/shared/statistics';
 
 export interface StaffAccount {
   id: string;
@@ -18,6 +20,14 @@ export interface StaffAccount {
   passwordHash: string;
   role: 'admin' | 'staff';
   createdAt: string;
+  /** Removed by an admin: cannot sign in; kept so the history of who did what stays readable. */
+  disabled?: boolean;
+}
+
+/** A live session's audience over time; its id is the session's. */
+export interface ViewerSeries {
+  id: string;
+  samples: ViewerSample[];
 }
 
 /** The documents the bureau manages, by kind. */
@@ -29,6 +39,8 @@ export interface CatalogKinds {
   policy: PolicyCard;
   staff: StaffAccount;
   question: Question;
+  viewers: ViewerSeries;
+  invite: Invite;
 }
 export type CatalogKind = keyof CatalogKinds;
 

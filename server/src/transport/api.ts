@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { StaffInput } from '@chunfeng/shared/admin';
 import {
   ApplicationStatus,
   ApplyInput,
@@ -9,6 +10,7 @@ import {
   LineupItem,
   LiveSessionInput,
   PolicyInput,
+  SessionPatch,
   StatusChangeInput,
   VacancyInput,
 } from '@chunfeng/shared/recruitment';
@@ -17,8 +19,11 @@ import type { Tokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
 import { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
+import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
-import { authenticate, requireBureau, SESSION_COOKIE } from './auth';
+import type { StaffAccounts } from '../services/staff';
+import type { Statistics } from '../services/statistics';
+import { authenticate, requireAdmin, requireBureau, SESSION_COOKIE } from './auth';
 import { applicationsCsv } from './csv';
 import { parse } from './httpErrors';
 
@@ -33,12 +38,14 @@ const ApplicationQuery = z.object({
 const WithdrawInput = z.object({ idempotencyKey: z.string().min(8).max(128) });
 const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max(64), idempotencyKey: z.string().min(8).max(128) })).max(100) });
 const EmployerPatch = EmployerInput.partial();
-const INVITE_DAYS = 7;
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, secureCookies, hls }: {
+export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls }: {
   service: RecruitmentService;
   tokens: Tokens;
+  staff: StaffAccounts;
+  invites: Invites;
+  statistics: Statistics;
   secureCookies: boolean;
   hls?: HlsService | undefined;
 }): Router {
@@ -54,13 +61,13 @@ export function createApi({ service, tokens, secureCookies, hls }: {
   // ── sign-in ──
   api.post('/auth/login', async (req, res) => {
     const { username, password } = parse(LoginInput, req.body);
-    const [staff] = await service.store.list('staff', { value: username });
-    if (!staff || !(await verifyPassword(password, staff.passwordHash))) {
+    const account = await staff.byUsername(username);
+    if (!account || !(await verifyPassword(password, account.passwordHash))) {
       throw new DomainError('UNAUTHORIZED', 'wrong user name or password');
     }
-    const token = await tokens.issue('bureau', { sub: staff.id, role: staff.role, name: staff.displayName });
+    const token = await tokens.issue('bureau', { sub: account.id, role: account.role, name: account.displayName });
     res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookies, maxAge: 12 * 3600 * 1000, path: '/' });
-    res.json({ token, staff: { id: staff.id, name: staff.displayName, role: staff.role } });
+    res.json({ token, staff: { id: account.id, name: account.displayName, role: account.role } });
   });
   api.post('/auth/logout', (_req, res) => {
     res.clearCookie(SESSION_COOKIE, { path: '/' }).json({});
@@ -98,13 +105,16 @@ export function createApi({ service, tokens, secureCookies, hls }: {
     const lineup = parse(z.array(LineupItem).max(100), req.body);
     res.json({ session: await service.setLineup(id, lineup) });
   });
+  api.patch('/sessions/:id', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ session: await service.updateSession(id, parse(SessionPatch, req.body)) });
+  });
   api.post('/sessions/:id/host-link', async (req, res) => {
     const actor = await requireBureau(req, tokens);
     const { id } = parse(Id, req.params);
-    const session = await service.store.get('session', id);
-    if (!session) throw new DomainError('NOT_FOUND', 'no such session');
-    const token = await tokens.issue('stage', { sid: id, role: 'host', sub: actor.id });
-    res.json({ token, path: `/host/${encodeURIComponent(id)}?token=${token}` });
+    const { token, path, invite } = await invites.hostLink(id, actor);
+    res.json({ token, path, expiresAt: invite.expiresAt, invite });
   });
   api.get('/employers', async (req, res) => {
     await requireBureau(req, tokens);
@@ -120,12 +130,10 @@ export function createApi({ service, tokens, secureCookies, hls }: {
     res.json({ employer: await service.updateEmployer(id, parse(EmployerPatch, req.body)) });
   });
   api.post('/employers/:id/invite', async (req, res) => {
-    await requireBureau(req, tokens);
+    const actor = await requireBureau(req, tokens);
     const { id } = parse(Id, req.params);
-    if (!(await service.store.get('employer', id))) throw new DomainError('NOT_FOUND', 'no such employer');
-    const ttlSeconds = INVITE_DAYS * 24 * 3600;
-    const token = await tokens.issue('employer', { sub: `rep-${crypto.randomUUID()}`, eid: id }, { ttlSeconds });
-    res.json({ token, path: `/employer?token=${token}`, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() });
+    const { token, path, invite } = await invites.employerLink(id, actor);
+    res.json({ token, path, expiresAt: invite.expiresAt, invite });
   });
   api.get('/vacancies', async (req, res) => {
     const actor = await authenticate(req, tokens);
@@ -141,6 +149,11 @@ export function createApi({ service, tokens, secureCookies, hls }: {
     const { id } = parse(Id, req.params);
     res.json({ vacancy: await service.updateVacancy(id, parse(VacancyInput, req.body)) });
   });
+  api.put('/policies/:id', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ policy: await service.updatePolicy(id, parse(PolicyInput, req.body)) });
+  });
   api.get('/policies', async (req, res) => {
     await requireBureau(req, tokens);
     res.json({ policies: await service.store.list('policy') });
@@ -148,6 +161,39 @@ export function createApi({ service, tokens, secureCookies, hls }: {
   api.post('/policies', async (req, res) => {
     await requireBureau(req, tokens);
     res.status(201).json({ policy: await service.createPolicy(parse(PolicyInput, req.body)) });
+  });
+
+  // ── links handed out, staff accounts, statistics ──
+  api.get('/invites', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.json({ invites: await invites.list() });
+  });
+  api.post('/invites/:id/revoke', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ invite: await invites.revoke(id) });
+  });
+  api.get('/staff', async (req, res) => {
+    await requireAdmin(req, tokens);
+    res.json({ staff: await staff.list() });
+  });
+  api.post('/staff', async (req, res) => {
+    await requireAdmin(req, tokens);
+    res.status(201).json({ staff: await staff.create(parse(StaffInput, req.body)) });
+  });
+  api.delete('/staff/:id', async (req, res) => {
+    const actor = await requireAdmin(req, tokens);
+    const { id } = parse(Id, req.params);
+    await staff.remove(id, actor);
+    res.json({});
+  });
+  api.get('/statistics/sessions/:id', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.json(await statistics.session(parse(Id, req.params).id));
+  });
+  api.get('/statistics/campaigns/:id', async (req, res) => {
+    await requireBureau(req, tokens);
+    res.json(await statistics.campaign(parse(Id, req.params).id));
   });
 
   // ── public ──

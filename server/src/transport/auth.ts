@@ -30,7 +30,7 @@ export async function authenticate(req: Request, tokens: Tokens): Promise<Actor>
 export async function actorFor(token: string | undefined, tokens: Tokens): Promise<Actor> {
   if (!token) throw new DomainError('UNAUTHORIZED', 'sign in first');
   const bureau = await tokens.verify('bureau', token).catch(() => undefined);
-  if (bureau) return { kind: 'bureau', id: bureau.sub, name: bureau.name };
+  if (bureau) return { kind: 'bureau', id: bureau.sub, name: bureau.name, role: bureau.role };
   const employer = await tokens.verify('employer', token);
   return { kind: 'employer', id: employer.sub, employerId: employer.eid };
 }
@@ -38,5 +38,12 @@ export async function actorFor(token: string | undefined, tokens: Tokens): Promi
 export async function requireBureau(req: Request, tokens: Tokens): Promise<Extract<Actor, { kind: 'bureau' }>> {
   const actor = await authenticate(req, tokens);
   if (actor.kind !== 'bureau') throw new DomainError('FORBIDDEN', 'only the bureau can do that');
+  return actor;
+}
+
+/** Staff accounts are managed by the bureau's admins only. */
+export async function requireAdmin(req: Request, tokens: Tokens): Promise<Extract<Actor, { kind: 'bureau' }>> {
+  const actor = await requireBureau(req, tokens);
+  if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'only an admin can manage staff accounts');
   return actor;
 }

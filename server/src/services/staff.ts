@@ -1,0 +1,54 @@
+import crypto from 'node:crypto';
+import type { StaffInput, StaffView } from '@chunfeng/shared/admin';
+import { hashPassword } from '../auth/passwords';
+import { DomainError } from '../domain/errors';
+import type { JobStore, StaffAccount } from '../store/jobStore';
+
+const view = ({ passwordHash: _hash, ...rest }: StaffAccount): StaffView => rest;
+
+/** The bureau's staff accounts. Only an admin manages them; the last admin cannot be removed. */
+export class StaffAccounts {
+  readonly #store: JobStore;
+
+  constructor({ store }: { store: JobStore }) {
+    this.#store = store;
+  }
+
+  async list(): Promise<StaffView[]> {
+    return (await this.#store.list('staff')).filter((s) => !s.disabled).map(view);
+  }
+
+  async create(input: StaffInput): Promise<StaffView> {
+    // A removed account's user name may be given out again, as a new account.
+    if (await this.byUsername(input.username)) throw new DomainError('CONFLICT', 'that user name is taken');
+    const account: StaffAccount = {
+      id: crypto.randomUUID(),
+      username: input.username,
+      displayName: input.displayName,
+      passwordHash: await hashPassword(input.password),
+      role: input.role,
+      createdAt: new Date().toISOString(),
+    };
+    await this.#store.put('staff', account);
+    return view(account);
+  }
+
+  /** Disables an account (kept for the record of who changed what); its sign-ins stop working. */
+  async remove(id: string, by: { id: string }): Promise<void> {
+    if (id === by.id) throw new DomainError('FORBIDDEN', 'you cannot remove your own account');
+    const account = await this.#store.get('staff', id);
+    if (!account || account.disabled) throw new DomainError('NOT_FOUND', 'no such staff account');
+    await this.#store.put('staff', { ...account, disabled: true });
+  }
+
+  /** The enabled account with that user name, if any. */
+  async byUsername(username: string): Promise<StaffAccount | undefined> {
+    return (await this.#store.list('staff', { value: username })).find((s) => !s.disabled);
+  }
+
+  /** Whether a signed-in account still exists and is enabled, with its current role. */
+  async active(id: string): Promise<StaffAccount | undefined> {
+    const account = await this.#store.get('staff', id);
+    return account && !account.disabled ? account : undefined;
+  }
+}

@@ -1,0 +1,99 @@
+import type { CampaignStatistics, SessionStatistics, SessionSummary } from '@chunfeng/shared/statistics';
+import type { LiveSession } from '@chunfeng/shared/recruitment';
+import { DomainError } from '../domain/errors';
+import { appendSample, breakdown, peak } from '../domain/statistics';
+import type { JobStore } from '../store/jobStore';
+
+/** At most this many samples per session (a day at 30 s); older ones thin out past it. */
+const MAX_SAMPLES = 2880;
+
+/**
+ * The bureau's numbers: viewers over time (sampled while a session is live and kept in the job store)
+ * and applications per vacancy, target group, source and status, per session and per campaign.
+ */
+export class Statistics {
+  readonly #store: JobStore;
+  readonly #now: () => Date;
+  /** Writes of one session's series in order, so a slow write never lands after a newer one. */
+  readonly #writes = new Map<string, Promise<void>>();
+
+  constructor({ store, now = () => new Date() }: { store: JobStore; now?: () => Date }) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /** Records `count()` now and every `intervalMs` until the returned stop function runs (which records once more). */
+  track(sessionId: string, count: () => number, { intervalMs, onError }: { intervalMs: number; onError: (err: unknown) => void }): () => void {
+    const sample = (): void => {
+      const at = this.#now().toISOString();
+      const viewers = count();
+      const previous = this.#writes.get(sessionId) ?? Promise.resolve();
+      const write = previous
+        .then(async () => {
+          const series = (await this.#store.get('viewers', sessionId)) ?? { id: sessionId, samples: [] };
+          await this.#store.put('viewers', { id: sessionId, samples: appendSample(series.samples, { at, viewers }, MAX_SAMPLES) });
+        })
+        .catch(onError);
+      this.#writes.set(sessionId, write);
+      void write.finally(() => {
+        if (this.#writes.get(sessionId) === write) this.#writes.delete(sessionId);
+      });
+    };
+    sample();
+    const timer = setInterval(sample, intervalMs);
+    timer.unref();
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      sample();
+    };
+  }
+
+  /** Resolves once every sample recorded so far is stored. */
+  async flushed(): Promise<void> {
+    await Promise.all(this.#writes.values());
+  }
+
+  async session(sessionId: string): Promise<SessionStatistics> {
+    const session = await this.#store.get('session', sessionId);
+    if (!session) throw new DomainError('NOT_FOUND', 'no such session');
+    const [series, applications, names] = await Promise.all([
+      this.#store.get('viewers', sessionId),
+      this.#store.listApplications({ sessionId }),
+      this.#names(),
+    ]);
+    const viewers = series?.samples ?? [];
+    return { session: summary(session, peak(viewers), applications.length), viewers, applications: breakdown(applications, names) };
+  }
+
+  async campaign(campaignId: string): Promise<CampaignStatistics> {
+    const campaign = await this.#store.get('campaign', campaignId);
+    if (!campaign) throw new DomainError('NOT_FOUND', 'no such campaign');
+    const sessions = await this.#store.list('session', { value: campaignId });
+    const perSession = await Promise.all(
+      sessions.map(async (s) => {
+        const [series, applications] = await Promise.all([this.#store.get('viewers', s.id), this.#store.listApplications({ sessionId: s.id })]);
+        return { session: s, peak: peak(series?.samples ?? []), applications };
+      }),
+    );
+    const all = perSession.flatMap((p) => p.applications);
+    return {
+      campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
+      sessions: perSession.map((p) => summary(p.session, p.peak, p.applications.length)),
+      applications: breakdown(all, await this.#names()),
+    };
+  }
+
+  async #names(): Promise<(vacancyId: string) => { title: string; employer: string }> {
+    const [vacancies, employers] = await Promise.all([this.#store.list('vacancy'), this.#store.list('employer')]);
+    const employerName = new Map(employers.map((e) => [e.id as string, e.name]));
+    const byId = new Map(vacancies.map((v) => [v.id as string, { title: v.title, employer: employerName.get(v.employerId) ?? '' }]));
+    return (id) => byId.get(id) ?? { title: id, employer: '' };
+  }
+}
+
+function summary(s: LiveSession, peakViewers: number, applications: number): SessionSummary {
+  return { id: s.id, title: s.title, status: s.status, scheduledAt: s.scheduledAt, peakViewers, applications };
+}

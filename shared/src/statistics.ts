@@ -1,0 +1,45 @@
+import type { ApplicationStatus, ApplySource, SessionStatus, TargetGroup } from './recruitment';
+
+/** How many people were watching a live session at one moment (WebRTC and HLS viewers alike). */
+export interface ViewerSample {
+  at: string;
+  viewers: number;
+}
+
+export interface VacancyCount {
+  vacancyId: string;
+  title: string;
+  employer: string;
+  count: number;
+}
+
+/** Applications counted the ways the bureau reports them. Every list is sorted, largest first. */
+export interface ApplicationBreakdown {
+  total: number;
+  byVacancy: VacancyCount[];
+  /** Applicants who did not say which group they belong to count as 'unspecified'. */
+  byTargetGroup: Array<{ group: TargetGroup | 'unspecified'; count: number }>;
+  bySource: Array<{ source: ApplySource; count: number }>;
+  byStatus: Array<{ status: ApplicationStatus; count: number }>;
+}
+
+export interface SessionSummary {
+  id: string;
+  title: string;
+  status: SessionStatus;
+  scheduledAt: string;
+  peakViewers: number;
+  applications: number;
+}
+
+export interface SessionStatistics {
+  session: SessionSummary;
+  viewers: ViewerSample[];
+  applications: ApplicationBreakdown;
+}
+
+export interface CampaignStatistics {
+  campaign: { id: string; name: string; startsOn: string; endsOn: string };
+  sessions: SessionSummary[];
+  applications: ApplicationBreakdown;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, test } from 'vitest';
+import type { Application } from '@chunfeng/shared/recruitment';
+import { appendSample, breakdown, peak } from '../../server/src/domain/statistics';
+
+const app = (vacancyId: string, over: Partial<Application> = {}): Application =>
+  ({ vacancyId, targetGroup: null, source: 'live', status: 'new', ...over }) as Application;
+
+describe('statistics', () => {
+  test('breakdown() counts per vacancy, group, source and status, largest first, unnamed groups as unspecified', () => {
+    const b = breakdown(
+      [app('v1'), app('v2', { targetGroup: 'disabled' }), app('v2', { targetGroup: 'disabled', source: 'list', status: 'withdrawn' })],
+      (id) => ({ title: `title ${id}`, employer: 'E' }),
+    );
+    expect(b.total).toBe(3);
+    expect(b.byVacancy).toEqual([
+      { vacancyId: 'v2', title: 'title v2', employer: 'E', count: 2 },
+      { vacancyId: 'v1', title: 'title v1', employer: 'E', count: 1 },
+    ]);
+    expect(b.byTargetGroup).toEqual([
+      { group: 'disabled', count: 2 },
+      { group: 'unspecified', count: 1 },
+    ]);
+    expect(b.bySource).toEqual([
+      { source: 'live', count: 2 },
+      { source: 'list', count: 1 },
+    ]);
+    expect(b.byStatus).toEqual([
+      { status: 'new', count: 2 },
+      { status: 'withdrawn', count: 1 },
+    ]);
+  });
+
+  test('appendSample() keeps every sample up to the cap, then thins the older half and keeps the recent half whole', () => {
+    let series: Array<{ at: string; viewers: number }> = [];
+    for (let i = 0; i < 10; i++) series = appendSample(series, { at: String(i).padStart(3, '0'), viewers: i }, 10);
+    expect(series).toHaveLength(10);
+    series = appendSample(series, { at: '010', viewers: 10 }, 10);
+    expect(series.length).toBeLessThanOrEqual(10);
+    expect(series.slice(-5).map((s) => s.viewers)).toEqual([6, 7, 8, 9, 10]);
+    expect(series[0]!.viewers).toBe(0);
+    for (let i = 11; i < 500; i++) series = appendSample(series, { at: String(i).padStart(3, '0'), viewers: i % 37 }, 10);
+    expect(series.length).toBeLessThanOrEqual(10);
+    expect(series.map((s) => s.at)).toEqual([...series.map((s) => s.at)].sort());
+    expect(peak([{ at: 'a', viewers: 3 }, { at: 'b', viewers: 9 }, { at: 'c', viewers: 1 }])).toBe(9);
+  });
+});
