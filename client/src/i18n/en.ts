@@ -69,6 +69,9 @@ export const en: Messages = {
     copy: 'Copy',
     copied: 'Copied',
     guest: 'Viewer',
+    onAir: 'On air',
+    localTime: 'Local time',
+    panelsAfterLive: 'Once you are live, the lineup, questions and chat appear here.',
   },
   cohost: {
     title: 'Join the stage',

@@ -67,6 +67,9 @@ export const zhCN = {
     copy: '复制',
     copied: '已复制',
     guest: '观众',
+    onAir: '直播时长',
+    localTime: '当前时间',
+    panelsAfterLive: '开播后，这里显示岗位清单、观众提问和聊天。',
   },
   cohost: {
     title: '嘉宾上台',

@@ -16,6 +16,8 @@ import { ChatPanel } from '../live/ChatPanel';
 import { LineupPanel } from './LineupPanel';
 import { ProgramPanel } from './ProgramPanel';
 import { SeatsPanel } from './SeatsPanel';
+import { SessionClock } from './SessionClock';
+import './studio.css';
 
 export function HostStudio({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
@@ -26,6 +28,8 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
   const [confirmEnd, setConfirmEnd] = useState(false);
   const [screen, setScreen] = useState<MediaStream>();
   const [micMuted, setMicMuted] = useState(false);
+  // When this generation's stage first went live; a re-join after a media failure keeps it.
+  const [liveSince, setLiveSince] = useState<number>();
 
   const options: JoinOptions | undefined = useMemo(
     () => (live && token ? { sessionId: sessionId as SessionId, role: 'host', token } : undefined),
@@ -35,6 +39,7 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
   const stream = useClockPattern(media.stream, useMemo(() => new URLSearchParams(location.search).get('pattern') === 'clock', []));
   const publishAll = useCallback(
     async (client: StageClient) => {
+      setLiveSince((since) => since ?? Date.now());
       if (stream) await publishCameraAndMic(client, stream);
     },
     [stream],
@@ -81,62 +86,76 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
 
   const isLive = view.phase === 'live';
   const ended = view.phase === 'ended';
+  // The panels need the live stage and its signalling.
+  const panels = isLive && client && view.signalling ? { client, signalling: view.signalling } : undefined;
   return (
-    <section className="studio" aria-labelledby="studio-title">
+    <section className="studio host-studio" aria-labelledby="studio-title">
       <header className="studio-header">
         <h1 id="studio-title">{t('host.title')}</h1>
+        {live && <PhaseBanner view={view} />}
         {isLive && <p className="viewer-count">{t('host.viewers', { count: view.roster.viewerCount })}</p>}
+        <SessionClock since={liveSince} running={!ended} />
       </header>
       {!token && <StatusBanner tone="error" text={t('host.missingToken')} />}
       {media.error && <StatusBanner tone="error" text={t('devices.cameraError', { message: media.error })} />}
-      {live && <PhaseBanner view={view} />}
       <div className="studio-grid">
-        <div className="studio-main">
-          {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : <p role="status">{t('devices.opening')}</p>}
-          <DevicePickers media={media} />
-          <div className="toolbar">
-            {!live || ended ? (
-              <button
-                type="button"
-                className="button button-primary"
-                disabled={!stream || !token}
-                onClick={() => setGeneration((g) => g + 1)}
-              >
-                {t('host.goLive')}
-              </button>
-            ) : confirmEnd ? (
-              <div role="alertdialog" aria-labelledby="confirm-end" className="confirm">
-                <p id="confirm-end">{t('host.confirmEnd')}</p>
-                <button type="button" className="button button-primary" onClick={() => void endSession()}>
-                  {t('host.confirmEndYes')}
+        <div className="studio-col studio-main">
+          <div className="studio-monitor">
+            {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : <p role="status">{t('devices.opening')}</p>}
+            <DevicePickers media={media} />
+            <div className="toolbar">
+              {!live || ended ? (
+                <button
+                  type="button"
+                  className="button button-primary"
+                  disabled={!stream || !token}
+                  onClick={() => {
+                    setLiveSince(undefined);
+                    setGeneration((g) => g + 1);
+                  }}
+                >
+                  {t('host.goLive')}
                 </button>
-                <button type="button" className="button" onClick={() => setConfirmEnd(false)} autoFocus>
-                  {t('host.cancel')}
-                </button>
-              </div>
-            ) : (
-              <>
-                <button type="button" className="button" disabled={!isLive} onClick={() => void toggleMic()} aria-pressed={micMuted}>
-                  {micMuted ? t('host.unmuteMic') : t('host.muteMic')}
-                </button>
-                <button type="button" className="button" disabled={!isLive} onClick={() => void toggleScreen()} aria-pressed={Boolean(screen)}>
-                  {screen ? t('host.stopScreen') : t('host.shareScreen')}
-                </button>
-                <button type="button" className="button button-danger" disabled={!isLive} onClick={() => setConfirmEnd(true)}>
-                  {t('host.end')}
-                </button>
-              </>
-            )}
+              ) : confirmEnd ? (
+                <div role="alertdialog" aria-labelledby="confirm-end" className="confirm">
+                  <p id="confirm-end">{t('host.confirmEnd')}</p>
+                  <button type="button" className="button button-primary" onClick={() => void endSession()}>
+                    {t('host.confirmEndYes')}
+                  </button>
+                  <button type="button" className="button" onClick={() => setConfirmEnd(false)} autoFocus>
+                    {t('host.cancel')}
+                  </button>
+                </div>
+              ) : (
+                <>
+                  <button type="button" className="button" disabled={!isLive} onClick={() => void toggleMic()} aria-pressed={micMuted}>
+                    {micMuted ? t('host.unmuteMic') : t('host.muteMic')}
+                  </button>
+                  <button type="button" className="button" disabled={!isLive} onClick={() => void toggleScreen()} aria-pressed={Boolean(screen)}>
+                    {screen ? t('host.stopScreen') : t('host.shareScreen')}
+                  </button>
+                  <button type="button" className="button button-danger" disabled={!isLive} onClick={() => setConfirmEnd(true)}>
+                    {t('host.end')}
+                  </button>
+                </>
+              )}
+            </div>
           </div>
-          {isLive && <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} />}
+          {panels && (
+            <div className="studio-scroll">
+              <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} />
+              <SeatsPanel client={panels.client} roster={view.roster} hands={view.hands} />
+              {view.hlsUrl && <ProgramPanel signalling={panels.signalling} roster={view.roster} />}
+            </div>
+          )}
         </div>
-        {client && isLive && view.signalling && (
-          <div className="studio-side">
-            <LineupPanel sessionId={sessionId} signalling={view.signalling} />
-            {view.hlsUrl && <ProgramPanel signalling={view.signalling} roster={view.roster} />}
-            <SeatsPanel client={client} roster={view.roster} hands={view.hands} />
-            <AnswerQueue signalling={view.signalling} ready={isLive} sessionId={sessionId} />
-            <ChatPanel signalling={view.signalling} live={isLive} />
+        <div className="studio-col studio-lineup">
+          {panels ? <LineupPanel sessionId={sessionId} signalling={panels.signalling} /> : <p className="muted studio-hint">{t('host.panelsAfterLive')}</p>}
+        </div>
+        {panels && (
+          <div className="studio-col studio-talk">
+            <AnswerQueue signalling={panels.signalling} ready={isLive} sessionId={sessionId} />
+            <ChatPanel signalling={panels.signalling} live={isLive} />
           </div>
         )}
       </div>

@@ -38,7 +38,7 @@ export function AnswerQueue({ signalling, ready, sessionId, titles }: {
   );
 
   return (
-    <section className="panel" aria-labelledby="answer-queue-title">
+    <section className="panel answer-queue" aria-labelledby="answer-queue-title">
       <h2 id="answer-queue-title">{t('questions.queue')}</h2>
       {questions.length === 0 ? (
         <p className="muted">{t('questions.empty')}</p>

@@ -95,7 +95,7 @@ export function ChatPanel({ signalling, live, onIdentity }: {
     );
 
   return (
-    <section className="panel" aria-labelledby="chat-title">
+    <section className="panel chat-panel" aria-labelledby="chat-title">
       <h2 id="chat-title">{t('chat.title')}</h2>
       {slowMode > 0 && <p className="muted">{t('chat.slowMode', { seconds: slowMode })}</p>}
       {moderator && (
@@ -126,7 +126,7 @@ export function ChatPanel({ signalling, live, onIdentity }: {
         </div>
       )}
       {/* A log, but not read aloud: a screen reader would never get a word in during a busy session. */}
-      <div role="log" aria-live="off">
+      <div className="chat-log" role="log" aria-live="off">
         {messages.length === 0 ? (
           <p className="muted">{t('chat.empty')}</p>
         ) : (
