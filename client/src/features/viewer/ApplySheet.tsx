@@ -3,6 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { CONSENT_VERSION, TargetGroup, type ApplyResult, type ApplySource, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { ApiError, api } from '../../signalling/api';
 import { deviceToken } from '../../signalling/device';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
+import { Sheet } from '../../ui/Sheet';
 import { rememberApplication } from './myApplications';
 
 type Outcome = { kind: 'idle' } | { kind: 'sending' } | { kind: 'applied' } | { kind: 'already' } | { kind: 'error'; message: string };
@@ -38,19 +41,12 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
   const first = useRef<HTMLInputElement>(null);
   const ids = useId();
 
+  const done = outcome.kind === 'applied' || outcome.kind === 'already';
+  const doneMessage = useRef<HTMLParagraphElement>(null);
+  // The form (and the focused submit button) is gone once sent: focus the outcome, still inside the sheet.
   useEffect(() => {
-    // Focus moves into the sheet, and back to what opened it when the sheet closes.
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    first.current?.focus();
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      if (opener?.isConnected) opener.focus();
-    };
-  }, [onClose]);
+    if (done) doneMessage.current?.focus();
+  }, [done]);
 
   async function submit(e: FormEvent): Promise<void> {
     e.preventDefault();
@@ -90,72 +86,67 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
     }
   }
 
-  const done = outcome.kind === 'applied' || outcome.kind === 'already';
   return (
-    <div className="sheet-backdrop">
-      <section className="sheet" role="dialog" aria-modal="true" aria-labelledby="apply-title">
-        <h2 id="apply-title">{t('apply.title', { title: vacancy.title })}</h2>
-        <p className="muted">{vacancy.employer.name}</p>
-        {done ? (
-          <p className="status status-live" role="status">
-            {outcome.kind === 'applied' ? t('apply.applied') : t('apply.already')}
-          </p>
-        ) : (
-          <form onSubmit={(e) => void submit(e)} noValidate>
-            <label className="field">
-              {t('apply.name')}
-              <input ref={first} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={40} required />
-            </label>
-            <div className="field">
-              <label htmlFor={`${ids}-phone`}>{t('apply.phone')}</label>
-              <input
-                id={`${ids}-phone`}
-                value={phone}
-                onChange={(e) => setPhone(e.target.value)}
-                inputMode="tel"
-                autoComplete="tel"
-                maxLength={20}
-                aria-describedby={`${ids}-phone-hint`}
-                required
-              />
-              <small id={`${ids}-phone-hint`} className="muted">
-                {t('apply.phoneHint')}
-              </small>
-            </div>
-            <label className="field">
-              {t('apply.targetGroup')}
-              <select value={group} onChange={(e) => setGroup(e.target.value)}>
-                <option value="">{t('apply.none')}</option>
-                {TargetGroup.options.map((g) => (
-                  <option key={g} value={g}>
-                    {t(`card.target.${g}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="consent">
-              <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
-              <span>{t('apply.consent', { employer: vacancy.employer.name })}</span>
-            </label>
-            {problem && (
-              <p className="status status-error" role="alert">
-                {problem}
-              </p>
-            )}
-            {outcome.kind === 'error' && (
-              <p className="status status-error" role="alert">
-                {t('apply.error', { message: outcome.message })}
-              </p>
-            )}
-            <button type="submit" className="button button-primary button-wide" disabled={outcome.kind === 'sending'}>
-              {outcome.kind === 'sending' ? t('apply.submitting') : outcome.kind === 'error' ? t('apply.retry') : t('apply.submit')}
-            </button>
-          </form>
-        )}
-        <button type="button" className="button button-wide" onClick={onClose}>
-          {t('apply.close')}
-        </button>
-      </section>
-    </div>
+    <Sheet title={t('apply.title', { title: vacancy.title })} onClose={onClose} initialFocus={first} closeLabel={t('apply.close')}>
+      <p className="muted" lang={CONTENT_LANG}>
+        {vacancy.employer.name}
+      </p>
+      {done ? (
+        <p ref={doneMessage} className="status status-live" role="status" tabIndex={-1}>
+          {outcome.kind === 'applied' ? t('apply.applied') : t('apply.already')}
+        </p>
+      ) : (
+        <form onSubmit={(e) => void submit(e)} noValidate>
+          <label className="field">
+            {t('apply.name')}
+            <input ref={first} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={40} required />
+          </label>
+          <div className="field">
+            <label htmlFor={`${ids}-phone`}>{t('apply.phone')}</label>
+            <input
+              id={`${ids}-phone`}
+              value={phone}
+              onChange={(e) => setPhone(e.target.value)}
+              inputMode="tel"
+              autoComplete="tel"
+              maxLength={20}
+              aria-describedby={`${ids}-phone-hint`}
+              required
+            />
+            <small id={`${ids}-phone-hint`} className="muted">
+              {t('apply.phoneHint')}
+            </small>
+          </div>
+          <label className="field">
+            {t('apply.targetGroup')}
+            <select value={group} onChange={(e) => setGroup(e.target.value)}>
+              <option value="">{t('apply.none')}</option>
+              {TargetGroup.options.map((g) => (
+                <option key={g} value={g}>
+                  {t(`card.target.${g}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="consent">
+            <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
+            <span>{t('apply.consent', { employer: vacancy.employer.name })}</span>
+          </label>
+          {problem && (
+            <p className="status status-error" role="alert">
+              {problem}
+            </p>
+          )}
+          {outcome.kind === 'error' && (
+            <p className="status status-error" role="alert">
+              {t('apply.error', { message: outcome.message })}
+            </p>
+          )}
+          <Button type="submit" variant="primary" wide busy={outcome.kind === 'sending'}>
+            {outcome.kind === 'sending' ? t('apply.submitting') : outcome.kind === 'error' ? t('apply.retry') : t('apply.submit')}
+          </Button>
+        </form>
+      )}
+    </Sheet>
   );
 }
