@@ -3,9 +3,12 @@ import { useTranslation } from 'react-i18next';
 import { StatusChangeInput, type Application, type Employer, type Vacancy } from '@chunfeng/shared/recruitment';
 import { ApiError, api, download } from '../../signalling/api';
 import { Signalling } from '../../signalling/signalling';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
 import { formatTime } from '../../ui/format';
 import { DataTable } from '../../ui/DataTable';
 import { StatusBanner } from '../../ui/StatusBanner';
+import { useToast } from '../../ui/Toast';
 import { AnswerQueue } from '../live/AnswerQueue';
 
 const TOKEN_KEY = 'chunfeng.employerToken';
@@ -22,10 +25,13 @@ export function EmployerConsole() {
   const [employer, setEmployer] = useState<Employer>();
   const [vacancies, setVacancies] = useState<Record<string, Vacancy>>({});
   const [applications, setApplications] = useState<Application[]>([]);
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   const [signalling, setSignalling] = useState<Signalling>();
+  const [exporting, setExporting] = useState(false);
+  const toasts = useToast();
 
   const load = useCallback(async () => {
     const [me, list, vs] = await Promise.all([
@@ -36,6 +42,7 @@ export function EmployerConsole() {
     setEmployer(me.employer);
     setApplications([...list.applications].reverse());
     setVacancies(Object.fromEntries(vs.vacancies.map((v) => [v.id, v])));
+    setLoaded(true);
   }, [token]);
 
   useEffect(() => {
@@ -47,6 +54,7 @@ export function EmployerConsole() {
         .request('console:subscribe', { token })
         .then(() => {
           setLive(true);
+          setError(undefined);
           return load();
         })
         .catch((e: Error) => setError(e.message));
@@ -65,6 +73,17 @@ export function EmployerConsole() {
     };
   }, [token, load, t]);
 
+  async function exportCsv(): Promise<void> {
+    setExporting(true);
+    try {
+      await download('/applications.csv', { token, filename: `applicants-${new Date().toISOString().slice(0, 10)}.csv` });
+    } catch (e) {
+      toasts.show(t('employer.exportFailed', { message: e instanceof Error ? e.message : String(e) }), { tone: 'error' });
+    } finally {
+      setExporting(false);
+    }
+  }
+
   if (!token) return <StatusBanner tone="error" text={t('employer.missingToken')} />;
   return (
     <section aria-labelledby="employer-title">
@@ -80,33 +99,31 @@ export function EmployerConsole() {
       <AnswerQueue signalling={signalling} ready={live} titles={Object.fromEntries(Object.values(vacancies).map((v) => [v.id, v.title]))} />
       <div className="toolbar">
         <h2>{t('employer.applicants')}</h2>
-        <button
-          type="button"
-          className="button"
-          onClick={() => void download('/applications.csv', { token, filename: `applicants-${new Date().toISOString().slice(0, 10)}.csv` })}
-        >
+        <Button busy={exporting} onClick={() => void exportCsv()}>
           {t('employer.export')}
-        </button>
+        </Button>
       </div>
-      {applications.length === 0 ? (
+      {!loaded && !error ? (
+        <p role="status">{t('state.loading')}</p>
+      ) : applications.length === 0 ? (
         <p className="muted">{t('employer.empty')}</p>
       ) : (
         <DataTable columns={[t('employer.time'), t('employer.name'), t('employer.phone'), t('employer.vacancy'), t('employer.source'), t('employer.status')]}>
-            {applications.map((a) => (
-              <tr key={a.id} data-application={a.id}>
-                <td>{formatTime(a.createdAt, i18n.language)}</td>
-                <td>{a.name}</td>
-                <td>
-                  <a href={`tel:${a.phone}`}>{a.phone}</a>
-                </td>
-                <td>{vacancies[a.vacancyId]?.title ?? a.vacancyId}</td>
-                <td>{t(`applySource.${a.source}`)}</td>
-                <td>
-                  <StatusEditor application={a} token={token} onSaved={(next) => setApplications((all) => all.map((x) => (x.id === next.id ? next : x)))} />
-                </td>
-              </tr>
-            ))}
-          </DataTable>
+          {applications.map((a) => (
+            <tr key={a.id} data-application={a.id}>
+              <td>{formatTime(a.createdAt, i18n.language)}</td>
+              <td lang={CONTENT_LANG}>{a.name}</td>
+              <td>
+                <a href={`tel:${a.phone}`}>{a.phone}</a>
+              </td>
+              <td lang={CONTENT_LANG}>{vacancies[a.vacancyId]?.title ?? a.vacancyId}</td>
+              <td>{t(`applySource.${a.source}`)}</td>
+              <td>
+                <StatusEditor application={a} token={token} onSaved={(next) => setApplications((all) => all.map((x) => (x.id === next.id ? next : x)))} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
@@ -117,10 +134,13 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
   const [status, setStatus] = useState(application.status);
   const [note, setNote] = useState('');
   const [problem, setProblem] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const toasts = useToast();
   const final = ['hired', 'not-suitable', 'withdrawn'].includes(application.status);
   if (final) return <span>{t(`status.${application.status}`)}</span>;
 
   async function save(): Promise<void> {
+    setSaving(true);
     try {
       const { application: next } = await api<{ application: Application }>(`/applications/${application.id}/status`, {
         method: 'PATCH',
@@ -130,8 +150,16 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
       setProblem(undefined);
       setNote('');
       onSaved(next);
+      toasts.show(
+        <>
+          <span lang={CONTENT_LANG}>{next.name}</span> · {t('employer.saved', { status: t(`status.${next.status}`) })}
+        </>,
+        { tone: 'success' },
+      );
     } catch (e) {
       setProblem(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setSaving(false);
     }
   }
 
@@ -146,10 +174,14 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
         ))}
       </select>
       <input aria-label={t('employer.note')} placeholder={t('employer.note')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
-      <button type="button" className="button" disabled={status === application.status} onClick={() => void save()}>
+      <Button disabled={status === application.status} busy={saving} onClick={() => void save()}>
         {t('employer.update')}
-      </button>
-      {problem && <span className="status-error">{problem}</span>}
+      </Button>
+      {problem && (
+        <span className="status-error" role="alert">
+          {problem}
+        </span>
+      )}
     </div>
   );
 }

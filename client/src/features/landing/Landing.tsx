@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../signalling/api';
+import { Button, ButtonLink } from '../../ui/Button';
+import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatTime } from '../../ui/format';
 import { StatusBanner } from '../../ui/StatusBanner';
@@ -19,13 +21,18 @@ export function Landing() {
   const { t, i18n } = useTranslation();
   const [sessions, setSessions] = useState<SessionItem[]>();
   const [failed, setFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
+    let cancelled = false;
     api<{ sessions: SessionItem[] }>('/public/sessions').then(
-      ({ sessions: list }) => setSessions(list),
-      () => setFailed(true),
+      ({ sessions: list }) => !cancelled && setSessions(list),
+      () => !cancelled && setFailed(true),
     );
-  }, []);
+    return () => {
+      cancelled = true;
+    };
+  }, [attempt]);
 
   const group = (status: SessionItem['status']) => (sessions ?? []).filter((s) => s.status === status);
   const section = (title: string, items: SessionItem[], action: (s: SessionItem) => React.ReactNode) =>
@@ -34,13 +41,13 @@ export function Landing() {
         <h2>{title}</h2>
         <ul className="session-list">
           {items.map((s) => (
-            <li key={s.id} className="panel" data-session={s.id}>
+            <Card as="li" key={s.id} className="session" data-session={s.id}>
               <h3 lang={CONTENT_LANG}>{s.title}</h3>
               <p className="muted">
                 <span lang={CONTENT_LANG}>{s.campaign}</span> · {formatTime(s.scheduledAt, i18n.language)}
               </p>
               {action(s)}
-            </li>
+            </Card>
           ))}
         </ul>
       </section>
@@ -49,23 +56,31 @@ export function Landing() {
   return (
     <section aria-labelledby="landing-title">
       <h1 id="landing-title">{t('app.tagline')}</h1>
-      {failed && <StatusBanner tone="error" text={t('landing.failed')} />}
-      {!sessions && !failed && <p role="status">{t('state.connecting')}</p>}
-      {sessions?.length === 0 && <p>{t('landing.none')}</p>}
+      {failed && (
+        <div className="state-block">
+          <StatusBanner tone="error" text={t('landing.failed')} />
+          <Button
+            onClick={() => {
+              setFailed(false);
+              setAttempt((n) => n + 1);
+            }}
+          >
+            {t('state.retry')}
+          </Button>
+        </div>
+      )}
+      {!sessions && !failed && <p role="status">{t('state.loading')}</p>}
+      {sessions?.length === 0 && <p className="muted">{t('landing.none')}</p>}
       {section(t('landing.heading'), group('live'), (s) => (
-        <a className="button button-primary" href={`/watch/${encodeURIComponent(s.id)}`}>
+        <ButtonLink variant="primary" href={`/watch/${encodeURIComponent(s.id)}`}>
           {t('landing.watch')}
-        </a>
+        </ButtonLink>
       ))}
       {section(t('landing.upcoming'), group('scheduled'), (s) => (
-        <a className="button" href={`/watch/${encodeURIComponent(s.id)}`}>
-          {t('landing.vacancies')}
-        </a>
+        <ButtonLink href={`/watch/${encodeURIComponent(s.id)}`}>{t('landing.vacancies')}</ButtonLink>
       ))}
       {section(t('landing.replays'), group('ended').filter((s) => s.replay), (s) => (
-        <a className="button" href={`/replay/${encodeURIComponent(s.id)}`}>
-          {t('landing.replay')}
-        </a>
+        <ButtonLink href={`/replay/${encodeURIComponent(s.id)}`}>{t('landing.replay')}</ButtonLink>
       ))}
     </section>
   );

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
+import { Badge } from '../../ui/Badge';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatPay } from '../../ui/format';
 
@@ -9,19 +10,25 @@ export function VacancyFacts({ vacancy, compact = false }: { vacancy: VacancyCar
   return (
     <div className="vacancy-facts">
       <p className="vacancy-pay">{formatPay(vacancy.pay, t, i18n.language)}</p>
-      <ul className="badges" aria-label={t('card.pinnedLabel')}>
-        {vacancy.employer.verified && <li className="badge badge-verified">{t('card.verified')}</li>}
-        {vacancy.badges.map((b) => (
-          <li key={b} className="badge badge-warm">
-            {t(`card.badge.${b}`)}
-          </li>
-        ))}
-        {vacancy.accessibility.map((a) => (
-          <li key={a} className="badge badge-access">
-            {t(`card.access.${a}`)}
-          </li>
-        ))}
-      </ul>
+      {(vacancy.employer.verified || vacancy.badges.length > 0 || vacancy.accessibility.length > 0) && (
+        <ul className="badges" aria-label={t('card.badgesLabel')}>
+          {vacancy.employer.verified && (
+            <Badge as="li" tone="verified">
+              {t('card.verified')}
+            </Badge>
+          )}
+          {vacancy.badges.map((b) => (
+            <Badge key={b} as="li" tone="warm">
+              {t(`card.badge.${b}`)}
+            </Badge>
+          ))}
+          {vacancy.accessibility.map((a) => (
+            <Badge key={a} as="li" tone="access">
+              {t(`card.access.${a}`)}
+            </Badge>
+          ))}
+        </ul>
+      )}
       <dl className="facts">
         <dt>{t('card.hours')}</dt>
         <dd lang={CONTENT_LANG}>{vacancy.hours}</dd>

@@ -2,6 +2,9 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import { ApiError, api } from '../../signalling/api';
+import { Button } from '../../ui/Button';
+import { Card } from '../../ui/Card';
+import { CONTENT_LANG } from '../../ui/content';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 import { ApplySheet } from '../viewer/ApplySheet';
@@ -25,22 +28,30 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
   const [replay, setReplay] = useState<Replay>();
   const [missing, setMissing] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
   const [seekTo, setSeekTo] = useState<{ t: number }>();
   const [applying, setApplying] = useState<VacancyCard>();
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let cancelled = false;
+    let loaded = false;
     // Until the recording is finalized (just after the session ends) keep checking.
     const load = (): void => {
       api<Replay>(`/public/sessions/${encodeURIComponent(sessionId)}/replay`).then(
         (r) => {
           if (cancelled) return;
+          loaded = true;
           setReplay((prev) => (prev && prev.ended === r.ended && prev.captions === r.captions ? prev : r));
           if (!r.ended) timer = setTimeout(load, 2000);
         },
         (e: unknown) => {
-          if (!cancelled && e instanceof ApiError && e.code === 'NOT_FOUND') setMissing(true);
+          if (cancelled) return;
+          if (e instanceof ApiError && e.code === 'NOT_FOUND') setMissing(true);
+          // Once the replay shows, a failed check (a weak network) is simply tried again later.
+          else if (loaded) timer = setTimeout(load, 2000);
+          else setFailed(true);
         },
       );
     };
@@ -49,31 +60,47 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [sessionId]);
+  }, [sessionId, attempt]);
 
   if (missing) return <StatusBanner text={t('replay.none')} />;
-  if (!replay) return <p role="status">{t('state.connecting')}</p>;
+  if (failed && !replay) {
+    return (
+      <div className="state-block">
+        <StatusBanner tone="error" text={t('replay.failed')} />
+        <Button
+          onClick={() => {
+            setFailed(false);
+            setAttempt((n) => n + 1);
+          }}
+        >
+          {t('state.retry')}
+        </Button>
+      </div>
+    );
+  }
+  if (!replay) return <p role="status">{t('state.loading')}</p>;
   return (
     <section className="replay" aria-labelledby="replay-title">
       <h1 id="replay-title">{t('replay.title')}</h1>
       {!replay.ended && <StatusBanner tone="warn" text={t('replay.notEnded')} />}
       <HlsPlayer src={replay.master} label={t('replay.title')} live={false} seekTo={seekTo} startAt={0} captions={replay.captions} />
       <h2>{t('replay.chapters')}</h2>
+      {replay.chapters.length === 0 && <p className="muted">{replay.ended ? t('replay.noChapters') : t('replay.noChaptersYet')}</p>}
       <ol className="chapters">
         {replay.chapters.map((c, i) => (
-          <li key={`${c.itemId}-${i}`} className="chapter" data-vacancy={c.itemId}>
-            <button type="button" className="button" onClick={() => setSeekTo({ t: c.start })}>
+          <Card as="li" key={`${c.itemId}-${i}`} className="chapter" data-vacancy={c.itemId}>
+            <Button onClick={() => setSeekTo({ t: c.start })}>
               {clock(c.start)} · {t('replay.jump')}
-            </button>
-            <h3>
+            </Button>
+            <h3 lang={CONTENT_LANG}>
               {c.vacancy.title} <span className="muted">· {c.vacancy.employer.name}</span>
             </h3>
             <VacancyFacts vacancy={c.vacancy} compact />
             <Faq vacancy={c.vacancy} />
-            <button type="button" className="button button-primary" onClick={() => setApplying(c.vacancy)}>
+            <Button variant="primary" onClick={() => setApplying(c.vacancy)}>
               {t('card.apply')}
-            </button>
-          </li>
+            </Button>
+          </Card>
         ))}
       </ol>
       {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source="replay" onClose={() => setApplying(undefined)} />}

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PolicyCard, VacancyCard } from '@chunfeng/shared/recruitment';
+import { Button } from '../../ui/Button';
+import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatPay } from '../../ui/format';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
@@ -32,7 +34,7 @@ export function PinnedCard({ vacancy, policy, onApply, onShown }: {
       </p>
       {vacancy && <PinnedVacancy key={vacancy.id} vacancy={vacancy} onApply={onApply} onShown={onShown} />}
       {policy && (
-        <aside className="policy-card" aria-labelledby={`policy-${policy.id}`}>
+        <Card as="aside" tone="featured" className="policy-card" labelledBy={`policy-${policy.id}`}>
           <p className="pinned-label">{t('card.policyLabel')}</p>
           <h2 id={`policy-${policy.id}`} lang={CONTENT_LANG}>
             {policy.title}
@@ -42,7 +44,7 @@ export function PinnedCard({ vacancy, policy, onApply, onShown }: {
             <strong>{t('card.howToApply')}: </strong>
             <span lang={CONTENT_LANG}>{policy.howToApply}</span>
           </p>
-        </aside>
+        </Card>
       )}
     </>
   );
@@ -57,7 +59,7 @@ function PinnedVacancy({ vacancy, onApply, onShown }: {
   const [expanded, setExpanded] = useState(false);
   useEffect(() => onShown(vacancy), [vacancy, onShown]);
   return (
-    <article className="pinned-card" aria-labelledby={`pinned-${vacancy.id}`} data-vacancy={vacancy.id}>
+    <Card as="article" tone="featured" className="pinned-card" labelledBy={`pinned-${vacancy.id}`} data-vacancy={vacancy.id}>
       <p className="pinned-label">{t('card.pinnedLabel')}</p>
       <h2 id={`pinned-${vacancy.id}`}>
         <span lang={CONTENT_LANG}>{vacancy.title}</span> <span className="muted">· {t('card.headcount', { count: vacancy.headcount })}</span>
@@ -68,15 +70,14 @@ function PinnedVacancy({ vacancy, onApply, onShown }: {
       <VacancyFacts vacancy={vacancy} compact={!expanded} />
       <Faq vacancy={vacancy} />
       <div className="toolbar">
-        <button type="button" className="button button-primary" onClick={() => onApply(vacancy)}>
+        <Button variant="primary" onClick={() => onApply(vacancy)}>
           {t('card.apply')}
-        </button>
-        {!expanded && (
-          <button type="button" className="button" onClick={() => setExpanded(true)} aria-expanded={expanded}>
-            {t('card.details')}
-          </button>
-        )}
+        </Button>
+        {/* A toggle that stays put, so focus is not lost when the details open. */}
+        <Button onClick={() => setExpanded((e) => !e)} aria-expanded={expanded}>
+          {t('card.details')}
+        </Button>
       </div>
-    </article>
+    </Card>
   );
 }

@@ -1,14 +1,23 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AccessibilityFact, Badge, type VacancyCard } from '@chunfeng/shared/recruitment';
+import { Button } from '../../ui/Button';
+import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
+import { StatusBanner } from '../../ui/StatusBanner';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
+import type { LineupStatus } from './usePins';
 
 /**
  * Every vacancy of the session as text: the low-data way to take part, filterable by district,
  * badge and accessibility fact, each with apply (source "list").
  */
-export function VacancyList({ vacancies, onApply }: { vacancies: VacancyCard[]; onApply: (v: VacancyCard) => void }) {
+export function VacancyList({ vacancies, status, onRetry, onApply }: {
+  vacancies: VacancyCard[];
+  status: LineupStatus;
+  onRetry: () => void;
+  onApply: (v: VacancyCard) => void;
+}) {
   const { t } = useTranslation();
   const [district, setDistrict] = useState('');
   const [badge, setBadge] = useState('');
@@ -20,9 +29,25 @@ export function VacancyList({ vacancies, onApply }: { vacancies: VacancyCard[]; 
       (!badge || v.badges.includes(badge as VacancyCard['badges'][number])) &&
       (!access || v.accessibility.includes(access as VacancyCard['accessibility'][number])),
   );
-  if (vacancies.length === 0) return null;
+  // A stage without a registered session has no lineup: nothing to list, nothing to say.
+  if (status === 'missing') return null;
+  if (status !== 'ready' || vacancies.length === 0) {
+    return (
+      <Card as="section" labelledBy="vacancy-list-title">
+        <h2 id="vacancy-list-title">{t('list.heading')}</h2>
+        {status === 'loading' && <p role="status">{t('state.loading')}</p>}
+        {status === 'ready' && <p className="muted">{t('list.empty')}</p>}
+        {status === 'failed' && (
+          <div className="state-block">
+            <StatusBanner tone="error" text={t('list.failed')} />
+            <Button onClick={onRetry}>{t('state.retry')}</Button>
+          </div>
+        )}
+      </Card>
+    );
+  }
   return (
-    <section className="panel" aria-labelledby="vacancy-list-title">
+    <Card as="section" labelledBy="vacancy-list-title">
       <h2 id="vacancy-list-title">{t('list.title', { count: vacancies.length })}</h2>
       <div className="toolbar">
         <label>
@@ -73,12 +98,12 @@ export function VacancyList({ vacancies, onApply }: { vacancies: VacancyCard[]; 
             </p>
             <VacancyFacts vacancy={v} compact />
             <Faq vacancy={v} />
-            <button type="button" className="button button-primary" onClick={() => onApply(v)}>
+            <Button variant="primary" onClick={() => onApply(v)}>
               {t('card.apply')}
-            </button>
+            </Button>
           </li>
         ))}
       </ul>
-    </section>
+    </Card>
   );
 }

@@ -5,6 +5,8 @@ import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import type { VideoQuality, ViewerPreferences } from '@chunfeng/shared/stage';
 import { publishCameraAndMic } from '../../media/publish';
 import type { JoinOptions } from '../../media/stageClient';
+import { Button } from '../../ui/Button';
+import { Card } from '../../ui/Card';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
@@ -59,6 +61,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const { client } = view;
   const [handRaised, setHandRaised] = useState(false);
   const [cameraOn, setCameraOn] = useState(false);
+  const [joining, setJoining] = useState(false);
+  const [cameraProblem, setCameraProblem] = useState<string>();
   const onStage = view.role === 'cohost';
   const pins = usePins(sessionId, view.signalling);
   // Over HLS the picture is seconds behind: show each pin when the viewer sees the host make it.
@@ -124,9 +128,18 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
 
   async function joinWithCamera(): Promise<void> {
     if (!client) return;
-    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-    await publishCameraAndMic(client, stream);
-    setCameraOn(true);
+    setJoining(true);
+    setCameraProblem(undefined);
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      await publishCameraAndMic(client, stream);
+      setCameraOn(true);
+    } catch (e) {
+      // A refused camera permission is the common case on a phone: say so instead of doing nothing.
+      setCameraProblem(e instanceof Error ? e.message : String(e));
+    } finally {
+      setJoining(false);
+    }
   }
 
   const hasVideo = view.tracks.some((tr) => tr.kind === 'video');
@@ -165,6 +178,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       </div>
       <VacancyList
         vacancies={pins.lineup?.vacancies ?? []}
+        status={pins.status}
+        onRetry={pins.reload}
         onApply={(v) => {
           setApplyingFrom('list');
           setApplying(v);
@@ -232,19 +247,20 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           </label>
         )}
         {live && !onStage && (
-          <button type="button" className="button" aria-pressed={handRaised} onClick={() => void toggleHand()}>
+          <Button aria-pressed={handRaised} onClick={() => void toggleHand()}>
             {handRaised ? t('viewer.lowerHand') : t('viewer.raiseHand')}
-          </button>
+          </Button>
         )}
       </div>
       {handRaised && <StatusBanner text={t('viewer.handRaised')} />}
       {onStage && !cameraOn && (
-        <div className="panel" role="alert">
+        <Card as="div" tone="featured" role="alert">
           <p>{t('viewer.invitedUp')}</p>
-          <button type="button" className="button button-primary" onClick={() => void joinWithCamera()}>
+          <Button variant="primary" busy={joining} onClick={() => void joinWithCamera()}>
             {t('viewer.joinWithCamera')}
-          </button>
-        </div>
+          </Button>
+          {cameraProblem && <p className="status-error">{t('devices.cameraError', { message: cameraProblem })}</p>}
+        </Card>
       )}
     </section>
   );

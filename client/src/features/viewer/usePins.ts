@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { PolicyCard, Question, VacancyCard } from '@chunfeng/shared/recruitment';
-import { api } from '../../signalling/api';
+import { ApiError, api } from '../../signalling/api';
 import type { Signalling } from '../../signalling/signalling';
 
 export interface PublicSession {
@@ -10,9 +10,14 @@ export interface PublicSession {
   pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
 }
 
+/** Where the lineup stands: a stage without a registered session has none ('missing'). */
+export type LineupStatus = 'loading' | 'ready' | 'missing' | 'failed';
+
 /** The session's public lineup and what the host has pinned, kept current from the socket. */
 export function usePins(sessionId: string, signalling: Signalling | undefined) {
   const [lineup, setLineup] = useState<PublicSession>();
+  const [status, setStatus] = useState<LineupStatus>('loading');
+  const [attempt, setAttempt] = useState(0);
   const [vacancy, setVacancy] = useState<VacancyCard | null>(null);
   const [policy, setPolicy] = useState<PolicyCard | null>(null);
 
@@ -22,14 +27,17 @@ export function usePins(sessionId: string, signalling: Signalling | undefined) {
       .then((s) => {
         if (cancelled) return;
         setLineup(s);
+        setStatus('ready');
         setVacancy(s.pinned.vacancy);
         setPolicy(s.pinned.policy);
       })
-      .catch(() => undefined); // a stage without a registered session has no lineup
+      .catch((e: unknown) => {
+        if (!cancelled) setStatus(e instanceof ApiError && e.code === 'NOT_FOUND' ? 'missing' : 'failed');
+      });
     return () => {
       cancelled = true;
     };
-  }, [sessionId]);
+  }, [sessionId, attempt]);
 
   useEffect(() => {
     const socket = signalling?.socket;
@@ -58,5 +66,9 @@ export function usePins(sessionId: string, signalling: Signalling | undefined) {
     };
   }, [signalling]);
 
-  return { lineup, vacancy, policy };
+  const reload = useCallback(() => {
+    setStatus('loading');
+    setAttempt((n) => n + 1);
+  }, []);
+  return { lineup, vacancy, policy, status, reload };
 }
