@@ -30,7 +30,7 @@ export function App() {
           <Suspense fallback={<p role="status">{t('state.connecting')}</p>}>
             <Switch>
               <Route path="/host/:sessionId">{(params) => <HostStudio sessionId={params.sessionId} />}</Route>
-              <Route path="/admin">
+              <Route path="/admin/*?">
                 <AdminPage />
               </Route>
               <Route path="/employer">

@@ -1,22 +1,124 @@
 import { describe, expect, test } from 'vitest';
+import type { LiveSession, Vacancy } from '@chunfeng/shared/recruitment';
+import type { Page } from 'playwright-core';
+import { apiClient, applyBody, bureauClient } from '../harness/api';
+import type { TestPage } from '../harness/browser';
 import { TEST_ADMIN_PASSWORD } from '../harness/server';
 import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
+import { screenshot } from './screenshots';
+
+const DESKTOP = { width: 1366, height: 768 };
+const PHONE = { width: 360, height: 640 };
+
+async function signIn(admin: TestPage): Promise<void> {
+  await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+  await admin.page.getByRole('button', { name: '登录' }).click();
+  await admin.page.getByRole('heading', { name: '人社局管理后台' }).waitFor();
+}
+
+async function section(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: '后台栏目' }).getByRole('link', { name }).click();
+}
+
+const noSideScroll = (page: Page) => page.evaluate(() => document.scrollingElement!.scrollWidth <= window.innerWidth + 1);
 
 describe('the bureau console in Chromium', () => {
   const fx = e2eFixture();
 
-  test('staff sign in, add and verify an employer, and hand out employer and host links that work', async () => {
-    const admin = await fx.browser.open(`${fx.server.url}/admin`);
+  test('desktop: sign in, create a campaign and a session, order its lineup by dragging, and read its statistics', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin`, { viewport: DESKTOP });
     await admin.page.getByLabel('密码').fill('wrong-password');
     await admin.page.getByRole('button', { name: '登录' }).click();
     await admin.page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor();
-    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
-    await admin.page.getByRole('button', { name: '登录' }).click();
-    await admin.page.getByRole('heading', { name: '人社局管理后台' }).waitFor();
-    expect(await admin.page.locator('tr[data-vacancy]').count()).toBe(15);
+    await signIn(admin);
+    await admin.page.locator('tr[data-session="demo"]').waitFor();
+    expect(await seriousViolations(admin.page)).toEqual([]);
+    await screenshot(admin.page, 'admin-sessions-desktop');
+
+    await section(admin.page, '活动');
+    const campaignForm = admin.page.getByRole('form', { name: '新建活动' });
+    await campaignForm.getByLabel('活动名称').fill('冬季招聘月');
+    await campaignForm.getByLabel('开始日期').fill('2027-01-01');
+    await campaignForm.getByLabel('结束日期').fill('2026-12-01');
+    await campaignForm.getByRole('button', { name: '创建活动' }).click();
+    // Checked with the server's own schema before it is sent, and told beside the field.
+    await campaignForm.getByText('结束日期不能早于开始日期').waitFor();
+    expect(await campaignForm.getByLabel('结束日期').getAttribute('aria-invalid')).toBe('true');
+    await campaignForm.getByLabel('结束日期').fill('2027-01-31');
+    await campaignForm.getByRole('button', { name: '创建活动' }).click();
+    await admin.page.locator('tr', { hasText: '冬季招聘月' }).waitFor();
     expect(await seriousViolations(admin.page)).toEqual([]);
 
+    await section(admin.page, '直播场次');
+    const sessionForm = admin.page.getByRole('form', { name: '新建直播场次' });
+    await sessionForm.getByLabel('活动').selectOption({ label: '冬季招聘月' });
+    await sessionForm.getByLabel('场次标题').fill('援助月·专场一');
+    await sessionForm.getByLabel('开播时间').fill('2027-01-08T10:00');
+    await sessionForm.getByRole('button', { name: '创建场次' }).click();
+    const row = admin.page.locator('tr', { hasText: '援助月·专场一' });
+    await row.waitFor();
+    await row.getByRole('link', { name: '场次与岗位顺序：援助月·专场一' }).click();
+
+    const bureau = await bureauClient(fx.server.url);
+    const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+    const [a, b, c] = vacancies as [Vacancy, Vacancy, Vacancy];
+    for (const v of [a, b, c]) {
+      await admin.page.getByLabel('添加到顺序').selectOption({ value: `vacancy:${v.id}` });
+      await admin.page.getByRole('button', { name: '添加', exact: true }).click();
+    }
+    const order = () => admin.page.locator('[data-lineup-item]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-lineup-item')));
+    expect(await order()).toEqual([a, b, c].map((v) => `vacancy:${v.id}`));
+    expect(await seriousViolations(admin.page)).toEqual([]);
+
+    // Drag the third above the first with the mouse, by its handle.
+    const handle = admin.page.getByRole('button', { name: `拖动 ${c.title}` });
+    const target = admin.page.locator(`[data-lineup-item="vacancy:${a.id}"]`);
+    const from = (await handle.boundingBox())!;
+    const to = (await target.boundingBox())!;
+    await admin.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await admin.page.mouse.down();
+    for (let i = 1; i <= 12; i++) await admin.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2 + ((to.y + 4 - from.y) * i) / 12);
+    await admin.page.mouse.up();
+    await expect.poll(order).toEqual([c, a, b].map((v) => `vacancy:${v.id}`));
+    // And with the keyboard: Space picks the handle up, an arrow moves it, Space drops it.
+    await admin.page.getByRole('button', { name: `拖动 ${b.title}` }).focus();
+    // (dnd-kit measures the rows between key presses, as it would between a person's.)
+    for (const key of ['Space', 'ArrowUp', 'Space']) {
+      await admin.page.keyboard.press(key);
+      await admin.page.waitForTimeout(150);
+    }
+    await expect.poll(order).toEqual([c, b, a].map((v) => `vacancy:${v.id}`));
+    await admin.page.getByRole('button', { name: `下移 ${c.title}` }).click();
+    await expect.poll(order).toEqual([b, c, a].map((v) => `vacancy:${v.id}`));
+    await admin.page.getByText('顺序已改动，尚未保存').waitFor();
+    await screenshot(admin.page, 'admin-lineup-desktop');
+    await admin.page.getByRole('button', { name: '保存顺序' }).click();
+    await admin.page.getByRole('status').filter({ hasText: '岗位顺序已保存' }).waitFor();
+    const saved = (await bureau.get<{ sessions: LiveSession[] }>('/sessions')).body.sessions.find((s) => s.title === '援助月·专场一')!;
+    expect(saved.lineup.map((i) => i.id)).toEqual([b.id, c.id, a.id]);
+    expect(saved.scheduledAt).toBe(new Date('2027-01-08T10:00').toISOString());
+
+    // Statistics of the demo session: applications per vacancy and by group, as charts and as tables.
+    await apiClient(fx.server.url).post('/applications', applyBody(a.id, { targetGroup: 'disabled' }));
+    await apiClient(fx.server.url).post('/applications', applyBody(a.id));
+    await apiClient(fx.server.url).post('/applications', applyBody(b.id, { targetGroup: 'disabled' }));
+    await section(admin.page, '直播场次');
+    await admin.page.locator('tr[data-session="demo"]').getByRole('link', { name: /^数据统计：/ }).click();
+    await admin.page.getByRole('img', { name: '各岗位报名数' }).waitFor();
+    const perVacancy = admin.page.getByRole('group').filter({ has: admin.page.getByText('各岗位报名数') });
+    await perVacancy.getByText('以表格查看数据').click();
+    const rows = await perVacancy.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')!.textContent, tr.querySelector('td')!.textContent]));
+    expect(rows[0]).toEqual([expect.stringContaining(a.title) as string, '2']);
+    expect(await admin.page.getByRole('img', { name: '按帮扶人群' }).count()).toBe(1);
+    expect(await seriousViolations(admin.page)).toEqual([]);
+    await screenshot(admin.page, 'admin-statistics-desktop');
+    expect(admin.errors.filter((e) => !e.includes('status of 401') && !e.includes('status of 400'))).toEqual([]);
+  });
+
+  test('desktop: employers, vacancies, policies, staff and invite links — a withdrawn link stops working', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin/employers`, { viewport: DESKTOP });
+    await signIn(admin);
     const form = admin.page.getByRole('form', { name: '新增用人单位' });
     await form.getByLabel('单位名称').fill('乡村振兴服装厂');
     await form.getByLabel('行业').fill('纺织服装');
@@ -24,29 +126,93 @@ describe('the bureau console in Chromium', () => {
     await form.getByRole('button', { name: '新增' }).click();
     const row = admin.page.locator('tr', { hasText: '乡村振兴服装厂' });
     await row.waitFor();
-    // Verification is the bureau's call, and it sticks.
     const verified = row.getByRole('checkbox', { name: '乡村振兴服装厂 已核验' });
     expect(await verified.isChecked()).toBe(true);
     await verified.uncheck();
     await admin.page.reload();
     await admin.page.locator('tr', { hasText: '乡村振兴服装厂' }).waitFor();
     expect(await admin.page.locator('tr', { hasText: '乡村振兴服装厂' }).getByRole('checkbox').isChecked()).toBe(false);
-    await row.getByRole('button', { name: '生成企业后台链接' }).click();
+    await admin.page.locator('tr', { hasText: '乡村振兴服装厂' }).getByRole('button', { name: '生成企业后台链接' }).click();
     const employerLink = await admin.page.locator('input.invite-link').inputValue();
     expect(employerLink).toContain('/employer?token=');
+    expect(await seriousViolations(admin.page)).toEqual([]);
     const employer = await fx.browser.open(employerLink);
     await employer.page.getByRole('heading', { name: /乡村振兴服装厂/ }).waitFor();
 
-    await admin.page.locator('tr[data-session="demo"]').getByRole('button', { name: '生成主播链接' }).click();
-    await expect.poll(() => admin.page.locator('input.invite-link').inputValue()).toContain('/host/demo?token=');
-    const hostLink = await admin.page.locator('input.invite-link').inputValue();
-    const host = await fx.browser.open(hostLink);
-    await host.page.getByRole('button', { name: '开始直播' }).waitFor();
+    // A vacancy, refused first for a pay range upside down, then registered; it shows in the list.
+    await section(admin.page, '岗位');
+    await admin.page.getByRole('button', { name: '新增岗位' }).click();
+    const sheet = admin.page.getByRole('dialog', { name: '新增岗位' });
+    await sheet.getByLabel('单位').selectOption({ label: '乡村振兴服装厂' });
+    await sheet.getByLabel('岗位名称').fill('缝纫工');
+    await sheet.getByLabel('招聘人数').fill('20');
+    await sheet.getByLabel('最低薪资（元）').fill('5000');
+    await sheet.getByLabel('最高薪资（元）').fill('4000');
+    await sheet.getByLabel('工作时间').fill('8:00-18:00，月休4天');
+    await sheet.getByLabel('工作地点').fill('河东镇工业园');
+    await sheet.getByRole('checkbox', { name: '残疾人', exact: true }).check();
+    await sheet.getByRole('button', { name: '创建岗位' }).click();
+    await sheet.getByText('最高薪资不能低于最低薪资').waitFor();
+    expect(await seriousViolations(admin.page)).toEqual([]);
+    await sheet.getByLabel('最高薪资（元）').fill('7000');
+    await sheet.getByRole('button', { name: '创建岗位' }).click();
+    await admin.page.locator('tr', { hasText: '缝纫工' }).waitFor();
+    await screenshot(admin.page, 'admin-vacancies-desktop');
 
-    // Signed out, the console asks to sign in again.
-    await admin.page.getByRole('button', { name: '退出' }).click();
-    await admin.page.getByRole('button', { name: '登录' }).waitFor();
-    // The only console error allowed is the 401 of asking "who am I" before signing in.
-    for (const p of [admin, employer, host]) expect(p.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+    await section(admin.page, '政策卡片');
+    await admin.page.getByRole('button', { name: '新增政策卡片' }).click();
+    const policy = admin.page.getByRole('dialog', { name: '新增政策卡片' });
+    await policy.getByLabel('标题').fill('一次性求职创业补贴');
+    await policy.getByLabel('政策内容').fill('困难家庭高校毕业生每人1500元');
+    await policy.getByLabel('如何申请').fill('到县人社局服务大厅办理');
+    await policy.getByRole('button', { name: '创建政策卡片' }).click();
+    await admin.page.getByRole('heading', { name: '一次性求职创业补贴' }).waitFor();
+
+    await section(admin.page, '工作人员账号');
+    const staff = admin.page.getByRole('form', { name: '新增工作人员账号' });
+    await staff.getByLabel('用户名', { exact: true }).fill('zhang.wei');
+    await staff.getByLabel('姓名').fill('张伟');
+    await staff.getByLabel('初始密码').fill('short');
+    await staff.getByRole('button', { name: '创建账号' }).click();
+    expect(await staff.getByLabel('初始密码').getAttribute('aria-invalid')).toBe('true');
+    await staff.getByLabel('初始密码').fill('a-long-first-password');
+    await staff.getByRole('button', { name: '创建账号' }).click();
+    await admin.page.locator('tr[data-staff="zhang.wei"]').waitFor();
+    expect(await seriousViolations(admin.page)).toEqual([]);
+
+    await section(admin.page, '邀请链接');
+    const link = admin.page.locator('tr', { hasText: '乡村振兴服装厂' }).first();
+    await link.getByRole('button', { name: '作废 乡村振兴服装厂 的链接' }).click();
+    await link.getByText('已作废').waitFor();
+    expect(await seriousViolations(admin.page)).toEqual([]);
+    await screenshot(admin.page, 'admin-links-desktop');
+    await employer.page.reload();
+    await employer.page.getByText(/链接无效|已失效|withdrawn|登录/).first().waitFor();
+  });
+
+  test('phone: every section of the console reads at 360 px wide without sideways scrolling or axe violations', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin`, { viewport: PHONE });
+    await signIn(admin);
+    for (const [name, shot] of [
+      ['直播场次', 'sessions'],
+      ['活动', 'campaigns'],
+      ['用人单位', 'employers'],
+      ['岗位', 'vacancies'],
+      ['政策卡片', 'policies'],
+      ['邀请链接', 'links'],
+      ['工作人员账号', 'staff'],
+    ] as const) {
+      await section(admin.page, name);
+      await admin.page.getByRole('heading', { level: 2, name }).waitFor();
+      expect({ name, violations: await seriousViolations(admin.page) }).toEqual({ name, violations: [] });
+      expect({ name, fits: await noSideScroll(admin.page) }).toEqual({ name, fits: true });
+      await screenshot(admin.page, `admin-${shot}-phone`);
+    }
+    await section(admin.page, '直播场次');
+    await admin.page.locator('tr[data-session="demo"]').getByRole('link', { name: /^场次与岗位顺序：/ }).click();
+    await admin.page.locator('[data-lineup-item]').first().waitFor();
+    expect(await seriousViolations(admin.page)).toEqual([]);
+    expect(await noSideScroll(admin.page)).toBe(true);
+    await screenshot(admin.page, 'admin-lineup-phone');
   });
 });

@@ -4,12 +4,15 @@ import type { AppError, ErrorCode } from '@chunfeng/shared/errors';
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** Field-level problems of a VALIDATION error: path (e.g. "pay.max") → message. */
+  readonly issues: ReadonlyArray<{ path: string; message: string }>;
 
-  constructor(code: ErrorCode, message: string, status: number) {
+  constructor(code: ErrorCode, message: string, status: number, issues: AppError['issues'] = []) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
+    this.issues = issues;
   }
 }
 
@@ -41,7 +44,7 @@ export async function api<T>(
     throw new ApiError('UNAVAILABLE', 'no answer from the server', 0);
   }
   const data = (await res.json().catch(() => ({}))) as { error?: AppError };
-  if (!res.ok) throw new ApiError(data.error?.code ?? 'INTERNAL', data.error?.message ?? res.statusText, res.status);
+  if (!res.ok) throw new ApiError(data.error?.code ?? 'INTERNAL', data.error?.message ?? res.statusText, res.status, data.error?.issues);
   return data as T;
 }
 

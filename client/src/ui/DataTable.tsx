@@ -1,9 +1,12 @@
 import type { ReactNode } from 'react';
 
-/** A table with its column headings; rows are the caller's <tr> elements. */
-export function DataTable({ columns, children }: { columns: string[]; children: ReactNode }) {
+/** A table with its column headings; rows are the caller's <tr> elements. Wide tables scroll sideways on a phone. */
+export function DataTable({ columns, caption, children }: { columns: string[]; caption?: string; children: ReactNode }) {
   return (
+    // Focusable and named, so a keyboard user can scroll a table wider than the phone.
+    <div className="table-scroll" {...(caption ? { tabIndex: 0, role: 'region', 'aria-label': caption } : {})}>
     <table className="data-table">
+      {caption && <caption className="visually-hidden">{caption}</caption>}
       <thead>
         <tr>
           {columns.map((c) => (
@@ -15,5 +18,6 @@ export function DataTable({ columns, children }: { columns: string[]; children: 
       </thead>
       <tbody>{children}</tbody>
     </table>
+    </div>
   );
 }

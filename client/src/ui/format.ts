@@ -11,3 +11,9 @@ export function formatPay(pay: VacancyCard['pay'], t: TFunction, language: strin
 export function formatTime(iso: string, language: string): string {
   return new Intl.DateTimeFormat(language, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
+
+/** A calendar date (yyyy-mm-dd, no time zone) in the reader's language. */
+export function formatDate(isoDate: string, language: string): string {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  return new Intl.DateTimeFormat(language, { year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1));
+}

@@ -1,41 +1,60 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Employer, LiveSession, Vacancy } from '@chunfeng/shared/recruitment';
+import { Link, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api } from '../../signalling/api';
-import { CONTENT_LANG } from '../../ui/content';
-import { formatPay, formatTime } from '../../ui/format';
-import { DataTable } from '../../ui/DataTable';
+import { Button } from '../../ui/Button';
 import { StatusBanner } from '../../ui/StatusBanner';
+import { CampaignsSection } from './CampaignsSection';
+import { CatalogProvider, useCatalog, type Staff } from './catalog';
+import { EmployersSection } from './EmployersSection';
+import { useZodLanguage } from './forms';
+import { InvitesSection } from './InvitesSection';
+import { PoliciesSection } from './PoliciesSection';
+import { SessionEditor } from './SessionEditor';
+import { SessionsSection } from './SessionsSection';
+import { StaffSection } from './StaffSection';
+import { CampaignStatistics, SessionStatistics } from './StatisticsPage';
+import { VacanciesSection } from './VacanciesSection';
+import './admin.css';
 
-type Me = { actor: { kind: 'bureau'; name: string } | { kind: 'employer' } };
+type Me = { actor: { kind: 'bureau'; name: string; role: Staff['role'] } | { kind: 'employer' } };
 
-/** The bureau's console: sign in, then sessions (host links), employers (verify, invite links), vacancies. */
+/** The bureau's console: sign in, then campaigns, sessions and their lineups, employers, vacancies, policies, links, staff, statistics. */
 export function AdminPage() {
   const { t } = useTranslation();
-  const [me, setMe] = useState<Me['actor'] | null>();
+  useZodLanguage();
+  const [me, setMe] = useState<Staff | null>();
   useEffect(() => {
     api<Me>('/auth/me').then(
-      (m) => setMe(m.actor),
+      (m) => setMe(m.actor.kind === 'bureau' ? { name: m.actor.name, role: m.actor.role } : null),
       () => setMe(null),
     );
   }, []);
-  if (me === undefined) return <p role="status">{t('state.connecting')}</p>;
-  if (!me || me.kind !== 'bureau') return <SignIn onSignedIn={(name) => setMe({ kind: 'bureau', name })} />;
-  return <Console name={me.name} onSignOut={() => void api('/auth/logout', { method: 'POST', body: {} }).then(() => setMe(null))} />;
+  if (me === undefined) return <p role="status">{t('state.loading')}</p>;
+  if (!me) return <SignIn onSignedIn={setMe} />;
+  return (
+    <CatalogProvider staff={me}>
+      <Console onSignOut={() => void api('/auth/logout', { method: 'POST', body: {} }).then(() => setMe(null))} />
+    </CatalogProvider>
+  );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (name: string) => void }) {
+function SignIn({ onSignedIn }: { onSignedIn: (staff: Staff) => void }) {
   const { t } = useTranslation();
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const [problem, setProblem] = useState<string>();
+  const [busy, setBusy] = useState(false);
   async function submit(e: FormEvent): Promise<void> {
     e.preventDefault();
+    setBusy(true);
     try {
-      const { staff } = await api<{ staff: { name: string } }>('/auth/login', { method: 'POST', body: { username, password } });
-      onSignedIn(staff.name);
+      const { staff } = await api<{ staff: Staff }>('/auth/login', { method: 'POST', body: { username, password } });
+      onSignedIn(staff);
     } catch (error) {
-      setProblem(error instanceof ApiError && error.code === 'UNAUTHORIZED' ? t('admin.wrongPassword') : String(error));
+      setProblem(error instanceof ApiError && error.code === 'UNAUTHORIZED' ? t('admin.wrongPassword') : t('state.error', { message: String(error) }));
+    } finally {
+      setBusy(false);
     }
   }
   return (
@@ -55,177 +74,83 @@ function SignIn({ onSignedIn }: { onSignedIn: (name: string) => void }) {
             {problem}
           </p>
         )}
-        <button type="submit" className="button button-primary button-wide">
+        <Button type="submit" variant="primary" wide busy={busy}>
           {t('admin.signIn')}
-        </button>
+        </Button>
       </form>
     </section>
   );
 }
 
-function Console({ name, onSignOut }: { name: string; onSignOut: () => void }) {
-  const { t, i18n } = useTranslation();
-  const [sessions, setSessions] = useState<LiveSession[]>([]);
-  const [employers, setEmployers] = useState<Employer[]>([]);
-  const [vacancies, setVacancies] = useState<Vacancy[]>([]);
-  const [link, setLink] = useState<{ label: string; url: string }>();
-  const [problem, setProblem] = useState<string>();
+const SECTIONS = [
+  { path: '/admin', key: 'sessions' },
+  { path: '/admin/campaigns', key: 'campaigns' },
+  { path: '/admin/employers', key: 'employers' },
+  { path: '/admin/vacancies', key: 'vacancies' },
+  { path: '/admin/policies', key: 'policies' },
+  { path: '/admin/links', key: 'links' },
+  { path: '/admin/staff', key: 'staff', adminOnly: true },
+] as const;
 
-  const apply = useCallback((data: { sessions: LiveSession[]; employers: Employer[]; vacancies: Vacancy[] }) => {
-    setSessions(data.sessions);
-    setEmployers(data.employers);
-    setVacancies(data.vacancies);
-  }, []);
-  const load = useCallback(async () => apply(await fetchAll()), [apply]);
-  useEffect(() => {
-    let cancelled = false;
-    fetchAll().then(
-      (data) => !cancelled && apply(data),
-      (e: unknown) => !cancelled && setProblem(String(e)),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [apply]);
-
-  const run = (action: () => Promise<unknown>): void => void action().catch((e: unknown) => setProblem(e instanceof ApiError ? e.message : String(e)));
-  const showLink = (label: string, path: string): void => setLink({ label, url: `${location.origin}${path}` });
-  const employerName = (id: string): string => employers.find((e) => e.id === id)?.name ?? id;
-
+function Console({ onSignOut }: { onSignOut: () => void }) {
+  const { t } = useTranslation();
+  const { catalog, error, staff } = useCatalog();
+  const [location] = useLocation();
+  const current = (path: string): boolean => (path === '/admin' ? location === '/admin' || location.startsWith('/admin/sessions') : location.startsWith(path));
   return (
-    <section aria-labelledby="admin-title">
+    <div className="admin">
       <div className="studio-header">
         <h1 id="admin-title">{t('admin.title')}</h1>
         <p>
-          {name}{' '}
-          <button type="button" className="button" onClick={onSignOut}>
-            {t('admin.signOut')}
-          </button>
+          {staff.name}{' '}
+          <Button onClick={onSignOut}>{t('admin.signOut')}</Button>
         </p>
       </div>
-      {problem && <StatusBanner tone="error" text={problem} />}
-      {link && (
-        <div className="panel invite" role="status">
-          <label>
-            {link.label}
-            <input readOnly value={link.url} className="invite-link" onFocus={(e) => e.currentTarget.select()} />
-          </label>
-        </div>
+      <nav aria-label={t('admin.nav')} className="admin-nav">
+        <ul>
+          {SECTIONS.filter((s) => !('adminOnly' in s) || staff.role === 'admin').map((s) => (
+            <li key={s.key}>
+              <Link href={s.path} aria-current={current(s.path) ? 'page' : undefined}>
+                {t(`admin.section.${s.key}`)}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {error !== undefined && <StatusBanner tone="error" text={t('admin.loadFailed')} />}
+      {!catalog ? (
+        error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : (
+        <Switch>
+          <Route path="/admin">
+            <SessionsSection />
+          </Route>
+          <Route path="/admin/sessions/:id">{(p) => <SessionEditor sessionId={p.id} />}</Route>
+          <Route path="/admin/campaigns">
+            <CampaignsSection />
+          </Route>
+          <Route path="/admin/employers">
+            <EmployersSection />
+          </Route>
+          <Route path="/admin/vacancies">
+            <VacanciesSection />
+          </Route>
+          <Route path="/admin/policies">
+            <PoliciesSection />
+          </Route>
+          <Route path="/admin/links">
+            <InvitesSection />
+          </Route>
+          <Route path="/admin/staff">
+            <StaffSection />
+          </Route>
+          <Route path="/admin/statistics/sessions/:id">{(p) => <SessionStatistics sessionId={p.id} />}</Route>
+          <Route path="/admin/statistics/campaigns/:id">{(p) => <CampaignStatistics campaignId={p.id} />}</Route>
+          <Route>
+            <p role="alert">{t('admin.notFound')}</p>
+          </Route>
+        </Switch>
       )}
-      <section className="panel" aria-labelledby="sessions-title">
-        <h2 id="sessions-title">{t('admin.sessions')}</h2>
-        <DataTable columns={[t('admin.session'), t('admin.when'), t('admin.status'), t('admin.actions')]}>
-            {sessions.map((s) => (
-              <tr key={s.id} data-session={s.id}>
-                <td lang={CONTENT_LANG}>{s.title}</td>
-                <td>{formatTime(s.scheduledAt, i18n.language)}</td>
-                <td>{t(`admin.sessionStatus.${s.status}`)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="button"
-                    onClick={() => run(async () => showLink(t('admin.hostLink'), (await api<{ path: string }>(`/sessions/${encodeURIComponent(s.id)}/host-link`, { method: 'POST', body: {} })).path))}
-                  >
-                    {t('admin.hostLink')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </DataTable>
-      </section>
-      <section className="panel" aria-labelledby="employers-title">
-        <h2 id="employers-title">{t('admin.employers')}</h2>
-        <NewEmployer onCreated={() => run(load)} />
-        <DataTable columns={[t('admin.employer'), t('admin.district'), t('admin.verified'), t('admin.actions')]}>
-            {employers.map((e) => (
-              <tr key={e.id} data-employer={e.id}>
-                <td lang={CONTENT_LANG}>{e.name}</td>
-                <td lang={CONTENT_LANG}>{e.district}</td>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={t('admin.verifiedFor', { name: e.name })}
-                    checked={e.verified}
-                    onChange={(ev) => {
-                      const verified = ev.target.checked;
-                      // Shown at once; the server's answer (or the reload after an error) settles it.
-                      setEmployers((all) => all.map((x) => (x.id === e.id ? { ...x, verified } : x)));
-                      run(async () => {
-                        try {
-                          await api(`/employers/${e.id}`, { method: 'PATCH', body: { verified } });
-                        } finally {
-                          await load();
-                        }
-                      });
-                    }}
-                  />
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    className="button"
-                    onClick={() => run(async () => showLink(t('admin.employerLink', { name: e.name }), (await api<{ path: string }>(`/employers/${e.id}/invite`, { method: 'POST', body: {} })).path))}
-                  >
-                    {t('admin.employerInvite')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </DataTable>
-      </section>
-      <section className="panel" aria-labelledby="vacancies-title">
-        <h2 id="vacancies-title">{t('admin.vacancies')}</h2>
-        <DataTable columns={[t('admin.vacancy'), t('admin.employer'), t('admin.pay'), t('admin.flags')]}>
-            {vacancies.map((v) => (
-              <tr key={v.id} data-vacancy={v.id}>
-                <td lang={CONTENT_LANG}>{v.title}</td>
-                <td lang={CONTENT_LANG}>{employerName(v.employerId)}</td>
-                <td>{formatPay(v.pay, t, i18n.language)}</td>
-                <td>{v.flags && v.flags.length > 0 ? <strong className="status-error">{t('admin.flagged')}</strong> : '—'}</td>
-              </tr>
-            ))}
-          </DataTable>
-      </section>
-    </section>
-  );
-}
-
-async function fetchAll(): Promise<{ sessions: LiveSession[]; employers: Employer[]; vacancies: Vacancy[] }> {
-  const [s, e, v] = await Promise.all([
-    api<{ sessions: LiveSession[] }>('/sessions'),
-    api<{ employers: Employer[] }>('/employers'),
-    api<{ vacancies: Vacancy[] }>('/vacancies'),
-  ]);
-  return { sessions: s.sessions, employers: e.employers, vacancies: v.vacancies };
-}
-
-function NewEmployer({ onCreated }: { onCreated: () => void }) {
-  const { t } = useTranslation();
-  const [form, setForm] = useState({ name: '', industry: '', district: '' });
-  const [problem, setProblem] = useState<string>();
-  async function submit(e: FormEvent): Promise<void> {
-    e.preventDefault();
-    try {
-      await api('/employers', { method: 'POST', body: { ...form, verified: true } });
-      setForm({ name: '', industry: '', district: '' });
-      setProblem(undefined);
-      onCreated();
-    } catch (error) {
-      setProblem(error instanceof ApiError ? error.message : String(error));
-    }
-  }
-  return (
-    <form className="toolbar" onSubmit={(e) => void submit(e)} aria-label={t('admin.newEmployer')}>
-      {(['name', 'industry', 'district'] as const).map((field) => (
-        <label key={field}>
-          {t(`admin.field.${field}`)}
-          <input value={form[field]} required maxLength={120} onChange={(e) => setForm({ ...form, [field]: e.target.value })} />
-        </label>
-      ))}
-      <button type="submit" className="button button-primary">
-        {t('admin.add')}
-      </button>
-      {problem && <span className="status-error">{problem}</span>}
-    </form>
+    </div>
   );
 }

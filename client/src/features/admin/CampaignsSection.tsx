@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'wouter';
+import { CampaignInput } from '@chunfeng/shared/recruitment';
+import { api } from '../../signalling/api';
+import { CONTENT_LANG } from '../../ui/content';
+import { DataTable } from '../../ui/DataTable';
+import { formatDate } from '../../ui/format';
+import { useToast } from '../../ui/Toast';
+import { localDate, useCatalog } from './catalog';
+import { Field, FormActions, onSubmit, useSchemaForm } from './forms';
+
+/** Campaigns (Spring Breeze Action, Employment Assistance Month…): their dates, sessions and statistics. */
+export function CampaignsSection() {
+  const { t, i18n } = useTranslation();
+  const { catalog } = useCatalog();
+  if (!catalog) return null;
+  return (
+    <section className="panel" aria-labelledby="campaigns-title">
+      <h2 id="campaigns-title">{t('admin.section.campaigns')}</h2>
+      {catalog.campaigns.length === 0 ? (
+        <p className="muted">{t('admin.noCampaigns')}</p>
+      ) : (
+        <DataTable caption={t('admin.section.campaigns')} columns={[t('admin.campaign'), t('admin.dates'), t('admin.sessionCount'), t('admin.actions')]}>
+          {catalog.campaigns.map((c) => (
+            <tr key={c.id} data-campaign={c.id}>
+              <td lang={CONTENT_LANG}>{c.name}</td>
+              <td>
+                {formatDate(c.startsOn, i18n.language)} – {formatDate(c.endsOn, i18n.language)}
+              </td>
+              <td>{catalog.sessions.filter((s) => s.campaignId === c.id).length}</td>
+              <td>
+                <Link href={`/admin/statistics/campaigns/${encodeURIComponent(c.id)}`} className="button button-secondary button-small" aria-label={t('admin.statisticsNamed', { title: c.name })}>
+                  {t('admin.statistics')}
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      <NewCampaign />
+    </section>
+  );
+}
+
+function NewCampaign() {
+  const { t } = useTranslation();
+  const { reload } = useCatalog();
+  const toast = useToast();
+  const empty = { name: '', startsOn: localDate(), endsOn: localDate(), description: '' };
+  const [form, setForm] = useState(empty);
+  const { errors, problem, busy, submit } = useSchemaForm(CampaignInput, async (input) => {
+    await api('/campaigns', { method: 'POST', body: input });
+    setForm(empty);
+    toast.show(t('admin.saved'), { tone: 'success' });
+    await reload();
+  });
+  return (
+    <form className="admin-form" aria-labelledby="new-campaign-title" onSubmit={onSubmit(() => submit(form))}>
+      <h3 id="new-campaign-title">{t('admin.newCampaign')}</h3>
+      <div className="form-grid">
+        <Field label={t('admin.campaignName')} error={errors['name']}>
+          {(p) => <input {...p} value={form.name} maxLength={120} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
+        </Field>
+        <Field label={t('admin.startsOn')} error={errors['startsOn']}>
+          {(p) => <input {...p} type="date" value={form.startsOn} onChange={(e) => setForm({ ...form, startsOn: e.target.value })} />}
+        </Field>
+        <Field label={t('admin.endsOn')} error={errors['endsOn']}>
+          {(p) => <input {...p} type="date" value={form.endsOn} onChange={(e) => setForm({ ...form, endsOn: e.target.value })} />}
+        </Field>
+      </div>
+      <Field label={t('admin.description')} error={errors['description']}>
+        {(p) => <textarea {...p} rows={2} maxLength={2000} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />}
+      </Field>
+      <FormActions problem={problem} busy={busy} label={t('admin.createCampaign')} />
+    </form>
+  );
+}

@@ -1,0 +1,109 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { EmployerInput } from '@chunfeng/shared/recruitment';
+import { api } from '../../signalling/api';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
+import { DataTable } from '../../ui/DataTable';
+import { useToast } from '../../ui/Toast';
+import { useCatalog } from './catalog';
+import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { IssuedLink, type Issued } from './IssuedLink';
+
+/** Employers: verification by the bureau, and console links for their recruiters. */
+export function EmployersSection() {
+  const { t } = useTranslation();
+  const { catalog, reload } = useCatalog();
+  const toast = useToast();
+  const [issued, setIssued] = useState<Issued>();
+  const [pending, setPending] = useState<Record<string, boolean>>({});
+  if (!catalog) return null;
+
+  async function setVerified(id: string, verified: boolean): Promise<void> {
+    // Shown at once; the server's answer (or the reload after an error) settles it.
+    setPending((p) => ({ ...p, [id]: verified }));
+    try {
+      await api(`/employers/${encodeURIComponent(id)}`, { method: 'PATCH', body: { verified } });
+    } catch (error) {
+      toast.show(problemText(error, t), { tone: 'error' });
+    } finally {
+      await reload();
+      setPending(({ [id]: _done, ...rest }) => rest);
+    }
+  }
+  async function invite(id: string, name: string): Promise<void> {
+    try {
+      const { path, expiresAt } = await api<{ path: string; expiresAt: string }>(`/employers/${encodeURIComponent(id)}/invite`, { method: 'POST', body: {} });
+      setIssued({ label: t('admin.employerLink', { name }), url: `${location.origin}${path}`, expiresAt });
+    } catch (error) {
+      toast.show(problemText(error, t), { tone: 'error' });
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="employers-title">
+      <h2 id="employers-title">{t('admin.employers')}</h2>
+      {issued && <IssuedLink issued={issued} onDone={() => setIssued(undefined)} />}
+      {catalog.employers.length === 0 ? (
+        <p className="muted">{t('admin.noEmployers')}</p>
+      ) : (
+        <DataTable caption={t('admin.employers')} columns={[t('admin.employer'), t('admin.industry'), t('admin.district'), t('admin.vacancyCount'), t('admin.verified'), t('admin.actions')]}>
+          {catalog.employers.map((e) => (
+            <tr key={e.id} data-employer={e.id}>
+              <td lang={CONTENT_LANG}>{e.name}</td>
+              <td lang={CONTENT_LANG}>{e.industry}</td>
+              <td lang={CONTENT_LANG}>{e.district}</td>
+              <td>{catalog.vacancies.filter((v) => v.employerId === e.id).length}</td>
+              <td>
+                <input
+                  type="checkbox"
+                  className="checkbox"
+                  aria-label={t('admin.verifiedFor', { name: e.name })}
+                  checked={pending[e.id] ?? e.verified}
+                  onChange={(ev) => void setVerified(e.id, ev.target.checked)}
+                />
+              </td>
+              <td>
+                <Button size="small" onClick={() => void invite(e.id, e.name)}>
+                  {t('admin.employerInvite')}
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      <NewEmployer />
+    </section>
+  );
+}
+
+function NewEmployer() {
+  const { t } = useTranslation();
+  const { reload } = useCatalog();
+  const toast = useToast();
+  const empty = { name: '', industry: '', district: '', verified: true };
+  const [form, setForm] = useState(empty);
+  const { errors, problem, busy, submit } = useSchemaForm(EmployerInput, async (input) => {
+    await api('/employers', { method: 'POST', body: input });
+    setForm(empty);
+    toast.show(t('admin.saved'), { tone: 'success' });
+    await reload();
+  });
+  return (
+    <form className="admin-form" aria-labelledby="new-employer-title" onSubmit={onSubmit(() => submit(form))}>
+      <h3 id="new-employer-title">{t('admin.newEmployer')}</h3>
+      <div className="form-grid">
+        {(['name', 'industry', 'district'] as const).map((field) => (
+          <Field key={field} label={t(`admin.field.${field}`)} error={errors[field]}>
+            {(p) => <input {...p} value={form[field]} maxLength={120} onChange={(e) => setForm({ ...form, [field]: e.target.value })} />}
+          </Field>
+        ))}
+      </div>
+      <label className="check">
+        <input type="checkbox" className="checkbox" checked={form.verified} onChange={(e) => setForm({ ...form, verified: e.target.checked })} />
+        {t('admin.verifiedNow')}
+      </label>
+      <FormActions problem={problem} busy={busy} label={t('admin.add')} />
+    </form>
+  );
+}

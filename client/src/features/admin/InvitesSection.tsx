@@ -1,0 +1,81 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Invite } from '@chunfeng/shared/admin';
+import { api } from '../../signalling/api';
+import { Badge } from '../../ui/Badge';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
+import { DataTable } from '../../ui/DataTable';
+import { formatTime } from '../../ui/format';
+import { useToast } from '../../ui/Toast';
+import { problemText } from './forms';
+
+/** Every host and employer link handed out: who made it, until when it works; withdraw one gone astray. */
+export function InvitesSection() {
+  const { t, i18n } = useTranslation();
+  const toast = useToast();
+  // When the list was read: a link is "expired" as of then (rendering must not read the clock).
+  const [{ invites, readAt }, setRead] = useState<{ invites?: Invite[]; readAt: number }>({ readAt: 0 });
+  const setInvites = useCallback((list: Invite[]) => setRead({ invites: list, readAt: Date.now() }), []);
+  const [error, setError] = useState<unknown>();
+  const load = useCallback(async () => {
+    try {
+      setInvites((await api<{ invites: Invite[] }>('/invites')).invites);
+    } catch (e) {
+      setError(e);
+    }
+  }, [setInvites]);
+  useEffect(() => {
+    let cancelled = false;
+    api<{ invites: Invite[] }>('/invites').then(
+      (r) => !cancelled && setInvites(r.invites),
+      (e: unknown) => !cancelled && setError(e),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [setInvites]);
+  async function revoke(invite: Invite): Promise<void> {
+    try {
+      await api(`/invites/${encodeURIComponent(invite.id)}/revoke`, { method: 'POST', body: {} });
+      toast.show(t('admin.linkRevoked', { label: invite.label }), { tone: 'success' });
+    } catch (e) {
+      toast.show(problemText(e, t), { tone: 'error' });
+    }
+    await load();
+  }
+  const state = (i: Invite): 'revoked' | 'expired' | 'active' => (i.revokedAt ? 'revoked' : Date.parse(i.expiresAt) < readAt ? 'expired' : 'active');
+  return (
+    <section className="panel" aria-labelledby="links-title">
+      <h2 id="links-title">{t('admin.section.links')}</h2>
+      <p className="muted">{t('admin.linksHelp')}</p>
+      {error !== undefined && <p role="alert">{problemText(error, t)}</p>}
+      {!invites ? (
+        error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : invites.length === 0 ? (
+        <p className="muted">{t('admin.noLinks')}</p>
+      ) : (
+        <DataTable caption={t('admin.section.links')} columns={[t('admin.linkKind'), t('admin.linkFor'), t('admin.createdBy'), t('admin.expires'), t('admin.status'), t('admin.actions')]}>
+          {invites.map((i) => (
+            <tr key={i.id} data-invite={i.id}>
+              <td>{t(`admin.linkKinds.${i.kind}`)}</td>
+              <td lang={CONTENT_LANG}>{i.label}</td>
+              <td lang={CONTENT_LANG}>{i.createdBy}</td>
+              <td>{formatTime(i.expiresAt, i18n.language)}</td>
+              <td>
+                <Badge tone={state(i) === 'active' ? 'verified' : 'neutral'}>{t(`admin.linkState.${state(i)}`)}</Badge>
+              </td>
+              <td>
+                {state(i) === 'active' && (
+                  <Button size="small" variant="danger" onClick={() => void revoke(i)} aria-label={t('admin.revokeNamed', { label: i.label })}>
+                    {t('admin.revoke')}
+                  </Button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,96 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'wouter';
+import { SessionPatch, type LineupItem, type LiveSession } from '@chunfeng/shared/recruitment';
+import { api } from '../../signalling/api';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
+import { useToast } from '../../ui/Toast';
+import { localDateTime, useCatalog } from './catalog';
+import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { LineupEditor } from './LineupEditor';
+
+/** One session: its title and schedule, and its lineup in presenting order. */
+export function SessionEditor({ sessionId }: { sessionId: string }) {
+  const { t } = useTranslation();
+  const { catalog } = useCatalog();
+  const session = catalog?.sessions.find((s) => s.id === sessionId);
+  if (!catalog) return null;
+  if (!session) return <p role="alert">{t('admin.notFound')}</p>;
+  return (
+    <div className="admin-stack">
+      <p>
+        <Link href="/admin">{t('admin.backToSessions')}</Link>
+      </p>
+      <h2 lang={CONTENT_LANG}>{session.title}</h2>
+      <Schedule key={`${session.title}|${session.scheduledAt}`} session={session} />
+      <Lineup key={session.lineup.map((i) => i.id).join()} session={session} />
+    </div>
+  );
+}
+
+function Schedule({ session }: { session: LiveSession }) {
+  const { t } = useTranslation();
+  const { reload } = useCatalog();
+  const toast = useToast();
+  const [form, setForm] = useState({ title: session.title, when: localDateTime(session.scheduledAt) });
+  const { errors, problem, busy, submit } = useSchemaForm(SessionPatch, async (patch) => {
+    await api(`/sessions/${encodeURIComponent(session.id)}`, { method: 'PATCH', body: patch });
+    toast.show(t('admin.saved'), { tone: 'success' });
+    await reload();
+  });
+  return (
+    <form className="panel admin-form" aria-labelledby="schedule-title" onSubmit={onSubmit(() => submit({ title: form.title, scheduledAt: form.when ? new Date(form.when).toISOString() : '' }))}>
+      <h3 id="schedule-title">{t('admin.schedule')}</h3>
+      <div className="form-grid">
+        <Field label={t('admin.sessionTitle')} error={errors['title']}>
+          {(p) => <input {...p} value={form.title} maxLength={120} onChange={(e) => setForm({ ...form, title: e.target.value })} />}
+        </Field>
+        <Field label={t('admin.scheduledAt')} error={errors['scheduledAt']}>
+          {(p) => <input {...p} type="datetime-local" value={form.when} onChange={(e) => setForm({ ...form, when: e.target.value })} />}
+        </Field>
+      </div>
+      <FormActions problem={problem} busy={busy} label={t('admin.save')} />
+    </form>
+  );
+}
+
+function Lineup({ session }: { session: LiveSession }) {
+  const { t } = useTranslation();
+  const { catalog, reload } = useCatalog();
+  const toast = useToast();
+  const [lineup, setLineup] = useState<LineupItem[]>(session.lineup);
+  const [busy, setBusy] = useState(false);
+  const dirty = JSON.stringify(lineup) !== JSON.stringify(session.lineup);
+  async function save(): Promise<void> {
+    setBusy(true);
+    try {
+      await api(`/sessions/${encodeURIComponent(session.id)}/lineup`, { method: 'PUT', body: lineup });
+      toast.show(t('admin.lineup.saved'), { tone: 'success' });
+      await reload();
+    } catch (error) {
+      toast.show(problemText(error, t), { tone: 'error' });
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (!catalog) return null;
+  return (
+    <section className="panel" aria-labelledby="lineup-title">
+      <h3 id="lineup-title">{t('admin.lineup.title')}</h3>
+      <p className="muted">{t('admin.lineup.help')}</p>
+      <LineupEditor lineup={lineup} onChange={setLineup} catalog={catalog} />
+      <div className="form-actions">
+        <Button variant="primary" busy={busy} disabled={!dirty} onClick={() => void save()}>
+          {t('admin.lineup.save')}
+        </Button>
+        {dirty && (
+          <>
+            <span className="status-warn">{t('admin.lineup.unsaved')}</span>
+            <Button onClick={() => setLineup(session.lineup)}>{t('admin.lineup.undo')}</Button>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,111 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'wouter';
+import { LiveSessionInput } from '@chunfeng/shared/recruitment';
+import { api } from '../../signalling/api';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
+import { DataTable } from '../../ui/DataTable';
+import { formatTime } from '../../ui/format';
+import { useToast } from '../../ui/Toast';
+import { useCatalog } from './catalog';
+import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { IssuedLink, type Issued } from './IssuedLink';
+
+/** Every session with its host link, lineup editor and statistics; and a form to schedule a new one. */
+export function SessionsSection() {
+  const { t, i18n } = useTranslation();
+  const { catalog } = useCatalog();
+  const toast = useToast();
+  const [issued, setIssued] = useState<Issued>();
+  if (!catalog) return null;
+  const campaignName = (id: string): string => catalog.campaigns.find((c) => c.id === id)?.name ?? '';
+
+  async function hostLink(id: string, title: string): Promise<void> {
+    try {
+      const { path, expiresAt } = await api<{ path: string; expiresAt: string }>(`/sessions/${encodeURIComponent(id)}/host-link`, { method: 'POST', body: {} });
+      setIssued({ label: t('admin.hostLinkFor', { title }), url: `${location.origin}${path}`, expiresAt });
+    } catch (error) {
+      toast.show(problemText(error, t), { tone: 'error' });
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">{t('admin.sessions')}</h2>
+      {issued && <IssuedLink issued={issued} onDone={() => setIssued(undefined)} />}
+      {catalog.sessions.length === 0 ? (
+        <p className="muted">{t('admin.noSessions')}</p>
+      ) : (
+        <DataTable caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.campaign'), t('admin.when'), t('admin.status'), t('admin.actions')]}>
+          {catalog.sessions.map((s) => (
+            <tr key={s.id} data-session={s.id}>
+              <td lang={CONTENT_LANG}>{s.title}</td>
+              <td lang={CONTENT_LANG}>{campaignName(s.campaignId)}</td>
+              <td>{formatTime(s.scheduledAt, i18n.language)}</td>
+              <td>{t(`admin.sessionStatus.${s.status}`)}</td>
+              <td className="row-actions">
+                <Button size="small" onClick={() => void hostLink(s.id, s.title)}>
+                  {t('admin.hostLink')}
+                </Button>
+                <Link href={`/admin/sessions/${encodeURIComponent(s.id)}`} className="button button-secondary button-small" aria-label={t('admin.editSessionNamed', { title: s.title })}>
+                  {t('admin.editSession')}
+                </Link>
+                <Link href={`/admin/statistics/sessions/${encodeURIComponent(s.id)}`} className="button button-secondary button-small" aria-label={t('admin.statisticsNamed', { title: s.title })}>
+                  {t('admin.statistics')}
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      <NewSession />
+    </section>
+  );
+}
+
+function NewSession() {
+  const { t } = useTranslation();
+  const { catalog, reload } = useCatalog();
+  const toast = useToast();
+  const [form, setForm] = useState({ campaignId: catalog?.campaigns.at(-1)?.id ?? '', title: '', when: '' });
+  const { errors, problem, busy, submit } = useSchemaForm(LiveSessionInput, async (input) => {
+    await api('/sessions', { method: 'POST', body: input });
+    setForm((f) => ({ ...f, title: '', when: '' }));
+    toast.show(t('admin.saved'), { tone: 'success' });
+    await reload();
+  });
+  if (!catalog) return null;
+  if (catalog.campaigns.length === 0) return <p className="muted">{t('admin.needCampaign')}</p>;
+  return (
+    <form
+      className="admin-form"
+      aria-labelledby="new-session-title"
+      onSubmit={onSubmit(() =>
+        submit({ campaignId: form.campaignId, title: form.title, scheduledAt: form.when ? new Date(form.when).toISOString() : '', lineup: [] }),
+      )}
+    >
+      <h3 id="new-session-title">{t('admin.newSession')}</h3>
+      <div className="form-grid">
+        <Field label={t('admin.campaign')} error={errors['campaignId']}>
+          {(p) => (
+            <select {...p} value={form.campaignId} onChange={(e) => setForm({ ...form, campaignId: e.target.value })}>
+              {catalog.campaigns.map((c) => (
+                <option key={c.id} value={c.id} lang={CONTENT_LANG}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('admin.sessionTitle')} error={errors['title']}>
+          {(p) => <input {...p} value={form.title} maxLength={120} onChange={(e) => setForm({ ...form, title: e.target.value })} />}
+        </Field>
+        <Field label={t('admin.scheduledAt')} error={errors['scheduledAt']}>
+          {(p) => <input {...p} type="datetime-local" value={form.when} onChange={(e) => setForm({ ...form, when: e.target.value })} />}
+        </Field>
+      </div>
+      <FormActions problem={problem} busy={busy} label={t('admin.createSession')} />
+    </form>
+  );
+}

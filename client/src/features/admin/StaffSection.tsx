@@ -1,0 +1,127 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { StaffInput, StaffRole, type StaffView } from '@chunfeng/shared/admin';
+import { api } from '../../signalling/api';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
+import { DataTable } from '../../ui/DataTable';
+import { formatTime } from '../../ui/format';
+import { useToast } from '../../ui/Toast';
+import { useCatalog } from './catalog';
+import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+
+/** The bureau's staff accounts (admins only): who may sign in to this console. */
+export function StaffSection() {
+  const { t, i18n } = useTranslation();
+  const { staff: me } = useCatalog();
+  const toast = useToast();
+  const [staff, setStaff] = useState<StaffView[]>();
+  const [error, setError] = useState<unknown>();
+  const [confirm, setConfirm] = useState<string>();
+  const load = useCallback(async () => {
+    try {
+      setStaff((await api<{ staff: StaffView[] }>('/staff')).staff);
+    } catch (e) {
+      setError(e);
+    }
+  }, []);
+  useEffect(() => {
+    let cancelled = false;
+    api<{ staff: StaffView[] }>('/staff').then(
+      (r) => !cancelled && setStaff(r.staff),
+      (e: unknown) => !cancelled && setError(e),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+  if (me.role !== 'admin') return <p role="alert">{t('admin.errorCode.FORBIDDEN')}</p>;
+  async function remove(id: string): Promise<void> {
+    setConfirm(undefined);
+    try {
+      await api(`/staff/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      toast.show(t('admin.staffRemoved'), { tone: 'success' });
+    } catch (e) {
+      toast.show(problemText(e, t), { tone: 'error' });
+    }
+    await load();
+  }
+  return (
+    <section className="panel" aria-labelledby="staff-title">
+      <h2 id="staff-title">{t('admin.section.staff')}</h2>
+      {error !== undefined && <p role="alert">{problemText(error, t)}</p>}
+      {!staff ? (
+        error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : (
+        <DataTable caption={t('admin.section.staff')} columns={[t('admin.displayName'), t('admin.username'), t('admin.role'), t('admin.createdAt'), t('admin.actions')]}>
+          {staff.map((s) => (
+            <tr key={s.id} data-staff={s.username}>
+              <td lang={CONTENT_LANG}>{s.displayName}</td>
+              <td>{s.username}</td>
+              <td>{t(`admin.roles.${s.role}`)}</td>
+              <td>{formatTime(s.createdAt, i18n.language)}</td>
+              <td>
+                {confirm === s.id ? (
+                  <span className="row-actions" role="group" aria-label={t('admin.confirmRemove', { name: s.displayName })}>
+                    <Button size="small" variant="danger" onClick={() => void remove(s.id)}>
+                      {t('admin.confirmRemoveYes')}
+                    </Button>
+                    <Button size="small" onClick={() => setConfirm(undefined)} autoFocus>
+                      {t('host.cancel')}
+                    </Button>
+                  </span>
+                ) : (
+                  <Button size="small" variant="danger" onClick={() => setConfirm(s.id)} aria-label={t('admin.removeNamed', { name: s.displayName })}>
+                    {t('admin.remove')}
+                  </Button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      <NewStaff onCreated={load} />
+    </section>
+  );
+}
+
+function NewStaff({ onCreated }: { onCreated: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const empty = { username: '', displayName: '', password: '', role: 'staff' as StaffRole };
+  const [form, setForm] = useState(empty);
+  const { errors, problem, busy, submit } = useSchemaForm(StaffInput, async (input) => {
+    await api('/staff', { method: 'POST', body: input });
+    setForm(empty);
+    toast.show(t('admin.saved'), { tone: 'success' });
+    await onCreated();
+  });
+  return (
+    <form className="admin-form" aria-labelledby="new-staff-title" onSubmit={onSubmit(() => submit(form))} noValidate>
+      <h3 id="new-staff-title">{t('admin.newStaff')}</h3>
+      <div className="form-grid">
+        <Field label={t('admin.username')} error={errors['username']} hint={t('admin.usernameHint')}>
+          {(p) => <input {...p} autoComplete="off" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} />}
+        </Field>
+        <Field label={t('admin.displayName')} error={errors['displayName']}>
+          {(p) => <input {...p} value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />}
+        </Field>
+        <Field label={t('admin.newPassword')} error={errors['password']} hint={t('admin.passwordHint')}>
+          {(p) => <input {...p} type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />}
+        </Field>
+        <Field label={t('admin.role')} error={errors['role']}>
+          {(p) => (
+            <select {...p} value={form.role} onChange={(e) => setForm({ ...form, role: StaffRole.parse(e.target.value) })}>
+              {StaffRole.options.map((r) => (
+                <option key={r} value={r}>
+                  {t(`admin.roles.${r}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <FormActions problem={problem} busy={busy} label={t('admin.createStaff')} />
+    </form>
+  );
+}

@@ -1,0 +1,84 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { Badge } from '../../ui/Badge';
+import { Button } from '../../ui/Button';
+import { CONTENT_LANG } from '../../ui/content';
+import { DataTable } from '../../ui/DataTable';
+import { formatPay } from '../../ui/format';
+import { Sheet } from '../../ui/Sheet';
+import { useToast } from '../../ui/Toast';
+import { useCatalog } from './catalog';
+import { VacancyForm } from './VacancyForm';
+
+/** Every vacancy, filterable by employer, with the scam-guard flags the bureau must check; create and edit. */
+export function VacanciesSection() {
+  const { t, i18n } = useTranslation();
+  const { catalog, reload } = useCatalog();
+  const toast = useToast();
+  const [editing, setEditing] = useState<Vacancy | 'new'>();
+  const [employerId, setEmployerId] = useState('');
+  const [flaggedOnly, setFlaggedOnly] = useState(false);
+  if (!catalog) return null;
+  const employerName = (id: string): string => catalog.employers.find((e) => e.id === id)?.name ?? id;
+  const shown = catalog.vacancies.filter((v) => (!employerId || v.employerId === employerId) && (!flaggedOnly || (v.flags?.length ?? 0) > 0));
+  return (
+    <section className="panel" aria-labelledby="vacancies-title">
+      <h2 id="vacancies-title">{t('admin.vacancies')}</h2>
+      <div className="toolbar">
+        <label>
+          {t('admin.employer')}
+          <select value={employerId} onChange={(e) => setEmployerId(e.target.value)}>
+            <option value="">{t('list.all')}</option>
+            {catalog.employers.map((e) => (
+              <option key={e.id} value={e.id} lang={CONTENT_LANG}>
+                {e.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" className="checkbox" checked={flaggedOnly} onChange={(e) => setFlaggedOnly(e.target.checked)} />
+          {t('admin.flaggedOnly')}
+        </label>
+        <Button variant="primary" onClick={() => setEditing('new')} disabled={catalog.employers.length === 0}>
+          {t('admin.newVacancy')}
+        </Button>
+      </div>
+      <p role="status" className="muted">
+        {t('list.showing', { count: shown.length })}
+      </p>
+      {shown.length > 0 && (
+        <DataTable caption={t('admin.vacancies')} columns={[t('admin.vacancy'), t('admin.employer'), t('admin.pay'), t('admin.headcount'), t('admin.flags'), t('admin.actions')]}>
+          {shown.map((v) => (
+            <tr key={v.id} data-vacancy={v.id}>
+              <td lang={CONTENT_LANG}>{v.title}</td>
+              <td lang={CONTENT_LANG}>{employerName(v.employerId)}</td>
+              <td>{formatPay(v.pay, t, i18n.language)}</td>
+              <td>{v.headcount}</td>
+              <td>{v.flags && v.flags.length > 0 ? <Badge tone="warm">{t('admin.flagged')}</Badge> : '—'}</td>
+              <td>
+                <Button size="small" onClick={() => setEditing(v)} aria-label={t('admin.editNamed', { title: v.title })}>
+                  {t('admin.edit')}
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      {editing && (
+        <Sheet title={editing === 'new' ? t('admin.newVacancy') : t('admin.editNamed', { title: editing.title })} onClose={() => setEditing(undefined)} className="sheet-wide">
+          <VacancyForm
+            vacancy={editing === 'new' ? undefined : editing}
+            catalog={catalog}
+            onSaved={(saved) => {
+              setEditing(undefined);
+              toast.show((saved.flags?.length ?? 0) > 0 ? t('admin.savedFlagged') : t('admin.saved'), { tone: (saved.flags?.length ?? 0) > 0 ? 'error' : 'success' });
+              void reload();
+            }}
+          />
+        </Sheet>
+      )}
+    </section>
+  );
+}
