@@ -63,6 +63,12 @@ describe('the text-only vacancy list', () => {
     const list = viewer.page.getByRole('region', { name: /本场岗位/ });
     await list.locator('li[data-vacancy]').first().waitFor({ timeout: 10_000 });
     expect(await list.locator('li[data-vacancy]').count()).toBe(all.length);
+    // Pay: a day or hour rate counts as 22 days of 8 hours a month; piece rates always stay listed.
+    const monthly = (v: Vacancy) => (v.pay.unit === 'piece' ? Infinity : v.pay.max * { month: 1, day: 22, hour: 176 }[v.pay.unit]);
+    await list.getByLabel('月收入').selectOption('6000');
+    expect(await list.locator('li[data-vacancy]').evaluateAll((els) => els.map((e) => e.getAttribute('data-vacancy')))).toEqual(all.filter((v) => monthly(v) >= 6000).map((v) => v.id));
+    expect(all.filter((v) => monthly(v) >= 6000).length).toBeLessThan(all.length);
+    await list.getByLabel('月收入').selectOption('0');
     await list.getByLabel('无障碍').selectOption('wheelchair-accessible');
     expect(await list.locator('li[data-vacancy]').evaluateAll((els) => els.map((e) => e.getAttribute('data-vacancy')))).toEqual(accessible.map((v) => v.id));
     expect(await seriousViolations(viewer.page)).toEqual([]);

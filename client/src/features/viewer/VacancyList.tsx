@@ -8,9 +8,18 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 import type { LineupStatus } from './usePins';
 
+const PAY_FLOORS = [3000, 4000, 5000, 6000, 8000];
+/** Roughly what a day or hour rate comes to in a month (22 working days of 8 hours). */
+const PER_MONTH = { month: 1, day: 22, hour: 22 * 8 } as const;
+
+/** Can the vacancy pay at least `floor` a month? Piece rates depend on output, so they always stay listed. */
+function paysAtLeast(v: VacancyCard, floor: number): boolean {
+  return v.pay.unit === 'piece' || v.pay.max * PER_MONTH[v.pay.unit] >= floor;
+}
+
 /**
  * Every vacancy of the session as text: the low-data way to take part, filterable by district,
- * badge and accessibility fact, each with apply (source "list").
+ * monthly pay, badge and accessibility fact, each with apply (source "list").
  */
 export function VacancyList({ vacancies, status, onRetry, onApply }: {
   vacancies: VacancyCard[];
@@ -18,14 +27,16 @@ export function VacancyList({ vacancies, status, onRetry, onApply }: {
   onRetry: () => void;
   onApply: (v: VacancyCard) => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [district, setDistrict] = useState('');
+  const [payFloor, setPayFloor] = useState(0);
   const [badge, setBadge] = useState('');
   const [access, setAccess] = useState('');
   const districts = useMemo(() => [...new Set(vacancies.map((v) => v.employer.district))].sort(), [vacancies]);
   const shown = vacancies.filter(
     (v) =>
       (!district || v.employer.district === district) &&
+      (!payFloor || paysAtLeast(v, payFloor)) &&
       (!badge || v.badges.includes(badge as VacancyCard['badges'][number])) &&
       (!access || v.accessibility.includes(access as VacancyCard['accessibility'][number])),
   );
@@ -57,6 +68,17 @@ export function VacancyList({ vacancies, status, onRetry, onApply }: {
             {districts.map((d) => (
               <option key={d} value={d} lang={CONTENT_LANG}>
                 {d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('list.pay')}
+          <select value={payFloor} onChange={(e) => setPayFloor(Number(e.target.value))}>
+            <option value={0}>{t('list.all')}</option>
+            {PAY_FLOORS.map((p) => (
+              <option key={p} value={p}>
+                {t('list.payAtLeast', { amount: new Intl.NumberFormat(i18n.language).format(p) })}
               </option>
             ))}
           </select>
