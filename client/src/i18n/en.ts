@@ -196,6 +196,8 @@ export const en: Messages = {
     failed: 'Could not load the replay; please try again later',
     noChapters: 'No vacancies were pinned in this session',
     noChaptersYet: 'Vacancy chapters appear here as the host pins vacancies',
+    vacancies: "See this session's vacancies",
+    allSessions: 'All sessions',
   },
   program: { title: 'Programme (mass audience stream)', spotlight: 'In the picture', host: 'Host', follow: 'Follow whoever is speaking' },
   chat: {

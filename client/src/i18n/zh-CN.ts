@@ -194,6 +194,8 @@ export const zhCN = {
     failed: '无法加载回放，请稍后再试',
     noChapters: '本场没有置顶过岗位',
     noChaptersYet: '主播置顶岗位后，这里会出现岗位章节',
+    vacancies: '查看本场岗位',
+    allSessions: '返回直播列表',
   },
   program: { title: '节目画面（大众观看流）', spotlight: '画面主角', host: '主播', follow: '跟随正在发言的人' },
   chat: {

@@ -12,6 +12,7 @@ import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
+import './cohost.css';
 
 /** The role an invite link carries (read from its payload; the server checks the signature). */
 function invitedRole(token: string | null): StageRole {
@@ -59,28 +60,32 @@ function StageGuest({ sessionId, token, role }: { sessionId: string; token: stri
       {joined && !removed && view.phase === 'live' && <StatusBanner tone="live" text={t('cohost.onStage')} />}
       {joined && view.phase !== 'live' && <PhaseBanner view={view} />}
       {removed && <StatusBanner tone="warn" text={t('cohost.removed')} />}
-      {stream && !removed && <VideoTile stream={stream} label={t('devices.preview')} muted />}
-      {!joined && !left && <DevicePickers media={media} />}
-      <div className="toolbar">
-        {!joined && !left && (
-          <button type="button" className="button button-primary" disabled={!stream || !token} onClick={() => setJoined(true)}>
-            {t('cohost.join')}
-          </button>
-        )}
-        {joined && (
-          <button
-            type="button"
-            className="button"
-            onClick={() => {
-              setJoined(false);
-              setLeft(true);
-            }}
-          >
-            {t('cohost.leave')}
-          </button>
-        )}
+      <div className="cohost-media">
+        <div>
+          {stream && !removed && <VideoTile stream={stream} label={t('devices.preview')} muted />}
+          {!joined && !left && <DevicePickers media={media} />}
+          <div className="toolbar">
+            {!joined && !left && (
+              <button type="button" className="button button-primary" disabled={!stream || !token} onClick={() => setJoined(true)}>
+                {t('cohost.join')}
+              </button>
+            )}
+            {joined && (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setJoined(false);
+                  setLeft(true);
+                }}
+              >
+                {t('cohost.leave')}
+              </button>
+            )}
+          </div>
+        </div>
+        {joined && <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} />}
       </div>
-      {joined && <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} />}
     </section>
   );
 }

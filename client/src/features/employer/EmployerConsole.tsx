@@ -10,6 +10,7 @@ import { DataTable } from '../../ui/DataTable';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { useToast } from '../../ui/Toast';
 import { AnswerQueue } from '../live/AnswerQueue';
+import './employer.css';
 
 const TOKEN_KEY = 'chunfeng.employerToken';
 const NEXT_STATUSES = StatusChangeInput.shape.status.options;
@@ -28,7 +29,8 @@ export function EmployerConsole() {
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
-  const [announcement, setAnnouncement] = useState('');
+  // The latest arrival, announced by its vacancy's title (not its id).
+  const [arrived, setArrived] = useState<Application>();
   const [signalling, setSignalling] = useState<Signalling>();
   const [exporting, setExporting] = useState(false);
   const toasts = useToast();
@@ -63,7 +65,7 @@ export function EmployerConsole() {
     signalling.socket.on('disconnect', () => setLive(false));
     signalling.socket.on('application:created', (a) => {
       upsert(a);
-      setAnnouncement(t('employer.newApplicant', { name: a.name, vacancy: a.vacancyId }));
+      setArrived(a);
     });
     signalling.socket.on('application:updated', (a) => setApplications((all) => all.map((x) => (x.id === a.id ? a : x))));
     const expose = setTimeout(() => setSignalling(signalling), 0);
@@ -71,7 +73,7 @@ export function EmployerConsole() {
       clearTimeout(expose);
       signalling.close();
     };
-  }, [token, load, t]);
+  }, [token, load]);
 
   async function exportCsv(): Promise<void> {
     setExporting(true);
@@ -86,15 +88,20 @@ export function EmployerConsole() {
 
   if (!token) return <StatusBanner tone="error" text={t('employer.missingToken')} />;
   return (
-    <section aria-labelledby="employer-title">
+    <section className="employer-console" aria-labelledby="employer-title">
       <h1 id="employer-title">
         {t('employer.title')}
-        {employer && <span className="muted"> · {employer.name}</span>}
+        {employer && (
+          <span className="muted">
+            {' · '}
+            <span lang={CONTENT_LANG}>{employer.name}</span>
+          </span>
+        )}
       </h1>
       {error && <StatusBanner tone="error" text={error} />}
       <StatusBanner tone={live ? 'live' : 'warn'} text={live ? t('employer.live') : t('state.reconnecting')} />
       <p className="visually-hidden" aria-live="polite">
-        {announcement}
+        {arrived && t('employer.newApplicant', { name: arrived.name, vacancy: vacancies[arrived.vacancyId]?.title ?? '' })}
       </p>
       <AnswerQueue signalling={signalling} ready={live} titles={Object.fromEntries(Object.values(vacancies).map((v) => [v.id, v.title]))} />
       <div className="toolbar">
@@ -108,7 +115,7 @@ export function EmployerConsole() {
       ) : applications.length === 0 ? (
         <p className="muted">{t('employer.empty')}</p>
       ) : (
-        <DataTable columns={[t('employer.time'), t('employer.name'), t('employer.phone'), t('employer.vacancy'), t('employer.source'), t('employer.status')]}>
+        <DataTable caption={t('employer.applicants')} columns={[t('employer.time'), t('employer.name'), t('employer.phone'), t('employer.vacancy'), t('employer.source'), t('employer.status')]}>
           {applications.map((a) => (
             <tr key={a.id} data-application={a.id}>
               <td>{formatTime(a.createdAt, i18n.language)}</td>

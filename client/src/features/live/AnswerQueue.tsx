@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Question } from '@chunfeng/shared/recruitment';
 import { RequestError, type Signalling } from '../../signalling/signalling';
+import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
 
 /**
@@ -67,8 +68,13 @@ function AnswerItem({ question, signalling, title }: { question: Question; signa
   return (
     <li className="question" data-question={question.id}>
       <p>
-        {question.text} <span className="muted">· {t('questions.vote', { count: question.voters.length })}</span>
-        {title && <span className="muted"> · {title}</span>}
+        <span lang={CONTENT_LANG}>{question.text}</span> <span className="muted">· {t('questions.vote', { count: question.voters.length })}</span>
+        {title && (
+          <span className="muted">
+            {' · '}
+            <span lang={CONTENT_LANG}>{title}</span>
+          </span>
+        )}
       </p>
       <div className="toolbar">
         <input aria-label={t('questions.answer')} placeholder={t('questions.answerPlaceholder')} value={text} maxLength={500} onChange={(e) => setText(e.target.value)} />

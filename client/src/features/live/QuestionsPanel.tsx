@@ -90,7 +90,7 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
             <span className="visually-hidden">{t('questions.title')}</span>
             <textarea value={text} maxLength={300} rows={2} placeholder={t('questions.placeholder')} onChange={(e) => setText(e.target.value)} />
           </label>
-          <p className="muted">{pinned ? t('questions.askFor', { title: pinned.title }) : t('questions.general')}</p>
+          <p className="muted">{pinned ? <AskFor title={pinned.title} /> : t('questions.general')}</p>
           {problem && (
             <p className="status status-error" role="alert">
               {problem}
@@ -103,5 +103,18 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
       )}
       {questions.length === 0 ? <p className="muted">{t('questions.empty')}</p> : <ul className="question-list">{[...open, ...answered].map(item)}</ul>}
     </section>
+  );
+}
+
+/** "Goes to: <vacancy>", the vacancy title marked as Chinese content wherever the sentence puts it. */
+function AskFor({ title }: { title: string }) {
+  const { t } = useTranslation();
+  const [before = '', after = ''] = t('questions.askFor', { title: '\u0000' }).split('\u0000');
+  return (
+    <>
+      {before}
+      <span lang={CONTENT_LANG}>{title}</span>
+      {after}
+    </>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import { ApiError, api } from '../../signalling/api';
-import { Button } from '../../ui/Button';
+import { Button, ButtonLink } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { StatusBanner } from '../../ui/StatusBanner';
@@ -62,7 +62,21 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
     };
   }, [sessionId, attempt]);
 
-  if (missing) return <StatusBanner text={t('replay.none')} />;
+  // No recording (never made, or recording is off): say so, and offer the vacancies, which outlive the video.
+  if (missing) {
+    return (
+      <section className="replay state-block" aria-labelledby="replay-title">
+        <h1 id="replay-title">{t('replay.title')}</h1>
+        <StatusBanner text={t('replay.none')} />
+        <div className="toolbar">
+          <ButtonLink variant="primary" href={`/watch/${encodeURIComponent(sessionId)}`}>
+            {t('replay.vacancies')}
+          </ButtonLink>
+          <ButtonLink href="/">{t('replay.allSessions')}</ButtonLink>
+        </div>
+      </section>
+    );
+  }
   if (failed && !replay) {
     return (
       <div className="state-block">
