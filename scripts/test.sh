@@ -48,6 +48,10 @@ summary="$(node -e '
 ' "$results" 2>/dev/null || echo "0 passed, 1 failed")"
 
 say "suite took $((SECONDS - started)) s"
+# The e2e tests save a screenshot of every page for a person to look at (tests/e2e/screenshots.ts).
+screenshots="$(realpath -m "${SCREENSHOT_DIR:-test-results/screenshots}")"
+[ -d "$screenshots" ] && summary="$summary
+screenshots: $screenshots"
 if [ "${#failed[@]}" -gt 0 ]; then
   warn "failed phases: ${failed[*]}"
   echo "$summary"

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import type { TestPage } from '../harness/browser';
 import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
+import { screenshot } from './screenshots';
 
 const LAPTOP = { width: 1366, height: 768 };
 
@@ -23,14 +22,6 @@ async function placement(locator: Locator, viewport: { width: number; height: nu
 
 /** mm:ss or h:mm:ss as seconds. */
 const seconds = (text: string): number => text.split(':').reduce((total, part) => total * 60 + Number(part), 0);
-
-async function saveScreenshot(page: Page, name: string): Promise<string> {
-  const dir = process.env['SCREENSHOT_DIR'] ?? path.join('test-results', 'screenshots');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
-}
 
 describe('the host studio on a 1366 × 768 laptop', () => {
   const fx = e2eFixture();
@@ -78,7 +69,7 @@ describe('the host studio on a 1366 × 768 laptop', () => {
     expect(await clock.locator('.clock-elapsed').innerText()).toMatch(/^\d{2}:\d{2}$/);
 
     expect(await seriousViolations(host.page)).toEqual([]);
-    console.log(`[screenshot] ${await saveScreenshot(host.page, 'host-studio-1366x768')}`);
+    await screenshot(host.page, 'host-studio-desktop');
   });
 
   test('with the keyboard alone the host tabs to a pin button and pins with Enter, then the next with Space', async () => {
