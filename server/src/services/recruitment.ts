@@ -15,7 +15,6 @@ import {
   type PinEvent,
   type PolicyCard,
   type PolicyInput,
-  type Question,
   type SessionPatch,
   type SessionStatus,
   type Vacancy,
@@ -26,10 +25,10 @@ import { moveApplication } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { Funnel, type FunnelStep, type VacancyFunnel } from '../domain/funnel';
 import { PinBoard, type PinKind } from '../domain/pinBoard';
-import { QuestionBoard, byVotesThenAge } from '../domain/questions';
-import { RateLimiter } from '../domain/rateLimiter';
+import { byVotesThenAge } from '../domain/questions';
 import { screen } from '../domain/scamRules';
 import type { ApplicationFilter, JobStore } from '../store/jobStore';
+import { QuestionService } from './questions';
 
 /** Who is asking: the bureau sees everything; an employer rep only their own employer's applicants. */
 export type Actor = { kind: 'bureau'; id: string; name: string; role: 'admin' | 'staff' } | { kind: 'employer'; id: string; employerId: string };
@@ -40,7 +39,6 @@ export interface RecruitmentEvents {
   applicationCreated: [Application];
   applicationUpdated: [Application];
   funnel: [{ sessionId: string; funnel: VacancyFunnel }];
-  question: [{ question: Question; change: 'asked' | 'voted' | 'answered'; employerId: string | null }];
 }
 
 const newId = (): string => crypto.randomUUID();
@@ -60,13 +58,14 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   readonly #now: () => Date;
   readonly #boards = new Map<string, Promise<PinBoard>>();
   readonly #funnels = new Map<string, { funnel: Funnel; seen: Set<string> }>();
-  readonly #questions = new Map<string, Promise<QuestionBoard>>();
-  readonly #askLimiter = new RateLimiter({ capacity: 3, perSecond: 1 / 20 });
+  /** Viewers' questions, routed to the vacancy pinned when they were asked. */
+  readonly questions: QuestionService;
 
   constructor({ store, now = () => new Date() }: { store: JobStore; now?: () => Date }) {
     super();
     this.#store = store;
     this.#now = now;
+    this.questions = new QuestionService({ store, now, pinHistory: async (sessionId) => (await this.#board(sessionId)).history() });
   }
 
   get store(): JobStore {
@@ -166,77 +165,6 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       employer: { id: e.id, name: e.name, industry: e.industry, district: e.district, verified: e.verified },
       faq: answered.map((q) => ({ question: q.text, answer: q.answer?.text ?? null, onStage: q.answer?.onStage ?? false })),
     };
-  }
-
-  // ── questions ──────────────────────────────────────────────────────────────────────────────
-
-  #questionBoard(sessionId: string): Promise<QuestionBoard> {
-    let board = this.#questions.get(sessionId);
-    if (!board) {
-      board = this.#store.list('question').then((all) => new QuestionBoard(all.filter((q) => q.sessionId === sessionId)));
-      this.#questions.set(sessionId, board);
-      board.catch(() => this.#questions.delete(sessionId));
-    }
-    return board;
-  }
-
-  /** A viewer asks: the question goes to the vacancy pinned right now (or is general). */
-  async ask(sessionId: string, askedBy: string, text: string): Promise<Question> {
-    if (screen(text).held) throw new DomainError('VALIDATION', 'questions cannot carry contact details or requests for money');
-    const wait = this.#askLimiter.take(askedBy);
-    if (wait > 0) throw new DomainError('RATE_LIMITED', `please wait ${Math.ceil(wait / 1000)} seconds before asking again`);
-    const board = await this.#questionBoard(sessionId);
-    const pins = (await this.#board(sessionId)).history();
-    const question = board.ask({ id: newId(), sessionId, text, askedBy, at: this.#stamp(), pins });
-    await this.#store.put('question', question);
-    this.emit('question', { question, change: 'asked', employerId: await this.#employerOf(question) });
-    return question;
-  }
-
-  async vote(sessionId: string, questionId: string, voter: string): Promise<Question> {
-    const question = (await this.#questionBoard(sessionId)).vote(questionId, voter);
-    await this.#store.put('question', question);
-    this.emit('question', { question, change: 'voted', employerId: await this.#employerOf(question) });
-    return question;
-  }
-
-  /** The employer of the question's vacancy answers (or the host, any question), in text or on stage. */
-  async answerQuestion(by: { kind: 'host'; sessionId: string } | { kind: 'employer'; employerId: string }, questionId: string, answer: { text: string | null; onStage: boolean }): Promise<Question> {
-    const stored = await this.#store.get('question', questionId);
-    if (!stored) throw new DomainError('NOT_FOUND', 'no such question');
-    const employerId = await this.#employerOf(stored);
-    if (by.kind === 'host' && by.sessionId !== stored.sessionId) throw new DomainError('FORBIDDEN', 'that question belongs to another session');
-    if (by.kind === 'employer' && by.employerId !== employerId) throw new DomainError('FORBIDDEN', 'only the employer of that vacancy can answer it');
-    const question = (await this.#questionBoard(stored.sessionId)).answer(questionId, {
-      ...answer,
-      by: by.kind === 'host' ? 'host' : `employer:${by.employerId}`,
-      at: this.#stamp(),
-    });
-    await this.#store.put('question', question);
-    this.emit('question', { question, change: 'answered', employerId });
-    return question;
-  }
-
-  /** All of a session's questions for the wall (open ones in queue order, then answered), or one employer's queue. */
-  async questions(sessionId: string, { employerId }: { employerId?: string } = {}): Promise<Question[]> {
-    const board = await this.#questionBoard(sessionId);
-    if (employerId) {
-      const vacancyIds = new Set((await this.#store.list('vacancy', { value: employerId })).map((v) => v.id as string));
-      return board.queue({ vacancyIds });
-    }
-    return [...board.queue(), ...board.answered()];
-  }
-
-  /** Open questions about an employer's vacancies (in one session, or all), in queue order. */
-  async employerQuestions(employerId: string, sessionId?: string): Promise<Question[]> {
-    const vacancies = await this.#store.list('vacancy', { value: employerId });
-    const all = (await Promise.all(vacancies.map((v) => this.#store.list('question', { value: v.id })))).flat();
-    return all.filter((q) => q.answer === null && (!sessionId || q.sessionId === sessionId)).sort(byVotesThenAge);
-  }
-
-  async #employerOf(question: Question): Promise<string | null> {
-    if (!question.vacancyId) return null;
-    return (await this.#store.get('vacancy', question.vacancyId))?.employerId ?? null;
   }
 
   /** What anyone may see of a session: its lineup as cards, and what is pinned now. */

@@ -25,7 +25,7 @@ export function broadcastRecruitment(io: IoServer, service: RecruitmentService):
   // Personal data travels only to the bureau and to the employer whose vacancy was applied to.
   service.on('applicationCreated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:created', a));
   service.on('applicationUpdated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:updated', a));
-  service.on('question', ({ question, change, employerId }) => {
+  service.questions.on('question', ({ question, change, employerId }) => {
     const to = [stageChannel(question.sessionId), ...(employerId ? [employerChannel(employerId)] : [])];
     io.to(to).emit('question:changed', { question, change });
   });
@@ -81,13 +81,13 @@ export function handleRecruitmentRequests(
   onRequest(socket, 'question:ask', async ({ text }) => {
     const { stage } = current();
     const { authorId } = await identityOf(socket, tokens);
-    return { question: await service.ask(stage.sessionId, authorId, text) };
+    return { question: await service.questions.ask(stage.sessionId, authorId, text) };
   }, log);
 
   onRequest(socket, 'question:vote', async ({ questionId }) => {
     const { stage } = current();
     const { authorId } = await identityOf(socket, tokens);
-    return { question: await service.vote(stage.sessionId, questionId, authorId) };
+    return { question: await service.questions.vote(stage.sessionId, questionId, authorId) };
   }, log);
 
   onRequest(socket, 'question:answer', async ({ questionId, text, onStage }) => {
@@ -98,15 +98,15 @@ export function handleRecruitmentRequests(
           const { stage } = host();
           return { kind: 'host' as const, sessionId: stage.sessionId };
         })();
-    return { question: await service.answerQuestion(by, questionId, { text: text ?? null, onStage }) };
+    return { question: await service.questions.answer(by, questionId, { text: text ?? null, onStage }) };
   }, log);
 
   onRequest(socket, 'question:list', async ({ sessionId }) => {
-    if (consoleEmployer) return { questions: await service.employerQuestions(consoleEmployer, sessionId) };
+    if (consoleEmployer) return { questions: await service.questions.forEmployer(consoleEmployer, sessionId) };
     const { stage } = current();
     if (sessionId && stage.sessionId !== sessionId) throw new DomainError('FORBIDDEN', 'that is another session');
     sessionId = stage.sessionId;
-    return { questions: await service.questions(sessionId) };
+    return { questions: await service.questions.list(sessionId) };
   }, log);
 
   onRequest(socket, 'console:subscribe', async ({ token }) => {

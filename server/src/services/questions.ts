@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { PinEvent, Question } from '@chunfeng/shared/recruitment';
+import { DomainError } from '../domain/errors';
+import { QuestionBoard, byVotesThenAge } from '../domain/questions';
+import { RateLimiter } from '../domain/rateLimiter';
+import { screen } from '../domain/scamRules';
+import type { JobStore } from '../store/jobStore';
+
+export interface QuestionEvents {
+  question: [{ question: Question; change: 'asked' | 'voted' | 'answered'; employerId: string | null }];
+}
+
+/**
+ * Viewers' questions: each goes to the vacancy pinned when it was asked (or is general), gathers
+ * votes, and is answered by that vacancy's employer or the host, in text or on stage.
+ */
+export class QuestionService extends EventEmitter<QuestionEvents> {
+  readonly #store: JobStore;
+  readonly #now: () => Date;
+  readonly #pinHistory: (sessionId: string) => Promise<PinEvent[]>;
+  readonly #boards = new Map<string, Promise<QuestionBoard>>();
+  readonly #askLimiter = new RateLimiter({ capacity: 3, perSecond: 1 / 20 });
+
+  constructor({ store, now, pinHistory }: { store: JobStore; now: () => Date; pinHistory: (sessionId: string) => Promise<PinEvent[]> }) {
+    super();
+    this.#store = store;
+    this.#now = now;
+    this.#pinHistory = pinHistory;
+  }
+
+  #stamp(): string {
+    return this.#now().toISOString();
+  }
+
+  #questionBoard(sessionId: string): Promise<QuestionBoard> {
+    let board = this.#boards.get(sessionId);
+    if (!board) {
+      board = this.#store.list('question').then((all) => new QuestionBoard(all.filter((q) => q.sessionId === sessionId)));
+      this.#boards.set(sessionId, board);
+      board.catch(() => this.#boards.delete(sessionId));
+    }
+    return board;
+  }
+
+  /** A viewer asks: the question goes to the vacancy pinned right now (or is general). */
+  async ask(sessionId: string, askedBy: string, text: string): Promise<Question> {
+    if (screen(text).held) throw new DomainError('VALIDATION', 'questions cannot carry contact details or requests for money');
+    const wait = this.#askLimiter.take(askedBy);
+    if (wait > 0) throw new DomainError('RATE_LIMITED', `please wait ${Math.ceil(wait / 1000)} seconds before asking again`);
+    const board = await this.#questionBoard(sessionId);
+    const pins = await this.#pinHistory(sessionId);
+    const question = board.ask({ id: crypto.randomUUID(), sessionId, text, askedBy, at: this.#stamp(), pins });
+    await this.#store.put('question', question);
+    this.emit('question', { question, change: 'asked', employerId: await this.#employerOf(question) });
+    return question;
+  }
+
+  async vote(sessionId: string, questionId: string, voter: string): Promise<Question> {
+    const question = (await this.#questionBoard(sessionId)).vote(questionId, voter);
+    await this.#store.put('question', question);
+    this.emit('question', { question, change: 'voted', employerId: await this.#employerOf(question) });
+    return question;
+  }
+
+  /** The employer of the question's vacancy answers (or the host, any question), in text or on stage. */
+  async answer(by: { kind: 'host'; sessionId: string } | { kind: 'employer'; employerId: string }, questionId: string, answer: { text: string | null; onStage: boolean }): Promise<Question> {
+    const stored = await this.#store.get('question', questionId);
+    if (!stored) throw new DomainError('NOT_FOUND', 'no such question');
+    const employerId = await this.#employerOf(stored);
+    if (by.kind === 'host' && by.sessionId !== stored.sessionId) throw new DomainError('FORBIDDEN', 'that question belongs to another session');
+    if (by.kind === 'employer' && by.employerId !== employerId) throw new DomainError('FORBIDDEN', 'only the employer of that vacancy can answer it');
+    const question = (await this.#questionBoard(stored.sessionId)).answer(questionId, {
+      ...answer,
+      by: by.kind === 'host' ? 'host' : `employer:${by.employerId}`,
+      at: this.#stamp(),
+    });
+    await this.#store.put('question', question);
+    this.emit('question', { question, change: 'answered', employerId });
+    return question;
+  }
+
+  /** All of a session's questions for the wall (open ones in queue order, then answered), or one employer's queue. */
+  async list(sessionId: string, { employerId }: { employerId?: string } = {}): Promise<Question[]> {
+    const board = await this.#questionBoard(sessionId);
+    if (employerId) {
+      const vacancyIds = new Set((await this.#store.list('vacancy', { value: employerId })).map((v) => v.id as string));
+      return board.queue({ vacancyIds });
+    }
+    return [...board.queue(), ...board.answered()];
+  }
+
+  /** Open questions about an employer's vacancies (in one session, or all), in queue order. */
+  async forEmployer(employerId: string, sessionId?: string): Promise<Question[]> {
+    const vacancies = await this.#store.list('vacancy', { value: employerId });
+    const all = (await Promise.all(vacancies.map((v) => this.#store.list('question', { value: v.id })))).flat();
+    return all.filter((q) => q.answer === null && (!sessionId || q.sessionId === sessionId)).sort(byVotesThenAge);
+  }
+
+  async #employerOf(question: Question): Promise<string | null> {
+    if (!question.vacancyId) return null;
+    return (await this.#store.get('vacancy', question.vacancyId))?.employerId ?? null;
+  }
+}
