@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import type { TestBrowser, TestPage } from '../harness/browser';
-import type { MediaStats } from '../../client/src/media/stageClient';
+import type { MediaStats } from '../../client/src/media/mediaStats';
 // For the type of window.chunfengStage inside page.evaluate().
 import type {} from '../../client/src/media/diagnostics';
 

@@ -13,9 +13,12 @@ import type {
   ViewerPreferences,
 } from '@chunfeng/shared/stage';
 import type { ServerToClientEvents } from '@chunfeng/shared/events';
-import type { RtpCapabilities, RtpParameters, TransportOptions } from '@chunfeng/shared/webrtc';
+import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { Emitter } from '../lib/emitter';
 import type { Signalling } from '../signalling/signalling';
+import { inboundStats, type MediaStats } from './mediaStats';
+import { createStageTransport, restartIce } from './transports';
+
 
 export interface RemoteTrack {
   consumerId: ConsumerId;
@@ -41,13 +44,6 @@ export type StageClientEvents = {
   hls: [string];
 };
 
-export interface MediaStats {
-  video: { framesDecoded: number; bytesReceived: number };
-  audio: { bytesReceived: number; packetsReceived: number };
-  /** Frames decoded per publishing peer, to tell which tiles really play. */
-  framesByPeer: Record<string, number>;
-}
-
 export interface JoinOptions {
   sessionId: SessionId;
   role: StageRole;
@@ -58,7 +54,6 @@ export interface JoinOptions {
   media?: boolean;
 }
 
-const ICE_RESTART_AFTER_MS = 2000;
 
 /**
  * One person's place on a stage: joins, publishes local tracks (host and co-hosts), consumes every
@@ -199,7 +194,7 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   async #healTransports(): Promise<void> {
     for (const transport of [this.#recvTransport, this.#sendTransport]) {
-      if (transport && !transport.closed && transport.connectionState !== 'connected') await this.#restartIce(transport);
+      if (transport && !transport.closed && transport.connectionState !== 'connected') await restartIce(transport, this.#signalling);
     }
   }
 
@@ -305,45 +300,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   }
 
   async #createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    const device = this.#device;
-    if (!device) throw new Error('not joined');
-    const options: TransportOptions = await this.#signalling.request('transport:create', { direction });
-    const transportOptions = options as unknown as types.TransportOptions;
-    const transport =
-      direction === 'send' ? device.createSendTransport(transportOptions) : device.createRecvTransport(transportOptions);
-    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      this.#signalling.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
-    });
-    if (direction === 'send') {
-      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-        this.#signalling
-          .request('producer:create', {
-            transportId: transport.id,
-            kind,
-            rtpParameters: rtpParameters as RtpParameters,
-            source: appData['source'] as MediaSource,
-          })
-          .then(({ producerId }) => callback({ id: producerId }), errback);
-      });
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    transport.on('connectionstatechange', (state) => {
-      clearTimeout(timer);
-      if (state === 'failed') void this.#restartIce(transport);
-      // 'disconnected' often heals by itself; restart only if it lasts.
-      if (state === 'disconnected') timer = setTimeout(() => void this.#restartIce(transport), ICE_RESTART_AFTER_MS);
-    });
-    return transport;
-  }
-
-  async #restartIce(transport: types.Transport): Promise<void> {
-    if (transport.closed || !this.#signalling.socket.connected) return;
-    try {
-      const { iceParameters } = await this.#signalling.request('transport:restartIce', { transportId: transport.id });
-      await transport.restartIce({ iceParameters });
-    } catch {
-      // The next socket reconnect re-joins and rebuilds whatever is broken.
-    }
+    if (!this.#device) throw new Error('not joined');
+    return createStageTransport(this.#device, this.#signalling, direction);
   }
 
   async #consume(info: ProducerInfo): Promise<void> {
@@ -399,23 +357,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   }
 
   /** Inbound totals: what tests and the diagnostics read. */
-  async stats(): Promise<MediaStats> {
-    const stats: MediaStats = { video: { framesDecoded: 0, bytesReceived: 0 }, audio: { bytesReceived: 0, packetsReceived: 0 }, framesByPeer: {} };
-    for (const { consumer, info } of this.#consumers.values()) {
-      const report = await consumer.getStats();
-      report.forEach((s: { type: string; framesDecoded?: number; bytesReceived?: number; packetsReceived?: number }) => {
-        if (s.type !== 'inbound-rtp') return;
-        if (consumer.kind === 'video') {
-          stats.video.framesDecoded += s.framesDecoded ?? 0;
-          stats.video.bytesReceived += s.bytesReceived ?? 0;
-          stats.framesByPeer[info.peerId] = (stats.framesByPeer[info.peerId] ?? 0) + (s.framesDecoded ?? 0);
-        } else {
-          stats.audio.bytesReceived += s.bytesReceived ?? 0;
-          stats.audio.packetsReceived += s.packetsReceived ?? 0;
-        }
-      });
-    }
-    return stats;
+  stats(): Promise<MediaStats> {
+    return inboundStats([...this.#consumers.values()].map(({ consumer, info }) => ({ consumer, peerId: info.peerId })));
   }
 
   /** Leaves for good: the server is told, local tracks stop, and every listener is removed. */

@@ -1,0 +1,50 @@
+import type { types } from 'mediasoup-client';
+import type { MediaSource } from '@chunfeng/shared/stage';
+import type { RtpParameters, TransportOptions } from '@chunfeng/shared/webrtc';
+import type { Signalling } from '../signalling/signalling';
+
+const ICE_RESTART_AFTER_MS = 2000;
+
+/**
+ * A WebRTC transport whose connect and produce steps travel over our signalling, and which restarts
+ * ICE when the network path fails (at once) or stays disconnected (after two seconds).
+ */
+export async function createStageTransport(device: types.Device, signalling: Signalling, direction: 'send' | 'recv'): Promise<types.Transport> {
+  const options: TransportOptions = await signalling.request('transport:create', { direction });
+  const transportOptions = options as unknown as types.TransportOptions;
+  const transport = direction === 'send' ? device.createSendTransport(transportOptions) : device.createRecvTransport(transportOptions);
+  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+    signalling.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
+  });
+  if (direction === 'send') {
+    transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      signalling
+        .request('producer:create', {
+          transportId: transport.id,
+          kind,
+          rtpParameters: rtpParameters as RtpParameters,
+          source: appData['source'] as MediaSource,
+        })
+        .then(({ producerId }) => callback({ id: producerId }), errback);
+    });
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  transport.on('connectionstatechange', (state) => {
+    clearTimeout(timer);
+    if (state === 'failed') void restartIce(transport, signalling);
+    // 'disconnected' often heals by itself; restart only if it lasts.
+    if (state === 'disconnected') timer = setTimeout(() => void restartIce(transport, signalling), ICE_RESTART_AFTER_MS);
+  });
+  return transport;
+}
+
+/** Asks the server for fresh ICE parameters and restarts ICE with them; failures wait for the socket's re-join. */
+export async function restartIce(transport: types.Transport, signalling: Signalling): Promise<void> {
+  if (transport.closed || !signalling.socket.connected) return;
+  try {
+    const { iceParameters } = await signalling.request('transport:restartIce', { transportId: transport.id });
+    await transport.restartIce({ iceParameters });
+  } catch {
+    // The next socket reconnect re-joins and rebuilds whatever is broken.
+  }
+}
