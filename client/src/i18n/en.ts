@@ -248,7 +248,7 @@ export const en: Messages = {
     sent: 'Sent line {{seq}}',
   },
   interpreter: { enlarge: 'Enlarge the interpreter', shrink: 'Shrink the interpreter', move: 'Move the interpreter' },
-  list: { title: 'Vacancies in this session ({{count}})', district: 'District', badge: 'Type', access: 'Accessibility', all: 'All', showing: 'Showing {{count}} vacancies', heading: 'Vacancies in this session', empty: 'No vacancies registered for this session yet', failed: 'Could not load the vacancies; please try again later' },
+  list: { title: 'Vacancies in this session ({{count}})', district: 'District', pay: 'Monthly pay', payAtLeast: '{{amount}} yuan or more', badge: 'Type', access: 'Accessibility', all: 'All', showing: 'Showing {{count}} vacancies', heading: 'Vacancies in this session', empty: 'No vacancies registered for this session yet', failed: 'Could not load the vacancies; please try again later' },
   mine: {
     title: 'My applications (this phone)',
     withdraw: 'Withdraw',

@@ -246,7 +246,7 @@ export const zhCN = {
     sent: '已发送第 {{seq}} 条',
   },
   interpreter: { enlarge: '放大手语画面', shrink: '缩小手语画面', move: '移动手语画面' },
-  list: { title: '本场岗位（{{count}}个）', district: '区县', badge: '岗位类型', access: '无障碍', all: '全部', showing: '显示 {{count}} 个岗位', heading: '本场岗位', empty: '本场暂未登记岗位', failed: '无法加载本场岗位，请稍后再试' },
+  list: { title: '本场岗位（{{count}}个）', district: '区县', pay: '月收入', payAtLeast: '{{amount}} 元以上', badge: '岗位类型', access: '无障碍', all: '全部', showing: '显示 {{count}} 个岗位', heading: '本场岗位', empty: '本场暂未登记岗位', failed: '无法加载本场岗位，请稍后再试' },
   mine: {
     title: '我的报名（本机）',
     withdraw: '撤回报名',
