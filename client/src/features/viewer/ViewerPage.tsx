@@ -172,21 +172,6 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           }}
         />
       </div>
-      <div className="live-panels">
-        <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} you={you} />
-        <ChatPanel signalling={view.signalling} live={live} onIdentity={setYou} />
-      </div>
-      <VacancyList
-        vacancies={pins.lineup?.vacancies ?? []}
-        status={pins.status}
-        onRetry={pins.reload}
-        onApply={(v) => {
-          setApplyingFrom('list');
-          setApplying(v);
-        }}
-      />
-      <MyApplications refreshKey={applying} />
-      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source={applyingFrom} onClose={() => setApplying(undefined)} />}
       {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
       {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
       <div className="toolbar viewer-controls">
@@ -262,6 +247,21 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           {cameraProblem && <p className="status-error">{t('devices.cameraError', { message: cameraProblem })}</p>}
         </Card>
       )}
+      <MyApplications refreshKey={applying} />
+      <div className="live-panels">
+        <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} you={you} />
+        <ChatPanel signalling={view.signalling} live={live} onIdentity={setYou} />
+      </div>
+      <VacancyList
+        vacancies={pins.lineup?.vacancies ?? []}
+        status={pins.status}
+        onRetry={pins.reload}
+        onApply={(v) => {
+          setApplyingFrom('list');
+          setApplying(v);
+        }}
+      />
+      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source={applyingFrom} onClose={() => setApplying(undefined)} />}
     </section>
   );
 }
