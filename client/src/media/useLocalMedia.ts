@@ -41,8 +41,9 @@ export function useLocalMedia(enabled = true): LocalMedia {
         setStream(s);
         setDevices(await navigator.mediaDevices.enumerateDevices());
       })
-      .catch((e: Error) => {
-        if (!cancelled) setError(e.message);
+      .catch((e: unknown) => {
+        // The DOMException's name (NotAllowedError…): the page words it in the person's language.
+        if (!cancelled) setError(e instanceof Error ? e.name : 'other');
       });
     return () => {
       cancelled = true;

@@ -1,12 +1,13 @@
 import { useTranslation } from 'react-i18next';
 import type { StageView } from '../features/stage/useStage';
 import { StatusBanner } from './StatusBanner';
+import { describeCode } from './errors';
 
 /** Says in words what the stage connection is doing: connecting, live, reconnecting, ended. */
 export function PhaseBanner({ view }: { view: Pick<StageView, 'phase' | 'error' | 'endReason'> }) {
   const { t } = useTranslation();
   const { phase, error, endReason } = view;
-  if (phase === 'error') return <StatusBanner tone="error" text={t('state.error', { message: error ?? '' })} />;
+  if (phase === 'error') return <StatusBanner tone="error" text={describeCode(error ?? 'INTERNAL', t, 'link')} />;
   if (phase === 'ended') {
     const reason = endReason ? t(`endReason.${endReason}`, { defaultValue: '' }) : '';
     return <StatusBanner tone="info" text={reason || t('state.ended')} />;

@@ -35,7 +35,7 @@ export function StaffSection() {
       cancelled = true;
     };
   }, []);
-  if (me.role !== 'admin') return <p role="alert">{t('admin.errorCode.FORBIDDEN')}</p>;
+  if (me.role !== 'admin') return <p role="alert">{t('errors.FORBIDDEN')}</p>;
   async function remove(id: string): Promise<void> {
     setConfirm(undefined);
     try {

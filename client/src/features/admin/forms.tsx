@@ -3,7 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import en from 'zod/v4/locales/en.js';
 import zhCN from 'zod/v4/locales/zh-CN.js';
+import type { TFunction } from 'i18next';
 import { ApiError } from '../../signalling/api';
+import { describeError } from '../../ui/errors';
 import { Button } from '../../ui/Button';
 
 /** Zod's own messages (too short, not a number…) in the console's language. */
@@ -51,10 +53,9 @@ export function useSchemaForm<S extends z.ZodType>(schema: S, send: (value: z.ou
   return { errors, problem, busy, submit };
 }
 
-/** What to tell the bureau when a call fails: the coded reason in its language, then the server's words. */
-export function problemText(error: unknown, t: (key: string, options?: Record<string, unknown>) => string): string {
-  if (!(error instanceof ApiError)) return t('state.error', { message: String(error) });
-  return t(`admin.errorCode.${error.code}`, { defaultValue: t('state.error', { message: error.message }) });
+/** What to tell the bureau when a call fails, in its language. */
+export function problemText(error: unknown, t: TFunction): string {
+  return describeError(error, t);
 }
 
 /** A labelled form control with its error text, wired for screen readers (aria-invalid, aria-describedby). */

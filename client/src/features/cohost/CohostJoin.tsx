@@ -55,7 +55,7 @@ function StageGuest({ sessionId, token, role }: { sessionId: string; token: stri
     <section className="studio" aria-labelledby="cohost-title">
       <h1 id="cohost-title">{t('cohost.title')}</h1>
       {!token && <StatusBanner tone="error" text={t('cohost.missingToken')} />}
-      {media.error && <StatusBanner tone="error" text={t('devices.cameraError', { message: media.error })} />}
+      {media.error && <StatusBanner tone="error" text={t('devices.cameraError', { message: t(`devices.reason.${media.error}`, { defaultValue: t('devices.reason.other') }) })} />}
       {left && <StatusBanner text={t('cohost.left')} />}
       {joined && !removed && view.phase === 'live' && <StatusBanner tone="live" text={t('cohost.onStage')} />}
       {joined && view.phase !== 'live' && <PhaseBanner view={view} />}

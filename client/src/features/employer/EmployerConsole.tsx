@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { StatusChangeInput, type Application, type Employer, type Vacancy } from '@chunfeng/shared/recruitment';
-import { ApiError, api, download } from '../../signalling/api';
+import { api, download } from '../../signalling/api';
 import { Signalling } from '../../signalling/signalling';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
@@ -11,6 +11,7 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { useToast } from '../../ui/Toast';
 import { AnswerQueue } from '../live/AnswerQueue';
 import './employer.css';
+import { describeError } from '../../ui/errors';
 
 const TOKEN_KEY = 'chunfeng.employerToken';
 const NEXT_STATUSES = StatusChangeInput.shape.status.options;
@@ -27,7 +28,8 @@ export function EmployerConsole() {
   const [vacancies, setVacancies] = useState<Record<string, Vacancy>>({});
   const [applications, setApplications] = useState<Application[]>([]);
   const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<string>();
+  // Why the console cannot subscribe (a withdrawn or expired link…); worded at render time.
+  const [error, setError] = useState<unknown>();
   const [live, setLive] = useState(false);
   // The latest arrival, announced by its vacancy's title (not its id).
   const [arrived, setArrived] = useState<Application>();
@@ -59,7 +61,7 @@ export function EmployerConsole() {
           setError(undefined);
           return load();
         })
-        .catch((e: Error) => setError(e.message));
+        .catch((e: unknown) => setError(e));
     };
     signalling.socket.on('connect', subscribe);
     signalling.socket.on('disconnect', () => setLive(false));
@@ -80,7 +82,7 @@ export function EmployerConsole() {
     try {
       await download('/applications.csv', { token, filename: `applicants-${new Date().toISOString().slice(0, 10)}.csv` });
     } catch (e) {
-      toasts.show(t('employer.exportFailed', { message: e instanceof Error ? e.message : String(e) }), { tone: 'error' });
+      toasts.show(t('employer.exportFailed', { message: describeError(e, t) }), { tone: 'error' });
     } finally {
       setExporting(false);
     }
@@ -98,7 +100,7 @@ export function EmployerConsole() {
           </span>
         )}
       </h1>
-      {error && <StatusBanner tone="error" text={error} />}
+      {error !== undefined && <StatusBanner tone="error" text={describeError(error, t, 'link')} />}
       <StatusBanner tone={live ? 'live' : 'warn'} text={live ? t('employer.live') : t('state.reconnecting')} />
       <p className="visually-hidden" aria-live="polite">
         {arrived && t('employer.newApplicant', { name: arrived.name, vacancy: vacancies[arrived.vacancyId]?.title ?? '' })}
@@ -110,7 +112,7 @@ export function EmployerConsole() {
           {t('employer.export')}
         </Button>
       </div>
-      {!loaded && !error ? (
+      {!loaded && error === undefined ? (
         <p role="status">{t('state.loading')}</p>
       ) : applications.length === 0 ? (
         <p className="muted">{t('employer.empty')}</p>
@@ -164,7 +166,7 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
         { tone: 'success' },
       );
     } catch (e) {
-      setProblem(e instanceof ApiError ? e.message : String(e));
+      setProblem(describeError(e, t));
     } finally {
       setSaving(false);
     }

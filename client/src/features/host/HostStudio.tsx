@@ -97,7 +97,7 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
         <SessionClock since={liveSince} running={!ended} />
       </header>
       {!token && <StatusBanner tone="error" text={t('host.missingToken')} />}
-      {media.error && <StatusBanner tone="error" text={t('devices.cameraError', { message: media.error })} />}
+      {media.error && <StatusBanner tone="error" text={t('devices.cameraError', { message: t(`devices.reason.${media.error}`, { defaultValue: t('devices.reason.other') }) })} />}
       <div className="studio-grid">
         <div className="studio-col studio-main">
           <div className="studio-monitor">

@@ -4,7 +4,7 @@ import { api } from '../../signalling/api';
 import { Button, ButtonLink } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
-import { formatTime } from '../../ui/format';
+import { formatDate, formatTime } from '../../ui/format';
 import { StatusBanner } from '../../ui/StatusBanner';
 
 interface SessionItem {
@@ -12,21 +12,35 @@ interface SessionItem {
   title: string;
   status: 'scheduled' | 'live' | 'ended';
   scheduledAt: string;
+  campaignId: string;
   campaign: string;
   replay: boolean;
 }
 
-/** Live sessions first, then upcoming ones, then replays. */
+interface CurrentCampaign {
+  id: string;
+  name: string;
+  startsOn: string;
+  endsOn: string;
+  description: string;
+}
+
+/** The current campaign; its live sessions first (any campaign's, in fact), then its upcoming ones, then replays. */
 export function Landing() {
   const { t, i18n } = useTranslation();
   const [sessions, setSessions] = useState<SessionItem[]>();
+  const [current, setCurrent] = useState<CurrentCampaign | null>(null);
   const [failed, setFailed] = useState(false);
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     let cancelled = false;
-    api<{ sessions: SessionItem[] }>('/public/sessions').then(
-      ({ sessions: list }) => !cancelled && setSessions(list),
+    api<{ sessions: SessionItem[]; current: CurrentCampaign | null }>('/public/sessions').then(
+      ({ sessions: list, current: campaign }) => {
+        if (cancelled) return;
+        setSessions(list);
+        setCurrent(campaign);
+      },
       () => !cancelled && setFailed(true),
     );
     return () => {
@@ -56,6 +70,20 @@ export function Landing() {
   return (
     <section aria-labelledby="landing-title">
       <h1 id="landing-title">{t('app.tagline')}</h1>
+      {current && (
+        <p className="campaign-banner">
+          <strong lang={CONTENT_LANG}>{current.name}</strong>{' '}
+          <span className="muted">
+            {formatDate(current.startsOn, i18n.language)} – {formatDate(current.endsOn, i18n.language)}
+          </span>
+          {current.description && (
+            <>
+              <br />
+              <span lang={CONTENT_LANG}>{current.description}</span>
+            </>
+          )}
+        </p>
+      )}
       {failed && (
         <div className="state-block">
           <StatusBanner tone="error" text={t('landing.failed')} />
@@ -76,7 +104,7 @@ export function Landing() {
           {t('landing.watch')}
         </ButtonLink>
       ))}
-      {section(t('landing.upcoming'), group('scheduled'), (s) => (
+      {section(t('landing.upcoming'), group('scheduled').filter((s) => !current || s.campaignId === current.id), (s) => (
         <ButtonLink href={`/watch/${encodeURIComponent(s.id)}`}>{t('landing.vacancies')}</ButtonLink>
       ))}
       {section(t('landing.replays'), group('ended').filter((s) => s.replay), (s) => (

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Question } from '@chunfeng/shared/recruitment';
-import { RequestError, type Signalling } from '../../signalling/signalling';
+import type { Signalling } from '../../signalling/signalling';
 import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
+import { describeError } from '../../ui/errors';
 
 /**
  * Open questions, most asked-for first, each answerable in text or as "answered on stage": the host
@@ -62,7 +63,7 @@ function AnswerItem({ question, signalling, title }: { question: Question; signa
     try {
       await signalling?.request('question:answer', { questionId: question.id, ...(onStage ? {} : { text }), onStage });
     } catch (error) {
-      setProblem(error instanceof RequestError ? error.message : String(error));
+      setProblem(describeError(error, t, 'answer'));
     }
   };
   return (

@@ -2,9 +2,9 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { JoinOptions } from '../../media/stageClient';
-import { RequestError } from '../../signalling/signalling';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { useStage } from '../stage/useStage';
+import { describeError } from '../../ui/errors';
 
 /** The captioner's page: type a line, Enter sends it to every viewer with captions on. */
 export function CaptionerConsole({ sessionId, token }: { sessionId: string; token: string }) {
@@ -24,7 +24,7 @@ export function CaptionerConsole({ sessionId, token }: { sessionId: string; toke
       setStatus(t('captions.sent', { seq }));
     } catch (error) {
       setText(line);
-      setStatus(error instanceof RequestError ? error.message : String(error));
+      setStatus(describeError(error, t, 'caption'));
     }
   }
 

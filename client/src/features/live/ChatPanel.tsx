@@ -1,9 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessageView } from '@chunfeng/shared/stage';
-import { RequestError, type Signalling } from '../../signalling/signalling';
+import type { Signalling } from '../../signalling/signalling';
 import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
+import { describeError } from '../../ui/errors';
 
 const NAME_KEY = 'chunfeng.displayName';
 const SLOW_MODES = [0, 10, 30, 60];
@@ -62,11 +63,11 @@ export function ChatPanel({ signalling, live, onIdentity }: {
       setText('');
       setNotice(message.status === 'held' ? t('chat.held') : undefined);
     } catch (error) {
-      setNotice(error instanceof RequestError ? error.message : String(error));
+      setNotice(describeError(error, t, 'chat'));
     }
   }
 
-  const act = (run: () => Promise<unknown>): void => void run().catch((e: unknown) => setNotice(e instanceof Error ? e.message : String(e)));
+  const act = (run: () => Promise<unknown>): void => void run().catch((e: unknown) => setNotice(describeError(e, t, 'chat')));
 
   const controls = (m: ChatMessageView, isHeld: boolean) =>
     moderator && (

@@ -1,9 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Question, VacancyCard } from '@chunfeng/shared/recruitment';
-import { RequestError, type Signalling } from '../../signalling/signalling';
+import type { Signalling } from '../../signalling/signalling';
 import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
+import { describeError } from '../../ui/errors';
 
 /**
  * Ask (tagged with the vacancy pinned now), vote, and read answers. The asker hears, once, when
@@ -49,7 +50,7 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
       setText('');
       setProblem(undefined);
     } catch (error) {
-      setProblem(error instanceof RequestError ? error.message : String(error));
+      setProblem(describeError(error, t, 'question'));
     }
   }
 

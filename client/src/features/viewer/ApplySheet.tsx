@@ -1,10 +1,11 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CONSENT_VERSION, TargetGroup, type ApplyResult, type ApplySource, type VacancyCard } from '@chunfeng/shared/recruitment';
-import { ApiError, api } from '../../signalling/api';
+import { api } from '../../signalling/api';
 import { deviceToken } from '../../signalling/device';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
+import { describeError } from '../../ui/errors';
 import { Sheet } from '../../ui/Sheet';
 import { rememberApplication } from './myApplications';
 
@@ -82,7 +83,7 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
       });
       setOutcome({ kind: result.created ? 'applied' : 'already' });
     } catch (error) {
-      setOutcome({ kind: 'error', message: error instanceof ApiError ? error.message : String(error) });
+      setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
     }
   }
 

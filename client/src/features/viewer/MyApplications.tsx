@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApplicationStatus } from '@chunfeng/shared/recruitment';
-import { ApiError, api } from '../../signalling/api';
+import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
@@ -9,6 +9,7 @@ import { formatTime } from '../../ui/format';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { useToast } from '../../ui/Toast';
 import { myApplications, type MyApplication } from './myApplications';
+import { describeError } from '../../ui/errors';
 
 interface Status {
   id: string;
@@ -60,7 +61,7 @@ export function MyApplications({ refreshKey }: { refreshKey: unknown }) {
       setProblem(undefined);
       toasts.show(t('mine.withdrawn'), { tone: 'success' });
     } catch (e) {
-      setProblem(t('mine.withdrawFailed', { message: e instanceof ApiError ? e.message : String(e) }));
+      setProblem(t('mine.withdrawFailed', { message: describeError(e, t, 'withdraw') }));
     } finally {
       setWithdrawing(undefined);
     }

@@ -21,6 +21,7 @@ import { PinnedCard } from './PinnedCard';
 import { MyApplications } from './MyApplications';
 import { usePins } from './usePins';
 import { VacancyList } from './VacancyList';
+import { describeMediaError } from '../../ui/errors';
 
 const PREFS_KEY = 'chunfeng.viewerPreferences';
 const WEBRTC_TIMEOUT_MS = 6000;
@@ -136,7 +137,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       setCameraOn(true);
     } catch (e) {
       // A refused camera permission is the common case on a phone: say so instead of doing nothing.
-      setCameraProblem(e instanceof Error ? e.message : String(e));
+      setCameraProblem(describeMediaError(e, t));
     } finally {
       setJoining(false);
     }
