@@ -16,6 +16,7 @@ import {
 } from '@chunfeng/shared/recruitment';
 import { verifyPassword } from '../auth/passwords';
 import type { Tokens } from '../auth/tokens';
+import { currentCampaign } from '../domain/campaigns';
 import { DomainError } from '../domain/errors';
 import { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
@@ -201,16 +202,20 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
     const { id } = parse(Id, req.params);
     res.json(await service.publicSession(id));
   });
-  /** What the landing page lists: every session, its campaign, and whether a replay exists. */
+  /** What the landing page lists: the current campaign, every session with its campaign, and whether a replay exists. */
   api.get('/public/sessions', async (_req, res) => {
-    const campaigns = new Map((await service.store.list('campaign')).map((c) => [c.id as string, c.name]));
+    const all = await service.store.list('campaign');
+    const campaigns = new Map(all.map((c) => [c.id as string, c.name]));
+    const current = currentCampaign(all, new Date().toISOString().slice(0, 10));
     const sessions = await service.store.list('session');
     res.json({
+      current: current ? { id: current.id, name: current.name, startsOn: current.startsOn, endsOn: current.endsOn, description: current.description } : null,
       sessions: sessions.map((s) => ({
         id: s.id,
         title: s.title,
         status: s.status,
         scheduledAt: s.scheduledAt,
+        campaignId: s.campaignId,
         campaign: campaigns.get(s.campaignId) ?? '',
         replay: s.status === 'ended' && Boolean(hls?.hasReplay(s.id)),
       })),
