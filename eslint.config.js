@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import i18next from 'eslint-plugin-i18next';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
@@ -56,6 +57,25 @@ export default tseslint.config(
         {
           paths: serverOnlyPackages.map((name) => ({ name, message: 'server-only package' })),
           patterns: [{ group: ['**/server/**', '@chunfeng/server*'], message: 'The client never imports the server.' }],
+        },
+      ],
+    },
+  },
+  // User-visible text goes through i18n: no literal words in JSX (text, or attributes people read).
+  {
+    files: ['client/src/**/*.tsx'],
+    plugins: { i18next },
+    rules: {
+      'i18next/no-literal-string': [
+        'error',
+        {
+          mode: 'jsx-only',
+          'jsx-attributes': {
+            exclude: ['className', 'style', 'type', 'key', 'id', 'width', 'height', 'href', 'src', 'to', 'value', 'lang', 'role', 'as', 'tone', 'variant', 'size', 'kind', 'inputMode', 'autoComplete', 'preload', 'crossOrigin', 'path', 'labelledBy', 'backHref', '^data-', '^aria-(live|current|hidden|modal|haspopup|controls|describedby|labelledby|pressed|invalid|busy|expanded)$'],
+          },
+          // Content lists are joined with Chinese punctuation because the content is Chinese (lang=zh-CN).
+          callees: { exclude: ['i18n(ext)?', 't', 'require', 'addEventListener', 'removeEventListener', 'includes', 'indexOf', 'startsWith', 'endsWith', 'api', 'join', 'download'] },
+          words: { exclude: ['[0-9!-/:-@[-`{-~]+', '[A-Z_-]+', '[\\u2800-\\u28ff↑↓·–—×]+'] },
         },
       ],
     },

@@ -150,6 +150,7 @@ export const en: Messages = {
     benefits: 'Benefits',
     requirements: 'Requirements',
     age: 'age {{min}}–{{max}}',
+    separator: '; ',
     verified: 'Verified by the bureau',
     badge: { love: 'Love position', 'public-welfare': 'Public-welfare position' },
     target: { 'rural-worker': 'Rural workers', 'employment-difficulty': 'Employment-difficulty persons', disabled: 'Disabled persons', graduate: 'Graduates' },

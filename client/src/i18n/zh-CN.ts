@@ -148,6 +148,7 @@ export const zhCN = {
     benefits: '福利',
     requirements: '要求',
     age: '{{min}}–{{max}} 岁',
+    separator: '；',
     verified: '人社局已核验',
     badge: { love: '爱心岗位', 'public-welfare': '公益性岗位' },
     target: { 'rural-worker': '农村劳动力', 'employment-difficulty': '就业困难人员', disabled: '残疾人', graduate: '高校毕业生' },

@@ -6,11 +6,13 @@ import { InterpreterTile } from './InterpreterTile';
 import { AudioSink, VideoTile } from './VideoTile';
 
 /** The stage as tiles: one per video producer, the active speaker highlighted; audio plays unseen. */
-export function StageGrid({ tracks, roster, speaker, showVideo = true }: {
+export function StageGrid({ tracks, roster, speaker, showVideo = true, poster = false }: {
   tracks: StageTrack[];
   roster: RosterView;
   speaker: PeerId | null;
   showVideo?: boolean;
+  /** Shows a poster while there is no picture (the viewer's page; the studio has its own preview). */
+  poster?: boolean;
 }) {
   const { t } = useTranslation();
   const nameOf = (peerId: PeerId): string => {
@@ -24,6 +26,8 @@ export function StageGrid({ tracks, roster, speaker, showVideo = true }: {
   const audio = tracks.filter((tr) => tr.kind === 'audio');
   return (
     <div className="stage" role="region" aria-label={t('viewer.stage')}>
+      {/* Until a picture arrives (connecting, a weak network, audio only) the stage keeps its shape with a 330-byte poster. */}
+      {poster && (video.length === 0 || !showVideo) ? <img className="stage-poster" src="/poster.svg" alt="" width={640} height={360} /> : null}
       {showVideo &&
         video.map((tr) => {
           const speaking = speaker === tr.peerId;

@@ -77,6 +77,8 @@ export function EmployersSection() {
   );
 }
 
+const EMPLOYER_FIELDS = ['name', 'industry', 'district'] as const;
+
 function NewEmployer() {
   const { t } = useTranslation();
   const { reload } = useCatalog();
@@ -93,7 +95,7 @@ function NewEmployer() {
     <form className="admin-form" aria-labelledby="new-employer-title" onSubmit={onSubmit(() => submit(form))}>
       <h3 id="new-employer-title">{t('admin.newEmployer')}</h3>
       <div className="form-grid">
-        {(['name', 'industry', 'district'] as const).map((field) => (
+        {EMPLOYER_FIELDS.map((field) => (
           <Field key={field} label={t(`admin.field.${field}`)} error={errors[field]}>
             {(p) => <input {...p} value={form[field]} maxLength={120} onChange={(e) => setForm({ ...form, [field]: e.target.value })} />}
           </Field>

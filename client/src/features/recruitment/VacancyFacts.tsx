@@ -49,10 +49,11 @@ export function VacancyFacts({ vacancy, compact = false }: { vacancy: VacancyCar
         {!compact && (vacancy.requirements || vacancy.age) && (
           <>
             <dt>{t('card.requirements')}</dt>
-            <dd lang={CONTENT_LANG}>
-              {[vacancy.requirements, vacancy.age ? t('card.age', { min: vacancy.age.min, max: vacancy.age.max }) : '']
-                .filter(Boolean)
-                .join('；')}
+            <dd>
+              {/* The employer's words are Chinese content; the age range is interface text in the reader's language. */}
+              {vacancy.requirements && <span lang={CONTENT_LANG}>{vacancy.requirements}</span>}
+              {vacancy.requirements && vacancy.age && t('card.separator')}
+              {vacancy.age && <span>{t('card.age', { min: vacancy.age.min, max: vacancy.age.max })}</span>}
             </dd>
           </>
         )}

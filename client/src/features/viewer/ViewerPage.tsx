@@ -159,7 +159,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
             onLatency={setLatency}
           />
         ) : (
-          <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />
+          <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} poster />
         )}
         <CaptionsOverlay signalling={view.signalling} enabled={captionsOn} size={captionSize} live={live} />
         <PinnedCard
