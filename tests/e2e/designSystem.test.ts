@@ -125,4 +125,21 @@ describe('the design system on the public pages', () => {
     await viewer.page.getByRole('dialog').waitFor();
     expect(await overflow(viewer.page)).toEqual({ page: 0, wide: [] });
   });
+
+  test('under prefers-reduced-motion the sheet opens without sliding (and slides otherwise)', async () => {
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: PHONE });
+    const sheetAnimation = async (): Promise<string> => {
+      const apply = viewer.page.getByRole('region', { name: /本场岗位/ }).getByRole('button', { name: '一键报名' }).first();
+      await apply.click();
+      const sheet = viewer.page.getByRole('dialog', { name: /^报名：/ });
+      const name = await sheet.evaluate((el) => getComputedStyle(el).animationName);
+      await viewer.page.keyboard.press('Escape');
+      await sheet.waitFor({ state: 'detached' });
+      return name;
+    };
+    await viewer.page.getByRole('region', { name: /本场岗位/ }).getByRole('button', { name: '一键报名' }).first().waitFor({ timeout: 10_000 });
+    expect(await sheetAnimation()).not.toBe('none');
+    await viewer.page.emulateMedia({ reducedMotion: 'reduce' });
+    expect(await sheetAnimation()).toBe('none');
+  });
 });

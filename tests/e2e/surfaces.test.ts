@@ -155,6 +155,30 @@ describe('every public page at a phone size and a desktop size', () => {
     }
   });
 
+  describe('captioner console', () => {
+    for (const size of SIZES) {
+      test(`${size}: the captioner opens the host's captioner invite and sends a caption line`, async () => {
+        const links = host.page.locator('input.invite-link');
+        const before = (await links.count()) > 0 ? await links.inputValue() : '';
+        await host.page.getByLabel('邀请身份').selectOption('captioner');
+        await host.page.getByRole('button', { name: '生成邀请链接' }).click();
+        await expect.poll(() => links.inputValue()).not.toBe(before);
+        const link = await links.inputValue();
+        expect(link).toContain('/join/demo?token=');
+        await host.page.getByLabel('邀请身份').selectOption('cohost');
+
+        const captioner = await open(size, link);
+        const { page } = captioner;
+        const input = page.getByRole('textbox', { name: '实时字幕' });
+        await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
+        await input.fill(`字幕测试 ${size}`);
+        await page.getByRole('button', { name: '发送字幕' }).click();
+        await page.getByRole('status').filter({ hasText: /已发送第 \d+ 条/ }).waitFor();
+        await checkAndShoot(page, `captioner-${size}`);
+      });
+    }
+  });
+
   describe('employer console', () => {
     for (const [i, size] of SIZES.entries()) {
       test(`${size}: an application arrives live, its status changes with a note, a question about its vacancy arrives, export is there`, async () => {
