@@ -117,17 +117,25 @@ export function EmployerConsole() {
       ) : applications.length === 0 ? (
         <p className="muted">{t('employer.empty')}</p>
       ) : (
-        <DataTable caption={t('employer.applicants')} columns={[t('employer.time'), t('employer.name'), t('employer.phone'), t('employer.vacancy'), t('employer.source'), t('employer.status')]}>
+        <DataTable stacked caption={t('employer.applicants')} columns={[t('employer.time'), t('employer.name'), t('employer.phone'), t('employer.vacancy'), t('employer.source'), t('employer.status')]}>
           {applications.map((a) => (
-            <tr key={a.id} data-application={a.id}>
-              <td>{formatTime(a.createdAt, i18n.language)}</td>
-              <td lang={CONTENT_LANG}>{a.name}</td>
-              <td>
+            <tr key={a.id} data-application={a.id} role="row">
+              <td role="cell" data-label={t('employer.time')}>
+                {formatTime(a.createdAt, i18n.language)}
+              </td>
+              <td role="cell" data-label={t('employer.name')}>
+                <span lang={CONTENT_LANG}>{a.name}</span>
+              </td>
+              <td role="cell" data-label={t('employer.phone')}>
                 <a href={`tel:${a.phone}`}>{a.phone}</a>
               </td>
-              <td lang={CONTENT_LANG}>{vacancies[a.vacancyId]?.title ?? a.vacancyId}</td>
-              <td>{t(`applySource.${a.source}`)}</td>
-              <td>
+              <td role="cell" data-label={t('employer.vacancy')}>
+                <span lang={CONTENT_LANG}>{vacancies[a.vacancyId]?.title ?? a.vacancyId}</span>
+              </td>
+              <td role="cell" data-label={t('employer.source')}>
+                {t(`applySource.${a.source}`)}
+              </td>
+              <td role="cell" data-label={t('employer.status')}>
                 <StatusEditor application={a} token={token} onSaved={(next) => setApplications((all) => all.map((x) => (x.id === next.id ? next : x)))} />
               </td>
             </tr>
