@@ -167,7 +167,8 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   // ── links handed out, staff accounts, statistics ──
   api.get('/invites', async (req, res) => {
     await requireBureau(req, tokens);
-    res.json({ invites: await invites.list() });
+    // The server's clock says which links have expired (a console's clock may be off).
+    res.json({ invites: await invites.list(), now: new Date().toISOString() });
   });
   api.post('/invites/:id/revoke', async (req, res) => {
     await requireBureau(req, tokens);

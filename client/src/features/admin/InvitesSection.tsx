@@ -1,4 +1,3 @@
-import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Invite } from '@chunfeng/shared/admin';
 import { api } from '../../signalling/api';
@@ -9,32 +8,15 @@ import { DataTable } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { problemText } from './forms';
+import { useApiData } from './useApiData';
 
 /** Every host and employer link handed out: who made it, until when it works; withdraw one gone astray. */
 export function InvitesSection() {
   const { t, i18n } = useTranslation();
   const toast = useToast();
-  // When the list was read: a link is "expired" as of then (rendering must not read the clock).
-  const [{ invites, readAt }, setRead] = useState<{ invites?: Invite[]; readAt: number }>({ readAt: 0 });
-  const setInvites = useCallback((list: Invite[]) => setRead({ invites: list, readAt: Date.now() }), []);
-  const [error, setError] = useState<unknown>();
-  const load = useCallback(async () => {
-    try {
-      setInvites((await api<{ invites: Invite[] }>('/invites')).invites);
-    } catch (e) {
-      setError(e);
-    }
-  }, [setInvites]);
-  useEffect(() => {
-    let cancelled = false;
-    api<{ invites: Invite[] }>('/invites').then(
-      (r) => !cancelled && setInvites(r.invites),
-      (e: unknown) => !cancelled && setError(e),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [setInvites]);
+  const { data, error, reload: load } = useApiData<{ invites: Invite[]; now: string }>('/invites');
+  const invites = data?.invites;
+  const readAt = data ? Date.parse(data.now) : 0;
   async function revoke(invite: Invite): Promise<void> {
     try {
       await api(`/invites/${encodeURIComponent(invite.id)}/revoke`, { method: 'POST', body: {} });

@@ -7,8 +7,9 @@ import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
 import { useToast } from '../../ui/Toast';
 import { localDateTime, useCatalog } from './catalog';
-import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { FormActions, onSubmit, problemText, useSchemaForm } from './forms';
 import { LineupEditor } from './LineupEditor';
+import { ScheduleFields, whenToIso } from './SessionsSection';
 
 /** One session: its title and schedule, and its lineup in presenting order. */
 export function SessionEditor({ sessionId }: { sessionId: string }) {
@@ -40,15 +41,10 @@ function Schedule({ session }: { session: LiveSession }) {
     await reload();
   });
   return (
-    <form className="panel admin-form" aria-labelledby="schedule-title" onSubmit={onSubmit(() => submit({ title: form.title, scheduledAt: form.when ? new Date(form.when).toISOString() : '' }))}>
+    <form className="panel admin-form" aria-labelledby="schedule-title" onSubmit={onSubmit(() => submit({ title: form.title, scheduledAt: whenToIso(form.when) }))}>
       <h3 id="schedule-title">{t('admin.schedule')}</h3>
       <div className="form-grid">
-        <Field label={t('admin.sessionTitle')} error={errors['title']}>
-          {(p) => <input {...p} value={form.title} maxLength={120} onChange={(e) => setForm({ ...form, title: e.target.value })} />}
-        </Field>
-        <Field label={t('admin.scheduledAt')} error={errors['scheduledAt']}>
-          {(p) => <input {...p} type="datetime-local" value={form.when} onChange={(e) => setForm({ ...form, when: e.target.value })} />}
-        </Field>
+        <ScheduleFields form={form} onChange={setForm} errors={errors} />
       </div>
       <FormActions problem={problem} busy={busy} label={t('admin.save')} />
     </form>

@@ -9,7 +9,7 @@ import { DataTable } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
-import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { Field, FormActions, onSubmit, problemText, useSchemaForm, type FieldErrors } from './forms';
 import { IssuedLink, type Issued } from './IssuedLink';
 
 /** Every session with its host link, lineup editor and statistics; and a form to schedule a new one. */
@@ -82,7 +82,7 @@ function NewSession() {
       className="admin-form"
       aria-labelledby="new-session-title"
       onSubmit={onSubmit(() =>
-        submit({ campaignId: form.campaignId, title: form.title, scheduledAt: form.when ? new Date(form.when).toISOString() : '', lineup: [] }),
+        submit({ campaignId: form.campaignId, title: form.title, scheduledAt: whenToIso(form.when), lineup: [] }),
       )}
     >
       <h3 id="new-session-title">{t('admin.newSession')}</h3>
@@ -98,14 +98,31 @@ function NewSession() {
             </select>
           )}
         </Field>
-        <Field label={t('admin.sessionTitle')} error={errors['title']}>
-          {(p) => <input {...p} value={form.title} maxLength={120} onChange={(e) => setForm({ ...form, title: e.target.value })} />}
-        </Field>
-        <Field label={t('admin.scheduledAt')} error={errors['scheduledAt']}>
-          {(p) => <input {...p} type="datetime-local" value={form.when} onChange={(e) => setForm({ ...form, when: e.target.value })} />}
-        </Field>
+        <ScheduleFields form={form} onChange={(f) => setForm({ ...form, ...f })} errors={errors} />
       </div>
       <FormActions problem={problem} busy={busy} label={t('admin.createSession')} />
     </form>
   );
 }
+
+/** A session's title and start time (a datetime-local value, in the console's time zone). */
+export function ScheduleFields({ form, onChange, errors }: {
+  form: { title: string; when: string };
+  onChange: (next: { title: string; when: string }) => void;
+  errors: FieldErrors;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <Field label={t('admin.sessionTitle')} error={errors['title']}>
+        {(p) => <input {...p} value={form.title} maxLength={120} onChange={(e) => onChange({ ...form, title: e.target.value })} />}
+      </Field>
+      <Field label={t('admin.scheduledAt')} error={errors['scheduledAt']}>
+        {(p) => <input {...p} type="datetime-local" value={form.when} onChange={(e) => onChange({ ...form, when: e.target.value })} />}
+      </Field>
+    </>
+  );
+}
+
+/** The ISO instant of a datetime-local value ('' stays '', for the schema to name the missing field). */
+export const whenToIso = (when: string): string => (when ? new Date(when).toISOString() : '');

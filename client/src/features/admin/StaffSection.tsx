@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { StaffInput, StaffRole, type StaffView } from '@chunfeng/shared/admin';
 import { api } from '../../signalling/api';
@@ -9,32 +9,16 @@ import { formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { useApiData } from './useApiData';
 
 /** The bureau's staff accounts (admins only): who may sign in to this console. */
 export function StaffSection() {
   const { t, i18n } = useTranslation();
   const { staff: me } = useCatalog();
   const toast = useToast();
-  const [staff, setStaff] = useState<StaffView[]>();
-  const [error, setError] = useState<unknown>();
+  const { data, error, reload: load } = useApiData<{ staff: StaffView[] }>('/staff');
+  const staff = data?.staff;
   const [confirm, setConfirm] = useState<string>();
-  const load = useCallback(async () => {
-    try {
-      setStaff((await api<{ staff: StaffView[] }>('/staff')).staff);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  useEffect(() => {
-    let cancelled = false;
-    api<{ staff: StaffView[] }>('/staff').then(
-      (r) => !cancelled && setStaff(r.staff),
-      (e: unknown) => !cancelled && setError(e),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, []);
   if (me.role !== 'admin') return <p role="alert">{t('errors.FORBIDDEN')}</p>;
   async function remove(id: string): Promise<void> {
     setConfirm(undefined);

@@ -1,40 +1,27 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import type { ApplicationBreakdown, CampaignStatistics as CampaignStats, SessionStatistics as SessionStats } from '@chunfeng/shared/statistics';
-import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { Chart } from '../../ui/Chart';
 import { CONTENT_LANG } from '../../ui/content';
 import { DataTable } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
 import { problemText } from './forms';
+import { useApiData } from './useApiData';
 
 const LIVE_REFRESH_MS = 15_000;
 
-/** Loads a statistics document, again every 15 s while `live(data)` holds, and on demand. */
+/** A statistics document, read again every 15 s while `live(data)` holds, and on demand. */
 function useStatistics<T>(path: string, live: (data: T) => boolean) {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<unknown>();
-  const load = useCallback(async () => {
-    try {
-      setData(await api<T>(path));
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    }
-  }, [path]);
-  useEffect(() => {
-    const first = setTimeout(() => void load(), 0);
-    return () => clearTimeout(first);
-  }, [load]);
+  const { data, error, reload } = useApiData<T>(path);
   const isLive = data !== undefined && live(data);
   useEffect(() => {
     if (!isLive) return;
-    const timer = setInterval(() => void load(), LIVE_REFRESH_MS);
+    const timer = setInterval(() => void reload(), LIVE_REFRESH_MS);
     return () => clearInterval(timer);
-  }, [isLive, load]);
-  return { data, error, load };
+  }, [isLive, reload]);
+  return { data, error, load: reload };
 }
 
 function Header({ title, backHref, backLabel, onRefresh }: { title: string; backHref: string; backLabel: string; onRefresh: () => void }) {

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../signalling/api';
-import { Button, ButtonLink } from '../../ui/Button';
+import { ButtonLink } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatDate, formatTime } from '../../ui/format';
-import { StatusBanner } from '../../ui/StatusBanner';
+import { ErrorState } from '../../ui/ErrorState';
 
 interface SessionItem {
   id: string;
@@ -85,17 +85,13 @@ export function Landing() {
         </p>
       )}
       {failed && (
-        <div className="state-block">
-          <StatusBanner tone="error" text={t('landing.failed')} />
-          <Button
-            onClick={() => {
-              setFailed(false);
-              setAttempt((n) => n + 1);
-            }}
-          >
-            {t('state.retry')}
-          </Button>
-        </div>
+        <ErrorState
+          text={t('landing.failed')}
+          onRetry={() => {
+            setFailed(false);
+            setAttempt((n) => n + 1);
+          }}
+        />
       )}
       {!sessions && !failed && <p role="status">{t('state.loading')}</p>}
       {sessions?.length === 0 && <p className="muted">{t('landing.none')}</p>}

@@ -5,6 +5,7 @@ import { ApiError, api } from '../../signalling/api';
 import { Button, ButtonLink } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
+import { ErrorState } from '../../ui/ErrorState';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 import { ApplySheet } from '../viewer/ApplySheet';
@@ -79,17 +80,13 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
   }
   if (failed && !replay) {
     return (
-      <div className="state-block">
-        <StatusBanner tone="error" text={t('replay.failed')} />
-        <Button
-          onClick={() => {
-            setFailed(false);
-            setAttempt((n) => n + 1);
-          }}
-        >
-          {t('state.retry')}
-        </Button>
-      </div>
+      <ErrorState
+        text={t('replay.failed')}
+        onRetry={() => {
+          setFailed(false);
+          setAttempt((n) => n + 1);
+        }}
+      />
     );
   }
   if (!replay) return <p role="status">{t('state.loading')}</p>;

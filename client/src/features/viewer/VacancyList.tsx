@@ -4,7 +4,7 @@ import { AccessibilityFact, Badge, type VacancyCard } from '@chunfeng/shared/rec
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
-import { StatusBanner } from '../../ui/StatusBanner';
+import { ErrorState } from '../../ui/ErrorState';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 import type { LineupStatus } from './usePins';
 
@@ -48,12 +48,7 @@ export function VacancyList({ vacancies, status, onRetry, onApply }: {
         <h2 id="vacancy-list-title">{t('list.heading')}</h2>
         {status === 'loading' && <p role="status">{t('state.loading')}</p>}
         {status === 'ready' && <p className="muted">{t('list.empty')}</p>}
-        {status === 'failed' && (
-          <div className="state-block">
-            <StatusBanner tone="error" text={t('list.failed')} />
-            <Button onClick={onRetry}>{t('state.retry')}</Button>
-          </div>
-        )}
+        {status === 'failed' && <ErrorState text={t('list.failed')} onRetry={onRetry} />}
       </Card>
     );
   }
