@@ -114,12 +114,16 @@ describe('the host studio on a 1366 × 768 laptop', () => {
     }
   });
 
-  test('ending asks for confirmation, and the clock then stops at the session length', async () => {
-    await host.page.getByRole('button', { name: '结束直播' }).click();
+  test('ending (by keyboard) asks for confirmation with the safe choice focused, and the clock then stops at the session length', async () => {
+    await host.page.getByRole('button', { name: '结束直播' }).focus();
+    await host.page.keyboard.press('Enter');
     const confirm = host.page.getByRole('alertdialog');
     await confirm.waitFor();
     expect(await placement(confirm, LAPTOP)).toBe('inside');
-    await confirm.getByRole('button', { name: '确认结束' }).click();
+    expect(await host.page.evaluate(() => document.activeElement?.textContent)).toBe('取消');
+    await host.page.keyboard.press('Shift+Tab');
+    expect(await host.page.evaluate(() => document.activeElement?.textContent)).toBe('确认结束');
+    await host.page.keyboard.press('Enter');
     await host.page.getByRole('button', { name: '开始直播' }).waitFor({ timeout: 10_000 });
     const stopped = await elapsed();
     expect(stopped).toBeGreaterThan(0);
