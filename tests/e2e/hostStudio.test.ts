@@ -121,6 +121,12 @@ describe('the host studio on a 1366 × 768 laptop', () => {
     await confirm.waitFor();
     expect(await placement(confirm, LAPTOP)).toBe('inside');
     expect(await host.page.evaluate(() => document.activeElement?.textContent)).toBe('取消');
+    // Escape backs out, focus returns to the end button; then end for real.
+    await host.page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect(await host.page.evaluate(() => document.activeElement?.textContent)).toBe('结束直播');
+    await host.page.keyboard.press('Enter');
+    await confirm.waitFor();
     await host.page.keyboard.press('Shift+Tab');
     expect(await host.page.evaluate(() => document.activeElement?.textContent)).toBe('确认结束');
     await host.page.keyboard.press('Enter');

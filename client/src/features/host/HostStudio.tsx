@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { JoinOptions, StageClient } from '../../media/stageClient';
@@ -26,6 +26,12 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
   const [generation, setGeneration] = useState(0);
   const live = generation > 0;
   const [confirmEnd, setConfirmEnd] = useState(false);
+  // Cancelling the confirmation puts focus back on the end button it replaced.
+  const refocusEnd = useRef(false);
+  const cancelEnd = (): void => {
+    refocusEnd.current = true;
+    setConfirmEnd(false);
+  };
   const [screen, setScreen] = useState<MediaStream>();
   const [micMuted, setMicMuted] = useState(false);
   // When this generation's stage first went live; a re-join after a media failure keeps it.
@@ -117,12 +123,12 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
                   {t('host.goLive')}
                 </button>
               ) : confirmEnd ? (
-                <div role="alertdialog" aria-labelledby="confirm-end" className="confirm">
+                <div role="alertdialog" aria-labelledby="confirm-end" className="confirm" onKeyDown={(e) => e.key === 'Escape' && cancelEnd()}>
                   <p id="confirm-end">{t('host.confirmEnd')}</p>
                   <button type="button" className="button button-primary" onClick={() => void endSession()}>
                     {t('host.confirmEndYes')}
                   </button>
-                  <button type="button" className="button" onClick={() => setConfirmEnd(false)} autoFocus>
+                  <button type="button" className="button" onClick={cancelEnd} autoFocus>
                     {t('host.cancel')}
                   </button>
                 </div>
@@ -134,7 +140,18 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
                   <button type="button" className="button" disabled={!isLive} onClick={() => void toggleScreen()} aria-pressed={Boolean(screen)}>
                     {screen ? t('host.stopScreen') : t('host.shareScreen')}
                   </button>
-                  <button type="button" className="button button-danger" disabled={!isLive} onClick={() => setConfirmEnd(true)}>
+                  <button
+                    type="button"
+                    className="button button-danger"
+                    disabled={!isLive}
+                    onClick={() => setConfirmEnd(true)}
+                    ref={(el) => {
+                      if (el && refocusEnd.current) {
+                        refocusEnd.current = false;
+                        el.focus();
+                      }
+                    }}
+                  >
                     {t('host.end')}
                   </button>
                 </>
