@@ -34,6 +34,24 @@ describe('accessibility and language of the live pages', () => {
   test('switching the viewer page to English leaves no Chinese interface text (content written in Chinese is marked lang=zh-CN)', async () => {
     const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: { width: 360, height: 640 } });
     await viewer.page.getByRole('status').first().waitFor();
+    // With as much on screen as a job seeker sees: the pinned card (the host of the test above is still
+    // live with a pin), an application of theirs, a question, and the captions switched on.
+    const card = viewer.page.locator('article.pinned-card');
+    await card.waitFor({ timeout: 15_000 });
+    await card.getByRole('button', { name: '一键报名' }).click();
+    const sheet = viewer.page.getByRole('dialog');
+    await sheet.getByLabel('姓名', { exact: true }).fill('语言测试');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13912340077');
+    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
+    await sheet.getByRole('button', { name: '关闭' }).click();
+    await viewer.page.getByRole('region', { name: '我的报名（本机）' }).locator('li').first().waitFor();
+    const questions = viewer.page.getByRole('region', { name: '提问' });
+    await questions.getByRole('textbox').fill('有没有宿舍？');
+    await questions.getByRole('button', { name: '提问' }).click();
+    await questions.locator('li[data-question]').first().waitFor();
+    await viewer.page.getByRole('checkbox', { name: '显示字幕' }).check();
     await viewer.page.getByRole('combobox', { name: '语言' }).selectOption('en');
     await viewer.page.getByRole('heading', { name: 'Questions' }).waitFor();
     const chinese = await viewer.page.evaluate(() => {
