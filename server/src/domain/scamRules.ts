@@ -28,15 +28,31 @@ export function normalize(text: string): string {
   return s;
 }
 
+// WeChat by its names, nicknames and homophones (the green bubble is its logo).
+const WECHAT = '微信|薇信|威信|v信|vx|wx|wechat|weixin|绿泡泡|绿色泡泡';
+// One-character names count only beside an invitation ("加v", "+微") or a colon ("v: abc123"),
+// so that "V型", "TV", "VIP" and "微笑服务" stay ordinary words.
+const WECHAT_SHORT = 'v|微|薇';
+// A WeChat id: 6–20 characters from a letter on; or a phone number used as one.
+const HANDLE = '(?:[a-z][-_a-z0-9]{5,19}|\\d{6,})';
+
 export const SCAM_RULES: ScamRule[] = [
   {
     id: 'private-contact',
     reason: 'asks to move to private messaging (WeChat, QQ, other apps)',
     patterns: [
-      /(加|添加|私信|私聊|联系|找)[我她他]?.{0,4}(微信|薇信|威信|v信|vx|wx|wechat|weixin|qq|扣扣|企鹅|飞机|telegram|tg)/,
-      /(微信|薇信|威信|v信|vx|wx|wechat|weixin|扣扣|企鹅)\s*(号|id)?\s*[:：]?\s*[a-z][-_a-z0-9]{5,19}/,
-      /(微信|薇信|威信|v信|vx|wx|wechat|weixin)\s*(号|id)?\s*[:：]?\s*\d{5,}/,
+      new RegExp(`(加|添加|私信|私聊|联系|找)[我她他]?.{0,4}(${WECHAT}|qq|扣扣|企鹅|飞机|telegram|tg)`),
+      new RegExp(`(${WECHAT}|扣扣|企鹅)\\s*(号|id)?\\s*[:：]?\\s*[a-z][-_a-z0-9]{5,19}`),
+      new RegExp(`(${WECHAT})\\s*(号|id)?\\s*[:：]?\\s*\\d{5,}`),
       /(私信|私聊)我/,
+      // "加v abc123", "+V: abc123", "加微", "加微 abc123", "加微详聊"; not "加vip", "加微博", "追加微调".
+      new RegExp(`(加|\\+)\\s*(${WECHAT_SHORT})(?![a-z\\u4e00-\\u9fff])`),
+      new RegExp(`(加|\\+)\\s*[微薇]${HANDLE}`),
+      new RegExp(`(加|\\+)\\s*(${WECHAT_SHORT})(详聊|细聊|私聊|聊|了解|咨询|联系)`),
+      // "V: zhang_san88", "薇：abc12345"; not "TV: 32寸".
+      new RegExp(`(?<![a-z])(${WECHAT_SHORT})\\s*号?\\s*[:：]\\s*${HANDLE}`),
+      // "vx同号", "微信同号", "同号微信", "电话同v": the WeChat id is the phone number.
+      new RegExp(`(?<![a-z])(${WECHAT}|${WECHAT_SHORT})号?\\s*同号|同号\\s*(${WECHAT}|${WECHAT_SHORT})(?![a-z])|(手机|电话)号?\\s*(同|即|就是)\\s*(${WECHAT}|${WECHAT_SHORT})(?![a-z])`),
     ],
   },
   {
