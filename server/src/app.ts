@@ -127,14 +127,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     broadcastStage(io, stage);
     hls?.attach(stage);
     // A registered session is live while its stage is open; the host ending it ends the session.
-    void service.setSessionStatus(stage.sessionId, 'live').catch((err: unknown) => logger.error({ err }, 'session status'));
+    const setStatus = (...args: Parameters<RecruitmentService['setSessionStatus']>): void =>
+      void service.setSessionStatus(...args).catch((err: unknown) => logger.error({ err, sessionId: stage.sessionId }, 'session status'));
+    setStatus(stage.sessionId, 'live');
     const stopSampling = statistics.track(stage.sessionId, () => stage.roster.viewerCount, {
       intervalMs: config.statsSampleMs,
       onError: (err) => logger.warn({ err, sessionId: stage.sessionId }, 'could not record the viewer count'),
     });
     stage.room.once('close', (reason) => {
       stopSampling();
-      if (reason === 'ended-by-host') void service.setSessionStatus(stage.sessionId, 'ended').catch((err: unknown) => logger.error({ err }, 'session status'));
+      // Closed for any other reason (shutdown, a media failure, the host gone) nobody is on air any
+      // more: the session is scheduled again, and the host can go live again.
+      if (reason === 'ended-by-host') setStatus(stage.sessionId, 'ended');
+      else setStatus(stage.sessionId, 'scheduled', { from: 'live' });
     });
   });
   broadcastRecruitment(io, service);
@@ -168,6 +173,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       closing ??= (async () => {
         clearInterval(sweeper);
         await directory.closeAll('server-shutdown');
+        await service.statusWritten();
         await statistics.flushed();
         await hls?.closeAll();
         await io.close();

@@ -109,7 +109,11 @@ export interface InviteResult {
   expiresAt: string;
 }
 
-export const StageEndReason = z.enum(['ended-by-host', 'server-shutdown', 'removed', 'media-failure']);
+/**
+ * Why a stage closed. Only 'ended-by-host' ends the session; after 'host-left' (the host gone past
+ * the grace period) and 'media-failure' the host can open it again.
+ */
+export const StageEndReason = z.enum(['ended-by-host', 'server-shutdown', 'removed', 'media-failure', 'host-left']);
 export type StageEndReason = z.infer<typeof StageEndReason>;
 
 export const ChatSendInput = z.strictObject({ text: z.string().min(1).max(500), displayName: z.string().trim().min(1).max(20) });

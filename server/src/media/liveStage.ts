@@ -34,6 +34,8 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   readonly chat = new ChatRoom();
   readonly #seats = new Map<PeerId, Seat>();
   readonly #graceMs: number;
+  /** Runs while nobody hosts the stage; when it fires the stage closes. */
+  #hostless: ReturnType<typeof setTimeout> | undefined;
   #spotlight: { peerId: PeerId | undefined; followSpeaker: boolean } = { peerId: undefined, followSpeaker: false };
   #speaker: PeerId | undefined;
   readonly #captions: Caption[] = [];
@@ -47,6 +49,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
       this.#speaker = peerId ?? undefined;
     });
     room.once('close', () => {
+      clearTimeout(this.#hostless);
       for (const seat of this.#seats.values()) clearTimeout(seat.graceTimer);
       this.#seats.clear();
     });
@@ -75,11 +78,13 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
       for (const p of this.roster.onStage()) if (p.role === 'host') this.leave(p.peerId);
     }
     this.roster.add({ peerId, role, displayName });
+    if (role === 'host') clearTimeout(this.#hostless);
     let peer: MediaPeer;
     try {
       peer = await this.room.addPeer({ peerId, role });
     } catch (error) {
       this.roster.remove(peerId);
+      if (role === 'host') this.#watchForHost();
       throw error;
     }
     const resumeKey = crypto.randomBytes(24).toString('base64url');
@@ -107,18 +112,26 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     if (!seat || seat.connection !== connection) return;
     seat.connection = undefined;
     clearTimeout(seat.graceTimer);
-    seat.graceTimer = setTimeout(() => this.leave(peerId), this.#graceMs);
+    seat.graceTimer = setTimeout(() => {
+      const wasHost = this.leave(peerId);
+      // The host had their grace period already: nobody is on air for the session any more.
+      if (wasHost && !this.#hasHost()) this.room.close('host-left');
+    }, this.#graceMs);
   }
 
-  leave(peerId: PeerId): void {
+  /** Lets the person's place go; says whether they were the host. */
+  leave(peerId: PeerId): boolean {
     const seat = this.#seats.get(peerId);
-    if (!seat) return;
+    if (!seat) return false;
     clearTimeout(seat.graceTimer);
     this.#seats.delete(peerId);
     const participant = this.roster.remove(peerId);
     this.room.removePeer(peerId);
     this.#rosterChanged();
     if (participant?.handRaised) this.emit('handsChanged', this.roster.hands());
+    const wasHost = participant?.role === 'host';
+    if (wasHost) this.#watchForHost();
+    return wasHost;
   }
 
   raiseHand(peerId: PeerId, raised: boolean): void {
@@ -177,6 +190,22 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     const peer = this.#seats.get(peerId)?.peer;
     if (!peer) throw new DomainError('NOT_FOUND', 'that person is not in this session');
     return peer;
+  }
+
+  #hasHost(): boolean {
+    return this.roster.onStage().some((p) => p.role === 'host');
+  }
+
+  /**
+   * A stage nobody hosts would stay open for ever, and its session would look live: give a host
+   * (the same person back, or another device) the grace period to take it, then close it.
+   */
+  #watchForHost(): void {
+    if (this.room.closed || this.#hasHost()) return;
+    clearTimeout(this.#hostless);
+    this.#hostless = setTimeout(() => {
+      if (!this.#hasHost()) this.room.close('host-left');
+    }, this.#graceMs);
   }
 
   #rosterChanged(): void {

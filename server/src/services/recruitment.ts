@@ -58,6 +58,8 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   readonly #now: () => Date;
   readonly #boards = new Map<string, Promise<PinBoard>>();
   readonly #funnels = new Map<string, { funnel: Funnel; seen: Set<string> }>();
+  /** Each session's status change still being written: later changes and reads wait for it. */
+  readonly #statusWrites = new Map<string, Promise<void>>();
   /** Viewers' questions, routed to the vacancy pinned when they were asked. */
   readonly questions: QuestionService;
 
@@ -106,11 +108,35 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     return next;
   }
 
-  async setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
-    const session = await this.#store.get('session', sessionId);
-    if (!session || session.status === status) return;
-    await this.#store.put('session', { ...session, status });
-    if (status === 'ended') await this.unpinAll(sessionId);
+  /**
+   * Moves a registered session to `status` (an unknown id is left alone). Ended is final: nothing
+   * moves a session out of it. With `from`, only a session in that status moves. Changes to one
+   * session are written in the order they were asked for.
+   */
+  setSessionStatus(sessionId: string, status: SessionStatus, { from }: { from?: SessionStatus } = {}): Promise<void> {
+    const write = (this.#statusWrites.get(sessionId) ?? Promise.resolve()).then(async () => {
+      const session = await this.#store.get('session', sessionId);
+      if (!session || session.status === status || session.status === 'ended') return;
+      if (from !== undefined && session.status !== from) return;
+      await this.#store.put('session', { ...session, status });
+      if (status === 'ended') await this.unpinAll(sessionId);
+    });
+    const settled: Promise<void> = write.catch(() => undefined).finally(() => {
+      if (this.#statusWrites.get(sessionId) === settled) this.#statusWrites.delete(sessionId);
+    });
+    this.#statusWrites.set(sessionId, settled);
+    return write;
+  }
+
+  /** A registered session's status, after the changes asked for so far; undefined for an unknown id. */
+  async sessionStatus(sessionId: string): Promise<SessionStatus | undefined> {
+    await this.#statusWrites.get(sessionId);
+    return (await this.#store.get('session', sessionId))?.status;
+  }
+
+  /** Resolves once every status change asked for so far is written (before the store closes). */
+  async statusWritten(): Promise<void> {
+    await Promise.all(this.#statusWrites.values());
   }
 
   async createEmployer(input: EmployerInput): Promise<Employer> {

@@ -95,10 +95,14 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
         throw new DomainError('FORBIDDEN', 'this link is for another session or role');
       }
     }
+    // An open stage is a session that has not ended (ending it closes the stage). Without one, a
+    // session the host ended stays ended: nobody reopens it, and viewers are told so rather than
+    // waiting for it. Ids that are not registered sessions (ad-hoc stages) have no status.
+    const open = directory.get(input.sessionId);
+    if (open) return open;
+    if ((await service.sessionStatus(input.sessionId)) === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
     if (input.role === 'host') return directory.open(input.sessionId);
-    const stage = directory.get(input.sessionId);
-    if (!stage) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
-    return stage;
+    throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
   }
 
   onRequest(socket, 'stage:join', async (input) => {
