@@ -7,12 +7,23 @@ import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
 import { describeError } from '../../ui/errors';
 import { Sheet } from '../../ui/Sheet';
-import { rememberApplication } from './myApplications';
+import { myApplications, rememberApplication } from './myApplications';
 
 type Outcome = { kind: 'idle' } | { kind: 'sending' } | { kind: 'applied' } | { kind: 'already' } | { kind: 'error'; message: string };
 
 const PHONE = /^1[3-9]\d{9}$/;
 const SAVED = 'chunfeng.applicant';
+
+/** Whether the server knows application `id` by this idempotency key (a retry of the same sheet). */
+async function madeWith(id: string, idempotencyKey: string): Promise<boolean> {
+  if (myApplications().some((a) => a.id === id)) return false;
+  try {
+    const { applications } = await api<{ applications: Array<{ id: string }> }>('/applications/mine', { method: 'POST', body: { items: [{ id, idempotencyKey }] } });
+    return applications.some((a) => a.id === id);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Name, phone and consent — no resume. One idempotency key per sheet, so a double tap or a retry
@@ -73,15 +84,21 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
         },
       });
       localStorage.setItem(SAVED, JSON.stringify({ name: name.trim(), phone: cleanPhone }));
-      rememberApplication({
-        id: result.application.id,
-        vacancyId: vacancy.id,
-        title: vacancy.title,
-        employer: vacancy.employer.name,
-        idempotencyKey,
-        at: result.application.createdAt,
-      });
-      setOutcome({ kind: result.created ? 'applied' : 'already' });
+      // "Already applied" is either a retry of this very sheet (its first answer was lost on the way)
+      // or an earlier application: this phone's, stored with its own key, or one made elsewhere,
+      // whose key the server rightly never reveals. Only a pair the server confirms is stored.
+      const mine = result.created || (await madeWith(result.application.id, idempotencyKey));
+      if (mine) {
+        rememberApplication({
+          id: result.application.id,
+          vacancyId: vacancy.id,
+          title: vacancy.title,
+          employer: vacancy.employer.name,
+          idempotencyKey,
+          at: result.application.createdAt,
+        });
+      }
+      setOutcome({ kind: mine ? 'applied' : 'already' });
     } catch (error) {
       setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
     }

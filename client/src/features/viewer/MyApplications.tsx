@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApplicationStatus } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
@@ -8,13 +8,16 @@ import { CONTENT_LANG } from '../../ui/content';
 import { formatTime } from '../../ui/format';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { useToast } from '../../ui/Toast';
-import { myApplications, type MyApplication } from './myApplications';
+import { useMyApplications, type MyApplication } from './myApplications';
 import { describeError } from '../../ui/errors';
 
 interface Status {
   id: string;
   status: ApplicationStatus;
 }
+
+/** The id of the section, for the "applied" marks on the vacancies to point at. */
+export const MY_APPLICATIONS_ID = 'my-applications';
 
 const OPEN: readonly ApplicationStatus[] = ['new', 'contacted', 'interviewing'];
 
@@ -25,39 +28,38 @@ const OPEN: readonly ApplicationStatus[] = ['new', 'contacted', 'interviewing'];
 export function MyApplications({ refreshKey }: { refreshKey: unknown }) {
   const { t, i18n } = useTranslation();
   const toasts = useToast();
-  const [mine, setMine] = useState<MyApplication[]>([]);
-  const [statuses, setStatuses] = useState<Record<string, ApplicationStatus>>({});
+  const mine = useMyApplications();
+  // What the last answered lookup asked about, and what it found: an asked id it did not return has
+  // no status to show (the server does not know it by the stored key), which is not "loading".
+  const [lookup, setLookup] = useState<{ asked: ReadonlySet<string>; statuses: Record<string, ApplicationStatus> }>({ asked: new Set(), statuses: {} });
   const [lookupFailed, setLookupFailed] = useState(false);
   const [withdrawing, setWithdrawing] = useState<string>();
   const [problem, setProblem] = useState<string>();
+  const items = useMemo(() => mine.map((a) => ({ id: a.id, idempotencyKey: a.idempotencyKey })), [mine]);
 
   useEffect(() => {
-    const list = myApplications();
+    if (items.length === 0) return;
     let cancelled = false;
-    const timer = setTimeout(() => setMine(list), 0);
-    if (list.length > 0) {
-      void api<{ applications: Status[] }>('/applications/mine', { method: 'POST', body: { items: list.map((a) => ({ id: a.id, idempotencyKey: a.idempotencyKey })) } }).then(
-        ({ applications }) => {
-          if (cancelled) return;
-          setLookupFailed(false);
-          setStatuses(Object.fromEntries(applications.map((a) => [a.id, a.status])));
-        },
-        () => {
-          if (!cancelled) setLookupFailed(true);
-        },
-      );
-    }
+    void api<{ applications: Status[] }>('/applications/mine', { method: 'POST', body: { items } }).then(
+      ({ applications }) => {
+        if (cancelled) return;
+        setLookupFailed(false);
+        setLookup({ asked: new Set(items.map((a) => a.id)), statuses: Object.fromEntries(applications.map((a) => [a.id, a.status])) });
+      },
+      () => {
+        if (!cancelled) setLookupFailed(true);
+      },
+    );
     return () => {
       cancelled = true;
-      clearTimeout(timer);
     };
-  }, [refreshKey]);
+  }, [items, refreshKey]);
 
   async function withdraw(a: MyApplication): Promise<void> {
     setWithdrawing(a.id);
     try {
       const { application } = await api<{ application: Status }>(`/applications/${a.id}/withdraw`, { method: 'POST', body: { idempotencyKey: a.idempotencyKey } });
-      setStatuses((s) => ({ ...s, [a.id]: application.status }));
+      setLookup((l) => ({ ...l, statuses: { ...l.statuses, [a.id]: application.status } }));
       setProblem(undefined);
       toasts.show(t('mine.withdrawn'), { tone: 'success' });
     } catch (e) {
@@ -69,19 +71,22 @@ export function MyApplications({ refreshKey }: { refreshKey: unknown }) {
 
   if (mine.length === 0) return null;
   return (
-    <Card as="section" labelledBy="mine-title">
-      <h2 id="mine-title">{t('mine.title')}</h2>
+    <Card as="section" labelledBy="mine-title" id={MY_APPLICATIONS_ID}>
+      <h2 id="mine-title" tabIndex={-1}>
+        {t('mine.title')}
+      </h2>
       {lookupFailed && <StatusBanner tone="warn" text={t('mine.statusUnavailable')} />}
       <ul className="vacancy-list">
         {mine.map((a) => {
-          const status = statuses[a.id];
+          const status = lookup.statuses[a.id];
+          const unknown = !status && (lookupFailed || lookup.asked.has(a.id));
           return (
-            <li key={a.id} data-application={a.id}>
+            <li key={a.id} data-application={a.id} data-status={status ?? (unknown ? 'unknown' : 'loading')}>
               <p>
                 <strong lang={CONTENT_LANG}>{a.title}</strong> · <span lang={CONTENT_LANG}>{a.employer}</span>
               </p>
               <p className="muted">
-                {formatTime(a.at, i18n.language)} · {status ? t(`status.${status}`) : lookupFailed ? t('mine.statusUnknown') : t('state.loading')}
+                {formatTime(a.at, i18n.language)} · {status ? t(`status.${status}`) : unknown ? t('mine.statusUnknown') : t('state.loading')}
               </p>
               {status && OPEN.includes(status) && (
                 <Button busy={withdrawing === a.id} onClick={() => void withdraw(a)}>

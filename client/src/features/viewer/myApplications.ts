@@ -1,3 +1,5 @@
+import { useSyncExternalStore } from 'react';
+
 /** What this device remembers of its applications: enough to show them and to withdraw later. */
 export interface MyApplication {
   id: string;
@@ -9,16 +11,53 @@ export interface MyApplication {
 }
 
 const KEY = 'chunfeng.myApplications';
+const listeners = new Set<() => void>();
+let cached: { raw: string | null; list: MyApplication[] } = { raw: null, list: [] };
 
-export function myApplications(): MyApplication[] {
+function read(): MyApplication[] {
+  const raw = localStorage.getItem(KEY);
+  if (raw === cached.raw) return cached.list;
+  let list: MyApplication[];
   try {
-    return JSON.parse(localStorage.getItem(KEY) ?? '[]') as MyApplication[];
+    const parsed: unknown = JSON.parse(raw ?? '[]');
+    list = Array.isArray(parsed) ? (parsed as MyApplication[]) : [];
   } catch {
-    return [];
+    list = [];
   }
+  cached = { raw, list };
+  return list;
 }
 
+export function myApplications(): MyApplication[] {
+  return read();
+}
+
+/**
+ * Remembers an application this phone made. An entry already stored for the same application is
+ * kept as it is: its idempotency key is the only proof of ownership the server accepts (to show its
+ * status and to withdraw it), and no later sheet's key may replace it.
+ */
 export function rememberApplication(a: MyApplication): void {
-  const all = myApplications().filter((x) => x.id !== a.id);
+  const all = read();
+  if (all.some((x) => x.id === a.id)) return;
   localStorage.setItem(KEY, JSON.stringify([a, ...all].slice(0, 100)));
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  // Another tab of this phone applied.
+  const onStorage = (e: StorageEvent): void => {
+    if (e.key === KEY || e.key === null) listener();
+  };
+  window.addEventListener('storage', onStorage);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('storage', onStorage);
+  };
+}
+
+/** The applications stored on this phone, newest first; re-renders when one is added. */
+export function useMyApplications(): MyApplication[] {
+  return useSyncExternalStore(subscribe, read);
 }
