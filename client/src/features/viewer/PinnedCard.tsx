@@ -6,14 +6,17 @@ import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatPay } from '../../ui/format';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
+import { ApplyButton } from './ApplyButton';
 
 /**
  * The pinned vacancy sliding in over the video, announced once to screen readers; and the pinned
  * policy card beneath it. `onShown` / `onApply` feed the live funnel.
  */
-export function PinnedCard({ vacancy, policy, onApply, onShown }: {
+export function PinnedCard({ vacancy, policy, applied, onApply, onShown }: {
   vacancy: VacancyCard | null;
   policy: PolicyCard | null;
+  /** The vacancies this phone has applied to: their card says so instead of offering 一键报名. */
+  applied: ReadonlySet<string>;
   onApply: (vacancy: VacancyCard) => void;
   onShown: (vacancy: VacancyCard) => void;
 }) {
@@ -32,7 +35,7 @@ export function PinnedCard({ vacancy, policy, onApply, onShown }: {
           </>
         )}
       </p>
-      {vacancy && <PinnedVacancy key={vacancy.id} vacancy={vacancy} onApply={onApply} onShown={onShown} />}
+      {vacancy && <PinnedVacancy key={vacancy.id} vacancy={vacancy} applied={applied.has(vacancy.id)} onApply={onApply} onShown={onShown} />}
       {policy && (
         <Card as="aside" tone="featured" className="policy-card" labelledBy={`policy-${policy.id}`}>
           <p className="pinned-label">{t('card.policyLabel')}</p>
@@ -50,8 +53,9 @@ export function PinnedCard({ vacancy, policy, onApply, onShown }: {
   );
 }
 
-function PinnedVacancy({ vacancy, onApply, onShown }: {
+function PinnedVacancy({ vacancy, applied, onApply, onShown }: {
   vacancy: VacancyCard;
+  applied: boolean;
   onApply: (vacancy: VacancyCard) => void;
   onShown: (vacancy: VacancyCard) => void;
 }) {
@@ -70,9 +74,7 @@ function PinnedVacancy({ vacancy, onApply, onShown }: {
       <VacancyFacts vacancy={vacancy} compact={!expanded} />
       <Faq vacancy={vacancy} />
       <div className="toolbar">
-        <Button variant="primary" onClick={() => onApply(vacancy)}>
-          {t('card.apply')}
-        </Button>
+        <ApplyButton vacancy={vacancy} applied={applied} onApply={onApply} />
         {/* A toggle that stays put, so focus is not lost when the details open. */}
         <Button onClick={() => setExpanded((e) => !e)} aria-expanded={expanded}>
           {t('card.details')}

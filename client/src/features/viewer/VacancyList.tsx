@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AccessibilityFact, Badge, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { Button } from '../../ui/Button';
@@ -6,6 +6,7 @@ import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { ErrorState } from '../../ui/ErrorState';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
+import { ApplyButton } from './ApplyButton';
 import type { LineupStatus } from './usePins';
 
 const PAY_FLOORS = [3000, 4000, 5000, 6000, 8000];
@@ -21,9 +22,11 @@ function paysAtLeast(v: VacancyCard, floor: number): boolean {
  * Every vacancy of the session as text: the low-data way to take part, filterable by district,
  * monthly pay, badge and accessibility fact, each with apply (source "list").
  */
-export function VacancyList({ vacancies, status, onRetry, onApply }: {
+export function VacancyList({ vacancies, status, applied, onRetry, onApply }: {
   vacancies: VacancyCard[];
   status: LineupStatus;
+  /** The vacancies this phone has applied to. */
+  applied: ReadonlySet<string>;
   onRetry: () => void;
   onApply: (v: VacancyCard) => void;
 }) {
@@ -32,6 +35,7 @@ export function VacancyList({ vacancies, status, onRetry, onApply }: {
   const [payFloor, setPayFloor] = useState(0);
   const [badge, setBadge] = useState('');
   const [access, setAccess] = useState('');
+  const firstFilter = useRef<HTMLSelectElement>(null);
   const districts = useMemo(() => [...new Set(vacancies.map((v) => v.employer.district))].sort(), [vacancies]);
   const shown = vacancies.filter(
     (v) =>
@@ -58,7 +62,7 @@ export function VacancyList({ vacancies, status, onRetry, onApply }: {
       <div className="toolbar">
         <label>
           {t('list.district')}
-          <select value={district} onChange={(e) => setDistrict(e.target.value)}>
+          <select ref={firstFilter} value={district} onChange={(e) => setDistrict(e.target.value)}>
             <option value="">{t('list.all')}</option>
             {districts.map((d) => (
               <option key={d} value={d} lang={CONTENT_LANG}>
@@ -104,23 +108,53 @@ export function VacancyList({ vacancies, status, onRetry, onApply }: {
       <p role="status" className="muted">
         {t('list.showing', { count: shown.length })}
       </p>
+      {shown.length === 0 && (
+        <div className="state-block">
+          <p>{t('list.noMatch')}</p>
+          <Button
+            onClick={() => {
+              setDistrict('');
+              setPayFloor(0);
+              setBadge('');
+              setAccess('');
+              // The button goes with the empty result: focus stays in the list, at its first filter.
+              firstFilter.current?.focus();
+            }}
+          >
+            {t('list.clearFilters')}
+          </Button>
+        </div>
+      )}
       <ul className="vacancy-list">
         {shown.map((v) => (
-          <li key={v.id} data-vacancy={v.id}>
-            <h3>
-              <span lang={CONTENT_LANG}>{v.title}</span> <span className="muted">· {t('card.headcount', { count: v.headcount })}</span>
-            </h3>
-            <p className="pinned-employer" lang={CONTENT_LANG}>
-              {v.employer.name} · {v.employer.district}
-            </p>
-            <VacancyFacts vacancy={v} compact />
-            <Faq vacancy={v} />
-            <Button variant="primary" onClick={() => onApply(v)}>
-              {t('card.apply')}
-            </Button>
-          </li>
+          <VacancyItem key={v.id} vacancy={v} applied={applied.has(v.id)} onApply={onApply} />
         ))}
       </ul>
     </Card>
+  );
+}
+
+function VacancyItem({ vacancy: v, applied, onApply }: { vacancy: VacancyCard; applied: boolean; onApply: (v: VacancyCard) => void }) {
+  const { t } = useTranslation();
+  const [expanded, setExpanded] = useState(false);
+  const title = useId();
+  return (
+    <li data-vacancy={v.id}>
+      <h3 id={title}>
+        <span lang={CONTENT_LANG}>{v.title}</span> <span className="muted">· {t('card.headcount', { count: v.headcount })}</span>
+      </h3>
+      <p className="pinned-employer" lang={CONTENT_LANG}>
+        {v.employer.name} · {v.employer.district}
+      </p>
+      <VacancyFacts vacancy={v} compact={!expanded} />
+      <Faq vacancy={v} />
+      <div className="toolbar">
+        <ApplyButton vacancy={v} applied={applied} onApply={onApply} />
+        {/* As on the pinned card: a toggle that stays put, so focus is not lost when the details open. */}
+        <Button onClick={() => setExpanded((e) => !e)} aria-expanded={expanded} aria-describedby={title}>
+          {t('card.details')}
+        </Button>
+      </div>
+    </li>
   );
 }

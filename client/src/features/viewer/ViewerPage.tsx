@@ -5,8 +5,10 @@ import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import type { VideoQuality, ViewerPreferences } from '@chunfeng/shared/stage';
 import { publishCameraAndMic } from '../../media/publish';
 import type { JoinOptions } from '../../media/stageClient';
-import { Button } from '../../ui/Button';
+import { Button, ButtonLink } from '../../ui/Button';
 import { Card } from '../../ui/Card';
+import { CONTENT_LANG } from '../../ui/content';
+import { formatTime } from '../../ui/format';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
@@ -19,6 +21,7 @@ import { ApplySheet } from './ApplySheet';
 import { HlsPlayer } from './HlsPlayer';
 import { PinnedCard } from './PinnedCard';
 import { MyApplications } from './MyApplications';
+import { useMyApplications } from './myApplications';
 import { usePins } from './usePins';
 import { VacancyList } from './VacancyList';
 import { describeMediaError } from '../../ui/errors';
@@ -44,7 +47,7 @@ function initialPreferences(): ViewerPreferences {
 }
 
 export function ViewerPage({ sessionId }: { sessionId: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [preferences, setPreferences] = useState(initialPreferences);
   // Preferences go with the first join only; later changes are sent without re-joining.
   const [joinPreferences] = useState(preferences);
@@ -143,119 +146,169 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
     }
   }
 
+  const mine = useMyApplications();
+  const applied = useMemo(() => new Set(mine.map((a) => a.vacancyId)), [mine]);
+  const session = pins.lineup?.session;
+  const connected = view.phase === 'live' || view.phase === 'reconnecting';
+  // Over for good: the host ended it while we watched, or it had ended before the page opened (and
+  // the host has not opened it again). A server shutdown or being taken off stage is not the end.
+  const ended =
+    (view.phase === 'ended' && (view.endReason === undefined || view.endReason === 'ended-by-host')) ||
+    (session?.status === 'ended' && !connected && view.phase !== 'ended');
+  const upcoming = session?.status === 'scheduled' && !connected && !ended;
+
+  if (pins.status === 'missing') {
+    return (
+      <section className="viewer" aria-labelledby="viewer-title">
+        <Card as="div" tone="warn" className="viewer-notice">
+          <h1 id="viewer-title">{t('viewer.notFound')}</h1>
+          <p>{t('viewer.notFoundHint')}</p>
+          <ButtonLink variant="primary" href="/">
+            {t('viewer.allSessions')}
+          </ButtonLink>
+        </Card>
+        {/* A stage opened under an id the bureau never registered still plays, under the notice. */}
+        {live && <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} />}
+      </section>
+    );
+  }
+
   const hasVideo = view.tracks.some((tr) => tr.kind === 'video');
   return (
     <section className="viewer" aria-labelledby="viewer-title">
-      <h1 id="viewer-title" className="visually-hidden">
-        {t('viewer.title')}
-      </h1>
-      <PhaseBanner view={view} />
-      {modeNote && <StatusBanner tone="warn" text={t(`mode.${modeNote}`)} />}
-      <div className="stage-wrap">
-        {mode === 'hls' && view.hlsUrl ? (
-          <HlsPlayer
-            src={preferences.audioOnly ? view.hlsUrl.replace('master.m3u8', 'audio/index.m3u8') : view.hlsUrl}
-            label={t('viewer.stage')}
-            onLatency={setLatency}
-          />
-        ) : (
-          <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} poster />
-        )}
-        <CaptionsOverlay signalling={view.signalling} enabled={captionsOn} size={captionSize} live={live} />
-        <PinnedCard
-          vacancy={shownVacancy}
-          policy={shownPolicy}
-          onShown={onCardShown}
-          onApply={(v) => {
-            countCard(v, 'opened');
-            setApplyingFrom('live');
-            setApplying(v);
-          }}
-        />
-      </div>
-      {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
-      {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
-      <div className="toolbar viewer-controls">
-        <label>
-          {t('viewer.quality')}
-          <select
-            value={preferences.quality}
-            disabled={preferences.audioOnly}
-            onChange={(e) => void changePreferences({ ...preferences, quality: e.target.value as VideoQuality })}
-          >
-            <option value="auto">{t('viewer.qualityAuto')}</option>
-            <option value="high">{t('viewer.qualityHigh')}</option>
-            <option value="low">{t('viewer.qualityLow')}</option>
-          </select>
-        </label>
-        {view.hlsUrl && (
-          <label>
-            {t('mode.label')}
-            <select
-              value={mode}
-              onChange={(e) => {
-                setModeNote(undefined);
-                setMode(e.target.value as WatchMode);
-              }}
-            >
-              <option value="webrtc">{t('mode.webrtc')}</option>
-              <option value="hls">{t('mode.hls')}</option>
-            </select>
-          </label>
-        )}
-        <label className="switch">
-          <input
-            type="checkbox"
-            checked={preferences.audioOnly}
-            onChange={(e) => void changePreferences({ ...preferences, audioOnly: e.target.checked })}
-          />
-          {t('viewer.audioOnly')}
-        </label>
-        <label className="switch">
-          <input
-            type="checkbox"
-            checked={captionsOn}
-            onChange={(e) => {
-              localStorage.setItem('chunfeng.captions', e.target.checked ? 'on' : 'off');
-              setCaptionsOn(e.target.checked);
-            }}
-          />
-          {t('captions.show')}
-        </label>
-        {captionsOn && (
-          <label>
-            {t('captions.size')}
-            <select value={captionSize} onChange={(e) => setCaptionSize(e.target.value as CaptionSize)}>
-              <option value="small">{t('captions.small')}</option>
-              <option value="medium">{t('captions.medium')}</option>
-              <option value="large">{t('captions.large')}</option>
-            </select>
-          </label>
-        )}
-        {live && !onStage && (
-          <Button aria-pressed={handRaised} onClick={() => void toggleHand()}>
-            {handRaised ? t('viewer.lowerHand') : t('viewer.raiseHand')}
-          </Button>
-        )}
-      </div>
-      {handRaised && <StatusBanner text={t('viewer.handRaised')} />}
-      {onStage && !cameraOn && (
-        <Card as="div" tone="featured" role="alert">
-          <p>{t('viewer.invitedUp')}</p>
-          <Button variant="primary" busy={joining} onClick={() => void joinWithCamera()}>
-            {t('viewer.joinWithCamera')}
-          </Button>
-          {cameraProblem && <p className="status-error">{t('devices.cameraError', { message: cameraProblem })}</p>}
+      <header className="viewer-head">
+        <h1 id="viewer-title" className={session ? undefined : 'visually-hidden'}>
+          {session ? <span lang={CONTENT_LANG}>{session.title}</span> : t('viewer.title')}
+        </h1>
+        {session && upcoming && <p className="muted">{t('viewer.startsAt', { time: formatTime(session.scheduledAt, i18n.language) })}</p>}
+      </header>
+      <PhaseBanner view={ended ? { phase: 'ended', error: undefined, endReason: view.endReason } : view} />
+      {ended && (
+        <Card as="section" tone="featured" className="viewer-ended" labelledBy="ended-title">
+          <h2 id="ended-title">{t('viewer.endedTitle')}</h2>
+          <p>{t('viewer.endedText')}</p>
+          <div className="toolbar">
+            <ButtonLink variant="primary" href={`/replay/${encodeURIComponent(sessionId)}`}>
+              {t('viewer.watchReplay')}
+            </ButtonLink>
+            <ButtonLink href="/">{t('viewer.otherSessions')}</ButtonLink>
+          </div>
         </Card>
       )}
+      {!ended && (
+        <>
+          {modeNote && <StatusBanner tone="warn" text={t(`mode.${modeNote}`)} />}
+          <div className="stage-wrap">
+            {mode === 'hls' && view.hlsUrl ? (
+              <HlsPlayer
+                src={preferences.audioOnly ? view.hlsUrl.replace('master.m3u8', 'audio/index.m3u8') : view.hlsUrl}
+                label={t('viewer.stage')}
+                onLatency={setLatency}
+              />
+            ) : (
+              <StageGrid tracks={view.tracks} roster={view.roster} speaker={view.speaker} showVideo={!preferences.audioOnly} poster />
+            )}
+            <CaptionsOverlay signalling={view.signalling} enabled={captionsOn} size={captionSize} live={live} />
+            <PinnedCard
+              vacancy={shownVacancy}
+              policy={shownPolicy}
+              applied={applied}
+              onShown={onCardShown}
+              onApply={(v) => {
+                countCard(v, 'opened');
+                setApplyingFrom('live');
+                setApplying(v);
+              }}
+            />
+          </div>
+          {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
+          {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
+          <div className="toolbar viewer-controls">
+            <label>
+              {t('viewer.quality')}
+              <select
+                value={preferences.quality}
+                disabled={preferences.audioOnly}
+                onChange={(e) => void changePreferences({ ...preferences, quality: e.target.value as VideoQuality })}
+              >
+                <option value="auto">{t('viewer.qualityAuto')}</option>
+                <option value="high">{t('viewer.qualityHigh')}</option>
+                <option value="low">{t('viewer.qualityLow')}</option>
+              </select>
+            </label>
+            {view.hlsUrl && (
+              <label>
+                {t('mode.label')}
+                <select
+                  value={mode}
+                  onChange={(e) => {
+                    setModeNote(undefined);
+                    setMode(e.target.value as WatchMode);
+                  }}
+                >
+                  <option value="webrtc">{t('mode.webrtc')}</option>
+                  <option value="hls">{t('mode.hls')}</option>
+                </select>
+              </label>
+            )}
+            <label className="switch">
+              <input
+                type="checkbox"
+                checked={preferences.audioOnly}
+                onChange={(e) => void changePreferences({ ...preferences, audioOnly: e.target.checked })}
+              />
+              {t('viewer.audioOnly')}
+            </label>
+            <label className="switch">
+              <input
+                type="checkbox"
+                checked={captionsOn}
+                onChange={(e) => {
+                  localStorage.setItem('chunfeng.captions', e.target.checked ? 'on' : 'off');
+                  setCaptionsOn(e.target.checked);
+                }}
+              />
+              {t('captions.show')}
+            </label>
+            {captionsOn && (
+              <label>
+                {t('captions.size')}
+                <select value={captionSize} onChange={(e) => setCaptionSize(e.target.value as CaptionSize)}>
+                  <option value="small">{t('captions.small')}</option>
+                  <option value="medium">{t('captions.medium')}</option>
+                  <option value="large">{t('captions.large')}</option>
+                </select>
+              </label>
+            )}
+            {live && !onStage && (
+              <Button aria-pressed={handRaised} onClick={() => void toggleHand()}>
+                {handRaised ? t('viewer.lowerHand') : t('viewer.raiseHand')}
+              </Button>
+            )}
+          </div>
+          {handRaised && <StatusBanner text={t('viewer.handRaised')} />}
+          {onStage && !cameraOn && (
+            <Card as="div" tone="featured" role="alert">
+              <p>{t('viewer.invitedUp')}</p>
+              <Button variant="primary" busy={joining} onClick={() => void joinWithCamera()}>
+                {t('viewer.joinWithCamera')}
+              </Button>
+              {cameraProblem && <p className="status-error">{t('devices.cameraError', { message: cameraProblem })}</p>}
+            </Card>
+          )}
+        </>
+      )}
       <MyApplications refreshKey={applying} />
-      <div className="live-panels">
-        <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} you={you} />
-        <ChatPanel signalling={view.signalling} live={live} onIdentity={setYou} />
-      </div>
+      {!ended && (
+        <div className="live-panels">
+          <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} you={you} />
+          <ChatPanel signalling={view.signalling} live={live} onIdentity={setYou} />
+        </div>
+      )}
       <VacancyList
         vacancies={pins.lineup?.vacancies ?? []}
         status={pins.status}
+        applied={applied}
         onRetry={pins.reload}
         onApply={(v) => {
           setApplyingFrom('list');

@@ -4,7 +4,7 @@ import { ApiError, api } from '../../signalling/api';
 import type { Signalling } from '../../signalling/signalling';
 
 export interface PublicSession {
-  session: { id: string; title: string; status: string };
+  session: { id: string; title: string; status: string; scheduledAt: string };
   vacancies: VacancyCard[];
   policies: PolicyCard[];
   pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
