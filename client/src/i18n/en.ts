@@ -62,7 +62,8 @@ export const en: Messages = {
     vacancies: 'See the vacancies',
     replays: 'Replays',
     replay: 'Watch the replay',
-    none: 'No sessions scheduled yet',
+    none: 'Nothing live and no replays right now',
+    noneHint: 'New sessions are announced here once they are scheduled; please check again in a few days.',
     failed: 'Could not load the sessions; please try again later',
   },
   devices: {

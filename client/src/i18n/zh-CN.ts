@@ -60,7 +60,8 @@ export const zhCN = {
     vacancies: '先看岗位',
     replays: '直播回放',
     replay: '看回放',
-    none: '暂无直播安排',
+    none: '现在没有直播，也没有回放',
+    noneHint: '新的直播带岗场次安排好后会在这里公布，请过几天再来看看。',
     failed: '无法加载直播列表，请稍后再试',
   },
   devices: {

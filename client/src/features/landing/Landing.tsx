@@ -49,6 +49,12 @@ export function Landing() {
   }, [attempt]);
 
   const group = (status: SessionItem['status']) => (sessions ?? []).filter((s) => s.status === status);
+  const live = group('live');
+  const upcoming = group('scheduled').filter((s) => !current || s.campaignId === current.id);
+  const replays = group('ended').filter((s) => s.replay);
+  // Sessions may exist and still none be worth a tap (ended without a recording, another campaign's):
+  // say so, rather than leave a page with a heading and nothing under it.
+  const nothing = live.length + upcoming.length + replays.length === 0;
   const section = (title: string, items: SessionItem[], action: (s: SessionItem) => React.ReactNode) =>
     items.length > 0 && (
       <section aria-label={title}>
@@ -94,16 +100,21 @@ export function Landing() {
         />
       )}
       {!sessions && !failed && <p role="status">{t('state.loading')}</p>}
-      {sessions?.length === 0 && <p className="muted">{t('landing.none')}</p>}
-      {section(t('landing.heading'), group('live'), (s) => (
+      {sessions && nothing && (
+        <Card as="section" className="landing-empty" labelledBy="landing-empty-title">
+          <h2 id="landing-empty-title">{t('landing.none')}</h2>
+          <p className="muted">{t('landing.noneHint')}</p>
+        </Card>
+      )}
+      {section(t('landing.heading'), live, (s) => (
         <ButtonLink variant="primary" href={`/watch/${encodeURIComponent(s.id)}`}>
           {t('landing.watch')}
         </ButtonLink>
       ))}
-      {section(t('landing.upcoming'), group('scheduled').filter((s) => !current || s.campaignId === current.id), (s) => (
+      {section(t('landing.upcoming'), upcoming, (s) => (
         <ButtonLink href={`/watch/${encodeURIComponent(s.id)}`}>{t('landing.vacancies')}</ButtonLink>
       ))}
-      {section(t('landing.replays'), group('ended').filter((s) => s.replay), (s) => (
+      {section(t('landing.replays'), replays, (s) => (
         <ButtonLink href={`/replay/${encodeURIComponent(s.id)}`}>{t('landing.replay')}</ButtonLink>
       ))}
     </section>
