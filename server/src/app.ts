@@ -121,7 +121,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
   });
-  const api = createApi({ service, tokens: access, staff, invites, statistics, secureCookies: config.secureCookies, hls });
+  const api = createApi({ service, tokens: access, staff, invites, statistics, timeZone: config.timeZone, secureCookies: config.secureCookies, hls });
   httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir }));
   directory.onOpen((stage) => {
     broadcastStage(io, stage);

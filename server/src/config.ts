@@ -34,6 +34,17 @@ const EnvSchema = z.object({
   FFMPEG_PATH: z.string().default('ffmpeg'),
   INTERACTIVE_SEATS: z.coerce.number().int().min(0).max(100_000).default(300),
   STATS_SAMPLE_MS: z.coerce.number().int().min(100).max(3600_000).default(30_000),
+  TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'an IANA time zone such as Asia/Shanghai'),
   DEMO_DATA: bool.default(false),
   BUREAU_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
 });
@@ -81,6 +92,8 @@ export interface Config {
   interactiveSeats: number;
   /** How often a live session's viewer count is recorded for the statistics page. */
   statsSampleMs: number;
+  /** The bureau's time zone (exports write local times). */
+  timeZone: string;
 }
 
 export class ConfigError extends Error {}
@@ -125,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     interactiveSeats: e.INTERACTIVE_SEATS,
     statsSampleMs: e.STATS_SAMPLE_MS,
+    timeZone: e.TIME_ZONE,
   });
 }

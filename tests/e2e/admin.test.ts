@@ -170,11 +170,11 @@ describe('the bureau console in Chromium', () => {
     await section(admin.page, '政策卡片');
     await admin.page.getByRole('button', { name: '新增政策卡片' }).click();
     const policy = admin.page.getByRole('dialog', { name: '新增政策卡片' });
-    await policy.getByLabel('标题').fill('一次性求职创业补贴');
+    await policy.getByLabel('标题').fill('乡村振兴专项补贴');
     await policy.getByLabel('政策内容').fill('困难家庭高校毕业生每人1500元');
     await policy.getByLabel('如何申请').fill('到县人社局服务大厅办理');
     await policy.getByRole('button', { name: '创建政策卡片' }).click();
-    await admin.page.getByRole('heading', { name: '一次性求职创业补贴' }).waitFor();
+    await admin.page.getByRole('heading', { name: '乡村振兴专项补贴' }).waitFor();
 
     await section(admin.page, '工作人员账号');
     const staff = admin.page.getByRole('form', { name: '新增工作人员账号' });

@@ -208,6 +208,8 @@ describe('every public page at a phone size and a desktop size', () => {
         const stored = (await bureau.get<{ applications: Application[] }>('/applications')).body.applications.find((a) => a.name === name);
         expect(stored?.status).toBe('contacted');
         expect(stored?.history.at(-1)).toMatchObject({ status: 'contacted', note: '已电话联系' });
+        // The note stays readable in the console, not only in the export.
+        await row.locator('.last-note', { hasText: '已电话联系' }).waitFor();
 
         // A viewer asks while this employer's vacancy is pinned: the question goes to this console.
         await pin(vacancy);

@@ -141,9 +141,12 @@ describe('recruitment core over HTTP and socket.io', () => {
     expect(await request(s, 'stage:join', { sessionId: 'demo', role: 'host', token: employerToken })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
   });
 
-  test('the CSV export is UTF-8 with a BOM, Chinese intact, phones kept as text', async () => {
+  test('the CSV export is UTF-8 with a BOM, Chinese intact, phones kept as text, times in Beijing time, groups in Chinese', async () => {
     const employer = employers[2]!;
-    await apiClient(server.url).post('/applications', applyBody(vacancyOf(employer.id).id, { name: '李春风', phone: '13812345678' }));
+    const applied = await apiClient(server.url).post<{ application: { createdAt: string } }>(
+      '/applications',
+      applyBody(vacancyOf(employer.id).id, { name: '李春风', phone: '13812345678', targetGroup: 'disabled' }),
+    );
     const { client } = await employerClient(employer.id);
     const res = await client.raw('/applications.csv');
     expect(res.status).toBe(200);
@@ -156,6 +159,11 @@ describe('recruitment core over HTTP and socket.io', () => {
     expect(text).toContain('="13812345678"');
     expect(text).toContain(`"${employer.name}"`);
     expect(text).not.toContain('王小明');
+    // UTC+8, written as a spreadsheet reads a time: 2026-11-30 16:08:34.
+    const beijing = new Date(Date.parse(applied.body.application.createdAt) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const row = text.split('\r\n').find((line) => line.includes('李春风'))!;
+    expect(row.startsWith(`"${beijing}"`)).toBe(true);
+    expect(row).toContain('"残疾人"');
   });
 
   test('a pin reaches 200 connected viewers, and applications reach only the right consoles', async () => {

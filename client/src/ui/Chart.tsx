@@ -59,7 +59,7 @@ export function Chart({ kind, title, labels, series, horizontal = false, content
         labels,
         datasets: series.map((s, i) => {
           const colour = tokenColour(PALETTE[i % PALETTE.length]!);
-          return { label: s.label, data: s.data, borderColor: colour, backgroundColor: kind === 'line' ? `${colour}33` : colour, fill: kind === 'line', tension: 0.25, pointRadius: 2, maxBarThickness: 40 };
+          return { label: s.label, data: s.data, borderColor: colour, backgroundColor: kind === 'line' ? `${colour}33` : colour, fill: kind === 'line', tension: 0, pointRadius: 2, maxBarThickness: 40 };
         }),
       },
       options: {

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { ComponentPropsWithoutRef, ReactNode } from 'react';
 
 /**
  * A table with its column headings; rows are the caller's <tr> elements. Wide tables scroll sideways
@@ -24,5 +24,23 @@ export function DataTable({ columns, caption, stacked = false, children }: { col
         <tbody role={stacked ? 'rowgroup' : undefined}>{children}</tbody>
       </table>
     </div>
+  );
+}
+
+/** A row of a stacked DataTable (its role kept explicit for when CSS lays it out as a card). */
+export function Row({ children, ...rest }: ComponentPropsWithoutRef<'tr'>) {
+  return (
+    <tr role="row" {...rest}>
+      {children}
+    </tr>
+  );
+}
+
+/** A cell of a stacked DataTable: `label` is its column's name, shown before the value on a phone. */
+export function Cell({ label, children, ...rest }: ComponentPropsWithoutRef<'td'> & { label: string }) {
+  return (
+    <td role="cell" data-label={label} {...rest}>
+      {children}
+    </td>
   );
 }

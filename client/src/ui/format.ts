@@ -8,8 +8,11 @@ export function formatPay(pay: VacancyCard['pay'], t: TFunction, language: strin
   return `${range} ${t(`card.payUnit.${pay.unit}`)}`;
 }
 
-export function formatTime(iso: string, language: string): string {
-  return new Intl.DateTimeFormat(language, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+/** Month, day and time; the year too when it is not this year (a session scheduled for 2020 must not pass for this one). */
+export function formatTime(iso: string, language: string, now: Date = new Date()): string {
+  const when = new Date(iso);
+  const year = when.getFullYear() === now.getFullYear() ? {} : ({ year: 'numeric' } as const);
+  return new Intl.DateTimeFormat(language, { ...year, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(when);
 }
 
 /** A calendar date (yyyy-mm-dd, no time zone) in the reader's language. */

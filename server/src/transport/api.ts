@@ -41,7 +41,7 @@ const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max
 const EmployerPatch = EmployerInput.partial();
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls }: {
+export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -49,6 +49,8 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   statistics: Statistics;
   secureCookies: boolean;
   hls?: HlsService | undefined;
+  /** The bureau's time zone, for times written into exports. */
+  timeZone: string;
 }): Router {
   const api = express.Router();
   const applyLimiter = new RateLimiter({ capacity: 10, perSecond: 1 / 6 });
@@ -289,7 +291,7 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
     res
       .set('Content-Type', 'text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="applicants-${day}.csv"; filename*=UTF-8''${encodeURIComponent(`应聘人员-${day}.csv`)}`)
-      .send(applicationsCsv(list, { vacancies, employers }));
+      .send(applicationsCsv(list, { vacancies, employers, timeZone }));
   });
   api.get('/applications/:id', async (req, res) => {
     const actor = await authenticate(req, tokens);

@@ -1,4 +1,4 @@
-import type { Application, ApplicationStatus, Employer, Vacancy } from '@chunfeng/shared/recruitment';
+import type { Application, ApplicationStatus, Employer, TargetGroup, Vacancy } from '@chunfeng/shared/recruitment';
 
 const STATUS_ZH: Record<ApplicationStatus, string> = {
   new: '新投递',
@@ -9,6 +9,12 @@ const STATUS_ZH: Record<ApplicationStatus, string> = {
   withdrawn: '已撤回',
 };
 const SOURCE_ZH: Record<Application['source'], string> = { live: '直播', replay: '回放', list: '岗位列表' };
+const TARGET_ZH: Record<TargetGroup, string> = { 'rural-worker': '农村劳动力', 'employment-difficulty': '就业困难人员', disabled: '残疾人', graduate: '高校毕业生' };
+
+/** "2026-11-30 16:08:34" in the bureau's time zone: what a spreadsheet shows and sorts as a time. */
+function localTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+}
 
 function cell(value: string): string {
   // Neutralise spreadsheet formulas in user-written text, then quote.
@@ -22,22 +28,22 @@ function cell(value: string): string {
  */
 export function applicationsCsv(
   applications: Application[],
-  { vacancies, employers }: { vacancies: Map<string, Vacancy>; employers: Map<string, Employer> },
+  { vacancies, employers, timeZone = 'Asia/Shanghai' }: { vacancies: Map<string, Vacancy>; employers: Map<string, Employer>; timeZone?: string },
 ): string {
   const header = ['投递时间', '姓名', '手机号', '岗位', '企业', '状态', '来源', '人群类别', '最新备注'];
   const rows = applications.map((a) => {
     const vacancy = vacancies.get(a.vacancyId);
     const employer = employers.get(a.employerId);
     return [
-      cell(a.createdAt),
+      cell(localTime(a.createdAt, timeZone)),
       cell(a.name),
       `="${a.phone}"`,
       cell(vacancy?.title ?? a.vacancyId),
       cell(employer?.name ?? a.employerId),
       cell(STATUS_ZH[a.status]),
       cell(SOURCE_ZH[a.source]),
-      cell(a.targetGroup ?? ''),
-      cell(a.history.at(-1)?.note ?? ''),
+      cell(a.targetGroup ? TARGET_ZH[a.targetGroup] : ''),
+      cell(a.history.findLast((h) => h.note !== '')?.note ?? ''),
     ].join(',');
   });
   return `\uFEFF${[header.map(cell).join(','), ...rows].join('\r\n')}\r\n`;

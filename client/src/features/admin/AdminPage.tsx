@@ -7,7 +7,6 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { CampaignsSection } from './CampaignsSection';
 import { CatalogProvider, useCatalog, type Staff } from './catalog';
 import { EmployersSection } from './EmployersSection';
-import { useZodLanguage } from './forms';
 import { InvitesSection } from './InvitesSection';
 import { PoliciesSection } from './PoliciesSection';
 import { SessionEditor } from './SessionEditor';
@@ -22,7 +21,6 @@ type Me = { actor: { kind: 'bureau'; name: string; role: Staff['role'] } | { kin
 /** The bureau's console: sign in, then campaigns, sessions and their lineups, employers, vacancies, policies, links, staff, statistics. */
 export function AdminPage() {
   const { t } = useTranslation();
-  useZodLanguage();
   const [me, setMe] = useState<Staff | null>();
   useEffect(() => {
     api<Me>('/auth/me').then(

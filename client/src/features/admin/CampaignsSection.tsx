@@ -4,7 +4,7 @@ import { Link } from 'wouter';
 import { CampaignInput } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { CONTENT_LANG } from '../../ui/content';
-import { DataTable } from '../../ui/DataTable';
+import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatDate } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { localDate, useCatalog } from './catalog';
@@ -21,20 +21,20 @@ export function CampaignsSection() {
       {catalog.campaigns.length === 0 ? (
         <p className="muted">{t('admin.noCampaigns')}</p>
       ) : (
-        <DataTable caption={t('admin.section.campaigns')} columns={[t('admin.campaign'), t('admin.dates'), t('admin.sessionCount'), t('admin.actions')]}>
+        <DataTable stacked caption={t('admin.section.campaigns')} columns={[t('admin.campaign'), t('admin.dates'), t('admin.sessionCount'), t('admin.actions')]}>
           {catalog.campaigns.map((c) => (
-            <tr key={c.id} data-campaign={c.id}>
-              <td lang={CONTENT_LANG}>{c.name}</td>
-              <td>
+            <Row key={c.id} data-campaign={c.id}>
+              <Cell label={t('admin.campaign')}><span lang={CONTENT_LANG}>{c.name}</span></Cell>
+              <Cell label={t('admin.dates')}>
                 {formatDate(c.startsOn, i18n.language)} – {formatDate(c.endsOn, i18n.language)}
-              </td>
-              <td>{catalog.sessions.filter((s) => s.campaignId === c.id).length}</td>
-              <td>
+              </Cell>
+              <Cell label={t('admin.sessionCount')}>{catalog.sessions.filter((s) => s.campaignId === c.id).length}</Cell>
+              <Cell label={t('admin.actions')}>
                 <Link href={`/admin/statistics/campaigns/${encodeURIComponent(c.id)}`} className="button button-secondary button-small" aria-label={t('admin.statisticsNamed', { title: c.name })}>
                   {t('admin.statistics')}
                 </Link>
-              </td>
-            </tr>
+              </Cell>
+            </Row>
           ))}
         </DataTable>
       )}
@@ -49,14 +49,14 @@ function NewCampaign() {
   const toast = useToast();
   const empty = { name: '', startsOn: localDate(), endsOn: localDate(), description: '' };
   const [form, setForm] = useState(empty);
-  const { errors, problem, busy, submit } = useSchemaForm(CampaignInput, async (input) => {
+  const { errors, problem, busy, submit, formRef } = useSchemaForm(CampaignInput, async (input) => {
     await api('/campaigns', { method: 'POST', body: input });
     setForm(empty);
     toast.show(t('admin.saved'), { tone: 'success' });
     await reload();
   });
   return (
-    <form className="admin-form" aria-labelledby="new-campaign-title" onSubmit={onSubmit(() => submit(form))}>
+    <form ref={formRef} noValidate className="admin-form" aria-labelledby="new-campaign-title" onSubmit={onSubmit(() => submit(form))}>
       <h3 id="new-campaign-title">{t('admin.newCampaign')}</h3>
       <div className="form-grid">
         <Field label={t('admin.campaignName')} error={errors['name']}>

@@ -4,7 +4,7 @@ import { EmployerInput } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
-import { DataTable } from '../../ui/DataTable';
+import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
@@ -47,14 +47,14 @@ export function EmployersSection() {
       {catalog.employers.length === 0 ? (
         <p className="muted">{t('admin.noEmployers')}</p>
       ) : (
-        <DataTable caption={t('admin.employers')} columns={[t('admin.employer'), t('admin.industry'), t('admin.district'), t('admin.vacancyCount'), t('admin.verified'), t('admin.actions')]}>
+        <DataTable stacked caption={t('admin.employers')} columns={[t('admin.employer'), t('admin.industry'), t('admin.district'), t('admin.vacancyCount'), t('admin.verified'), t('admin.actions')]}>
           {catalog.employers.map((e) => (
-            <tr key={e.id} data-employer={e.id}>
-              <td lang={CONTENT_LANG}>{e.name}</td>
-              <td lang={CONTENT_LANG}>{e.industry}</td>
-              <td lang={CONTENT_LANG}>{e.district}</td>
-              <td>{catalog.vacancies.filter((v) => v.employerId === e.id).length}</td>
-              <td>
+            <Row key={e.id} data-employer={e.id}>
+              <Cell label={t('admin.employer')}><span lang={CONTENT_LANG}>{e.name}</span></Cell>
+              <Cell label={t('admin.industry')}><span lang={CONTENT_LANG}>{e.industry}</span></Cell>
+              <Cell label={t('admin.district')}><span lang={CONTENT_LANG}>{e.district}</span></Cell>
+              <Cell label={t('admin.vacancyCount')}>{catalog.vacancies.filter((v) => v.employerId === e.id).length}</Cell>
+              <Cell label={t('admin.verified')}>
                 <input
                   type="checkbox"
                   className="checkbox"
@@ -62,13 +62,13 @@ export function EmployersSection() {
                   checked={pending[e.id] ?? e.verified}
                   onChange={(ev) => void setVerified(e.id, ev.target.checked)}
                 />
-              </td>
-              <td>
+              </Cell>
+              <Cell label={t('admin.actions')}>
                 <Button size="small" onClick={() => void invite(e.id, e.name)}>
                   {t('admin.employerInvite')}
                 </Button>
-              </td>
-            </tr>
+              </Cell>
+            </Row>
           ))}
         </DataTable>
       )}
@@ -85,14 +85,14 @@ function NewEmployer() {
   const toast = useToast();
   const empty = { name: '', industry: '', district: '', verified: true };
   const [form, setForm] = useState(empty);
-  const { errors, problem, busy, submit } = useSchemaForm(EmployerInput, async (input) => {
+  const { errors, problem, busy, submit, formRef } = useSchemaForm(EmployerInput, async (input) => {
     await api('/employers', { method: 'POST', body: input });
     setForm(empty);
     toast.show(t('admin.saved'), { tone: 'success' });
     await reload();
   });
   return (
-    <form className="admin-form" aria-labelledby="new-employer-title" onSubmit={onSubmit(() => submit(form))}>
+    <form ref={formRef} noValidate className="admin-form" aria-labelledby="new-employer-title" onSubmit={onSubmit(() => submit(form))}>
       <h3 id="new-employer-title">{t('admin.newEmployer')}</h3>
       <div className="form-grid">
         {EMPLOYER_FIELDS.map((field) => (

@@ -4,7 +4,7 @@ import { api } from '../../signalling/api';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
-import { DataTable } from '../../ui/DataTable';
+import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { problemText } from './forms';
@@ -37,24 +37,24 @@ export function InvitesSection() {
       ) : invites.length === 0 ? (
         <p className="muted">{t('admin.noLinks')}</p>
       ) : (
-        <DataTable caption={t('admin.section.links')} columns={[t('admin.linkKind'), t('admin.linkFor'), t('admin.createdBy'), t('admin.expires'), t('admin.status'), t('admin.actions')]}>
+        <DataTable stacked caption={t('admin.section.links')} columns={[t('admin.linkKind'), t('admin.linkFor'), t('admin.createdBy'), t('admin.expires'), t('admin.status'), t('admin.actions')]}>
           {invites.map((i) => (
-            <tr key={i.id} data-invite={i.id}>
-              <td>{t(`admin.linkKinds.${i.kind}`)}</td>
-              <td lang={CONTENT_LANG}>{i.label}</td>
-              <td lang={CONTENT_LANG}>{i.createdBy}</td>
-              <td>{formatTime(i.expiresAt, i18n.language)}</td>
-              <td>
+            <Row key={i.id} data-invite={i.id}>
+              <Cell label={t('admin.linkKind')}>{t(`admin.linkKinds.${i.kind}`)}</Cell>
+              <Cell label={t('admin.linkFor')}><span lang={CONTENT_LANG}>{i.label}</span></Cell>
+              <Cell label={t('admin.createdBy')}><span lang={CONTENT_LANG}>{i.createdBy}</span></Cell>
+              <Cell label={t('admin.expires')}>{formatTime(i.expiresAt, i18n.language)}</Cell>
+              <Cell label={t('admin.status')}>
                 <Badge tone={state(i) === 'active' ? 'verified' : 'neutral'}>{t(`admin.linkState.${state(i)}`)}</Badge>
-              </td>
-              <td>
+              </Cell>
+              <Cell label={t('admin.actions')}>
                 {state(i) === 'active' && (
                   <Button size="small" variant="danger" onClick={() => void revoke(i)} aria-label={t('admin.revokeNamed', { label: i.label })}>
                     {t('admin.revoke')}
                   </Button>
                 )}
-              </td>
-            </tr>
+              </Cell>
+            </Row>
           ))}
         </DataTable>
       )}

@@ -153,8 +153,10 @@ function AddItems({ lineup, catalog, onAdd }: { lineup: LineupItem[]; catalog: C
         <option value="">{t('admin.lineup.choose')}</option>
         <optgroup label={t('admin.vacancies')}>
           {vacancies.map((v) => (
+            // A vacancy the scam guard flagged says so here too: staff check it before putting it before the public.
             <option key={v.id} value={`vacancy:${v.id}`} lang={CONTENT_LANG}>
               {v.title} · {employerName(v.employerId)}
+              {(v.flags?.length ?? 0) > 0 ? t('admin.lineup.flagged') : ''}
             </option>
           ))}
         </optgroup>

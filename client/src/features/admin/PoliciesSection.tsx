@@ -56,7 +56,7 @@ function PolicyForm({ policy, onSaved }: { policy?: PolicyCard | undefined; onSa
   const { reload } = useCatalog();
   const toast = useToast();
   const [form, setForm] = useState({ title: policy?.title ?? '', text: policy?.text ?? '', howToApply: policy?.howToApply ?? '' });
-  const { errors, problem, busy, submit } = useSchemaForm(PolicyInput, async (input) => {
+  const { errors, problem, busy, submit, formRef } = useSchemaForm(PolicyInput, async (input) => {
     if (policy) await api(`/policies/${encodeURIComponent(policy.id)}`, { method: 'PUT', body: input });
     else await api('/policies', { method: 'POST', body: input });
     toast.show(t('admin.saved'), { tone: 'success' });
@@ -64,7 +64,7 @@ function PolicyForm({ policy, onSaved }: { policy?: PolicyCard | undefined; onSa
     await reload();
   });
   return (
-    <form className="admin-form" onSubmit={onSubmit(() => submit(form))} noValidate>
+    <form ref={formRef} className="admin-form" onSubmit={onSubmit(() => submit(form))} noValidate>
       <Field label={t('admin.policyTitle')} error={errors['title']}>
         {(p) => <input {...p} maxLength={80} value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} />}
       </Field>

@@ -9,7 +9,7 @@ import { useToast } from '../../ui/Toast';
 import { localDateTime, useCatalog } from './catalog';
 import { FormActions, onSubmit, problemText, useSchemaForm } from './forms';
 import { LineupEditor } from './LineupEditor';
-import { ScheduleFields, whenToIso } from './SessionsSection';
+import { ScheduleFields, ScheduleWarning, whenToIso } from './SessionsSection';
 
 /** One session: its title and schedule, and its lineup in presenting order. */
 export function SessionEditor({ sessionId }: { sessionId: string }) {
@@ -32,20 +32,21 @@ export function SessionEditor({ sessionId }: { sessionId: string }) {
 
 function Schedule({ session }: { session: LiveSession }) {
   const { t } = useTranslation();
-  const { reload } = useCatalog();
+  const { catalog, reload } = useCatalog();
   const toast = useToast();
   const [form, setForm] = useState({ title: session.title, when: localDateTime(session.scheduledAt) });
-  const { errors, problem, busy, submit } = useSchemaForm(SessionPatch, async (patch) => {
+  const { errors, problem, busy, submit, formRef } = useSchemaForm(SessionPatch, async (patch) => {
     await api(`/sessions/${encodeURIComponent(session.id)}`, { method: 'PATCH', body: patch });
     toast.show(t('admin.saved'), { tone: 'success' });
     await reload();
   });
   return (
-    <form className="panel admin-form" aria-labelledby="schedule-title" onSubmit={onSubmit(() => submit({ title: form.title, scheduledAt: whenToIso(form.when) }))}>
+    <form ref={formRef} noValidate className="panel admin-form" aria-labelledby="schedule-title" onSubmit={onSubmit(() => submit({ title: form.title, scheduledAt: whenToIso(form.when) }))}>
       <h3 id="schedule-title">{t('admin.schedule')}</h3>
       <div className="form-grid">
         <ScheduleFields form={form} onChange={setForm} errors={errors} />
       </div>
+      <ScheduleWarning when={form.when} campaign={catalog?.campaigns.find((c) => c.id === session.campaignId)} />
       <FormActions problem={problem} busy={busy} label={t('admin.save')} />
     </form>
   );

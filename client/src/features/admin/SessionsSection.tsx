@@ -5,10 +5,10 @@ import { LiveSessionInput } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
-import { DataTable } from '../../ui/DataTable';
-import { formatTime } from '../../ui/format';
+import { Cell, DataTable, Row } from '../../ui/DataTable';
+import { formatDate, formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
-import { useCatalog } from './catalog';
+import { localDateTime, useCatalog } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm, type FieldErrors } from './forms';
 import { IssuedLink, type Issued } from './IssuedLink';
 
@@ -37,14 +37,14 @@ export function SessionsSection() {
       {catalog.sessions.length === 0 ? (
         <p className="muted">{t('admin.noSessions')}</p>
       ) : (
-        <DataTable caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.campaign'), t('admin.when'), t('admin.status'), t('admin.actions')]}>
+        <DataTable stacked caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.campaign'), t('admin.when'), t('admin.status'), t('admin.actions')]}>
           {catalog.sessions.map((s) => (
-            <tr key={s.id} data-session={s.id}>
-              <td lang={CONTENT_LANG}>{s.title}</td>
-              <td lang={CONTENT_LANG}>{campaignName(s.campaignId)}</td>
-              <td>{formatTime(s.scheduledAt, i18n.language)}</td>
-              <td>{t(`admin.sessionStatus.${s.status}`)}</td>
-              <td className="row-actions">
+            <Row key={s.id} data-session={s.id}>
+              <Cell label={t('admin.session')}><span lang={CONTENT_LANG}>{s.title}</span></Cell>
+              <Cell label={t('admin.campaign')}><span lang={CONTENT_LANG}>{campaignName(s.campaignId)}</span></Cell>
+              <Cell label={t('admin.when')}>{formatTime(s.scheduledAt, i18n.language)}</Cell>
+              <Cell label={t('admin.status')}>{t(`admin.sessionStatus.${s.status}`)}</Cell>
+              <Cell label={t('admin.actions')} className="row-actions">
                 <Button size="small" onClick={() => void hostLink(s.id, s.title)}>
                   {t('admin.hostLink')}
                 </Button>
@@ -54,8 +54,8 @@ export function SessionsSection() {
                 <Link href={`/admin/statistics/sessions/${encodeURIComponent(s.id)}`} className="button button-secondary button-small" aria-label={t('admin.statisticsNamed', { title: s.title })}>
                   {t('admin.statistics')}
                 </Link>
-              </td>
-            </tr>
+              </Cell>
+            </Row>
           ))}
         </DataTable>
       )}
@@ -69,7 +69,7 @@ function NewSession() {
   const { catalog, reload } = useCatalog();
   const toast = useToast();
   const [form, setForm] = useState({ campaignId: catalog?.campaigns.at(-1)?.id ?? '', title: '', when: '' });
-  const { errors, problem, busy, submit } = useSchemaForm(LiveSessionInput, async (input) => {
+  const { errors, problem, busy, submit, formRef } = useSchemaForm(LiveSessionInput, async (input) => {
     await api('/sessions', { method: 'POST', body: input });
     setForm((f) => ({ ...f, title: '', when: '' }));
     toast.show(t('admin.saved'), { tone: 'success' });
@@ -78,7 +78,7 @@ function NewSession() {
   if (!catalog) return null;
   if (catalog.campaigns.length === 0) return <p className="muted">{t('admin.needCampaign')}</p>;
   return (
-    <form
+    <form ref={formRef} noValidate
       className="admin-form"
       aria-labelledby="new-session-title"
       onSubmit={onSubmit(() =>
@@ -100,6 +100,7 @@ function NewSession() {
         </Field>
         <ScheduleFields form={form} onChange={(f) => setForm({ ...form, ...f })} errors={errors} />
       </div>
+      <ScheduleWarning when={form.when} campaign={catalog.campaigns.find((c) => c.id === form.campaignId)} />
       <FormActions problem={problem} busy={busy} label={t('admin.createSession')} />
     </form>
   );
@@ -126,3 +127,23 @@ export function ScheduleFields({ form, onChange, errors }: {
 
 /** The ISO instant of a datetime-local value ('' stays '', for the schema to name the missing field). */
 export const whenToIso = (when: string): string => (when ? new Date(when).toISOString() : '');
+
+/**
+ * A start time that is probably a slip: already past, or outside its campaign's dates. Said, not
+ * refused (a bureau may record a session after the fact). `when` is a datetime-local value.
+ */
+export function ScheduleWarning({ when, campaign }: { when: string; campaign: { startsOn: string; endsOn: string } | undefined }) {
+  const { t, i18n } = useTranslation();
+  const [today] = useState(() => localDateTime(new Date().toISOString()));
+  if (!when) return null;
+  const day = when.slice(0, 10);
+  const outside = campaign && (day < campaign.startsOn || day > campaign.endsOn);
+  if (!outside && when >= today) return null;
+  return (
+    <p className="status status-warn" role="status">
+      {outside && campaign
+        ? t('admin.outsideCampaign', { from: formatDate(campaign.startsOn, i18n.language), to: formatDate(campaign.endsOn, i18n.language) })
+        : t('admin.inThePast')}
+    </p>
+  );
+}

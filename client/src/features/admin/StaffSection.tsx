@@ -4,7 +4,7 @@ import { StaffInput, StaffRole, type StaffView } from '@chunfeng/shared/admin';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
-import { DataTable } from '../../ui/DataTable';
+import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
@@ -37,14 +37,14 @@ export function StaffSection() {
       {!staff ? (
         error === undefined && <p role="status">{t('state.loading')}</p>
       ) : (
-        <DataTable caption={t('admin.section.staff')} columns={[t('admin.displayName'), t('admin.username'), t('admin.role'), t('admin.createdAt'), t('admin.actions')]}>
+        <DataTable stacked caption={t('admin.section.staff')} columns={[t('admin.displayName'), t('admin.username'), t('admin.role'), t('admin.createdAt'), t('admin.actions')]}>
           {staff.map((s) => (
-            <tr key={s.id} data-staff={s.username}>
-              <td lang={CONTENT_LANG}>{s.displayName}</td>
-              <td>{s.username}</td>
-              <td>{t(`admin.roles.${s.role}`)}</td>
-              <td>{formatTime(s.createdAt, i18n.language)}</td>
-              <td>
+            <Row key={s.id} data-staff={s.username}>
+              <Cell label={t('admin.displayName')}><span lang={CONTENT_LANG}>{s.displayName}</span></Cell>
+              <Cell label={t('admin.username')}>{s.username}</Cell>
+              <Cell label={t('admin.role')}>{t(`admin.roles.${s.role}`)}</Cell>
+              <Cell label={t('admin.createdAt')}>{formatTime(s.createdAt, i18n.language)}</Cell>
+              <Cell label={t('admin.actions')}>
                 {confirm === s.id ? (
                   <span className="row-actions" role="group" aria-label={t('admin.confirmRemove', { name: s.displayName })}>
                     <Button size="small" variant="danger" onClick={() => void remove(s.id)}>
@@ -59,8 +59,8 @@ export function StaffSection() {
                     {t('admin.remove')}
                   </Button>
                 )}
-              </td>
-            </tr>
+              </Cell>
+            </Row>
           ))}
         </DataTable>
       )}
@@ -74,14 +74,14 @@ function NewStaff({ onCreated }: { onCreated: () => Promise<void> }) {
   const toast = useToast();
   const empty = { username: '', displayName: '', password: '', role: 'staff' as StaffRole };
   const [form, setForm] = useState(empty);
-  const { errors, problem, busy, submit } = useSchemaForm(StaffInput, async (input) => {
+  const { errors, problem, busy, submit, formRef } = useSchemaForm(StaffInput, async (input) => {
     await api('/staff', { method: 'POST', body: input });
     setForm(empty);
     toast.show(t('admin.saved'), { tone: 'success' });
     await onCreated();
   });
   return (
-    <form className="admin-form" aria-labelledby="new-staff-title" onSubmit={onSubmit(() => submit(form))} noValidate>
+    <form ref={formRef} className="admin-form" aria-labelledby="new-staff-title" onSubmit={onSubmit(() => submit(form))} noValidate>
       <h3 id="new-staff-title">{t('admin.newStaff')}</h3>
       <div className="form-grid">
         <Field label={t('admin.username')} error={errors['username']} hint={t('admin.usernameHint')}>

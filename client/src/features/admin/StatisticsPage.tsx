@@ -5,7 +5,7 @@ import type { ApplicationBreakdown, CampaignStatistics as CampaignStats, Session
 import { Button } from '../../ui/Button';
 import { Chart } from '../../ui/Chart';
 import { CONTENT_LANG } from '../../ui/content';
-import { DataTable } from '../../ui/DataTable';
+import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
 import { problemText } from './forms';
 import { useApiData } from './useApiData';
@@ -90,7 +90,7 @@ export function SessionStatistics({ sessionId }: { sessionId: string }) {
   const { data, error, load } = useStatistics<SessionStats>(`/statistics/sessions/${encodeURIComponent(sessionId)}`, (d) => d.session.status === 'live');
   const viewers = useMemo(
     () => ({
-      labels: (data?.viewers ?? []).map((v) => new Intl.DateTimeFormat(i18n.language, { hour: '2-digit', minute: '2-digit' }).format(new Date(v.at))),
+      labels: (data?.viewers ?? []).map((v) => new Intl.DateTimeFormat(i18n.language, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(v.at))),
       series: [{ label: t('admin.stats.viewers'), data: (data?.viewers ?? []).map((v) => v.viewers) }],
     }),
     [data, i18n.language, t],
@@ -145,17 +145,17 @@ export function CampaignStatistics({ campaignId }: { campaignId: string }) {
       <Chart kind="bar" contentLabels title={t('admin.stats.perSession')} {...perSession} />
       <ApplicationCharts applications={data.applications} />
       {data.sessions.length > 0 && (
-        <DataTable caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.when'), t('admin.status'), t('admin.stats.peakViewers'), t('admin.stats.applications')]}>
+        <DataTable stacked caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.when'), t('admin.status'), t('admin.stats.peakViewers'), t('admin.stats.applications')]}>
           {data.sessions.map((s) => (
-            <tr key={s.id}>
-              <td lang={CONTENT_LANG}>
+            <Row key={s.id}>
+              <Cell label={t('admin.session')}><span lang={CONTENT_LANG}>
                 <Link href={`/admin/statistics/sessions/${encodeURIComponent(s.id)}`}>{s.title}</Link>
-              </td>
-              <td>{formatTime(s.scheduledAt, i18n.language)}</td>
-              <td>{t(`admin.sessionStatus.${s.status}`)}</td>
-              <td>{s.peakViewers}</td>
-              <td>{s.applications}</td>
-            </tr>
+              </span></Cell>
+              <Cell label={t('admin.when')}>{formatTime(s.scheduledAt, i18n.language)}</Cell>
+              <Cell label={t('admin.status')}>{t(`admin.sessionStatus.${s.status}`)}</Cell>
+              <Cell label={t('admin.stats.peakViewers')}>{s.peakViewers}</Cell>
+              <Cell label={t('admin.stats.applications')}>{s.applications}</Cell>
+            </Row>
           ))}
         </DataTable>
       )}

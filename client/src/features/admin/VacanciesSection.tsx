@@ -4,7 +4,7 @@ import type { Vacancy } from '@chunfeng/shared/recruitment';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
-import { DataTable } from '../../ui/DataTable';
+import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatPay } from '../../ui/format';
 import { Sheet } from '../../ui/Sheet';
 import { useToast } from '../../ui/Toast';
@@ -49,20 +49,32 @@ export function VacanciesSection() {
         {t('list.showing', { count: shown.length })}
       </p>
       {shown.length > 0 && (
-        <DataTable caption={t('admin.vacancies')} columns={[t('admin.vacancy'), t('admin.employer'), t('admin.pay'), t('admin.headcount'), t('admin.flags'), t('admin.actions')]}>
+        <DataTable stacked caption={t('admin.vacancies')} columns={[t('admin.vacancy'), t('admin.employer'), t('admin.pay'), t('admin.headcount'), t('admin.flags'), t('admin.actions')]}>
           {shown.map((v) => (
-            <tr key={v.id} data-vacancy={v.id}>
-              <td lang={CONTENT_LANG}>{v.title}</td>
-              <td lang={CONTENT_LANG}>{employerName(v.employerId)}</td>
-              <td>{formatPay(v.pay, t, i18n.language)}</td>
-              <td>{v.headcount}</td>
-              <td>{v.flags && v.flags.length > 0 ? <Badge tone="warm">{t('admin.flagged')}</Badge> : '—'}</td>
-              <td>
+            <Row key={v.id} data-vacancy={v.id}>
+              <Cell label={t('admin.vacancy')}><span lang={CONTENT_LANG}>{v.title}</span></Cell>
+              <Cell label={t('admin.employer')}><span lang={CONTENT_LANG}>{employerName(v.employerId)}</span></Cell>
+              <Cell label={t('admin.pay')}>{formatPay(v.pay, t, i18n.language)}</Cell>
+              <Cell label={t('admin.headcount')}>{v.headcount}</Cell>
+              <Cell label={t('admin.flags')}>
+                {v.flags && v.flags.length > 0 ? (
+                  <ul className="badges" aria-label={t('admin.flagged')}>
+                    {v.flags.map((rule) => (
+                      <Badge key={rule} as="li" tone="warm">
+                        {t(`admin.rule.${rule}`, { defaultValue: t('admin.flagged') })}
+                      </Badge>
+                    ))}
+                  </ul>
+                ) : (
+                  '—'
+                )}
+              </Cell>
+              <Cell label={t('admin.actions')}>
                 <Button size="small" onClick={() => setEditing(v)} aria-label={t('admin.editNamed', { title: v.title })}>
                   {t('admin.edit')}
                 </Button>
-              </td>
-            </tr>
+              </Cell>
+            </Row>
           ))}
         </DataTable>
       )}

@@ -74,7 +74,7 @@ function toInput(f: Form): unknown {
 export function VacancyForm({ vacancy, catalog, onSaved }: { vacancy?: Vacancy | undefined; catalog: Catalog; onSaved: (v: Vacancy) => void }) {
   const { t } = useTranslation();
   const [form, setForm] = useState<Form>(() => toForm(vacancy, catalog.employers[0]?.id ?? ''));
-  const { errors, problem, busy, submit } = useSchemaForm(VacancyInput, async (input) => {
+  const { errors, problem, busy, submit, formRef } = useSchemaForm(VacancyInput, async (input) => {
     const { vacancy: saved } = vacancy
       ? await api<{ vacancy: Vacancy }>(`/vacancies/${encodeURIComponent(vacancy.id)}`, { method: 'PUT', body: input })
       : await api<{ vacancy: Vacancy }>('/vacancies', { method: 'POST', body: input });
@@ -115,7 +115,7 @@ export function VacancyForm({ vacancy, catalog, onSaved }: { vacancy?: Vacancy |
   );
 
   return (
-    <form className="admin-form" onSubmit={onSubmit(() => submit(toInput(form)))} noValidate>
+    <form ref={formRef} className="admin-form" onSubmit={onSubmit(() => submit(toInput(form)))} noValidate>
       <Field label={t('admin.employer')} error={errors['employerId']}>
         {(p) => (
           <select {...p} value={form.employerId} onChange={(e) => setForm({ ...form, employerId: e.target.value })}>

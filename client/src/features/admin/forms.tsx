@@ -1,39 +1,69 @@
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { z } from 'zod';
-import en from 'zod/v4/locales/en.js';
-import zhCN from 'zod/v4/locales/zh-CN.js';
 import type { TFunction } from 'i18next';
+import type { z } from 'zod';
 import { ApiError } from '../../signalling/api';
 import { describeError } from '../../ui/errors';
 import { Button } from '../../ui/Button';
 
-/** Zod's own messages (too short, not a number…) in the console's language. */
-export function useZodLanguage(): void {
-  const { i18n } = useTranslation();
-  useEffect(() => {
-    z.config(i18n.language.startsWith('zh') ? zhCN() : en());
-  }, [i18n.language]);
-}
-
 export type FieldErrors = Record<string, string>;
 
 /**
- * A form checked with the same zod schema the server checks, before it is sent; field problems
- * (from either side) are shown beside their fields, anything else above the submit button.
+ * A field problem in plain words ("please fill this in", "enter a number"), not the validation
+ * library's jargon. A rule with its own wording (a pay range upside down) has a key by its path.
+ */
+function fieldMessage(issue: z.core.$ZodIssue, t: TFunction): string {
+  const path = issue.path.join('.');
+  const own = t(`admin.fieldError.${path}`, { defaultValue: '' });
+  if (issue.code === 'custom' && own) return own;
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? t('form.required') : t('form.tooShort', { min: issue.minimum });
+      if (issue.origin === 'number') return t('form.atLeast', { min: issue.minimum });
+      return t('form.chooseAtLeast', { min: issue.minimum });
+    case 'too_big':
+      if (issue.origin === 'string') return t('form.tooLong', { max: issue.maximum });
+      if (issue.origin === 'number') return t('form.atMost', { max: issue.maximum });
+      return t('form.chooseAtMost', { max: issue.maximum });
+    case 'invalid_type':
+      return issue.expected === 'number' ? t('form.number') : t('form.required');
+    case 'invalid_format':
+      return issue.format === 'date' || issue.format === 'datetime' ? t('form.date') : t('form.format');
+    case 'invalid_value':
+      return t('form.choose');
+    default:
+      return own || t('form.invalid');
+  }
+}
+
+/** Problems to show: a rule across fields (pay min ≤ max) says nothing while a field it compares is itself wrong. */
+function visibleIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const fieldIssues = issues.filter((i) => i.code !== 'custom');
+  return fieldIssues.length > 0 ? fieldIssues : [...issues];
+}
+
+/**
+ * A form checked with the same zod schema the server checks, before it is sent; field problems are
+ * shown beside their fields (and focus moves to the first), anything else above the submit button.
+ * Attach `formRef` to the <form>.
  */
 export function useSchemaForm<S extends z.ZodType>(schema: S, send: (value: z.output<S>) => Promise<void>) {
   const { t } = useTranslation();
   const [errors, setErrors] = useState<FieldErrors>({});
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const fieldMessage = (path: string, message: string): string => t(`admin.fieldError.${path}`, { defaultValue: message });
+  const formRef = useRef<HTMLFormElement>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (attempt > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [attempt]);
 
   async function submit(raw: unknown): Promise<boolean> {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      setErrors(Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), fieldMessage(i.path.join('.'), i.message)])));
+      setErrors(Object.fromEntries(visibleIssues(parsed.error.issues).map((i) => [i.path.join('.'), fieldMessage(i, t)])));
       setProblem(t('admin.fixFields'));
+      setAttempt((n) => n + 1);
       return false;
     }
     setBusy(true);
@@ -43,14 +73,18 @@ export function useSchemaForm<S extends z.ZodType>(schema: S, send: (value: z.ou
       setProblem(undefined);
       return true;
     } catch (error) {
-      if (error instanceof ApiError && error.issues.length > 0) setErrors(Object.fromEntries(error.issues.map((i) => [i.path, fieldMessage(i.path, i.message)])));
+      // The server checked with the same schema; its words are English, so say it by field.
+      if (error instanceof ApiError && error.issues.length > 0) {
+        setErrors(Object.fromEntries(error.issues.map((i) => [i.path, t(`admin.fieldError.${i.path}`, { defaultValue: t('form.invalid') })])));
+        setAttempt((n) => n + 1);
+      }
       setProblem(problemText(error, t));
       return false;
     } finally {
       setBusy(false);
     }
   }
-  return { errors, problem, busy, submit };
+  return { errors, problem, busy, submit, formRef };
 }
 
 /** What to tell the bureau when a call fails, in its language. */

@@ -137,6 +137,7 @@ export function EmployerConsole() {
               </td>
               <td role="cell" data-label={t('employer.status')}>
                 <StatusEditor application={a} token={token} onSaved={(next) => setApplications((all) => all.map((x) => (x.id === next.id ? next : x)))} />
+                <LastNote application={a} />
               </td>
             </tr>
           ))}
@@ -200,5 +201,17 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
         </span>
       )}
     </div>
+  );
+}
+
+/** The latest note written on an application (by this employer or the bureau), with when. */
+function LastNote({ application }: { application: Application }) {
+  const { t, i18n } = useTranslation();
+  const last = application.history.findLast((h) => h.note !== '');
+  if (!last) return null;
+  return (
+    <p className="muted last-note">
+      {t('employer.lastNote', { when: formatTime(last.at, i18n.language) })} <span lang={CONTENT_LANG}>{last.note}</span>
+    </p>
   );
 }
