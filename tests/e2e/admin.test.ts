@@ -151,6 +151,11 @@ describe('the bureau console in Chromium', () => {
     await section(admin.page, '岗位');
     await admin.page.getByRole('button', { name: '新增岗位' }).click();
     const sheet = admin.page.getByRole('dialog', { name: '新增岗位' });
+    // Sent empty: plain words beside each field (no validation-library jargon), focus on the first.
+    await sheet.getByRole('button', { name: '创建岗位' }).click();
+    await sheet.getByText('请填写此项').first().waitFor();
+    expect(await sheet.getByLabel('岗位名称').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await sheet.textContent()).not.toMatch(/string|期望|expected/i);
     await sheet.getByLabel('单位').selectOption({ label: '乡村振兴服装厂' });
     await sheet.getByLabel('岗位名称').fill('缝纫工');
     await sheet.getByLabel('招聘人数').fill('20');
