@@ -114,7 +114,13 @@ describe('the host studio on a 1366 × 768 laptop', () => {
     }
   });
 
-  test('ending (by keyboard) asks for confirmation with the safe choice focused, and the clock then stops at the session length', async () => {
+  test('ending (by keyboard) asks for confirmation with the safe choice focused; then the studio is over: no going live again, the camera off, the clock stopped at the session length', async () => {
+    // The preview's camera and microphone tracks, to see that ending lets them go.
+    await host.page.evaluate(() => {
+      const video = document.querySelector<HTMLVideoElement>('video[aria-label="本地预览"]');
+      (window as unknown as { previewTracks: MediaStreamTrack[] }).previewTracks = (video?.srcObject as MediaStream).getTracks();
+    });
+    expect(await host.page.evaluate(() => (window as unknown as { previewTracks: MediaStreamTrack[] }).previewTracks.map((t) => t.readyState))).toEqual(['live', 'live']);
     await host.page.getByRole('button', { name: '结束直播' }).focus();
     await host.page.keyboard.press('Enter');
     const confirm = host.page.getByRole('alertdialog');
@@ -130,10 +136,35 @@ describe('the host studio on a 1366 × 768 laptop', () => {
     await host.page.keyboard.press('Shift+Tab');
     expect(await host.page.evaluate(() => document.activeElement?.textContent)).toBe('确认结束');
     await host.page.keyboard.press('Enter');
-    await host.page.getByRole('button', { name: '开始直播' }).waitFor({ timeout: 10_000 });
+    await host.page.getByRole('status').filter({ hasText: '主播已结束本场直播' }).waitFor({ timeout: 10_000 });
     const stopped = await elapsed();
     expect(stopped).toBeGreaterThan(0);
+    await host.page.getByLabel('本地预览').waitFor({ state: 'detached', timeout: 5000 });
+    expect(await host.page.evaluate(() => (window as unknown as { previewTracks: MediaStreamTrack[] }).previewTracks.map((t) => t.readyState))).toEqual(['ended', 'ended']);
     await host.page.waitForTimeout(1500);
     expect(await elapsed()).toBe(stopped);
+    expect(await host.page.getByRole('button', { name: '开始直播' }).count()).toBe(0);
+    expect(await host.page.getByRole('button', { name: '结束直播' }).count()).toBe(0);
+    expect(host.errors).toEqual([]);
+  });
+
+  test('the host link of an ended session opened again: going live says the session has ended, and lets the camera go', async () => {
+    const token = await fx.server.tokens.issue({ sid: 'demo', role: 'host', sub: 'e2e-host-studio' });
+    const again = await fx.browser.open(`${fx.server.url}/host/demo?token=${token}`, { viewport: LAPTOP });
+    await again.page.getByLabel('本地预览').waitFor();
+    await again.page.getByRole('button', { name: '开始直播' }).click();
+    await again.page.getByRole('status').filter({ hasText: '直播已经结束' }).waitFor({ timeout: 10_000 });
+    expect(await again.page.getByText('服务器出错了').count()).toBe(0);
+    await again.page.getByLabel('本地预览').waitFor({ state: 'detached', timeout: 5000 });
+    expect(await again.page.getByRole('button', { name: '开始直播' }).count()).toBe(0);
+    expect(await again.page.getByRole('timer').getAttribute('data-running')).toBe('false');
+    expect(await fx.server.service.sessionStatus('demo')).toBe('ended');
+    expect(again.errors).toEqual([]);
+
+    // A viewer arriving now sees the ended session, not an error and not a wait for ever.
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: { width: 390, height: 844 } });
+    await viewer.page.getByRole('status').filter({ hasText: '直播已结束' }).waitFor({ timeout: 10_000 });
+    expect(await viewer.page.getByText('服务器出错了').count()).toBe(0);
+    expect(viewer.errors).toEqual([]);
   });
 });

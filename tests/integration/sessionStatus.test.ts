@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { CampaignId } from '@chunfeng/shared/ids';
 import type { LiveSession } from '@chunfeng/shared/recruitment';
 import { startTestServer, type TestServer } from '../harness/server';
 import { request, requestOk } from '../harness/socketClient';
@@ -12,7 +11,7 @@ const GRACE_MS = 400;
 
 async function registerSession(server: TestServer, title: string): Promise<LiveSession> {
   const campaign = await server.service.createCampaign({ name: '春风行动', startsOn: '2025-01-01', endsOn: '2099-12-31', description: '' });
-  return server.service.createSession({ campaignId: campaign.id as CampaignId, title, scheduledAt: new Date().toISOString(), lineup: [] });
+  return server.service.createSession({ campaignId: campaign.id, title, scheduledAt: new Date().toISOString(), lineup: [] });
 }
 
 describe("a registered session's status follows its stage", () => {

@@ -9,6 +9,7 @@ import { DevicePickers } from '../../ui/DevicePickers';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
 import { StatusBanner } from '../../ui/StatusBanner';
+import { describeCode } from '../../ui/errors';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
 import { AnswerQueue } from '../live/AnswerQueue';
@@ -22,7 +23,9 @@ import './studio.css';
 export function HostStudio({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
   const token = useMemo(() => new URLSearchParams(location.search).get('token'), []);
-  const media = useLocalMedia();
+  // Once the session has ended for good the camera and microphone are let go.
+  const [over, setOver] = useState(false);
+  const media = useLocalMedia(!over);
   const [generation, setGeneration] = useState(0);
   const live = generation > 0;
   const [confirmEnd, setConfirmEnd] = useState(false);
@@ -92,13 +95,17 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
 
   const isLive = view.phase === 'live';
   const ended = view.phase === 'ended';
+  // Ended by the host (here, or before this page was opened) is final: no going live again. A stage
+  // closed by a server restart is not; the host can go live again.
+  const endedBefore = ended && view.error === 'SESSION_ENDED';
+  if ((endedBefore || (ended && view.endReason === 'ended-by-host')) && !over) setOver(true);
   // The panels need the live stage and its signalling.
   const panels = isLive && client && view.signalling ? { client, signalling: view.signalling } : undefined;
   return (
     <section className="studio host-studio" aria-labelledby="studio-title">
       <header className="studio-header">
         <h1 id="studio-title">{t('host.title')}</h1>
-        {live && <PhaseBanner view={view} />}
+        {endedBefore ? <StatusBanner tone="info" text={describeCode('SESSION_ENDED', t)} /> : live && <PhaseBanner view={view} />}
         {isLive && <p className="viewer-count">{t('host.viewers', { count: view.roster.viewerCount })}</p>}
         <SessionClock since={liveSince} running={!ended} />
       </header>
@@ -107,10 +114,10 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
       <div className="studio-grid">
         <div className="studio-col studio-main">
           <div className="studio-monitor">
-            {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : <p role="status">{t('devices.opening')}</p>}
-            <DevicePickers media={media} />
+            {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : !over && <p role="status">{t('devices.opening')}</p>}
+            {!over && <DevicePickers media={media} />}
             <div className="toolbar">
-              {!live || ended ? (
+              {over ? null : !live || ended ? (
                 <button
                   type="button"
                   className="button button-primary"

@@ -18,7 +18,7 @@ export type StageViewPhase = StagePhase | 'idle' | 'notLive' | 'error';
 
 export interface StageView {
   phase: StageViewPhase;
-  /** The coded error or message when phase is 'error'. */
+  /** The coded error or message when phase is 'error'; SESSION_ENDED when the session had ended before joining. */
   error: string | undefined;
   endReason: string | undefined;
   tracks: StageTrack[];
@@ -97,6 +97,11 @@ export function useStage(
           // The media server under this session failed; the host re-opens it on a healthy one.
           update({ phase: 'reconnecting', tracks: [] });
           retry = setTimeout(() => void attempt(), 1000);
+        } else if (reason === 'host-left' && options.role !== 'host') {
+          // The host's connection is gone, but the session did not end: wait for them to come back.
+          // (A host's own page that was let go is not one to reopen the stage by itself.)
+          update({ phase: 'notLive', tracks: [] });
+          retry = setTimeout(() => void attempt(), RETRY_MS);
         } else {
           update({ phase: 'ended', endReason: reason, tracks: [] });
         }
@@ -111,6 +116,10 @@ export function useStage(
         if (e instanceof RequestError && (e.code === 'SESSION_NOT_LIVE' || e.code === 'UNAVAILABLE')) {
           update({ phase: e.code === 'SESSION_NOT_LIVE' ? 'notLive' : 'reconnecting' });
           retry = setTimeout(() => void attempt(), RETRY_MS);
+        } else if (e instanceof RequestError && e.code === 'SESSION_ENDED') {
+          // Ended before we came: the same ended state as watching it end, not a failure. The code
+          // stays in `error` for a page that words it (the host studio: "the session has ended").
+          update({ phase: 'ended', error: e.code, tracks: [] });
         } else {
           update({ phase: 'error', error: e instanceof RequestError ? e.code : (e as Error).message });
         }
