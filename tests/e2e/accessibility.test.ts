@@ -136,6 +136,7 @@ describe('keyboard only', () => {
     // Tab until the first apply button has focus, as a keyboard user would.
     for (let i = 0; i < 60 && !(await apply.evaluate((el) => el === document.activeElement)); i += 1) await viewer.page.keyboard.press('Tab');
     expect(await apply.evaluate((el) => el === document.activeElement)).toBe(true);
+    const opener = await apply.elementHandle();
     await viewer.page.keyboard.press('Enter');
     const sheet = viewer.page.getByRole('dialog');
     await sheet.waitFor();
@@ -150,9 +151,9 @@ describe('keyboard only', () => {
     await viewer.page.keyboard.press('Tab');
     await viewer.page.keyboard.press('Enter');
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
-    // Escape closes the sheet, and focus returns to the button that opened it.
+    // Escape closes the sheet, and focus returns to the button that opened it — which now says 已报名.
     await viewer.page.keyboard.press('Escape');
     await sheet.waitFor({ state: 'detached' });
-    expect(await apply.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await opener.evaluate((el) => el === document.activeElement && el.textContent === '已报名')).toBe(true);
   });
 });

@@ -12,31 +12,29 @@ import { MY_APPLICATIONS_ID } from './MyApplications';
 export function ApplyButton({ vacancy, applied, onApply }: { vacancy: VacancyCard; applied: boolean; onApply: (v: VacancyCard) => void }) {
   const { t } = useTranslation();
   const hint = useId();
-  if (!applied) {
-    return (
-      <Button variant="primary" onClick={() => onApply(vacancy)}>
-        {t('card.apply')}
-      </Button>
-    );
-  }
+  // One button either way, so a focus returning to it (the sheet closing after the application) stays on it.
   return (
     <>
       <Button
-        className="button-applied"
-        aria-disabled={true}
-        aria-describedby={hint}
-        data-applied={vacancy.id}
+        variant={applied ? 'secondary' : 'primary'}
+        className={applied ? 'button-applied' : undefined}
+        aria-disabled={applied || undefined}
+        aria-describedby={applied ? hint : undefined}
+        data-applied={applied ? vacancy.id : undefined}
         onClick={() => {
+          if (!applied) return onApply(vacancy);
           const heading = document.querySelector<HTMLElement>(`#${MY_APPLICATIONS_ID} h2`);
           heading?.scrollIntoView({ block: 'start' });
           heading?.focus({ preventScroll: true });
         }}
       >
-        {t('card.applied')}
+        {applied ? t('card.applied') : t('card.apply')}
       </Button>
-      <span id={hint} className="visually-hidden">
-        {t('card.appliedHint')}
-      </span>
+      {applied && (
+        <span id={hint} className="visually-hidden">
+          {t('card.appliedHint')}
+        </span>
+      )}
     </>
   );
 }
