@@ -26,7 +26,7 @@ export function StageGrid({ tracks, roster, speaker, showVideo = true, poster = 
   const audio = tracks.filter((tr) => tr.kind === 'audio');
   return (
     <div className="stage" role="region" aria-label={t('viewer.stage')}>
-      {/* Until a picture arrives (connecting, a weak network, audio only) the stage keeps its shape with a 330-byte poster. */}
+      {/* Until a picture arrives (connecting, a weak network, audio only) the stage keeps its shape with a 401-byte poster. */}
       {poster && (video.length === 0 || !showVideo) ? <img className="stage-poster" src="/poster.svg" alt="" width={640} height={360} /> : null}
       {showVideo &&
         video.map((tr) => {
