@@ -36,6 +36,8 @@ describe('the host studio on a 1366 × 768 laptop', () => {
     const clock = host.page.getByRole('timer');
     await host.page.getByLabel('本地预览').waitFor();
     expect(await clock.locator('.clock-elapsed').innerText()).toBe('00:00');
+    // Before going live the host can see which session this link opens.
+    await host.page.locator('.studio-session').getByText('春风行动 · 人社局长直播带岗（第一场）').waitFor();
 
     await host.page.getByRole('button', { name: '开始直播' }).click();
     await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });

@@ -12,6 +12,7 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { describeCode } from '../../ui/errors';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
+import { usePins } from '../viewer/usePins';
 import { AnswerQueue } from '../live/AnswerQueue';
 import { ChatPanel } from '../live/ChatPanel';
 import { LineupPanel } from './LineupPanel';
@@ -19,9 +20,12 @@ import { ProgramPanel } from './ProgramPanel';
 import { SeatsPanel } from './SeatsPanel';
 import { SessionClock } from './SessionClock';
 import './studio.css';
+import { CONTENT_LANG } from '../../ui/content';
+import { formatTime } from '../../ui/format';
 
 export function HostStudio({ sessionId }: { sessionId: string }) {
-  const { t } = useTranslation();
+  const session = usePins(sessionId, undefined).lineup?.session;
+  const { t, i18n } = useTranslation();
   const token = useMemo(() => new URLSearchParams(location.search).get('token'), []);
   // Once the session has ended for good the camera and microphone are let go.
   const [over, setOver] = useState(false);
@@ -105,6 +109,12 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
     <section className="studio host-studio" aria-labelledby="studio-title">
       <header className="studio-header">
         <h1 id="studio-title">{t('host.title')}</h1>
+        {/* Which session this link opens, so the host can tell before going live. */}
+        {session && (
+          <p className="studio-session">
+            <strong lang={CONTENT_LANG}>{session.title}</strong> <span className="muted">{formatTime(session.scheduledAt, i18n.language)}</span>
+          </p>
+        )}
         {endedBefore ? <StatusBanner tone="info" text={describeCode('SESSION_ENDED', t)} /> : live && <PhaseBanner view={view} />}
         {isLive && <p className="viewer-count">{t('host.viewers', { count: view.roster.viewerCount })}</p>}
         <SessionClock since={liveSince} running={!ended} />
