@@ -38,6 +38,10 @@ describe('HLS viewers and the chaptered replay in Chromium', () => {
     await host.page.getByRole('button', { name: '结束直播' }).click();
     await host.page.getByRole('button', { name: '确认结束' }).click();
     await host.page.getByRole('status').filter({ hasText: '主播已结束本场直播' }).waitFor({ timeout: 10_000 });
+    // The viewer's page says it is over and, since sessions are recorded here, offers the replay.
+    const ended = viewer.page.getByRole('region', { name: /本场直播已结束/ });
+    await ended.waitFor({ timeout: 10_000 });
+    expect(await ended.getByRole('link', { name: '看回放' }).getAttribute('href')).toBe('/replay/demo');
 
     const replay = await fx.browser.open(`${fx.server.url}/replay/demo`);
     const chapters = replay.page.locator('li.chapter');

@@ -203,7 +203,8 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   // ── public ──
   api.get('/public/sessions/:id', async (req, res) => {
     const { id } = parse(Id, req.params);
-    res.json(await service.publicSession(id));
+    // `recorded`: this platform records live sessions (HLS on), so an ended one has, or soon has, a replay.
+    res.json({ ...(await service.publicSession(id)), recorded: Boolean(hls) });
   });
   /** What the landing page lists: the current campaign, every session with its campaign, and whether a replay exists. */
   api.get('/public/sessions', async (_req, res) => {

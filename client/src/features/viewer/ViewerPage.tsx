@@ -188,10 +188,14 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           <h2 id="ended-title">{t('viewer.endedTitle')}</h2>
           <p>{t('viewer.endedText')}</p>
           <div className="toolbar">
-            <ButtonLink variant="primary" href={`/replay/${encodeURIComponent(sessionId)}`}>
-              {t('viewer.watchReplay')}
+            {pins.lineup?.recorded && (
+              <ButtonLink variant="primary" href={`/replay/${encodeURIComponent(sessionId)}`}>
+                {t('viewer.watchReplay')}
+              </ButtonLink>
+            )}
+            <ButtonLink variant={pins.lineup?.recorded ? 'secondary' : 'primary'} href="/">
+              {t('viewer.otherSessions')}
             </ButtonLink>
-            <ButtonLink href="/">{t('viewer.otherSessions')}</ButtonLink>
           </div>
         </Card>
       )}

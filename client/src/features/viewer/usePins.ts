@@ -8,6 +8,8 @@ export interface PublicSession {
   vacancies: VacancyCard[];
   policies: PolicyCard[];
   pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
+  /** Live sessions are recorded here: once ended, the session has (or soon has) a replay. */
+  recorded?: boolean;
 }
 
 /** Where the lineup stands: a stage without a registered session has none ('missing'). */
