@@ -87,6 +87,16 @@ export interface Vacancy extends VacancyInput {
   createdAt: string;
   /** Scam-guard rules its text breaks (contact details, money requests): for the bureau to check. */
   flags?: string[];
+  /** The bureau checked the flags it had then and found the vacancy genuine. */
+  review?: { by: string; at: string; rules: string[] };
+}
+
+/**
+ * The flags no one has checked yet. A vacancy with any is held back from job seekers (not listed, not
+ * pinned, no applications) until the bureau checks it; an edit that trips a new rule holds it again.
+ */
+export function openFlags(v: Pick<Vacancy, 'flags' | 'review'>): string[] {
+  return (v.flags ?? []).filter((rule) => !v.review?.rules.includes(rule));
 }
 /** What a viewer's card shows: the vacancy and its employer's public facts. */
 export interface VacancyCard extends Vacancy {

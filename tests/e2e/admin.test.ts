@@ -170,6 +170,16 @@ describe('the bureau console in Chromium', () => {
     await sheet.getByLabel('最高薪资（元）').fill('7000');
     await sheet.getByRole('button', { name: '创建岗位' }).click();
     await admin.page.locator('tr', { hasText: '缝纫工' }).waitFor();
+
+    // Text asking to add a WeChat id is held from job seekers until staff check it here.
+    const bureau = await bureauClient(fx.server.url);
+    const employerId = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies.find((v) => v.title === '缝纫工')!.employerId;
+    await bureau.post('/vacancies', { employerId, title: '包装工', headcount: 3, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇', requirements: '详情加V：abc12345' });
+    await admin.page.reload();
+    const flagged = admin.page.locator('tr', { hasText: '包装工' });
+    await flagged.getByText('核查通过前不向求职者展示').waitFor();
+    await flagged.getByRole('button', { name: '核查通过：包装工' }).click();
+    await flagged.getByText('已核查').waitFor();
     await screenshot(admin.page, 'admin-vacancies-desktop');
 
     await section(admin.page, '政策卡片');

@@ -139,6 +139,41 @@ describe('the bureau console API: staff, invite links, sessions, policies, stati
     expect((await apiClient(server.url).get(`/statistics/sessions/${s1.id}`)).status).toBe(401);
     expect((await bureau.get('/statistics/campaigns/nope')).status).toBe(404);
   });
+
+  test('a vacancy the scam guard flags is held from job seekers until the bureau checks it; an edit tripping a new rule holds it again', async () => {
+    const [employer] = (await bureau.get<{ employers: Array<{ id: string }> }>('/employers')).body.employers;
+    const input = {
+      employerId: employer!.id,
+      title: '普工',
+      headcount: 5,
+      pay: { min: 4000, max: 5000, unit: 'month' },
+      hours: '8:00-17:00',
+      location: '经开区',
+      requirements: '详情加微信 abc12345 咨询',
+    };
+    const { vacancy } = (await bureau.post<{ vacancy: Vacancy }>('/vacancies', input)).body;
+    expect(vacancy.flags).toEqual(['private-contact']);
+    const [session] = (await bureau.get<{ sessions: LiveSession[] }>('/sessions')).body.sessions;
+    await bureau.put(`/sessions/${session!.id}/lineup`, [...session!.lineup, { kind: 'vacancy', id: vacancy.id }]);
+
+    const publicIds = async () => (await apiClient(server.url).get<{ vacancies: Vacancy[] }>(`/public/sessions/${session!.id}`)).body.vacancies.map((v) => v.id);
+    expect(await publicIds()).not.toContain(vacancy.id);
+    expect((await apiClient(server.url).get(`/public/vacancies/${vacancy.id}`)).status).toBe(404);
+    expect((await apiClient(server.url).post('/applications', applyBody(vacancy.id))).status).toBe(404);
+
+    const checked = (await bureau.post<{ vacancy: Vacancy }>(`/vacancies/${vacancy.id}/review`)).body.vacancy;
+    expect(checked.review).toMatchObject({ rules: ['private-contact'] });
+    expect(await publicIds()).toContain(vacancy.id);
+    const card = (await apiClient(server.url).get<{ vacancy: Record<string, unknown> }>(`/public/vacancies/${vacancy.id}`)).body.vacancy;
+    expect(card).not.toHaveProperty('flags');
+    expect(card).not.toHaveProperty('review');
+    expect((await apiClient(server.url).post('/applications', applyBody(vacancy.id))).status).toBe(201);
+
+    // A deposit request added later is a new rule the check did not cover: held again.
+    await bureau.put(`/vacancies/${vacancy.id}`, { ...input, requirements: `${input.requirements}，入职先交押金200元` });
+    expect(await publicIds()).not.toContain(vacancy.id);
+    expect((await apiClient(server.url).post('/vacancies/x/review')).status).toBe(401);
+  });
 });
 
 async function requestEnd(socket: Parameters<typeof request>[0]): Promise<void> {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   CONSENT_VERSION,
+  openFlags,
   type Application,
   type ApplyInput,
   type ApplyResult,
@@ -161,7 +162,8 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   async updateVacancy(id: string, input: VacancyInput): Promise<Vacancy> {
     const current = await this.#require('vacancy', id);
     await this.#require('employer', input.employerId);
-    const next: Vacancy = { ...input, id: current.id, createdAt: current.createdAt, flags: vacancyFlags(input) };
+    // A check covers the rules it saw: an edit that trips another rule holds the vacancy again.
+    const next: Vacancy = { ...input, id: current.id, createdAt: current.createdAt, flags: vacancyFlags(input), ...(current.review ? { review: current.review } : {}) };
     await this.#store.put('vacancy', next);
     return next;
   }
@@ -179,13 +181,28 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     return next;
   }
 
+  /** The bureau has checked a flagged vacancy and found it genuine: job seekers may see it again. */
+  async reviewVacancy(id: string, by: { name: string }): Promise<Vacancy> {
+    const current = await this.#require('vacancy', id);
+    const next: Vacancy = { ...current, review: { by: by.name, at: this.#stamp(), rules: current.flags ?? [] } };
+    await this.#store.put('vacancy', next);
+    return next;
+  }
+
+  /** A vacancy job seekers may see: not one held back for unchecked scam-guard flags. */
+  async #openVacancy(vacancyId: string): Promise<Vacancy> {
+    const vacancy = await this.#require('vacancy', vacancyId);
+    if (openFlags(vacancy).length > 0) throw new DomainError('NOT_FOUND', 'this vacancy is waiting for the bureau to check it');
+    return vacancy;
+  }
+
   /** A vacancy with its employer's public facts and its FAQ: what a viewer's card shows. */
   async card(vacancyId: string): Promise<VacancyCard> {
-    const vacancy = await this.#require('vacancy', vacancyId);
+    const vacancy = await this.#openVacancy(vacancyId);
     const e = await this.#require('employer', vacancy.employerId);
     const answered = (await this.#store.list('question', { value: vacancyId })).filter((q) => q.answer !== null).sort(byVotesThenAge);
-    // The scam-guard flags are for the bureau, not for the public card.
-    const { flags: _flags, ...publicFacts } = vacancy;
+    // The scam-guard flags and their check are for the bureau, not for the public card.
+    const { flags: _flags, review: _review, ...publicFacts } = vacancy;
     return {
       ...publicFacts,
       employer: { id: e.id, name: e.name, industry: e.industry, district: e.district, verified: e.verified },
@@ -201,7 +218,10 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
   }> {
     const session = await this.#require('session', sessionId);
-    const vacancies = await Promise.all(session.lineup.filter((i) => i.kind === 'vacancy').map((i) => this.card(i.id)));
+    // Vacancies held back for unchecked scam-guard flags are left out of the public lineup.
+    const docs = await Promise.all(session.lineup.filter((i) => i.kind === 'vacancy').map((i) => this.#store.get('vacancy', i.id)));
+    const shown = docs.filter((v): v is Vacancy => v !== undefined && openFlags(v).length === 0);
+    const vacancies = await Promise.all(shown.map((v) => this.card(v.id)));
     const policies = await Promise.all(session.lineup.filter((i) => i.kind === 'policy').map((i) => this.#require('policy', i.id)));
     const board = await this.#board(sessionId);
     const v = board.current('vacancy');
@@ -284,7 +304,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
 
   /** Stores an application durably (or finds the one it repeats) before anything is acknowledged. */
   async apply(input: ApplyInput, { deviceId = null }: { deviceId?: string | null } = {}): Promise<ApplyResult> {
-    const vacancy = await this.#require('vacancy', input.vacancyId);
+    const vacancy = await this.#openVacancy(input.vacancyId);
     const at = this.#stamp();
     const application: Application = {
       id: newId() as Application['id'],

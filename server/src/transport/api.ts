@@ -157,6 +157,11 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
     const { id } = parse(Id, req.params);
     res.json({ policy: await service.updatePolicy(id, parse(PolicyInput, req.body)) });
   });
+  api.post('/vacancies/:id/review', async (req, res) => {
+    const actor = await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    res.json({ vacancy: await service.reviewVacancy(id, actor) });
+  });
   api.get('/policies', async (req, res) => {
     await requireBureau(req, tokens);
     res.json({ policies: await service.store.list('policy') });

@@ -12,7 +12,7 @@ import {
 } from '@dnd-kit/core';
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { LineupItem } from '@chunfeng/shared/recruitment';
+import { LineupItem, openFlags } from '@chunfeng/shared/recruitment';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
 import type { Catalog } from './catalog';
@@ -156,7 +156,7 @@ function AddItems({ lineup, catalog, onAdd }: { lineup: LineupItem[]; catalog: C
             // A vacancy the scam guard flagged says so here too: staff check it before putting it before the public.
             <option key={v.id} value={`vacancy:${v.id}`} lang={CONTENT_LANG}>
               {v.title} · {employerName(v.employerId)}
-              {(v.flags?.length ?? 0) > 0 ? t('admin.lineup.flagged') : ''}
+              {openFlags(v).length > 0 ? t('admin.lineup.flagged') : ''}
             </option>
           ))}
         </optgroup>

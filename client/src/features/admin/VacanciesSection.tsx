@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { openFlags, type Vacancy } from '@chunfeng/shared/recruitment';
+import { api } from '../../signalling/api';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
@@ -9,6 +10,7 @@ import { formatPay } from '../../ui/format';
 import { Sheet } from '../../ui/Sheet';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
+import { problemText } from './forms';
 import { VacancyForm } from './VacancyForm';
 
 /** Every vacancy, filterable by employer, with the scam-guard flags the bureau must check; create and edit. */
@@ -21,7 +23,7 @@ export function VacanciesSection() {
   const [flaggedOnly, setFlaggedOnly] = useState(false);
   if (!catalog) return null;
   const employerName = (id: string): string => catalog.employers.find((e) => e.id === id)?.name ?? id;
-  const shown = catalog.vacancies.filter((v) => (!employerId || v.employerId === employerId) && (!flaggedOnly || (v.flags?.length ?? 0) > 0));
+  const shown = catalog.vacancies.filter((v) => (!employerId || v.employerId === employerId) && (!flaggedOnly || openFlags(v).length > 0));
   return (
     <section className="panel" aria-labelledby="vacancies-title">
       <h2 id="vacancies-title">{t('admin.vacancies')}</h2>
@@ -57,17 +59,7 @@ export function VacanciesSection() {
               <Cell label={t('admin.pay')}>{formatPay(v.pay, t, i18n.language)}</Cell>
               <Cell label={t('admin.headcount')}>{v.headcount}</Cell>
               <Cell label={t('admin.flags')}>
-                {v.flags && v.flags.length > 0 ? (
-                  <ul className="badges" aria-label={t('admin.flagged')}>
-                    {v.flags.map((rule) => (
-                      <Badge key={rule} as="li" tone="warm">
-                        {t(`admin.rule.${rule}`, { defaultValue: t('admin.flagged') })}
-                      </Badge>
-                    ))}
-                  </ul>
-                ) : (
-                  '—'
-                )}
+                <Flags vacancy={v} onReviewed={() => void reload()} />
               </Cell>
               <Cell label={t('admin.actions')}>
                 <Button size="small" onClick={() => setEditing(v)} aria-label={t('admin.editNamed', { title: v.title })}>
@@ -85,12 +77,60 @@ export function VacanciesSection() {
             catalog={catalog}
             onSaved={(saved) => {
               setEditing(undefined);
-              toast.show((saved.flags?.length ?? 0) > 0 ? t('admin.savedFlagged') : t('admin.saved'), { tone: (saved.flags?.length ?? 0) > 0 ? 'error' : 'success' });
+              const held = openFlags(saved).length > 0;
+              toast.show(held ? t('admin.savedFlagged') : t('admin.saved'), { tone: held ? 'error' : 'success' });
               void reload();
             }}
           />
         </Sheet>
       )}
     </section>
+  );
+}
+
+/**
+ * A vacancy's scam-guard flags: the rules its text trips, and whether the bureau has checked them.
+ * Unchecked, the vacancy is held from job seekers; "checked" releases it (a later edit tripping
+ * another rule holds it again).
+ */
+function Flags({ vacancy, onReviewed }: { vacancy: Vacancy; onReviewed: () => void }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const rules = vacancy.flags ?? [];
+  if (rules.length === 0) return <>—</>;
+  const open = openFlags(vacancy);
+  async function review(): Promise<void> {
+    setBusy(true);
+    try {
+      await api(`/vacancies/${encodeURIComponent(vacancy.id)}/review`, { method: 'POST', body: {} });
+      toast.show(t('admin.reviewedToast', { title: vacancy.title }), { tone: 'success' });
+      onReviewed();
+    } catch (e) {
+      toast.show(problemText(e, t), { tone: 'error' });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div className="flags">
+      <ul className="badges" aria-label={t('admin.flagged')}>
+        {rules.map((rule) => (
+          <Badge key={rule} as="li" tone={open.includes(rule) ? 'warm' : 'neutral'}>
+            {t(`admin.rule.${rule}`, { defaultValue: t('admin.flagged') })}
+          </Badge>
+        ))}
+      </ul>
+      {open.length > 0 ? (
+        <>
+          <p className="status-warn">{t('admin.held')}</p>
+          <Button size="small" busy={busy} onClick={() => void review()} aria-label={t('admin.reviewNamed', { title: vacancy.title })}>
+            {t('admin.review')}
+          </Button>
+        </>
+      ) : (
+        <Badge tone="verified">{t('admin.reviewed')}</Badge>
+      )}
+    </div>
   );
 }
