@@ -26,6 +26,7 @@ import { moveApplication } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { Funnel, type FunnelStep, type VacancyFunnel } from '../domain/funnel';
 import { PinBoard, type PinKind } from '../domain/pinBoard';
+import { KeyedQueue } from '../domain/keyedQueue';
 import { byVotesThenAge } from '../domain/questions';
 import { screen } from '../domain/scamRules';
 import type { ApplicationFilter, JobStore } from '../store/jobStore';
@@ -60,7 +61,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   readonly #boards = new Map<string, Promise<PinBoard>>();
   readonly #funnels = new Map<string, { funnel: Funnel; seen: Set<string> }>();
   /** Each session's status change still being written: later changes and reads wait for it. */
-  readonly #statusWrites = new Map<string, Promise<void>>();
+  readonly #statusWrites = new KeyedQueue();
   /** Viewers' questions, routed to the vacancy pinned when they were asked. */
   readonly questions: QuestionService;
 
@@ -115,29 +116,24 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
    * session are written in the order they were asked for.
    */
   setSessionStatus(sessionId: string, status: SessionStatus, { from }: { from?: SessionStatus } = {}): Promise<void> {
-    const write = (this.#statusWrites.get(sessionId) ?? Promise.resolve()).then(async () => {
+    return this.#statusWrites.run(sessionId, async () => {
       const session = await this.#store.get('session', sessionId);
       if (!session || session.status === status || session.status === 'ended') return;
       if (from !== undefined && session.status !== from) return;
       await this.#store.put('session', { ...session, status });
       if (status === 'ended') await this.unpinAll(sessionId);
     });
-    const settled: Promise<void> = write.catch(() => undefined).finally(() => {
-      if (this.#statusWrites.get(sessionId) === settled) this.#statusWrites.delete(sessionId);
-    });
-    this.#statusWrites.set(sessionId, settled);
-    return write;
   }
 
   /** A registered session's status, after the changes asked for so far; undefined for an unknown id. */
   async sessionStatus(sessionId: string): Promise<SessionStatus | undefined> {
-    await this.#statusWrites.get(sessionId);
+    await this.#statusWrites.settled(sessionId);
     return (await this.#store.get('session', sessionId))?.status;
   }
 
   /** Resolves once every status change asked for so far is written (before the store closes). */
   async statusWritten(): Promise<void> {
-    await Promise.all(this.#statusWrites.values());
+    await this.#statusWrites.settled();
   }
 
   async createEmployer(input: EmployerInput): Promise<Employer> {

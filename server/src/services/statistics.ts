@@ -1,6 +1,7 @@
-import type { CampaignStatistics, SessionStatistics, SessionSummary } from '@chunfeng/shared/statistics';
+import type { CampaignStatistics, SessionStatistics, SessionSummary, ViewerSample } from '@chunfeng/shared/statistics';
 import type { LiveSession } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
+import { KeyedQueue } from '../domain/keyedQueue';
 import { appendSample, breakdown, peak } from '../domain/statistics';
 import type { JobStore } from '../store/jobStore';
 
@@ -15,7 +16,7 @@ export class Statistics {
   readonly #store: JobStore;
   readonly #now: () => Date;
   /** Writes of one session's series in order, so a slow write never lands after a newer one. */
-  readonly #writes = new Map<string, Promise<void>>();
+  readonly #writes = new KeyedQueue();
 
   constructor({ store, now = () => new Date() }: { store: JobStore; now?: () => Date }) {
     this.#store = store;
@@ -24,20 +25,19 @@ export class Statistics {
 
   /** Records `count()` now and every `intervalMs` until the returned stop function runs (which records once more). */
   track(sessionId: string, count: () => number, { intervalMs, onError }: { intervalMs: number; onError: (err: unknown) => void }): () => void {
+    // The series is read once (a session reopened after a restart goes on with its curve), then kept
+    // here and written whole after each sample: no read per sample.
+    let samples: ViewerSample[] | undefined;
     const sample = (): void => {
       const at = this.#now().toISOString();
       const viewers = count();
-      const previous = this.#writes.get(sessionId) ?? Promise.resolve();
-      const write = previous
-        .then(async () => {
-          const series = (await this.#store.get('viewers', sessionId)) ?? { id: sessionId, samples: [] };
-          await this.#store.put('viewers', { id: sessionId, samples: appendSample(series.samples, { at, viewers }, MAX_SAMPLES) });
+      this.#writes
+        .run(sessionId, async () => {
+          samples ??= (await this.#store.get('viewers', sessionId))?.samples ?? [];
+          samples = appendSample(samples, { at, viewers }, MAX_SAMPLES);
+          await this.#store.put('viewers', { id: sessionId, samples });
         })
         .catch(onError);
-      this.#writes.set(sessionId, write);
-      void write.finally(() => {
-        if (this.#writes.get(sessionId) === write) this.#writes.delete(sessionId);
-      });
     };
     sample();
     const timer = setInterval(sample, intervalMs);
@@ -53,7 +53,7 @@ export class Statistics {
 
   /** Resolves once every sample recorded so far is stored. */
   async flushed(): Promise<void> {
-    await Promise.all(this.#writes.values());
+    await this.#writes.settled();
   }
 
   async session(sessionId: string): Promise<SessionStatistics> {
