@@ -194,9 +194,12 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
 
   /** A vacancy with its employer's public facts and its FAQ: what a viewer's card shows. */
   async card(vacancyId: string): Promise<VacancyCard> {
-    const vacancy = await this.#openVacancy(vacancyId);
+    return this.#cardOf(await this.#openVacancy(vacancyId));
+  }
+
+  async #cardOf(vacancy: Vacancy): Promise<VacancyCard> {
     const e = await this.#require('employer', vacancy.employerId);
-    const answered = (await this.#store.list('question', { value: vacancyId })).filter((q) => q.answer !== null).sort(byVotesThenAge);
+    const answered = (await this.#store.list('question', { value: vacancy.id })).filter((q) => q.answer !== null).sort(byVotesThenAge);
     // The scam-guard flags and their check are for the bureau, not for the public card.
     const { flags: _flags, review: _review, ...publicFacts } = vacancy;
     return {
@@ -217,7 +220,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     // Vacancies held back for unchecked scam-guard flags are left out of the public lineup.
     const docs = await Promise.all(session.lineup.filter((i) => i.kind === 'vacancy').map((i) => this.#store.get('vacancy', i.id)));
     const shown = docs.filter((v): v is Vacancy => v !== undefined && openFlags(v).length === 0);
-    const vacancies = await Promise.all(shown.map((v) => this.card(v.id)));
+    const vacancies = await Promise.all(shown.map((v) => this.#cardOf(v)));
     const policies = await Promise.all(session.lineup.filter((i) => i.kind === 'policy').map((i) => this.#require('policy', i.id)));
     const board = await this.#board(sessionId);
     const v = board.current('vacancy');
