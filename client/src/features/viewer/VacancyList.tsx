@@ -1,4 +1,4 @@
-import { useId, useMemo, useRef, useState } from 'react';
+import { useId, useMemo, useRef, useState, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AccessibilityFact, Badge, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { Button } from '../../ui/Button';
@@ -60,50 +60,27 @@ export function VacancyList({ vacancies, status, applied, onRetry, onApply }: {
     <Card as="section" labelledBy="vacancy-list-title">
       <h2 id="vacancy-list-title">{t('list.title', { count: vacancies.length })}</h2>
       <div className="toolbar">
-        <label>
-          {t('list.district')}
-          <select ref={firstFilter} value={district} onChange={(e) => setDistrict(e.target.value)}>
-            <option value="">{t('list.all')}</option>
-            {districts.map((d) => (
-              <option key={d} value={d} lang={CONTENT_LANG}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('list.pay')}
-          <select value={payFloor} onChange={(e) => setPayFloor(Number(e.target.value))}>
-            <option value={0}>{t('list.all')}</option>
-            {PAY_FLOORS.map((p) => (
-              <option key={p} value={p}>
-                {t('list.payAtLeast', { amount: new Intl.NumberFormat(i18n.language).format(p) })}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('list.badge')}
-          <select value={badge} onChange={(e) => setBadge(e.target.value)}>
-            <option value="">{t('list.all')}</option>
-            {Badge.options.map((b) => (
-              <option key={b} value={b}>
-                {t(`card.badge.${b}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('list.access')}
-          <select value={access} onChange={(e) => setAccess(e.target.value)}>
-            <option value="">{t('list.all')}</option>
-            {AccessibilityFact.options.map((a) => (
-              <option key={a} value={a}>
-                {t(`card.access.${a}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          ref={firstFilter}
+          label={t('list.district')}
+          value={district}
+          onChange={setDistrict}
+          options={districts.map((d) => ({ value: d, label: d, content: true }))}
+        />
+        <FilterSelect
+          label={t('list.pay')}
+          value={String(payFloor)}
+          allValue="0"
+          onChange={(v) => setPayFloor(Number(v))}
+          options={PAY_FLOORS.map((p) => ({ value: String(p), label: t('list.payAtLeast', { amount: new Intl.NumberFormat(i18n.language).format(p) }) }))}
+        />
+        <FilterSelect label={t('list.badge')} value={badge} onChange={setBadge} options={Badge.options.map((b) => ({ value: b, label: t(`card.badge.${b}`) }))} />
+        <FilterSelect
+          label={t('list.access')}
+          value={access}
+          onChange={setAccess}
+          options={AccessibilityFact.options.map((a) => ({ value: a, label: t(`card.access.${a}`) }))}
+        />
       </div>
       <p role="status" className="muted">
         {t('list.showing', { count: shown.length })}
@@ -156,5 +133,30 @@ function VacancyItem({ vacancy: v, applied, onApply }: { vacancy: VacancyCard; a
         </Button>
       </div>
     </li>
+  );
+}
+
+/** One filter of the list: "all" (`allValue`) first, then its options (`content`: Chinese data such as a district name). */
+function FilterSelect({ ref, label, value, onChange, options, allValue = '' }: {
+  ref?: Ref<HTMLSelectElement>;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: Array<{ value: string; label: string; content?: boolean }>;
+  allValue?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <label>
+      {label}
+      <select ref={ref} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value={allValue}>{t('list.all')}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value} lang={o.content ? CONTENT_LANG : undefined}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
