@@ -18,6 +18,7 @@ import { ensureBureauAdmin, seedDemo } from './services/seed';
 import { StaffAccounts } from './services/staff';
 import { Statistics } from './services/statistics';
 import type { JobStore } from './store/jobStore';
+import { createRateLimiters } from './store/rateLimiters';
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
@@ -66,7 +67,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const storeCheck = await store.ping();
   if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
   if (store.kind === 'redis' && storeCheck.detail.includes('NOT durable')) logger.warn({ store: storeCheck.detail }, 'Redis acknowledges writes before they are on disk');
-  const service = new RecruitmentService({ store });
+  // Counted in this process; issue 13 moves them to Redis for one budget across nodes.
+  const limiters = createRateLimiters({ kind: 'memory' });
+  const service = new RecruitmentService({ store, askLimiter: limiters.question });
   await ensureBureauAdmin(store, { password: config.bureauAdminPassword, logger });
   if (config.demoData) await seedDemo(service, { logger });
   const pool = await WorkerPool.start({
@@ -121,7 +124,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
   });
-  const api = createApi({ service, tokens: access, staff, invites, statistics, timeZone: config.timeZone, secureCookies: config.secureCookies, hls });
+  const api = createApi({ service, tokens: access, staff, invites, statistics, timeZone: config.timeZone, secureCookies: config.secureCookies, hls, limiters });
   httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir }));
   directory.onOpen((stage) => {
     broadcastStage(io, stage);
@@ -145,7 +148,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   broadcastRecruitment(io, service);
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
   io.on('connection', (socket) =>
-    handleStageSocket(socket, { io, directory, tokens, logger, service, access, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats }),
+    handleStageSocket(socket, { io, directory, tokens, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats }),
   );
 
   await new Promise<void>((resolve, reject) => {

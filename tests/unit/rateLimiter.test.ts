@@ -1,29 +1,78 @@
-import { describe, expect, test } from 'vitest';
-import { RateLimiter } from '../../server/src/domain/rateLimiter';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { spend } from '../../server/src/domain/rateLimiter';
+import { BUDGETS, createRateLimiters, FlexibleRateLimiter } from '../../server/src/store/rateLimiters';
 
-describe('RateLimiter', () => {
-  test('allows a burst up to capacity, then says how long to wait', () => {
-    let now = 0;
-    const limiter = new RateLimiter({ capacity: 3, perSecond: 1, now: () => now });
-    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 0]);
-    expect(limiter.take('a')).toBe(1000);
-    now = 500;
-    expect(limiter.take('a')).toBe(500);
-    now = 1000;
-    expect(limiter.take('a')).toBe(0);
+// rate-limiter-flexible reads Date.now() and sets its expiry timers itself: fake timers are its clock.
+describe('FlexibleRateLimiter (rate-limiter-flexible, memory backend)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  test('keys are independent', () => {
-    const limiter = new RateLimiter({ capacity: 1, perSecond: 0.5, now: () => 0 });
-    expect(limiter.take('viewer-1')).toBe(0);
-    expect(limiter.take('viewer-1')).toBe(2000);
-    expect(limiter.take('viewer-2')).toBe(0);
+  const takes = async (limiter: FlexibleRateLimiter, key: string, n: number): Promise<number[]> => {
+    const waits: number[] = [];
+    for (let i = 0; i < n; i += 1) waits.push(await limiter.take(key));
+    return waits;
+  };
+
+  test('allows `points` actions in a window, then says how long to wait', async () => {
+    const limiter = new FlexibleRateLimiter({ name: 't1', points: 3, seconds: 10 });
+    expect(await takes(limiter, 'a', 3)).toEqual([0, 0, 0]);
+    expect(await limiter.take('a')).toBe(10_000);
+    vi.advanceTimersByTime(4000);
+    expect(await limiter.take('a')).toBe(6000);
+    vi.advanceTimersByTime(6000);
+    expect(await limiter.take('a')).toBe(0);
   });
 
-  test('refills never exceed capacity', () => {
-    let now = 0;
-    const limiter = new RateLimiter({ capacity: 2, perSecond: 10, now: () => now });
-    now = 60_000;
-    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 100]);
+  test('keys are independent', async () => {
+    const limiter = new FlexibleRateLimiter({ name: 't2', points: 1, seconds: 2 });
+    expect(await limiter.take('viewer-1')).toBe(0);
+    expect(await limiter.take('viewer-1')).toBe(2000);
+    expect(await limiter.take('viewer-2')).toBe(0);
+  });
+
+  test('two limiters with different names do not share counters', async () => {
+    const a = new FlexibleRateLimiter({ name: 't3a', points: 1, seconds: 60 });
+    const b = new FlexibleRateLimiter({ name: 't3b', points: 1, seconds: 60 });
+    expect(await a.take('k')).toBe(0);
+    expect(await b.take('k')).toBe(0);
+    expect(await a.take('k')).toBeGreaterThan(0);
+  });
+
+  test('a key idle past its window is forgotten: its timer is the only thing left, and it fires', async () => {
+    const limiter = new FlexibleRateLimiter({ name: 't4', points: 2, seconds: 5 });
+    for (let i = 0; i < 1000; i += 1) await limiter.take(`device-${i}`);
+    expect(vi.getTimerCount()).toBe(1000);
+    vi.advanceTimersByTime(5000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await takes(limiter, 'device-0', 2)).toEqual([0, 0]);
+  });
+
+  test('spend() refuses past the budget with RATE_LIMITED and the wait in seconds', async () => {
+    const limiter = new FlexibleRateLimiter({ name: 't5', points: 1, seconds: 20 });
+    await spend(limiter, 'k', (s) => `wait ${s} seconds`);
+    await expect(spend(limiter, 'k', (s) => `wait ${s} seconds`)).rejects.toMatchObject({ code: 'RATE_LIMITED', message: 'wait 20 seconds' });
+  });
+
+  test('the platform budgets keep their numbers: chat 5 / 10 s, questions 3 / min, applications 10 / min, hands 10 / min', async () => {
+    expect(BUDGETS).toEqual({
+      chat: { points: 5, seconds: 10 },
+      question: { points: 3, seconds: 60 },
+      apply: { points: 10, seconds: 60 },
+      hand: { points: 10, seconds: 60 },
+    });
+    const limiters = createRateLimiters({ kind: 'memory' });
+    const allowed = async (name: keyof typeof BUDGETS): Promise<number> => {
+      let n = 0;
+      while ((await limiters[name].take('someone')) === 0) n += 1;
+      return n;
+    };
+    expect(await allowed('chat')).toBe(5);
+    expect(await allowed('question')).toBe(3);
+    expect(await allowed('apply')).toBe(10);
+    expect(await allowed('hand')).toBe(10);
   });
 });

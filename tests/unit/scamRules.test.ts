@@ -90,7 +90,7 @@ describe('scam rules', () => {
   });
 
   test('a chat message that moves people to WeChat by a nickname is held for a moderator; ordinary talk of V and 微 is shown', () => {
-    const chat = new ChatRoom({ burst: 10 });
+    const chat = new ChatRoom();
     const send = (text: string) => chat.send({ authorId: 'device-1', displayName: '求职者', text });
     expect(send('找工作加V：abc12345，保证高薪')).toMatchObject({ status: 'held', heldFor: ['private-contact'] });
     expect(send('加绿泡泡 abc12345')).toMatchObject({ status: 'held', heldFor: ['private-contact'] });

@@ -1,6 +1,5 @@
 import type { ChatMessageView } from '@chunfeng/shared/stage';
 import { DomainError } from './errors';
-import { RateLimiter } from './rateLimiter';
 import { screen } from './scamRules';
 
 /** A chat message; `authorId` is the opaque device id moderators act on (no personal data). */
@@ -34,14 +33,12 @@ export class ChatRoom {
   readonly #moderators = new Set<string>();
   readonly #log: ModerationAction[] = [];
   readonly #lastSent = new Map<string, number>();
-  readonly #limiter: RateLimiter;
   readonly #now: () => number;
   #slowModeSeconds = 0;
   #seq = 0;
 
-  constructor({ now = () => Date.now(), burst = 5, perSecond = 0.5 }: { now?: () => number; burst?: number; perSecond?: number } = {}) {
+  constructor({ now = () => Date.now() }: { now?: () => number } = {}) {
     this.#now = now;
-    this.#limiter = new RateLimiter({ capacity: burst, perSecond, now });
   }
 
   addModerator(authorId: string): void {
@@ -68,10 +65,6 @@ export class ChatRoom {
       const last = this.#lastSent.get(authorId) ?? -Infinity;
       const wait = last + this.#slowModeSeconds * 1000 - now;
       if (wait > 0) throw new DomainError('RATE_LIMITED', `slow mode: wait ${Math.ceil(wait / 1000)} seconds`);
-    }
-    if (!moderator) {
-      const wait = this.#limiter.take(authorId);
-      if (wait > 0) throw new DomainError('RATE_LIMITED', `too many messages: wait ${Math.ceil(wait / 1000)} seconds`);
     }
     const clean = cleanText(text);
     if (!clean) throw new DomainError('VALIDATION', 'the message is empty');

@@ -1,42 +1,22 @@
+import { DomainError } from './errors';
+
 /**
- * Token buckets per key: `capacity` actions at once, refilled at `perSecond`. The clock is
- * injected so tests need no timers. Idle buckets are forgotten to bound memory.
+ * A budget of actions per key (a device, a phone, a peer). The domain and the edge only see this;
+ * `store/rateLimiters.ts` implements it in memory or in Redis (one budget across nodes).
  */
-export class RateLimiter {
-  readonly #capacity: number;
-  readonly #perSecond: number;
-  readonly #now: () => number;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+export interface RateLimiter {
+  /** Spends one action for `key`: 0 when allowed, else the milliseconds until it would be. */
+  take(key: string): Promise<number>;
+}
 
-  constructor({ capacity, perSecond, now = () => Date.now() }: { capacity: number; perSecond: number; now?: () => number }) {
-    this.#capacity = capacity;
-    this.#perSecond = perSecond;
-    this.#now = now;
-  }
+/** How many actions fit in how many seconds. */
+export interface Budget {
+  points: number;
+  seconds: number;
+}
 
-  /** Takes one token for `key`; returns 0 when allowed, else the milliseconds until it would be. */
-  take(key: string): number {
-    const now = this.#now();
-    const bucket = this.#buckets.get(key) ?? { tokens: this.#capacity, at: now };
-    bucket.tokens = Math.min(this.#capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.#perSecond);
-    bucket.at = now;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      this.#buckets.set(key, bucket);
-      this.#sweep(now);
-      return 0;
-    }
-    this.#buckets.set(key, bucket);
-    return Math.ceil(((1 - bucket.tokens) / this.#perSecond) * 1000);
-  }
-
-  get size(): number {
-    return this.#buckets.size;
-  }
-
-  #sweep(now: number): void {
-    if (this.#buckets.size < 10_000) return;
-    const full = (this.#capacity / this.#perSecond) * 1000;
-    for (const [key, b] of this.#buckets) if (now - b.at > full) this.#buckets.delete(key);
-  }
+/** Spends one action for `key`, or refuses with RATE_LIMITED saying how long to wait. */
+export async function spend(limiter: RateLimiter, key: string, tooMany: (seconds: number) => string): Promise<void> {
+  const wait = await limiter.take(key);
+  if (wait > 0) throw new DomainError('RATE_LIMITED', tooMany(Math.ceil(wait / 1000)));
 }

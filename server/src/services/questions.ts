@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { PinEvent, Question } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
 import { QuestionBoard, byVotesThenAge } from '../domain/questions';
-import { RateLimiter } from '../domain/rateLimiter';
+import { spend, type RateLimiter } from '../domain/rateLimiter';
 import { screen } from '../domain/scamRules';
 import type { JobStore } from '../store/jobStore';
 
@@ -20,11 +20,18 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   readonly #now: () => Date;
   readonly #pinHistory: (sessionId: string) => Promise<PinEvent[]>;
   readonly #boards = new Map<string, Promise<QuestionBoard>>();
-  readonly #askLimiter = new RateLimiter({ capacity: 3, perSecond: 1 / 20 });
+  readonly #askLimiter: RateLimiter;
 
-  constructor({ store, now, pinHistory }: { store: JobStore; now: () => Date; pinHistory: (sessionId: string) => Promise<PinEvent[]> }) {
+  constructor({ store, now, pinHistory, askLimiter }: {
+    store: JobStore;
+    now: () => Date;
+    pinHistory: (sessionId: string) => Promise<PinEvent[]>;
+    /** Questions per asker. */
+    askLimiter: RateLimiter;
+  }) {
     super();
     this.#store = store;
+    this.#askLimiter = askLimiter;
     this.#now = now;
     this.#pinHistory = pinHistory;
   }
@@ -46,8 +53,7 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   /** A viewer asks: the question goes to the vacancy pinned right now (or is general). */
   async ask(sessionId: string, askedBy: string, text: string): Promise<Question> {
     if (screen(text).held) throw new DomainError('VALIDATION', 'questions cannot carry contact details or requests for money');
-    const wait = this.#askLimiter.take(askedBy);
-    if (wait > 0) throw new DomainError('RATE_LIMITED', `please wait ${Math.ceil(wait / 1000)} seconds before asking again`);
+    await spend(this.#askLimiter, askedBy, (seconds) => `please wait ${seconds} seconds before asking again`);
     const board = await this.#questionBoard(sessionId);
     const pins = await this.#pinHistory(sessionId);
     const question = board.ask({ id: crypto.randomUUID(), sessionId, text, askedBy, at: this.#stamp(), pins });

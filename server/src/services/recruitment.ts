@@ -26,6 +26,7 @@ import { moveApplication } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { Funnel, type FunnelStep, type VacancyFunnel } from '../domain/funnel';
 import { PinBoard, type PinKind } from '../domain/pinBoard';
+import type { RateLimiter } from '../domain/rateLimiter';
 import { KeyedQueue } from '../domain/keyedQueue';
 import { byVotesThenAge } from '../domain/questions';
 import { screen } from '../domain/scamRules';
@@ -65,11 +66,11 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   /** Viewers' questions, routed to the vacancy pinned when they were asked. */
   readonly questions: QuestionService;
 
-  constructor({ store, now = () => new Date() }: { store: JobStore; now?: () => Date }) {
+  constructor({ store, now = () => new Date(), askLimiter }: { store: JobStore; now?: () => Date; askLimiter: RateLimiter }) {
     super();
     this.#store = store;
     this.#now = now;
-    this.questions = new QuestionService({ store, now, pinHistory: async (sessionId) => (await this.#board(sessionId)).history() });
+    this.questions = new QuestionService({ store, now, askLimiter, pinHistory: async (sessionId) => (await this.#board(sessionId)).history() });
   }
 
   get store(): JobStore {

@@ -18,12 +18,12 @@ import { verifyPassword } from '../auth/passwords';
 import type { Tokens } from '../auth/tokens';
 import { currentCampaign } from '../domain/campaigns';
 import { DomainError } from '../domain/errors';
-import { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
 import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
 import type { StaffAccounts } from '../services/staff';
 import type { Statistics } from '../services/statistics';
+import type { RateLimiters } from '../store/rateLimiters';
 import { authenticate, requireAdmin, requireBureau, SESSION_COOKIE } from './auth';
 import { applicationsCsv } from './csv';
 import { parse } from './httpErrors';
@@ -41,7 +41,7 @@ const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max
 const EmployerPatch = EmployerInput.partial();
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone }: {
+export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone, limiters }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -51,9 +51,10 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   hls?: HlsService | undefined;
   /** The bureau's time zone, for times written into exports. */
   timeZone: string;
+  limiters: RateLimiters;
 }): Router {
   const api = express.Router();
-  const applyLimiter = new RateLimiter({ capacity: 10, perSecond: 1 / 6 });
+  const applyLimiter = limiters.apply;
   const recentKeys = new Set<string>();
   api.use(express.json({ limit: '64kb' }));
   api.use((_req, res, next) => {
@@ -254,7 +255,7 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
     // Per phone (and device), not per address: a whole village may share one carrier-grade NAT.
     // A retry of the same tap (same idempotency key) is never limited: it must get its answer.
     const retry = recentKeys.has(input.idempotencyKey);
-    const wait = retry ? 0 : Math.max(applyLimiter.take(`phone:${input.phone}`), device ? applyLimiter.take(`device:${device.sub}`) : 0);
+    const wait = retry ? 0 : Math.max(await applyLimiter.take(`phone:${input.phone}`), device ? await applyLimiter.take(`device:${device.sub}`) : 0);
     if (!retry) {
       recentKeys.add(input.idempotencyKey);
       if (recentKeys.size > 50_000) recentKeys.delete(recentKeys.values().next().value as string);

@@ -1,8 +1,10 @@
 import type { Tokens } from '../auth/tokens';
 import type { ChatMessage } from '../domain/chat';
 import { DomainError } from '../domain/errors';
+import { spend } from '../domain/rateLimiter';
 import type { Logger } from '../logger';
 import type { LiveStage } from '../media/liveStage';
+import type { RateLimiters } from '../store/rateLimiters';
 import { identityOf } from './identity';
 import { onRequest } from './requests';
 import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
@@ -10,7 +12,12 @@ import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } 
 export const moderatorChannel = (sessionId: string): string => `stage-mod:${sessionId}`;
 
 /** Chat and its moderation for one joined client. Everything user-written travels as plain text. */
-export function handleChatRequests(socket: IoSocket, current: () => Joined, { io, tokens, log }: { io: IoServer; tokens: Tokens; log: Logger }): void {
+export function handleChatRequests(socket: IoSocket, current: () => Joined, { io, tokens, log, limiters }: {
+  io: IoServer;
+  tokens: Tokens;
+  log: Logger;
+  limiters: RateLimiters;
+}): void {
   /** The joined stage and this person's chat identity; hosts and bureau staff moderate. */
   async function me(): Promise<{ stage: LiveStage; authorId: string; moderator: boolean }> {
     const { stage, peer } = current();
@@ -34,7 +41,8 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
   };
 
   onRequest(socket, 'chat:send', async ({ text, displayName }) => {
-    const { stage, authorId } = await me();
+    const { stage, authorId, moderator: isModerator } = await me();
+    if (!isModerator) await spend(limiters.chat, authorId, (seconds) => `too many messages: wait ${seconds} seconds`);
     const message = stage.chat.send({ authorId, displayName, text });
     publish(stage, message);
     return { message };

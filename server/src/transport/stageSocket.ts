@@ -5,12 +5,14 @@ import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
 import type { StageTokens, Tokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
+import { spend } from '../domain/rateLimiter';
 import { mayCaption, requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
 import type { LiveStage } from '../media/liveStage';
 import type { MediaPeer } from '../media/mediaPeer';
 import type { StageDirectory } from '../media/stageDirectory';
 import type { RecruitmentService } from '../services/recruitment';
+import type { RateLimiters } from '../store/rateLimiters';
 import { handleChatRequests } from './chatSocket';
 import { identityOf } from './identity';
 import { handleMediaRequests } from './mediaRequests';
@@ -67,13 +69,14 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
 }
 
 /** The stage requests of one connected client. */
-export function handleStageSocket(socket: IoSocket, { io, directory, tokens, logger, service, access, hlsUrl = () => null, interactiveSeats = Infinity }: {
+export function handleStageSocket(socket: IoSocket, { io, directory, tokens, logger, service, access, limiters, hlsUrl = () => null, interactiveSeats = Infinity }: {
   io: IoServer;
   directory: StageDirectory;
   tokens: StageTokens;
   logger: Logger;
   service: RecruitmentService;
   access: Tokens;
+  limiters: RateLimiters;
   /** The session's HLS playlist URL once it can be played, if the server makes HLS. */
   hlsUrl?: (sessionId: string) => string | null;
   /** Viewers beyond this many are sent to HLS (when there is HLS). */
@@ -187,15 +190,16 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     return {};
   }, log);
 
-  onRequest(socket, 'hand:raise', ({ raised }) => {
+  onRequest(socket, 'hand:raise', async ({ raised }) => {
     const { stage, peer } = current();
+    await spend(limiters.hand, peer.id, (seconds) => `too many hand raises; wait ${seconds} seconds`);
     stage.raiseHand(peer.id, raised);
     return {};
   }, log);
 
   handleMediaRequests(socket, current, log);
   handleRecruitmentRequests(socket, current, { service, tokens: access, log });
-  handleChatRequests(socket, current, { io, tokens: access, log });
+  handleChatRequests(socket, current, { io, tokens: access, log, limiters });
 
   socket.on('disconnect', (reason) => {
     if (!joined) return;

@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Budget, RateLimiter } from '../domain/rateLimiter';
+
+/** Where the counters live: in this process, or in Redis so that every node spends one budget. */
+export type RateLimitBackend = { kind: 'memory' } | { kind: 'redis'; client: Redis };
+
+/**
+ * Every per-key budget of the platform, in one place: `points` actions per window of `seconds`
+ * (fixed windows, counted by rate-limiter-flexible). Keyed per device, phone or peer, never per
+ * address: a whole village may share one carrier NAT.
+ */
+export const BUDGETS = {
+  /** Chat messages per device (moderators are not limited). */
+  chat: { points: 5, seconds: 10 },
+  /** Questions per device. */
+  question: { points: 3, seconds: 60 },
+  /** Applications per phone, and per device. */
+  apply: { points: 10, seconds: 60 },
+  /** Hand raises and lowers per viewer. */
+  hand: { points: 10, seconds: 60 },
+} as const satisfies Record<string, Budget>;
+
+export type RateLimiters = Record<keyof typeof BUDGETS, RateLimiter>;
+
+/** One budget, counted by rate-limiter-flexible in memory or in Redis. */
+export class FlexibleRateLimiter implements RateLimiter {
+  readonly #limiter: RateLimiterAbstract;
+
+  constructor({ name, points, seconds, backend = { kind: 'memory' } }: Budget & { name: string; backend?: RateLimitBackend }) {
+    const options = { keyPrefix: `chunfeng:rl:${name}`, points, duration: seconds };
+    this.#limiter = backend.kind === 'redis' ? new RateLimiterRedis({ ...options, storeClient: backend.client }) : new RateLimiterMemory(options);
+  }
+
+  async take(key: string): Promise<number> {
+    try {
+      await this.#limiter.consume(key);
+      return 0;
+    } catch (refused) {
+      // The library refuses with its result object; anything else (Redis down) is a real error.
+      if (refused instanceof RateLimiterRes) return Math.max(1, refused.msBeforeNext);
+      throw refused;
+    }
+  }
+}
+
+/** The platform's budgets on one backend. */
+export function createRateLimiters(backend: RateLimitBackend = { kind: 'memory' }): RateLimiters {
+  const limiter = (name: keyof typeof BUDGETS): RateLimiter => new FlexibleRateLimiter({ name, ...BUDGETS[name], backend });
+  return { chat: limiter('chat'), question: limiter('question'), apply: limiter('apply'), hand: limiter('hand') };
+}
