@@ -59,6 +59,7 @@ export const requestSchemas = {
   'consumer:create': ConsumerCreateInput,
   'consumer:resume': ConsumerResumeInput,
   'transport:restartIce': TransportIdInput,
+  'transport:close': TransportIdInput,
   'producer:pause': ProducerIdInput,
   'producer:resume': ProducerIdInput,
   'producer:close': ProducerIdInput,
@@ -101,6 +102,7 @@ export interface RequestResults {
   'consumer:create': ConsumerOptions;
   'consumer:resume': Empty;
   'transport:restartIce': { iceParameters: TransportOptions['iceParameters'] };
+  'transport:close': Empty;
   'producer:pause': Empty;
   'producer:resume': Empty;
   'producer:close': Empty;

@@ -1,6 +1,7 @@
 import { Device, type types } from 'mediasoup-client';
 import type { ConsumerId, PeerId, ProducerId, SessionId } from '@chunfeng/shared/ids';
 import type {
+  ConsumerOptions,
   InvitedRole,
   InviteResult,
   MediaSource,
@@ -70,6 +71,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   #sendTransport: types.Transport | undefined;
   #recvTransport: types.Transport | undefined;
   readonly #consumers = new Map<ProducerId, { consumer: types.Consumer; info: ProducerInfo }>();
+  /** Producers being consumed right now: the server allows one consumer per producer. */
+  readonly #consuming = new Set<ProducerId>();
   readonly #producers = new Map<MediaSource, types.Producer>();
   readonly #localTracks = new Map<MediaSource, MediaStreamTrack>();
   readonly #unsubscribe: Array<() => void> = [];
@@ -175,7 +178,9 @@ export class StageClient extends Emitter<StageClientEvents> {
     if (joined.resumed && this.#device && this.#recvTransport && !this.#recvTransport.closed) {
       await this.#healTransports();
     } else {
-      // A new place (first join, grace period over, or a new router after a media failure).
+      // A new place (first join, grace period over, or a new router after a media failure). If the
+      // server kept the place, its old transports count against the peer's cap: close them there too.
+      if (joined.resumed) this.#closeServerTransports();
       this.#teardownMedia();
       this.#device = new Device();
       await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities });
@@ -307,12 +312,19 @@ export class StageClient extends Emitter<StageClientEvents> {
   async #consume(info: ProducerInfo): Promise<void> {
     const transport = this.#recvTransport;
     const device = this.#device;
-    if (!transport || !device || this.#closed || info.peerId === this.#joined?.peerId || this.#consumers.has(info.producerId)) return;
-    const options = await this.#signalling.request('consumer:create', {
-      transportId: transport.id,
-      producerId: info.producerId,
-      rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities,
-    });
+    if (!transport || !device || this.#closed || info.peerId === this.#joined?.peerId) return;
+    if (this.#consumers.has(info.producerId) || this.#consuming.has(info.producerId)) return;
+    this.#consuming.add(info.producerId);
+    let options: ConsumerOptions;
+    try {
+      options = await this.#signalling.request('consumer:create', {
+        transportId: transport.id,
+        producerId: info.producerId,
+        rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities,
+      });
+    } finally {
+      this.#consuming.delete(info.producerId);
+    }
     if (this.#consumers.has(info.producerId) || transport.closed) return;
     const consumer = await transport.consume({
       id: options.id,
@@ -338,6 +350,12 @@ export class StageClient extends Emitter<StageClientEvents> {
     entry.consumer.close();
     this.#consumers.delete(producerId);
     this.emit('trackRemoved', { producerId });
+  }
+
+  #closeServerTransports(): void {
+    for (const transport of [this.#recvTransport, this.#sendTransport]) {
+      if (transport) void this.#signalling.request('transport:close', { transportId: transport.id }).catch(() => undefined);
+    }
   }
 
   #teardownMedia(): void {

@@ -28,6 +28,15 @@ interface ConsumerState {
 const LAYER: Record<ViewerPreferences['quality'], number> = { auto: 2, high: 2, low: 0 };
 
 /**
+ * What one participant may hold on the SFU: a receive transport and, on stage, a send transport
+ * (a client rebuilding one closes the old first); one consumer per stage producer; one producer
+ * per source (camera, microphone, screen).
+ */
+export const PEER_LIMITS = { transports: 2, sendTransports: 1 } as const;
+
+type Direction = 'send' | 'recv';
+
+/**
  * One participant's media objects on a router: transports, and the producers and consumers on them.
  * Closing a transport closes what runs on it; mediasoup tells us, and we forget it.
  */
@@ -38,6 +47,12 @@ export class MediaPeer {
   readonly #transports = new Map<string, types.WebRtcTransport>();
   readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly #consumers = new Map<string, ConsumerState>();
+  /** Transports being created, counted against the caps before mediasoup answers. */
+  readonly #creating: Record<Direction, number> = { send: 0, recv: 0 };
+  /** Producers this peer consumes or is about to: one consumer per producer. */
+  readonly #watching = new Set<string>();
+  /** Sources being published or published. */
+  readonly #publishing = new Set<MediaSource>();
   #preferences: ViewerPreferences = { quality: 'auto', audioOnly: false };
   readonly #countedAsViewer: boolean;
   #closed = false;
@@ -62,16 +77,34 @@ export class MediaPeer {
     return this.#consumers.size;
   }
 
-  async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
+  get transportCount(): number {
+    return this.#transports.size;
+  }
+
+  async createTransport(direction: Direction): Promise<TransportOptions> {
     this.#assertOpen();
-    const transport = await this.slot.router.createWebRtcTransport({
-      webRtcServer: this.slot.worker.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: 800_000,
-      appData: { direction, peerId: this.id },
-    });
+    // Counted before the await: a thousand requests at once must not all pass the check.
+    const held = (d: Direction): number => this.#creating[d] + [...this.#transports.values()].filter((t) => directionOf(t) === d).length;
+    if (held('send') + held('recv') >= PEER_LIMITS.transports) {
+      throw new DomainError('CONFLICT', `one connection holds at most ${PEER_LIMITS.transports} media transports; close one first`);
+    }
+    if (direction === 'send' && held('send') >= PEER_LIMITS.sendTransports) {
+      throw new DomainError('CONFLICT', 'this connection already has a send transport; close it first');
+    }
+    this.#creating[direction] += 1;
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await this.slot.router.createWebRtcTransport({
+        webRtcServer: this.slot.worker.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: 800_000,
+        appData: { direction, peerId: this.id },
+      });
+    } finally {
+      this.#creating[direction] -= 1;
+    }
     if (this.#closed) {
       transport.close();
       this.#assertOpen();
@@ -99,16 +132,20 @@ export class MediaPeer {
     return this.#transport(transportId).restartIce();
   }
 
+  /** Closes one transport and whatever runs on it, freeing its place under the caps. */
+  closeTransport(transportId: TransportId): void {
+    this.#transport(transportId).close();
+  }
+
   async produce({ transportId, kind, rtpParameters, source }: {
     transportId: TransportId;
     kind: types.MediaKind;
     rtpParameters: types.RtpParameters;
     source: MediaSource;
   }): Promise<types.Producer<ProducerAppData>> {
-    const transport = this.#transport(transportId);
-    for (const existing of this.#producers.values()) {
-      if (existing.appData.source === source) throw new DomainError('CONFLICT', `already publishing ${source}`);
-    }
+    const transport = this.#transport(transportId, 'send');
+    if (this.#publishing.has(source)) throw new DomainError('CONFLICT', `already publishing ${source}`);
+    this.#publishing.add(source);
     let producer: types.Producer<ProducerAppData>;
     try {
       producer = await transport.produce<ProducerAppData>({
@@ -119,10 +156,14 @@ export class MediaPeer {
         appData: { peerId: this.id, source },
       });
     } catch (error) {
+      this.#publishing.delete(source);
       throw new DomainError('MEDIA', `cannot publish: ${(error as Error).message}`);
     }
     this.#producers.set(producer.id, producer);
-    producer.observer.once('close', () => this.#producers.delete(producer.id));
+    producer.observer.once('close', () => {
+      this.#producers.delete(producer.id);
+      this.#publishing.delete(source);
+    });
     return producer;
   }
 
@@ -137,10 +178,12 @@ export class MediaPeer {
     producerId: ProducerId;
     rtpCapabilities: types.RtpCapabilities;
   }): Promise<types.Consumer> {
-    const transport = this.#transport(transportId);
+    const transport = this.#transport(transportId, 'recv');
+    if (this.#watching.has(producerId)) throw new DomainError('CONFLICT', 'already watching that stream');
     if (!this.slot.router.canConsume({ producerId, rtpCapabilities })) {
       throw new DomainError('NOT_FOUND', 'that stream has ended or this device cannot decode it');
     }
+    this.#watching.add(producerId);
     let consumer: types.Consumer;
     try {
       // Paused until the client has set up its track, so its first frame is a keyframe.
@@ -151,6 +194,7 @@ export class MediaPeer {
         preferredLayers: { spatialLayer: LAYER[this.#preferences.quality] },
       });
     } catch (error) {
+      this.#watching.delete(producerId);
       throw new DomainError('NOT_FOUND', `cannot watch that stream: ${(error as Error).message}`);
     }
     this.#consumers.set(consumer.id, { consumer, clientReady: false });
@@ -158,6 +202,7 @@ export class MediaPeer {
     this.slot.worker.load += 1;
     consumer.observer.once('close', () => {
       this.#consumers.delete(consumer.id);
+      this.#watching.delete(producerId);
       this.slot.consumers -= 1;
       this.slot.worker.load -= 1;
     });
@@ -195,14 +240,15 @@ export class MediaPeer {
   closeProducers(): void {
     for (const producer of [...this.#producers.values()]) producer.close();
     for (const transport of [...this.#transports.values()]) {
-      if ((transport.appData as { direction?: string }).direction === 'send') transport.close();
+      if (directionOf(transport) === 'send') transport.close();
     }
   }
 
-  #transport(transportId: TransportId): types.WebRtcTransport {
+  #transport(transportId: TransportId, direction?: Direction): types.WebRtcTransport {
     this.#assertOpen();
     const transport = this.#transports.get(transportId);
     if (!transport) throw new DomainError('NOT_FOUND', 'no such transport');
+    if (direction && directionOf(transport) !== direction) throw new DomainError('CONFLICT', `that is not a ${direction} transport`);
     return transport;
   }
 
@@ -217,4 +263,8 @@ export class MediaPeer {
     if (this.#countedAsViewer) this.slot.viewers -= 1;
     for (const transport of [...this.#transports.values()]) transport.close();
   }
+}
+
+function directionOf(transport: types.WebRtcTransport): Direction | undefined {
+  return (transport.appData as { direction?: Direction }).direction;
 }

@@ -24,6 +24,11 @@ export function handleMediaRequests(socket: IoSocket, current: () => Joined, log
     return { iceParameters: await current().peer.restartIce(transportId) };
   }, log);
 
+  onRequest(socket, 'transport:close', ({ transportId }) => {
+    current().peer.closeTransport(transportId);
+    return {};
+  }, log);
+
   onRequest(socket, 'producer:create', async ({ transportId, kind, rtpParameters, source }) => {
     const { stage, peer } = current();
     assertMayProduce(peer.role);
