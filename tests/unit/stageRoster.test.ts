@@ -31,6 +31,14 @@ describe('StageRoster', () => {
     expect(roster.viewerCount).toBe(1);
   });
 
+  test('raiseHand() says whether the hand changed: raising a raised hand changes nothing', () => {
+    const roster = fair();
+    expect(roster.raiseHand(id('v1'), false)).toBe(false);
+    expect(roster.raiseHand(id('v1'), true)).toBe(true);
+    expect(roster.raiseHand(id('v1'), true)).toBe(false);
+    expect(roster.raiseHand(id('v1'), false)).toBe(true);
+  });
+
   test('seats are limited', () => {
     const roster = fair(1);
     roster.add({ peerId: id('rep'), role: 'cohost', displayName: '企业代表' });

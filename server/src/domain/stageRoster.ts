@@ -43,10 +43,13 @@ export class StageRoster {
     }
   }
 
-  raiseHand(peerId: PeerId, raised: boolean): void {
+  /** Raises or lowers a viewer's hand; says whether that changed anything. */
+  raiseHand(peerId: PeerId, raised: boolean): boolean {
     const participant = this.get(peerId);
     if (participant.role !== 'viewer') throw new DomainError('CONFLICT', 'already on stage');
+    if (participant.handRaised === raised) return false;
     participant.handRaised = raised;
+    return true;
   }
 
   /** The host brings a viewer who raised a hand onto the stage. */

@@ -135,8 +135,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   }
 
   raiseHand(peerId: PeerId, raised: boolean): void {
-    this.roster.raiseHand(peerId, raised);
-    this.emit('handsChanged', this.roster.hands());
+    if (this.roster.raiseHand(peerId, raised)) this.emit('handsChanged', this.roster.hands());
   }
 
   promote(by: PeerId, peerId: PeerId): void {

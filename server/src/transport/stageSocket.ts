@@ -4,6 +4,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/share
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
 import type { StageTokens, Tokens } from '../auth/tokens';
+import { Coalescer } from '../domain/coalescer';
 import { DomainError } from '../domain/errors';
 import { spend } from '../domain/rateLimiter';
 import { mayCaption, requiresCredential } from '../domain/stagePolicy';
@@ -43,7 +44,9 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
   room.on('producerClosed', (event) => io.to(channel).emit('producer:closed', event));
   room.on('producerUpdated', (event) => io.to(channel).emit('producer:updated', event));
   room.on('speakerChanged', (peerId) => io.to(channel).emit('speaker:changed', { peerId }));
-  stage.on('handsChanged', (hands) => io.to(hostChannel(sessionId)).emit('stage:hands', { hands }));
+  // Hands raised and lowered in a flood reach the host merged: at most once a second, the latest list.
+  const hands = new Coalescer({ send: () => io.to(hostChannel(sessionId)).emit('stage:hands', { hands: stage.roster.hands() }) });
+  stage.on('handsChanged', () => hands.changed());
   stage.on('roleChanged', ({ peerId, role }) => io.to(peerChannel(peerId)).emit('stage:roleChanged', { role }));
 
   // With a thousand viewers arriving, one roster message per arrival to each of them would be a
@@ -63,6 +66,7 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
   });
   room.once('close', (reason) => {
     clearTimeout(timer);
+    hands.close();
     io.to(channel).emit('stage:ended', { reason });
     io.in(channel).socketsLeave([channel, hostChannel(sessionId)]);
   });
