@@ -133,12 +133,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const setStatus = (...args: Parameters<RecruitmentService['setSessionStatus']>): void =>
       void service.setSessionStatus(...args).catch((err: unknown) => logger.error({ err, sessionId: stage.sessionId }, 'session status'));
     setStatus(stage.sessionId, 'live');
+    service.funnels.open(stage.sessionId);
     const stopSampling = statistics.track(stage.sessionId, () => stage.roster.viewerCount, {
       intervalMs: config.statsSampleMs,
       onError: (err) => logger.warn({ err, sessionId: stage.sessionId }, 'could not record the viewer count'),
     });
     stage.room.once('close', (reason) => {
       stopSampling();
+      service.funnels.release(stage.sessionId);
       // Closed for any other reason (shutdown, a media failure, the host gone) nobody is on air any
       // more: the session is scheduled again, and the host can go live again.
       if (reason === 'ended-by-host') setStatus(stage.sessionId, 'ended');

@@ -171,8 +171,8 @@ export interface ServerToClientEvents {
   'vacancy:unpinned': (event: { vacancyId: string; unpinnedAt: string }) => void;
   'policy:pinned': (event: { policy: PolicyCard; pinnedAt: string }) => void;
   'policy:unpinned': (event: { policyId: string; unpinnedAt: string }) => void;
-  /** To the host: the live funnel of one vacancy. */
-  'funnel:updated': (funnel: VacancyFunnelView) => void;
+  /** To the host, at most once a second: the live funnel of each vacancy that changed. */
+  'funnel:updated': (event: { funnel: VacancyFunnelView[] }) => void;
   /** To the consoles allowed to see it: the bureau, and the employer of the vacancy. */
   'application:created': (application: Application) => void;
   'application:updated': (application: Application) => void;

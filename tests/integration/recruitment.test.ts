@@ -209,7 +209,12 @@ describe('recruitment core over HTTP and socket.io', () => {
     otherConsole.on('application:created', () => (leaked = true));
     const heard = new Promise<Application>((resolve) => ownerConsole.once('application:created', resolve));
     const before = (await requestOk(host, 'funnel:get', {})).funnel.find((f) => f.vacancyId === vacancies[3]!.id)?.applied ?? 0;
-    const funnel = new Promise<{ applied: number }>((resolve) => host.once('funnel:updated', resolve));
+    const funnel = new Promise<{ applied: number }>((resolve) =>
+      host.on('funnel:updated', ({ funnel: changed }) => {
+        const mine = changed.find((f) => f.vacancyId === vacancies[3]!.id);
+        if (mine) resolve(mine);
+      }),
+    );
     await apiClient(server.url).post('/applications', applyBody(vacancies[3]!.id, { name: '赵六' }));
     expect((await heard).name).toBe('赵六');
     expect((await funnel).applied).toBe(before + 1);

@@ -24,13 +24,13 @@ import {
 } from '@chunfeng/shared/recruitment';
 import { moveApplication } from '../domain/applications';
 import { DomainError } from '../domain/errors';
-import { Funnel, type FunnelStep, type VacancyFunnel } from '../domain/funnel';
 import { PinBoard, type PinKind } from '../domain/pinBoard';
 import type { RateLimiter } from '../domain/rateLimiter';
 import { KeyedQueue } from '../domain/keyedQueue';
 import { byVotesThenAge } from '../domain/questions';
 import { screen } from '../domain/scamRules';
 import type { ApplicationFilter, JobStore } from '../store/jobStore';
+import { SessionFunnels } from './funnels';
 import { QuestionService } from './questions';
 
 /** Who is asking: the bureau sees everything; an employer rep only their own employer's applicants. */
@@ -41,7 +41,6 @@ export interface RecruitmentEvents {
   unpinned: [{ sessionId: string; kind: PinKind; itemId: string; unpinnedAt: string }];
   applicationCreated: [Application];
   applicationUpdated: [Application];
-  funnel: [{ sessionId: string; funnel: VacancyFunnel }];
 }
 
 const newId = (): string => crypto.randomUUID();
@@ -60,17 +59,19 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   readonly #store: JobStore;
   readonly #now: () => Date;
   readonly #boards = new Map<string, Promise<PinBoard>>();
-  readonly #funnels = new Map<string, { funnel: Funnel; seen: Set<string> }>();
   /** Each session's status change still being written: later changes and reads wait for it. */
   readonly #statusWrites = new KeyedQueue();
   /** Viewers' questions, routed to the vacancy pinned when they were asked. */
   readonly questions: QuestionService;
+  /** The live funnel of each open stage, counting only the session's own vacancies. */
+  readonly funnels: SessionFunnels;
 
   constructor({ store, now = () => new Date(), askLimiter }: { store: JobStore; now?: () => Date; askLimiter: RateLimiter }) {
     super();
     this.#store = store;
     this.#now = now;
     this.questions = new QuestionService({ store, now, askLimiter, pinHistory: async (sessionId) => (await this.#board(sessionId)).history() });
+    this.funnels = new SessionFunnels({ now, vacanciesOf: (sessionId) => this.#sessionVacancies(sessionId) });
   }
 
   get store(): JobStore {
@@ -102,6 +103,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     await this.#checkLineup(lineup);
     const next = { ...session, lineup };
     await this.#store.put('session', next);
+    this.funnels.vacanciesChanged(sessionId);
     return next;
   }
 
@@ -249,6 +251,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       this.emit('unpinned', { sessionId, kind, itemId: unpinned.itemId, unpinnedAt: unpinned.unpinnedAt ?? pinned.pinnedAt });
     }
     await this.#store.putPin(pinned);
+    if (kind === 'vacancy') this.funnels.vacanciesChanged(sessionId);
     this.emit('pinned', { sessionId, kind, item, pinnedAt: pinned.pinnedAt });
     return pinned;
   }
@@ -280,24 +283,12 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
 
   // ── the funnel ─────────────────────────────────────────────────────────────────────────────
 
-  /** Counts a viewer's card shown / opened once per viewer and vacancy. */
-  countCard(sessionId: string, viewer: string, vacancyId: string, step: Exclude<FunnelStep, 'applied'>): void {
-    const entry = this.#funnel(sessionId);
-    const key = `${viewer}|${vacancyId}|${step}`;
-    if (entry.seen.has(key)) return;
-    entry.seen.add(key);
-    entry.funnel.count(vacancyId, step, this.#now());
-    this.emit('funnel', { sessionId, funnel: entry.funnel.of(vacancyId) });
-  }
-
-  funnel(sessionId: string): VacancyFunnel[] {
-    return this.#funnel(sessionId).funnel.all();
-  }
-
-  #funnel(sessionId: string): { funnel: Funnel; seen: Set<string> } {
-    let entry = this.#funnels.get(sessionId);
-    if (!entry) this.#funnels.set(sessionId, (entry = { funnel: new Funnel(), seen: new Set() }));
-    return entry;
+  /** The vacancies a session's funnel may count: its lineup's, and any it has pinned. */
+  async #sessionVacancies(sessionId: string): Promise<ReadonlySet<string>> {
+    const [session, board] = await Promise.all([this.#store.get('session', sessionId), this.#board(sessionId)]);
+    const lineup = (session?.lineup ?? []).filter((i) => i.kind === 'vacancy').map((i) => i.id);
+    const pinned = board.history().filter((e) => e.kind === 'vacancy').map((e) => e.itemId);
+    return new Set([...lineup, ...pinned]);
   }
 
   // ── applications ───────────────────────────────────────────────────────────────────────────
@@ -328,11 +319,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     const { application: stored, created } = await this.#store.apply(application);
     if (created) {
       this.emit('applicationCreated', stored);
-      if (stored.sessionId) {
-        const entry = this.#funnel(stored.sessionId);
-        entry.funnel.count(stored.vacancyId, 'applied', this.#now());
-        this.emit('funnel', { sessionId: stored.sessionId, funnel: entry.funnel.of(stored.vacancyId) });
-      }
+      if (stored.sessionId) void this.funnels.countApplied(stored.sessionId, stored.vacancyId);
     }
     return { application: { id: stored.id, vacancyId: stored.vacancyId, status: stored.status, createdAt: stored.createdAt }, created };
   }

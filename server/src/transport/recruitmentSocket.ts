@@ -29,7 +29,8 @@ export function broadcastRecruitment(io: IoServer, service: RecruitmentService):
     const to = [stageChannel(question.sessionId), ...(employerId ? [employerChannel(employerId)] : [])];
     io.to(to).emit('question:changed', { question, change });
   });
-  service.on('funnel', ({ sessionId, funnel }) => io.to(hostChannel(sessionId)).emit('funnel:updated', funnel));
+  // Already merged to at most one message a second per session: a flood of card events costs the host nothing.
+  service.funnels.on('updated', ({ sessionId, funnel }) => io.to(hostChannel(sessionId)).emit('funnel:updated', { funnel }));
 }
 
 /** Pins (host only), card events (viewers), and the live feeds of the consoles. */
@@ -65,15 +66,15 @@ export function handleRecruitmentRequests(
     return {};
   }, log);
 
-  onRequest(socket, 'card:event', ({ vacancyId, step }) => {
+  onRequest(socket, 'card:event', async ({ vacancyId, step }) => {
     const { stage, peer } = current();
-    service.countCard(stage.sessionId, peer.id, vacancyId, step);
+    await service.funnels.countCard(stage.sessionId, peer.id, vacancyId, step);
     return {};
   }, log);
 
   onRequest(socket, 'funnel:get', () => {
     const { stage } = host();
-    return { funnel: service.funnel(stage.sessionId) };
+    return { funnel: service.funnels.all(stage.sessionId) };
   }, log);
 
   let consoleEmployer: string | undefined;

@@ -15,7 +15,8 @@ export function LineupPanel({ sessionId, signalling }: { sessionId: string; sign
 
   useEffect(() => {
     const socket = signalling.socket;
-    const onFunnel = (f: VacancyFunnelView): void => setFunnel((all) => ({ ...all, [f.vacancyId]: f }));
+    const onFunnel = ({ funnel: changed }: { funnel: VacancyFunnelView[] }): void =>
+      setFunnel((all) => ({ ...all, ...Object.fromEntries(changed.map((f) => [f.vacancyId, f])) }));
     socket.on('funnel:updated', onFunnel);
     void signalling
       .request('funnel:get', {})
