@@ -40,6 +40,7 @@ export const en: Messages = {
       RATE_LIMITED: 'Too many applications in a short time; please wait a minute and try again',
     },
     question: { VALIDATION: 'Questions cannot carry contact details, fees or money transfers', RATE_LIMITED: 'Asking too often; please wait a little' },
+    hand: { RATE_LIMITED: 'Your hand went up and down too often; please wait a minute' },
     chat: { RATE_LIMITED: 'Posting too fast; please wait a little', VALIDATION: 'This message cannot be posted' },
     withdraw: { NOT_FOUND: 'That application was not found; it may already be withdrawn' },
     answer: { FORBIDDEN: "You can only answer questions about your employer's vacancies" },

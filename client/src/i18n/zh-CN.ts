@@ -38,6 +38,7 @@ export const zhCN = {
       RATE_LIMITED: '报名太频繁，请稍等一分钟再试',
     },
     question: { VALIDATION: '提问不能包含联系方式、收费或转账信息', RATE_LIMITED: '提问太频繁，请稍等再问' },
+    hand: { RATE_LIMITED: '举手太频繁，请一分钟后再试' },
     chat: { RATE_LIMITED: '发言太快了，请稍等再发', VALIDATION: '这条消息不能发送' },
     withdraw: { NOT_FOUND: '没有找到这条报名，可能已被撤回' },
     answer: { FORBIDDEN: '只能回答本单位岗位的提问' },

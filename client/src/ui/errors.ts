@@ -4,7 +4,7 @@ import { ApiError } from '../signalling/api';
 import { RequestError } from '../signalling/signalling';
 
 /** Where an error happened, when that changes what to tell the person (see `errors.<context>.<CODE>`). */
-export type ErrorContext = 'link' | 'apply' | 'question' | 'chat' | 'withdraw' | 'answer' | 'caption';
+export type ErrorContext = 'link' | 'apply' | 'question' | 'chat' | 'withdraw' | 'answer' | 'caption' | 'hand';
 
 /** The coded reason of a failed call: the server's code, UNAVAILABLE when it could not be reached. */
 export function errorCode(error: unknown): ErrorCode {

@@ -24,7 +24,8 @@ import { MyApplications } from './MyApplications';
 import { useMyApplications } from './myApplications';
 import { usePins } from './usePins';
 import { VacancyList } from './VacancyList';
-import { describeMediaError } from '../../ui/errors';
+import { describeError, describeMediaError } from '../../ui/errors';
+import { useToast } from '../../ui/Toast';
 
 const PREFS_KEY = 'chunfeng.viewerPreferences';
 const WEBRTC_TIMEOUT_MS = 6000;
@@ -48,6 +49,7 @@ function initialPreferences(): ViewerPreferences {
 
 export function ViewerPage({ sessionId }: { sessionId: string }) {
   const { t, i18n } = useTranslation();
+  const toasts = useToast();
   const [preferences, setPreferences] = useState(initialPreferences);
   // Preferences go with the first join only; later changes are sent without re-joining.
   const [joinPreferences] = useState(preferences);
@@ -126,8 +128,12 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   }
 
   async function toggleHand(): Promise<void> {
-    await client?.raiseHand(!handRaised);
-    setHandRaised(!handRaised);
+    try {
+      await client?.raiseHand(!handRaised);
+      setHandRaised(!handRaised);
+    } catch (error) {
+      toasts.show(describeError(error, t, 'hand'), { tone: 'error' });
+    }
   }
 
   async function joinWithCamera(): Promise<void> {
