@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
+import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Application, Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import type { JobStore } from '../../server/src/store/jobStore';
 import { RedisJobStore } from '../../server/src/store/redisStore';
@@ -64,6 +65,18 @@ const application = (over: Partial<Application> = {}): Application => ({
   status: 'new',
   history: [{ status: 'new', at: now(), by: 'applicant', note: '' }],
   createdAt: now(),
+  ...over,
+});
+
+const moderation = (sessionId: string, over: Partial<ModerationEntry> = {}): ModerationEntry => ({
+  id: crypto.randomUUID(),
+  sessionId,
+  at: now(),
+  action: 'ban',
+  by: { role: 'staff', name: '李敏' },
+  target: 'author-1',
+  messageId: null,
+  seconds: null,
   ...over,
 });
 
@@ -150,9 +163,21 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     ]);
   });
 
+  test("moderation actions are kept per session, in the order they were taken", async () => {
+    const ban = moderation('sm1');
+    const mute = moderation('sm1', { action: 'mute', target: 'author-2', seconds: 300, by: { role: 'host', name: '' } });
+    const elsewhere = moderation('sm2', { action: 'slow-mode', target: null, seconds: 30 });
+    const deleted = moderation('sm1', { action: 'delete', messageId: 'm7' });
+    for (const entry of [ban, mute, elsewhere, deleted]) await store.appendModeration(entry);
+    expect(await store.listModeration('sm1')).toEqual([ban, mute, deleted]);
+    expect(await store.listModeration('sm2')).toEqual([elsewhere]);
+    expect(await store.listModeration('nothing')).toEqual([]);
+  });
+
   test('everything is there for a second handle (a restarted server)', async () => {
     const again = reopen();
     try {
+      expect((await again.listModeration('sm1')).map((e) => e.action)).toEqual(['ban', 'mute', 'delete']);
       expect((await again.list('employer')).map((e) => e.id)).toEqual(['e1', 'e2']);
       expect((await again.listApplications({})).length).toBeGreaterThanOrEqual(6);
       expect((await again.ping()).ok).toBe(true);

@@ -10,6 +10,7 @@ import type {
   Vacancy,
 } from '@chunfeng/shared/recruitment';
 import type { Invite } from '@chunfeng/shared/admin';
+import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { ViewerSample } from '@chunfeng/shared/statistics';
 
 export interface StaffAccount {
@@ -92,6 +93,11 @@ export interface JobStore {
   updateApplication(id: string, change: (current: Application) => Application): Promise<Application>;
   /** The append-only log of what happened to applications, oldest first. */
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]>;
+
+  /** Appends one moderation action (ban, mute, slow mode, delete, approve) to its session's log. */
+  appendModeration(entry: ModerationEntry): Promise<void>;
+  /** A session's moderation log, oldest first: its bans, mutes and slow mode are rebuilt from it. */
+  listModeration(sessionId: string): Promise<ModerationEntry[]>;
 
   ping(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;

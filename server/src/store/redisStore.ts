@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Application, PinEvent } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
 import {
@@ -144,6 +145,15 @@ export class RedisJobStore implements JobStore {
     return entries
       .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as ApplicationEvent)
       .filter((e) => !applicationId || e.applicationId === applicationId);
+  }
+
+  async appendModeration(entry: ModerationEntry): Promise<void> {
+    await this.#redis.rpush(`${this.#p}moderation:${entry.sessionId}`, JSON.stringify(entry));
+  }
+
+  async listModeration(sessionId: string): Promise<ModerationEntry[]> {
+    const bodies = await this.#redis.lrange(`${this.#p}moderation:${sessionId}`, 0, -1);
+    return bodies.map((b) => JSON.parse(b) as ModerationEntry);
   }
 
   /** Reachable, and whether acknowledged writes are fsynced before the reply. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Application, PinEvent } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
 import {
@@ -37,6 +38,10 @@ CREATE TABLE IF NOT EXISTS application_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, application_id TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS application_events_by_app ON application_events (application_id, seq);
+CREATE TABLE IF NOT EXISTS moderation (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS moderation_by_session ON moderation (session_id, seq);
 `;
 
 /**
@@ -153,6 +158,16 @@ export class SqliteJobStore implements JobStore {
 
   #event(event: ApplicationEvent): void {
     this.#db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)').run(event.applicationId, JSON.stringify(event));
+  }
+
+  appendModeration(entry: ModerationEntry): Promise<void> {
+    this.#db.prepare('INSERT INTO moderation (session_id, body) VALUES (?, ?)').run(entry.sessionId, JSON.stringify(entry));
+    return Promise.resolve();
+  }
+
+  listModeration(sessionId: string): Promise<ModerationEntry[]> {
+    const rows = this.#db.prepare('SELECT body FROM moderation WHERE session_id = ? ORDER BY seq').all(sessionId) as Array<{ body: string }>;
+    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as ModerationEntry));
   }
 
   ping(): Promise<{ ok: boolean; detail: string }> {
