@@ -1,17 +1,11 @@
+import crypto from 'node:crypto';
 import type { ChatMessageView } from '@chunfeng/shared/stage';
 import { DomainError } from './errors';
+import { SessionModeration, type ModeratorView } from './moderation';
 import { screen } from './scamRules';
 
 /** A chat message; `authorId` is the opaque device id moderators act on (no personal data). */
 export type ChatMessage = ChatMessageView;
-
-export interface ModerationAction {
-  action: 'delete' | 'mute' | 'ban' | 'unban' | 'slow-mode' | 'approve';
-  by: string;
-  target: string | null;
-  at: string;
-  detail: string;
-}
 
 export const CHAT_MAX_LENGTH = 200;
 
@@ -22,48 +16,36 @@ export function cleanText(text: string, max = CHAT_MAX_LENGTH): string {
 }
 
 /**
- * A session's chat with its moderation: messages, the scam guard, mutes for a time, bans by device
- * (a new display name does not lift them), slow mode, and a log of who did what. Moderators are
- * the host and bureau staff; no moderator can mute or ban another moderator.
+ * A session's chat: messages, the scam guard, and the moderation of them. Bans, mutes and slow mode
+ * are the session's `SessionModeration` (stored, so they outlive this room); a new display name does
+ * not lift them. Moderators — decided by the caller from the author's role and identity — skip slow
+ * mode and the scam guard (the message budget is spent at the edge).
  */
 export class ChatRoom {
+  readonly moderation: SessionModeration;
   readonly #messages: ChatMessage[] = [];
-  readonly #mutes = new Map<string, number>();
-  readonly #bans = new Set<string>();
-  readonly #moderators = new Set<string>();
-  readonly #log: ModerationAction[] = [];
   readonly #lastSent = new Map<string, number>();
   readonly #now: () => number;
-  #slowModeSeconds = 0;
+  /** Message ids are unique across the stage opening again, so the stored log names one message. */
+  readonly #idPrefix = crypto.randomBytes(4).toString('hex');
   #seq = 0;
 
-  constructor({ now = () => Date.now() }: { now?: () => number } = {}) {
+  constructor({ now = () => Date.now(), moderation = new SessionModeration({ sessionId: '', now }) }: { now?: () => number; moderation?: SessionModeration } = {}) {
     this.#now = now;
-  }
-
-  addModerator(authorId: string): void {
-    this.#moderators.add(authorId);
-  }
-
-  isModerator(authorId: string): boolean {
-    return this.#moderators.has(authorId);
+    this.moderation = moderation;
   }
 
   get slowModeSeconds(): number {
-    return this.#slowModeSeconds;
+    return this.moderation.slowModeSeconds;
   }
 
-  send({ authorId, displayName, text }: { authorId: string; displayName: string; text: string }): ChatMessage {
+  send({ authorId, displayName, text, moderator = false }: { authorId: string; displayName: string; text: string; moderator?: boolean }): ChatMessage {
     const now = this.#now();
-    if (this.#bans.has(authorId)) throw new DomainError('BANNED', 'you have been removed from this chat');
-    const mutedUntil = this.#mutes.get(authorId) ?? 0;
-    if (mutedUntil > now) {
-      throw new DomainError('MUTED', `you are muted for ${Math.ceil((mutedUntil - now) / 1000)} more seconds`);
-    }
-    const moderator = this.#moderators.has(authorId);
-    if (!moderator && this.#slowModeSeconds > 0) {
+    if (!moderator) this.moderation.assertMayTakePart(authorId, { chat: true });
+    const slowMode = this.moderation.slowModeSeconds;
+    if (!moderator && slowMode > 0) {
       const last = this.#lastSent.get(authorId) ?? -Infinity;
-      const wait = last + this.#slowModeSeconds * 1000 - now;
+      const wait = last + slowMode * 1000 - now;
       if (wait > 0) throw new DomainError('RATE_LIMITED', `slow mode: wait ${Math.ceil(wait / 1000)} seconds`);
     }
     const clean = cleanText(text);
@@ -71,7 +53,7 @@ export class ChatRoom {
     const name = cleanText(displayName, 20) || '';
     const guard = moderator ? { held: false, rules: [] } : screen(clean);
     const message: ChatMessage = {
-      id: `m${++this.#seq}`,
+      id: `m${this.#idPrefix}-${++this.#seq}`,
       authorId,
       displayName: name,
       text: clean,
@@ -85,66 +67,40 @@ export class ChatRoom {
     return { ...message };
   }
 
-  #assertModerator(by: string): void {
-    if (!this.#moderators.has(by)) throw new DomainError('FORBIDDEN', 'only moderators can do that');
-  }
-
-  #assertNotModerator(target: string): void {
-    if (this.#moderators.has(target)) throw new DomainError('FORBIDDEN', 'a moderator or the host cannot be muted or banned');
-  }
-
-  #record(action: ModerationAction['action'], by: string, target: string | null, detail = ''): void {
-    this.#log.push({ action, by, target, at: new Date(this.#now()).toISOString(), detail });
-  }
-
-  delete(by: string, messageId: string): ChatMessage {
-    this.#assertModerator(by);
+  async delete(by: ModeratorView, messageId: string): Promise<ChatMessage> {
     const message = this.#message(messageId);
+    await this.moderation.messageAction(by, 'delete', message.authorId, messageId);
     message.status = 'deleted';
-    this.#record('delete', by, message.authorId, messageId);
     return { ...message };
   }
 
   /** Shows a message the scam guard held, after a moderator looked at it. */
-  approve(by: string, messageId: string): ChatMessage {
-    this.#assertModerator(by);
+  async approve(by: ModeratorView, messageId: string): Promise<ChatMessage> {
     const message = this.#message(messageId);
     if (message.status !== 'held') throw new DomainError('CONFLICT', 'that message is not held');
+    await this.moderation.messageAction(by, 'approve', message.authorId, messageId);
     message.status = 'shown';
-    this.#record('approve', by, message.authorId, messageId);
     return { ...message };
   }
 
-  mute(by: string, target: string, seconds: number): void {
-    this.#assertModerator(by);
-    this.#assertNotModerator(target);
-    this.#mutes.set(target, this.#now() + seconds * 1000);
-    this.#record('mute', by, target, `${seconds}s`);
+  async mute(by: ModeratorView, target: string, seconds: number): Promise<void> {
+    await this.moderation.mute(by, target, seconds);
   }
 
-  /** Bans a device from the chat and takes down its messages; returns the ids taken down. */
-  ban(by: string, target: string): string[] {
-    this.#assertModerator(by);
-    this.#assertNotModerator(target);
-    this.#bans.add(target);
+  /** Bans an author (a device-token family) from the session and takes down their messages; returns the ids taken down. */
+  async ban(by: ModeratorView, target: string): Promise<string[]> {
+    await this.moderation.ban(by, target);
     const removed: string[] = [];
     for (const m of this.#messages) {
       if (m.authorId !== target || m.status === 'deleted') continue;
       m.status = 'deleted';
       removed.push(m.id);
     }
-    this.#record('ban', by, target);
     return removed;
   }
 
-  isBanned(authorId: string): boolean {
-    return this.#bans.has(authorId);
-  }
-
-  setSlowMode(by: string, seconds: number): void {
-    this.#assertModerator(by);
-    this.#slowModeSeconds = seconds;
-    this.#record('slow-mode', by, null, `${seconds}s`);
+  async setSlowMode(by: ModeratorView, seconds: number): Promise<void> {
+    await this.moderation.setSlowMode(by, seconds);
   }
 
   /** What viewers may see: shown messages, newest last. */
@@ -154,10 +110,6 @@ export class ChatRoom {
 
   held(): ChatMessage[] {
     return this.#messages.filter((m) => m.status === 'held').map((m) => ({ ...m }));
-  }
-
-  log(): ModerationAction[] {
-    return this.#log.map((a) => ({ ...a }));
   }
 
   #message(id: string): ChatMessage {

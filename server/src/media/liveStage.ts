@@ -4,6 +4,7 @@ import type { PeerId } from '@chunfeng/shared/ids';
 import type { Caption, Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
 import { DomainError } from '../domain/errors';
 import { ChatRoom } from '../domain/chat';
+import { SessionModeration } from '../domain/moderation';
 import { StageRoster } from '../domain/stageRoster';
 import type { MediaPeer } from './mediaPeer';
 import type { StageRoom } from './stageRoom';
@@ -31,7 +32,7 @@ interface Seat {
 export class LiveStage extends EventEmitter<LiveStageEvents> {
   readonly room: StageRoom;
   readonly roster: StageRoster;
-  readonly chat = new ChatRoom();
+  readonly chat: ChatRoom;
   readonly #seats = new Map<PeerId, Seat>();
   readonly #graceMs: number;
   /** Runs while nobody hosts the stage; when it fires the stage closes. */
@@ -40,9 +41,16 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   #speaker: PeerId | undefined;
   readonly #captions: Caption[] = [];
 
-  constructor({ room, graceMs = 15_000, maxCohosts = 6 }: { room: StageRoom; graceMs?: number; maxCohosts?: number }) {
+  constructor({ room, graceMs = 15_000, maxCohosts = 6, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
+    room: StageRoom;
+    graceMs?: number;
+    maxCohosts?: number;
+    /** The session's stored bans, mutes and slow mode, loaded when the stage opens. */
+    moderation?: SessionModeration;
+  }) {
     super();
     this.room = room;
+    this.chat = new ChatRoom({ moderation });
     this.roster = new StageRoster({ maxCohosts });
     this.#graceMs = graceMs;
     room.on('speakerChanged', (peerId) => {

@@ -1,5 +1,6 @@
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageEndReason } from '@chunfeng/shared/stage';
+import type { SessionModeration } from '../domain/moderation';
 import type { Logger } from '../logger';
 import { LiveStage } from './liveStage';
 import { StageRoom } from './stageRoom';
@@ -10,6 +11,8 @@ export interface StageDirectoryOptions {
   logger: Logger;
   maxConsumersPerRouter?: number;
   graceMs?: number;
+  /** Loads a session's stored moderation (bans, mutes, slow mode) as its stage opens. */
+  loadModeration?: (sessionId: SessionId) => Promise<SessionModeration>;
 }
 
 /** The live stages of this node, one per session, opened by the host and forgotten once closed. */
@@ -35,18 +38,21 @@ export class StageDirectory {
   open(sessionId: SessionId): Promise<LiveStage> {
     const existing = this.#stages.get(sessionId);
     if (existing) return existing;
-    const { pool, logger, maxConsumersPerRouter, graceMs } = this.#options;
-    const opening = StageRoom.open({
-      sessionId,
-      pool,
-      logger,
-      ...(maxConsumersPerRouter !== undefined ? { maxConsumersPerRouter } : {}),
-    }).then((room) => {
-      const stage = new LiveStage({ room, ...(graceMs !== undefined ? { graceMs } : {}) });
+    const { pool, logger, maxConsumersPerRouter, graceMs, loadModeration } = this.#options;
+    // The stored moderation is loaded before the room opens: nobody joins a stage whose bans are not known.
+    const opening = (async () => {
+      const moderation = await loadModeration?.(sessionId);
+      const room = await StageRoom.open({
+        sessionId,
+        pool,
+        logger,
+        ...(maxConsumersPerRouter !== undefined ? { maxConsumersPerRouter } : {}),
+      });
+      const stage = new LiveStage({ room, ...(graceMs !== undefined ? { graceMs } : {}), ...(moderation ? { moderation } : {}) });
       room.once('close', () => this.#stages.delete(sessionId));
       for (const listener of this.#openListeners) listener(stage);
       return stage;
-    });
+    })();
     this.#stages.set(sessionId, opening);
     opening.catch(() => this.#stages.delete(sessionId));
     return opening;
