@@ -1,11 +1,13 @@
 import type { Tokens } from '../auth/tokens';
 import type { ChatMessage } from '../domain/chat';
 import { DomainError } from '../domain/errors';
+import type { ModeratorView } from '../domain/moderation';
 import { spend } from '../domain/rateLimiter';
 import type { Logger } from '../logger';
 import type { LiveStage } from '../media/liveStage';
 import type { RateLimiters } from '../store/rateLimiters';
 import { identityOf } from './identity';
+import { moderatorOf, participantId } from './moderators';
 import { onRequest } from './requests';
 import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
 
@@ -18,21 +20,22 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
   log: Logger;
   limiters: RateLimiters;
 }): void {
-  /** The joined stage and this person's chat identity; hosts and bureau staff moderate. */
-  async function me(): Promise<{ stage: LiveStage; authorId: string; moderator: boolean }> {
-    const { stage, peer } = current();
-    const { authorId, bureau } = await identityOf(socket, tokens);
-    if ((peer.role === 'host' || bureau) && !stage.chat.isModerator(authorId)) {
-      stage.chat.addModerator(authorId);
-      await socket.join(moderatorChannel(stage.sessionId));
+  /** The joined stage, this person's chat identity, and the moderator they speak for (the host, bureau staff) if any. */
+  async function me(): Promise<{ stage: LiveStage; authorId: string; by: ModeratorView | null }> {
+    const joined = current();
+    const { authorId } = await identityOf(socket, tokens);
+    const by = await moderatorOf(socket, joined, tokens);
+    if (by) {
+      joined.stage.chat.moderation.protect(authorId);
+      await socket.join(moderatorChannel(joined.stage.sessionId));
     }
-    return { stage, authorId, moderator: stage.chat.isModerator(authorId) };
+    return { stage: joined.stage, authorId, by };
   }
 
-  async function moderator(): Promise<{ stage: LiveStage; authorId: string }> {
-    const who = await me();
-    if (!who.moderator) throw new DomainError('FORBIDDEN', 'only moderators can do that');
-    return who;
+  async function moderator(): Promise<{ stage: LiveStage; by: ModeratorView }> {
+    const { stage, by } = await me();
+    if (!by) throw new DomainError('FORBIDDEN', 'only moderators can do that');
+    return { stage, by };
   }
 
   const publish = (stage: LiveStage, message: ChatMessage): void => {
@@ -41,16 +44,17 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
   };
 
   onRequest(socket, 'chat:send', async ({ text, displayName }) => {
-    const { stage, authorId, moderator: isModerator } = await me();
-    if (!isModerator) await spend(limiters.chat, authorId, (seconds) => `too many messages: wait ${seconds} seconds`);
-    const message = stage.chat.send({ authorId, displayName, text });
+    const { stage, by } = await me();
+    const authorId = await participantId(socket, current(), tokens, { moderator: by !== null });
+    if (!by) await spend(limiters.chat, authorId, (seconds) => `too many messages: wait ${seconds} seconds`);
+    const message = stage.chat.send({ authorId, displayName, text, moderator: by !== null });
     publish(stage, message);
     return { message };
   }, log);
 
   onRequest(socket, 'chat:history', async () => {
-    const { stage, authorId, moderator: isModerator } = await me();
-    return { messages: stage.chat.visible(), slowModeSeconds: stage.chat.slowModeSeconds, moderator: isModerator, you: authorId };
+    const { stage, authorId, by } = await me();
+    return { messages: stage.chat.visible(), slowModeSeconds: stage.chat.slowModeSeconds, moderator: by !== null, you: authorId };
   }, log);
 
   onRequest(socket, 'chat:held', async () => {
@@ -59,36 +63,36 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
   }, log);
 
   onRequest(socket, 'chat:delete', async ({ messageId }) => {
-    const { stage, authorId } = await moderator();
-    stage.chat.delete(authorId, messageId);
+    const { stage, by } = await moderator();
+    await stage.chat.delete(by, messageId);
     io.to(stageChannel(stage.sessionId)).emit('chat:deleted', { messageIds: [messageId] });
     return {};
   }, log);
 
   onRequest(socket, 'chat:approve', async ({ messageId }) => {
-    const { stage, authorId } = await moderator();
-    publish(stage, stage.chat.approve(authorId, messageId));
+    const { stage, by } = await moderator();
+    publish(stage, await stage.chat.approve(by, messageId));
     return {};
   }, log);
 
   onRequest(socket, 'chat:mute', async ({ authorId: target, seconds }) => {
-    const { stage, authorId } = await moderator();
-    stage.chat.mute(authorId, target, seconds);
-    log.info({ by: authorId, target, seconds }, 'chat: muted');
+    const { stage, by } = await moderator();
+    await stage.chat.mute(by, target, seconds);
+    log.info({ by: by.role, target, seconds }, 'chat: muted');
     return {};
   }, log);
 
   onRequest(socket, 'chat:ban', async ({ authorId: target }) => {
-    const { stage, authorId } = await moderator();
-    const removed = stage.chat.ban(authorId, target);
-    log.info({ by: authorId, target }, 'chat: banned');
+    const { stage, by } = await moderator();
+    const removed = await stage.chat.ban(by, target);
+    log.info({ by: by.role, target }, 'chat: banned');
     if (removed.length > 0) io.to(stageChannel(stage.sessionId)).emit('chat:deleted', { messageIds: removed });
     return {};
   }, log);
 
   onRequest(socket, 'chat:slowMode', async ({ seconds }) => {
-    const { stage, authorId } = await moderator();
-    stage.chat.setSlowMode(authorId, seconds);
+    const { stage, by } = await moderator();
+    await stage.chat.setSlowMode(by, seconds);
     io.to(stageChannel(stage.sessionId)).emit('chat:slowMode', { seconds });
     return {};
   }, log);

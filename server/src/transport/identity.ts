@@ -4,8 +4,10 @@ import { sessionCookie } from './auth';
 import type { IoSocket } from './stageSocket';
 
 export interface SocketIdentity {
-  /** Opaque, stable per device: what chat moderation acts on. Never the device token itself. */
+  /** Opaque, stable per device-token family: what chat moderation acts on. Never the device token itself. */
   authorId: string;
+  /** The socket sent a valid device token: it may chat, ask and vote (without one it can only watch). */
+  device: boolean;
   /** A bureau staff member signed in on this browser: a moderator everywhere. */
   bureau: boolean;
 }
@@ -23,11 +25,12 @@ export function identityOf(socket: IoSocket, tokens: Tokens): Promise<SocketIden
     found = (async () => {
       const auth = socket.handshake.auth as { device?: unknown };
       const device = typeof auth.device === 'string' ? await tokens.verify('device', auth.device).catch(() => undefined) : undefined;
-      const basis = device ? `device:${device.sub}` : `connection:${socket.id}`;
+      // The family, not the token: a re-issued token (same family) keeps its bans and mutes.
+      const basis = device ? `device:${device.fam ?? device.sub}` : `connection:${socket.id}`;
       const authorId = crypto.createHash('sha256').update(basis).digest('base64url').slice(0, 16);
       const cookie = sessionCookie(socket.request.headers.cookie);
       const bureau = cookie ? Boolean(await tokens.verify('bureau', cookie).catch(() => undefined)) : false;
-      return { authorId, bureau };
+      return { authorId, bureau, device: Boolean(device) };
     })();
     cache.set(socket, found);
   }

@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { RecruitmentService } from '../services/recruitment';
 import { actorFor, sessionCookie } from './auth';
-import { identityOf } from './identity';
+import { moderatorOf, participantId } from './moderators';
 import { onRequest } from './requests';
 import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
 
@@ -79,15 +79,19 @@ export function handleRecruitmentRequests(
 
   let consoleEmployer: string | undefined;
 
+  // Asking and voting need a device token and are closed to a banned device family.
+  const asker = async (joined: Joined): Promise<string> =>
+    participantId(socket, joined, tokens, { moderator: (await moderatorOf(socket, joined, tokens)) !== null });
+
   onRequest(socket, 'question:ask', async ({ text }) => {
     const { stage } = current();
-    const { authorId } = await identityOf(socket, tokens);
+    const authorId = await asker(current());
     return { question: await service.questions.ask(stage.sessionId, authorId, text) };
   }, log);
 
   onRequest(socket, 'question:vote', async ({ questionId }) => {
     const { stage } = current();
-    const { authorId } = await identityOf(socket, tokens);
+    const authorId = await asker(current());
     return { question: await service.questions.vote(stage.sessionId, questionId, authorId) };
   }, log);
 

@@ -15,8 +15,8 @@ import type { StageDirectory } from '../media/stageDirectory';
 import type { RecruitmentService } from '../services/recruitment';
 import type { RateLimiters } from '../store/rateLimiters';
 import { handleChatRequests } from './chatSocket';
-import { identityOf } from './identity';
 import { handleMediaRequests } from './mediaRequests';
+import { assertAdmitted, participantId, protectModerator } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
 import { onRequest } from './requests';
 
@@ -115,15 +115,14 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
   onRequest(socket, 'stage:join', async (input) => {
     if (joined && !joined.stage.closed && !joined.peer.closed) throw new DomainError('CONFLICT', 'already joined');
     const stage = await stageFor(input);
-    if (stage.chat.isBanned((await identityOf(socket, access)).authorId)) {
-      throw new DomainError('BANNED', 'you have been removed from this session');
-    }
+    await assertAdmitted(socket, stage, input.role, access);
     const resumed = input.resume ? stage.resume(input.resume.peerId, input.resume.key, socket.id) : undefined;
     const seat = resumed ?? (await stage.join({ role: input.role, displayName: input.displayName ?? '', connection: socket.id }));
     const { peer } = seat;
     joined = { stage, peer };
     await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
+    await protectModerator(socket, joined, access);
     log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
     return {
       peerId: peer.id,
@@ -196,6 +195,7 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
 
   onRequest(socket, 'hand:raise', async ({ raised }) => {
     const { stage, peer } = current();
+    if (raised) await participantId(socket, current(), access, { moderator: false, needsDevice: false });
     await spend(limiters.hand, peer.id, (seconds) => `too many hand raises; wait ${seconds} seconds`);
     stage.raiseHand(peer.id, raised);
     return {};

@@ -1,0 +1,62 @@
+import type { StageRole } from '@chunfeng/shared/stage';
+import type { Tokens } from '../auth/tokens';
+import { DomainError } from '../domain/errors';
+import type { ModeratorView } from '../domain/moderation';
+import type { LiveStage } from '../media/liveStage';
+import { actorFor, sessionCookie } from './auth';
+import { identityOf } from './identity';
+import type { IoSocket, Joined } from './stageSocket';
+
+/**
+ * The moderator a socket speaks for, by its role on the stage and its credentials, never by what it
+ * has done: the stage's host, or bureau staff signed in on this browser (checked again at each call,
+ * so a removed account stops moderating). Co-hosts and viewers are not moderators.
+ */
+export async function moderatorOf(socket: IoSocket, { stage, peer }: Joined, tokens: Tokens): Promise<ModeratorView | null> {
+  if (peer.role === 'host') return { role: 'host', name: stage.roster.has(peer.id) ? stage.roster.get(peer.id).displayName : '' };
+  return staffOf(socket, tokens);
+}
+
+async function staffOf(socket: IoSocket, tokens: Tokens): Promise<ModeratorView | null> {
+  const cookie = sessionCookie(socket.request.headers.cookie);
+  if (!cookie) return null;
+  const actor = await actorFor(cookie, tokens).catch(() => undefined);
+  return actor?.kind === 'bureau' ? { role: actor.role, name: actor.name } : null;
+}
+
+/**
+ * Before a socket takes a place on a stage: a banned device family is refused (BANNED), unless it
+ * comes as the host (its credential was checked) or as bureau staff — moderators are never banned.
+ */
+export async function assertAdmitted(socket: IoSocket, stage: LiveStage, role: StageRole, tokens: Tokens): Promise<void> {
+  const { authorId } = await identityOf(socket, tokens);
+  if (role === 'host' || !stage.chat.moderation.isBanned(authorId)) return;
+  if (await staffOf(socket, tokens)) return;
+  throw new DomainError('BANNED', 'you have been removed from this session');
+}
+
+/**
+ * Once a socket has its place: a moderator's author id is protected from mutes and bans for as
+ * long as the stage is open, from the moment they join, whether or not they ever chat.
+ */
+export async function protectModerator(socket: IoSocket, joined: Joined, tokens: Tokens): Promise<void> {
+  if (!(await moderatorOf(socket, joined, tokens))) return;
+  joined.stage.chat.moderation.protect((await identityOf(socket, tokens)).authorId);
+}
+
+/**
+ * The author id a socket chats, asks, votes or raises a hand with. Anyone but a moderator needs a
+ * device token (UNAUTHORIZED without one: watching needs none) and must not be banned (BANNED).
+ */
+export async function participantId(
+  socket: IoSocket,
+  joined: Joined,
+  tokens: Tokens,
+  { moderator, needsDevice = true }: { moderator: boolean; needsDevice?: boolean },
+): Promise<string> {
+  const { authorId, device } = await identityOf(socket, tokens);
+  if (moderator) return authorId;
+  if (needsDevice && !device) throw new DomainError('UNAUTHORIZED', 'this phone has no device token yet: reload the page to chat, ask or vote');
+  joined.stage.chat.moderation.assertMayTakePart(authorId);
+  return authorId;
+}
