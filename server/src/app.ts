@@ -13,6 +13,7 @@ import { StageDirectory } from './media/stageDirectory';
 import { HlsService } from './media/hls/hlsService';
 import { WorkerPool } from './media/workerPool';
 import { Invites, revocationCheck } from './services/invites';
+import { sessionModerationLoader } from './services/moderation';
 import { RecruitmentService } from './services/recruitment';
 import { ensureBureauAdmin, seedDemo } from './services/seed';
 import { StaffAccounts } from './services/staff';
@@ -22,6 +23,7 @@ import { createRateLimiters } from './store/rateLimiters';
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
+import { issuanceLimiter } from './transport/deviceTokens';
 import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
@@ -92,6 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     graceMs: config.stage.graceMs,
+    loadModeration: sessionModerationLoader(store),
   });
 
   const health = async (): Promise<HealthReport> => {
@@ -124,7 +127,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
   });
-  const api = createApi({ service, tokens: access, staff, invites, statistics, timeZone: config.timeZone, secureCookies: config.secureCookies, hls, limiters });
+  const api = createApi({ service, tokens: access, staff, invites, statistics, timeZone: config.timeZone, secureCookies: config.secureCookies, hls, limiters, deviceLimiter: issuanceLimiter(config.deviceTokens) });
   httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir }));
   directory.onOpen((stage) => {
     broadcastStage(io, stage);

@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   FFMPEG_PATH: z.string().default('ffmpeg'),
   INTERACTIVE_SEATS: z.coerce.number().int().min(0).max(100_000).default(300),
   STATS_SAMPLE_MS: z.coerce.number().int().min(100).max(3600_000).default(30_000),
+  DEVICE_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  DEVICE_TOKEN_BURST: z.coerce.number().int().min(0).max(100_000).default(120),
   TIME_ZONE: z
     .string()
     .default('Asia/Shanghai')
@@ -94,6 +96,8 @@ export interface Config {
   statsSampleMs: number;
   /** The bureau's time zone (exports write local times). */
   timeZone: string;
+  /** Device tokens issued per address block (/24, /48): steadily per minute, and a burst on top within ten minutes. */
+  deviceTokens: { perMinute: number; burst: number };
 }
 
 export class ConfigError extends Error {}
@@ -139,5 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     interactiveSeats: e.INTERACTIVE_SEATS,
     statsSampleMs: e.STATS_SAMPLE_MS,
     timeZone: e.TIME_ZONE,
+    deviceTokens: Object.freeze({ perMinute: e.DEVICE_TOKENS_PER_MINUTE, burst: e.DEVICE_TOKEN_BURST }),
   });
 }

@@ -11,7 +11,8 @@ export type BureauClaims = z.infer<typeof BureauClaims>;
 const EmployerClaims = z.object({ sub: z.string().min(1), eid: z.string().min(1) });
 export type EmployerClaims = z.infer<typeof EmployerClaims>;
 
-const DeviceClaims = z.object({ sub: z.string().min(1) });
+/** `fam`: the device's family, kept when the token is re-issued; moderation acts on it (older tokens: their `sub`). */
+const DeviceClaims = z.object({ sub: z.string().min(1), fam: z.string().min(1).optional() });
 export type DeviceClaims = z.infer<typeof DeviceClaims>;
 
 /** Who a credential speaks for: audience, the claims it carries, and how long it lasts by default. */

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { StaffInput } from '@chunfeng/shared/admin';
@@ -18,6 +17,7 @@ import { verifyPassword } from '../auth/passwords';
 import type { Tokens } from '../auth/tokens';
 import { currentCampaign } from '../domain/campaigns';
 import { DomainError } from '../domain/errors';
+import type { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
 import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
@@ -26,6 +26,7 @@ import type { Statistics } from '../services/statistics';
 import type { RateLimiters } from '../store/rateLimiters';
 import { authenticate, requireAdmin, requireBureau, SESSION_COOKIE } from './auth';
 import { applicationsCsv } from './csv';
+import { deviceTokenRoute } from './deviceTokens';
 import { parse } from './httpErrors';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
@@ -41,7 +42,7 @@ const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max
 const EmployerPatch = EmployerInput.partial();
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone, limiters }: {
+export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone, limiters, deviceLimiter }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -52,6 +53,8 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   /** The bureau's time zone, for times written into exports. */
   timeZone: string;
   limiters: RateLimiters;
+  /** How many device tokens an address block may be issued. */
+  deviceLimiter: RateLimiter;
 }): Router {
   const api = express.Router();
   const applyLimiter = limiters.apply;
@@ -197,6 +200,12 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
     await staff.remove(id, actor);
     res.json({});
   });
+  api.get('/sessions/:id/moderation', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { id } = parse(Id, req.params);
+    if (!(await service.store.get('session', id))) throw new DomainError('NOT_FOUND', 'no such session');
+    res.json({ entries: await service.store.listModeration(id) });
+  });
   api.get('/statistics/sessions/:id', async (req, res) => {
     await requireBureau(req, tokens);
     res.json(await statistics.session(parse(Id, req.params).id));
@@ -244,10 +253,7 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
     const { id } = parse(Id, req.params);
     res.json({ vacancy: await service.card(id) });
   });
-  api.post('/device', async (_req, res) => {
-    const deviceId = crypto.randomUUID();
-    res.status(201).json({ deviceId, token: await tokens.issue('device', { sub: deviceId }) });
-  });
+  api.post('/device', deviceTokenRoute({ tokens, limiter: deviceLimiter }));
   api.post('/applications', async (req, res) => {
     const deviceToken = req.get('x-device-token');
     const device = deviceToken ? await tokens.verify('device', deviceToken).catch(() => undefined) : undefined;
