@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { apiClient, applyBody, bureauClient } from '../harness/api';
 import type { TestPage } from '../harness/browser';
 import { TEST_ADMIN_PASSWORD } from '../harness/server';
+import { connect, requestOk } from '../harness/socketClient';
 import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
 import { screenshot } from './screenshots';
@@ -245,5 +246,45 @@ describe('the bureau console in Chromium', () => {
     expect(await seriousViolations(admin.page)).toEqual([]);
     expect(await noSideScroll(admin.page)).toBe(true);
     await screenshot(admin.page, 'admin-lineup-phone');
+  });
+
+  test("a session's moderation log: who did what to which chat id, and when — on a desktop and on a phone", async () => {
+    const hostSocket = await connect(fx.server.url);
+    const device = (await apiClient(fx.server.url).post<{ token: string }>('/device')).body.token;
+    const viewer = await connect(fx.server.url, { device });
+    try {
+      const token = await fx.server.tokens.issue({ sid: 'demo', role: 'host', sub: 'chief' });
+      await requestOk(hostSocket, 'stage:join', { sessionId: 'demo', role: 'host', token, displayName: '王局长' });
+      await requestOk(viewer, 'stage:join', { sessionId: 'demo', role: 'viewer' });
+      const { message } = await requestOk(viewer, 'chat:send', { text: '请问几点开始面试', displayName: '小刘' });
+      await requestOk(hostSocket, 'chat:delete', { messageId: message.id });
+      await requestOk(hostSocket, 'chat:mute', { authorId: message.authorId, seconds: 300 });
+      await requestOk(hostSocket, 'chat:slowMode', { seconds: 30 });
+      await requestOk(hostSocket, 'chat:ban', { authorId: message.authorId });
+
+      const admin = await fx.browser.open(`${fx.server.url}/admin/sessions/demo`, { viewport: DESKTOP });
+      await signIn(admin);
+      await admin.page.locator('tr[data-moderation="ban"]').waitFor();
+      const rows = await admin.page.locator('tr[data-moderation]').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent)));
+      expect(rows).toEqual([
+        ['王局长 主播', '移出本场', message.authorId],
+        ['王局长 主播', '慢速模式：每 30 秒一条', '整个聊天'],
+        ['王局长 主播', '禁言 5 分钟', message.authorId],
+        ['王局长 主播', '删除消息', message.authorId],
+      ]);
+      expect(await seriousViolations(admin.page)).toEqual([]);
+      await screenshot(admin.page, 'admin-moderation-desktop');
+
+      const phone = await fx.browser.open(`${fx.server.url}/admin/sessions/demo`, { viewport: PHONE });
+      await signIn(phone);
+      await phone.page.locator('tr[data-moderation="ban"]').waitFor();
+      expect(await seriousViolations(phone.page)).toEqual([]);
+      expect(await noSideScroll(phone.page)).toBe(true);
+      await phone.page.getByRole('heading', { name: '管理记录' }).scrollIntoViewIfNeeded();
+      await screenshot(phone.page, 'admin-moderation-phone');
+    } finally {
+      viewer.close();
+      hostSocket.close();
+    }
   });
 });

@@ -9,9 +9,10 @@ import { useToast } from '../../ui/Toast';
 import { localDateTime, useCatalog } from './catalog';
 import { FormActions, onSubmit, problemText, useSchemaForm } from './forms';
 import { LineupEditor } from './LineupEditor';
+import { ModerationLog } from './ModerationLog';
 import { ScheduleFields, ScheduleWarning, whenToIso } from './SessionsSection';
 
-/** One session: its title and schedule, and its lineup in presenting order. */
+/** One session: its title and schedule, its lineup in presenting order, and its moderation log. */
 export function SessionEditor({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
   const { catalog } = useCatalog();
@@ -26,6 +27,7 @@ export function SessionEditor({ sessionId }: { sessionId: string }) {
       <h2 lang={CONTENT_LANG}>{session.title}</h2>
       <Schedule key={`${session.title}|${session.scheduledAt}`} session={session} />
       <Lineup key={session.lineup.map((i) => i.id).join()} session={session} />
+      <ModerationLog sessionId={session.id} />
     </div>
   );
 }
