@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack } from '@chunfeng/shared/ack';
-import { deviceToken } from './device';
+import { deviceToken, forgetDeviceToken } from './device';
 import type { ErrorCode } from '@chunfeng/shared/errors';
 import type {
   ClientToServerEvents,
@@ -22,6 +22,9 @@ export class RequestError extends Error {
     this.code = code;
   }
 }
+
+/** The requests that need this phone's device token. */
+const DEVICE_REQUESTS: ReadonlySet<RequestName> = new Set(['chat:send', 'question:ask', 'question:vote']);
 
 export type SignallingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -74,7 +77,11 @@ export class Signalling {
     } catch {
       throw new RequestError('UNAVAILABLE', `no answer from the server to ${name}`);
     }
-    if (!ack.ok) throw new RequestError(ack.error.code, ack.error.message);
+    if (!ack.ok) {
+      // Only a missing or no longer valid device token makes these UNAUTHORIZED: get a new one next time.
+      if (ack.error.code === 'UNAUTHORIZED' && DEVICE_REQUESTS.has(name)) forgetDeviceToken();
+      throw new RequestError(ack.error.code, ack.error.message);
+    }
     return ack.data;
   }
 

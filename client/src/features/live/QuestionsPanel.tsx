@@ -71,7 +71,7 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
           type="button"
           className="button"
           disabled={q.askedBy === you || (you !== undefined && q.voters.includes(you))}
-          onClick={() => void signalling?.request('question:vote', { questionId: q.id }).catch(() => undefined)}
+          onClick={() => void signalling?.request('question:vote', { questionId: q.id }).catch((error: unknown) => setProblem(describeError(error, t, 'question')))}
         >
           {t('questions.vote', { count: q.voters.length })}
         </button>
