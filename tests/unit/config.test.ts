@@ -32,4 +32,10 @@ describe('loadConfig', () => {
     const message = (error as Error).message;
     for (const name of ['PORT', 'MEDIA_WORKERS', 'AUTH_SECRET', 'REDIS_URL']) expect(message).toContain(name);
   });
+
+  test('device-token issuance per address block: 60 a minute and a burst of 120 unless configured', () => {
+    expect(loadConfig({}).deviceTokens).toEqual({ perMinute: 60, burst: 120 });
+    expect(loadConfig({ DEVICE_TOKENS_PER_MINUTE: '5', DEVICE_TOKEN_BURST: '0' }).deviceTokens).toEqual({ perMinute: 5, burst: 0 });
+    expect(() => loadConfig({ DEVICE_TOKENS_PER_MINUTE: '0' })).toThrow(/DEVICE_TOKENS_PER_MINUTE/);
+  });
 });
