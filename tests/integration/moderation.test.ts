@@ -182,13 +182,19 @@ describe('moderation bounded by role, device tokens and the log', () => {
     await requestOk(host, 'chat:send', { text: '欢迎', displayName: '主持人' });
   });
 
-  test('a banned device family can no longer ask, vote or raise a hand', async () => {
+  test('a banned device family can no longer ask, vote or raise a hand, and a hand it raised comes down', async () => {
     const session = await p.newSession('封禁范围');
     const host = await p.join(session, { role: 'host' });
     const [phone, other] = [await p.device(), await p.device()];
     const viewer = await p.join(session, { device: phone });
     const { question } = await requestOk(await p.join(session, { device: other }), 'question:ask', { text: '包吃住吗？' });
+    const raised = nextEvent<{ hands: unknown[] }>(host, 'stage:hands');
+    await requestOk(viewer, 'hand:raise', { raised: true });
+    expect((await raised).hands).toHaveLength(1);
+    const lowered = nextEvent<{ hands: unknown[] }>(host, 'stage:hands');
     await requestOk(host, 'chat:ban', { authorId: await p.authorIdOf(session, phone) });
+    // The host's list of hands forgets the banned viewer at once.
+    expect((await lowered).hands).toEqual([]);
     expect(await request(viewer, 'question:ask', { text: '还在吗' })).toMatchObject({ ok: false, error: { code: 'BANNED' } });
     expect(await request(viewer, 'question:vote', { questionId: question.id })).toMatchObject({ ok: false, error: { code: 'BANNED' } });
     expect(await request(viewer, 'hand:raise', { raised: true })).toMatchObject({ ok: false, error: { code: 'BANNED' } });

@@ -40,6 +40,8 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   #spotlight: { peerId: PeerId | undefined; followSpeaker: boolean } = { peerId: undefined, followSpeaker: false };
   #speaker: PeerId | undefined;
   readonly #captions: Caption[] = [];
+  /** Each place's chat author id (its device-token family), so a ban reaches the places it holds. */
+  readonly #authors = new Map<PeerId, string>();
 
   constructor({ room, graceMs = 15_000, maxCohosts = 6, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
     room: StageRoom;
@@ -133,6 +135,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     if (!seat) return false;
     clearTimeout(seat.graceTimer);
     this.#seats.delete(peerId);
+    this.#authors.delete(peerId);
     const participant = this.roster.remove(peerId);
     this.room.removePeer(peerId);
     this.#rosterChanged();
@@ -144,6 +147,22 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
 
   raiseHand(peerId: PeerId, raised: boolean): void {
     if (this.roster.raiseHand(peerId, raised)) this.emit('handsChanged', this.roster.hands());
+  }
+
+  identify(peerId: PeerId, authorId: string): void {
+    if (this.#seats.has(peerId)) this.#authors.set(peerId, authorId);
+  }
+
+  /** A banned author's raised hands come down (the host's list of hands forgets them). */
+  lowerHandsOf(authorId: string): void {
+    let lowered = false;
+    for (const [peerId, author] of this.#authors) {
+      const participant = author === authorId && this.roster.has(peerId) ? this.roster.get(peerId) : undefined;
+      if (participant?.role !== 'viewer' || !participant.handRaised) continue;
+      this.roster.raiseHand(peerId, false);
+      lowered = true;
+    }
+    if (lowered) this.emit('handsChanged', this.roster.hands());
   }
 
   promote(by: PeerId, peerId: PeerId): void {

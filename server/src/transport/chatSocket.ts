@@ -85,6 +85,7 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
   onRequest(socket, 'chat:ban', async ({ authorId: target }) => {
     const { stage, by } = await moderator();
     const removed = await stage.chat.ban(by, target);
+    stage.lowerHandsOf(target);
     log.info({ by: by.role, target }, 'chat: banned');
     if (removed.length > 0) io.to(stageChannel(stage.sessionId)).emit('chat:deleted', { messageIds: removed });
     return {};

@@ -36,12 +36,14 @@ export async function assertAdmitted(socket: IoSocket, stage: LiveStage, role: S
 }
 
 /**
- * Once a socket has its place: a moderator's author id is protected from mutes and bans for as
- * long as the stage is open, from the moment they join, whether or not they ever chat.
+ * Once a socket has its place: the stage learns whose device family the place is (so a ban reaches
+ * it), and a moderator's author id is protected from mutes and bans for as long as the stage is
+ * open, from the moment they join, whether or not they ever chat.
  */
-export async function protectModerator(socket: IoSocket, joined: Joined, tokens: Tokens): Promise<void> {
-  if (!(await moderatorOf(socket, joined, tokens))) return;
-  joined.stage.chat.moderation.protect((await identityOf(socket, tokens)).authorId);
+export async function registerParticipant(socket: IoSocket, joined: Joined, tokens: Tokens): Promise<void> {
+  const { authorId } = await identityOf(socket, tokens);
+  joined.stage.identify(joined.peer.id, authorId);
+  if (await moderatorOf(socket, joined, tokens)) joined.stage.chat.moderation.protect(authorId);
 }
 
 /**

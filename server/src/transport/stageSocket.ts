@@ -16,7 +16,7 @@ import type { RecruitmentService } from '../services/recruitment';
 import type { RateLimiters } from '../store/rateLimiters';
 import { handleChatRequests } from './chatSocket';
 import { handleMediaRequests } from './mediaRequests';
-import { assertAdmitted, participantId, protectModerator } from './moderators';
+import { assertAdmitted, participantId, registerParticipant } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
 import { onRequest } from './requests';
 
@@ -122,7 +122,7 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     joined = { stage, peer };
     await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
-    await protectModerator(socket, joined, access);
+    await registerParticipant(socket, joined, access);
     log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
     return {
       peerId: peer.id,
