@@ -14,17 +14,24 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+  // The last resort: every request and listener has its own error boundary, so reaching these is a
+  // bug to fix. Log it loudly and keep serving the live sessions rather than dropping every viewer.
+  // (Tests start the server without main.ts, so nothing here hides a bug from them.)
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => logger.fatal({ err: error }, 'uncaught exception; still serving'));
 
   const server = await startServer(config, logger);
-  const hostToken = await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'demo-host' });
-  logger.info(
-    {
-      host: `${server.url}/host/demo?token=${hostToken}`,
-      watch: `${server.url}/watch/demo`,
-    },
-    'demo stage links',
-  );
+  // A host credential in the log is a credential for whoever reads the log: only for demo data.
+  if (config.demoData) {
+    const hostToken = await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'demo-host' });
+    logger.info(
+      {
+        host: `${server.url}/host/demo?token=${hostToken}`,
+        watch: `${server.url}/watch/demo`,
+      },
+      'demo stage links',
+    );
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import type { ErrorCode } from '@chunfeng/shared/errors';
+import type { AppError, ErrorCode } from '@chunfeng/shared/errors';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
-import { toAppError, validationError } from './requests';
+import { toAppError, validate } from './requests';
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION: 400,
@@ -24,32 +24,43 @@ const STATUS: Record<ErrorCode, number> = {
 
 /** A request body, query or parameter that failed its schema; carries the field-level issues. */
 export class RequestInvalid extends DomainError {
-  readonly zodError: z.ZodError;
+  readonly appError: AppError;
 
-  constructor(error: z.ZodError) {
-    super('VALIDATION', 'the request is not valid');
-    this.zodError = error;
+  constructor(error: AppError) {
+    super('VALIDATION', error.message);
+    this.appError = error;
   }
 }
 
-/** Parses untrusted input with its schema at the edge, or throws RequestInvalid. */
+/** Parses untrusted input with its schema at the edge, or throws RequestInvalid (never what zod threw). */
 export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new RequestInvalid(result.error);
+  const result = validate(schema, value);
+  if (!result.ok) throw new RequestInvalid(result.error);
   return result.data;
 }
+
+// The words for what the body parser could not read, by the status it chose.
+const UNREADABLE: Record<number, string> = {
+  400: 'the request body is not valid JSON',
+  413: 'the request is too large',
+  415: 'the request body must be JSON in UTF-8, without an unknown content encoding',
+};
 
 /** The last express error handler: every failure leaves as `{ error: { code, message } }`. */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (error instanceof RequestInvalid) {
-      res.status(400).json({ error: validationError(error.zodError) });
+      res.status(400).json({ error: error.appError });
       return;
     }
-    // express.json() reports a malformed or oversized body with a status of its own.
-    const status = (error as { status?: number; type?: string }).status;
-    if (status === 400 || status === 413) {
-      res.status(status).json({ error: { code: 'VALIDATION', message: status === 413 ? 'the request is too large' : 'the request body is not valid JSON' } });
+    if (error instanceof URIError) {
+      res.status(400).json({ error: { code: 'VALIDATION', message: 'the request path is not valid' } });
+      return;
+    }
+    // body-parser marks the errors it raises about the request (not the server) with `expose`.
+    const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+    if (typeof status === 'number' && expose === true && status >= 400 && status < 500) {
+      res.status(status).json({ error: { code: 'VALIDATION', message: UNREADABLE[status] ?? 'the request is not valid' } });
       return;
     }
     const appError = toAppError(error, logger, { method: req.method, path: req.path });

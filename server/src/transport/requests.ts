@@ -5,6 +5,7 @@ import type { AppError } from '@chunfeng/shared/errors';
 import { requestSchemas, type RequestName, type RequestResults } from '@chunfeng/shared/events';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
+import { plainDataProblem } from './plainData';
 
 export type RequestHandler<K extends RequestName> = (
   input: z.output<(typeof requestSchemas)[K]>,
@@ -26,6 +27,33 @@ export function validationError(error: z.ZodError): AppError {
 }
 
 /**
+ * Validates untrusted input without letting it throw: the payload must be plain JSON-like data within
+ * the size limits before the schema sees it, and whatever the schema itself throws is a VALIDATION
+ * error too (zod reads fields of the input, and an odd shape must not take the process down).
+ */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): { ok: true; data: z.output<S> } | { ok: false; error: AppError } {
+  const problem = plainDataProblem(value);
+  if (problem) return { ok: false, error: { code: 'VALIDATION', message: 'the request is not valid', issues: [problem] } };
+  try {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? { ok: true, data: parsed.data } : { ok: false, error: validationError(parsed.error) };
+  } catch {
+    return { ok: false, error: { code: 'VALIDATION', message: 'the request is not valid' } };
+  }
+}
+
+/** Wraps a listener for events that are not requests so that nothing it throws escapes socket.io. */
+export function safeListener<A extends unknown[]>(listener: (...args: A) => void, logger: Logger, context: object): (...args: A) => void {
+  return (...args) => {
+    try {
+      listener(...args);
+    } catch (error) {
+      logger.error({ err: error, ...context }, 'listener failed unexpectedly');
+    }
+  };
+}
+
+/**
  * Registers a request handler that validates its input at the edge and always acknowledges with an
  * Ack, whatever the client sent and whatever the handler threw.
  */
@@ -43,9 +71,9 @@ export function onRequest<K extends RequestName>(
       return;
     }
     const ack = last as (reply: Ack<RequestResults[K]>) => void;
-    const parsed = requestSchemas[name].safeParse(args.length > 1 ? args[0] : undefined);
-    if (!parsed.success) {
-      ack({ ok: false, error: validationError(parsed.error) });
+    const parsed = validate(requestSchemas[name], args.length > 1 ? args[0] : undefined);
+    if (!parsed.ok) {
+      ack({ ok: false, error: parsed.error });
       return;
     }
     // Through a promise so that a handler's synchronous throw is acknowledged like a rejection.
@@ -54,6 +82,7 @@ export function onRequest<K extends RequestName>(
       .then(
       (data) => ack({ ok: true, data }),
       (error: unknown) => ack({ ok: false, error: toAppError(error, logger, { event: name }) }),
-    );
+    )
+      .catch((error: unknown) => logger.error({ err: error, event: name }, 'could not acknowledge'));
   });
 }
