@@ -15,6 +15,17 @@ export interface Participant {
   caps: RtpCapabilities;
 }
 
+/**
+ * Registers a scheduled session under `id` (in a campaign of its own) unless the store has one: only
+ * registered sessions get a stage.
+ */
+export async function registerSession(server: TestServer, id: string): Promise<void> {
+  if (await server.store.get('session', id)) return;
+  const today = new Date().toISOString().slice(0, 10);
+  const campaign = await server.service.createCampaign({ name: `campaign for ${id}`, startsOn: today, endsOn: today, description: '' });
+  await server.service.createSession({ campaignId: campaign.id, title: `session ${id}`, scheduledAt: new Date().toISOString(), lineup: [] }, id);
+}
+
 /** Socket-level participants for integration tests; every socket opened is closed by closeAll(). */
 export class StageDriver {
   readonly #server: TestServer;
@@ -32,6 +43,7 @@ export class StageDriver {
   }
 
   async join(sessionId: string, role: 'host' | 'cohost' | 'viewer', token?: string): Promise<Participant> {
+    if (role === 'host') await registerSession(this.#server, sessionId);
     const socket = await this.socket();
     const t = role === 'host' && !token ? await this.#server.tokens.issue({ sid: sessionId, role, sub: 'host' }) : token;
     const joined = await requestOk(socket, 'stage:join', { sessionId, role, ...(t ? { token: t } : {}) });

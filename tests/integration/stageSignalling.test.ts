@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { requestSchemas, type RequestName } from '@chunfeng/shared/events';
+import type { SessionId } from '@chunfeng/shared/ids';
 import { startTestServer, type TestServer } from '../harness/server';
 import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
+import { registerSession } from '../harness/stage';
 
 const vp8 = {
   codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [] }],
@@ -19,7 +21,9 @@ describe('stage signalling', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The malformed-payload sweep below sends a few hundred requests from one socket at once.
+    server = await startTestServer({ SOCKET_EVENT_BURST: '100000' });
+    await Promise.all(['sig-1', 'sig-2', 'sig-waiting'].map((id) => registerSession(server, id)));
   });
   afterEach(() => {
     for (const s of sockets.splice(0)) s.close();
@@ -32,8 +36,16 @@ describe('stage signalling', () => {
 
   test('a viewer cannot join a session that is not live', async () => {
     const viewer = await open();
-    const ack = await request(viewer, 'stage:join', { sessionId: 'nobody-here', role: 'viewer' });
+    const ack = await request(viewer, 'stage:join', { sessionId: 'sig-waiting', role: 'viewer' });
     expect(ack).toMatchObject({ ok: false, error: { code: 'SESSION_NOT_LIVE' } });
+  });
+
+  test('a session id the bureau never registered opens no stage, even for a host with a valid token: NOT_FOUND', async () => {
+    const s = await open();
+    const token = await server.tokens.issue({ sid: 'made-up', role: 'host', sub: 'chief' });
+    expect(await request(s, 'stage:join', { sessionId: 'made-up', role: 'host', token })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await request(s, 'stage:join', { sessionId: 'made-up', role: 'viewer' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(server.directory.get('made-up' as SessionId)).toBeUndefined();
   });
 
   test('the host role needs a valid token for that very session', async () => {
@@ -106,7 +118,7 @@ describe('stage signalling', () => {
     const again = await open();
     expect(await request(again, 'stage:join', { sessionId: 'nobody', role: 'viewer' })).toMatchObject({
       ok: false,
-      error: { code: 'SESSION_NOT_LIVE' },
+      error: { code: 'NOT_FOUND' },
     });
   });
 

@@ -18,7 +18,7 @@ import { handleChatRequests } from './chatSocket';
 import { handleMediaRequests } from './mediaRequests';
 import { assertAdmitted, participantId, registerParticipant } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
-import { onRequest } from './requests';
+import { onRequest, safeListener } from './requests';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -104,10 +104,12 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     }
     // An open stage is a session that has not ended (ending it closes the stage). Without one, a
     // session the host ended stays ended: nobody reopens it, and viewers are told so rather than
-    // waiting for it. Ids that are not registered sessions (ad-hoc stages) have no status.
+    // waiting for it. Only a session the bureau registered ever gets a stage.
     const open = directory.get(input.sessionId);
     if (open) return open;
-    if ((await service.sessionStatus(input.sessionId)) === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
+    const status = await service.sessionStatus(input.sessionId);
+    if (status === undefined) throw new DomainError('NOT_FOUND', 'there is no such session');
+    if (status === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
     if (input.role === 'host') return directory.open(input.sessionId);
     throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
   }
@@ -205,10 +207,10 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
   handleRecruitmentRequests(socket, current, { service, tokens: access, log });
   handleChatRequests(socket, current, { io, tokens: access, log, limiters });
 
-  socket.on('disconnect', (reason) => {
+  socket.on('disconnect', safeListener((reason) => {
     if (!joined) return;
     log.info({ reason, peerId: joined.peer.id }, 'connection dropped; keeping the place for the grace period');
     joined.stage.detach(joined.peer.id, socket.id);
     joined = undefined;
-  });
+  }, log, { event: 'disconnect' }));
 }
