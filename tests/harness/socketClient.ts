@@ -46,3 +46,28 @@ export async function requestOk<K extends RequestName>(
   if (!ack.ok) throw new Error(`${name} failed: ${ack.error.code} ${ack.error.message}`);
   return ack.data;
 }
+
+/**
+ * Sends an event whose payload is given as JSON text, past socket.io-client's encoder (which recurses
+ * and cannot encode what an attacker can write by hand, e.g. 10,000-deep nesting), and resolves with
+ * the server's acknowledgement.
+ */
+export function rawRequest(socket: TestSocket, name: string, payloadJson: string, timeoutMs = 10_000): Promise<unknown> {
+  const engine = socket.io.engine;
+  const ackId = 900_000 + Math.floor(Math.random() * 99_999);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      engine.off('packet', onPacket);
+      reject(new Error(`no acknowledgement for ${name} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onPacket = (packet: { type: string; data?: unknown }): void => {
+      // An ACK packet on the main namespace: "3" + id + JSON array of the arguments.
+      if (packet.type !== 'message' || typeof packet.data !== 'string' || !packet.data.startsWith(`3${ackId}[`)) return;
+      clearTimeout(timer);
+      engine.off('packet', onPacket);
+      resolve((JSON.parse(packet.data.slice(String(ackId).length + 1)) as unknown[])[0]);
+    };
+    engine.on('packet', onPacket);
+    engine.send(`2${ackId}[${JSON.stringify(name)},${payloadJson}]`);
+  });
+}
