@@ -24,6 +24,7 @@ import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
 import { issuanceLimiter } from './transport/deviceTokens';
+import { guardFlood } from './transport/floodGuard';
 import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
@@ -152,9 +153,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   broadcastRecruitment(io, service);
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
-  io.on('connection', (socket) =>
-    handleStageSocket(socket, { io, directory, tokens, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats }),
-  );
+  io.on('connection', (socket) => {
+    guardFlood(socket, config.socketEvents, logger);
+    handleStageSocket(socket, { io, directory, tokens, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats });
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
