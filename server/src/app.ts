@@ -27,6 +27,7 @@ import { issuanceLimiter } from './transport/deviceTokens';
 import { guardFlood } from './transport/floodGuard';
 import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
+import { opsAccess } from './transport/opsAccess';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
 import { broadcastStage, handleStageSocket, stageChannel, type IoServer } from './transport/stageSocket';
 
@@ -129,7 +130,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     socketConnections: () => io.engine.clientsCount,
   });
   const api = createApi({ service, tokens: access, staff, invites, statistics, timeZone: config.timeZone, secureCookies: config.secureCookies, hls, limiters, deviceLimiter: issuanceLimiter(config.deviceTokens) });
-  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir }));
+  const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
+  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies }));
   directory.onOpen((stage) => {
     broadcastStage(io, stage);
     hls?.attach(stage);

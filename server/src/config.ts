@@ -49,6 +49,7 @@ const EnvSchema = z.object({
     }, 'an IANA time zone such as Asia/Shanghai'),
   DEMO_DATA: bool.default(false),
   BUREAU_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').max(256).optional(),
   SOCKET_EVENTS_PER_SECOND: z.coerce.number().min(1).max(100_000).default(50),
   SOCKET_EVENT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(150),
   SOCKET_FLOOD_CEILING: z.coerce.number().int().min(0).max(10_000_000).default(1000),
@@ -101,6 +102,8 @@ export interface Config {
   timeZone: string;
   /** Device tokens issued per address block (/24, /48): steadily per minute, and a burst on top within ten minutes. */
   deviceTokens: { perMinute: number; burst: number };
+  /** A bearer token that may read /metrics and the /healthz details (besides a staff sign-in). */
+  metricsToken: string | undefined;
   /** Every socket's own event allowance; see transport/floodGuard.ts. */
   socketEvents: { perSecond: number; burst: number; ceiling: number };
 }
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     statsSampleMs: e.STATS_SAMPLE_MS,
     timeZone: e.TIME_ZONE,
     deviceTokens: Object.freeze({ perMinute: e.DEVICE_TOKENS_PER_MINUTE, burst: e.DEVICE_TOKEN_BURST }),
+    metricsToken: e.METRICS_TOKEN,
     socketEvents: Object.freeze({ perSecond: e.SOCKET_EVENTS_PER_SECOND, burst: e.SOCKET_EVENT_BURST, ceiling: e.SOCKET_FLOOD_CEILING }),
   });
 }

@@ -13,6 +13,8 @@ export interface TestServer extends RunningServer {
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const TEST_ADMIN_PASSWORD = 'test-admin-password';
+/** The bearer token that reads /metrics and the /healthz details on a test server. */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 /**
  * Starts the real platform in this process on port 0 with a fresh data dir and real mediasoup
@@ -30,6 +32,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     RTC_PORT: '0',
     CLIENT_DIST: path.join(repoRoot, 'client/dist'),
     BUREAU_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     // Each live stage would run an ffmpeg; only the tests about HLS turn it on.
     HLS_ENABLED: 'false',
     ...env,

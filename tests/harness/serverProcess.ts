@@ -6,6 +6,8 @@ import { repoRoot, TEST_ADMIN_PASSWORD } from './server';
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** Every line the process has written to stdout so far. */
+  output: string[];
   /** Ends the process with the signal and waits until it is gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
 }
@@ -29,11 +31,13 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
+  const output: string[] = [];
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 30 s: ${stderr}`)), 30_000);
     void exited.then(() => reject(new Error(`server exited at start: ${stderr}`)));
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string };
         if (entry.msg === 'Chunfeng Live is listening' && entry.url) {
@@ -48,6 +52,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   return {
     url,
     child,
+    output,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

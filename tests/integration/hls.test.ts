@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
 import { apiClient, bureauClient } from '../harness/api';
 import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
-import { startTestServer, type TestServer } from '../harness/server';
+import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
 import { connect, requestOk, type TestSocket } from '../harness/socketClient';
 
 const run = promisify(execFile);
@@ -161,7 +161,7 @@ describe('HLS for the mass audience, and the replay', () => {
     // muxer, a second or two from capture, so chapter edges are that accurate.
     expect(Math.abs(b!.end - replay.body.duration)).toBeLessThan(4);
     expect(b!.vacancy.title).toBe(vacancies[1]!.title);
-    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { checks: { hls: { diskBytes: number } } };
+    const health = (await (await fetch(`${server.url}/healthz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).json()) as { checks: { hls: { diskBytes: number } } };
     expect(health.checks.hls.diskBytes).toBeGreaterThan(10_000);
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from '../harness/server';
+import { startTestServer, TEST_ADMIN_PASSWORD, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
+
+const scraper = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
 
 describe('health and metrics', () => {
   let server: TestServer;
@@ -8,18 +10,42 @@ describe('health and metrics', () => {
   });
   afterAll(() => server.stop());
 
-  test('GET /healthz reports every worker alive and the data dir writable', async () => {
+  test('GET /healthz tells anyone only whether the node is ok: { ok } and the status code, no paths, pids or workers', async () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const body = (await res.json()) as { ok: boolean; checks: { workers: { alive: number; total: number }; dataDir: { ok: boolean } } };
-    expect(body.ok).toBe(true);
-    expect(body.checks.workers).toMatchObject({ alive: 2, total: 2 });
-    expect(body.checks.dataDir.ok).toBe(true);
+    expect(await res.json()).toEqual({ ok: true });
   });
 
-  test('GET /metrics serves Prometheus text with the platform gauges', async () => {
-    const res = await fetch(`${server.url}/metrics`);
+  test('GET /healthz with the metrics token reports every worker alive and the data dir writable', async () => {
+    const res = await fetch(`${server.url}/healthz`, { headers: scraper });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; checks: { workers: { alive: number; total: number }; dataDir: { ok: boolean; path: string } } };
+    expect(body.ok).toBe(true);
+    expect(body.checks.workers).toMatchObject({ alive: 2, total: 2 });
+    expect(body.checks.dataDir).toMatchObject({ ok: true, path: server.dataDir });
+  });
+
+  test('GET /metrics needs the metrics token or a bureau staff sign-in: 401 UNAUTHORIZED otherwise', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: `Bearer ${TEST_METRICS_TOKEN}x` }] as Array<Record<string, string>>) {
+      const res = await fetch(`${server.url}/metrics`, { headers });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    }
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
+    });
+    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    expect(cookie).toMatch(/^cf_session=/);
+    const signedIn = await fetch(`${server.url}/metrics`, { headers: { cookie } });
+    expect(signedIn.status).toBe(200);
+    expect(((await (await fetch(`${server.url}/healthz`, { headers: { cookie } })).json()) as { checks?: unknown }).checks).toBeDefined();
+  });
+
+  test('GET /metrics with the metrics token serves Prometheus text with the platform gauges', async () => {
+    const res = await fetch(`${server.url}/metrics`, { headers: scraper });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -37,7 +63,9 @@ describe('health and metrics', () => {
     await lost;
     const during = await fetch(`${server.url}/healthz`);
     expect(during.status).toBe(503);
-    expect(await during.json()).toMatchObject({ ok: false, checks: { workers: { ok: false, alive: 1, total: 2 } } });
+    expect(await during.json()).toEqual({ ok: false });
+    const detailed = await fetch(`${server.url}/healthz`, { headers: scraper });
+    expect(await detailed.json()).toMatchObject({ ok: false, checks: { workers: { ok: false, alive: 1, total: 2 } } });
     await replaced;
     const after = await fetch(`${server.url}/healthz`);
     expect(after.status).toBe(200);

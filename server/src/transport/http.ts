@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
 import type { Registry } from 'prom-client';
+import { hlsPathAllowed } from './hlsPaths';
+import { securityHeaders } from './securityHeaders';
 
 export interface HealthReport {
   ok: boolean;
@@ -9,27 +11,32 @@ export interface HealthReport {
 }
 
 /** The HTTP side: health, metrics, and the built client (with history-API fallback). */
-export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir }: {
+export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir, opsAllowed = () => Promise.resolve(false), secure = false }: {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   clientDist: string;
   api: Router;
   onError: ErrorRequestHandler;
   hlsDir?: string | undefined;
+  /** Whether a request may read /metrics and the /healthz details. */
+  opsAllowed?: (req: Request) => Promise<boolean>;
+  /** Served over HTTPS (SECURE_COOKIES): adds HSTS. */
+  secure?: boolean;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders({ secure }));
   app.use('/api', api);
   if (hlsDir) {
     // A CDN can sit in front: playlists are never cached, segments never change, any origin may read.
     app.use(
       '/hls',
       (req, res, next) => {
-        if (req.path.endsWith('.json') || req.path.endsWith('.sdp')) {
+        if (!hlsPathAllowed(req.path)) {
           res.status(404).end();
           return;
         }
-        res.set('Access-Control-Allow-Origin', '*');
+        res.set('Access-Control-Allow-Origin', '*').set('Cross-Origin-Resource-Policy', 'cross-origin');
         next();
       },
       express.static(hlsDir, {
@@ -44,13 +51,18 @@ export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDi
     );
   }
 
-  app.get('/healthz', async (_req, res) => {
+  // Anyone may ask whether the node is up; paths, pids and workers are for the bureau and its scraper.
+  app.get('/healthz', async (req, res) => {
     const report = await health();
-    res.status(report.ok ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+    res.status(report.ok ? 200 : 503).set('Cache-Control', 'no-store').json((await opsAllowed(req)) ? report : { ok: report.ok });
   });
 
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+  app.get('/metrics', async (req, res) => {
+    if (!(await opsAllowed(req))) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'UNAUTHORIZED', message: 'sign in as bureau staff or send the metrics token' } });
+      return;
+    }
+    res.set('Content-Type', metrics.contentType).set('Cache-Control', 'no-store').send(await metrics.metrics());
   });
 
   const index = path.join(clientDist, 'index.html');
