@@ -29,7 +29,8 @@ import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
 import { opsAccess } from './transport/opsAccess';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
-import { broadcastStage, handleStageSocket, stageChannel, type IoServer } from './transport/stageSocket';
+import { safeListener } from './transport/requests';
+import { broadcastStage, handleStageSocket, stageChannel, type IoServer, type IoSocket } from './transport/stageSocket';
 
 export interface RunningServer {
   readonly url: string;
@@ -155,10 +156,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   broadcastRecruitment(io, service);
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
-  io.on('connection', (socket) => {
+  io.on('connection', safeListener((socket: IoSocket) => {
     guardFlood(socket, config.socketEvents, logger);
     handleStageSocket(socket, { io, directory, tokens, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats });
-  });
+  }, logger, { event: 'connection' }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
