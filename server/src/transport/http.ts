@@ -9,16 +9,19 @@ export interface HealthReport {
 }
 
 /** The HTTP side: health, metrics, and the built client (with history-API fallback). */
-export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir }: {
+export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir, trustProxy = false }: {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   clientDist: string;
   api: Router;
   onError: ErrorRequestHandler;
   hlsDir?: string | undefined;
+  /** Who may name the client's address in X-Forwarded-For (express `trust proxy`); by default nobody. */
+  trustProxy?: string | number | false;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.use('/api', api);
   if (hlsDir) {
     // A CDN can sit in front: playlists are never cached, segments never change, any origin may read.
