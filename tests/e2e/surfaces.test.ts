@@ -113,7 +113,7 @@ describe('every public page at a phone size and a desktop size', () => {
         const sheet = page.getByRole('dialog');
         await sheet.getByLabel('姓名', { exact: true }).fill(`界面${size}`);
         await sheet.getByLabel('手机号', { exact: true }).fill(size === 'phone' ? '13600136001' : '13600136002');
-        await sheet.getByRole('checkbox').check();
+        await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
         await sheet.getByRole('button', { name: '提交报名' }).click();
         await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
         await checkAndShoot(page, `viewer-applied-${size}`, { fullPage: false });

@@ -76,6 +76,11 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
     if (done) doneMessage.current?.focus();
   }, [done]);
 
+  // A code was (re)sent: the field it goes in takes focus, so typing it and Enter sends the application.
+  useEffect(() => {
+    if (codeFor) codeInput.current?.focus();
+  }, [codeFor]);
+
   function rememberChanged(on: boolean): void {
     setRemember(on);
     // Unticking forgets at once: nothing of the applicant stays on a shared phone.
@@ -90,7 +95,6 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
       setCode('');
       setProblem(undefined);
       setOutcome({ kind: 'idle' });
-      requestAnimationFrame(() => codeInput.current?.focus());
     } catch (error) {
       setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
     } finally {
@@ -167,6 +171,11 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
         </p>
       ) : (
         <form onSubmit={(e) => void submit(e)} noValidate>
+          {/* Before the fields it is about; focus starts in the name field, so Tab runs name → phone → … → send. */}
+          <label className="consent">
+            <input type="checkbox" checked={remember} onChange={(e) => rememberChanged(e.target.checked)} />
+            <span>{t('apply.remember')}</span>
+          </label>
           <label className="field">
             {t('apply.name')}
             <input ref={first} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={40} required />
@@ -201,10 +210,6 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
           <label className="consent">
             <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
             <span>{t('apply.consent', { employer: vacancy.employer.name })}</span>
-          </label>
-          <label className="consent">
-            <input type="checkbox" checked={remember} onChange={(e) => rememberChanged(e.target.checked)} />
-            <span>{t('apply.remember')}</span>
           </label>
           {codeFor && (
             <div className="field">
