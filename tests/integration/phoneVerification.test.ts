@@ -127,3 +127,23 @@ describe('APPLY_VERIFY=off (the default)', () => {
   });
 });
 
+
+describe('code requests share the per-network ceiling', () => {
+  let server: TestServer;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    gateway = await startGateway();
+    server = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1', APPLY_VERIFY: 'sms', SMS_WEBHOOK_URL: gateway.url, APPLY_LIMIT_PER_BLOCK: '3' });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await gateway.close();
+  });
+
+  test('past APPLY_LIMIT_PER_BLOCK a minute from one address block, codes are refused for any phone, and nothing is texted', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await apiClient(server.url).post('/apply/verify', { phone: `1363333010${i}` })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(gateway.texts).toHaveLength(3);
+  });
+});
