@@ -171,11 +171,6 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
         </p>
       ) : (
         <form onSubmit={(e) => void submit(e)} noValidate>
-          {/* Before the fields it is about; focus starts in the name field, so Tab runs name → phone → … → send. */}
-          <label className="consent">
-            <input type="checkbox" checked={remember} onChange={(e) => rememberChanged(e.target.checked)} />
-            <span>{t('apply.remember')}</span>
-          </label>
           <label className="field">
             {t('apply.name')}
             <input ref={first} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={40} required />
@@ -246,6 +241,11 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
           <Button type="submit" variant="primary" wide busy={outcome.kind === 'sending'}>
             {outcome.kind === 'sending' ? t('apply.submitting') : outcome.kind === 'error' ? t('apply.retry') : t('apply.submit')}
           </Button>
+          {/* After the send button, so the keyboard path name → phone → group → consent → send stays as it was. */}
+          <label className="consent">
+            <input type="checkbox" checked={remember} onChange={(e) => rememberChanged(e.target.checked)} />
+            <span>{t('apply.remember')}</span>
+          </label>
         </form>
       )}
     </Sheet>
