@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { PhoneCode } from '../../server/src/services/phoneVerification';
 import { PhoneVerification } from '../../server/src/services/phoneVerification';
 import { LogSms, type SmsProvider } from '../../server/src/services/sms';
+import { FlexibleRateLimiter } from '../../server/src/store/rateLimiters';
 import type { Logger } from '../../server/src/logger';
 
 /** The two store calls the verification uses, in memory. */
@@ -22,7 +23,7 @@ function setup({ ttlSeconds = 300 } = {}) {
   const texts: Array<{ phone: string; text: string }> = [];
   const sms: SmsProvider = { name: 'test', send: (phone, text) => (texts.push({ phone, text }), Promise.resolve()) };
   const store = memoryStore();
-  const verification = new PhoneVerification({ store: store as never, sms, secret: 's'.repeat(32), now: () => now, random: () => 4321, ttlSeconds });
+  const verification = new PhoneVerification({ store: store as never, sms, secret: 's'.repeat(32), perPhone: new FlexibleRateLimiter({ name: 'sms-phone', points: 5, seconds: 3600 }), now: () => now, random: () => 4321, ttlSeconds });
   return { verification, texts, store, advance: (ms: number) => (now += ms) };
 }
 
