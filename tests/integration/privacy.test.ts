@@ -72,6 +72,8 @@ describe('privacy: each role receives only what is theirs to see, over HTTP and 
     impostor: { name: '冒名者丙', key: `k3-${crypto.randomUUID()}` },
   };
   const devices: Record<'viewer1' | 'viewer2', string> = { viewer1: '', viewer2: '' };
+  /** The device-token family each viewer's author id is based on (inside their own token only). */
+  const families: Record<'viewer1' | 'viewer2', string> = { viewer1: '', viewer2: '' };
 
   beforeAll(async () => {
     server = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1' });
@@ -106,6 +108,8 @@ describe('privacy: each role receives only what is theirs to see, over HTTP and 
       const device = await http<{ deviceId: string; token: string }>(role, 'POST', '/device', { body: {} });
       devices[role] = device.body.deviceId;
       deviceTokens[role] = device.body.token;
+      const claims = JSON.parse(Buffer.from(device.body.token.split('.')[1]!, 'base64url').toString()) as { sub: string; fam?: string };
+      families[role] = claims.fam ?? claims.sub;
       await http(role, 'GET', '/public/sessions/demo');
       await http(role, 'GET', `/public/vacancies/${vA.id}`);
       viewers[role] = await socketOf(role, { device: device.body.token });
@@ -201,12 +205,16 @@ describe('privacy: each role receives only what is theirs to see, over HTTP and 
   test('device ids and raw author bases reach nobody else; author ids cannot be computed from a device id', () => {
     for (const viewer of ['viewer1', 'viewer2'] as const) {
       const deviceId = devices[viewer];
-      const basis = `device:${deviceId}`;
-      const plainHash = crypto.createHash('sha256').update(basis).digest('base64url').slice(0, 16);
       const others = ROLES.filter((r) => r !== viewer);
       reachesNone(deviceId, others);
-      reachesNone(basis, ROLES);
-      reachesNone(plainHash, ROLES);
+      // The family the author id is based on travels only inside the viewer's own token, never in clear.
+      reachesNone(families[viewer], ROLES);
+      for (const raw of new Set([deviceId, families[viewer]])) {
+        const basis = `device:${raw}`;
+        reachesNone(basis, ROLES);
+        // The unkeyed hash the author id used to be: anyone holding the basis could compute it.
+        reachesNone(crypto.createHash('sha256').update(basis).digest('base64url').slice(0, 16), ROLES);
+      }
       // The viewer's own device id came back only in the /device answer that issued it.
       expect(inbox[viewer].find(deviceId)).toEqual(['HTTP POST /device → 201']);
     }
