@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
+import { AuthorIds } from './auth/authorIds';
 import { StageTokens, Tokens } from './auth/tokens';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -14,12 +15,14 @@ import { HlsService } from './media/hls/hlsService';
 import { WorkerPool } from './media/workerPool';
 import { Invites, revocationCheck } from './services/invites';
 import { sessionModerationLoader } from './services/moderation';
+import { PhoneVerification } from './services/phoneVerification';
 import { RecruitmentService } from './services/recruitment';
 import { ensureBureauAdmin, seedDemo } from './services/seed';
+import { LogSms, WebhookSms } from './services/sms';
 import { StaffAccounts } from './services/staff';
 import { Statistics } from './services/statistics';
 import type { JobStore } from './store/jobStore';
-import { createRateLimiters } from './store/rateLimiters';
+import { createRateLimiters, FlexibleRateLimiter } from './store/rateLimiters';
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
@@ -65,7 +68,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl }) : new SqliteJobStore({ dataDir: config.dataDir });
   const staff = new StaffAccounts({ store });
-  const access = new Tokens(loadSecret(config), { revoked: revocationCheck({ store, staff }) });
+  const secret = loadSecret(config);
+  const access = new Tokens(secret, { revoked: revocationCheck({ store, staff }) });
+  const authors = new AuthorIds(secret);
   const tokens = new StageTokens(access);
   const invites = new Invites({ store, tokens: access });
   const statistics = new Statistics({ store });
@@ -130,9 +135,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
   });
-  const api = createApi({ service, tokens: access, staff, invites, statistics, timeZone: config.timeZone, secureCookies: config.secureCookies, hls, limiters, deviceLimiter: issuanceLimiter(config.deviceTokens) });
+  const verification = config.apply.verify === 'sms'
+    ? new PhoneVerification({
+        store,
+        secret,
+        perPhone: new FlexibleRateLimiter({ name: 'sms-phone', points: 5, seconds: 3600 }),
+        sms: config.apply.smsWebhookUrl ? new WebhookSms({ url: config.apply.smsWebhookUrl, token: config.apply.smsWebhookToken }) : new LogSms({ logger }),
+      })
+    : undefined;
+  if (verification?.provider === 'log') logger.warn('APPLY_VERIFY=sms without SMS_WEBHOOK_URL: codes are written to this log, not texted (development only)');
+  const api = createApi({
+    service,
+    tokens: access,
+    staff,
+    invites,
+    statistics,
+    timeZone: config.timeZone,
+    secureCookies: config.secureCookies,
+    hls,
+    verification,
+    applyPerBlockPerMinute: config.apply.perBlockPerMinute,
+    limiters,
+    deviceLimiter: issuanceLimiter(config.deviceTokens),
+  });
   const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
-  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies }));
+  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy }));
   directory.onOpen((stage) => {
     broadcastStage(io, stage);
     hls?.attach(stage);
@@ -158,7 +185,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
   io.on('connection', safeListener((socket: IoSocket) => {
     guardFlood(socket, config.socketEvents, logger);
-    handleStageSocket(socket, { io, directory, tokens, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats });
+    handleStageSocket(socket, { io, directory, tokens, logger, service, access, limiters, authors, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats });
   }, logger, { event: 'connection' }));
 
   await new Promise<void>((resolve, reject) => {

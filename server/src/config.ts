@@ -53,6 +53,14 @@ const EnvSchema = z.object({
   SOCKET_EVENTS_PER_SECOND: z.coerce.number().min(1).max(100_000).default(50),
   SOCKET_EVENT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(150),
   SOCKET_FLOOD_CEILING: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'a hop count, or loopback / uniquelocal / linklocal / addresses and CIDR ranges, comma-separated')
+    .optional(),
+  APPLY_LIMIT_PER_BLOCK: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  APPLY_VERIFY: z.enum(['off', 'sms']).default('off'),
+  SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SMS_WEBHOOK_TOKEN: z.string().min(1).max(4096).optional(),
 });
 
 export interface Config {
@@ -106,6 +114,20 @@ export interface Config {
   metricsToken: string | undefined;
   /** Every socket's own event allowance; see transport/floodGuard.ts. */
   socketEvents: { perSecond: number; burst: number; ceiling: number };
+  /**
+   * Which proxies in front of the server may say who the client is (X-Forwarded-For), as express's
+   * `trust proxy`: false (the default) uses the connection's own address.
+   */
+  trustProxy: string | number | false;
+  apply: {
+    /** Applications (and code requests) a minute from one /24 (IPv4) or /48 (IPv6). */
+    perBlockPerMinute: number;
+    /** 'sms': a one-time code texted to the phone is required before an application is stored. */
+    verify: 'off' | 'sms';
+    /** The bureau's SMS gateway; without it codes go to the log (development). */
+    smsWebhookUrl: string | undefined;
+    smsWebhookToken: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -154,5 +176,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     deviceTokens: Object.freeze({ perMinute: e.DEVICE_TOKENS_PER_MINUTE, burst: e.DEVICE_TOKEN_BURST }),
     metricsToken: e.METRICS_TOKEN,
     socketEvents: Object.freeze({ perSecond: e.SOCKET_EVENTS_PER_SECOND, burst: e.SOCKET_EVENT_BURST, ceiling: e.SOCKET_FLOOD_CEILING }),
+    trustProxy: e.TRUST_PROXY === undefined ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    apply: Object.freeze({
+      perBlockPerMinute: e.APPLY_LIMIT_PER_BLOCK,
+      verify: e.APPLY_VERIFY,
+      smsWebhookUrl: e.SMS_WEBHOOK_URL,
+      smsWebhookToken: e.SMS_WEBHOOK_TOKEN,
+    }),
   });
 }

@@ -8,6 +8,8 @@ export const ErrorCode = z.enum([
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  /** The bureau requires a one-time code texted to the phone before it stores an application. */
+  'VERIFICATION_REQUIRED',
   'MUTED',
   'BANNED',
   'SESSION_NOT_LIVE',

@@ -141,6 +141,8 @@ export const ApplyInput = z.object({
   source: ApplySource,
   /** Chosen by the client once per intended application: retries and double taps reuse it. */
   idempotencyKey: z.string().min(8).max(128),
+  /** The one-time code texted to the phone, where the bureau requires one (APPLY_VERIFY=sms). */
+  code: z.string().regex(/^\d{6}$/, 'the 6-digit code from the text message').optional(),
 });
 export type ApplyInput = z.infer<typeof ApplyInput>;
 
@@ -154,6 +156,10 @@ export interface StatusChange {
   note: string;
 }
 
+/**
+ * An application as the bureau and the vacancy's employer see it: the applicant's name and phone
+ * for the follow-up, never the withdrawal secret (idempotency key) or the device it came from.
+ */
 export interface Application {
   id: ApplicationId;
   vacancyId: VacancyId;
@@ -164,9 +170,6 @@ export interface Application {
   targetGroup: TargetGroup | null;
   consent: { version: string; at: string };
   source: ApplySource;
-  idempotencyKey: string;
-  /** The anonymous device it came from, when the viewer's page had one. */
-  deviceId: string | null;
   status: ApplicationStatus;
   history: StatusChange[];
   createdAt: string;
@@ -174,10 +177,28 @@ export interface Application {
 
 export const StatusChangeInput = z.object({ status: ApplicationStatus.exclude(['withdrawn']), note: z.string().trim().max(500).default('') });
 
-export interface ApplyResult {
-  application: Pick<Application, 'id' | 'vacancyId' | 'status' | 'createdAt'>;
-  /** False when this was a repeat (same key, or the same phone for the same vacancy). */
-  created: boolean;
+/**
+ * The answer to an apply: the same for a new application, a retry of the same sheet, and a repeat
+ * under another key for a phone that applied before, so it tells nobody what is stored. The
+ * applicant finds their application with the key only they hold (POST /api/applications/mine).
+ */
+export interface ApplyReceipt {
+  received: true;
+}
+
+/** What the applicant sees of their own application, found by the key only their phone holds. */
+export interface MyApplicationView {
+  id: string;
+  vacancyId: string;
+  status: ApplicationStatus;
+  createdAt: string;
+}
+
+export const ApplyVerifyInput = z.strictObject({ phone: MainlandMobile });
+/** The code is on its way (the same answer whatever the phone did before). */
+export interface ApplyVerifySent {
+  sent: true;
+  expiresInSeconds: number;
 }
 
 export const VacancyPinInput = z.object({ vacancyId: VacancyId });
@@ -196,16 +217,22 @@ export interface VacancyFunnelView extends FunnelCountsView {
   perMinute: Array<FunnelCountsView & { minute: string }>;
 }
 
-/** A viewer's question: tagged with the vacancy pinned when it was asked (null: a general one). */
+/**
+ * A viewer's question as one receiver sees it: tagged with the vacancy pinned when it was asked
+ * (null: a general one), its vote count, and whether this receiver asked it or voted for it. Who
+ * asked and who voted is never sent.
+ */
 export interface Question {
   id: string;
   sessionId: string;
   vacancyId: string | null;
   text: string;
-  /** Opaque id of the asker's device, so the asker can be told when it is answered. */
-  askedBy: string;
   askedAt: string;
-  voters: string[];
+  votes: number;
+  /** This receiver asked it. */
+  mine: boolean;
+  /** This receiver voted for it. */
+  youVoted: boolean;
   answer: { text: string | null; onStage: boolean; by: string; at: string } | null;
 }
 

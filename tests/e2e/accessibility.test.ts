@@ -42,7 +42,7 @@ describe('accessibility and language of the live pages', () => {
     const sheet = viewer.page.getByRole('dialog');
     await sheet.getByLabel('姓名', { exact: true }).fill('语言测试');
     await sheet.getByLabel('手机号', { exact: true }).fill('13912340077');
-    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
     await sheet.getByRole('button', { name: '提交报名' }).click();
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
     await sheet.getByRole('button', { name: '关闭' }).click();
@@ -95,7 +95,7 @@ describe('the text-only vacancy list', () => {
     const sheet = viewer.page.getByRole('dialog');
     await sheet.getByLabel('姓名', { exact: true }).fill('列表报名');
     await sheet.getByLabel('手机号', { exact: true }).fill('13912340000');
-    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
     await sheet.getByRole('button', { name: '提交报名' }).click();
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
     const stored = (await bureau.get<{ applications: Array<{ name: string; source: string; vacancyId: string }> }>('/applications')).body.applications;

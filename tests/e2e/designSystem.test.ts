@@ -59,7 +59,7 @@ describe('the design system on the public pages', () => {
     const sheet = viewer.page.getByRole('dialog');
     await sheet.getByLabel('姓名', { exact: true }).fill('提示测试');
     await sheet.getByLabel('手机号', { exact: true }).fill('13812345678');
-    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
     await sheet.getByRole('button', { name: '提交报名' }).click();
     const done = sheet.getByRole('status').filter({ hasText: '报名成功' });
     await done.waitFor();

@@ -56,7 +56,7 @@ describe('HLS viewers and the chaptered replay in Chromium', () => {
     const sheet = replay.page.getByRole('dialog');
     await sheet.getByLabel('姓名', { exact: true }).fill('回放观众');
     await sheet.getByLabel('手机号', { exact: true }).fill('13600136000');
-    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
     await sheet.getByRole('button', { name: '提交报名' }).click();
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
     const stored = (await bureau.get<{ applications: Application[] }>(`/applications?vacancyId=${second.id}`)).body.applications;

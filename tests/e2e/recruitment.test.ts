@@ -39,7 +39,7 @@ describe('the core loop in Chromium: pin → card → apply → employer console
     const sheet = viewer.page.getByRole('dialog');
     await sheet.getByLabel('姓名', { exact: true }).fill('陈春燕');
     await sheet.getByLabel('手机号', { exact: true }).fill('138 0013 8000');
-    await sheet.getByRole('checkbox').check();
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
     // Two quick taps: still one application.
     await sheet.getByRole('button', { name: '提交报名' }).dblclick();
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();

@@ -113,7 +113,7 @@ describe('every public page at a phone size and a desktop size', () => {
         const sheet = page.getByRole('dialog');
         await sheet.getByLabel('姓名', { exact: true }).fill(`界面${size}`);
         await sheet.getByLabel('手机号', { exact: true }).fill(size === 'phone' ? '13600136001' : '13600136002');
-        await sheet.getByRole('checkbox').check();
+        await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
         await sheet.getByRole('button', { name: '提交报名' }).click();
         await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
         await checkAndShoot(page, `viewer-applied-${size}`, { fullPage: false });
@@ -194,8 +194,8 @@ describe('every public page at a phone size and a desktop size', () => {
         await page.getByRole('button', { name: '导出 CSV' }).waitFor();
 
         const name = `后台${size}`;
-        const applied = await apiClient(fx.server.url).post<{ application: Application }>('/applications', applyBody(vacancy.id, { name }));
-        expect(applied.status).toBe(201);
+        const applied = await apiClient(fx.server.url).post('/applications', applyBody(vacancy.id, { name }));
+        expect(applied.status).toBe(202);
         const row = page.locator('tbody tr', { hasText: name });
         await row.waitFor({ timeout: 5000 });
         // The table is a named region a keyboard user can focus and scroll sideways on a phone.

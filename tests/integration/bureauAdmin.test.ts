@@ -106,10 +106,10 @@ describe('the bureau console API: staff, invite links, sessions, policies, stati
     const [a, b] = vacancies as [Vacancy, Vacancy];
     const apply = (vacancyId: string, sessionId: string, over: Record<string, unknown> = {}) =>
       apiClient(server.url).post('/applications', applyBody(vacancyId, { sessionId, ...over }));
-    expect((await apply(a.id, s1.id, { targetGroup: 'disabled' })).status).toBe(201);
-    expect((await apply(a.id, s1.id, { targetGroup: 'rural-worker' })).status).toBe(201);
-    expect((await apply(b.id, s1.id, { targetGroup: 'disabled' })).status).toBe(201);
-    expect((await apply(b.id, s2.id, { source: 'replay' })).status).toBe(201);
+    expect((await apply(a.id, s1.id, { targetGroup: 'disabled' })).status).toBe(202);
+    expect((await apply(a.id, s1.id, { targetGroup: 'rural-worker' })).status).toBe(202);
+    expect((await apply(b.id, s1.id, { targetGroup: 'disabled' })).status).toBe(202);
+    expect((await apply(b.id, s2.id, { source: 'replay' })).status).toBe(202);
     await requestEnd(host.socket);
 
     const stats = (await bureau.get<SessionStatistics>(`/statistics/sessions/${s1.id}`)).body;
@@ -167,7 +167,7 @@ describe('the bureau console API: staff, invite links, sessions, policies, stati
     const card = (await apiClient(server.url).get<{ vacancy: Record<string, unknown> }>(`/public/vacancies/${vacancy.id}`)).body.vacancy;
     expect(card).not.toHaveProperty('flags');
     expect(card).not.toHaveProperty('review');
-    expect((await apiClient(server.url).post('/applications', applyBody(vacancy.id))).status).toBe(201);
+    expect((await apiClient(server.url).post('/applications', applyBody(vacancy.id))).status).toBe(202);
 
     // A deposit request added later is a new rule the check did not cover: held again.
     await bureau.put(`/vacancies/${vacancy.id}`, { ...input, requirements: `${input.requirements}，入职先交押金200元` });

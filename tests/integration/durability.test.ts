@@ -25,8 +25,9 @@ describe('durability: a killed server keeps every acknowledged application', () 
     let killed: Promise<void> | undefined;
     const attempts = Array.from({ length: 120 }, async (_, i) => {
       try {
-        const res = await apiClient(url).post<{ application: { id: string } }>('/applications', applyBody(vacancies[i % vacancies.length]!.id));
-        if (res.status === 201) acknowledged.push(res.body.application.id);
+        const body = applyBody(vacancies[i % vacancies.length]!.id);
+        const res = await apiClient(url).post('/applications', body);
+        if (res.status === 202) acknowledged.push(body.phone);
         // Kill it hard once a good share has been acknowledged, with the rest still in flight.
         if (acknowledged.length === 40) killed ??= victim.kill('SIGKILL');
       } catch {
@@ -39,8 +40,8 @@ describe('durability: a killed server keeps every acknowledged application', () 
 
     server = await spawnServer({ DATA_DIR: dataDir, DEMO_DATA: 'true' });
     const after = await bureauClient(server.url);
-    const stored = new Set<string>((await after.get<{ applications: Application[] }>('/applications')).body.applications.map((a) => a.id));
-    const lost = acknowledged.filter((id) => !stored.has(id));
+    const stored = new Set<string>((await after.get<{ applications: Application[] }>('/applications')).body.applications.map((a) => a.phone));
+    const lost = acknowledged.filter((phone) => !stored.has(phone));
     console.log(`[measure] acknowledged before SIGKILL: ${acknowledged.length}; found after restart: ${acknowledged.length - lost.length}`);
     expect(lost).toEqual([]);
     // The demo data was not seeded twice.

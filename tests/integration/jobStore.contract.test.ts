@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
+import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import type { Application, Employer, Vacancy } from '@chunfeng/shared/recruitment';
+import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
+import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
 import type { JobStore } from '../../server/src/store/jobStore';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
@@ -60,7 +63,7 @@ const application = (over: Partial<Application> = {}): Application => ({
   targetGroup: null,
   consent: { version: 'v1', at: now() },
   source: 'live',
-  idempotencyKey: crypto.randomUUID(),
+  keyHash: hashKey(crypto.randomUUID()),
   deviceId: null,
   status: 'new',
   history: [{ status: 'new', at: now(), by: 'applicant', note: '' }],
@@ -119,13 +122,33 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
   });
 
   test('ten concurrent applies with one key store exactly one application', async () => {
-    const key = crypto.randomUUID();
+    const keyHash = hashKey(crypto.randomUUID());
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => store.apply(application({ idempotencyKey: key, phone: '13700000000', vacancyId: 'v3' as Application['vacancyId'] }))),
+      Array.from({ length: 10 }, () => store.apply(application({ keyHash, phone: '13700000000', vacancyId: 'v3' as Application['vacancyId'] }))),
     );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.application.id)).size).toBe(1);
     expect(await store.listApplications({ vacancyId: 'v3' })).toHaveLength(1);
+  });
+
+  test('a withdrawn application does not block a new one for the same vacancy and phone', async () => {
+    const first = application({ phone: '13900000077', vacancyId: 'v7' as Application['vacancyId'] });
+    await store.apply(first);
+    await store.updateApplication(first.id, (cur) => moveApplication(cur, { status: 'withdrawn', by: 'applicant', note: '', at: now() }));
+    const again = application({ phone: '13900000077', vacancyId: 'v7' as Application['vacancyId'] });
+    expect(await store.apply(again)).toEqual({ application: again, created: true });
+    // The new one holds the pair now: a third is the repeat of the second, not of the withdrawn first.
+    expect(await store.apply(application({ phone: '13900000077', vacancyId: 'v7' as Application['vacancyId'] }))).toMatchObject({ created: false, application: { id: again.id } });
+    expect((await store.listApplications({ vacancyId: 'v7' })).map((a) => a.status)).toEqual(['withdrawn', 'new']);
+  });
+
+  test('an application is found by its key hash, and the raw key is stored nowhere', async () => {
+    const key = `raw-key-${crypto.randomUUID()}`;
+    const a = application({ phone: '13900000088', keyHash: hashKey(key) });
+    await store.apply(a);
+    expect((await store.applicationByKey(hashKey(key)))?.id).toBe(a.id);
+    expect(await store.applicationByKey(hashKey('another-key'))).toBeUndefined();
+    expect(JSON.stringify(await store.getApplication(a.id))).not.toContain(key);
   });
 
   test('applications list by vacancy, employer and session', async () => {
@@ -183,6 +206,61 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
       expect((await again.ping()).ok).toBe(true);
     } finally {
       await again.close();
+    }
+  });
+});
+
+/** An application as written before keys were hashed: the raw key in the record and in its index. */
+const legacy = (key: string, over: Partial<Application> = {}) => {
+  const { keyHash: _keyHash, ...rest } = application(over);
+  return { ...rest, idempotencyKey: key };
+};
+
+describe('upgrading a store written before keys were hashed', () => {
+  test('embedded (SQLite): every application survives, found by the hash of its key, the raw key gone, withdrawn ones no longer block', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-store-'));
+    const db = new Database(path.join(dataDir, 'jobs.sqlite3'));
+    db.exec(`CREATE TABLE applications (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+      vacancy_id TEXT NOT NULL, phone TEXT NOT NULL, employer_id TEXT NOT NULL, session_id TEXT, body TEXT NOT NULL,
+      UNIQUE (vacancy_id, phone));`);
+    const old = [legacy('old-key-one', { phone: '13900000101' }), legacy('old-key-two', { phone: '13900000102', status: 'withdrawn' })];
+    for (const a of old) {
+      db.prepare('INSERT INTO applications (id, idempotency_key, vacancy_id, phone, employer_id, session_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        a.id, a.idempotencyKey, a.vacancyId, a.phone, a.employerId, a.sessionId, JSON.stringify(a),
+      );
+    }
+    db.close();
+    const store = new SqliteJobStore({ dataDir });
+    try {
+      expect((await store.listApplications({})).map((a) => a.id)).toEqual(old.map((a) => a.id));
+      expect((await store.applicationByKey(hashKey('old-key-one')))?.id).toBe(old[0]!.id);
+      expect(JSON.stringify(await store.listApplications({}))).not.toContain('old-key-one');
+      expect((await store.apply(application({ phone: '13900000102' }))).created).toBe(true);
+    } finally {
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('Redis: every application survives, found by the hash of its key, the raw key gone from keys and records', async () => {
+    const prefix = `u${crypto.randomUUID().slice(0, 8)}:`;
+    const url = inject('redisUrl');
+    const redis = new Redis(url);
+    const a = legacy('old-redis-key', { phone: '13900000201' });
+    await redis.set(`${prefix}app:${a.id}`, JSON.stringify(a));
+    await redis.set(`${prefix}app:key:${a.idempotencyKey}`, a.id);
+    await redis.set(`${prefix}app:vp:${a.vacancyId}:${a.phone}`, a.id);
+    await redis.zadd(`${prefix}apps:all`, 1, a.id);
+    const store = new RedisJobStore({ url, prefix });
+    try {
+      expect((await store.applicationByKey(hashKey('old-redis-key')))?.id).toBe(a.id);
+      expect(await redis.keys(`${prefix}app:key:*`)).toEqual([]);
+      expect(await redis.get(`${prefix}app:${a.id}`)).not.toContain('old-redis-key');
+      expect((await store.listApplications({})).map((x) => x.id)).toEqual([a.id]);
+    } finally {
+      await store.close();
+      await redis.quit();
     }
   });
 });

@@ -1,5 +1,66 @@
-import type { Application, ApplicationStatus, StatusChange } from '@chunfeng/shared/recruitment';
+import crypto from 'node:crypto';
+import type { Application, ApplicationStatus, MyApplicationView, StatusChange } from '@chunfeng/shared/recruitment';
 import { DomainError } from './errors';
+
+/**
+ * An application as stored: the follow-up view plus what only the applicant's own proofs are checked
+ * against. The withdrawal secret (the idempotency key) is kept only as a hash.
+ */
+export interface ApplicationRecord extends Application {
+  /** sha256 of the idempotency key (base64url). */
+  keyHash: string;
+  /** The anonymous device it came from, when the viewer's page had one. */
+  deviceId: string | null;
+}
+
+/**
+ * What a repeat apply under another key leaves behind (a phone that already applied to the vacancy,
+ * from another sheet or by someone else typing that number): to the key's holder it looks like an
+ * application of their own, status and all, while the stored application is neither shown nor
+ * touched. Without it, looking the key up afterwards would tell whether the number had applied.
+ */
+export interface ApplicationReceipt {
+  /** The key hash. */
+  id: string;
+  receiptId: string;
+  vacancyId: string;
+  status: 'new' | 'withdrawn';
+  createdAt: string;
+}
+
+/** How the idempotency key (the applicant's withdrawal secret) is kept at rest. */
+export function hashKey(idempotencyKey: string): string {
+  return crypto.createHash('sha256').update(idempotencyKey).digest('base64url');
+}
+
+/**
+ * A record as written before keys were hashed ({ idempotencyKey }) in today's shape ({ keyHash }):
+ * stores upgrade what they read, so nobody's application is lost in an upgrade.
+ */
+export function upgradeRecord(stored: ApplicationRecord & { idempotencyKey?: string }): ApplicationRecord {
+  if (stored.idempotencyKey === undefined) return stored;
+  const { idempotencyKey, ...rest } = stored;
+  return { ...rest, keyHash: hashKey(idempotencyKey), deviceId: rest.deviceId ?? null };
+}
+
+/** What the bureau and the vacancy's employer see: no key hash, no device. */
+export function followUpView(record: ApplicationRecord): Application {
+  const { keyHash: _keyHash, deviceId: _deviceId, ...view } = record as ApplicationRecord & { idempotencyKey?: string };
+  delete (view as { idempotencyKey?: string }).idempotencyKey;
+  return view;
+}
+
+/** What the applicant sees of their own application. */
+export function applicantView(record: Pick<ApplicationRecord, 'id' | 'vacancyId' | 'status' | 'createdAt'>): MyApplicationView {
+  return { id: record.id, vacancyId: record.vacancyId, status: record.status, createdAt: record.createdAt };
+}
+
+/** Constant-time check of a presented key against the stored hash. */
+export function keyMatches(record: Pick<ApplicationRecord, 'keyHash'>, idempotencyKey: string): boolean {
+  const a = Buffer.from(record.keyHash);
+  const b = Buffer.from(hashKey(idempotencyKey));
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
 
 /**
  * The follow-up pipeline: new → contacted → interviewing → hired / not suitable, forward only (a
@@ -19,10 +80,10 @@ export function canMove(from: ApplicationStatus, to: ApplicationStatus): boolean
 }
 
 /** Returns the application moved to `status`, with the change appended to its history. */
-export function moveApplication(
-  application: Application,
+export function moveApplication<A extends Application>(
+  application: A,
   { status, by, note, at }: { status: ApplicationStatus; by: string; note: string; at: string },
-): Application {
+): A {
   if (!canMove(application.status, status)) {
     throw new DomainError('CONFLICT', `an application that is ${application.status} cannot become ${status}`);
   }

@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { PinEvent, Question } from '@chunfeng/shared/recruitment';
+import type { PinEvent } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
-import { QuestionBoard, byVotesThenAge } from '../domain/questions';
+import { QuestionBoard, byVotesThenAge, type QuestionRecord } from '../domain/questions';
 import { spend, type RateLimiter } from '../domain/rateLimiter';
 import { screen } from '../domain/scamRules';
 import type { JobStore } from '../store/jobStore';
 
 export interface QuestionEvents {
-  question: [{ question: Question; change: 'asked' | 'voted' | 'answered'; employerId: string | null }];
+  question: [{ question: QuestionRecord; change: 'asked' | 'voted' | 'answered'; employerId: string | null }];
 }
 
 /**
@@ -51,7 +51,7 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   }
 
   /** A viewer asks: the question goes to the vacancy pinned right now (or is general). */
-  async ask(sessionId: string, askedBy: string, text: string): Promise<Question> {
+  async ask(sessionId: string, askedBy: string, text: string): Promise<QuestionRecord> {
     if (screen(text).held) throw new DomainError('VALIDATION', 'questions cannot carry contact details or requests for money');
     await spend(this.#askLimiter, askedBy, (seconds) => `please wait ${seconds} seconds before asking again`);
     const board = await this.#questionBoard(sessionId);
@@ -62,7 +62,7 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
     return question;
   }
 
-  async vote(sessionId: string, questionId: string, voter: string): Promise<Question> {
+  async vote(sessionId: string, questionId: string, voter: string): Promise<QuestionRecord> {
     const question = (await this.#questionBoard(sessionId)).vote(questionId, voter);
     await this.#store.put('question', question);
     this.emit('question', { question, change: 'voted', employerId: await this.#employerOf(question) });
@@ -70,7 +70,7 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   }
 
   /** The employer of the question's vacancy answers (or the host, any question), in text or on stage. */
-  async answer(by: { kind: 'host'; sessionId: string } | { kind: 'employer'; employerId: string }, questionId: string, answer: { text: string | null; onStage: boolean }): Promise<Question> {
+  async answer(by: { kind: 'host'; sessionId: string } | { kind: 'employer'; employerId: string }, questionId: string, answer: { text: string | null; onStage: boolean }): Promise<QuestionRecord> {
     const stored = await this.#store.get('question', questionId);
     if (!stored) throw new DomainError('NOT_FOUND', 'no such question');
     const employerId = await this.#employerOf(stored);
@@ -87,7 +87,7 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   }
 
   /** All of a session's questions for the wall (open ones in queue order, then answered), or one employer's queue. */
-  async list(sessionId: string, { employerId }: { employerId?: string } = {}): Promise<Question[]> {
+  async list(sessionId: string, { employerId }: { employerId?: string } = {}): Promise<QuestionRecord[]> {
     const board = await this.#questionBoard(sessionId);
     if (employerId) {
       const vacancyIds = new Set((await this.#store.list('vacancy', { value: employerId })).map((v) => v.id as string));
@@ -97,13 +97,13 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   }
 
   /** Open questions about an employer's vacancies (in one session, or all), in queue order. */
-  async forEmployer(employerId: string, sessionId?: string): Promise<Question[]> {
+  async forEmployer(employerId: string, sessionId?: string): Promise<QuestionRecord[]> {
     const vacancies = await this.#store.list('vacancy', { value: employerId });
     const all = (await Promise.all(vacancies.map((v) => this.#store.list('question', { value: v.id })))).flat();
     return all.filter((q) => q.answer === null && (!sessionId || q.sessionId === sessionId)).sort(byVotesThenAge);
   }
 
-  async #employerOf(question: Question): Promise<string | null> {
+  async #employerOf(question: QuestionRecord): Promise<string | null> {
     if (!question.vacancyId) return null;
     return (await this.#store.get('vacancy', question.vacancyId))?.employerId ?? null;
   }

@@ -5,7 +5,7 @@ import {
   openFlags,
   type Application,
   type ApplyInput,
-  type ApplyResult,
+  type ApplyReceipt,
   type Campaign,
   type CampaignInput,
   type Employer,
@@ -13,6 +13,7 @@ import {
   type LineupItem,
   type LiveSession,
   type LiveSessionInput,
+  type MyApplicationView,
   type PinEvent,
   type PolicyCard,
   type PolicyInput,
@@ -22,7 +23,7 @@ import {
   type VacancyCard,
   type VacancyInput,
 } from '@chunfeng/shared/recruitment';
-import { moveApplication } from '../domain/applications';
+import { applicantView, followUpView, hashKey, keyMatches, moveApplication, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { PinBoard, type PinKind } from '../domain/pinBoard';
 import type { RateLimiter } from '../domain/rateLimiter';
@@ -39,8 +40,8 @@ export type Actor = { kind: 'bureau'; id: string; name: string; role: 'admin' | 
 export interface RecruitmentEvents {
   pinned: [{ sessionId: string; kind: PinKind; item: VacancyCard | PolicyCard; pinnedAt: string }];
   unpinned: [{ sessionId: string; kind: PinKind; itemId: string; unpinnedAt: string }];
-  applicationCreated: [Application];
-  applicationUpdated: [Application];
+  applicationCreated: [ApplicationRecord];
+  applicationUpdated: [ApplicationRecord];
 }
 
 const newId = (): string => crypto.randomUUID();
@@ -293,11 +294,26 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
 
   // ── applications ───────────────────────────────────────────────────────────────────────────
 
-  /** Stores an application durably (or finds the one it repeats) before anything is acknowledged. */
-  async apply(input: ApplyInput, { deviceId = null }: { deviceId?: string | null } = {}): Promise<ApplyResult> {
+  /**
+   * Stores an application durably (or finds the one it repeats) before anything is acknowledged. The
+   * answer is the same whatever was stored before: a repeat under another key for a phone that
+   * already applied leaves a receipt for that key (a write, as a new application is) and learns
+   * nothing of the stored application.
+   */
+  async apply(input: ApplyInput, { deviceId = null }: { deviceId?: string | null } = {}): Promise<ApplyReceipt> {
     const vacancy = await this.#openVacancy(input.vacancyId);
+    if (input.sessionId !== undefined) {
+      const session = await this.#store.get('session', input.sessionId);
+      if (!session) throw new DomainError('NOT_FOUND', 'no such session');
+      if (!session.lineup.some((item) => item.kind === 'vacancy' && item.id === vacancy.id)) {
+        throw new DomainError('VALIDATION', 'that vacancy is not in this session');
+      }
+    }
+    if (input.consent.version !== CONSENT_VERSION) {
+      throw new DomainError('VALIDATION', 'the consent text has changed; please read and accept it again');
+    }
     const at = this.#stamp();
-    const application: Application = {
+    const application: ApplicationRecord = {
       id: newId() as Application['id'],
       vacancyId: vacancy.id,
       employerId: vacancy.employerId,
@@ -307,21 +323,30 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       targetGroup: input.targetGroup ?? null,
       consent: { version: input.consent.version, at },
       source: input.source,
-      idempotencyKey: input.idempotencyKey,
+      keyHash: hashKey(input.idempotencyKey),
       deviceId,
       status: 'new',
       history: [{ status: 'new', at, by: 'applicant', note: '' }],
       createdAt: at,
     };
-    if (input.consent.version !== CONSENT_VERSION) {
-      throw new DomainError('VALIDATION', 'the consent text has changed; please read and accept it again');
-    }
     const { application: stored, created } = await this.#store.apply(application);
     if (created) {
       this.emit('applicationCreated', stored);
       if (stored.sessionId) void this.funnels.countApplied(stored.sessionId, stored.vacancyId);
+    } else if (stored.keyHash !== application.keyHash && !(await this.#store.get('receipt', application.keyHash))) {
+      await this.#store.put('receipt', { id: application.keyHash, receiptId: newId(), vacancyId: vacancy.id, status: 'new', createdAt: at });
     }
-    return { application: { id: stored.id, vacancyId: stored.vacancyId, status: stored.status, createdAt: stored.createdAt }, created };
+    return { received: true };
+  }
+
+  /** The applicant's own view of what they applied with `idempotencyKey` (and, when given, under that id). */
+  async mine(idempotencyKey: string, id?: string): Promise<MyApplicationView | undefined> {
+    const keyHash = hashKey(idempotencyKey);
+    const own = await this.#store.applicationByKey(keyHash);
+    if (own) return id === undefined || own.id === id ? applicantView(own) : undefined;
+    const receipt = await this.#store.get('receipt', keyHash);
+    if (!receipt || (id !== undefined && receipt.receiptId !== id)) return undefined;
+    return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: receipt.status, createdAt: receipt.createdAt };
   }
 
   async listApplications(actor: Actor, filter: ApplicationFilter): Promise<Application[]> {
@@ -333,16 +358,16 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
         const vacancy = await this.#require('vacancy', filter.vacancyId);
         if (vacancy.employerId !== actor.employerId) throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
       }
-      return this.#store.listApplications({ ...filter, employerId: actor.employerId });
+      return (await this.#store.listApplications({ ...filter, employerId: actor.employerId })).map(followUpView);
     }
-    return this.#store.listApplications(filter);
+    return (await this.#store.listApplications(filter)).map(followUpView);
   }
 
   async getApplication(actor: Actor, id: string): Promise<Application> {
     const application = await this.#store.getApplication(id);
     if (!application) throw new DomainError('NOT_FOUND', 'no such application');
     this.#assertMayFollowUp(actor, application);
-    return application;
+    return followUpView(application);
   }
 
   async changeStatus(actor: Actor, id: string, { status, note }: { status: Application['status']; note: string }): Promise<Application> {
@@ -350,23 +375,27 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     const by = actor.kind === 'bureau' ? `bureau:${actor.name}` : `employer:${actor.id}`;
     const next = await this.#store.updateApplication(id, (current) => moveApplication(current, { status, by, note, at: this.#stamp() }));
     this.emit('applicationUpdated', next);
-    return next;
+    return followUpView(next);
   }
 
   /** The applicant withdraws, proving it is them with the idempotency key only their device holds. */
-  async withdraw(id: string, idempotencyKey: string): Promise<Application> {
+  async withdraw(id: string, idempotencyKey: string): Promise<MyApplicationView> {
     const application = await this.#store.getApplication(id);
-    const a = Buffer.from(application?.idempotencyKey ?? '');
-    const b = Buffer.from(idempotencyKey);
-    if (!application || a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new DomainError('NOT_FOUND', 'no such application');
+    if (!application || !keyMatches(application, idempotencyKey)) {
+      // A receipt (a repeat under another key) is withdrawn as its holder sees it; the stored application is not touched.
+      const receipt = await this.#store.get('receipt', hashKey(idempotencyKey));
+      if (!receipt || receipt.receiptId !== id) throw new DomainError('NOT_FOUND', 'no such application');
+      if (receipt.status !== 'withdrawn') await this.#store.put('receipt', { ...receipt, status: 'withdrawn' });
+      return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: 'withdrawn', createdAt: receipt.createdAt };
+    }
     const next = await this.#store.updateApplication(id, (current) =>
       moveApplication(current, { status: 'withdrawn', by: 'applicant', note: '', at: this.#stamp() }),
     );
     this.emit('applicationUpdated', next);
-    return next;
+    return applicantView(next);
   }
 
-  #assertMayFollowUp(actor: Actor, application: Application): void {
+  #assertMayFollowUp(actor: Actor, application: ApplicationRecord): void {
     if (actor.kind === 'employer' && application.employerId !== actor.employerId) {
       throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
     }

@@ -1,17 +1,18 @@
 import type { ApplicationId } from '@chunfeng/shared/ids';
 import type {
-  Application,
   Campaign,
   Employer,
   LiveSession,
   PinEvent,
   PolicyCard,
-  Question,
   Vacancy,
 } from '@chunfeng/shared/recruitment';
 import type { Invite } from '@chunfeng/shared/admin';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { ViewerSample } from '@chunfeng/shared/statistics';
+import type { ApplicationReceipt, ApplicationRecord } from '../domain/applications';
+import type { QuestionRecord } from '../domain/questions';
+import type { PhoneCode } from '../services/phoneVerification';
 
 export interface StaffAccount {
   id: string;
@@ -39,9 +40,13 @@ export interface CatalogKinds {
   vacancy: Vacancy;
   policy: PolicyCard;
   staff: StaffAccount;
-  question: Question;
+  question: QuestionRecord;
   viewers: ViewerSeries;
   invite: Invite;
+  /** A repeat apply under another key, by its key hash (see ApplicationReceipt). */
+  receipt: ApplicationReceipt;
+  /** A one-time apply code sent to a phone, by a keyed hash of the phone. */
+  phoneCode: PhoneCode;
 }
 export type CatalogKind = keyof CatalogKinds;
 
@@ -63,7 +68,7 @@ export interface ApplicationEvent {
   applicationId: string;
   type: 'created' | 'status';
   at: string;
-  status: Application['status'];
+  status: ApplicationRecord['status'];
 }
 
 /**
@@ -83,14 +88,16 @@ export interface JobStore {
   listPins(sessionId: string): Promise<PinEvent[]>;
 
   /**
-   * Stores a new application unless one exists with the same idempotency key, or for the same
-   * vacancy and phone: then that one is returned with created = false. Atomic under concurrency.
+   * Stores a new application unless one exists with the same key hash, or one not withdrawn for the
+   * same vacancy and phone: then that one is returned with created = false. Atomic under concurrency.
    */
-  apply(application: Application): Promise<{ application: Application; created: boolean }>;
-  getApplication(id: ApplicationId | string): Promise<Application | undefined>;
-  listApplications(filter: ApplicationFilter): Promise<Application[]>;
+  apply(application: ApplicationRecord): Promise<{ application: ApplicationRecord; created: boolean }>;
+  getApplication(id: ApplicationId | string): Promise<ApplicationRecord | undefined>;
+  /** The application stored under this key hash, if any. */
+  applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined>;
+  listApplications(filter: ApplicationFilter): Promise<ApplicationRecord[]>;
   /** Read-modify-write of one application, safe against concurrent updates. */
-  updateApplication(id: string, change: (current: Application) => Application): Promise<Application>;
+  updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord>;
   /** The append-only log of what happened to applications, oldest first. */
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]>;
 

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import type { Application, PinEvent } from '@chunfeng/shared/recruitment';
+import type { PinEvent } from '@chunfeng/shared/recruitment';
+import { hashKey, upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import {
   indexValue,
@@ -11,17 +12,21 @@ import {
   type JobStore,
 } from './jobStore';
 
-// One atomic step: return the application already stored under this idempotency key, or for this
-// vacancy and phone; otherwise store it with its indexes and append a 'created' event.
+// One atomic step: return the application already stored under this key hash, or the one not
+// withdrawn for this vacancy and phone; otherwise store it with its indexes and append a 'created' event.
 const APPLY_SCRIPT = `
 local p = ARGV[1]
-local id, key, vacancy, phone, employer, session, body, event = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local existing = redis.call('GET', p .. 'app:key:' .. key)
-if not existing then existing = redis.call('GET', p .. 'app:vp:' .. vacancy .. ':' .. phone) end
+local id, keyHash, vacancy, phone, employer, session, body, event = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local existing = redis.call('GET', p .. 'app:kh:' .. keyHash)
 if existing then return {0, redis.call('GET', p .. 'app:' .. existing)} end
+local open = redis.call('GET', p .. 'app:vp:' .. vacancy .. ':' .. phone)
+if open then
+  local current = redis.call('GET', p .. 'app:' .. open)
+  if current and cjson.decode(current).status ~= 'withdrawn' then return {0, current} end
+end
 local seq = redis.call('INCR', p .. 'apps:seq')
 redis.call('SET', p .. 'app:' .. id, body)
-redis.call('SET', p .. 'app:key:' .. key, id)
+redis.call('SET', p .. 'app:kh:' .. keyHash, id)
 redis.call('SET', p .. 'app:vp:' .. vacancy .. ':' .. phone, id)
 redis.call('ZADD', p .. 'apps:all', seq, id)
 redis.call('ZADD', p .. 'apps:vacancy:' .. vacancy, seq, id)
@@ -40,11 +45,37 @@ export class RedisJobStore implements JobStore {
   readonly kind = 'redis' as const;
   readonly #redis: Redis;
   readonly #p: string;
+  /** The one-time upgrade of applications written before keys were hashed; application calls wait for it. */
+  readonly #upgraded: Promise<void>;
 
   constructor({ url, prefix = 'cf:' }: { url: string; prefix?: string }) {
     this.#redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
     this.#redis.defineCommand('cfApply', { numberOfKeys: 0, lua: APPLY_SCRIPT });
     this.#p = prefix;
+    this.#upgraded = this.#upgradeKeys();
+    // A failure here surfaces on the first application call that awaits it.
+    this.#upgraded.catch(() => undefined);
+  }
+
+  /**
+   * Applications written before keys were hashed are indexed by the raw key (app:key:<key>) and carry
+   * it in their record: index them by its hash instead, and drop the raw key from the record.
+   */
+  async #upgradeKeys(): Promise<void> {
+    const p = this.#p;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${p}app:key:*`, 'COUNT', 500);
+      cursor = next;
+      for (const rawKeyName of keys) {
+        const id = await this.#redis.get(rawKeyName);
+        const body = id ? await this.#redis.get(`${p}app:${id}`) : null;
+        const tx = this.#redis.multi();
+        if (id) tx.set(`${p}app:kh:${hashKey(rawKeyName.slice(`${p}app:key:`.length))}`, id);
+        if (id && body) tx.set(`${p}app:${id}`, JSON.stringify(upgradeRecord(JSON.parse(body) as ApplicationRecord)));
+        await tx.del(rawKeyName).exec();
+      }
+    } while (cursor !== '0');
   }
 
   async put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void> {
@@ -86,13 +117,14 @@ export class RedisJobStore implements JobStore {
       .map((k) => JSON.parse(all[k]!) as PinEvent);
   }
 
-  async apply(application: Application): Promise<{ application: Application; created: boolean }> {
+  async apply(application: ApplicationRecord): Promise<{ application: ApplicationRecord; created: boolean }> {
+    await this.#upgraded;
     const a = application;
     const event: ApplicationEvent = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
     const [created, body] = (await (this.#redis as unknown as { cfApply(...args: string[]): Promise<[number, string]> }).cfApply(
       this.#p,
       a.id,
-      a.idempotencyKey,
+      a.keyHash,
       a.vacancyId,
       a.phone,
       a.employerId,
@@ -100,15 +132,23 @@ export class RedisJobStore implements JobStore {
       JSON.stringify(a),
       JSON.stringify(event),
     ));
-    return { application: JSON.parse(body) as Application, created: created === 1 };
+    return { application: upgradeRecord(JSON.parse(body) as ApplicationRecord), created: created === 1 };
   }
 
-  async getApplication(id: string): Promise<Application | undefined> {
+  async getApplication(id: string): Promise<ApplicationRecord | undefined> {
+    await this.#upgraded;
     const body = await this.#redis.get(`${this.#p}app:${id}`);
-    return body ? (JSON.parse(body) as Application) : undefined;
+    return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
   }
 
-  async listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<Application[]> {
+  async applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined> {
+    await this.#upgraded;
+    const id = await this.#redis.get(`${this.#p}app:kh:${keyHash}`);
+    return id ? this.getApplication(id) : undefined;
+  }
+
+  async listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<ApplicationRecord[]> {
+    await this.#upgraded;
     const p = this.#p;
     const index = vacancyId ? `apps:vacancy:${vacancyId}` : sessionId ? `apps:session:${sessionId}` : employerId ? `apps:employer:${employerId}` : 'apps:all';
     const ids = await this.#redis.zrange(`${p}${index}`, 0, -1);
@@ -116,11 +156,12 @@ export class RedisJobStore implements JobStore {
     const bodies = await this.#redis.mget(ids.map((id) => `${p}app:${id}`));
     return bodies
       .filter((b): b is string => b !== null)
-      .map((b) => JSON.parse(b) as Application)
+      .map((b) => upgradeRecord(JSON.parse(b) as ApplicationRecord))
       .filter((a) => (!employerId || a.employerId === employerId) && (!sessionId || a.sessionId === sessionId) && (!vacancyId || a.vacancyId === vacancyId));
   }
 
-  async updateApplication(id: string, change: (current: Application) => Application): Promise<Application> {
+  async updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord> {
+    await this.#upgraded;
     const key = `${this.#p}app:${id}`;
     // Optimistic concurrency: WATCH the record; a concurrent write aborts the transaction and we retry.
     for (let attempt = 0; attempt < 10; attempt += 1) {
@@ -129,9 +170,18 @@ export class RedisJobStore implements JobStore {
         await conn.watch(key);
         const body = await conn.get(key);
         if (!body) throw new DomainError('NOT_FOUND', 'no such application');
-        const next = change(JSON.parse(body) as Application);
+        const next = change(upgradeRecord(JSON.parse(body) as ApplicationRecord));
         const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
-        const result = await conn.multi().set(key, JSON.stringify(next)).xadd(`${this.#p}app-events`, '*', 'applicationId', id, 'event', JSON.stringify(event)).exec();
+        // A withdrawn application no longer holds its vacancy and phone: a new one may be made.
+        const vp = `${this.#p}app:vp:${next.vacancyId}:${next.phone}`;
+        let release = false;
+        if (next.status === 'withdrawn') {
+          await conn.watch(vp);
+          release = (await conn.get(vp)) === id;
+        }
+        const tx = conn.multi().set(key, JSON.stringify(next)).xadd(`${this.#p}app-events`, '*', 'applicationId', id, 'event', JSON.stringify(event));
+        if (release) tx.del(vp);
+        const result = await tx.exec();
         if (result) return next;
       } finally {
         conn.disconnect();

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import type { Application, PinEvent } from '@chunfeng/shared/recruitment';
+import type { PinEvent } from '@chunfeng/shared/recruitment';
+import { upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import {
   indexValue,
@@ -12,6 +13,22 @@ import {
   type CatalogKinds,
   type JobStore,
 } from './jobStore';
+
+// One application per vacancy and phone among those not withdrawn: a withdrawn one does not block a
+// new one. The idempotency key is kept only as its hash.
+const APPLICATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS applications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  key_hash TEXT NOT NULL UNIQUE,
+  vacancy_id TEXT NOT NULL, phone TEXT NOT NULL, employer_id TEXT NOT NULL, session_id TEXT,
+  withdrawn INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS applications_open_per_phone ON applications (vacancy_id, phone) WHERE withdrawn = 0;
+CREATE INDEX IF NOT EXISTS applications_by_employer ON applications (employer_id, seq);
+CREATE INDEX IF NOT EXISTS applications_by_session ON applications (session_id, seq);
+`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS docs (
@@ -24,16 +41,7 @@ CREATE TABLE IF NOT EXISTS pins (
   session_id TEXT NOT NULL, kind TEXT NOT NULL, pinned_at TEXT NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (session_id, kind, pinned_at)
 );
-CREATE TABLE IF NOT EXISTS applications (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  idempotency_key TEXT NOT NULL UNIQUE,
-  vacancy_id TEXT NOT NULL, phone TEXT NOT NULL, employer_id TEXT NOT NULL, session_id TEXT,
-  body TEXT NOT NULL,
-  UNIQUE (vacancy_id, phone)
-);
-CREATE INDEX IF NOT EXISTS applications_by_employer ON applications (employer_id, seq);
-CREATE INDEX IF NOT EXISTS applications_by_session ON applications (session_id, seq);
+${APPLICATIONS_TABLE}
 CREATE TABLE IF NOT EXISTS application_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, application_id TEXT NOT NULL, body TEXT NOT NULL
 );
@@ -59,9 +67,34 @@ export class SqliteJobStore implements JobStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
+    this.#upgradeApplications();
     this.#db.exec(SCHEMA);
     const row = this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM docs').get() as { s: number };
     this.#seq = row.s;
+  }
+
+  /**
+   * Files written before keys were hashed kept the raw idempotency key (a withdrawal secret) and let
+   * a withdrawn application block a new one: rebuild that table once, in one transaction, keeping
+   * every application with its order.
+   */
+  #upgradeApplications(): void {
+    const columns = this.#db.prepare("SELECT name FROM pragma_table_info('applications')").all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'idempotency_key')) return;
+    this.#db.transaction(() => {
+      this.#db.exec('ALTER TABLE applications RENAME TO applications_before_key_hash');
+      for (const index of ['applications_by_employer', 'applications_by_session']) this.#db.exec(`DROP INDEX IF EXISTS ${index}`);
+      this.#db.exec(APPLICATIONS_TABLE);
+      const rows = this.#db.prepare('SELECT seq, body FROM applications_before_key_hash ORDER BY seq').all() as Array<{ seq: number; body: string }>;
+      const insert = this.#db.prepare(
+        'INSERT INTO applications (seq, id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const row of rows) {
+        const a = upgradeRecord(JSON.parse(row.body) as ApplicationRecord);
+        insert.run(row.seq, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, JSON.stringify(a));
+      }
+      this.#db.exec('DROP TABLE applications_before_key_hash');
+    }).immediate();
   }
 
   put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void> {
@@ -100,27 +133,32 @@ export class SqliteJobStore implements JobStore {
     return Promise.resolve(rows.map((r) => JSON.parse(r.body) as PinEvent));
   }
 
-  apply(application: Application): Promise<{ application: Application; created: boolean }> {
-    const run = this.#db.transaction((a: Application) => {
+  apply(application: ApplicationRecord): Promise<{ application: ApplicationRecord; created: boolean }> {
+    const run = this.#db.transaction((a: ApplicationRecord) => {
       const existing = this.#db
-        .prepare('SELECT body FROM applications WHERE idempotency_key = ? OR (vacancy_id = ? AND phone = ?) LIMIT 1')
-        .get(a.idempotencyKey, a.vacancyId, a.phone) as { body: string } | undefined;
-      if (existing) return { application: JSON.parse(existing.body) as Application, created: false };
+        .prepare('SELECT body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1')
+        .get(a.keyHash, a.vacancyId, a.phone) as { body: string } | undefined;
+      if (existing) return { application: JSON.parse(existing.body) as ApplicationRecord, created: false };
       this.#db
-        .prepare('INSERT INTO applications (id, idempotency_key, vacancy_id, phone, employer_id, session_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(a.id, a.idempotencyKey, a.vacancyId, a.phone, a.employerId, a.sessionId, JSON.stringify(a));
+        .prepare('INSERT INTO applications (id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, JSON.stringify(a));
       this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
       return { application: a, created: true };
     });
     return new Promise((resolve) => resolve(run.immediate(application)));
   }
 
-  getApplication(id: string): Promise<Application | undefined> {
+  getApplication(id: string): Promise<ApplicationRecord | undefined> {
     const row = this.#db.prepare('SELECT body FROM applications WHERE id = ?').get(id) as { body: string } | undefined;
-    return Promise.resolve(row ? (JSON.parse(row.body) as Application) : undefined);
+    return Promise.resolve(row ? (JSON.parse(row.body) as ApplicationRecord) : undefined);
   }
 
-  listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<Application[]> {
+  applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined> {
+    const row = this.#db.prepare('SELECT body FROM applications WHERE key_hash = ?').get(keyHash) as { body: string } | undefined;
+    return Promise.resolve(row ? (JSON.parse(row.body) as ApplicationRecord) : undefined);
+  }
+
+  listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<ApplicationRecord[]> {
     const clauses: string[] = [];
     const args: string[] = [];
     for (const [column, value] of [['vacancy_id', vacancyId], ['employer_id', employerId], ['session_id', sessionId]] as const) {
@@ -130,15 +168,15 @@ export class SqliteJobStore implements JobStore {
     }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const rows = this.#db.prepare(`SELECT body FROM applications ${where} ORDER BY seq`).all(...args) as Array<{ body: string }>;
-    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as Application));
+    return Promise.resolve(rows.map((r) => JSON.parse(r.body) as ApplicationRecord));
   }
 
-  updateApplication(id: string, change: (current: Application) => Application): Promise<Application> {
+  updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord> {
     const run = this.#db.transaction(() => {
       const row = this.#db.prepare('SELECT body FROM applications WHERE id = ?').get(id) as { body: string } | undefined;
       if (!row) throw new DomainError('NOT_FOUND', 'no such application');
-      const next = change(JSON.parse(row.body) as Application);
-      this.#db.prepare('UPDATE applications SET body = ? WHERE id = ?').run(JSON.stringify(next), id);
+      const next = change(JSON.parse(row.body) as ApplicationRecord);
+      this.#db.prepare('UPDATE applications SET body = ?, withdrawn = ? WHERE id = ?').run(JSON.stringify(next), next.status === 'withdrawn' ? 1 : 0, id);
       const last = next.history.at(-1);
       this.#event({ applicationId: id, type: 'status', at: last?.at ?? new Date().toISOString(), status: next.status });
       return next;

@@ -4,6 +4,7 @@ import { StaffInput } from '@chunfeng/shared/admin';
 import {
   ApplicationStatus,
   ApplyInput,
+  ApplyVerifyInput,
   CampaignInput,
   EmployerInput,
   LineupItem,
@@ -15,15 +16,17 @@ import {
 } from '@chunfeng/shared/recruitment';
 import { verifyPassword } from '../auth/passwords';
 import type { Tokens } from '../auth/tokens';
+import { addressBlock } from '../domain/addressBlock';
 import { currentCampaign } from '../domain/campaigns';
 import { DomainError } from '../domain/errors';
 import type { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
 import type { Invites } from '../services/invites';
+import type { PhoneVerification } from '../services/phoneVerification';
 import type { RecruitmentService } from '../services/recruitment';
 import type { StaffAccounts } from '../services/staff';
 import type { Statistics } from '../services/statistics';
-import type { RateLimiters } from '../store/rateLimiters';
+import { FlexibleRateLimiter, type RateLimiters } from '../store/rateLimiters';
 import { authenticate, requireAdmin, requireBureau, SESSION_COOKIE } from './auth';
 import { applicationsCsv } from './csv';
 import { deviceTokenRoute } from './deviceTokens';
@@ -38,11 +41,11 @@ const ApplicationQuery = z.object({
   status: ApplicationStatus.optional(),
 });
 const WithdrawInput = z.object({ idempotencyKey: z.string().min(8).max(128) });
-const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max(64), idempotencyKey: z.string().min(8).max(128) })).max(100) });
+const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max(64).optional(), idempotencyKey: z.string().min(8).max(128) })).max(100) });
 const EmployerPatch = EmployerInput.partial();
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone, limiters, deviceLimiter }: {
+export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone, limiters, deviceLimiter, verification, applyPerBlockPerMinute = 300 }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -55,9 +58,16 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   limiters: RateLimiters;
   /** How many device tokens an address block may be issued. */
   deviceLimiter: RateLimiter;
+  /** When set (APPLY_VERIFY=sms), an application needs the one-time code texted to its phone. */
+  verification?: PhoneVerification | undefined;
+  /** The ceiling per address block (/24, /48) a minute, for applications and for code requests. */
+  applyPerBlockPerMinute?: number;
 }): Router {
   const api = express.Router();
   const applyLimiter = limiters.apply;
+  const blockLimiter = new FlexibleRateLimiter({ name: 'apply-block', points: applyPerBlockPerMinute, seconds: 60 });
+  const codeLimiter = new FlexibleRateLimiter({ name: 'code-block', points: applyPerBlockPerMinute, seconds: 60 });
+  /** Idempotency keys of applications answered lately: their retries are never limited. */
   const recentKeys = new Set<string>();
   api.use(express.json({ limit: '64kb' }));
   api.use((_req, res, next) => {
@@ -254,30 +264,43 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
     res.json({ vacancy: await service.card(id) });
   });
   api.post('/device', deviceTokenRoute({ tokens, limiter: deviceLimiter }));
+  // Code requests are limited per phone (in the verification) and per address block (a ceiling that
+  // a village behind one carrier NAT does not reach, but a script does).
+  api.post('/apply/verify', async (req, res) => {
+    if (!verification) throw new DomainError('NOT_FOUND', 'this bureau does not ask for a code');
+    const { phone } = parse(ApplyVerifyInput, req.body);
+    const wait = await codeLimiter.take(addressBlock(req.ip));
+    if (wait > 0) throw new DomainError('RATE_LIMITED', `too many code requests from your network; please wait ${Math.ceil(wait / 1000)} seconds`);
+    res.json({ sent: true, ...(await verification.send(phone)) });
+  });
   api.post('/applications', async (req, res) => {
     const deviceToken = req.get('x-device-token');
     const device = deviceToken ? await tokens.verify('device', deviceToken).catch(() => undefined) : undefined;
     const input = parse(ApplyInput, req.body);
-    // Per phone (and device), not per address: a whole village may share one carrier-grade NAT.
-    // A retry of the same tap (same idempotency key) is never limited: it must get its answer.
-    const retry = recentKeys.has(input.idempotencyKey);
-    const wait = retry ? 0 : Math.max(await applyLimiter.take(`phone:${input.phone}`), device ? await applyLimiter.take(`device:${device.sub}`) : 0);
-    if (!retry) {
-      recentKeys.add(input.idempotencyKey);
-      if (recentKeys.size > 50_000) recentKeys.delete(recentKeys.values().next().value as string);
+    // Per phone and device, and a ceiling per address block far above what a village sharing one
+    // carrier-grade NAT sends. A retry of a tap already answered (same idempotency key) is never
+    // limited: it must get its answer. A refused tap is not remembered, so retrying it is limited too.
+    const answered = recentKeys.has(input.idempotencyKey) || (await service.mine(input.idempotencyKey)) !== undefined;
+    if (!answered) {
+      const wait = Math.max(
+        await applyLimiter.take(`phone:${input.phone}`),
+        device ? await applyLimiter.take(`device:${device.sub}`) : 0,
+        await blockLimiter.take(addressBlock(req.ip)),
+      );
+      if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
+      if (verification) await verification.check(input.phone, input.code);
     }
-    if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
-    const result = await service.apply(input, { deviceId: device?.sub ?? null });
-    res.status(result.created ? 201 : 200).json(result);
+    const receipt = await service.apply(input, { deviceId: device?.sub ?? null });
+    recentKeys.add(input.idempotencyKey);
+    if (recentKeys.size > 50_000) recentKeys.delete(recentKeys.values().next().value as string);
+    // The same answer for a new application, a retry and a repeat: see ApplyReceipt.
+    res.status(202).json(receipt);
   });
   // "My applications" on a phone: statuses for the applications it can prove (by their idempotency key).
   api.post('/applications/mine', async (req, res) => {
     const { items } = parse(MineInput, req.body);
-    const found = await Promise.all(items.map(async ({ id, idempotencyKey }) => {
-      const a = await service.store.getApplication(id);
-      return a && a.idempotencyKey === idempotencyKey ? { id: a.id, vacancyId: a.vacancyId, status: a.status, createdAt: a.createdAt } : null;
-    }));
-    res.json({ applications: found.filter((a) => a !== null) });
+    const found = await Promise.all(items.map(({ id, idempotencyKey }) => service.mine(idempotencyKey, id)));
+    res.json({ applications: found.filter((a) => a !== undefined) });
   });
   api.post('/applications/:id/withdraw', async (req, res) => {
     const { id } = parse(Id, req.params);

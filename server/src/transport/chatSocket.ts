@@ -23,7 +23,7 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
   /** The joined stage, this person's chat identity, and the moderator they speak for (the host, bureau staff) if any. */
   async function me(): Promise<{ stage: LiveStage; authorId: string; by: ModeratorView | null }> {
     const joined = current();
-    const { authorId } = await identityOf(socket, tokens);
+    const authorId = (await identityOf(socket, tokens)).authorIdIn(joined.stage.sessionId);
     const by = await moderatorOf(socket, joined, tokens);
     if (by) {
       joined.stage.chat.moderation.protect(authorId);

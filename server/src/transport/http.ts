@@ -11,7 +11,7 @@ export interface HealthReport {
 }
 
 /** The HTTP side: health, metrics, and the built client (with history-API fallback). */
-export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir, opsAllowed = () => Promise.resolve(false), secure = false }: {
+export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir, opsAllowed = () => Promise.resolve(false), secure = false, trustProxy = false }: {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   clientDist: string;
@@ -22,9 +22,12 @@ export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDi
   opsAllowed?: (req: Request) => Promise<boolean>;
   /** Served over HTTPS (SECURE_COOKIES): adds HSTS. */
   secure?: boolean;
+  /** Who may name the client's address in X-Forwarded-For (express `trust proxy`); by default nobody. */
+  trustProxy?: string | number | false;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.use(securityHeaders({ secure }));
   app.use('/api', api);
   if (hlsDir) {

@@ -29,7 +29,7 @@ async function staffOf(socket: IoSocket, tokens: Tokens): Promise<ModeratorView 
  * comes as the host (its credential was checked) or as bureau staff — moderators are never banned.
  */
 export async function assertAdmitted(socket: IoSocket, stage: LiveStage, role: StageRole, tokens: Tokens): Promise<void> {
-  const { authorId } = await identityOf(socket, tokens);
+  const authorId = (await identityOf(socket, tokens)).authorIdIn(stage.sessionId);
   if (role === 'host' || !stage.chat.moderation.isBanned(authorId)) return;
   if (await staffOf(socket, tokens)) return;
   throw new DomainError('BANNED', 'you have been removed from this session');
@@ -41,7 +41,7 @@ export async function assertAdmitted(socket: IoSocket, stage: LiveStage, role: S
  * open, from the moment they join, whether or not they ever chat.
  */
 export async function registerParticipant(socket: IoSocket, joined: Joined, tokens: Tokens): Promise<void> {
-  const { authorId } = await identityOf(socket, tokens);
+  const authorId = (await identityOf(socket, tokens)).authorIdIn(joined.stage.sessionId);
   joined.stage.identify(joined.peer.id, authorId);
   if (await moderatorOf(socket, joined, tokens)) joined.stage.chat.moderation.protect(authorId);
 }
@@ -56,7 +56,9 @@ export async function participantId(
   tokens: Tokens,
   { moderator, needsDevice = true }: { moderator: boolean; needsDevice?: boolean },
 ): Promise<string> {
-  const { authorId, device } = await identityOf(socket, tokens);
+  const identity = await identityOf(socket, tokens);
+  const authorId = identity.authorIdIn(joined.stage.sessionId);
+  const { device } = identity;
   if (moderator) return authorId;
   if (needsDevice && !device) throw new DomainError('UNAUTHORIZED', 'this phone has no device token yet: reload the page to chat, ask or vote');
   joined.stage.chat.moderation.assertMayTakePart(authorId);

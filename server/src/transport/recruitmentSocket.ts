@@ -1,11 +1,14 @@
 import type { Tokens } from '../auth/tokens';
+import { followUpView } from '../domain/applications';
 import { DomainError } from '../domain/errors';
+import { questionView } from '../domain/questions';
 import type { Logger } from '../logger';
 import type { RecruitmentService } from '../services/recruitment';
 import { actorFor, sessionCookie } from './auth';
 import { moderatorOf, participantId } from './moderators';
 import { onRequest } from './requests';
-import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
+import { identityOf } from './identity';
+import { authorChannel, hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
 
 const BUREAU_CHANNEL = 'console:bureau';
 const employerChannel = (employerId: string): string => `console:employer:${employerId}`;
@@ -23,11 +26,19 @@ export function broadcastRecruitment(io: IoServer, service: RecruitmentService):
     else to.emit('policy:unpinned', { policyId: itemId, unpinnedAt });
   });
   // Personal data travels only to the bureau and to the employer whose vacancy was applied to.
-  service.on('applicationCreated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:created', a));
-  service.on('applicationUpdated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:updated', a));
+  // They see the applicant's follow-up view: no withdrawal secret, no device.
+  service.on('applicationCreated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:created', followUpView(a)));
+  service.on('applicationUpdated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:updated', followUpView(a)));
+  // Each receiver is told the vote count and whether they asked or voted, never who did: one
+  // broadcast to the asker's sockets, one to the voters', one to everyone else.
   service.questions.on('question', ({ question, change, employerId }) => {
     const to = [stageChannel(question.sessionId), ...(employerId ? [employerChannel(employerId)] : [])];
-    io.to(to).emit('question:changed', { question, change });
+    const asker = authorChannel(question.sessionId, question.askedBy);
+    const voters = question.voters.map((v) => authorChannel(question.sessionId, v));
+    const view = questionView(question, null);
+    io.to(to).except([asker, ...voters]).emit('question:changed', { question: view, change });
+    io.to(asker).emit('question:changed', { question: { ...view, mine: true }, change });
+    if (voters.length > 0) io.to(voters).emit('question:changed', { question: { ...view, youVoted: true }, change });
   });
   // Already merged to at most one message a second per session: a flood of card events costs the host nothing.
   service.funnels.on('updated', ({ sessionId, funnel }) => io.to(hostChannel(sessionId)).emit('funnel:updated', { funnel }));
@@ -86,13 +97,13 @@ export function handleRecruitmentRequests(
   onRequest(socket, 'question:ask', async ({ text }) => {
     const { stage } = current();
     const authorId = await asker(current());
-    return { question: await service.questions.ask(stage.sessionId, authorId, text) };
+    return { question: questionView(await service.questions.ask(stage.sessionId, authorId, text), authorId) };
   }, log);
 
   onRequest(socket, 'question:vote', async ({ questionId }) => {
     const { stage } = current();
     const authorId = await asker(current());
-    return { question: await service.questions.vote(stage.sessionId, questionId, authorId) };
+    return { question: questionView(await service.questions.vote(stage.sessionId, questionId, authorId), authorId) };
   }, log);
 
   onRequest(socket, 'question:answer', async ({ questionId, text, onStage }) => {
@@ -103,15 +114,15 @@ export function handleRecruitmentRequests(
           const { stage } = host();
           return { kind: 'host' as const, sessionId: stage.sessionId };
         })();
-    return { question: await service.questions.answer(by, questionId, { text: text ?? null, onStage }) };
+    return { question: questionView(await service.questions.answer(by, questionId, { text: text ?? null, onStage }), null) };
   }, log);
 
   onRequest(socket, 'question:list', async ({ sessionId }) => {
-    if (consoleEmployer) return { questions: await service.questions.forEmployer(consoleEmployer, sessionId) };
+    if (consoleEmployer) return { questions: (await service.questions.forEmployer(consoleEmployer, sessionId)).map((q) => questionView(q, null)) };
     const { stage } = current();
     if (sessionId && stage.sessionId !== sessionId) throw new DomainError('FORBIDDEN', 'that is another session');
-    sessionId = stage.sessionId;
-    return { questions: await service.questions.list(sessionId) };
+    const me = (await identityOf(socket, tokens)).authorIdIn(stage.sessionId);
+    return { questions: (await service.questions.list(stage.sessionId)).map((q) => questionView(q, me)) };
   }, log);
 
   onRequest(socket, 'console:subscribe', async ({ token }) => {

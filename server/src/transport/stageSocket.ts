@@ -3,6 +3,7 @@ import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
+import type { AuthorIds } from '../auth/authorIds';
 import type { StageTokens, Tokens } from '../auth/tokens';
 import { Coalescer } from '../domain/coalescer';
 import { DomainError } from '../domain/errors';
@@ -15,6 +16,7 @@ import type { StageDirectory } from '../media/stageDirectory';
 import type { RecruitmentService } from '../services/recruitment';
 import type { RateLimiters } from '../store/rateLimiters';
 import { handleChatRequests } from './chatSocket';
+import { attachAuthorIds, identityOf } from './identity';
 import { handleMediaRequests } from './mediaRequests';
 import { assertAdmitted, participantId, registerParticipant } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
@@ -26,6 +28,8 @@ export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 export const stageChannel = (sessionId: string): string => `stage:${sessionId}`;
 export const hostChannel = (sessionId: string): string => `stage-host:${sessionId}`;
 const peerChannel = (peerId: string): string => `peer:${peerId}`;
+/** The sockets of one anonymous author (a device family) in one session: to tell them of their own questions and votes. */
+export const authorChannel = (sessionId: string, authorId: string): string => `author:${sessionId}:${authorId}`;
 
 const INVITE_TTL_SECONDS = 6 * 3600;
 const ROSTER_INTERVAL_MS = 1000;
@@ -73,8 +77,10 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
 }
 
 /** The stage requests of one connected client. */
-export function handleStageSocket(socket: IoSocket, { io, directory, tokens, logger, service, access, limiters, hlsUrl = () => null, interactiveSeats = Infinity }: {
+export function handleStageSocket(socket: IoSocket, { io, directory, tokens, logger, service, access, authors, limiters, hlsUrl = () => null, interactiveSeats = Infinity }: {
   io: IoServer;
+  /** Keyed author ids for chat and questions. */
+  authors: AuthorIds;
   directory: StageDirectory;
   tokens: StageTokens;
   logger: Logger;
@@ -88,6 +94,7 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
 }): void {
   let joined: Joined | undefined;
   const log = logger.child({ socket: socket.id });
+  attachAuthorIds(socket, authors);
 
   const current = (): Joined => {
     if (!joined || joined.stage.closed || joined.peer.closed) throw new DomainError('NOT_JOINED', 'join the session first');
@@ -122,7 +129,8 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     const seat = resumed ?? (await stage.join({ role: input.role, displayName: input.displayName ?? '', connection: socket.id }));
     const { peer } = seat;
     joined = { stage, peer };
-    await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id)]);
+    const authorId = (await identityOf(socket, access)).authorIdIn(stage.sessionId);
+    await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id), authorChannel(stage.sessionId, authorId)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
     await registerParticipant(socket, joined, access);
     log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
@@ -159,7 +167,8 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     const { stage, peer } = current();
     joined = undefined;
     stage.leave(peer.id);
-    for (const channel of [stageChannel(stage.sessionId), hostChannel(stage.sessionId), peerChannel(peer.id)]) {
+    const authorId = (await identityOf(socket, access)).authorIdIn(stage.sessionId);
+    for (const channel of [stageChannel(stage.sessionId), hostChannel(stage.sessionId), peerChannel(peer.id), authorChannel(stage.sessionId, authorId)]) {
       await socket.leave(channel);
     }
     return {};

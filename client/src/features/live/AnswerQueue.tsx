@@ -35,7 +35,7 @@ export function AnswerQueue({ signalling, ready, sessionId, titles }: {
     setQuestions((all) =>
       question.answer
         ? all.filter((q) => q.id !== question.id)
-        : [question, ...all.filter((q) => q.id !== question.id)].sort((a, b) => b.voters.length - a.voters.length || a.askedAt.localeCompare(b.askedAt)),
+        : [question, ...all.filter((q) => q.id !== question.id)].sort((a, b) => b.votes - a.votes || a.askedAt.localeCompare(b.askedAt)),
     ),
   );
 
@@ -69,7 +69,7 @@ function AnswerItem({ question, signalling, title }: { question: Question; signa
   return (
     <li className="question" data-question={question.id}>
       <p>
-        <span lang={CONTENT_LANG}>{question.text}</span> <span className="muted">· {t('questions.vote', { count: question.voters.length })}</span>
+        <span lang={CONTENT_LANG}>{question.text}</span> <span className="muted">· {t('questions.vote', { count: question.votes })}</span>
         {title && (
           <span className="muted">
             {' · '}

@@ -10,11 +10,10 @@ import { describeError } from '../../ui/errors';
  * Ask (tagged with the vacancy pinned now), vote, and read answers. The asker hears, once, when
  * their own question is answered.
  */
-export function QuestionsPanel({ signalling, live, pinned, you }: {
+export function QuestionsPanel({ signalling, live, pinned }: {
   signalling: Signalling | undefined;
   live: boolean;
   pinned: VacancyCard | null;
-  you: string | undefined;
 }) {
   const { t } = useTranslation();
   const [questions, setQuestions] = useState<Question[]>([]);
@@ -36,7 +35,7 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
 
   useSocketEvent(signalling, 'question:changed', ({ question, change }) => {
     setQuestions((all) => [question, ...all.filter((q) => q.id !== question.id)]);
-    if (change === 'answered' && you && question.askedBy === you) {
+    if (change === 'answered' && question.mine) {
       setAnnouncement(t('questions.yourAnswered', { answer: question.answer?.text ?? t('questions.onStage') }));
     }
   });
@@ -54,13 +53,13 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
     }
   }
 
-  const open = questions.filter((q) => !q.answer).sort((a, b) => b.voters.length - a.voters.length || a.askedAt.localeCompare(b.askedAt));
+  const open = questions.filter((q) => !q.answer).sort((a, b) => b.votes - a.votes || a.askedAt.localeCompare(b.askedAt));
   const answered = questions.filter((q) => q.answer);
   const item = (q: Question) => (
     <li key={q.id} className="question" data-question={q.id}>
       <p>
         <span lang={CONTENT_LANG}>{q.text}</span>
-        {q.askedBy === you && <span className="badge badge-access"> {t('questions.yours')}</span>}
+        {q.mine && <span className="badge badge-access"> {t('questions.yours')}</span>}
       </p>
       {q.answer ? (
         <p className="answer">
@@ -70,10 +69,10 @@ export function QuestionsPanel({ signalling, live, pinned, you }: {
         <button
           type="button"
           className="button"
-          disabled={q.askedBy === you || (you !== undefined && q.voters.includes(you))}
+          disabled={q.mine || q.youVoted}
           onClick={() => void signalling?.request('question:vote', { questionId: q.id }).catch((error: unknown) => setProblem(describeError(error, t, 'question')))}
         >
-          {t('questions.vote', { count: q.voters.length })}
+          {t('questions.vote', { count: q.votes })}
         </button>
       )}
     </li>

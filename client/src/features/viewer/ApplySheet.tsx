@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CONSENT_VERSION, TargetGroup, type ApplyResult, type ApplySource, type VacancyCard } from '@chunfeng/shared/recruitment';
-import { api } from '../../signalling/api';
+import { CONSENT_VERSION, TargetGroup, type ApplyReceipt, type ApplySource, type ApplyVerifySent, type MyApplicationView, type VacancyCard } from '@chunfeng/shared/recruitment';
+import { api, ApiError } from '../../signalling/api';
 import { deviceToken } from '../../signalling/device';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
@@ -12,17 +12,33 @@ import { myApplications, rememberApplication } from './myApplications';
 type Outcome = { kind: 'idle' } | { kind: 'sending' } | { kind: 'applied' } | { kind: 'already' } | { kind: 'error'; message: string };
 
 const PHONE = /^1[3-9]\d{9}$/;
+const CODE = /^\d{6}$/;
+/** The applicant's name and phone, kept only when they tick "remember on this phone". */
 const SAVED = 'chunfeng.applicant';
 
-/** Whether the server knows application `id` by this idempotency key (a retry of the same sheet). */
-async function madeWith(id: string, idempotencyKey: string): Promise<boolean> {
-  if (myApplications().some((a) => a.id === id)) return false;
+function savedApplicant(): { name?: string; phone?: string } {
   try {
-    const { applications } = await api<{ applications: Array<{ id: string }> }>('/applications/mine', { method: 'POST', body: { items: [{ id, idempotencyKey }] } });
-    return applications.some((a) => a.id === id);
+    return JSON.parse(localStorage.getItem(SAVED) ?? '{}') as { name?: string; phone?: string };
   } catch {
-    return false;
+    return {};
   }
+}
+
+/** The applications the server knows by these keys: the applicant's own view, nothing else. */
+async function lookUp(items: Array<{ id?: string; idempotencyKey: string }>): Promise<MyApplicationView[]> {
+  try {
+    return (await api<{ applications: MyApplicationView[] }>('/applications/mine', { method: 'POST', body: { items } })).applications;
+  } catch {
+    return [];
+  }
+}
+
+/** Whether this phone already holds an open application for the vacancy (so a new sheet only repeated it). */
+async function openHereFor(vacancyId: string, except: string): Promise<boolean> {
+  const here = myApplications().filter((a) => a.vacancyId === vacancyId && a.id !== except);
+  if (here.length === 0) return false;
+  const found = await lookUp(here.map((a) => ({ id: a.id, idempotencyKey: a.idempotencyKey })));
+  return found.length === 0 || found.some((a) => a.status !== 'withdrawn');
 }
 
 /**
@@ -36,17 +52,17 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
   onClose: () => void;
 }) {
   const { t } = useTranslation();
-  const saved = (() => {
-    try {
-      return JSON.parse(localStorage.getItem(SAVED) ?? '{}') as { name?: string; phone?: string };
-    } catch {
-      return {};
-    }
-  })();
+  const [saved] = useState(savedApplicant);
   const [name, setName] = useState(saved.name ?? '');
   const [phone, setPhone] = useState(saved.phone ?? '');
   const [group, setGroup] = useState('');
   const [consent, setConsent] = useState(false);
+  const [remember, setRemember] = useState(saved.name !== undefined || saved.phone !== undefined);
+  // Where the bureau asks for a texted code: the phone it went to, and what was typed.
+  const [codeFor, setCodeFor] = useState<{ phone: string; minutes: number }>();
+  const [code, setCode] = useState('');
+  const [sendingCode, setSendingCode] = useState(false);
+  const codeInput = useRef<HTMLInputElement>(null);
   const [problem, setProblem] = useState<string>();
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   const [idempotencyKey] = useState(() => crypto.randomUUID());
@@ -60,16 +76,44 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
     if (done) doneMessage.current?.focus();
   }, [done]);
 
+  // A code was (re)sent: the field it goes in takes focus, so typing it and Enter sends the application.
+  useEffect(() => {
+    if (codeFor) codeInput.current?.focus();
+  }, [codeFor]);
+
+  function rememberChanged(on: boolean): void {
+    setRemember(on);
+    // Unticking forgets at once: nothing of the applicant stays on a shared phone.
+    if (!on) localStorage.removeItem(SAVED);
+  }
+
+  async function sendCode(to: string): Promise<void> {
+    setSendingCode(true);
+    try {
+      const sent = await api<ApplyVerifySent>('/apply/verify', { method: 'POST', body: { phone: to } });
+      setCodeFor({ phone: to, minutes: Math.round(sent.expiresInSeconds / 60) });
+      setCode('');
+      setProblem(undefined);
+      setOutcome({ kind: 'idle' });
+    } catch (error) {
+      setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
+    } finally {
+      setSendingCode(false);
+    }
+  }
+
   async function submit(e: FormEvent): Promise<void> {
     e.preventDefault();
     const cleanPhone = phone.replace(/[\s-]/g, '');
     if (!name.trim()) return setProblem(t('apply.required'));
     if (!PHONE.test(cleanPhone)) return setProblem(t('apply.invalidPhone'));
     if (!consent) return setProblem(t('apply.consentRequired'));
+    const withCode = codeFor?.phone === cleanPhone;
+    if (withCode && !CODE.test(code.trim())) return setProblem(t('apply.codeInvalid'));
     setProblem(undefined);
     setOutcome({ kind: 'sending' });
     try {
-      const result = await api<ApplyResult>('/applications', {
+      await api<ApplyReceipt>('/applications', {
         method: 'POST',
         device: await deviceToken(),
         body: {
@@ -81,25 +125,37 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
           consent: { version: CONSENT_VERSION, accepted: true },
           source,
           idempotencyKey,
+          ...(withCode ? { code: code.trim() } : {}),
         },
       });
-      localStorage.setItem(SAVED, JSON.stringify({ name: name.trim(), phone: cleanPhone }));
-      // "Already applied" is either a retry of this very sheet (its first answer was lost on the way)
-      // or an earlier application: this phone's, stored with its own key, or one made elsewhere,
-      // whose key the server rightly never reveals. Only a pair the server confirms is stored.
-      const mine = result.created || (await madeWith(result.application.id, idempotencyKey));
+      if (remember) localStorage.setItem(SAVED, JSON.stringify({ name: name.trim(), phone: cleanPhone }));
+      else localStorage.removeItem(SAVED);
+      // The answer is the same whatever the server had stored; what this sheet's key stands for is
+      // asked with the key. Another sheet of this phone that already holds an open application for
+      // the vacancy means this one only repeated it: the first entry and its key are kept.
+      const [mine] = await lookUp([{ idempotencyKey }]);
+      if (mine && (await openHereFor(vacancy.id, mine.id))) return setOutcome({ kind: 'already' });
       if (mine) {
         rememberApplication({
-          id: result.application.id,
+          id: mine.id,
           vacancyId: vacancy.id,
           title: vacancy.title,
           employer: vacancy.employer.name,
           idempotencyKey,
-          at: result.application.createdAt,
+          at: mine.createdAt,
         });
       }
-      setOutcome({ kind: mine ? 'applied' : 'already' });
+      setOutcome({ kind: 'applied' });
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'VERIFICATION_REQUIRED') {
+        if (withCode) {
+          setOutcome({ kind: 'idle' });
+          setProblem(t('apply.codeWrong'));
+          return;
+        }
+        await sendCode(cleanPhone);
+        return;
+      }
       setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
     }
   }
@@ -150,6 +206,28 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
             <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
             <span>{t('apply.consent', { employer: vacancy.employer.name })}</span>
           </label>
+          {codeFor && (
+            <div className="field">
+              <label htmlFor={`${ids}-code`}>{t('apply.code')}</label>
+              <input
+                ref={codeInput}
+                id={`${ids}-code`}
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                maxLength={6}
+                aria-describedby={`${ids}-code-hint`}
+                required
+              />
+              <small id={`${ids}-code-hint`} className="muted">
+                {t('apply.codeSent', { phone: codeFor.phone, minutes: codeFor.minutes })}
+              </small>
+              <Button busy={sendingCode} onClick={() => void sendCode(codeFor.phone)}>
+                {sendingCode ? t('apply.sendingCode') : t('apply.resend')}
+              </Button>
+            </div>
+          )}
           {problem && (
             <p className="status status-error" role="alert">
               {problem}
@@ -163,6 +241,11 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
           <Button type="submit" variant="primary" wide busy={outcome.kind === 'sending'}>
             {outcome.kind === 'sending' ? t('apply.submitting') : outcome.kind === 'error' ? t('apply.retry') : t('apply.submit')}
           </Button>
+          {/* After the send button, so the keyboard path name → phone → group → consent → send stays as it was. */}
+          <label className="consent">
+            <input type="checkbox" checked={remember} onChange={(e) => rememberChanged(e.target.checked)} />
+            <span>{t('apply.remember')}</span>
+          </label>
         </form>
       )}
     </Sheet>

@@ -61,7 +61,6 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   );
   const view = useStage(options);
   const [latency, setLatency] = useState(0);
-  const [you, setYou] = useState<string>();
   const [captionsOn, setCaptionsOn] = useState(() => localStorage.getItem('chunfeng.captions') === 'on');
   const [captionSize, setCaptionSize] = useState<CaptionSize>('medium');
   const { client } = view;
@@ -311,8 +310,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       <MyApplications refreshKey={applying} />
       {!ended && (
         <div className="live-panels">
-          <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} you={you} />
-          <ChatPanel signalling={view.signalling} live={live} onIdentity={setYou} />
+          <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} />
+          <ChatPanel signalling={view.signalling} live={live} />
         </div>
       )}
       <VacancyList

@@ -1,0 +1,114 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { VacancyCard } from '@chunfeng/shared/recruitment';
+import { apiClient } from '../harness/api';
+import { seriousViolations } from './axe';
+import { e2eFixture } from './fixture';
+
+const PHONE = { width: 360, height: 640 };
+
+async function openSheet(page: Page, vacancyId: string): Promise<ReturnType<Page['getByRole']>> {
+  await page.getByRole('region', { name: /本场岗位/ }).locator(`li[data-vacancy="${vacancyId}"]`).getByRole('button', { name: '一键报名' }).click();
+  const sheet = page.getByRole('dialog');
+  await sheet.waitFor();
+  return sheet;
+}
+
+const storage = (page: Page) => page.evaluate(() => ({ applicant: localStorage.getItem('chunfeng.applicant'), mine: localStorage.getItem('chunfeng.myApplications') ?? '' }));
+
+describe('the apply sheet keeps the applicant’s details only when asked to', () => {
+  const fx = e2eFixture();
+
+  test('unticked by default, nothing of name or phone stays on the phone; ticked, they are filled in next time; unticking forgets them at once', async () => {
+    const { vacancies } = (await apiClient(fx.server.url).get<{ vacancies: VacancyCard[] }>('/public/sessions/demo')).body;
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: PHONE });
+    const { page } = viewer;
+
+    let sheet = await openSheet(page, vacancies[0]!.id);
+    const remember = sheet.getByRole('checkbox', { name: /记住我的信息/ });
+    expect(await remember.isChecked()).toBe(false);
+    await sheet.getByLabel('姓名', { exact: true }).fill('不留信息');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13712349001');
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    let kept = await storage(page);
+    expect(kept.applicant).toBeNull();
+    // "My applications" keeps the proof (id and key), never the number.
+    expect(kept.mine).toContain(vacancies[0]!.id);
+    expect(kept.mine).not.toContain('13712349001');
+    expect(kept.mine).not.toContain('不留信息');
+    await sheet.getByRole('button', { name: '关闭' }).click();
+
+    sheet = await openSheet(page, vacancies[1]!.id);
+    expect(await sheet.getByLabel('姓名', { exact: true }).inputValue()).toBe('');
+    await sheet.getByLabel('姓名', { exact: true }).fill('记住我');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13712349002');
+    await sheet.getByRole('checkbox', { name: /记住我的信息/ }).check();
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
+    expect(await seriousViolations(page)).toEqual([]);
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    expect((await storage(page)).applicant).toBe(JSON.stringify({ name: '记住我', phone: '13712349002' }));
+    await sheet.getByRole('button', { name: '关闭' }).click();
+
+    sheet = await openSheet(page, vacancies[2]!.id);
+    expect(await sheet.getByLabel('姓名', { exact: true }).inputValue()).toBe('记住我');
+    expect(await sheet.getByLabel('手机号', { exact: true }).inputValue()).toBe('13712349002');
+    expect(await sheet.getByRole('checkbox', { name: /记住我的信息/ }).isChecked()).toBe(true);
+    await sheet.getByRole('checkbox', { name: /记住我的信息/ }).uncheck();
+    kept = await storage(page);
+    expect(kept.applicant).toBeNull();
+    expect(kept.mine).not.toContain('13712349002');
+    expect(viewer.errors).toEqual([]);
+  });
+});
+
+describe('APPLY_VERIFY=sms in the viewer’s apply sheet', () => {
+  const texts: Array<{ phone: string; text: string }> = [];
+  const gateway = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      texts.push(JSON.parse(body) as { phone: string; text: string });
+      res.writeHead(200).end('{}');
+    });
+  });
+  const env: Record<string, string> = { APPLY_VERIFY: 'sms' };
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    env['SMS_WEBHOOK_URL'] = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/sms`;
+  });
+  afterAll(() => new Promise<void>((resolve) => gateway.close(() => resolve())));
+  const fx = e2eFixture(env);
+
+  test('the sheet asks for the texted code, says a wrong one is wrong, and sends with the right one', async () => {
+    const { vacancies } = (await apiClient(fx.server.url).get<{ vacancies: VacancyCard[] }>('/public/sessions/demo')).body;
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: PHONE });
+    const { page } = viewer;
+    const sheet = await openSheet(page, vacancies[0]!.id);
+    await sheet.getByLabel('姓名', { exact: true }).fill('验证用户');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13712349003');
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+
+    const codeField = sheet.getByLabel('短信验证码', { exact: true });
+    await codeField.waitFor({ timeout: 5000 });
+    await expect.poll(() => texts.length).toBe(1);
+    expect(texts[0]!.phone).toBe('13712349003');
+    await sheet.getByText(/验证码已发送到 13712349003/).waitFor();
+    await expect.poll(() => codeField.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const code = /(\d{6})/.exec(texts[0]!.text)![1]!;
+    await codeField.fill(code === '000000' ? '111111' : '000000');
+    await page.keyboard.press('Enter');
+    await sheet.getByRole('alert').filter({ hasText: '验证码不对或已过期' }).waitFor({ timeout: 5000 });
+    await codeField.fill(code);
+    await page.keyboard.press('Enter');
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    expect(viewer.errors.filter((e) => !e.includes('403'))).toEqual([]);
+  });
+});
