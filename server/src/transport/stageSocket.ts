@@ -7,6 +7,7 @@ import type { AuthorIds } from '../auth/authorIds';
 import type { StageTokens, Tokens } from '../auth/tokens';
 import { Coalescer } from '../domain/coalescer';
 import { DomainError } from '../domain/errors';
+import { KeyedQueue } from '../domain/keyedQueue';
 import { spend } from '../domain/rateLimiter';
 import { mayCaption, requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
@@ -204,13 +205,16 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     return {};
   }, log);
 
-  onRequest(socket, 'hand:raise', async ({ raised }) => {
+  // Raising checks for a ban first and lowering does not, so without a queue a quick raise-then-lower
+  // could be applied lower-then-raise and leave the hand up.
+  const hands = new KeyedQueue();
+  onRequest(socket, 'hand:raise', ({ raised }) => hands.run('hand', async () => {
     const { stage, peer } = current();
     if (raised) await participantId(socket, current(), access, { moderator: false, needsDevice: false });
     await spend(limiters.hand, peer.id, (seconds) => `too many hand raises; wait ${seconds} seconds`);
     stage.raiseHand(peer.id, raised);
     return {};
-  }, log);
+  }), log);
 
   handleMediaRequests(socket, current, log);
   handleRecruitmentRequests(socket, current, { service, tokens: access, log });
