@@ -59,6 +59,11 @@ export class Tokens {
 
   /** The claims of a valid, unexpired token of that kind; UNAUTHORIZED otherwise. */
   async verify<K extends Kind>(kind: K, token: string): Promise<ClaimsOf<K>> {
+    return (await this.inspect(kind, token)).claims;
+  }
+
+  /** Like verify(), with the credential's id (`jti`), which names the record it can be withdrawn by. */
+  async inspect<K extends Kind>(kind: K, token: string): Promise<{ claims: ClaimsOf<K>; jti: string | undefined }> {
     let claims: ClaimsOf<K>;
     let jti: string | undefined;
     try {
@@ -70,7 +75,7 @@ export class Tokens {
       throw new DomainError('UNAUTHORIZED', expired ? 'this link has expired' : 'this link is not valid');
     }
     if (await this.#revoked(kind, { sub: claims.sub, jti })) throw new DomainError('UNAUTHORIZED', 'this link has been withdrawn');
-    return claims;
+    return { claims, jti };
   }
 }
 
@@ -82,11 +87,15 @@ export class StageTokens {
     this.#tokens = typeof secretOrTokens === 'string' ? new Tokens(secretOrTokens) : secretOrTokens;
   }
 
-  issue(claims: StageClaims, options: { ttlSeconds?: number } = {}): Promise<string> {
+  issue(claims: StageClaims, options: { ttlSeconds?: number; jti?: string } = {}): Promise<string> {
     return this.#tokens.issue('stage', claims, options);
   }
 
   verify(token: string): Promise<StageClaims> {
     return this.#tokens.verify('stage', token);
+  }
+
+  inspect(token: string): Promise<{ claims: StageClaims; jti: string | undefined }> {
+    return this.#tokens.inspect('stage', token);
   }
 }

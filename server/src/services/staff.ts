@@ -3,15 +3,18 @@ import type { StaffInput, StaffView } from '@chunfeng/shared/admin';
 import { hashPassword } from '../auth/passwords';
 import { DomainError } from '../domain/errors';
 import type { JobStore, StaffAccount } from '../store/jobStore';
+import type { Revocations } from './revocations';
 
 const view = ({ passwordHash: _hash, ...rest }: StaffAccount): StaffView => rest;
 
 /** The bureau's staff accounts. Only an admin manages them; the last admin cannot be removed. */
 export class StaffAccounts {
   readonly #store: JobStore;
+  readonly #revocations: Revocations | undefined;
 
-  constructor({ store }: { store: JobStore }) {
+  constructor({ store, revocations }: { store: JobStore; revocations?: Revocations }) {
     this.#store = store;
+    this.#revocations = revocations;
   }
 
   async list(): Promise<StaffView[]> {
@@ -33,12 +36,14 @@ export class StaffAccounts {
     return view(account);
   }
 
-  /** Disables an account (kept for the record of who changed what); its sign-ins stop working. */
+  /** Disables an account (kept for the record of who changed what); its sign-ins and connections stop at once. */
   async remove(id: string, by: { id: string }): Promise<void> {
     if (id === by.id) throw new DomainError('FORBIDDEN', 'you cannot remove your own account');
     const account = await this.#store.get('staff', id);
     if (!account || account.disabled) throw new DomainError('NOT_FOUND', 'no such staff account');
     await this.#store.put('staff', { ...account, disabled: true });
+    // Its sign-ins fail their next check anyway; open connections are closed now.
+    this.#revocations?.revoke({ kind: 'staff', id });
   }
 
   /** The enabled account with that user name, if any. */

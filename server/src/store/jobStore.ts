@@ -26,6 +26,19 @@ export interface StaffAccount {
   disabled?: boolean;
 }
 
+/** An invite link's record; `holder` (server only) is who a single-use link is bound to, as a salted hash. */
+export type StoredInvite = Invite & { holder?: string };
+
+/** A bureau sign-in: the session record its cookie token names (id = the token's jti), checked on every use. */
+export interface SignIn {
+  id: string;
+  staffId: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Signed out (or ended by an admin): the token stops working everywhere at once. */
+  revokedAt: string | null;
+}
+
 /** A live session's audience over time; its id is the session's. */
 export interface ViewerSeries {
   id: string;
@@ -42,11 +55,12 @@ export interface CatalogKinds {
   staff: StaffAccount;
   question: QuestionRecord;
   viewers: ViewerSeries;
-  invite: Invite;
+  invite: StoredInvite;
   /** A repeat apply under another key, by its key hash (see ApplicationReceipt). */
   receipt: ApplicationReceipt;
   /** A one-time apply code sent to a phone, by a keyed hash of the phone. */
   phoneCode: PhoneCode;
+  signin: SignIn;
 }
 export type CatalogKind = keyof CatalogKinds;
 
@@ -56,6 +70,7 @@ export const catalogIndex: { [K in CatalogKind]?: keyof CatalogKinds[K] & string
   vacancy: 'employerId',
   staff: 'username',
   question: 'vacancyId',
+  signin: 'staffId',
 };
 
 export interface ApplicationFilter {

@@ -5,6 +5,7 @@ import { questionView } from '../domain/questions';
 import type { Logger } from '../logger';
 import type { RecruitmentService } from '../services/recruitment';
 import { actorFor, sessionCookie } from './auth';
+import { consoleCredentials, holdCredentials } from './credentialRooms';
 import { moderatorOf, participantId } from './moderators';
 import { onRequest } from './requests';
 import { identityOf } from './identity';
@@ -125,8 +126,16 @@ export function handleRecruitmentRequests(
     return { questions: (await service.questions.list(stage.sessionId)).map((q) => questionView(q, me)) };
   }, log);
 
-  onRequest(socket, 'console:subscribe', async ({ token }) => {
-    const actor = await actorFor(token ?? sessionCookie(socket.request.headers.cookie), tokens);
+  onRequest(socket, 'console:subscribe', async ({ token: given }) => {
+    const token = given ?? sessionCookie(socket.request.headers.cookie);
+    const actor = await actorFor(token, tokens);
+    // Withdrawing this credential (sign-out, account removed, link revoked) closes this socket at once.
+    await holdCredentials(socket, await consoleCredentials(token!, tokens), () =>
+      actorFor(token, tokens).then(
+        () => true,
+        () => false,
+      ),
+    );
     if (actor.kind === 'bureau') {
       await socket.join(BUREAU_CHANNEL);
       return { scope: 'bureau' as const, employerId: null };
