@@ -26,7 +26,8 @@ export interface StaffView {
   createdAt: string;
 }
 
-export const InviteKind = z.enum(['host', 'employer']);
+/** Host and employer console links come from the bureau; co-host, interpreter and captioner invites from the studio. */
+export const InviteKind = z.enum(['host', 'employer', 'cohost', 'interpreter', 'captioner']);
 export type InviteKind = z.infer<typeof InviteKind>;
 
 /** A link the bureau handed out (a host's studio link, an employer's console link), listed so it can be withdrawn. */
@@ -42,4 +43,8 @@ export interface Invite {
   createdAt: string;
   expiresAt: string;
   revokedAt: string | null;
+  /** Single-use (studio invites): the first person to join with it holds it; nobody else can use it. */
+  singleUse?: boolean;
+  /** When the first person joined with a single-use link. */
+  usedAt?: string | null;
 }

@@ -7,6 +7,8 @@ export const ErrorCode = z.enum([
   'FORBIDDEN',
   'NOT_FOUND',
   'CONFLICT',
+  /** A single-use invite link that someone else has already used. */
+  'INVITE_USED',
   'RATE_LIMITED',
   /** The bureau requires a one-time code texted to the phone before it stores an application. */
   'VERIFICATION_REQUIRED',
@@ -26,5 +28,7 @@ export const AppError = z.object({
   message: z.string(),
   /** Field-level problems for VALIDATION errors: path → message. */
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** RATE_LIMITED: seconds to wait before trying again (HTTP also sends it as Retry-After). */
+  retryAfterSeconds: z.number().int().min(0).optional(),
 });
 export type AppError = z.infer<typeof AppError>;

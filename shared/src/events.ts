@@ -7,6 +7,7 @@ import {
   EmptyInput,
   SpotlightInput,
   InviteInput,
+  InviteRevokeInput,
   CaptionInput,
   type Caption,
   ChatSendInput,
@@ -66,6 +67,7 @@ export const requestSchemas = {
   'viewer:preferences': ViewerPreferencesInput,
   'hand:raise': HandRaiseInput,
   'stage:invite': InviteInput,
+  'stage:inviteRevoke': InviteRevokeInput,
   'stage:promote': PeerIdInput,
   'stage:remove': PeerIdInput,
   'stage:leave': EmptyInput,
@@ -109,6 +111,8 @@ export interface RequestResults {
   'viewer:preferences': Empty;
   'hand:raise': Empty;
   'stage:invite': InviteResult;
+  /** The host withdraws an invite made in the studio: it stops working, whoever joined with it is let go. */
+  'stage:inviteRevoke': Empty;
   'stage:promote': Empty;
   'stage:remove': Empty;
   'stage:leave': Empty;

@@ -103,6 +103,8 @@ export const ViewerPreferencesInput = z.object({ quality: VideoQuality, audioOnl
 export type ViewerPreferences = z.infer<typeof ViewerPreferencesInput>;
 
 export interface InviteResult {
+  /** The invite's record in the bureau's registry: what the host withdraws it by. */
+  inviteId: string;
   token: string;
   /** Path of the co-host join page, relative to the site root. */
   path: string;
@@ -134,6 +136,7 @@ export interface ChatMessageView {
 }
 
 export const InviteInput = z.strictObject({ role: InvitedRole.default('cohost') });
+export const InviteRevokeInput = z.strictObject({ inviteId: z.string().min(1).max(64) });
 export const CaptionInput = z.strictObject({ text: z.string().trim().min(1).max(300) });
 
 /** One caption line, numbered in the order the captioner sent them. */

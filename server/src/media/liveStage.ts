@@ -23,6 +23,8 @@ interface Seat {
   graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** The connection that holds this place now; an older one dropping must not let it go. */
   connection: string | undefined;
+  /** The role the place was taken with: a resume must ask for that role (and prove it again). */
+  joinedAs: StageRole;
 }
 
 /**
@@ -98,18 +100,22 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
       throw error;
     }
     const resumeKey = crypto.randomBytes(24).toString('base64url');
-    this.#seats.set(peerId, { peer, resumeKey, graceTimer: undefined, connection });
+    this.#seats.set(peerId, { peer, resumeKey, graceTimer: undefined, connection, joinedAs: role });
     this.#rosterChanged();
     return { peer, resumeKey };
   }
 
-  /** Takes back a place whose connection dropped, if the key matches and the grace period holds. */
-  resume(peerId: PeerId, key: string, connection: string): { peer: MediaPeer; resumeKey: string } | undefined {
+  /**
+   * Takes back a place whose connection dropped, if the key matches and the grace period holds. The
+   * role asked for must be the one the place was taken with: a resume never changes role.
+   */
+  resume(peerId: PeerId, key: string, connection: string, role: StageRole): { peer: MediaPeer; resumeKey: string } | undefined {
     const seat = this.#seats.get(peerId);
     if (!seat || seat.peer.closed) return undefined;
     const a = Buffer.from(seat.resumeKey);
     const b = Buffer.from(key);
     if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return undefined;
+    if (seat.joinedAs !== role) throw new DomainError('FORBIDDEN', 'a resumed place keeps the role it was taken with');
     clearTimeout(seat.graceTimer);
     seat.graceTimer = undefined;
     seat.connection = connection;
@@ -127,6 +133,11 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
       // The host had their grace period already: nobody is on air for the session any more.
       if (wasHost && !this.#hasHost()) this.room.close('host-left');
     }, this.#graceMs);
+  }
+
+  /** The connection was closed because its credential was withdrawn: the place goes now, no grace. */
+  release(peerId: PeerId, connection: string): void {
+    if (this.#seats.get(peerId)?.connection === connection) this.leave(peerId);
   }
 
   /** Lets the person's place go; says whether they were the host. */

@@ -1,13 +1,20 @@
 import crypto from 'node:crypto';
 import type { Invite } from '@chunfeng/shared/admin';
+import type { InvitedRole } from '@chunfeng/shared/stage';
 import type { RevocationCheck, Tokens } from '../auth/tokens';
 import { DomainError } from '../domain/errors';
-import type { JobStore } from '../store/jobStore';
+import { KeyedQueue } from '../domain/keyedQueue';
+import type { JobStore, StoredInvite } from '../store/jobStore';
+import type { Revocations } from './revocations';
 import type { StaffAccounts } from './staff';
 
 const DAY = 24 * 3600;
 const HOST_LINK_SECONDS = 2 * DAY;
 const EMPLOYER_LINK_SECONDS = 7 * DAY;
+export const STAGE_INVITE_SECONDS = 6 * 3600;
+const STAGE_KINDS: ReadonlySet<Invite['kind']> = new Set(['cohost', 'interpreter', 'captioner']);
+
+const publicView = ({ holder: _holder, ...invite }: StoredInvite): Invite => invite;
 
 export interface IssuedLink {
   invite: Invite;
@@ -23,10 +30,14 @@ export class Invites {
   readonly #store: JobStore;
   readonly #tokens: Tokens;
   readonly #now: () => Date;
+  readonly #revocations: Revocations | undefined;
+  /** Binding a single-use link is read-then-write: one at a time per link. */
+  readonly #binding = new KeyedQueue();
 
-  constructor({ store, tokens, now = () => new Date() }: { store: JobStore; tokens: Tokens; now?: () => Date }) {
+  constructor({ store, tokens, revocations, now = () => new Date() }: { store: JobStore; tokens: Tokens; revocations?: Revocations; now?: () => Date }) {
     this.#store = store;
     this.#tokens = tokens;
+    this.#revocations = revocations;
     this.#now = now;
   }
 
@@ -47,26 +58,60 @@ export class Invites {
     return { invite, token, path: `/employer?token=${token}` };
   }
 
+  /** A co-host, interpreter or captioner invite made by the host in the studio: recorded, single-use. */
+  async stageLink(sessionId: string, role: InvitedRole, by: { id: string; name: string }): Promise<IssuedLink> {
+    const session = await this.#store.get('session', sessionId);
+    const invite = await this.#record({ kind: role, subject: sessionId, label: session?.title ?? sessionId, by, ttlSeconds: STAGE_INVITE_SECONDS, singleUse: true });
+    const token = await this.#tokens.issue('stage', { sid: sessionId, role, sub: `invite-${invite.id}` }, { ttlSeconds: STAGE_INVITE_SECONDS, jti: invite.id });
+    return { invite, token, path: `/join/${encodeURIComponent(sessionId)}?token=${token}` };
+  }
+
+  /**
+   * Someone joins with a link: a single-use one is bound to the first holder (a salted hash of who
+   * they are) and refused to anyone else with INVITE_USED. Links without a record or not single-use pass.
+   */
+  async use(id: string, holder: string): Promise<void> {
+    await this.#binding.run(id, async () => {
+      const invite = await this.#store.get('invite', id);
+      if (!invite?.singleUse) return;
+      const hashed = crypto.createHash('sha256').update(`invite-holder:${id}:${holder}`).digest('base64url');
+      if (invite.holder === undefined) {
+        await this.#store.put('invite', { ...invite, holder: hashed, usedAt: this.#now().toISOString() });
+        return;
+      }
+      if (invite.holder !== hashed) throw new DomainError('INVITE_USED', 'this invite link has already been used by someone else; ask the host for a new one');
+    });
+  }
+
   /** Every link handed out, newest first. */
   async list(): Promise<Invite[]> {
-    return (await this.#store.list('invite')).reverse();
+    return (await this.#store.list('invite')).reverse().map(publicView);
   }
 
   async revoke(id: string): Promise<Invite> {
     const invite = await this.#store.get('invite', id);
     if (!invite) throw new DomainError('NOT_FOUND', 'no such link');
-    if (invite.revokedAt) return invite;
+    if (invite.revokedAt) return publicView(invite);
     const next = { ...invite, revokedAt: this.#now().toISOString() };
     await this.#store.put('invite', next);
-    return next;
+    this.#revocations?.revoke({ kind: 'invite', id });
+    return publicView(next);
   }
 
-  async #record({ kind, subject, label, by, ttlSeconds }: {
+  /** The host withdraws an invite made in the studio for their own session. */
+  async revokeStageLink(id: string, sessionId: string): Promise<Invite> {
+    const invite = await this.#store.get('invite', id);
+    if (!invite || !STAGE_KINDS.has(invite.kind) || invite.subject !== sessionId) throw new DomainError('NOT_FOUND', 'no such invite for this session');
+    return this.revoke(id);
+  }
+
+  async #record({ kind, subject, label, by, ttlSeconds, singleUse = false }: {
     kind: Invite['kind'];
     subject: string;
     label: string;
     by: { name: string };
     ttlSeconds: number;
+    singleUse?: boolean;
   }): Promise<Invite> {
     const now = this.#now();
     const invite: Invite = {
@@ -78,6 +123,7 @@ export class Invites {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
       revokedAt: null,
+      ...(singleUse ? { singleUse, usedAt: null } : {}),
     };
     await this.#store.put('invite', invite);
     return invite;
@@ -85,12 +131,17 @@ export class Invites {
 }
 
 /**
- * What makes a valid-looking credential void: a removed staff account's sign-in, or an invite link
- * the bureau withdrew. Credentials without a record (co-host invites made in the studio) stand.
+ * What makes a valid-looking credential void: a bureau token whose sign-in was ended or whose account
+ * was removed, or an invite link the bureau (or the host, for studio invites) withdrew. Stage
+ * credentials without a record (issued by the server itself, e.g. the demo host link) stand.
  */
-export function revocationCheck({ store, staff }: { store: JobStore; staff: StaffAccounts }): RevocationCheck {
+export function revocationCheck({ store, staff, signInActive }: {
+  store: JobStore;
+  staff: StaffAccounts;
+  signInActive: (id: string | undefined, staffId: string) => Promise<boolean>;
+}): RevocationCheck {
   return async (kind, { sub, jti }) => {
-    if (kind === 'bureau') return !(await staff.active(sub));
+    if (kind === 'bureau') return !(await staff.active(sub)) || !(await signInActive(jti, sub));
     if ((kind === 'stage' || kind === 'employer') && jti) return Boolean((await store.get('invite', jti))?.revokedAt);
     return false;
   };

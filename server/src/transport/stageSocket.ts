@@ -1,7 +1,5 @@
-import crypto from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
-import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
 import type { AuthorIds } from '../auth/authorIds';
 import type { StageTokens, Tokens } from '../auth/tokens';
@@ -14,14 +12,17 @@ import type { Logger } from '../logger';
 import type { LiveStage } from '../media/liveStage';
 import type { MediaPeer } from '../media/mediaPeer';
 import type { StageDirectory } from '../media/stageDirectory';
+import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
 import type { RateLimiters } from '../store/rateLimiters';
 import { handleChatRequests } from './chatSocket';
+import { holdCredentials } from './credentialRooms';
 import { attachAuthorIds, identityOf } from './identity';
 import { handleMediaRequests } from './mediaRequests';
 import { assertAdmitted, participantId, registerParticipant } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
 import { onRequest, safeListener } from './requests';
+import { handleStageInvites } from './stageInvites';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -32,7 +33,6 @@ const peerChannel = (peerId: string): string => `peer:${peerId}`;
 /** The sockets of one anonymous author (a device family) in one session: to tell them of their own questions and votes. */
 export const authorChannel = (sessionId: string, authorId: string): string => `author:${sessionId}:${authorId}`;
 
-const INVITE_TTL_SECONDS = 6 * 3600;
 const ROSTER_INTERVAL_MS = 1000;
 
 /** What a socket has joined, if anything. */
@@ -78,12 +78,13 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
 }
 
 /** The stage requests of one connected client. */
-export function handleStageSocket(socket: IoSocket, { io, directory, tokens, logger, service, access, authors, limiters, hlsUrl = () => null, interactiveSeats = Infinity }: {
+export function handleStageSocket(socket: IoSocket, { io, directory, tokens, invites, logger, service, access, authors, limiters, hlsUrl = () => null, interactiveSeats = Infinity }: {
   io: IoServer;
   /** Keyed author ids for chat and questions. */
   authors: AuthorIds;
   directory: StageDirectory;
   tokens: StageTokens;
+  invites: Invites;
   logger: Logger;
   service: RecruitmentService;
   access: Tokens;
@@ -102,14 +103,25 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     return joined;
   };
 
-  async function stageFor(input: StageJoinInput): Promise<LiveStage> {
-    if (requiresCredential(input.role)) {
-      if (!input.token) throw new DomainError('UNAUTHORIZED', 'this role needs an invite link');
-      const claims = await tokens.verify(input.token);
-      if (claims.sid !== input.sessionId || claims.role !== input.role) {
-        throw new DomainError('FORBIDDEN', 'this link is for another session or role');
-      }
+  /** A credentialed role's link, checked on every join and every resume; its id when it has a record. */
+  async function credentialFor(input: StageJoinInput): Promise<{ jti: string | undefined } | undefined> {
+    if (!requiresCredential(input.role)) return undefined;
+    if (!input.token) throw new DomainError('UNAUTHORIZED', 'this role needs an invite link');
+    const { claims, jti } = await tokens.inspect(input.token);
+    if (claims.sid !== input.sessionId || claims.role !== input.role) {
+      throw new DomainError('FORBIDDEN', 'this link is for another session or role');
     }
+    return { jti };
+  }
+
+  /** Who holds a single-use link: this phone's device token when it has one, else this connection. */
+  async function holder(): Promise<string> {
+    const device = (socket.handshake.auth as { device?: unknown }).device;
+    const claims = typeof device === 'string' ? await access.verify('device', device).catch(() => undefined) : undefined;
+    return claims ? `device:${claims.sub}` : `connection:${socket.id}`;
+  }
+
+  async function stageFor(input: StageJoinInput): Promise<LiveStage> {
     // An open stage is a session that has not ended (ending it closes the stage). Without one, a
     // session the host ended stays ended: nobody reopens it, and viewers are told so rather than
     // waiting for it. Only a session the bureau registered ever gets a stage.
@@ -124,9 +136,12 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
 
   onRequest(socket, 'stage:join', async (input) => {
     if (joined && !joined.stage.closed && !joined.peer.closed) throw new DomainError('CONFLICT', 'already joined');
+    const credential = await credentialFor(input);
     const stage = await stageFor(input);
     await assertAdmitted(socket, stage, input.role, access);
-    const resumed = input.resume ? stage.resume(input.resume.peerId, input.resume.key, socket.id) : undefined;
+    const resumed = input.resume ? stage.resume(input.resume.peerId, input.resume.key, socket.id, input.role) : undefined;
+    // A single-use link is bound to the first person in; their own resume is them again.
+    if (!resumed && credential?.jti) await invites.use(credential.jti, await holder());
     const seat = resumed ?? (await stage.join({ role: input.role, displayName: input.displayName ?? '', connection: socket.id }));
     const { peer } = seat;
     joined = { stage, peer };
@@ -134,6 +149,16 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id), authorChannel(stage.sessionId, authorId)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
     await registerParticipant(socket, joined, access);
+    const jti = credential?.jti;
+    if (jti && input.token) {
+      const token = input.token;
+      await holdCredentials(socket, [{ kind: 'invite', id: jti }], () =>
+        tokens.verify(token).then(
+          () => true,
+          () => false,
+        ),
+      );
+    }
     log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
     return {
       peerId: peer.id,
@@ -181,18 +206,6 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     return {};
   }, log);
 
-  onRequest(socket, 'stage:invite', async ({ role }) => {
-    const { stage, peer } = current();
-    stage.roster.assertHost(peer.id);
-    const sid: SessionId = stage.sessionId;
-    const token = await tokens.issue({ sid, role, sub: `invite-${crypto.randomUUID()}` }, { ttlSeconds: INVITE_TTL_SECONDS });
-    return {
-      token,
-      path: `/join/${encodeURIComponent(sid)}?token=${token}`,
-      expiresAt: new Date(Date.now() + INVITE_TTL_SECONDS * 1000).toISOString(),
-    };
-  }, log);
-
   onRequest(socket, 'stage:promote', ({ peerId }) => {
     const { stage, peer } = current();
     stage.promote(peer.id, peerId);
@@ -216,12 +229,20 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, log
     return {};
   }), log);
 
+  handleStageInvites(socket, current, { invites, log });
   handleMediaRequests(socket, current, log);
   handleRecruitmentRequests(socket, current, { service, tokens: access, log });
   handleChatRequests(socket, current, { io, tokens: access, log, limiters });
 
   socket.on('disconnect', safeListener((reason) => {
     if (!joined) return;
+    // The server closes a connection when its credential was withdrawn: no grace period to come back.
+    if (reason === 'server namespace disconnect') {
+      log.info({ peerId: joined.peer.id }, 'credential withdrawn; the place is let go');
+      joined.stage.release(joined.peer.id, socket.id);
+      joined = undefined;
+      return;
+    }
     log.info({ reason, peerId: joined.peer.id }, 'connection dropped; keeping the place for the grace period');
     joined.stage.detach(joined.peer.id, socket.id);
     joined = undefined;
