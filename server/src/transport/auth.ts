@@ -5,7 +5,8 @@ import type { Actor } from '../services/recruitment';
 
 export const SESSION_COOKIE = 'cf_session';
 
-function bearer(req: Request): string | undefined {
+/** The credential a request carries: an Authorization bearer token, else the sign-in cookie. */
+export function bearer(req: Request): string | undefined {
   const header = req.get('authorization');
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
   return sessionCookie(req.get('cookie'));

@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  INVITE_USED: 409,
   RATE_LIMITED: 429,
   VERIFICATION_REQUIRED: 403,
   MUTED: 403,
@@ -65,6 +66,7 @@ export function errorHandler(logger: Logger) {
       return;
     }
     const appError = toAppError(error, logger, { method: req.method, path: req.path });
+    if (appError.retryAfterSeconds !== undefined) res.set('Retry-After', String(appError.retryAfterSeconds));
     res.status(STATUS[appError.code]).json({ error: appError });
   };
 }

@@ -13,7 +13,10 @@ export type RequestHandler<K extends RequestName> = (
 
 /** Maps any thrown value to the error a client may see: coded errors as they are, the rest as INTERNAL. */
 export function toAppError(error: unknown, logger: Logger, context: object = {}): AppError {
-  if (error instanceof DomainError) return { code: error.code, message: error.message };
+  if (error instanceof DomainError) {
+    const wait = error.retryAfterSeconds;
+    return { code: error.code, message: error.message, ...(wait !== undefined ? { retryAfterSeconds: wait } : {}) };
+  }
   logger.error({ err: error, ...context }, 'request failed unexpectedly');
   return { code: 'INTERNAL', message: 'something went wrong on the server; please try again' };
 }

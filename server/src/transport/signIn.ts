@@ -1,0 +1,48 @@
+import crypto from 'node:crypto';
+import type { Router } from 'express';
+import { z } from 'zod';
+import { hashPassword, verifyPassword } from '../auth/passwords';
+import type { Tokens } from '../auth/tokens';
+import { DomainError } from '../domain/errors';
+import type { SignInThrottle } from '../services/signInThrottle';
+import { SIGN_IN_SECONDS, type SignIns } from '../services/signIns';
+import type { StaffAccounts } from '../services/staff';
+import { bearer, SESSION_COOKIE } from './auth';
+import { parse } from './httpErrors';
+
+const LoginInput = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) });
+
+/**
+ * Sign-in and sign-out. The token travels only in the httpOnly cookie, names a sign-in record, and
+ * signing out ends that record (and the connections opened with it).
+ */
+export function signInRoutes(api: Router, { tokens, staff, signIns, throttle, secureCookies }: {
+  tokens: Tokens;
+  staff: StaffAccounts;
+  signIns: SignIns;
+  throttle: SignInThrottle;
+  secureCookies: boolean;
+}): void {
+  // An unknown user name costs the same scrypt as a known one, so timing does not tell them apart.
+  let dummy: Promise<string> | undefined;
+
+  api.post('/auth/login', async (req, res) => {
+    const { username, password } = parse(LoginInput, req.body);
+    const address = req.socket.remoteAddress ?? 'unknown';
+    await throttle.attempt(username, address);
+    const account = await staff.byUsername(username);
+    const ok = await verifyPassword(password, account?.passwordHash ?? (await (dummy ??= hashPassword(crypto.randomUUID()))));
+    if (!account || !ok) throw new DomainError('UNAUTHORIZED', 'wrong user name or password');
+    await throttle.succeeded(username, address);
+    const { token } = await signIns.start(account);
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookies, maxAge: SIGN_IN_SECONDS * 1000, path: '/' });
+    res.json({ staff: { id: account.id, name: account.displayName, role: account.role } });
+  });
+
+  api.post('/auth/logout', async (req, res) => {
+    const token = bearer(req);
+    const signIn = token ? await tokens.inspect('bureau', token).catch(() => undefined) : undefined;
+    if (signIn?.jti) await signIns.end(signIn.jti);
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).json({});
+  });
+}
