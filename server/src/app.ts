@@ -17,6 +17,9 @@ import { Invites, revocationCheck } from './services/invites';
 import { sessionModerationLoader } from './services/moderation';
 import { PhoneVerification } from './services/phoneVerification';
 import { RecruitmentService } from './services/recruitment';
+import { Revocations } from './services/revocations';
+import { SignInThrottle } from './services/signInThrottle';
+import { SignIns } from './services/signIns';
 import { ensureBureauAdmin, seedDemo } from './services/seed';
 import { LogSms, WebhookSms } from './services/sms';
 import { StaffAccounts } from './services/staff';
@@ -26,11 +29,13 @@ import { createRateLimiters, FlexibleRateLimiter } from './store/rateLimiters';
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
+import { disconnectRevoked, holdBureauCookie } from './transport/credentialRooms';
 import { issuanceLimiter } from './transport/deviceTokens';
 import { guardFlood } from './transport/floodGuard';
 import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
 import { opsAccess } from './transport/opsAccess';
+import { handshakeAllowed } from './transport/sameOrigin';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
 import { safeListener } from './transport/requests';
 import { broadcastStage, handleStageSocket, stageChannel, type IoServer, type IoSocket } from './transport/stageSocket';
@@ -67,12 +72,14 @@ function loadSecret(config: Config): string {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl }) : new SqliteJobStore({ dataDir: config.dataDir });
-  const staff = new StaffAccounts({ store });
+  const revocations = new Revocations();
+  const staff = new StaffAccounts({ store, revocations });
   const secret = loadSecret(config);
-  const access = new Tokens(secret, { revoked: revocationCheck({ store, staff }) });
+  const access: Tokens = new Tokens(secret, { revoked: revocationCheck({ store, staff, signInActive: (id, staffId): Promise<boolean> => signIns.active(id, staffId) }) });
+  const signIns = new SignIns({ store, tokens: access, revocations });
   const authors = new AuthorIds(secret);
   const tokens = new StageTokens(access);
-  const invites = new Invites({ store, tokens: access });
+  const invites = new Invites({ store, tokens: access, revocations });
   const statistics = new Statistics({ store });
   const storeCheck = await store.ping();
   if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
@@ -128,7 +135,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const io: IoServer = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
+    allowRequest: handshakeAllowed(config.allowedOrigins),
   });
+  disconnectRevoked(io, revocations);
   const metrics = createMetrics({
     workersAlive: () => pool.health().filter((w) => w.alive).length,
     workersConfigured: () => pool.size,
@@ -149,6 +158,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     tokens: access,
     staff,
     invites,
+    signIns,
+    throttle: new SignInThrottle(),
+    allowedOrigins: config.allowedOrigins,
     statistics,
     timeZone: config.timeZone,
     secureCookies: config.secureCookies,
@@ -185,7 +197,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
   io.on('connection', safeListener((socket: IoSocket) => {
     guardFlood(socket, config.socketEvents, logger);
-    handleStageSocket(socket, { io, directory, tokens, logger, service, access, limiters, authors, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats });
+    handleStageSocket(socket, { io, directory, tokens, invites, logger, service, access, limiters, authors, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats });
+    void holdBureauCookie(socket, access).catch((err: unknown) => logger.warn({ err }, 'could not check the sign-in of a connection'));
   }, logger, { event: 'connection' }));
 
   await new Promise<void>((resolve, reject) => {

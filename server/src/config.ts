@@ -23,6 +23,11 @@ const EnvSchema = z.object({
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
   SECURE_COOKIES: bool.default(false),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), 'a comma-separated list of origins such as https://jobs.example.gov.cn'),
   HLS_ENABLED: bool.default(true),
   HLS_DIR: z.string().optional(),
   HLS_RENDITIONS: z
@@ -72,6 +77,8 @@ export interface Config {
   clientDist: string;
   /** Mark the sign-in cookie Secure (behind HTTPS). */
   secureCookies: boolean;
+  /** Origins besides the server's own (its Host) whose pages may use the bureau cookie: the public address behind a proxy. */
+  allowedOrigins: readonly string[];
   /** Seed a demo campaign, session, employers and vacancies into an empty store. */
   demoData: boolean;
   /** The first bureau admin's password; when absent one is generated and printed once. */
@@ -149,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir: path.resolve(e.DATA_DIR),
     clientDist: path.resolve(e.CLIENT_DIST ?? path.join(repoRoot, 'client/dist')),
     secureCookies: e.SECURE_COOKIES,
+    allowedOrigins: Object.freeze(e.ALLOWED_ORIGINS),
     demoData: e.DEMO_DATA,
     bureauAdminPassword: e.BUREAU_ADMIN_PASSWORD,
     authSecret: e.AUTH_SECRET,

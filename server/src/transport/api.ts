@@ -14,7 +14,6 @@ import {
   StatusChangeInput,
   VacancyInput,
 } from '@chunfeng/shared/recruitment';
-import { verifyPassword } from '../auth/passwords';
 import type { Tokens } from '../auth/tokens';
 import { addressBlock } from '../domain/addressBlock';
 import { currentCampaign } from '../domain/campaigns';
@@ -24,16 +23,19 @@ import type { HlsService } from '../media/hls/hlsService';
 import type { Invites } from '../services/invites';
 import type { PhoneVerification } from '../services/phoneVerification';
 import type { RecruitmentService } from '../services/recruitment';
+import type { SignInThrottle } from '../services/signInThrottle';
+import type { SignIns } from '../services/signIns';
 import type { StaffAccounts } from '../services/staff';
 import type { Statistics } from '../services/statistics';
 import { FlexibleRateLimiter, type RateLimiters } from '../store/rateLimiters';
-import { authenticate, requireAdmin, requireBureau, SESSION_COOKIE } from './auth';
+import { authenticate, requireAdmin, requireBureau } from './auth';
 import { applicationsCsv } from './csv';
 import { deviceTokenRoute } from './deviceTokens';
 import { parse } from './httpErrors';
+import { sameOriginGuard } from './sameOrigin';
+import { signInRoutes } from './signIn';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
-const LoginInput = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) });
 const ApplicationQuery = z.object({
   sessionId: z.string().max(64).optional(),
   vacancyId: z.string().max(64).optional(),
@@ -45,11 +47,15 @@ const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max
 const EmployerPatch = EmployerInput.partial();
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, statistics, secureCookies, hls, timeZone, limiters, deviceLimiter, verification, applyPerBlockPerMinute = 300 }: {
+export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, limiters, deviceLimiter, verification, applyPerBlockPerMinute = 300 }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
   invites: Invites;
+  signIns: SignIns;
+  throttle: SignInThrottle;
+  /** Origins besides the server's own whose pages may use the bureau cookie. */
+  allowedOrigins?: readonly string[];
   statistics: Statistics;
   secureCookies: boolean;
   hls?: HlsService | undefined;
@@ -69,6 +75,7 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   const codeLimiter = new FlexibleRateLimiter({ name: 'code-block', points: applyPerBlockPerMinute, seconds: 60 });
   /** Idempotency keys of applications answered lately: their retries are never limited. */
   const recentKeys = new Set<string>();
+  api.use(sameOriginGuard(allowedOrigins));
   api.use(express.json({ limit: '64kb' }));
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -76,19 +83,7 @@ export function createApi({ service, tokens, staff, invites, statistics, secureC
   });
 
   // ── sign-in ──
-  api.post('/auth/login', async (req, res) => {
-    const { username, password } = parse(LoginInput, req.body);
-    const account = await staff.byUsername(username);
-    if (!account || !(await verifyPassword(password, account.passwordHash))) {
-      throw new DomainError('UNAUTHORIZED', 'wrong user name or password');
-    }
-    const token = await tokens.issue('bureau', { sub: account.id, role: account.role, name: account.displayName });
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: secureCookies, maxAge: 12 * 3600 * 1000, path: '/' });
-    res.json({ token, staff: { id: account.id, name: account.displayName, role: account.role } });
-  });
-  api.post('/auth/logout', (_req, res) => {
-    res.clearCookie(SESSION_COOKIE, { path: '/' }).json({});
-  });
+  signInRoutes(api, { tokens, staff, signIns, throttle, secureCookies });
   api.get('/auth/me', async (req, res) => {
     const actor = await authenticate(req, tokens);
     if (actor.kind === 'employer') {
