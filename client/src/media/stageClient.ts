@@ -288,6 +288,10 @@ export class StageClient extends Emitter<StageClientEvents> {
     return this.#signalling.request('stage:invite', { role });
   }
 
+  async revokeInvite(inviteId: string): Promise<void> {
+    await this.#signalling.request('stage:inviteRevoke', { inviteId });
+  }
+
   async raiseHand(raised: boolean): Promise<void> {
     await this.#signalling.request('hand:raise', { raised });
   }

@@ -13,6 +13,7 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
 import './cohost.css';
+import { takeUrlToken } from '../../lib/urlToken';
 
 /** The role an invite link carries (read from its payload; the server checks the signature). */
 function invitedRole(token: string | null): StageRole {
@@ -26,7 +27,7 @@ function invitedRole(token: string | null): StageRole {
 
 /** The page an invite link opens: preview, join the stage, leave (the captioner gets a caption console). */
 export function CohostJoin({ sessionId }: { sessionId: string }) {
-  const token = useMemo(() => new URLSearchParams(location.search).get('token'), []);
+  const token = useMemo(() => takeUrlToken(`chunfeng.inviteToken:${sessionId}`) ?? null, [sessionId]);
   const role = invitedRole(token);
   if (role === 'captioner' && token) return <CaptionerConsole sessionId={sessionId} token={token} />;
   return <StageGuest sessionId={sessionId} token={token} role={role} />;

@@ -12,6 +12,7 @@ import { useToast } from '../../ui/Toast';
 import { AnswerQueue } from '../live/AnswerQueue';
 import './employer.css';
 import { describeError } from '../../ui/errors';
+import { takeUrlToken } from '../../lib/urlToken';
 
 const TOKEN_KEY = 'chunfeng.employerToken';
 const NEXT_STATUSES = StatusChangeInput.shape.status.options;
@@ -19,11 +20,7 @@ const NEXT_STATUSES = StatusChangeInput.shape.status.options;
 /** An employer rep's console: applicants to their vacancies, live; status with a note; CSV export. */
 export function EmployerConsole() {
   const { t, i18n } = useTranslation();
-  const token = useMemo(() => {
-    const fromUrl = new URLSearchParams(location.search).get('token');
-    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined;
-  }, []);
+  const token = useMemo(() => takeUrlToken(TOKEN_KEY), []);
   const [employer, setEmployer] = useState<Employer>();
   const [vacancies, setVacancies] = useState<Record<string, Vacancy>>({});
   const [applications, setApplications] = useState<Application[]>([]);

@@ -22,11 +22,12 @@ import { SessionClock } from './SessionClock';
 import './studio.css';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatTime } from '../../ui/format';
+import { takeUrlToken } from '../../lib/urlToken';
 
 export function HostStudio({ sessionId }: { sessionId: string }) {
   const session = usePins(sessionId, undefined).lineup?.session;
   const { t, i18n } = useTranslation();
-  const token = useMemo(() => new URLSearchParams(location.search).get('token'), []);
+  const token = useMemo(() => takeUrlToken(`chunfeng.hostToken:${sessionId}`), [sessionId]);
   // Once the session has ended for good the camera and microphone are let go.
   const [over, setOver] = useState(false);
   const media = useLocalMedia(!over);

@@ -9,6 +9,12 @@ export function SeatsPanel({ client, roster, hands }: { client: StageClient; ros
   const [invite, setInvite] = useState<InviteResult>();
   const [copied, setCopied] = useState(false);
   const [inviteRole, setInviteRole] = useState<InvitedRole>('cohost');
+  const [revoked, setRevoked] = useState(false);
+  const made = (next: InviteResult): void => {
+    setInvite(next);
+    setRevoked(false);
+    setCopied(false);
+  };
   const link = invite ? `${location.origin}${invite.path}` : '';
   const name = (p: Participant): string => p.displayName || t(`role.${p.role}`);
 
@@ -51,11 +57,12 @@ export function SeatsPanel({ client, roster, hands }: { client: StageClient; ros
             <option value="captioner">{t('role.captioner')}</option>
           </select>
         </label>
-        <button type="button" className="button" onClick={() => void client.invite(inviteRole).then(setInvite)}>
+        <button type="button" className="button" onClick={() => void client.invite(inviteRole).then(made)}>
           {t('host.invite')}
         </button>
       </div>
-      {invite && (
+      {invite && revoked && <p role="status">{t('host.inviteRevoked')}</p>}
+      {invite && !revoked && (
         <div className="invite">
           <label>
             {t('host.inviteLink', { time: new Date(invite.expiresAt).toLocaleTimeString(i18n.language) })}
@@ -67,6 +74,9 @@ export function SeatsPanel({ client, roster, hands }: { client: StageClient; ros
             onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false))}
           >
             {copied ? t('host.copied') : t('host.copy')}
+          </button>
+          <button type="button" className="button" onClick={() => void client.revokeInvite(invite.inviteId).then(() => setRevoked(true))}>
+            {t('host.inviteRevoke')}
           </button>
         </div>
       )}
