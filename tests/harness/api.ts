@@ -7,12 +7,20 @@ export interface ApiReply<T = Record<string, unknown>> {
   body: T;
 }
 
-/** A small JSON client for the HTTP API, carrying a bearer token when given one. */
-export function apiClient(baseUrl: string, token?: string) {
+/**
+ * A small JSON client for the HTTP API, carrying a bearer token or a sign-in cookie when given one.
+ * It says it comes from the server's own origin, as the platform's pages do (`origin` overrides).
+ */
+export function apiClient(baseUrl: string, token?: string, { cookie, origin = baseUrl }: { cookie?: string; origin?: string | null } = {}) {
+  const headers = {
+    ...(origin ? { origin } : {}),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(cookie ? { cookie } : {}),
+  };
   const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiReply<T>> => {
     const res = await fetch(`${baseUrl}/api${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -24,15 +32,26 @@ export function apiClient(baseUrl: string, token?: string) {
     put: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>('PUT', path, body),
     patch: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>('PATCH', path, body),
     delete: <T = Record<string, unknown>>(path: string) => call<T>('DELETE', path),
-    raw: (path: string) => fetch(`${baseUrl}/api${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    raw: (path: string) => fetch(`${baseUrl}/api${path}`, { headers }),
   };
 }
 
-/** Signs in as the test bureau admin and returns a client carrying that session. */
-export async function bureauClient(baseUrl: string) {
-  const res = await apiClient(baseUrl).post<{ token: string }>('/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD });
-  if (res.status !== 200) throw new Error(`bureau login failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return apiClient(baseUrl, res.body.token);
+/** Signs in and returns the sign-in cookie (`cf_session=…`) the server set; the body carries no token. */
+export async function signInCookie(baseUrl: string, username = 'admin', password = TEST_ADMIN_PASSWORD): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseUrl },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in as ${username} failed: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('cf_session='));
+  if (!cookie) throw new Error('the sign-in set no cf_session cookie');
+  return cookie.split(';')[0]!;
+}
+
+/** Signs in as the test bureau admin and returns a client carrying that session's cookie. */
+export async function bureauClient(baseUrl: string, username = 'admin', password = TEST_ADMIN_PASSWORD) {
+  return apiClient(baseUrl, undefined, { cookie: await signInCookie(baseUrl, username, password) });
 }
 
 /** A valid application body for a vacancy, with a fresh phone number and idempotency key. */

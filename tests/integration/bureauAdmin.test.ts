@@ -24,11 +24,7 @@ describe('the bureau console API: staff, invite links, sessions, policies, stati
     await server.stop();
   });
 
-  const signIn = async (username: string, password: string): Promise<Client> => {
-    const res = await apiClient(server.url).post<{ token: string }>('/auth/login', { username, password });
-    expect(res.status).toBe(200);
-    return apiClient(server.url, res.body.token);
-  };
+  const signIn = (username: string, password: string): Promise<Client> => bureauClient(server.url, username, password);
 
   test('an admin creates a staff account; staff work the catalog but cannot manage accounts; a removed account is signed out at once', async () => {
     const created = await bureau.post<{ staff: StaffView }>('/staff', { username: 'li.na', displayName: '李娜', password: 'long-enough-pw', role: 'staff' });

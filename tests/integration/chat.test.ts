@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { ChatMessageView } from '@chunfeng/shared/stage';
-import { apiClient } from '../harness/api';
-import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from '../harness/server';
+import { apiClient, signInCookie } from '../harness/api';
+import { startTestServer, type TestServer } from '../harness/server';
 import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
 
 describe('chat and moderation', () => {
@@ -72,8 +72,7 @@ describe('chat and moderation', () => {
   });
 
   test('a bureau moderator can moderate, but cannot mute or ban the host or another moderator', async () => {
-    const login = await apiClient(server.url).post<{ token: string }>('/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD });
-    const moderator = await join({ device: await device(), cookie: `cf_session=${login.body.token}` });
+    const moderator = await join({ device: await device(), cookie: await signInCookie(server.url) });
     expect((await requestOk(moderator, 'chat:history', {})).moderator).toBe(true);
     const hostId = await authorOf(host);
     expect(await request(moderator, 'chat:ban', { authorId: hostId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
