@@ -49,6 +49,8 @@ describe('links with a token: the token leaves the address bar, the tab keeps wo
     const started = Date.now();
     await seat.waitFor({ state: 'detached', timeout: 3000 });
     console.log(`[measure] host withdraws the invite → the guest's seat gone from the studio in ${Date.now() - started} ms`);
+    // The guest's page is told why, rather than trying to reconnect for ever.
+    await guest.page.getByText('链接无效、已过期或已被作废').waitFor({ timeout: 10_000 });
     await guest.close();
   });
 

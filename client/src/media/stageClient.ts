@@ -16,7 +16,7 @@ import type {
 import type { ServerToClientEvents } from '@chunfeng/shared/events';
 import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { Emitter } from '../lib/emitter';
-import type { Signalling } from '../signalling/signalling';
+import { RequestError, type Signalling } from '../signalling/signalling';
 import { inboundStats, type MediaStats } from './mediaStats';
 import { createStageTransport, restartIce } from './transports';
 
@@ -32,6 +32,9 @@ export interface RemoteTrack {
 
 export type StagePhase = 'connecting' | 'live' | 'reconnecting' | 'ended';
 
+/** Why a place cannot be taken back at all: retrying would not help. */
+const CREDENTIAL_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'INVITE_USED', 'BANNED']);
+
 export type StageClientEvents = {
   phase: [StagePhase];
   trackAdded: [RemoteTrack];
@@ -43,6 +46,8 @@ export type StageClientEvents = {
   speaker: [PeerId | null];
   ended: [StageEndReason];
   hls: [string];
+  /** Taking the place back was refused for good (the link was withdrawn, or is someone else's): the code. */
+  refused: [string];
 };
 
 export interface JoinOptions {
@@ -143,7 +148,12 @@ export class StageClient extends Emitter<StageClientEvents> {
     // A new connection after a drop: take the same place back.
     const onReconnect = (): void => {
       if (this.#closed || this.#phase === 'ended' || !this.#joined) return;
-      void this.#connect().catch(() => this.#setPhase('reconnecting'));
+      void this.#connect().catch((error: unknown) => {
+        if (error instanceof RequestError && CREDENTIAL_REFUSALS.has(error.code)) {
+          this.#teardownMedia();
+          this.emit('refused', error.code);
+        } else this.#setPhase('reconnecting');
+      });
     };
     socket.on('connect', onReconnect);
     this.#unsubscribe.push(() => socket.off('connect', onReconnect));

@@ -42,7 +42,13 @@ export class Signalling {
       auth: (cb) => void deviceToken().then((device) => cb(device ? { device } : {})),
     });
     this.socket.on('connect', () => this.#set('connected'));
-    this.socket.on('disconnect', (reason) => this.#set(reason === 'io client disconnect' ? 'offline' : 'reconnecting'));
+    this.socket.on('disconnect', (reason) => {
+      this.#set(reason === 'io client disconnect' ? 'offline' : 'reconnecting');
+      // The server closes a connection whose credential was withdrawn (socket.io does not retry
+      // those by itself): connect again, so the page learns why from its next request and a page
+      // that needed no credential (a viewer's, beside a bureau sign-in that ended) carries on.
+      if (reason === 'io server disconnect') setTimeout(() => this.socket.connect(), 1000);
+    });
     this.socket.io.on('reconnect_attempt', () => this.#set('reconnecting'));
   }
 

@@ -106,6 +106,7 @@ export function useStage(
           update({ phase: 'ended', endReason: reason, tracks: [] });
         }
       });
+      c.on('refused', (code) => update({ phase: 'error', error: code, tracks: [] }));
       try {
         await c.join(options);
         if (disposed) return;
