@@ -33,7 +33,7 @@ type Outcome = 'allowed' | 'refused';
 type Fixture = { server: TestServer; admin: Client; vacancyA: Vacancy; employerA: string; applicationA: string; host: Actor };
 
 /** The one table: each action that needs authority, and who may do it. Everyone else is refused. */
-const ACTIONS: Array<{ action: string; allowed: Role[]; run(actor: Actor, f: Fixture): Promise<Outcome> }> = [
+const ACTIONS: Array<{ action: string; allowed: Role[]; run: (actor: Actor, f: Fixture) => Promise<Outcome> }> = [
   // ── HTTP: the bureau's catalog and links ──
   { action: 'GET /api/campaigns', allowed: ['staff', 'admin'], run: (a) => http(a.http.get('/campaigns')) },
   { action: 'POST /api/campaigns', allowed: ['staff', 'admin'], run: (a) => http(a.http.post('/campaigns', { name: `招聘月${Math.random()}`, startsOn: '2027-05-01', endsOn: '2027-05-31' })) },
@@ -192,10 +192,11 @@ describe('the authorization matrix: every role × every action that needs author
     await f?.server.stop();
   });
 
-  for (const { action, allowed, run } of ACTIONS) {
+  for (const row of ACTIONS) {
+    const { action, allowed } = row;
     test(`${action}: allowed for ${allowed.join(', ')}; refused for everyone else`, async () => {
       const outcomes: Record<string, Outcome> = {};
-      for (const role of ROLES) outcomes[role] = await run(actors.get(role)!, f);
+      for (const role of ROLES) outcomes[role] = await row.run(actors.get(role)!, f);
       const expected = Object.fromEntries(ROLES.map((role) => [role, allowed.includes(role) ? 'allowed' : 'refused']));
       expect(outcomes).toEqual(expected);
     });
