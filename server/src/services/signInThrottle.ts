@@ -1,5 +1,6 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DomainError } from '../domain/errors';
+import type { RateLimitBackend } from '../store/rateLimiters';
 
 export interface SignInThrottleOptions {
   /** Wrong passwords allowed per user name in one window. */
@@ -7,6 +8,8 @@ export interface SignInThrottleOptions {
   /** Wrong passwords allowed from one address in one window (a bureau office shares one). */
   perAddress?: number;
   windowSeconds?: number;
+  /** In this process, or in Redis so that every node counts the same attempts. */
+  backend?: RateLimitBackend;
 }
 
 /**
@@ -14,12 +17,16 @@ export interface SignInThrottleOptions {
  * before the password is checked (so parallel guesses count too); a success gives both back.
  */
 export class SignInThrottle {
-  readonly #byUser: RateLimiterMemory;
-  readonly #byAddress: RateLimiterMemory;
+  readonly #byUser: RateLimiterAbstract;
+  readonly #byAddress: RateLimiterAbstract;
 
-  constructor({ perUser = 5, perAddress = 20, windowSeconds = 15 * 60 }: SignInThrottleOptions = {}) {
-    this.#byUser = new RateLimiterMemory({ keyPrefix: 'signin-user', points: perUser, duration: windowSeconds });
-    this.#byAddress = new RateLimiterMemory({ keyPrefix: 'signin-address', points: perAddress, duration: windowSeconds });
+  constructor({ perUser = 5, perAddress = 20, windowSeconds = 15 * 60, backend = { kind: 'memory' } }: SignInThrottleOptions = {}) {
+    const limiter = (name: string, points: number): RateLimiterAbstract => {
+      const options = { keyPrefix: `chunfeng:signin:${name}`, points, duration: windowSeconds };
+      return backend.kind === 'redis' ? new RateLimiterRedis({ ...options, storeClient: backend.client }) : new RateLimiterMemory(options);
+    };
+    this.#byUser = limiter('user', perUser);
+    this.#byAddress = limiter('address', perAddress);
   }
 
   /** Counts an attempt; RATE_LIMITED (with the wait) when the user name or the address has none left. */
