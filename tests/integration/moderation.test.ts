@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import { apiClient, bureauClient } from '../harness/api';
+import { apiClient, bureauClient, signInCookie } from '../harness/api';
 import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from '../harness/server';
 import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
 import { nextEvent } from '../harness/stage';
@@ -30,10 +30,7 @@ function mintFrom(url: string, localAddress: string, previous?: string): Promise
 function people(get: () => TestServer) {
   const sockets: TestSocket[] = [];
   const device = async (): Promise<string> => (await apiClient(get().url).post<{ token: string }>('/device')).body.token;
-  const staffCookie = async (username = 'admin', password = TEST_ADMIN_PASSWORD): Promise<string> => {
-    const login = await apiClient(get().url).post<{ token: string }>('/auth/login', { username, password });
-    return `cf_session=${login.body.token}`;
-  };
+  const staffCookie = (username = 'admin', password = TEST_ADMIN_PASSWORD): Promise<string> => signInCookie(get().url, username, password);
   const open = async (opts: { device?: string; cookie?: string } = {}): Promise<TestSocket> => {
     const s = await connect(get().url, opts);
     sockets.push(s);
