@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Application, Vacancy } from '@chunfeng/shared/recruitment';
 import type { RequestName } from '@chunfeng/shared/events';
 import { hashKey } from '../../server/src/domain/applications';
-import { applyBody } from '../harness/api';
+import { applyBody, signInCookie } from '../harness/api';
 import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from '../harness/server';
 import { connect, request, type TestSocket } from '../harness/socketClient';
 
@@ -79,8 +79,8 @@ describe('privacy: each role receives only what is theirs to see, over HTTP and 
     server = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1' });
 
     // ── the bureau signs in, makes the employer links; the consoles subscribe ──
-    const login = await http<{ token: string }>('bureau', 'POST', '/auth/login', { body: { username: 'admin', password: TEST_ADMIN_PASSWORD } });
-    const staffToken = login.body.token;
+    // The sign-in's token travels only in its cookie; the test sends it back as a bearer token too.
+    const staffToken = (await signInCookie(server.url, 'admin', TEST_ADMIN_PASSWORD)).slice('cf_session='.length);
     const vacancies = (await http<{ vacancies: Vacancy[] }>('bureau', 'GET', '/vacancies', { token: staffToken })).body.vacancies;
     const vA = vacancies[0]!;
     const vB = vacancies.find((v) => v.employerId !== vA.employerId)!;
