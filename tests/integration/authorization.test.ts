@@ -90,7 +90,7 @@ const ACTIONS: Array<{ action: string; allowed: Role[]; run: (actor: Actor, f: F
     action: "PATCH /api/applications/:id/status of employer A's applicant",
     allowed: ['employer A rep', 'staff', 'admin'],
     run: async (a, f) => {
-      const fresh = (await apiClient(f.server.url).post<{ application: { id: string } }>('/applications', applyBody(f.vacancyA.id))).body.application.id;
+      const fresh = await applyTo(f.server.url, f.admin, f.vacancyA.id);
       return http(a.http.patch(`/applications/${fresh}/status`, { status: 'contacted', note: '已电话联系' }));
     },
   },
@@ -116,6 +116,15 @@ const ACTIONS: Array<{ action: string; allowed: Role[]; run: (actor: Actor, f: F
   { action: 'caption:send', allowed: ['host link'], run: (a) => socket(request(a.socket, 'caption:send', { text: '欢迎收看' })) },
   { action: 'transport:create (send)', allowed: ['host link', 'co-host link'], run: (a) => socket(request(a.socket, 'transport:create', { direction: 'send' })) },
 ];
+
+/** A job seeker applies (the answer is a neutral receipt); the bureau's list gives its id. */
+async function applyTo(url: string, bureau: Client, vacancyId: string): Promise<string> {
+  const body = applyBody(vacancyId);
+  const res = await apiClient(url).post('/applications', body);
+  if (res.status >= 300) throw new Error(`apply failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const list = (await bureau.get<{ applications: Array<{ id: string; phone: string }> }>(`/applications?vacancyId=${vacancyId}`)).body.applications;
+  return list.find((a) => a.phone === body.phone)!.id;
+}
 
 async function http(reply: Promise<ApiReply>): Promise<Outcome> {
   const { status, body } = await reply;
@@ -146,7 +155,7 @@ describe('the authorization matrix: every role × every action that needs author
     const demo = (await apiClient(server.url).get<{ vacancies: Vacancy[] }>('/public/sessions/demo')).body.vacancies;
     const vacancyA = demo[0]!;
     const employerB = demo.find((v) => v.employerId !== vacancyA.employerId)!.employerId;
-    const applicationA = (await apiClient(server.url).post<{ application: { id: string } }>('/applications', applyBody(vacancyA.id))).body.application.id;
+    const applicationA = await applyTo(server.url, admin, vacancyA.id);
     await admin.post('/staff', { username: 'zhou.min', displayName: '周敏', password: 'long-enough-pw', role: 'staff' });
 
     const link = async (path: string) => (await admin.post<{ token: string; invite: Invite }>(path)).body;

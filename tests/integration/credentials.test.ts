@@ -72,7 +72,7 @@ describe('credentials stop at once: revocation over open sockets', () => {
     expect(ms).toBeLessThan(1000);
 
     const vacancy = vacancies.find((v) => v.employerId === employer.id)!;
-    expect((await apiClient(server.url).post('/applications', applyBody(vacancy.id))).status).toBe(201);
+    expect((await apiClient(server.url).post('/applications', applyBody(vacancy.id))).status).toBe(202);
     await new Promise((r) => setTimeout(r, 200));
     expect(watch.heard).toEqual([]);
     expect((await apiClient(server.url, link.token).get('/applications')).status).toBe(401);
@@ -95,7 +95,7 @@ describe('credentials stop at once: revocation over open sockets', () => {
     for (const { ms } of closed) console.log(`[measure] staff account removed → its console socket closed in ${ms.toFixed(1)} ms`);
     expect(Math.max(...closed.map((c) => c.ms))).toBeLessThan(1000);
 
-    expect((await apiClient(server.url).post('/applications', applyBody(vacancies[0]!.id))).status).toBe(201);
+    expect((await apiClient(server.url).post('/applications', applyBody(vacancies[0]!.id))).status).toBe(202);
     await new Promise((r) => setTimeout(r, 200));
     expect(watches.flatMap((w) => w.heard)).toEqual([]);
     expect((await apiClient(server.url, undefined, { cookie }).get('/employers')).status).toBe(401);
@@ -122,7 +122,7 @@ describe('credentials stop at once: revocation over open sockets', () => {
     expect(ms).toBeLessThan(1000);
 
     const created = nextApplication(elsewhere);
-    expect((await apiClient(server.url).post('/applications', applyBody(vacancies[0]!.id))).status).toBe(201);
+    expect((await apiClient(server.url).post('/applications', applyBody(vacancies[0]!.id))).status).toBe(202);
     await created;
     expect(watch.heard).toEqual([]);
     expect(elsewhere.connected).toBe(true);
