@@ -49,6 +49,7 @@ export interface RunningServer {
   readonly access: Tokens;
   readonly store: JobStore;
   readonly service: RecruitmentService;
+  readonly invites: Invites;
   readonly statistics: Statistics;
   readonly hls: HlsService | undefined;
   readonly io: IoServer;
@@ -219,6 +220,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     access,
     store,
     service,
+    invites,
     statistics,
     hls,
     io,

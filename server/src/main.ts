@@ -23,14 +23,12 @@ async function main(): Promise<void> {
   const server = await startServer(config, logger);
   // A host credential in the log is a credential for whoever reads the log: only for demo data.
   if (config.demoData) {
-    const hostToken = await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'demo-host' });
-    logger.info(
-      {
-        host: `${server.url}/host/demo?token=${hostToken}`,
-        watch: `${server.url}/watch/demo`,
-      },
-      'demo stage links',
-    );
+    // Recorded like any host link: the bureau console lists it and can withdraw it.
+    const link = await server.invites.hostLink('demo', { id: 'demo-host', name: 'demo data' }).catch((error: unknown) => {
+      logger.warn({ err: error }, 'no demo host link: the demo session is not in the store');
+      return undefined;
+    });
+    if (link) logger.info({ host: `${server.url}${link.path}`, watch: `${server.url}/watch/demo` }, 'demo stage links');
   }
 
   let stopping = false;

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from '../harness/server';
+import { bureauClient } from '../harness/api';
+import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from '../harness/server';
 import { spawnServer } from '../harness/serverProcess';
 
 /** The directives of a Content-Security-Policy header, by name. */
@@ -96,14 +97,16 @@ describe('HLS files', () => {
 });
 
 describe('credentials in the log', () => {
-  test('a server started without demo data logs no credential (no demo host link); with demo data it prints that link', async () => {
+  test('a server started without demo data logs no credential (no demo host link); with demo data it prints that link, recorded and withdrawable like any host link', async () => {
     for (const demo of ['false', 'true']) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-log-'));
-      const server = await spawnServer({ DATA_DIR: dataDir, DEMO_DATA: demo, HLS_ENABLED: 'false' });
+      const server = await spawnServer({ DATA_DIR: dataDir, DEMO_DATA: demo, HLS_ENABLED: 'false', BUREAU_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
       try {
         // The demo link is logged right after "listening"; a request answered means startup is over.
         expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
         await new Promise((resolve) => setTimeout(resolve, 200));
+        const invites = await (await bureauClient(server.url)).get<{ invites: { kind: string; subject: string }[] }>('/invites');
+        expect(invites.body.invites.filter((i) => i.kind === 'host' && i.subject === 'demo')).toHaveLength(demo === 'true' ? 1 : 0);
       } finally {
         await server.kill('SIGTERM');
         fs.rmSync(dataDir, { recursive: true, force: true });
