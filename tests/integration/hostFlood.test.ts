@@ -89,7 +89,7 @@ describe('the host page is not flooded (real server, real socket.io clients)', (
     expect(Object.fromEntries(codes)).toEqual({ NOT_FOUND: 91_000 });
     expect(server.service.funnels.size()).toEqual(before);
     expect(messages).toEqual([]);
-  });
+  }, 90_000);
 
   test('a thousand card events in a second reach the host as at most about two messages a second, with the right final counts', async () => {
     const crowd = await viewers(34);
