@@ -129,11 +129,29 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
     this.#pending = setTimeout(() => void this.#restart(), delay);
   }
 
-  async #restart(): Promise<void> {
-    if (this.#closed) return;
-    if (this.#starting) await this.#starting;
-    this.#starting = this.#start().finally(() => (this.#starting = undefined));
-    await this.#starting;
+  /**
+   * Restarts run one after another, each after the previous one has finished: two timers firing
+   * while a start is under way (an input change and a failed ffmpeg) must not both start an ffmpeg,
+   * or the one whose run is overwritten is never stopped and writes into the playlists for ever.
+   */
+  #restart(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const previous = this.#starting ?? Promise.resolve();
+    const next = previous.then(() => {
+      if (this.#closed) return undefined;
+      // A restart queued behind another may find the feed already carrying what is wanted.
+      if (this.#run && this.#signature !== '' && this.#signatureOf(this.#wanted()) === this.#signature) return undefined;
+      return this.#start();
+    });
+    const settled = next.then(
+      () => undefined,
+      (error: unknown) => this.#options.logger.error({ err: error }, 'program feed: start failed'),
+    );
+    this.#starting = settled;
+    void settled.then(() => {
+      if (this.#starting === settled) this.#starting = undefined;
+    });
+    return settled;
   }
 
   async #start(): Promise<void> {
