@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
 import { apiClient, bureauClient } from '../harness/api';
+import { ProgramFeed } from '../../server/src/media/hls/programFeed';
+import { createLogger } from '../../server/src/logger';
 import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
 import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
 import { connect, requestOk, type TestSocket } from '../harness/socketClient';
@@ -113,6 +116,40 @@ describe('HLS for the mass audience, and the replay', () => {
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(fs.readFileSync(path.join(dir, '360p/index.m3u8'), 'utf8')).toContain('#EXT-X-DISCONTINUITY');
   });
+
+  test('input changes arriving while a restart is under way are applied one after another: never two ffmpegs', async () => {
+    const stage = (await server.directory.get('demo' as never))!;
+    const all = stage.room.feedSources();
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-feed-'));
+    // A feed of its own with no debounce, so that changes land while a start is under way (a start
+    // waits ~0.3 s for ffmpeg to open its ports): the second and third change used to start one
+    // ffmpeg each, and the one whose run was overwritten was never stopped.
+    const feed = new ProgramFeed({ router: stage.room.origin, outDir, renditions: ['audio'], segmentSeconds: 1, ffmpegPath: 'ffmpeg', logger: createLogger({ level: 'silent', pretty: false }), restartDelayMs: 0 });
+    const ffmpegs = async (): Promise<number> => {
+      const { stdout } = await run('pgrep', ['-f', `ffmpeg.*${outDir}`]).catch(() => ({ stdout: '' }));
+      return stdout.split('\n').filter(Boolean).length;
+    };
+    let started = 0;
+    feed.on('started', () => started++);
+    try {
+      feed.setSources(all);
+      await new Promise((r) => setTimeout(r, 50));
+      feed.setSources(all.filter((s) => s.producer.kind === 'audio'));
+      await new Promise((r) => setTimeout(r, 20));
+      feed.setSources(all.filter((s) => s.producer.kind === 'video'));
+      const deadline = Date.now() + 10_000;
+      while (started < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1000));
+      // The first start, then the latest wanted inputs (a change queued behind another that is
+      // already carried starts nothing more).
+      expect(started).toBeGreaterThanOrEqual(2);
+      expect(await ffmpegs()).toBe(1);
+    } finally {
+      await feed.close();
+    }
+    expect(await ffmpegs()).toBe(0);
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }, 30_000);
 
   test('an interpreter on stage goes picture-in-picture in the programme', async () => {
     const invite = await requestOk(host, 'stage:invite', { role: 'interpreter' });
