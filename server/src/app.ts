@@ -179,7 +179,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     deviceLimiter: issuanceLimiter(config.deviceTokens),
   });
   const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
-  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy }));
+  const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
+  // engine.io answers its own path (attached first, it sees every request); answering it here too
+  // would race engine.io's reply, which its handshake middleware makes asynchronous.
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!req.url?.startsWith(`${io.path()}/`)) httpApp(req, res);
+  });
   directory.onOpen((stage) => {
     broadcastStage(io, stage);
     hls?.attach(stage);
