@@ -25,7 +25,7 @@ import { LogSms, WebhookSms } from './services/sms';
 import { StaffAccounts } from './services/staff';
 import { Statistics } from './services/statistics';
 import type { JobStore } from './store/jobStore';
-import { createRateLimiters, FlexibleRateLimiter } from './store/rateLimiters';
+import { blockRateLimiter, createRateLimiters, FlexibleRateLimiter } from './store/rateLimiters';
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
@@ -35,6 +35,7 @@ import { guardFlood } from './transport/floodGuard';
 import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
 import { opsAccess } from './transport/opsAccess';
+import { clientAddress, handshakeBudget } from './transport/handshakeBudget';
 import { handshakeAllowed } from './transport/sameOrigin';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
 import { safeListener } from './transport/requests';
@@ -138,6 +139,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     maxHttpBufferSize: 64 * 1024,
     allowRequest: handshakeAllowed(config.allowedOrigins),
   });
+  // Composed with the origin check above: this runs first, on every new connection's handshake.
+  io.engine.use(handshakeBudget({
+    limiter: blockRateLimiter({ name: 'socket-connect', ...config.socketConnections }),
+    addressOf: clientAddress(config.trustProxy),
+    onCounterError: (err) => logger.warn({ err }, 'could not count a new connection against its address block; let through'),
+  }));
   disconnectRevoked(io, revocations);
   const metrics = createMetrics({
     workersAlive: () => pool.health().filter((w) => w.alive).length,
@@ -172,7 +179,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     deviceLimiter: issuanceLimiter(config.deviceTokens),
   });
   const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
-  httpServer.on('request', createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy }));
+  const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
+  // engine.io answers its own path (attached first, it sees every request); answering it here too
+  // would race engine.io's reply, which its handshake middleware makes asynchronous.
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!req.url?.startsWith(`${io.path()}/`)) httpApp(req, res);
+  });
   directory.onOpen((stage) => {
     broadcastStage(io, stage);
     hls?.attach(stage);

@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   SOCKET_EVENTS_PER_SECOND: z.coerce.number().min(1).max(100_000).default(50),
   SOCKET_EVENT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(150),
   SOCKET_FLOOD_CEILING: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+  SOCKET_CONNECTIONS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  SOCKET_CONNECTION_BURST: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   TRUST_PROXY: z
     .string()
     .regex(/^(\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'a hop count, or loopback / uniquelocal / linklocal / addresses and CIDR ranges, comma-separated')
@@ -121,6 +123,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Every socket's own event allowance; see transport/floodGuard.ts. */
   socketEvents: { perSecond: number; burst: number; ceiling: number };
+  /** New socket.io connections per address block (/24, /48): steadily per minute, and a burst on top within ten minutes. */
+  socketConnections: { perMinute: number; burst: number };
   /**
    * Which proxies in front of the server may say who the client is (X-Forwarded-For), as express's
    * `trust proxy`: false (the default) uses the connection's own address.
@@ -184,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     deviceTokens: Object.freeze({ perMinute: e.DEVICE_TOKENS_PER_MINUTE, burst: e.DEVICE_TOKEN_BURST }),
     metricsToken: e.METRICS_TOKEN,
     socketEvents: Object.freeze({ perSecond: e.SOCKET_EVENTS_PER_SECOND, burst: e.SOCKET_EVENT_BURST, ceiling: e.SOCKET_FLOOD_CEILING }),
+    socketConnections: Object.freeze({ perMinute: e.SOCKET_CONNECTIONS_PER_MINUTE, burst: e.SOCKET_CONNECTION_BURST }),
     trustProxy: e.TRUST_PROXY === undefined ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     apply: Object.freeze({
       perBlockPerMinute: e.APPLY_LIMIT_PER_BLOCK,

@@ -4,24 +4,31 @@
  * "go" and a "pause" on stdin, connecting and joining again whenever the server has disconnected it
  * (as a script would). "stop" prints its counts as one JSON line and exits; it prints one when ready.
  *
- * Usage: node --import tsx tests/harness/flooder.ts <url> <sessionId> <rate>
+ * Connections the server refuses (connect_error, e.g. a 429 handshake) are counted and tried again at
+ * once, as a script would. An optional fourth argument binds it to a local address (another /24).
+ *
+ * Usage: node --import tsx tests/harness/flooder.ts <url> <sessionId> <rate> [localAddress]
  */
 import readline from 'node:readline';
 import { io, type Socket } from 'socket.io-client';
 
-const [url = '', sessionId = '', rateArg = '10000'] = process.argv.slice(2);
+const [url = '', sessionId = '', rateArg = '10000', localAddress] = process.argv.slice(2);
 const rate = Number(rateArg);
-const counts = { sent: 0, acked: 0, rateLimited: 0, otherErrors: 0, disconnects: 0, connects: 0 };
+const counts = { sent: 0, acked: 0, rateLimited: 0, otherErrors: 0, disconnects: 0, connects: 0, refused: 0 };
 let socket: Socket | undefined;
 let connecting: Promise<void> | undefined;
 let flooding = false;
 
 function open(): Promise<void> {
   connecting ??= (async () => {
-    const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       s.once('connect', () => resolve());
-      s.once('connect_error', reject);
+      s.once('connect_error', (err) => {
+        counts.refused++;
+        s.close();
+        reject(err);
+      });
     });
     counts.connects++;
     s.emit('stage:join', { sessionId, role: 'viewer' }, () => undefined);

@@ -17,6 +17,8 @@ interface FlooderCounts {
   otherErrors: number;
   disconnects: number;
   connects: number;
+  /** Connections the server refused (a 429 handshake), each tried again at once. */
+  refused: number;
 }
 
 /** The flooder runs as its own process, so the test's event loop is shared only with the server. */
@@ -24,8 +26,8 @@ class Flooder {
   readonly #child: ChildProcess;
   readonly #lines: AsyncIterator<string>;
 
-  constructor(url: string, rate: number) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'tests/harness/flooder.ts'), url, SESSION, String(rate)], {
+  constructor(url: string, rate: number, localAddress?: string) {
+    this.#child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'tests/harness/flooder.ts'), url, SESSION, String(rate), ...(localAddress ? [localAddress] : [])], {
       cwd: repoRoot,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -83,6 +85,26 @@ async function ackTimes(socket: TestSocket, ms: number): Promise<number[]> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return times;
+}
+
+/**
+ * The viewer's ack times in quiet and flooded windows that alternate, so that whatever else this
+ * machine is doing weighs on both; then the flooder's counts.
+ */
+async function measureFlood(viewer: TestSocket, flooder: Flooder) {
+  await ackTimes(viewer, 500); // warm up
+  const quiet: number[] = [];
+  const flooded: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    quiet.push(...(await ackTimes(viewer, 700)));
+    flooder.go();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    flooded.push(...(await ackTimes(viewer, 700)));
+    flooder.pause();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const counts = await flooder.stop();
+  return { quiet, flooded, quietP95: p95(quiet), floodedP95: p95(flooded), counts };
 }
 
 async function startWithHost(env: Record<string, string>): Promise<{ server: TestServer; host: TestSocket }> {
@@ -152,20 +174,7 @@ describe('a flood from one socket does not slow the others', () => {
     await requestOk(viewer, 'stage:join', { sessionId: SESSION, role: 'viewer' });
     flooder = new Flooder(server.url, RATE);
     await flooder.ready();
-    await ackTimes(viewer, 500); // warm up
-    // Quiet and flooded windows alternate, so that whatever else this machine is doing weighs on both.
-    const quiet: number[] = [];
-    const flooded: number[] = [];
-    for (let round = 0; round < 6; round++) {
-      quiet.push(...(await ackTimes(viewer, 700)));
-      flooder.go();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      flooded.push(...(await ackTimes(viewer, 700)));
-      flooder.pause();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const counts = await flooder.stop();
-    const [quietP95, floodedP95] = [p95(quiet), p95(flooded)];
+    const { quietP95, floodedP95, quiet, flooded, counts } = await measureFlood(viewer, flooder);
     console.log(
       `[measure] flood ${RATE}/s from one socket: viewer ack p95 quiet ${quietP95.toFixed(2)} ms (${quiet.length} acks), flooded ${floodedP95.toFixed(2)} ms (${flooded.length} acks); flooder sent ${counts.sent}, ${counts.rateLimited} answered RATE_LIMITED`,
     );
@@ -175,4 +184,51 @@ describe('a flood from one socket does not slow the others', () => {
     expect(counts.disconnects).toBe(0);
     expect(floodedP95).toBeLessThanOrEqual(2 * quietP95);
   });
+});
+
+describe('a flooder that reconnects whenever it is disconnected', () => {
+  const FLOODER_ADDRESS = '127.0.9.1';
+
+  /** One server with `env`: the host and a viewer connect first, then the flooder floods from its own /24. */
+  async function floodWithReconnects(env: Record<string, string>) {
+    // The default allowance: the flooding socket is disconnected 1,000 events past its burst, and reconnects.
+    const { server, host } = await startWithHost(env);
+    const viewer = await connect(server.url);
+    const flooder = new Flooder(server.url, RATE, FLOODER_ADDRESS);
+    try {
+      await requestOk(viewer, 'stage:join', { sessionId: SESSION, role: 'viewer' });
+      await flooder.ready();
+      // The steady state is measured: a first flood of two seconds spends whatever budget there is.
+      flooder.go();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      flooder.pause();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return await measureFlood(viewer, flooder);
+    } finally {
+      flooder.kill();
+      viewer.close();
+      host.close();
+      await server.stop();
+    }
+  }
+
+  test("with a connection budget per address block, another viewer's ack p95 stays within 2× its quiet value", async () => {
+    // Before the budget: every reconnect and stage:join succeeds (the budget out of reach).
+    const unbudgeted = await floodWithReconnects({ SOCKET_CONNECTIONS_PER_MINUTE: '1000000', SOCKET_CONNECTION_BURST: '0' });
+    // A budget this flooder spends within its first second of flooding; past it every handshake is a 429.
+    const budgeted = await floodWithReconnects({ SOCKET_CONNECTIONS_PER_MINUTE: '10', SOCKET_CONNECTION_BURST: '0' });
+    // The defaults (600 a minute + 1,200 in ten minutes), sized for a carrier NAT: measured, not bounded.
+    const defaults = await floodWithReconnects({});
+    for (const [label, m] of [['no connection budget', unbudgeted], ['default budget', defaults], ['10 connections a minute per block', budgeted]] as const) {
+      console.log(
+        `[measure] reconnecting flood ${RATE}/s, ${label}: viewer ack p95 quiet ${m.quietP95.toFixed(2)} ms (${m.quiet.length} acks), flooded ${m.floodedP95.toFixed(2)} ms (${m.flooded.length} acks), ratio ${(m.floodedP95 / m.quietP95).toFixed(2)}; flooder sent ${m.counts.sent}, connected ${m.counts.connects} times, disconnected ${m.counts.disconnects}, refused ${m.counts.refused} handshakes`,
+      );
+    }
+    expect(unbudgeted.counts.disconnects).toBeGreaterThan(10);
+    expect(unbudgeted.counts.refused).toBe(0);
+    // The flooder's first connection was before the flood; nine more, then only refusals.
+    expect(budgeted.counts.connects).toBeLessThanOrEqual(10);
+    expect(budgeted.counts.refused).toBeGreaterThan(0);
+    expect(budgeted.floodedP95).toBeLessThanOrEqual(2 * budgeted.quietP95);
+  }, 120_000);
 });

@@ -38,4 +38,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEVICE_TOKENS_PER_MINUTE: '5', DEVICE_TOKEN_BURST: '0' }).deviceTokens).toEqual({ perMinute: 5, burst: 0 });
     expect(() => loadConfig({ DEVICE_TOKENS_PER_MINUTE: '0' })).toThrow(/DEVICE_TOKENS_PER_MINUTE/);
   });
+
+  test('new socket.io connections per address block: 600 a minute and a burst of 1,200 unless configured', () => {
+    expect(loadConfig({}).socketConnections).toEqual({ perMinute: 600, burst: 1200 });
+    expect(loadConfig({ SOCKET_CONNECTIONS_PER_MINUTE: '30', SOCKET_CONNECTION_BURST: '0' }).socketConnections).toEqual({ perMinute: 30, burst: 0 });
+    expect(() => loadConfig({ SOCKET_CONNECTIONS_PER_MINUTE: '0' })).toThrow(/SOCKET_CONNECTIONS_PER_MINUTE/);
+    expect(() => loadConfig({ SOCKET_CONNECTION_BURST: '-1' })).toThrow(/SOCKET_CONNECTION_BURST/);
+  });
 });

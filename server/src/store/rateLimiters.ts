@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Budget, RateLimiter } from '../domain/rateLimiter';
 
 /** Where the counters live: in this process, or in Redis so that every node spends one budget. */
@@ -32,16 +32,43 @@ export class FlexibleRateLimiter implements RateLimiter {
     this.#limiter = backend.kind === 'redis' ? new RateLimiterRedis({ ...options, storeClient: backend.client }) : new RateLimiterMemory(options);
   }
 
-  async take(key: string): Promise<number> {
-    try {
-      await this.#limiter.consume(key);
-      return 0;
-    } catch (refused) {
-      // The library refuses with its result object; anything else (Redis down) is a real error.
-      if (refused instanceof RateLimiterRes) return Math.max(1, refused.msBeforeNext);
-      throw refused;
-    }
+  take(key: string): Promise<number> {
+    return consume(this.#limiter, key);
   }
+}
+
+async function consume(limiter: Pick<RateLimiterAbstract, 'consume'>, key: string): Promise<number> {
+  try {
+    await limiter.consume(key);
+    return 0;
+  } catch (refused) {
+    // The library refuses with its result object; anything else (Redis down) is a real error.
+    if (refused instanceof RateLimiterRes) return Math.max(1, refused.msBeforeNext);
+    throw refused;
+  }
+}
+
+/** A budget per address block: so many a minute steadily, plus a burst over ten minutes. */
+export interface BlockBudget {
+  /** Actions per minute per address block, steadily. */
+  perMinute: number;
+  /** Extra actions a block may take beyond that within ten minutes (a crowd arriving at once); 0 for none. */
+  burst: number;
+}
+
+/**
+ * A steady budget per minute, and a burst budget over ten minutes spent only once the steady one is
+ * used up (rate-limiter-flexible's BurstyRateLimiter). Counted in this process, or in Redis (one
+ * budget across nodes) on that backend; `name` keeps each budget's counters apart.
+ */
+export function blockRateLimiter({ name, perMinute, burst, backend = { kind: 'memory' } }: BlockBudget & { name: string; backend?: RateLimitBackend }): RateLimiter {
+  const counter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
+    backend.kind === 'redis'
+      ? new RateLimiterRedis({ keyPrefix, points, duration, storeClient: backend.client })
+      : new RateLimiterMemory({ keyPrefix, points, duration });
+  const steady = counter(`chunfeng:rl:${name}`, perMinute, 60);
+  const limiter = burst > 0 ? new BurstyRateLimiter(steady, counter(`chunfeng:rl:${name}-burst`, burst, 600)) : steady;
+  return { take: (key) => consume(limiter, key) };
 }
 
 /** The platform's budgets on one backend. */

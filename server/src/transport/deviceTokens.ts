@@ -1,42 +1,17 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Tokens } from '../auth/tokens';
 import { addressBlock } from '../domain/addressBlock';
 import { DomainError } from '../domain/errors';
 import type { RateLimiter } from '../domain/rateLimiter';
-import type { RateLimitBackend } from '../store/rateLimiters';
-
-export interface IssuanceLimits {
-  /** New device tokens per minute per address block, steadily. */
-  perMinute: number;
-  /** Extra tokens a block may take beyond that within ten minutes (a crowd arriving at once). */
-  burst: number;
-}
+import { blockRateLimiter, type BlockBudget, type RateLimitBackend } from '../store/rateLimiters';
 
 /**
- * The device-token issuance limit per address block: a steady budget per minute, and a burst budget
- * over ten minutes spent only once the steady one is used up. Counted in this process, or in Redis
- * (one budget across nodes) on that backend.
+ * The device-token issuance limit per address block (`DEVICE_TOKENS_PER_MINUTE`, `DEVICE_TOKEN_BURST`),
+ * in this process or in Redis on that backend.
  */
-export function issuanceLimiter({ perMinute, burst }: IssuanceLimits, backend: RateLimitBackend = { kind: 'memory' }): RateLimiter {
-  const counter = (keyPrefix: string, points: number, duration: number) =>
-    backend.kind === 'redis'
-      ? new RateLimiterRedis({ keyPrefix, points, duration, storeClient: backend.client })
-      : new RateLimiterMemory({ keyPrefix, points, duration });
-  const steady = counter('chunfeng:rl:device', perMinute, 60);
-  const limiter = burst > 0 ? new BurstyRateLimiter(steady, counter('chunfeng:rl:device-burst', burst, 600)) : steady;
-  return {
-    async take(key) {
-      try {
-        await limiter.consume(key);
-        return 0;
-      } catch (refused) {
-        if (refused instanceof RateLimiterRes) return Math.max(1, refused.msBeforeNext);
-        throw refused;
-      }
-    },
-  };
+export function issuanceLimiter(limits: BlockBudget, backend: RateLimitBackend = { kind: 'memory' }): RateLimiter {
+  return blockRateLimiter({ name: 'device', ...limits, backend });
 }
 
 /**
