@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import type { TestServer } from './server';
 import { connect, requestOk, type TestSocket } from './socketClient';
@@ -26,6 +27,12 @@ export async function registerSession(server: TestServer, id: string): Promise<v
   await server.service.createSession({ campaignId: campaign.id, title: `session ${id}`, scheduledAt: new Date().toISOString(), lineup: [] }, id);
 }
 
+/** A device token of a new family, as POST /api/device would issue it, without its per-address limit. */
+export function deviceToken(server: TestServer): Promise<string> {
+  const id = crypto.randomUUID();
+  return server.access.issue('device', { sub: id, fam: id });
+}
+
 /** Socket-level participants for integration tests; every socket opened is closed by closeAll(). */
 export class StageDriver {
   readonly #server: TestServer;
@@ -36,15 +43,20 @@ export class StageDriver {
     this.#server = server;
   }
 
-  async socket(): Promise<TestSocket> {
-    const s = await connect(this.#server.url);
+  async socket({ device }: { device?: string } = {}): Promise<TestSocket> {
+    const s = await connect(this.#server.url, device ? { device } : {});
     this.#sockets.push(s);
     return s;
   }
 
-  async join(sessionId: string, role: 'host' | 'cohost' | 'viewer', token?: string): Promise<Participant> {
+  /** A phone's device token, signed by the server directly (no issuance limit): what raising a hand needs. */
+  device(): Promise<string> {
+    return deviceToken(this.#server);
+  }
+
+  async join(sessionId: string, role: 'host' | 'cohost' | 'viewer', token?: string, { device }: { device?: string } = {}): Promise<Participant> {
     if (role === 'host') await registerSession(this.#server, sessionId);
-    const socket = await this.socket();
+    const socket = await this.socket(device ? { device } : {});
     const t = role === 'host' && !token ? await this.#server.tokens.issue({ sid: sessionId, role, sub: 'host' }) : token;
     const joined = await requestOk(socket, 'stage:join', { sessionId, role, ...(t ? { token: t } : {}) });
     return { socket, peerId: joined.peerId, caps: joined.routerRtpCapabilities };

@@ -176,12 +176,13 @@ describe('credentials stop at once: revocation over open sockets', () => {
     const resumed = await requestOk(back, 'stage:join', { sessionId, role: 'host', token: (await hostLink(sessionId)).token, resume: { peerId: joined.peerId, key: joined.resumeKey } });
     expect(resumed).toMatchObject({ peerId: joined.peerId, role: 'host', resumed: true });
     // A viewer the host brought on stage resumes as the viewer they joined as, and keeps the seat given.
-    const guest = await open();
+    const guestPhone = await device();
+    const guest = await open({ device: guestPhone });
     const g = await requestOk(guest, 'stage:join', { sessionId, role: 'viewer' });
     await requestOk(guest, 'hand:raise', { raised: true });
     await requestOk(back, 'stage:promote', { peerId: g.peerId });
     guest.close();
-    const guestBack = await open();
+    const guestBack = await open({ device: guestPhone });
     expect(await requestOk(guestBack, 'stage:join', { sessionId, role: 'viewer', resume: { peerId: g.peerId, key: g.resumeKey } })).toMatchObject({ resumed: true, role: 'cohost' });
     expect(await request(await open(), 'stage:join', { sessionId, role: 'cohost', resume: { peerId: g.peerId, key: g.resumeKey } })).toMatchObject({
       ok: false,

@@ -6,6 +6,7 @@ import type { Participant } from '@chunfeng/shared/stage';
 import { apiClient } from '../harness/api';
 import { startTestServer, type TestServer } from '../harness/server';
 import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
+import { deviceToken } from '../harness/stage';
 
 const SESSION = 'demo';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,8 +31,8 @@ describe('the host page is not flooded (real server, real socket.io clients)', (
   let lineup: VacancyCard[];
   const sockets: TestSocket[] = [];
 
-  async function open(): Promise<TestSocket> {
-    const s = await connect(server.url);
+  async function open(device?: string): Promise<TestSocket> {
+    const s = await connect(server.url, device ? { device } : {});
     sockets.push(s);
     return s;
   }
@@ -44,7 +45,8 @@ describe('the host page is not flooded (real server, real socket.io clients)', (
   async function viewers(n: number): Promise<Array<{ socket: TestSocket; peerId: string }>> {
     return Promise.all(
       Array.from({ length: n }, async () => {
-        const socket = await open();
+        // Raising a hand needs a device token.
+        const socket = await open(await deviceToken(server));
         const { peerId } = await requestOk(socket, 'stage:join', { sessionId: SESSION, role: 'viewer' });
         return { socket, peerId };
       }),

@@ -197,6 +197,30 @@ describe('moderation bounded by role, device tokens and the log', () => {
     expect(await request(viewer, 'hand:raise', { raised: true })).toMatchObject({ ok: false, error: { code: 'BANNED' } });
   });
 
+  test('a banned phone cannot come back without its device token to raise a hand: watching stays open, the hand needs a token, and the banned family still cannot join', async () => {
+    const session = await p.newSession('封禁后无令牌');
+    const host = await p.join(session, { role: 'host' });
+    const phone = await p.device();
+    await p.join(session, { device: phone });
+    await requestOk(host, 'chat:ban', { authorId: await p.authorIdOf(session, phone) });
+    // With its token the banned family is kept out.
+    expect(await request(await p.open({ device: phone }), 'stage:join', { sessionId: session, role: 'viewer' })).toMatchObject({ ok: false, error: { code: 'BANNED' } });
+    // Without any token (or a forged one) it may watch, but raising a hand asks for a device token.
+    const forged = `${phone.slice(0, -4)}AAAA`;
+    for (const opts of [{}, { device: forged }]) {
+      const anonymous = await p.join(session, opts);
+      expect(await request(anonymous, 'hand:raise', { raised: true })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+      // Lowering needs nothing: a hand that is not up stays down.
+      await requestOk(anonymous, 'hand:raise', { raised: false });
+    }
+    // The host sees no hand, so there is nobody to bring on stage.
+    expect((await server.directory.get(session as never))!.roster.hands()).toEqual([]);
+    // A phone with a valid token of its own raises a hand as before.
+    const other = await p.join(session, { device: await p.device() });
+    await requestOk(other, 'hand:raise', { raised: true });
+    expect((await server.directory.get(session as never))!.roster.hands()).toHaveLength(1);
+  });
+
   test('device tokens per /24 are limited — a script minting them is refused, another block is not — and a re-issued token of a banned family is still banned', async () => {
     const started = Date.now();
     let issued = 0;

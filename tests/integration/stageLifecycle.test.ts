@@ -61,7 +61,7 @@ describe('stage lifecycle and seats', () => {
 
   test('a viewer who raised a hand can be brought on stage by the host, and may then publish', async () => {
     const host = await driver.join('life-hand', 'host');
-    const viewer = await driver.join('life-hand', 'viewer');
+    const viewer = await driver.join('life-hand', 'viewer', undefined, { device: await driver.device() });
     expect(await request(host.socket, 'stage:promote', { peerId: viewer.peerId })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     const hands = nextEvent<{ hands: Array<{ peerId: string }> }>(host.socket, 'stage:hands');
     await requestOk(viewer.socket, 'hand:raise', { raised: true });

@@ -43,7 +43,7 @@ export const en: Messages = {
       VERIFICATION_REQUIRED: 'Enter the code from the text message',
     },
     question: { UNAUTHORIZED: 'This phone is not registered for questions yet (the network may be busy). Reload the page in a minute to ask or vote; you can keep watching meanwhile', VALIDATION: 'Questions cannot carry contact details, fees or money transfers', RATE_LIMITED: 'Asking too often; please wait a little' },
-    hand: { RATE_LIMITED: 'Your hand went up and down too often; please wait a minute' },
+    hand: { RATE_LIMITED: 'Your hand went up and down too often; please wait a minute', UNAUTHORIZED: 'This phone is not registered yet (the network may be busy), so it cannot raise a hand. Reload the page in a minute; you can keep watching meanwhile' },
     chat: { UNAUTHORIZED: 'This phone is not registered for chat yet (the network may be busy). Reload the page in a minute to take part; you can keep watching meanwhile', RATE_LIMITED: 'Posting too fast; please wait a little', VALIDATION: 'This message cannot be posted' },
     withdraw: { NOT_FOUND: 'That application was not found; it may already be withdrawn' },
     answer: { FORBIDDEN: "You can only answer questions about your employer's vacancies" },

@@ -41,7 +41,7 @@ export const zhCN = {
       VERIFICATION_REQUIRED: '请填写短信验证码',
     },
     question: { UNAUTHORIZED: '这部手机还未登记，暂时不能提问或点赞（可能网络繁忙）。请过一分钟刷新页面再试，直播可照常观看', VALIDATION: '提问不能包含联系方式、收费或转账信息', RATE_LIMITED: '提问太频繁，请稍等再问' },
-    hand: { RATE_LIMITED: '举手太频繁，请一分钟后再试' },
+    hand: { RATE_LIMITED: '举手太频繁，请一分钟后再试', UNAUTHORIZED: '这部手机还未登记，暂时不能举手（可能网络繁忙）。请过一分钟刷新页面再试，直播可照常观看' },
     chat: { UNAUTHORIZED: '这部手机还未登记，暂时不能发言（可能网络繁忙）。请过一分钟刷新页面再试，直播可照常观看', RATE_LIMITED: '发言太快了，请稍等再发', VALIDATION: '这条消息不能发送' },
     withdraw: { NOT_FOUND: '没有找到这条报名，可能已被撤回' },
     answer: { FORBIDDEN: '只能回答本单位岗位的提问' },

@@ -54,13 +54,13 @@ export async function participantId(
   socket: IoSocket,
   joined: Joined,
   tokens: Tokens,
-  { moderator, needsDevice = true }: { moderator: boolean; needsDevice?: boolean },
+  { moderator }: { moderator: boolean },
 ): Promise<string> {
   const identity = await identityOf(socket, tokens);
   const authorId = identity.authorIdIn(joined.stage.sessionId);
   const { device } = identity;
   if (moderator) return authorId;
-  if (needsDevice && !device) throw new DomainError('UNAUTHORIZED', 'this phone has no device token yet: reload the page to chat, ask or vote');
+  if (!device) throw new DomainError('UNAUTHORIZED', 'this phone has no device token yet: reload the page to chat, ask, vote or raise a hand');
   joined.stage.chat.moderation.assertMayTakePart(authorId);
   return authorId;
 }

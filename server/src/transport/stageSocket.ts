@@ -223,7 +223,9 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
   const hands = new KeyedQueue();
   onRequest(socket, 'hand:raise', ({ raised }) => hands.run('hand', async () => {
     const { stage, peer } = current();
-    if (raised) await participantId(socket, current(), access, { moderator: false, needsDevice: false });
+    // A hand needs a device token like chat and questions: without one the identity is this
+    // connection only, which a ban on the device family could never reach.
+    if (raised) await participantId(socket, current(), access, { moderator: false });
     await spend(limiters.hand, peer.id, (seconds) => `too many hand raises; wait ${seconds} seconds`);
     stage.raiseHand(peer.id, raised);
     return {};
