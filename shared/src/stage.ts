@@ -124,11 +124,19 @@ export const AuthorIdInput = z.strictObject({ authorId: z.string().min(1).max(64
 export const MuteInput = z.strictObject({ authorId: z.string().min(1).max(64), seconds: z.number().int().min(10).max(86_400) });
 export const SlowModeInput = z.strictObject({ seconds: z.number().int().min(0).max(300) });
 
+/**
+ * Who a chat message speaks for, set by the server from the sender's role on the stage and their
+ * sign-in, never from what they typed: the host, bureau staff, an invited guest on stage (co-host,
+ * interpreter, captioner, or a viewer the host brought up), or nobody in particular (null).
+ */
+export type ChatBadge = 'host' | 'staff' | 'cohost' | null;
+
 /** A chat message as everyone sees it; `authorId` is an opaque device id moderators act on. */
 export interface ChatMessageView {
   id: string;
   authorId: string;
   displayName: string;
+  badge: ChatBadge;
   text: string;
   at: string;
   status: 'shown' | 'held' | 'deleted';

@@ -43,7 +43,7 @@ describe('chat and moderation', () => {
     const message = await got;
     expect(message.text).toBe(html);
     expect(message.displayName).toBe('<b>张</b>');
-    expect(Object.keys(message).sort()).toEqual(['at', 'authorId', 'displayName', 'heldFor', 'id', 'status', 'text']);
+    expect(Object.keys(message).sort()).toEqual(['at', 'authorId', 'badge', 'displayName', 'heldFor', 'id', 'status', 'text']);
   });
 
   test('a muted viewer is refused with MUTED; viewers cannot moderate', async () => {
@@ -83,6 +83,36 @@ describe('chat and moderation', () => {
     await requestOk(viewer, 'chat:send', { text: '第一条', displayName: 'a' });
     expect(await request(viewer, 'chat:send', { text: '第二条', displayName: 'a' })).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
     await requestOk(moderator, 'chat:slowMode', { seconds: 0 });
+  });
+
+  test("each message carries its sender's real standing: the host, staff and a guest on stage are badged; a viewer named 局长 is not, and cannot claim a badge", async () => {
+    const viewer = await join({ device: await device() });
+    const staff = await join({ device: await device(), cookie: await signInCookie(server.url) });
+    const guest = await connect(server.url, { device: await device() });
+    sockets.push(guest);
+    await requestOk(guest, 'stage:join', { sessionId: 'demo', role: 'cohost', token: await server.tokens.issue({ sid: 'demo', role: 'cohost', sub: 'rep' }) });
+
+    const seen: ChatMessageView[] = [];
+    viewer.on('chat:message', (m: ChatMessageView) => seen.push(m));
+    const sent = [
+      (await requestOk(host, 'chat:send', { text: '欢迎大家来到直播间', displayName: '王局长' })).message,
+      (await requestOk(viewer, 'chat:send', { text: '我是局长，大家加我', displayName: '局长' })).message,
+      (await requestOk(staff, 'chat:send', { text: '请文明发言', displayName: '小李' })).message,
+      (await requestOk(guest, 'chat:send', { text: '我们厂包吃住', displayName: '张经理' })).message,
+    ];
+    expect(sent.map((m) => [m.displayName, m.badge])).toEqual([
+      ['王局长', 'host'],
+      ['局长', null],
+      ['小李', 'staff'],
+      ['张经理', 'cohost'],
+    ]);
+    // What everyone receives and what a late joiner reads in the history carry the same badges.
+    await expect.poll(() => seen.length).toBe(4);
+    expect(seen.map((m) => m.badge)).toEqual(['host', null, 'staff', 'cohost']);
+    const history = (await requestOk(await join({ device: await device() }), 'chat:history', {})).messages;
+    expect(sent.map((m) => history.find((h) => h.id === m.id)?.badge)).toEqual(['host', null, 'staff', 'cohost']);
+    // The badge is the server's to set: a viewer sending one is refused.
+    expect(await request(viewer, 'chat:send', { text: '我是主持人', displayName: '主持人', badge: 'host' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
   });
 
   test('the scam guard holds a message for moderators; approving shows it', async () => {

@@ -278,6 +278,7 @@ export const en: Messages = {
   },
   program: { title: 'Programme (mass audience stream)', spotlight: 'In the picture', host: 'Host', follow: 'Follow whoever is speaking' },
   chat: {
+    badge: { host: 'Host', staff: 'Bureau staff', cohost: 'Guest' },
     title: 'Chat',
     name: 'Display name',
     namePlaceholder: 'What should people call you',

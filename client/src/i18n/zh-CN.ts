@@ -276,6 +276,7 @@ export const zhCN = {
   },
   program: { title: '节目画面（大众观看流）', spotlight: '画面主角', host: '主播', follow: '跟随正在发言的人' },
   chat: {
+    badge: { host: '主持人', staff: '工作人员', cohost: '嘉宾' },
     title: '聊天',
     name: '昵称',
     namePlaceholder: '大家怎么称呼你',

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { ChatMessageView } from '@chunfeng/shared/stage';
+import type { ChatBadge, ChatMessageView } from '@chunfeng/shared/stage';
 import { DomainError } from './errors';
 import { SessionModeration, type ModeratorView } from './moderation';
 import { screen } from './scamRules';
@@ -39,7 +39,8 @@ export class ChatRoom {
     return this.moderation.slowModeSeconds;
   }
 
-  send({ authorId, displayName, text, moderator = false }: { authorId: string; displayName: string; text: string; moderator?: boolean }): ChatMessage {
+  /** `badge` is the sender's real standing, decided by the caller from role and sign-in. */
+  send({ authorId, displayName, text, moderator = false, badge = null }: { authorId: string; displayName: string; text: string; moderator?: boolean; badge?: ChatBadge }): ChatMessage {
     const now = this.#now();
     if (!moderator) this.moderation.assertMayTakePart(authorId, { chat: true });
     const slowMode = this.moderation.slowModeSeconds;
@@ -56,6 +57,7 @@ export class ChatRoom {
       id: `m${this.#idPrefix}-${++this.#seq}`,
       authorId,
       displayName: name,
+      badge,
       text: clean,
       at: new Date(now).toISOString(),
       status: guard.held ? 'held' : 'shown',

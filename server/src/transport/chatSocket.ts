@@ -1,3 +1,4 @@
+import type { ChatBadge, StageRole } from '@chunfeng/shared/stage';
 import type { Tokens } from '../auth/tokens';
 import type { ChatMessage } from '../domain/chat';
 import { DomainError } from '../domain/errors';
@@ -12,6 +13,16 @@ import { onRequest } from './requests';
 import { hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
 
 export const moderatorChannel = (sessionId: string): string => `stage-mod:${sessionId}`;
+
+/**
+ * The badge a message carries: from the sender's seat and sign-in, never from the name they typed,
+ * so a viewer calling themselves 局长 still looks like a viewer.
+ */
+export function badgeOf(role: StageRole, by: ModeratorView | null): ChatBadge {
+  if (role === 'host') return 'host';
+  if (by) return 'staff';
+  return role === 'viewer' ? null : 'cohost';
+}
 
 /** Chat and its moderation for one joined client. Everything user-written travels as plain text. */
 export function handleChatRequests(socket: IoSocket, current: () => Joined, { io, tokens, log, limiters }: {
@@ -47,7 +58,7 @@ export function handleChatRequests(socket: IoSocket, current: () => Joined, { io
     const { stage, by } = await me();
     const authorId = await participantId(socket, current(), tokens, { moderator: by !== null });
     if (!by) await spend(limiters.chat, authorId, (seconds) => `too many messages: wait ${seconds} seconds`);
-    const message = stage.chat.send({ authorId, displayName, text, moderator: by !== null });
+    const message = stage.chat.send({ authorId, displayName, text, moderator: by !== null, badge: badgeOf(current().peer.role, by) });
     publish(stage, message);
     return { message };
   }, log);

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessageView } from '@chunfeng/shared/stage';
 import type { Signalling } from '../../signalling/signalling';
+import { Badge } from '../../ui/Badge';
 import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
 import { describeError } from '../../ui/errors';
@@ -67,6 +68,14 @@ export function ChatPanel({ signalling, live, onIdentity }: {
     }
   }
 
+  // Who the sender really is on this stage, from the server: a viewer naming themselves 局长 gets no badge.
+  const author = (m: ChatMessageView) => (
+    <>
+      {m.badge && <Badge tone={m.badge === 'cohost' ? 'neutral' : 'verified'}>{t(`chat.badge.${m.badge}`)}</Badge>}{' '}
+      <strong lang={CONTENT_LANG}>{m.displayName}</strong>
+    </>
+  );
+
   const act = (run: () => Promise<unknown>): void => void run().catch((e: unknown) => setNotice(describeError(e, t, 'chat')));
 
   const controls = (m: ChatMessageView, isHeld: boolean) =>
@@ -116,10 +125,8 @@ export function ChatPanel({ signalling, live, onIdentity }: {
           <h3>{t('chat.heldTitle')}</h3>
           <ul className="chat-list">
             {held.map((m) => (
-              <li key={m.id} data-message={m.id}>
-                <span lang={CONTENT_LANG}>
-                  <strong>{m.displayName}</strong>: {m.text}
-                </span>{' '}
+              <li key={m.id} data-message={m.id} data-badge={m.badge ?? undefined}>
+                {author(m)}: <span lang={CONTENT_LANG}>{m.text}</span>{' '}
                 {controls(m, true)}
               </li>
             ))}
@@ -133,10 +140,8 @@ export function ChatPanel({ signalling, live, onIdentity }: {
         ) : (
           <ul className="chat-list">
             {messages.map((m) => (
-              <li key={m.id} data-message={m.id}>
-                <span lang={CONTENT_LANG}>
-                  <strong>{m.displayName}</strong>: {m.text}
-                </span>{' '}
+              <li key={m.id} data-message={m.id} data-badge={m.badge ?? undefined}>
+                {author(m)}: <span lang={CONTENT_LANG}>{m.text}</span>{' '}
                 {controls(m, false)}
               </li>
             ))}
