@@ -66,6 +66,55 @@ describe('the apply sheet keeps the applicant’s details only when asked to', (
   });
 });
 
+describe('a withdrawn application does not block applying again', () => {
+  const fx = e2eFixture();
+
+  test('apply, withdraw, apply again: the button offers 一键报名 again, the new application is sent and listed beside the withdrawn one', async () => {
+    const { vacancies } = (await apiClient(fx.server.url).get<{ vacancies: VacancyCard[] }>('/public/sessions/demo')).body;
+    const vacancy = vacancies[3]!;
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: PHONE });
+    const { page } = viewer;
+    const item = page.getByRole('region', { name: /本场岗位/ }).locator(`li[data-vacancy="${vacancy.id}"]`);
+    const mine = page.locator('#my-applications');
+
+    const apply = async (): Promise<void> => {
+      const sheet = await openSheet(page, vacancy.id);
+      await sheet.getByLabel('姓名', { exact: true }).fill('再报一次');
+      await sheet.getByLabel('手机号', { exact: true }).fill('13712349004');
+      await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
+      await sheet.getByRole('button', { name: '提交报名' }).click();
+      await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+      await sheet.getByRole('button', { name: '关闭' }).click();
+    };
+
+    await apply();
+    await item.getByRole('button', { name: '已报名' }).waitFor();
+    const first = mine.locator('li[data-status="new"]');
+    await first.waitFor({ timeout: 5000 });
+    const firstId = await first.getAttribute('data-application');
+    await first.getByRole('button', { name: '撤回报名' }).click();
+    await mine.locator(`li[data-application="${firstId}"][data-status="withdrawn"]`).waitFor({ timeout: 5000 });
+
+    // Withdrawn: the vacancy can be applied for again, with a new sheet (a new key).
+    await item.getByRole('button', { name: '一键报名' }).waitFor({ timeout: 5000 });
+    await apply();
+    await item.getByRole('button', { name: '已报名' }).waitFor();
+    const second = mine.locator('li[data-status="new"]');
+    await second.waitFor({ timeout: 5000 });
+    expect(await second.getAttribute('data-application')).not.toBe(firstId);
+    await expect.poll(() => mine.locator('li').count()).toBe(2);
+    expect(await mine.locator(`li[data-application="${firstId}"]`).getAttribute('data-status')).toBe('withdrawn');
+
+    // The server holds both: the withdrawn one and the new open one.
+    const keys = await page.evaluate(() => JSON.parse(localStorage.getItem('chunfeng.myApplications') ?? '[]') as Array<{ id: string; idempotencyKey: string; withdrawn?: boolean }>);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys.map((k) => k.idempotencyKey)).size).toBe(2);
+    const statuses = (await apiClient(fx.server.url).post<{ applications: Array<{ id: string; status: string }> }>('/applications/mine', { items: keys.map(({ id, idempotencyKey }) => ({ id, idempotencyKey })) })).body.applications;
+    expect(statuses.map((a) => a.status).sort()).toEqual(['new', 'withdrawn']);
+    expect(viewer.errors).toEqual([]);
+  });
+});
+
 describe('APPLY_VERIFY=sms in the viewer’s apply sheet', () => {
   const texts: Array<{ phone: string; text: string }> = [];
   const gateway = http.createServer((req, res) => {

@@ -8,7 +8,7 @@ import { CONTENT_LANG } from '../../ui/content';
 import { formatTime } from '../../ui/format';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { useToast } from '../../ui/Toast';
-import { useMyApplications, type MyApplication } from './myApplications';
+import { markWithdrawn, useMyApplications, type MyApplication } from './myApplications';
 import { describeError } from '../../ui/errors';
 
 interface Status {
@@ -45,6 +45,7 @@ export function MyApplications({ refreshKey }: { refreshKey: unknown }) {
         if (cancelled) return;
         setLookupFailed(false);
         setLookup({ asked: new Set(items.map((a) => a.id)), statuses: Object.fromEntries(applications.map((a) => [a.id, a.status])) });
+        for (const a of applications) if (a.status === 'withdrawn') markWithdrawn(a.id);
       },
       () => {
         if (!cancelled) setLookupFailed(true);
@@ -60,6 +61,7 @@ export function MyApplications({ refreshKey }: { refreshKey: unknown }) {
     try {
       const { application } = await api<{ application: Status }>(`/applications/${a.id}/withdraw`, { method: 'POST', body: { idempotencyKey: a.idempotencyKey } });
       setLookup((l) => ({ ...l, statuses: { ...l.statuses, [a.id]: application.status } }));
+      if (application.status === 'withdrawn') markWithdrawn(a.id);
       setProblem(undefined);
       toasts.show(t('mine.withdrawn'), { tone: 'success' });
     } catch (e) {

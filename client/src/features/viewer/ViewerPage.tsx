@@ -21,7 +21,7 @@ import { ApplySheet } from './ApplySheet';
 import { HlsPlayer } from './HlsPlayer';
 import { PinnedCard } from './PinnedCard';
 import { MyApplications } from './MyApplications';
-import { useMyApplications } from './myApplications';
+import { appliedVacancies, useMyApplications } from './myApplications';
 import { usePins } from './usePins';
 import { VacancyList } from './VacancyList';
 import { describeError, describeMediaError } from '../../ui/errors';
@@ -152,7 +152,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   }
 
   const mine = useMyApplications();
-  const applied = useMemo(() => new Set(mine.map((a) => a.vacancyId)), [mine]);
+  // A withdrawn application no longer blocks the vacancy: the phone may apply again (a new sheet, a new key).
+  const applied = useMemo(() => appliedVacancies(mine), [mine]);
   const session = pins.lineup?.session;
   const connected = view.phase === 'live' || view.phase === 'reconnecting';
   // Over for good: the host ended it while we watched, or it had ended before the page opened (and

@@ -8,6 +8,8 @@ export interface MyApplication {
   employer: string;
   idempotencyKey: string;
   at: string;
+  /** Withdrawn from this phone: kept as a record, but it no longer stands for the vacancy (a new application may follow). */
+  withdrawn?: boolean;
 }
 
 const KEY = 'chunfeng.myApplications';
@@ -42,6 +44,19 @@ export function rememberApplication(a: MyApplication): void {
   if (all.some((x) => x.id === a.id)) return;
   localStorage.setItem(KEY, JSON.stringify([a, ...all].slice(0, 100)));
   for (const listener of listeners) listener();
+}
+
+/** Notes that an application was withdrawn, so the vacancy can be applied for again. */
+export function markWithdrawn(id: string): void {
+  const all = read();
+  if (!all.some((x) => x.id === id && !x.withdrawn)) return;
+  localStorage.setItem(KEY, JSON.stringify(all.map((x) => (x.id === id ? { ...x, withdrawn: true } : x))));
+  for (const listener of listeners) listener();
+}
+
+/** The vacancies this phone holds an application for that it has not withdrawn. */
+export function appliedVacancies(list: readonly MyApplication[]): Set<string> {
+  return new Set(list.filter((a) => !a.withdrawn).map((a) => a.vacancyId));
 }
 
 function subscribe(listener: () => void): () => void {
