@@ -24,7 +24,7 @@ export class RequestError extends Error {
 }
 
 /** The requests that need this phone's device token. */
-const DEVICE_REQUESTS: ReadonlySet<RequestName> = new Set(['chat:send', 'question:ask', 'question:vote']);
+const DEVICE_REQUESTS: ReadonlySet<RequestName> = new Set(['chat:send', 'question:ask', 'question:vote', 'hand:raise']);
 
 export type SignallingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
