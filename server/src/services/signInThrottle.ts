@@ -1,54 +1,84 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { addressBlock } from '../domain/addressBlock';
 import { DomainError } from '../domain/errors';
 import type { RateLimitBackend } from '../store/rateLimiters';
 
+/** A number of failed sign-ins allowed in a window of `seconds`. */
+export interface FailureBudget {
+  points: number;
+  seconds: number;
+}
+
 export interface SignInThrottleOptions {
-  /** Wrong passwords allowed per user name in one window. */
-  perUser?: number;
-  /** Wrong passwords allowed from one address in one window (a bureau office shares one). */
-  perAddress?: number;
-  windowSeconds?: number;
+  /** Consecutive wrong passwords for one user name from one address block (/24, /48). */
+  perUserAndBlock?: FailureBudget;
+  /** Wrong passwords from one address block, any user names (a bureau office shares one). */
+  perBlock?: FailureBudget;
+  /** Wrong passwords for one user name from everywhere: a ceiling on distributed guessing. */
+  perUser?: FailureBudget;
   /** In this process, or in Redis so that every node counts the same attempts. */
   backend?: RateLimitBackend;
 }
 
 /**
- * Password guessing costs time: each attempt is counted against the user name and the address
- * before the password is checked (so parallel guesses count too); a success gives both back.
+ * Password guessing costs time without letting a stranger lock a real user out: failures are
+ * counted per (user name, address block), per address block and, far higher, per user name; a
+ * right password clears its (user name, block) count, so guesses from elsewhere never refuse it
+ * until the user name's global ceiling. Each attempt is counted before the password is checked (so
+ * parallel guesses count too), and a success gives its points back.
  */
 export class SignInThrottle {
+  readonly #byUserAndBlock: RateLimiterAbstract;
+  readonly #byBlock: RateLimiterAbstract;
   readonly #byUser: RateLimiterAbstract;
-  readonly #byAddress: RateLimiterAbstract;
 
-  constructor({ perUser = 5, perAddress = 20, windowSeconds = 15 * 60, backend = { kind: 'memory' } }: SignInThrottleOptions = {}) {
-    const limiter = (name: string, points: number): RateLimiterAbstract => {
-      const options = { keyPrefix: `chunfeng:signin:${name}`, points, duration: windowSeconds };
+  constructor({
+    perUserAndBlock = { points: 5, seconds: 15 * 60 },
+    perBlock = { points: 100, seconds: 24 * 3600 },
+    perUser = { points: 50, seconds: 3600 },
+    backend = { kind: 'memory' },
+  }: SignInThrottleOptions = {}) {
+    const limiter = (name: string, { points, seconds }: FailureBudget): RateLimiterAbstract => {
+      const options = { keyPrefix: `chunfeng:signin:${name}`, points, duration: seconds };
       return backend.kind === 'redis' ? new RateLimiterRedis({ ...options, storeClient: backend.client }) : new RateLimiterMemory(options);
     };
+    this.#byUserAndBlock = limiter('user-block', perUserAndBlock);
+    this.#byBlock = limiter('block', perBlock);
     this.#byUser = limiter('user', perUser);
-    this.#byAddress = limiter('address', perAddress);
   }
 
-  /** Counts an attempt; RATE_LIMITED (with the wait) when the user name or the address has none left. */
-  async attempt(username: string, address: string): Promise<void> {
+  /**
+   * Counts an attempt; RATE_LIMITED (with the wait) when this user name from this block, this block,
+   * or this user name everywhere has no failures left. A refused attempt costs nothing else.
+   */
+  async attempt(username: string, address: string | undefined): Promise<void> {
+    const taken: [RateLimiterAbstract, string][] = [];
+    for (const [limiter, key] of this.#keys(username, address)) {
+      try {
+        await limiter.consume(key);
+        taken.push([limiter, key]);
+      } catch (refused) {
+        for (const [earlier, earlierKey] of taken) await earlier.reward(earlierKey);
+        throw limited(refused);
+      }
+    }
+  }
+
+  /** The right password: this user name's count from this block starts again; the attempt is given back. */
+  async succeeded(username: string, address: string | undefined): Promise<void> {
+    const [[userAndBlock, pairKey], ...others] = this.#keys(username, address);
+    await userAndBlock.delete(pairKey);
+    for (const [limiter, key] of others) await limiter.reward(key);
+  }
+
+  #keys(username: string, address: string | undefined): [[RateLimiterAbstract, string], ...[RateLimiterAbstract, string][]] {
     const user = username.toLowerCase();
-    try {
-      await this.#byUser.consume(user);
-    } catch (refused) {
-      throw limited(refused);
-    }
-    try {
-      await this.#byAddress.consume(address);
-    } catch (refused) {
-      await this.#byUser.reward(user);
-      throw limited(refused);
-    }
-  }
-
-  /** The right password: this user's count starts again, and the address gets its attempt back. */
-  async succeeded(username: string, address: string): Promise<void> {
-    await this.#byUser.delete(username.toLowerCase());
-    await this.#byAddress.reward(address);
+    const block = addressBlock(address);
+    return [
+      [this.#byUserAndBlock, `${user}@${block}`],
+      [this.#byBlock, block],
+      [this.#byUser, user],
+    ];
   }
 }
 

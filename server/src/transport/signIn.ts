@@ -28,8 +28,9 @@ export function signInRoutes(api: Router, { tokens, staff, signIns, throttle, se
 
   api.post('/auth/login', async (req, res) => {
     const { username, password } = parse(LoginInput, req.body);
-    // The client's address as express sees it: behind a proxy that is TRUST_PROXY's to say.
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    // The client's address as express sees it (behind a proxy that is TRUST_PROXY's to say); the
+    // throttle counts its block, so hopping addresses inside a /24 or an IPv6 prefix gains nothing.
+    const address = req.ip ?? req.socket.remoteAddress;
     await throttle.attempt(username, address);
     const account = await staff.byUsername(username);
     const ok = await verifyPassword(password, account?.passwordHash ?? (await (dummy ??= hashPassword(crypto.randomUUID()))));
