@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
 import { AuthorIds } from './auth/authorIds';
@@ -54,6 +55,8 @@ export interface RunningServer {
   readonly statistics: Statistics;
   readonly hls: HlsService | undefined;
   readonly io: IoServer;
+  /** The express app serving every request outside socket.io's path. */
+  readonly app: Express;
   close(): Promise<void>;
 }
 
@@ -236,6 +239,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     statistics,
     hls,
     io,
+    app: httpApp,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);

@@ -1,4 +1,3 @@
-import type { Server as HttpServer } from 'node:http';
 import type { TestServer } from './server';
 
 export interface Route {
@@ -20,10 +19,8 @@ interface Layer {
  * router's routes under /api, so a route added tomorrow is in every test that iterates these.
  */
 export function routesOf(server: TestServer): Route[] {
-  const http = (server.io as unknown as { httpServer: HttpServer }).httpServer;
-  // socket.io's engine listens for requests too; the express app is the listener with a router.
-  const app = (http.listeners('request') as unknown as Array<{ router?: { stack: Layer[] } }>).find((l) => l.router);
-  if (!app?.router) throw new Error('no express app is listening');
+  const router = (server.app as unknown as { router?: { stack: Layer[] } }).router;
+  if (!router) throw new Error('the express app has no router');
   const out: Route[] = [];
   const walk = (stack: Layer[], prefix: string): void => {
     for (const layer of stack) {
@@ -34,6 +31,6 @@ export function routesOf(server: TestServer): Route[] {
       }
     }
   };
-  walk(app.router.stack, '');
+  walk(router.stack, '');
   return out;
 }

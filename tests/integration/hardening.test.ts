@@ -122,3 +122,36 @@ describe('credentials in the log', () => {
     }
   });
 });
+
+describe('requests under the socket.io path', () => {
+  test('anonymous requests under /socket.io/ are answered by socket.io alone: the log holds no error and no warning for them', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-log-'));
+    const server = await spawnServer({ DATA_DIR: dataDir, HLS_ENABLED: 'false' });
+    const statuses: Record<string, number | string> = {};
+    try {
+      for (const p of ['/socket.io/x', '/socket.io/socket.io.js', '/socket.io/?EIO=4&transport=polling&sid=nope', '/socket.io/?EIO=1']) {
+        // A connection both handlers wrote to can end mid-answer: that is recorded, not thrown.
+        statuses[p] = await fetch(`${server.url}${p}`).then(
+          async (res) => (await res.arrayBuffer(), res.status),
+          (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message),
+        );
+      }
+      // A request after them is answered only once they are all through the process.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await server.kill('SIGTERM');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    const levels = server.output.map((line) => {
+      try {
+        return (JSON.parse(line) as { level?: number }).level ?? 0;
+      } catch {
+        return 0;
+      }
+    });
+    // pino: 40 warn, 50 error.
+    expect(server.output.filter((_, i) => levels[i]! >= 40)).toEqual([]);
+    expect(Object.values(statuses)).toEqual([400, 400, 400, 400]);
+  });
+});
