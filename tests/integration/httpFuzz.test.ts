@@ -26,6 +26,11 @@ const probes: Probe[] = [
   { label: 'not JSON at all', headers: json, body: 'hello', expect: 400 },
   { label: 'charset=unknown', headers: { 'content-type': 'application/json; charset=unknown' }, body: '{}', expect: 415 },
   { label: 'charset=latin1', headers: { 'content-type': 'application/json; charset=iso-8859-1' }, body: '{}', expect: 415 },
+  // body-parser itself accepts any utf-*; the platform reads UTF-8 only, however the charset is spelled.
+  { label: 'charset=utf-16 with a UTF-16LE body', headers: { 'content-type': 'application/json; charset=utf-16' }, body: new Uint8Array(Buffer.from('\ufeff{"name":"x"}', 'utf16le')), expect: 415 },
+  { label: 'charset="UTF-16LE" quoted', headers: { 'content-type': 'application/json; charset="UTF-16LE"' }, body: new Uint8Array(Buffer.from('{}', 'utf16le')), expect: 415 },
+  { label: 'charset=utf-32', headers: { 'content-type': 'application/json;charset=UTF-32' }, body: '{}', expect: 415 },
+  { label: 'charset=utf-7', headers: { 'content-type': 'application/json; charset=utf-7' }, body: '{}', expect: 415 },
   { label: 'Content-Encoding: unknown', headers: { ...json, 'content-encoding': 'x-unknown' }, body: '{}', expect: 415 },
   { label: 'gzip that is not gzip', headers: { ...json, 'content-encoding': 'gzip' }, body: 'not gzip', expect: 400 },
   { label: 'a gzip bomb (10 MB of zeros)', headers: { ...json, 'content-encoding': 'gzip' }, body: new Uint8Array(zlib.gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x20))), expect: 413, heavy: true },
@@ -100,6 +105,14 @@ describe('no HTTP request gets a 500', () => {
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThan(2000);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  test('a JSON body in UTF-8 is read however its charset is spelled (any case, quoted or not, or none)', async () => {
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset="Utf-8"', 'Application/JSON; Charset="utf-8"']) {
+      const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': type, origin: server.url }, body: JSON.stringify({ username: 'nobody-charset', password: 'x' }) });
+      // Read, parsed and checked: a wrong password, not an unreadable body.
+      expect(res.status, type).toBe(401);
+    }
   });
 
   test('query strings with repeated, bracketed and badly encoded keys are refused as VALIDATION or ignored, never 500', async () => {

@@ -29,6 +29,7 @@ import type { StaffAccounts } from '../services/staff';
 import type { Statistics } from '../services/statistics';
 import { FlexibleRateLimiter, type RateLimiters } from '../store/rateLimiters';
 import { authenticate, requireAdmin, requireBureau } from './auth';
+import { utf8BodiesOnly } from './bodyCharset';
 import { applicationsCsv } from './csv';
 import { deviceTokenRoute } from './deviceTokens';
 import { parse } from './httpErrors';
@@ -76,6 +77,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   /** Idempotency keys of applications answered lately: their retries are never limited. */
   const recentKeys = new Set<string>();
   api.use(sameOriginGuard(allowedOrigins));
+  api.use(utf8BodiesOnly());
   api.use(express.json({ limit: '64kb' }));
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
