@@ -117,10 +117,10 @@ export interface RequestResults {
   'stage:remove': Empty;
   'stage:leave': Empty;
   'stage:end': Empty;
-  'vacancy:pin': { pinnedAt: string };
-  'vacancy:unpin': Empty;
-  'policy:pin': { pinnedAt: string };
-  'policy:unpin': Empty;
+  'vacancy:pin': { pinnedAt: string; seq: number };
+  'vacancy:unpin': { seq: number };
+  'policy:pin': { pinnedAt: string; seq: number };
+  'policy:unpin': { seq: number };
   'card:event': Empty;
   'funnel:get': { funnel: VacancyFunnelView[] };
   'console:subscribe': { scope: 'bureau' | 'employer'; employerId: string | null };
@@ -171,10 +171,14 @@ export interface ServerToClientEvents {
   'chat:slowMode': (event: { seconds: number }) => void;
   /** The session's HLS playlists can be played now. */
   'stage:hls': (event: { url: string }) => void;
-  'vacancy:pinned': (event: { vacancy: VacancyCard; pinnedAt: string }) => void;
-  'vacancy:unpinned': (event: { vacancyId: string; unpinnedAt: string }) => void;
-  'policy:pinned': (event: { policy: PolicyCard; pinnedAt: string }) => void;
-  'policy:unpinned': (event: { policyId: string; unpinnedAt: string }) => void;
+  /**
+   * Pin-board changes, each with the board's sequence number (drop one not newer than what you
+   * have). A pin replaces what was pinned of its kind: moving to the next vacancy is one event.
+   */
+  'vacancy:pinned': (event: { vacancy: VacancyCard; pinnedAt: string; seq: number }) => void;
+  'vacancy:unpinned': (event: { vacancyId: string; unpinnedAt: string; seq: number }) => void;
+  'policy:pinned': (event: { policy: PolicyCard; pinnedAt: string; seq: number }) => void;
+  'policy:unpinned': (event: { policyId: string; unpinnedAt: string; seq: number }) => void;
   /** To the host, at most once a second: the live funnel of each vacancy that changed. */
   'funnel:updated': (event: { funnel: VacancyFunnelView[] }) => void;
   /** To the consoles allowed to see it: the bureau, and the employer of the vacancy. */

@@ -112,6 +112,17 @@ export interface PolicyCard extends PolicyInput {
   createdAt: string;
 }
 
+/**
+ * What a session has pinned now, with the pin board's sequence number: every pin-board change (a
+ * pin, an unpin, moving to the next vacancy) raises it, so a client keeps what it has unless it is
+ * told something newer.
+ */
+export interface PinsNow {
+  seq: number;
+  vacancy: VacancyCard | null;
+  policy: PolicyCard | null;
+}
+
 export interface PinEvent {
   sessionId: string;
   kind: 'vacancy' | 'policy';

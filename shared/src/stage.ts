@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConsumerId, PeerId, ProducerId, SessionId, TransportId } from './ids';
+import type { PinsNow } from './recruitment';
 import { DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from './webrtc';
 
 /** On stage: the host, co-hosts (employer reps), the sign-language interpreter and the captioner. */
@@ -58,6 +59,8 @@ export interface StageJoinResult {
   hlsUrl: string | null;
   /** False when the interactive (WebRTC) seats are taken: watch over HLS instead. */
   interactive: boolean;
+  /** What is pinned now and its sequence number: a (re)joining phone catches up without waiting for the next pin. */
+  pins: PinsNow;
 }
 
 export const TransportCreateInput = z.object({ direction: z.enum(['send', 'recv']) });

@@ -15,6 +15,7 @@ import {
   type LiveSessionInput,
   type MyApplicationView,
   type PinEvent,
+  type PinsNow,
   type PolicyCard,
   type PolicyInput,
   type SessionPatch,
@@ -25,7 +26,7 @@ import {
 } from '@chunfeng/shared/recruitment';
 import { applicantView, followUpView, hashKey, keyMatches, moveApplication, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
-import { PinBoard, type PinKind } from '../domain/pinBoard';
+import { PinBoard, type PinChange, type PinKind } from '../domain/pinBoard';
 import type { RateLimiter } from '../domain/rateLimiter';
 import { KeyedQueue } from '../domain/keyedQueue';
 import { byVotesThenAge } from '../domain/questions';
@@ -38,8 +39,11 @@ import { QuestionService } from './questions';
 export type Actor = { kind: 'bureau'; id: string; name: string; role: 'admin' | 'staff' } | { kind: 'employer'; id: string; employerId: string };
 
 export interface RecruitmentEvents {
-  pinned: [{ sessionId: string; kind: PinKind; item: VacancyCard | PolicyCard; pinnedAt: string }];
-  unpinned: [{ sessionId: string; kind: PinKind; itemId: string; unpinnedAt: string }];
+  /** A pin, or a move to the next item of that kind (one change, one event). */
+  pinned: [{ sessionId: string; kind: PinKind; item: VacancyCard | PolicyCard; pinnedAt: string; seq: number }];
+  unpinned: [{ sessionId: string; kind: PinKind; itemId: string; unpinnedAt: string; seq: number }];
+  /** What the public may see of a session or catalog item changed: its id (a session's, a vacancy's, an employer's, a policy's). */
+  changed: [string];
   applicationCreated: [ApplicationRecord];
   applicationUpdated: [ApplicationRecord];
 }
@@ -60,6 +64,10 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   readonly #store: JobStore;
   readonly #now: () => Date;
   readonly #boards = new Map<string, Promise<PinBoard>>();
+  /** Pins, unpins and the unpinning at the end of each session, one after another in the order asked. */
+  readonly #pinWrites = new KeyedQueue();
+  /** What each session shows pinned now, as the cards were when pinned (built from the board after a restart). */
+  readonly #pinsNow = new Map<string, Promise<PinsNow>>();
   /** Each session's status change still being written: later changes and reads wait for it. */
   readonly #statusWrites = new KeyedQueue();
   /** Viewers' questions, routed to the vacancy pinned when they were asked. */
@@ -105,12 +113,14 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     const next = { ...session, lineup };
     await this.#store.put('session', next);
     this.funnels.vacanciesChanged(sessionId);
+    this.emit('changed', sessionId);
     return next;
   }
 
   async updateSession(sessionId: string, patch: SessionPatch): Promise<LiveSession> {
     const next = { ...(await this.#require('session', sessionId)), ...patch };
     await this.#store.put('session', next);
+    this.emit('changed', sessionId);
     return next;
   }
 
@@ -125,6 +135,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       if (!session || session.status === status || session.status === 'ended') return;
       if (from !== undefined && session.status !== from) return;
       await this.#store.put('session', { ...session, status });
+      this.emit('changed', sessionId);
       if (status === 'ended') await this.unpinAll(sessionId);
     });
   }
@@ -149,6 +160,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   async updateEmployer(id: string, patch: Partial<EmployerInput>): Promise<Employer> {
     const next = { ...(await this.#require('employer', id)), ...patch };
     await this.#store.put('employer', next);
+    this.#catalogChanged(id);
     return next;
   }
 
@@ -165,6 +177,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     // A check covers the rules it saw: an edit that trips another rule holds the vacancy again.
     const next: Vacancy = { ...input, id: current.id, createdAt: current.createdAt, flags: vacancyFlags(input), ...(current.review ? { review: current.review } : {}) };
     await this.#store.put('vacancy', next);
+    this.#catalogChanged(id);
     return next;
   }
 
@@ -178,6 +191,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     const current = await this.#require('policy', id);
     const next: PolicyCard = { ...input, id: current.id, createdAt: current.createdAt };
     await this.#store.put('policy', next);
+    this.#catalogChanged(id);
     return next;
   }
 
@@ -186,6 +200,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     const current = await this.#require('vacancy', id);
     const next: Vacancy = { ...current, review: { by: by.name, at: this.#stamp(), rules: current.flags ?? [] } };
     await this.#store.put('vacancy', next);
+    this.#catalogChanged(id);
     return next;
   }
 
@@ -213,63 +228,117 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     };
   }
 
-  /** What anyone may see of a session: its lineup as cards, and what is pinned now. */
+  /** What anyone may see of a session: its lineup as cards, and what is pinned now with its sequence number. */
   async publicSession(sessionId: string): Promise<{
     session: LiveSession;
     vacancies: VacancyCard[];
     policies: PolicyCard[];
-    pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
+    pinned: PinsNow;
   }> {
     const session = await this.#require('session', sessionId);
     // Vacancies held back for unchecked scam-guard flags are left out of the public lineup.
     const docs = await Promise.all(session.lineup.filter((i) => i.kind === 'vacancy').map((i) => this.#store.get('vacancy', i.id)));
     const shown = docs.filter((v): v is Vacancy => v !== undefined && openFlags(v).length === 0);
-    const vacancies = await Promise.all(shown.map((v) => this.#cardOf(v)));
-    const policies = await Promise.all(session.lineup.filter((i) => i.kind === 'policy').map((i) => this.#require('policy', i.id)));
-    const board = await this.#board(sessionId);
-    const v = board.current('vacancy');
-    const p = board.current('policy');
-    return {
-      session,
-      vacancies,
-      policies,
-      pinned: {
-        vacancy: v ? await this.card(v.itemId) : null,
-        policy: p ? ((await this.#store.get('policy', p.itemId)) ?? null) : null,
-      },
-    };
+    const [vacancies, policies, pinned] = await Promise.all([
+      Promise.all(shown.map((v) => this.#cardOf(v))),
+      Promise.all(session.lineup.filter((i) => i.kind === 'policy').map((i) => this.#require('policy', i.id))),
+      this.pinsNow(sessionId),
+    ]);
+    return { session, vacancies, policies, pinned };
   }
 
   // ── pinning ────────────────────────────────────────────────────────────────────────────────
 
-  /** Pins a vacancy or policy card in a live session (the caller checked that the host asks). */
-  async pin(sessionId: string, kind: PinKind, itemId: string): Promise<PinEvent> {
-    const item = kind === 'vacancy' ? await this.card(itemId) : await this.#require('policy', itemId);
-    const board = await this.#board(sessionId);
-    const { unpinned, pinned } = board.pin(kind, itemId, this.#stamp());
-    if (unpinned) {
-      await this.#store.putPin(unpinned);
-      this.emit('unpinned', { sessionId, kind, itemId: unpinned.itemId, unpinnedAt: unpinned.unpinnedAt ?? pinned.pinnedAt });
-    }
-    await this.#store.putPin(pinned);
-    if (kind === 'vacancy') this.funnels.vacanciesChanged(sessionId);
-    this.emit('pinned', { sessionId, kind, item, pinnedAt: pinned.pinnedAt });
-    return pinned;
+  /**
+   * Pins a vacancy or policy card in a live session (the caller checked that the host asks),
+   * replacing what was pinned of that kind in one write and one event. Pins, unpins and the end of
+   * the session are applied one after another per session; `open` says whether the stage is still
+   * open when this pin's turn comes (a pin still in flight when the host ends is refused, never left
+   * open in an ended session).
+   */
+  pin(sessionId: string, kind: PinKind, itemId: string, { open = () => true }: { open?: () => boolean } = {}): Promise<{ pinnedAt: string; seq: number }> {
+    return this.#pinWrites.run(sessionId, async () => {
+      const item = kind === 'vacancy' ? await this.card(itemId) : await this.#require('policy', itemId);
+      const session = await this.#store.get('session', sessionId);
+      if (!open() || session?.status === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
+      const board = await this.#board(sessionId);
+      const change = board.pin(kind, itemId, this.#stamp());
+      if (!change.pinned) return { pinnedAt: board.current(kind)?.pinnedAt ?? this.#stamp(), seq: change.seq };
+      const pinned = change.pinned;
+      await this.#persist(sessionId, [change.unpinned, pinned]);
+      await this.#setPinsNow(sessionId, (now) => ({ ...now, seq: change.seq, [kind]: item }));
+      if (kind === 'vacancy') this.funnels.vacanciesChanged(sessionId);
+      this.emit('pinned', { sessionId, kind, item, pinnedAt: pinned.pinnedAt, seq: change.seq });
+      this.emit('changed', sessionId);
+      return { pinnedAt: pinned.pinnedAt, seq: change.seq };
+    });
   }
 
-  async unpin(sessionId: string, kind: PinKind): Promise<PinEvent> {
-    const event = (await this.#board(sessionId)).unpin(kind, this.#stamp());
-    await this.#store.putPin(event);
-    this.emit('unpinned', { sessionId, kind, itemId: event.itemId, unpinnedAt: event.unpinnedAt ?? this.#stamp() });
-    return event;
+  unpin(sessionId: string, kind: PinKind): Promise<{ seq: number }> {
+    return this.#pinWrites.run(sessionId, async () => {
+      const change = (await this.#board(sessionId)).unpin(kind, this.#stamp());
+      await this.#announceUnpins(sessionId, [change]);
+      return { seq: change.seq };
+    });
   }
 
-  async unpinAll(sessionId: string): Promise<void> {
-    const board = await this.#board(sessionId);
-    for (const event of board.unpinAll(this.#stamp())) {
-      await this.#store.putPin(event);
-      this.emit('unpinned', { sessionId, kind: event.kind, itemId: event.itemId, unpinnedAt: event.unpinnedAt ?? this.#stamp() });
+  /** Closes every open pin of the session (it ended), after the pins asked for before. */
+  unpinAll(sessionId: string): Promise<void> {
+    return this.#pinWrites.run(sessionId, async () => {
+      const changes = (await this.#board(sessionId)).unpinAll(this.#stamp());
+      if (changes.length > 0) await this.#announceUnpins(sessionId, changes);
+    });
+  }
+
+  /** What the session shows pinned now, with the pin board's sequence number. */
+  pinsNow(sessionId: string): Promise<PinsNow> {
+    let now = this.#pinsNow.get(sessionId);
+    if (!now) {
+      now = this.#board(sessionId).then(async (board) => {
+        const v = board.current('vacancy');
+        const p = board.current('policy');
+        return {
+          seq: board.seq,
+          vacancy: v ? await this.card(v.itemId).catch(() => null) : null,
+          policy: p ? ((await this.#store.get('policy', p.itemId)) ?? null) : null,
+        };
+      });
+      this.#pinsNow.set(sessionId, now);
+      now.catch(() => this.#pinsNow.delete(sessionId));
     }
+    return now;
+  }
+
+  async #announceUnpins(sessionId: string, changes: PinChange[]): Promise<void> {
+    await this.#persist(sessionId, changes.map((c) => c.unpinned));
+    const last = changes.at(-1)!.seq;
+    await this.#setPinsNow(sessionId, (now) => ({ ...now, seq: last, ...Object.fromEntries(changes.map((c) => [c.unpinned!.kind, null])) }));
+    for (const { unpinned, seq } of changes) {
+      this.emit('unpinned', { sessionId, kind: unpinned!.kind, itemId: unpinned!.itemId, unpinnedAt: unpinned!.unpinnedAt ?? this.#stamp(), seq });
+    }
+    this.emit('changed', sessionId);
+  }
+
+  /** Writes one change's records together; if that fails, the board is read again from the store next time. */
+  async #persist(sessionId: string, events: Array<PinEvent | undefined>): Promise<void> {
+    try {
+      await this.#store.putPins(events.filter((e): e is PinEvent => e !== undefined));
+    } catch (err) {
+      this.#boards.delete(sessionId);
+      this.#pinsNow.delete(sessionId);
+      throw err;
+    }
+  }
+
+  async #setPinsNow(sessionId: string, next: (now: PinsNow) => PinsNow): Promise<void> {
+    const now = await this.pinsNow(sessionId);
+    this.#pinsNow.set(sessionId, Promise.resolve(next(now)));
+  }
+
+  /** A catalog item changed: the pinned cards are read again when next asked for (edits are rare, pins are not). */
+  #catalogChanged(id: string): void {
+    this.#pinsNow.clear();
+    this.emit('changed', id);
   }
 
   #board(sessionId: string): Promise<PinBoard> {

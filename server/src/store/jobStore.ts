@@ -100,6 +100,8 @@ export interface JobStore {
 
   /** Saves a pin or its later unpin (same session, kind and pinnedAt). */
   putPin(event: PinEvent): Promise<void>;
+  /** Saves several pin records at once, all or none (moving to the next vacancy closes one pin and opens another). */
+  putPins(events: PinEvent[]): Promise<void>;
   listPins(sessionId: string): Promise<PinEvent[]>;
 
   /**

@@ -110,6 +110,13 @@ export class RedisJobStore implements JobStore {
     await this.#redis.hset(`${this.#p}pins:${event.sessionId}`, `${event.pinnedAt}|${event.kind}`, JSON.stringify(event));
   }
 
+  async putPins(events: PinEvent[]): Promise<void> {
+    const first = events[0];
+    if (!first) return;
+    // One HSET of every field: a single command, so all or none.
+    await this.#redis.hset(`${this.#p}pins:${first.sessionId}`, Object.fromEntries(events.map((e) => [`${e.pinnedAt}|${e.kind}`, JSON.stringify(e)])));
+  }
+
   async listPins(sessionId: string): Promise<PinEvent[]> {
     const all = await this.#redis.hgetall(`${this.#p}pins:${sessionId}`);
     return Object.keys(all)

@@ -128,6 +128,14 @@ export class SqliteJobStore implements JobStore {
     return Promise.resolve();
   }
 
+  putPins(events: PinEvent[]): Promise<void> {
+    const put = this.#db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body');
+    this.#db.transaction(() => {
+      for (const e of events) put.run(e.sessionId, e.kind, e.pinnedAt, JSON.stringify(e));
+    })();
+    return Promise.resolve();
+  }
+
   listPins(sessionId: string): Promise<PinEvent[]> {
     const rows = this.#db.prepare('SELECT body FROM pins WHERE session_id = ? ORDER BY pinned_at, kind').all(sessionId) as Array<{ body: string }>;
     return Promise.resolve(rows.map((r) => JSON.parse(r.body) as PinEvent));

@@ -22,6 +22,7 @@ import type { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
 import type { Invites } from '../services/invites';
 import type { PhoneVerification } from '../services/phoneVerification';
+import { PublicSessions } from './publicSessions';
 import type { RecruitmentService } from '../services/recruitment';
 import type { SignInThrottle } from '../services/signInThrottle';
 import type { SignIns } from '../services/signIns';
@@ -33,6 +34,7 @@ import { utf8BodiesOnly } from './bodyCharset';
 import { applicationsCsv } from './csv';
 import { deviceTokenRoute } from './deviceTokens';
 import { parse } from './httpErrors';
+import { PUBLIC_DOCUMENT_MAX_AGE, sendCached } from './cached';
 import { sameOriginGuard } from './sameOrigin';
 import { signInRoutes } from './signIn';
 
@@ -223,10 +225,11 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── public ──
+  // `recorded`: this platform records live sessions (HLS on), so an ended one has, or soon has, a replay.
+  const publicSessions = new PublicSessions({ service, recorded: Boolean(hls) });
   api.get('/public/sessions/:id', async (req, res) => {
     const { id } = parse(Id, req.params);
-    // `recorded`: this platform records live sessions (HLS on), so an ended one has, or soon has, a replay.
-    res.json({ ...(await service.publicSession(id)), recorded: Boolean(hls) });
+    sendCached(req, res, await publicSessions.get(id), PUBLIC_DOCUMENT_MAX_AGE);
   });
   /** What the landing page lists: the current campaign, every session with its campaign, and whether a replay exists. */
   api.get('/public/sessions', async (_req, res) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
 import type { Registry } from 'prom-client';
+import { etagOf, sendCached, type CachedBody } from './cached';
 import { hlsPathAllowed } from './hlsPaths';
 import { securityHeaders } from './securityHeaders';
 
@@ -68,14 +69,29 @@ export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDi
     res.set('Content-Type', metrics.contentType).set('Cache-Control', 'no-store').send(await metrics.metrics());
   });
 
-  const index = path.join(clientDist, 'index.html');
-  if (fs.existsSync(index)) {
+  // The page shell is read once and served from memory: no disk read per page, and no path check
+  // that refuses an install under a hidden directory (`send` rejects an absolute path with a dot
+  // segment, e.g. ~/.cache/…). The static files below are served relative to their root, which
+  // `send` does not check.
+  const page = readPage(path.join(clientDist, 'index.html'));
+  if (page) {
     app.use('/assets', express.static(path.join(clientDist, 'assets'), { immutable: true, maxAge: '1y' }));
     app.use(express.static(clientDist, { index: false, maxAge: 0 }));
-    app.get(/^\/(?!api\/|socket\.io\/|hls\/|healthz|metrics).*/, (_req, res) => {
-      res.set('Cache-Control', 'no-cache').sendFile(index);
+    app.get(/^\/(?!api\/|socket\.io\/|hls\/|healthz|metrics).*/, (req, res) => {
+      sendCached(req, res, page, 'no-cache', 'text/html; charset=utf-8');
     });
   }
   app.use(onError);
   return app;
+}
+
+/** The built page shell, or undefined when the client is not built. */
+function readPage(file: string): CachedBody | undefined {
+  let body: Buffer;
+  try {
+    body = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  return { body, etag: etagOf(body) };
 }

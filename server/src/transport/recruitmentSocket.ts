@@ -16,15 +16,15 @@ const employerChannel = (employerId: string): string => `console:employer:${empl
 
 /** Relays what the recruitment service announces to the sockets allowed to hear it. */
 export function broadcastRecruitment(io: IoServer, service: RecruitmentService): void {
-  service.on('pinned', ({ sessionId, kind, item, pinnedAt }) => {
+  service.on('pinned', ({ sessionId, kind, item, pinnedAt, seq }) => {
     const to = io.to(stageChannel(sessionId));
-    if (kind === 'vacancy') to.emit('vacancy:pinned', { vacancy: item as never, pinnedAt });
-    else to.emit('policy:pinned', { policy: item as never, pinnedAt });
+    if (kind === 'vacancy') to.emit('vacancy:pinned', { vacancy: item as never, pinnedAt, seq });
+    else to.emit('policy:pinned', { policy: item as never, pinnedAt, seq });
   });
-  service.on('unpinned', ({ sessionId, kind, itemId, unpinnedAt }) => {
+  service.on('unpinned', ({ sessionId, kind, itemId, unpinnedAt, seq }) => {
     const to = io.to(stageChannel(sessionId));
-    if (kind === 'vacancy') to.emit('vacancy:unpinned', { vacancyId: itemId, unpinnedAt });
-    else to.emit('policy:unpinned', { policyId: itemId, unpinnedAt });
+    if (kind === 'vacancy') to.emit('vacancy:unpinned', { vacancyId: itemId, unpinnedAt, seq });
+    else to.emit('policy:unpinned', { policyId: itemId, unpinnedAt, seq });
   });
   // Personal data travels only to the bureau and to the employer whose vacancy was applied to.
   // They see the applicant's follow-up view: no withdrawal secret, no device.
@@ -57,26 +57,20 @@ export function handleRecruitmentRequests(
     return joined;
   };
 
-  onRequest(socket, 'vacancy:pin', async ({ vacancyId }) => {
+  // A pin whose turn comes after the stage closed (the host ended it meanwhile) is refused.
+  onRequest(socket, 'vacancy:pin', ({ vacancyId }) => {
     const { stage } = host();
-    const event = await service.pin(stage.sessionId, 'vacancy', vacancyId);
-    return { pinnedAt: event.pinnedAt };
+    return service.pin(stage.sessionId, 'vacancy', vacancyId, { open: () => !stage.closed });
   }, log);
 
-  onRequest(socket, 'vacancy:unpin', async () => {
-    await service.unpin(host().stage.sessionId, 'vacancy');
-    return {};
+  onRequest(socket, 'vacancy:unpin', () => service.unpin(host().stage.sessionId, 'vacancy'), log);
+
+  onRequest(socket, 'policy:pin', ({ policyId }) => {
+    const { stage } = host();
+    return service.pin(stage.sessionId, 'policy', policyId, { open: () => !stage.closed });
   }, log);
 
-  onRequest(socket, 'policy:pin', async ({ policyId }) => {
-    const event = await service.pin(host().stage.sessionId, 'policy', policyId);
-    return { pinnedAt: event.pinnedAt };
-  }, log);
-
-  onRequest(socket, 'policy:unpin', async () => {
-    await service.unpin(host().stage.sessionId, 'policy');
-    return {};
-  }, log);
+  onRequest(socket, 'policy:unpin', () => service.unpin(host().stage.sessionId, 'policy'), log);
 
   onRequest(socket, 'card:event', async ({ vacancyId, step }) => {
     const { stage, peer } = current();

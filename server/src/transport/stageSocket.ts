@@ -160,6 +160,8 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
       );
     }
     log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
+    // Read last: a pin made while this socket joined reaches it as an event or in here, never neither.
+    const pins = await service.pinsNow(stage.sessionId);
     return {
       peerId: peer.id,
       role: peer.role,
@@ -170,6 +172,7 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
       roster: stage.rosterView(),
       hlsUrl: hlsUrl(stage.sessionId),
       interactive: peer.role !== 'viewer' || stage.roster.viewerCount <= interactiveSeats,
+      pins,
     };
   }, log);
 
