@@ -14,6 +14,7 @@ import type {
   ViewerPreferences,
 } from '@chunfeng/shared/stage';
 import type { ServerToClientEvents } from '@chunfeng/shared/events';
+import type { PinsNow } from '@chunfeng/shared/recruitment';
 import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { Emitter } from '../lib/emitter';
 import { RequestError, type Signalling } from '../signalling/signalling';
@@ -48,6 +49,8 @@ export type StageClientEvents = {
   hls: [string];
   /** Taking the place back was refused for good (the link was withdrawn, or is someone else's): the code. */
   refused: [string];
+  /** What is pinned now, from every join and rejoin reply. */
+  pins: [PinsNow];
 };
 
 export interface JoinOptions {
@@ -104,6 +107,11 @@ export class StageClient extends Emitter<StageClientEvents> {
   /** The session's HLS master playlist, if the server makes one. */
   get hlsUrl(): string | null {
     return this.#joined?.hlsUrl ?? null;
+  }
+
+  /** What was pinned at the latest join reply. */
+  get pins(): PinsNow | undefined {
+    return this.#joined?.pins;
   }
 
   /** Whether the server has an interactive (WebRTC) seat for this viewer. */
@@ -180,6 +188,7 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.#role = joined.role;
     this.emit('role', joined.role);
     this.emit('roster', joined.roster);
+    this.emit('pins', joined.pins);
 
     if (options.media === false) {
       this.#setPhase('live');

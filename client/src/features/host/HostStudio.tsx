@@ -185,7 +185,7 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
           )}
         </div>
         <div className="studio-col studio-lineup">
-          {panels ? <LineupPanel sessionId={sessionId} signalling={panels.signalling} /> : <p className="muted studio-hint">{t('host.panelsAfterLive')}</p>}
+          {panels ? <LineupPanel sessionId={sessionId} signalling={panels.signalling} client={panels.client} /> : <p className="muted studio-hint">{t('host.panelsAfterLive')}</p>}
         </div>
         {panels && (
           <div className="studio-col studio-talk">

@@ -1,15 +1,16 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { VacancyFunnelView } from '@chunfeng/shared/recruitment';
+import type { StageClient } from '../../media/stageClient';
 import type { Signalling } from '../../signalling/signalling';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatPay } from '../../ui/format';
 import { usePins } from '../viewer/usePins';
 
 /** The session's lineup with pin / unpin per card and the live funnel of each vacancy. */
-export function LineupPanel({ sessionId, signalling }: { sessionId: string; signalling: Signalling }) {
+export function LineupPanel({ sessionId, signalling, client }: { sessionId: string; signalling: Signalling; client: StageClient }) {
   const { t, i18n } = useTranslation();
-  const { lineup, vacancy: pinned, policy: pinnedPolicy } = usePins(sessionId, signalling);
+  const { lineup, vacancy: pinned, policy: pinnedPolicy } = usePins(sessionId, signalling, client);
   const [funnel, setFunnel] = useState<Record<string, VacancyFunnelView>>({});
   const [busy, setBusy] = useState(false);
 

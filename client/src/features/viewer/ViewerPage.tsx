@@ -69,7 +69,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [joining, setJoining] = useState(false);
   const [cameraProblem, setCameraProblem] = useState<string>();
   const onStage = view.role === 'cohost';
-  const pins = usePins(sessionId, view.signalling);
+  const pins = usePins(sessionId, view.signalling, view.client);
   // Over HLS the picture is seconds behind: show each pin when the viewer sees the host make it.
   const cardDelay = mode === 'hls' ? Math.round(latency * 1000) : 0;
   const shownVacancy = useDelayed(pins.vacancy, cardDelay);

@@ -1,13 +1,15 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { PolicyCard, Question, VacancyCard } from '@chunfeng/shared/recruitment';
+import type { PinsNow, PolicyCard, Question, VacancyCard } from '@chunfeng/shared/recruitment';
+import type { StageClient } from '../../media/stageClient';
 import { ApiError, api } from '../../signalling/api';
 import type { Signalling } from '../../signalling/signalling';
+import { applyPolicy, applySnapshot, applyVacancy, noPins, type PinState } from './pinState';
 
 export interface PublicSession {
   session: { id: string; title: string; status: string; scheduledAt: string };
   vacancies: VacancyCard[];
   policies: PolicyCard[];
-  pinned: { vacancy: VacancyCard | null; policy: PolicyCard | null };
+  pinned: PinsNow;
   /** Live sessions are recorded here: once ended, the session has (or soon has) a replay. */
   recorded?: boolean;
 }
@@ -15,13 +17,16 @@ export interface PublicSession {
 /** Where the lineup stands: a stage without a registered session has none ('missing'). */
 export type LineupStatus = 'loading' | 'ready' | 'missing' | 'failed';
 
-/** The session's public lineup and what the host has pinned, kept current from the socket. */
-export function usePins(sessionId: string, signalling: Signalling | undefined) {
+/**
+ * The session's public lineup and what the host has pinned, kept current from the socket: pin events
+ * in order of their sequence number, and the whole board again from every (re)join reply, so a phone
+ * that dropped while the host pinned catches up as soon as it is back.
+ */
+export function usePins(sessionId: string, signalling: Signalling | undefined, client?: StageClient) {
   const [lineup, setLineup] = useState<PublicSession>();
   const [status, setStatus] = useState<LineupStatus>('loading');
   const [attempt, setAttempt] = useState(0);
-  const [vacancy, setVacancy] = useState<VacancyCard | null>(null);
-  const [policy, setPolicy] = useState<PolicyCard | null>(null);
+  const [pins, setPins] = useState<PinState>(noPins);
 
   useEffect(() => {
     let cancelled = false;
@@ -30,8 +35,7 @@ export function usePins(sessionId: string, signalling: Signalling | undefined) {
         if (cancelled) return;
         setLineup(s);
         setStatus('ready');
-        setVacancy(s.pinned.vacancy);
-        setPolicy(s.pinned.policy);
+        setPins((cur) => applySnapshot(cur, s.pinned));
       })
       .catch((e: unknown) => {
         if (!cancelled) setStatus(e instanceof ApiError && e.code === 'NOT_FOUND' ? 'missing' : 'failed');
@@ -42,17 +46,27 @@ export function usePins(sessionId: string, signalling: Signalling | undefined) {
   }, [sessionId, attempt]);
 
   useEffect(() => {
+    if (!client) return;
+    const resync = (now: PinsNow): void => setPins((cur) => applySnapshot(cur, now));
+    if (client.pins) resync(client.pins);
+    return client.on('pins', resync);
+  }, [client]);
+
+  useEffect(() => {
     const socket = signalling?.socket;
     if (!socket) return;
-    const pinned = ({ vacancy: v }: { vacancy: VacancyCard }): void => setVacancy(v);
-    const unpinned = ({ vacancyId }: { vacancyId: string }): void => setVacancy((cur) => (cur?.id === vacancyId ? null : cur));
-    const policyPinned = ({ policy: p }: { policy: PolicyCard }): void => setPolicy(p);
-    const policyUnpinned = ({ policyId }: { policyId: string }): void => setPolicy((cur) => (cur?.id === policyId ? null : cur));
+    const pinned = ({ vacancy: v, seq }: { vacancy: VacancyCard; seq: number }): void => setPins((cur) => applyVacancy(cur, seq, v));
+    const unpinned = ({ seq }: { seq: number }): void => setPins((cur) => applyVacancy(cur, seq, null));
+    const policyPinned = ({ policy: p, seq }: { policy: PolicyCard; seq: number }): void => setPins((cur) => applyPolicy(cur, seq, p));
+    const policyUnpinned = ({ seq }: { seq: number }): void => setPins((cur) => applyPolicy(cur, seq, null));
     // An answer arriving while the vacancy is pinned joins its card's FAQ at once.
     const answered = ({ question, change }: { question: Question; change: string }): void => {
       if (change !== 'answered' || !question.answer) return;
       const entry = { question: question.text, answer: question.answer.text, onStage: question.answer.onStage };
-      setVacancy((cur) => (cur && cur.id === question.vacancyId && !cur.faq.some((f) => f.question === entry.question) ? { ...cur, faq: [entry, ...cur.faq] } : cur));
+      setPins((cur) => {
+        const v = cur.vacancy;
+        return v && v.id === question.vacancyId && !v.faq.some((f) => f.question === entry.question) ? { ...cur, vacancy: { ...v, faq: [entry, ...v.faq] } } : cur;
+      });
     };
     socket.on('question:changed', answered);
     socket.on('vacancy:pinned', pinned);
@@ -72,5 +86,5 @@ export function usePins(sessionId: string, signalling: Signalling | undefined) {
     setStatus('loading');
     setAttempt((n) => n + 1);
   }, []);
-  return { lineup, vacancy, policy, status, reload };
+  return { lineup, vacancy: pins.vacancy, policy: pins.policy, status, reload };
 }
