@@ -12,10 +12,13 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs the real server as its own process (as `npm start` does), for crash and restart tests. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server/src/main.ts')], {
-    cwd: repoRoot,
+/**
+ * Runs the real server as its own process (as `npm start` does), for crash and restart tests. `root`
+ * runs it from another place the project is installed at (a copy or links), as its working directory.
+ */
+export async function spawnServer(env: Record<string, string>, { root = repoRoot }: { root?: string } = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/src/main.ts')], {
+    cwd: root,
     env: {
       ...process.env,
       HOST: '127.0.0.1',
