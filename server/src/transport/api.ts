@@ -226,7 +226,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
 
   // ── public ──
   // `recorded`: this platform records live sessions (HLS on), so an ended one has, or soon has, a replay.
-  const publicSessions = new PublicSessions({ service, recorded: Boolean(hls) });
+  // Another node's catalog edits are not announced to this one: with a shared store, rebuild at least every 5 s.
+  const publicSessions = new PublicSessions({ service, recorded: Boolean(hls), maxAgeMs: service.store.kind === 'redis' ? 5000 : Infinity });
   api.get('/public/sessions/:id', async (req, res) => {
     const { id } = parse(Id, req.params);
     sendCached(req, res, await publicSessions.get(id), PUBLIC_DOCUMENT_MAX_AGE);

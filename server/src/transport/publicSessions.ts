@@ -9,6 +9,7 @@ export interface PublicDocument {
 
 interface Entry {
   doc: Promise<PublicDocument>;
+  builtAt: number;
   /** The ids whose change changes this document: the session, its lineup, their employers, what is pinned. */
   dependsOn: ReadonlySet<string>;
 }
@@ -19,6 +20,8 @@ interface Entry {
  * edit, a pin, a status or lineup change, an answered question); a document whose content depends on
  * the changed id is dropped and built again by the next request. Its ETag is a hash of its bytes, so
  * it changes exactly when the content does. Nothing personal is in it: the service's public view.
+ * With a store shared by several nodes, an edit made through another node is not announced here:
+ * `maxAgeMs` then bounds how long a document is kept.
  */
 export class PublicSessions {
   readonly #service: RecruitmentService;
@@ -26,10 +29,14 @@ export class PublicSessions {
   readonly #entries = new Map<string, Entry>();
   /** Raised by every change: a document built across a change is served once but not kept. */
   #generation = 0;
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
 
-  constructor({ service, recorded }: { service: RecruitmentService; recorded: boolean }) {
+  constructor({ service, recorded, maxAgeMs = Infinity, now = Date.now }: { service: RecruitmentService; recorded: boolean; maxAgeMs?: number; now?: () => number }) {
     this.#service = service;
     this.#recorded = recorded;
+    this.#maxAgeMs = maxAgeMs;
+    this.#now = now;
     service.on('changed', (id) => this.#invalidate(id));
     service.questions.on('question', ({ question, change }) => {
       if (change === 'answered') this.#invalidate(question.vacancyId ?? question.sessionId);
@@ -39,11 +46,11 @@ export class PublicSessions {
   /** The document of a registered session (rejects with NOT_FOUND for an unknown one, never kept). */
   get(sessionId: string): Promise<PublicDocument> {
     const cached = this.#entries.get(sessionId);
-    if (cached) return cached.doc;
+    if (cached && this.#now() - cached.builtAt <= this.#maxAgeMs) return cached.doc;
     const generation = this.#generation;
     const built = this.#build(sessionId);
     const doc = built.then(({ doc: d }) => d);
-    const entry: Entry = { doc, dependsOn: new Set([sessionId]) };
+    const entry: Entry = { doc, builtAt: this.#now(), dependsOn: new Set([sessionId]) };
     this.#entries.set(sessionId, entry);
     built.then(
       ({ dependsOn }) => {
