@@ -186,6 +186,21 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     ]);
   });
 
+  test('moving to the next pin writes the close of one and the open of the other together', async () => {
+    const first = '2026-01-01T11:00:00.000Z';
+    const next = '2026-01-01T11:02:00.000Z';
+    await store.putPins([{ sessionId: 'sq', kind: 'vacancy', itemId: 'v1', pinnedAt: first, unpinnedAt: null }]);
+    await store.putPins([
+      { sessionId: 'sq', kind: 'vacancy', itemId: 'v1', pinnedAt: first, unpinnedAt: next },
+      { sessionId: 'sq', kind: 'vacancy', itemId: 'v2', pinnedAt: next, unpinnedAt: null },
+    ]);
+    await store.putPins([]);
+    expect((await store.listPins('sq')).map((p) => [p.itemId, p.unpinnedAt])).toEqual([
+      ['v1', next],
+      ['v2', null],
+    ]);
+  });
+
   test("moderation actions are kept per session, in the order they were taken", async () => {
     const ban = moderation('sm1');
     const mute = moderation('sm1', { action: 'mute', target: 'author-2', seconds: 300, by: { role: 'host', name: '' } });

@@ -78,6 +78,15 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   const codeLimiter = new FlexibleRateLimiter({ name: 'code-block', points: applyPerBlockPerMinute, seconds: 60 });
   /** Idempotency keys of applications answered lately: their retries are never limited. */
   const recentKeys = new Set<string>();
+  // Every viewer page load asks for this: answered first, from memory, before the body parsers and
+  // the other routes are tried (it reads no cookie and no body).
+  // `recorded`: this platform records live sessions (HLS on), so an ended one has, or soon has, a replay.
+  // Another node's catalog edits are not announced to this one: with a shared store, rebuild at least every 5 s.
+  const publicSessions = new PublicSessions({ service, recorded: Boolean(hls), maxAgeMs: service.store.kind === 'redis' ? 5000 : Infinity });
+  api.get('/public/sessions/:id', async (req, res) => {
+    const { id } = parse(Id, req.params);
+    sendCached(req, res, await publicSessions.get(id), PUBLIC_DOCUMENT_MAX_AGE);
+  });
   api.use(sameOriginGuard(allowedOrigins));
   api.use(utf8BodiesOnly());
   api.use(express.json({ limit: '64kb' }));
@@ -225,13 +234,6 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── public ──
-  // `recorded`: this platform records live sessions (HLS on), so an ended one has, or soon has, a replay.
-  // Another node's catalog edits are not announced to this one: with a shared store, rebuild at least every 5 s.
-  const publicSessions = new PublicSessions({ service, recorded: Boolean(hls), maxAgeMs: service.store.kind === 'redis' ? 5000 : Infinity });
-  api.get('/public/sessions/:id', async (req, res) => {
-    const { id } = parse(Id, req.params);
-    sendCached(req, res, await publicSessions.get(id), PUBLIC_DOCUMENT_MAX_AGE);
-  });
   /** What the landing page lists: the current campaign, every session with its campaign, and whether a replay exists. */
   api.get('/public/sessions', async (_req, res) => {
     const all = await service.store.list('campaign');
