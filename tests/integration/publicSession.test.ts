@@ -99,6 +99,18 @@ describe('the public session document', () => {
     expect((await get()).etag).toBe(pinned.etag);
     await requestOk(host, 'vacancy:pin', { vacancyId: live.doc!.vacancies[2]!.id });
     expect((await get()).doc!.pinned.vacancy?.id).toBe(live.doc!.vacancies[2]!.id);
+
+    // An answer joins the pinned card's FAQ, in the lineup and in what is pinned.
+    const viewer = await stage.join('demo', 'viewer', undefined, { device: await stage.device() });
+    const { question } = await requestOk(viewer.socket, 'question:ask', { text: '需要自带工具吗？' });
+    const beforeAnswer = await get();
+    await requestOk(host, 'question:answer', { questionId: question.id, text: '不需要，公司统一配发' });
+    const answered = await get();
+    expect(answered.etag).not.toBe(beforeAnswer.etag);
+    expect(answered.doc!.pinned.vacancy?.faq.map((f) => f.answer)).toContain('不需要，公司统一配发');
+    expect(answered.doc!.vacancies[2]!.faq.map((f) => f.answer)).toContain('不需要，公司统一配发');
+    const rejoined = await requestOk(await stage.socket(), 'stage:join', { sessionId: 'demo', role: 'viewer' });
+    expect(rejoined.pins.vacancy?.faq.map((f) => f.answer)).toContain('不需要，公司统一配发');
     await requestOk(host, 'vacancy:unpin', {});
     expect((await get()).doc!.pinned.vacancy).toBeNull();
   });

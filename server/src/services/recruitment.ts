@@ -81,6 +81,10 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     this.#now = now;
     this.questions = new QuestionService({ store, now, askLimiter, pinHistory: async (sessionId) => (await this.#board(sessionId)).history() });
     this.funnels = new SessionFunnels({ now, vacanciesOf: (sessionId) => this.#sessionVacancies(sessionId) });
+    // An answer joins its vacancy's card FAQ: a pinned card is read again when next asked for.
+    this.questions.on('question', ({ change }) => {
+      if (change === 'answered') this.#pinsNow.clear();
+    });
   }
 
   get store(): JobStore {
