@@ -37,7 +37,11 @@ export async function spawnServer(env: Record<string, string>, { root = repoRoot
   const output: string[] = [];
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s: ${stderr}`)), 30_000);
+    // A server that never says it listens is not left running behind the failed test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 30 s: ${stderr}`));
+    }, 30_000);
     void exited.then(() => reject(new Error(`server exited at start: ${stderr}`)));
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       output.push(line);
