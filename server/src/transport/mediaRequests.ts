@@ -20,11 +20,9 @@ export function handleMediaRequests(socket: IoSocket, current: () => Joined, log
   onRequest(socket, 'transport:create', async ({ direction }) => {
     const joined = current();
     const { stage, peer } = joined;
+    if (direction === 'send') assertMayProduce(peer.role);
     const media = mediaOf(joined);
-    if (direction === 'send') {
-      assertMayProduce(peer.role);
-      return media.createTransport(direction);
-    }
+    if (direction === 'send') return media.createTransport(direction);
     // The seat is taken here, whatever the client made of the join reply's hint.
     const seated = stage.interactive.has(peer.id);
     stage.takeSeat(peer.id);
