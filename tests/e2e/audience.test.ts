@@ -64,20 +64,26 @@ describe('the audience in Chromium: the lobby, one seat, HLS without a Device, s
   let first: Wire;
   let host: TestPage;
 
-  test('a viewer waiting before go-live sends one stage:join, is told when it goes live, and joins within the spread window', async () => {
+  test('a viewer waiting before go-live sends one stage:join (one more after a dropped connection), is told when it goes live, and joins within the spread window', async () => {
     first = await openCounted(fx, `${fx.server.url}/watch/demo`);
     await first.page.getByRole('status').filter({ hasText: '直播尚未开始' }).waitFor({ timeout: 10_000 });
     // The page used to ask again every 3 s: in 7 s of waiting that would be three more joins.
     await first.page.waitForTimeout(7000);
     expect(first.sent('stage:join')).toBe(1);
+    // The connection drops while waiting: the new one has left the lobby with the old, so it joins once more.
+    await first.page.evaluate(() => window.chunfengSignalling?.socket.io.engine.close());
+    await expect.poll(() => first.sent('stage:join'), { timeout: 10_000 }).toBe(2);
+    await first.page.waitForTimeout(4000);
+    expect(first.sent('stage:join')).toBe(2);
+    expect(await first.page.getByRole('status').filter({ hasText: '直播尚未开始' }).count()).toBe(1);
 
     const hostLink = await (await bureauClient(fx.server.url)).post<{ path: string }>('/sessions/demo/host-link');
     host = await hostGoesLive(fx.browser, `${fx.server.url}${hostLink.body.path}`);
     const wentLive = Date.now();
     await expect.poll(() => phaseOf(first.page), { timeout: 2000 + 10_000 }).toBe('live');
     console.log(`[measure] lobby viewer live ${Date.now() - wentLive} ms after go-live (spread window 2000 ms)`);
-    expect(first.sent('stage:join')).toBe(2);
-    expect(first.sockets()).toBe(1);
+    expect(first.sent('stage:join')).toBe(3);
+    expect(first.sockets()).toBe(2);
     // The only seat was free: it is on WebRTC and decodes the host.
     expect(await modeOf(first.page)).toBe('webrtc');
     await waitForStats(first.page, (s) => s.video.framesDecoded > 0, { what: 'video frames on WebRTC' });
