@@ -93,7 +93,7 @@ describe('the audience in Chromium: the lobby, one seat, HLS without a Device, s
     const second = await openCounted(fx, `${fx.server.url}/watch/demo`);
     await second.page.getByText('互动席位已满').waitFor({ timeout: 15_000 });
     expect(await modeOf(second.page)).toBe('hls');
-    await second.page.waitForFunction(() => ((document.querySelector('figure.tile-hls video') as HTMLVideoElement | null)?.currentTime ?? 0) > 0, undefined, { timeout: 30_000 });
+    await second.page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('figure.tile-hls video')?.currentTime ?? 0) > 0, undefined, { timeout: 30_000 });
     expect(await second.peerConnections()).toBe(0);
     expect(second.sent('stage:watch')).toBe(0);
     expect(second.sent('transport:create')).toBe(0);

@@ -249,6 +249,8 @@ export class StageClient extends Emitter<StageClientEvents> {
     let media: StageMedia;
     if (joined.mode === 'webrtc') media = joined;
     else {
+      // Fetched while the switch is on its way: the Device is built the moment the answer arrives.
+      void import('mediasoup-client').catch(() => undefined);
       try {
         const watched = await this.#signalling.request('stage:watch', { mode: 'webrtc' });
         if (watched.mode !== 'webrtc') throw new RequestError('SEATS_FULL', 'not on WebRTC');
