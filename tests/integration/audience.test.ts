@@ -84,7 +84,7 @@ describe('light audience membership, interactive seats and the lobby', () => {
     expect(await request(host.socket, 'stage:watch', { mode: 'hls' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
   });
 
-  test('seats are enforced when the receive transport is created, even for a client that ignores the join hint', async () => {
+  test('seats are enforced for a client that ignores the join hint: stage:watch reserves one or is refused SEATS_FULL, the receive transport takes it', async () => {
     await driver.join('aud-seats', 'host');
     const stage = await stageOf('aud-seats');
     const seated = [await driver.join('aud-seats', 'viewer'), await driver.join('aud-seats', 'viewer')];
@@ -97,14 +97,37 @@ describe('light audience membership, interactive seats and the lobby', () => {
     expect(await request(third.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
     expect(stage.room.peerCount).toBe(3);
 
-    // Two viewers switch while one seat is free: both get a MediaPeer, only one gets the transport.
+    // Two viewers ask at once for the one seat that comes free: one is placed, the other refused,
+    // and nobody holds media on a router without a seat kept for them.
     await requestOk(seated[1]!.socket, 'stage:watch', { mode: 'hls' });
     const racers = [await driver.audience('aud-seats'), await driver.audience('aud-seats')];
-    for (const r of racers) expect(await requestOk(r.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ mode: 'webrtc' });
-    const results = await Promise.all(racers.map((r) => request(r.socket, 'transport:create', { direction: 'recv' })));
-    expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(results.flatMap((r) => (r.ok ? [] : [r.error.code]))).toEqual(['SEATS_FULL']);
+    const asked = await Promise.all(racers.map((r) => request(r.socket, 'stage:watch', { mode: 'webrtc' })));
+    expect(asked.filter((r) => r.ok)).toHaveLength(1);
+    expect(asked.flatMap((r) => (r.ok ? [] : [r.error.code]))).toEqual(['SEATS_FULL']);
+    expect(stage.room.peerCount).toBe(3);
+    const winner = racers[asked.findIndex((r) => r.ok)]!;
+    await requestOk(winner.socket, 'transport:create', { direction: 'recv' });
     expect(stage.interactive.taken).toBe(2);
+  });
+
+  test('a demoted co-host keeps watching from a seat even past the limit; the receive transport of a viewer without one is refused', async () => {
+    const host = await driver.join('aud-demote', 'host');
+    const stage = await stageOf('aud-demote');
+    const viewers = [await driver.join('aud-demote', 'viewer', undefined, { device: await driver.device() }), await driver.join('aud-demote', 'viewer')];
+    for (const v of viewers) await requestOk(v.socket, 'transport:create', { direction: 'recv' });
+    // The first raises a hand and is brought up: on stage, no seat needed, so one comes free...
+    await requestOk(viewers[0]!.socket, 'hand:raise', { raised: true });
+    await requestOk(host.socket, 'stage:promote', { peerId: viewers[0]!.peerId });
+    expect(stage.interactive.taken).toBe(1);
+    const next = await driver.join('aud-demote', 'viewer');
+    await requestOk(next.socket, 'transport:create', { direction: 'recv' });
+    // ...and taken; brought down again, they keep watching over the limit.
+    await requestOk(host.socket, 'stage:remove', { peerId: viewers[0]!.peerId });
+    expect(stage.interactive.taken).toBe(3);
+    // A viewer who skipped stage:watch has nothing to create a transport on.
+    const skipper = await driver.audience('aud-demote');
+    expect(await request(skipper.socket, 'transport:create', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await request(skipper.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
   });
 
   test('a seat comes free when its viewer leaves, and when a dropped connection is not back within the grace period', async () => {

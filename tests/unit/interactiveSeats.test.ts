@@ -32,6 +32,22 @@ describe('interactive seats', () => {
     expect(seats.has(id(2))).toBe(true);
   });
 
+  test('a reservation counts against the limit and becomes the seat at take(), even when none is free', () => {
+    const seats = new InteractiveSeats({ limit: 1 });
+    seats.reserve(id(1));
+    expect(seats.free).toBe(false);
+    expect(seats.taken).toBe(0);
+    expect(() => seats.reserve(id(2))).toThrow(/taken/);
+    expect(() => seats.take(id(2))).toThrow(/taken/);
+    seats.take(id(1));
+    expect(seats.has(id(1))).toBe(true);
+    expect(seats.taken).toBe(1);
+    expect(seats.release(id(1))).toBe(true);
+    seats.reserve(id(2));
+    expect(seats.release(id(2))).toBe(true);
+    expect(seats.free).toBe(true);
+  });
+
   test('force seats someone past the limit (a co-host the host took off the stage)', () => {
     const seats = new InteractiveSeats({ limit: 0 });
     expect(seats.free).toBe(false);

@@ -147,19 +147,24 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   }
 
   /**
-   * Puts a place on WebRTC: its MediaPeer is created (and placed on a router) now. A viewer is
-   * refused when no interactive seat is free; the seat itself is taken with the receive transport.
+   * Puts a place on WebRTC: its MediaPeer is created (and placed on a router) now. A viewer reserves
+   * an interactive seat (SEATS_FULL when none is free) and takes it with the receive transport.
    */
   watchWebRtc(peerId: PeerId): Promise<MediaPeer> {
     const place = this.#place(peerId);
     if (place.media && !place.media.closed) return Promise.resolve(place.media);
-    if (place.role === 'viewer' && !this.interactive.has(peerId) && !this.interactive.free) {
-      return Promise.reject(new DomainError('SEATS_FULL', 'every interactive seat is taken; watch over HLS'));
-    }
     let upgrading = this.#upgrading.get(peerId);
     if (!upgrading) {
+      // Reserved before anything is placed: no more viewers hold media on a router than there are seats.
+      if (place.role === 'viewer') this.interactive.reserve(peerId);
       upgrading = (async () => {
-        const media = await this.room.addPeer({ peerId, role: place.role });
+        let media: MediaPeer;
+        try {
+          media = await this.room.addPeer({ peerId, role: place.role });
+        } catch (error) {
+          this.interactive.release(peerId);
+          throw error;
+        }
         // Left (or the stage closed) while the router was being chosen: nothing may stay behind.
         if (place.closed || this.#seats.get(peerId)?.place !== place) {
           this.room.removePeer(peerId);

@@ -23,15 +23,10 @@ export function handleMediaRequests(socket: IoSocket, current: () => Joined, log
     if (direction === 'send') assertMayProduce(peer.role);
     const media = mediaOf(joined);
     if (direction === 'send') return media.createTransport(direction);
-    // The seat is taken here, whatever the client made of the join reply's hint.
-    const seated = stage.interactive.has(peer.id);
+    // The seat is taken here (the one reserved by stage:watch), whatever the client made of the
+    // join reply's hint; it stays taken until the viewer leaves or switches to HLS.
     stage.takeSeat(peer.id);
-    try {
-      return await media.createTransport(direction);
-    } catch (error) {
-      if (!seated) stage.interactive.release(peer.id);
-      throw error;
-    }
+    return media.createTransport(direction);
   }, log);
 
   onRequest(socket, 'transport:connect', async ({ transportId, dtlsParameters }) => {
