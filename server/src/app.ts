@@ -184,7 +184,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     deviceLimiter: issuanceLimiter(config.deviceTokens),
   });
   const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
-  const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
+  const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, hlsSegmentSeconds: config.hls.segmentSeconds, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
   // engine.io answers its own path (attached first, it sees every request); answering it here too
   // would race engine.io's reply, which its handshake middleware makes asynchronous.
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -19,3 +19,19 @@ export function hlsPathAllowed(requestPath: string): boolean {
   if (segments.some((s) => s.length === 0 || s.startsWith('.') || s.includes('%'))) return false;
   return SERVED.test(segments.at(-1) ?? '');
 }
+
+/**
+ * What an allowed /hls path names, for its cache rule: the session's master and replay playlists sit
+ * beside the captions, each rendition's live (`index.m3u8`) and replay (`vod.m3u8`) playlists and its
+ * segments one level down.
+ */
+export type HlsFileKind = 'master' | 'live' | 'vod' | 'segment' | 'captions';
+
+export function hlsFileKind(requestPath: string): HlsFileKind {
+  const segments = requestPath.split('/').filter(Boolean);
+  const name = segments.at(-1) ?? '';
+  if (name.endsWith('.ts')) return 'segment';
+  if (name.endsWith('.vtt')) return 'captions';
+  if (segments.length <= 2) return 'master';
+  return name === 'vod.m3u8' ? 'vod' : 'live';
+}

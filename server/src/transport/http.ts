@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import { etagOf, sendCached, type CachedBody } from './cached';
-import { hlsPathAllowed } from './hlsPaths';
+import { hlsRoutes } from './hlsRoutes';
 import { securityHeaders } from './securityHeaders';
 
 export interface HealthReport {
@@ -12,13 +12,15 @@ export interface HealthReport {
 }
 
 /** The HTTP side: health, metrics, and the built client (with history-API fallback). */
-export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir, opsAllowed = () => Promise.resolve(false), secure = false, trustProxy = false }: {
+export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir, hlsSegmentSeconds = 1, opsAllowed = () => Promise.resolve(false), secure = false, trustProxy = false }: {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   clientDist: string;
   api: Router;
   onError: ErrorRequestHandler;
   hlsDir?: string | undefined;
+  /** The configured segment length, which sets how long a live playlist may be cached. */
+  hlsSegmentSeconds?: number;
   /** Whether a request may read /metrics and the /healthz details. */
   opsAllowed?: (req: Request) => Promise<boolean>;
   /** Served over HTTPS (SECURE_COOKIES): adds HSTS. */
@@ -31,29 +33,7 @@ export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDi
   app.set('trust proxy', trustProxy);
   app.use(securityHeaders({ secure }));
   app.use('/api', api);
-  if (hlsDir) {
-    // A CDN can sit in front: playlists are never cached, segments never change, any origin may read.
-    app.use(
-      '/hls',
-      (req, res, next) => {
-        if (!hlsPathAllowed(req.path)) {
-          res.status(404).end();
-          return;
-        }
-        res.set('Access-Control-Allow-Origin', '*').set('Cross-Origin-Resource-Policy', 'cross-origin');
-        next();
-      },
-      express.static(hlsDir, {
-        index: false,
-        dotfiles: 'deny',
-        setHeaders(res, file) {
-          if (file.endsWith('.m3u8')) res.set('Cache-Control', 'no-cache, no-store').type('application/vnd.apple.mpegurl');
-          else if (file.endsWith('.ts')) res.set('Cache-Control', 'public, max-age=31536000, immutable').type('video/mp2t');
-          else if (file.endsWith('.vtt')) res.set('Cache-Control', 'no-cache').type('text/vtt');
-        },
-      }),
-    );
-  }
+  if (hlsDir) app.use('/hls', hlsRoutes({ hlsDir, segmentSeconds: hlsSegmentSeconds, metrics }));
 
   // Anyone may ask whether the node is up; paths, pids and workers are for the bureau and its scraper.
   app.get('/healthz', async (req, res) => {
