@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Chunfeng Live needs on Debian 12 with Node 20, and nothing twice:
-#   1. Debian packages (ffmpeg, redis-server, chromium, CJK fonts) when missing;
+#   1. Debian packages (ffmpeg, redis-server, chromium, CJK fonts, nginx) when missing;
 #   2. the mediasoup worker (cached, prebuilt, or built offline: scripts/mediasoup-worker.sh);
 #   3. npm dependencies when package-lock.json changed since the last install;
 #   4. the worker linked where mediasoup looks for it at run time.
@@ -14,6 +14,18 @@ node -e 'const [M, m] = process.versions.node.split(".").map(Number); process.ex
 
 say "1/4 system packages"
 ensure_packages "platform and tests" ffmpeg redis-server chromium fonts-wqy-microhei ca-certificates
+# nginx fronts a node in production (deploy/nginx/); the tests run their own nginx processes, so the
+# Debian service it comes with is stopped and kept from starting at boot.
+if [ -z "$(missing_packages nginx)" ]; then had_nginx=1; else had_nginx=0; fi
+ensure_packages "the cache in front of a node, and its tests" nginx
+if [ "$had_nginx" -eq 0 ]; then
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now nginx >/dev/null 2>&1 || warn "could not stop the nginx system service"
+  elif [ -s /run/nginx.pid ]; then
+    nginx -s quit 2>/dev/null || warn "could not stop the nginx system service"
+    update-rc.d nginx disable >/dev/null 2>&1 || true
+  fi
+fi
 
 # When REDIS_URL points the platform at this machine's Redis, every acknowledged application must be
 # on disk: turn on the append-only file with an fsync before each reply.

@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { nodeHlsRequests, runPlayers, type PlayersResult } from '../harness/hlsLoad';
+import { readAccessLog, startNginx, type NginxProcess } from '../harness/nginx';
+import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
+import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
+import { connect, requestOk, type TestSocket } from '../harness/socketClient';
+
+const SEGMENT_SECONDS = 2;
+/** What went to the node rather than being answered from nginx's cache. */
+const FROM_NODE = new Set(['MISS', 'EXPIRED', 'REVALIDATED', 'BYPASS', '-']);
+
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Phase {
+  players: PlayersResult;
+  seconds: number;
+  nodeRequests: number;
+  nginxRequests: number;
+  nginxFromNode: number;
+}
+
+describe('nginx (deploy/nginx/chunfeng.conf) in front of a node carries the HLS audience', () => {
+  let server: TestServer;
+  let nginx: NginxProcess;
+  let host: TestSocket;
+  let source: ReturnType<typeof startRtpSource>;
+
+  async function phase(players: number, processes: number, seconds: number): Promise<Phase> {
+    const logBefore = readAccessLog(nginx.accessLog).length;
+    const nodeBefore = await nodeHlsRequests(server.url, TEST_METRICS_TOKEN);
+    const started = Date.now();
+    const result = await runPlayers({ baseUrl: nginx.url, masterPath: '/hls/demo/master.m3u8', players, processes, seconds });
+    const elapsed = (Date.now() - started) / 1000;
+    // nginx writes a line when a response ends; every player has had its answers by now.
+    const lines = readAccessLog(nginx.accessLog).slice(logBefore).filter((e) => e.path.startsWith('/hls/'));
+    const phaseResult = {
+      players: result,
+      seconds: elapsed,
+      nodeRequests: (await nodeHlsRequests(server.url, TEST_METRICS_TOKEN)) - nodeBefore,
+      nginxRequests: lines.length,
+      nginxFromNode: lines.filter((e) => FROM_NODE.has(e.cache)).length,
+    };
+    console.log(`[measure] ${players} players: ${JSON.stringify(phaseResult)}`);
+    return phaseResult;
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer({ DEMO_DATA: 'true', HLS_ENABLED: 'true', HLS_RENDITIONS: 'audio', HLS_SEGMENT_SECONDS: String(SEGMENT_SECONDS), MEDIA_WORKERS: '1', TRUST_PROXY: 'loopback' });
+    host = await connect(server.url);
+    const joined = await requestOk(host, 'stage:join', { sessionId: 'demo', role: 'host', token: await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'h' }) });
+    const stage = (await server.directory.get('demo' as never))!;
+    const video = await stage.room.ingest({ peerId: joined.peerId, kind: 'video', source: 'camera', rtpParameters: TEST_RTP.video });
+    const audio = await stage.room.ingest({ peerId: joined.peerId, kind: 'audio', source: 'microphone', rtpParameters: TEST_RTP.audio });
+    source = startRtpSource({ video, audio, seconds: 180 });
+    const dir = server.hls!.sessionDir('demo');
+    await waitFor('a master playlist and three segments', () => {
+      const file = path.join(dir, 'audio/index.m3u8');
+      return fs.existsSync(path.join(dir, 'master.m3u8')) && fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.endsWith('.ts')).length >= 3;
+    }, 30_000);
+    nginx = await startNginx({ upstream: new URL(server.url).host });
+  }, 90_000);
+  afterAll(async () => {
+    await nginx?.stop();
+    await source?.stop();
+    host?.close();
+    await server?.stop();
+  });
+
+  test('playlists and segments come through with the node\'s cache headers, and a second fetch is a cache hit', async () => {
+    const first = await fetch(`${nginx.url}/hls/demo/audio/index.m3u8`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=1');
+    expect(first.headers.get('access-control-allow-origin')).toBe('*');
+    const segment = (await first.text()).split('\n').find((l) => l.endsWith('.ts'))!;
+    const a = await fetch(`${nginx.url}/hls/demo/audio/${segment}`);
+    await a.arrayBuffer();
+    const b = await fetch(`${nginx.url}/hls/demo/audio/${segment}?cachebust=${Math.random()}`);
+    expect(b.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(b.headers.get('x-cache-status')).toBe('HIT');
+    expect(Buffer.from(await b.arrayBuffer()).length).toBeGreaterThan(1000);
+  });
+
+  test('socket.io works through nginx over a websocket', async () => {
+    const viewer = await connect(nginx.url);
+    try {
+      const joined = await requestOk(viewer, 'stage:join', { sessionId: 'demo', role: 'viewer' });
+      expect(joined.peerId).toBeTruthy();
+    } finally {
+      viewer.close();
+    }
+  });
+
+  test('2,000 players at a player\'s cadence: the node sees the same request rate as for 200, and ≥ 99% are cache hits', async () => {
+    // 12 s and 25 s of playing; on a busy shared machine the player processes may run late, so the
+    // rates are per second actually elapsed.
+    const small = await phase(200, 1, 12);
+    const large = await phase(2000, 4, 25);
+    for (const p of [small, large]) expect(p.players.errors).toBe(0);
+    // Each player kept up with the live edge: about one new segment per segment duration (at least half that).
+    expect(large.players.segments / 2000).toBeGreaterThan(25 / SEGMENT_SECONDS / 2);
+    // Every request reached nginx, and almost none went on to the node.
+    expect(large.nginxRequests).toBeGreaterThanOrEqual(large.players.requests);
+    const hitRatio = 1 - large.nodeRequests / large.nginxRequests;
+    const logHitRatio = 1 - large.nginxFromNode / large.nginxRequests;
+    console.log(`[measure] hit ratio ${(hitRatio * 100).toFixed(2)}% (node count), ${(logHitRatio * 100).toFixed(2)}% (nginx log); node ${(small.nodeRequests / small.seconds).toFixed(2)} req/s with 200 players, ${(large.nodeRequests / large.seconds).toFixed(2)} req/s with 2,000`);
+    expect(hitRatio).toBeGreaterThanOrEqual(0.99);
+    expect(logHitRatio).toBeGreaterThanOrEqual(0.99);
+    // Ten times the players, about the same load on the node: one fetch per file per max-age.
+    expect(large.nodeRequests / large.seconds).toBeLessThan(1.5 * (small.nodeRequests / small.seconds) + 1);
+  }, 240_000);
+});
