@@ -16,12 +16,17 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const counts = { requests: 0, playlists: 0, segments: 0, segmentBytes: 0, errors: 0, notFound: 0 };
 const playlistMs: number[] = [];
 
-function get(url: string): Promise<{ status: number; body: Buffer }> {
+/** A GET; the body is kept only when asked (segments are counted, not kept, to spare this process). */
+function get(url: string, keep = true): Promise<{ status: number; body: Buffer; bytes: number }> {
   return new Promise((resolve, reject) => {
     const req = http.get(new URL(url, baseUrl), { agent }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (keep) chunks.push(c);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), bytes }));
       res.on('error', reject);
     });
     req.setTimeout(15_000, () => req.destroy(new Error('timeout')));
@@ -29,10 +34,10 @@ function get(url: string): Promise<{ status: number; body: Buffer }> {
   });
 }
 
-async function fetchCounted(url: string): Promise<{ status: number; body: Buffer } | undefined> {
+async function fetchCounted(url: string, keep = true): Promise<{ status: number; body: Buffer; bytes: number } | undefined> {
   counts.requests++;
   try {
-    const res = await get(url);
+    const res = await get(url, keep);
     if (res.status === 404) counts.notFound++;
     else if (res.status !== 200) counts.errors++;
     return res;
@@ -63,10 +68,10 @@ async function play(): Promise<void> {
     const wanted = fetched.size === 0 ? segments.slice(-3) : segments.filter((s) => !fetched.has(s));
     for (const segment of wanted) {
       fetched.add(segment);
-      const seg = await fetchCounted(new URL(segment, variantUrl).toString());
+      const seg = await fetchCounted(new URL(segment, variantUrl).toString(), false);
       if (seg?.status === 200) {
         counts.segments++;
-        counts.segmentBytes += seg.body.length;
+        counts.segmentBytes += seg.bytes;
       }
     }
     const changed = text !== previous;

@@ -55,7 +55,7 @@ describe('nginx (deploy/nginx/chunfeng.conf) in front of a node carries the HLS 
   }
 
   beforeAll(async () => {
-    server = await startTestServer({ DEMO_DATA: 'true', HLS_ENABLED: 'true', HLS_RENDITIONS: 'audio', HLS_SEGMENT_SECONDS: String(SEGMENT_SECONDS), MEDIA_WORKERS: '1', TRUST_PROXY: 'loopback' });
+    server = await startTestServer({ DEMO_DATA: 'true', HLS_ENABLED: 'true', HLS_RENDITIONS: 'audio', HLS_SEGMENT_SECONDS: String(SEGMENT_SECONDS), MEDIA_WORKERS: '1', TRUST_PROXY: 'loopback', DEVICE_TOKENS_PER_MINUTE: '1', DEVICE_TOKEN_BURST: '0' });
     host = await connect(server.url);
     const joined = await requestOk(host, 'stage:join', { sessionId: 'demo', role: 'host', token: await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'h' }) });
     const stage = (await server.directory.get('demo' as never))!;
@@ -88,6 +88,16 @@ describe('nginx (deploy/nginx/chunfeng.conf) in front of a node carries the HLS 
     expect(b.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(b.headers.get('x-cache-status')).toBe('HIT');
     expect(Buffer.from(await b.arrayBuffer()).length).toBeGreaterThan(1000);
+  });
+
+  test('the rest passes through, and nginx names the phone in X-Forwarded-For, which the node trusts from loopback', async () => {
+    const direct: unknown = await (await fetch(`${server.url}/api/public/sessions/demo`)).json();
+    expect(await (await fetch(`${nginx.url}/api/public/sessions/demo`)).json()).toEqual(direct);
+    // One device token a minute per address block: the block is the phone's, not nginx's.
+    const device = (address: string) => fetch(`${nginx.url}/api/device`, { method: 'POST', headers: { 'x-forwarded-for': address } });
+    expect((await device('10.20.1.5')).status).toBe(201);
+    expect((await device('10.20.1.6')).status).toBe(429);
+    expect((await device('10.20.2.5')).status).toBe(201);
   });
 
   test('socket.io works through nginx over a websocket', async () => {
