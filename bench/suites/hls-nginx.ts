@@ -81,7 +81,7 @@ async function measure(nginx: NginxProcess, players: number, processes: number, 
     // nginx's own time to answer a playlist (the players' clocks also count their own process's queueing).
     playlistP95: percentile(lines.filter((e) => e.path.endsWith('.m3u8')).map((e) => e.seconds * 1000), 95),
   };
-  progress(`  ${JSON.stringify({ ...measured, players: undefined, playerErrors: result.errors, playerRequests: result.requests, playerPlaylistP95: Math.round(result.playlistP95) })}`);
+  progress(`  ${JSON.stringify({ ...measured, players: undefined, playerErrors: result.errors, playerDropped: result.dropped, playerRequests: result.requests, playerPlaylistP95: Math.round(result.playlistP95) })}`);
   return measured;
 }
 
@@ -124,7 +124,8 @@ server {
     // nginx logs whole milliseconds: a p95 of 0 ms has no meaningful ratio.
     { name: 'playlist fetch p95 in nginx, cached', value: large.playlistP95, unit: 'ms', note: `bare nginx from disk: ${baseline.playlistP95} ms` },
     ratioRow({ name: 'playlist fetch p95 at the players (baseline: bare nginx)', value: Math.round(large.players.playlistP95), unit: 'ms', baseline: Math.round(baseline.players.playlistP95), note: 'includes the player processes\' own queueing' }),
-    { name: 'player errors', value: small.players.errors + large.players.errors + baseline.players.errors, unit: 'requests', target: '0', pass: small.players.errors + large.players.errors + baseline.players.errors === 0 },
+    { name: 'player errors (answers other than 200/404)', value: small.players.errors + large.players.errors + baseline.players.errors, unit: 'requests', target: '0', pass: small.players.errors + large.players.errors + baseline.players.errors === 0 },
+    { name: `requests dropped (no answer in 20 s), ${LARGE} players`, value: large.players.dropped, unit: 'requests', note: `of ${large.players.requests}; bare nginx: ${baseline.players.dropped} of ${baseline.players.requests}` },
   ];
   report({ suite: 'hls-nginx', title: `HLS through nginx's cache: ${SMALL} vs ${LARGE} players at a player's cadence (${SEGMENT_SECONDS}-s segments)`, rows });
 } finally {

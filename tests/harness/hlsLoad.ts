@@ -8,7 +8,10 @@ export interface PlayersResult {
   playlists: number;
   segments: number;
   segmentBytes: number;
+  /** Answers other than 200 and 404. */
   errors: number;
+  /** Requests never answered within 20 s (as a player gives up), or whose connection closed. */
+  dropped: number;
   notFound: number;
   /** The slowest process's playlist fetch p95 and the median of the medians, in ms. */
   playlistP95: number;
@@ -41,6 +44,7 @@ export async function runPlayers({ baseUrl, masterPath, players, processes, seco
         const parsed = JSON.parse(line) as { ready?: boolean; done?: boolean } & PlayersResult;
         if (parsed.ready) markReady();
         if (parsed.done) result = parsed;
+        if (parsed.done && (parsed.errors > 0 || parsed.dropped > 0)) process.stderr.write(`hls players: ${line}\n`);
       });
       child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`players process exited with ${code} before reporting`))));
     });
@@ -55,6 +59,7 @@ export async function runPlayers({ baseUrl, masterPath, players, processes, seco
     segments: sum('segments'),
     segmentBytes: sum('segmentBytes'),
     errors: sum('errors'),
+    dropped: sum('dropped'),
     notFound: sum('notFound'),
     playlistP95: Math.max(...all.map((r) => r.playlistP95)),
     playlistP50: p50s[Math.floor(p50s.length / 2)] ?? 0,

@@ -7,42 +7,119 @@
  *
  * Usage: node --import tsx tests/harness/hlsPlayers.ts <baseUrl> <masterPath> <players> <seconds>
  */
-import http from 'node:http';
+import net from 'node:net';
 
 const [baseUrl = '', masterPath = '', playersArg = '100', secondsArg = '30'] = process.argv.slice(2);
 const players = Number(playersArg);
 const endAt = Date.now() + Number(secondsArg) * 1000;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const counts = { requests: 0, playlists: 0, segments: 0, segmentBytes: 0, errors: 0, notFound: 0 };
+const origin = new URL(baseUrl);
+/** `errors`: answers other than 200 or 404; `dropped`: requests never answered (timeout, closed). */
+const counts = { requests: 0, playlists: 0, segments: 0, segmentBytes: 0, errors: 0, dropped: 0, notFound: 0 };
 const playlistMs: number[] = [];
+const errorKinds: Record<string, number> = {};
+function noteError(kind: string, dropped = false): void {
+  if (dropped) counts.dropped++;
+  else counts.errors++;
+  errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+}
+const HEADER_END = Buffer.from('\r\n\r\n');
 
-/** A GET; the body is kept only when asked (segments are counted, not kept, to spare this process). */
-function get(url: string, keep = true): Promise<{ status: number; body: Buffer; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(new URL(url, baseUrl), { agent }, (res) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (keep) chunks.push(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), bytes }));
-      res.on('error', reject);
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
+interface Response {
+  status: number;
+  body: Buffer;
+  bytes: number;
 }
 
-async function fetchCounted(url: string, keep = true): Promise<{ status: number; body: Buffer; bytes: number } | undefined> {
+/**
+ * One phone's keep-alive HTTP/1.1 connection, one request at a time. Written by hand rather than
+ * with node:http because thousands of players share a few processes on a shared machine, and the
+ * cost per request is what limits how many keep their cadence; it reads responses with a
+ * Content-Length (what nginx and the node send for these files).
+ */
+class Connection {
+  #socket: net.Socket | undefined;
+  #buffer: Buffer = Buffer.alloc(0);
+  #head: { status: number; length: number } | undefined;
+  #chunks: Buffer[] = [];
+  #received = 0;
+  #keep = true;
+  #pending: { resolve: (r: Response) => void; reject: (e: Error) => void } | undefined;
+
+  get(path: string, keep: boolean): Promise<Response> {
+    const socket = this.#open();
+    this.#keep = keep;
+    this.#head = undefined;
+    this.#chunks = [];
+    this.#received = 0;
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${origin.host}\r\nUser-Agent: chunfeng-hls-player\r\n\r\n`);
+    });
+  }
+
+  close(): void {
+    this.#socket?.destroy();
+  }
+
+  #open(): net.Socket {
+    if (this.#socket && !this.#socket.destroyed) return this.#socket;
+    const socket = net.connect(Number(origin.port), origin.hostname);
+    socket.setNoDelay(true);
+    socket.setTimeout(20_000, () => {
+      this.#fail(new Error('timeout'));
+      socket.destroy();
+    });
+    socket.on('data', (data: Buffer) => this.#onData(data));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.#buffer = Buffer.alloc(0);
+      this.#fail(new Error(this.#head ? 'closed in a body' : this.#pending ? 'closed before an answer' : 'closed'));
+    });
+    this.#socket = socket;
+    return socket;
+  }
+
+  #fail(error: Error): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.reject(error);
+  }
+
+  #onData(data: Buffer): void {
+    if (!this.#head) {
+      this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, data]) : data;
+      const end = this.#buffer.indexOf(HEADER_END);
+      if (end < 0) return;
+      const head = this.#buffer.subarray(0, end).toString('latin1');
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+      if (length === undefined) {
+        this.#fail(new Error(`no content-length: ${head.split('\r\n')[0] ?? ''}`));
+        this.#socket?.destroy();
+        return;
+      }
+      this.#head = { status: Number(head.slice(9, 12)), length: Number(length) };
+      data = this.#buffer.subarray(end + HEADER_END.length);
+      this.#buffer = Buffer.alloc(0);
+    }
+    this.#received += data.length;
+    if (this.#keep) this.#chunks.push(data);
+    if (this.#received >= this.#head.length) {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending?.resolve({ status: this.#head.status, body: this.#keep ? Buffer.concat(this.#chunks) : Buffer.alloc(0), bytes: this.#received });
+    }
+  }
+}
+
+async function fetchCounted(connection: Connection, url: string, keep = true): Promise<Response | undefined> {
   counts.requests++;
   try {
-    const res = await get(url, keep);
+    const res = await connection.get(new URL(url, baseUrl).pathname, keep);
     if (res.status === 404) counts.notFound++;
-    else if (res.status !== 200) counts.errors++;
+    else if (res.status !== 200) noteError(`status ${res.status}`);
     return res;
-  } catch {
-    counts.errors++;
+  } catch (error) {
+    noteError((error as Error).message, true);
     return undefined;
   }
 }
@@ -51,7 +128,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 async function play(): Promise<void> {
   await sleep(Math.random() * 2000);
-  const master = await fetchCounted(masterPath);
+  const connection = new Connection();
+  try {
+    await playOn(connection);
+  } finally {
+    connection.close();
+  }
+}
+
+async function playOn(connection: Connection): Promise<void> {
+  const master = await fetchCounted(connection, masterPath);
   const variant = master?.status === 200 ? master.body.toString().split('\n').find((l) => l && !l.startsWith('#')) : undefined;
   if (!variant) return;
   const variantUrl = new URL(variant, new URL(masterPath, baseUrl)).toString();
@@ -59,7 +145,7 @@ async function play(): Promise<void> {
   let previous = '';
   while (Date.now() < endAt) {
     const started = performance.now();
-    const res = await fetchCounted(variantUrl);
+    const res = await fetchCounted(connection, variantUrl);
     counts.playlists++;
     playlistMs.push(performance.now() - started);
     const text = res?.status === 200 ? res.body.toString() : '';
@@ -68,7 +154,7 @@ async function play(): Promise<void> {
     const wanted = fetched.size === 0 ? segments.slice(-3) : segments.filter((s) => !fetched.has(s));
     for (const segment of wanted) {
       fetched.add(segment);
-      const seg = await fetchCounted(new URL(segment, variantUrl).toString(), false);
+      const seg = await fetchCounted(connection, new URL(segment, variantUrl).toString(), false);
       if (seg?.status === 200) {
         counts.segments++;
         counts.segmentBytes += seg.bytes;
@@ -82,7 +168,6 @@ async function play(): Promise<void> {
 
 console.log(JSON.stringify({ ready: true }));
 await Promise.all(Array.from({ length: players }, () => play()));
-agent.destroy();
 playlistMs.sort((a, b) => a - b);
 const pct = (p: number) => playlistMs[Math.min(playlistMs.length - 1, Math.floor((p / 100) * playlistMs.length))] ?? 0;
-console.log(JSON.stringify({ done: true, ...counts, playlistP50: pct(50), playlistP95: pct(95), playlistMs: playlistMs.length }));
+console.log(JSON.stringify({ done: true, ...counts, playlistP50: pct(50), playlistP95: pct(95), playlistMs: playlistMs.length, errorKinds }));

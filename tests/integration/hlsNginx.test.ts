@@ -115,7 +115,12 @@ describe('nginx (deploy/nginx/chunfeng.conf) in front of a node carries the HLS 
     // rates are per second actually elapsed.
     const small = await phase(200, 1, 12);
     const large = await phase(2000, 4, 25);
-    for (const p of [small, large]) expect(p.players.errors).toBe(0);
+    for (const p of [small, large]) {
+      expect(p.players.errors).toBe(0);
+      // On a machine this busy a player process or nginx may be off the CPU long enough for a few
+      // requests to pass a player's 20-s timeout; never more than a handful.
+      expect(p.players.dropped).toBeLessThanOrEqual(p.players.requests * 0.01);
+    }
     // Every player played: the master, its playlist, and segments from the live edge on. (How many
     // rounds each managed depends on how much CPU the shared machine leaves the player processes.)
     expect(large.players.segments).toBeGreaterThanOrEqual(2000 * 3);
