@@ -93,6 +93,10 @@ describe('nginx (deploy/nginx/chunfeng.conf) in front of a node carries the HLS 
   test('the rest passes through, and nginx names the phone in X-Forwarded-For, which the node trusts from loopback', async () => {
     const direct: unknown = await (await fetch(`${server.url}/api/public/sessions/demo`)).json();
     expect(await (await fetch(`${nginx.url}/api/public/sessions/demo`)).json()).toEqual(direct);
+    // The public session document is held for the node's short max-age: the next page load is a hit.
+    const again = await fetch(`${nginx.url}/api/public/sessions/demo`);
+    expect(again.headers.get('x-cache-status')).toBe('HIT');
+    expect(await again.json()).toEqual(direct);
     // One device token a minute per address block: the block is the phone's, not nginx's.
     const device = (address: string) => fetch(`${nginx.url}/api/device`, { method: 'POST', headers: { 'x-forwarded-for': address } });
     expect((await device('10.20.1.5')).status).toBe(201);

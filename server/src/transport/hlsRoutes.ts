@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import express, { type Response, type Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
+import { etagOf } from './cached';
 import { HLS_NOT_FOUND_CACHE_CONTROL, HLS_REFUSED_CACHE_CONTROL, hlsCacheControl } from './hlsCache';
 import { hlsFileKind, hlsPathAllowed, type HlsFileKind } from './hlsPaths';
 
@@ -71,7 +71,7 @@ export function hlsRoutes({ hlsDir, segmentSeconds, metrics, now = Date.now }: {
     res
       .set('Cache-Control', hlsCacheControl(kind, { segmentSeconds, playlist }))
       .set('Content-Type', CONTENT_TYPES[kind])
-      .set('ETag', `"${createHash('sha1').update(text).digest('base64url').slice(0, 22)}"`)
+      .set('ETag', etagOf(text))
       .set('Last-Modified', new Date(mtimeMs).toUTCString());
     if (req.fresh) {
       res.status(304).end();
