@@ -157,7 +157,7 @@ const perViewer = (before: Memory, after: Memory): Memory => ({ rss: (after.rss 
 
 async function runPlatform(dataDir: string): Promise<Run & { applicants: ApplicantReport }> {
   progress(`platform: ${VIEWERS} viewers in HLS mode, a pin every ${PIN_INTERVAL_MS / 1000} s, ${APPLIES_PER_SECOND} applications/s`);
-  const profile = process.env.BENCH_CPU_PROF ? ` --cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` : '';
+  const profile = process.env.BENCH_CPU_PROF ? ` --import=${pathToFileURL(path.join(benchDir, 'lib/cpuProfile.mjs')).href}` : '';
   const server = await spawnServer({
     DATA_DIR: dataDir,
     DEMO_DATA: 'true',

@@ -45,32 +45,38 @@ export function broadcastRecruitment(io: IoServer, service: RecruitmentService):
   service.funnels.on('updated', ({ sessionId, funnel }) => io.to(hostChannel(sessionId)).emit('funnel:updated', { funnel }));
 }
 
+/** The joined place, if it is the host's. (Outside the per-socket function: a named function made per connection costs a viewer more memory.) */
+export function hostOf(current: () => Joined): Joined {
+  const joined = current();
+  joined.stage.roster.assertHost(joined.peer.id);
+  return joined;
+}
+
+/** Asking and voting need a device token and are closed to a banned device family. */
+async function askerOf(socket: IoSocket, joined: Joined, tokens: Tokens): Promise<string> {
+  return participantId(socket, joined, tokens, { moderator: (await moderatorOf(socket, joined, tokens)) !== null });
+}
+
 /** Pins (host only), card events (viewers), and the live feeds of the consoles. */
 export function handleRecruitmentRequests(
   socket: IoSocket,
   current: () => Joined,
   { service, tokens, log }: { service: RecruitmentService; tokens: Tokens; log: Logger },
 ): void {
-  const host = (): Joined => {
-    const joined = current();
-    joined.stage.roster.assertHost(joined.peer.id);
-    return joined;
-  };
-
   // A pin whose turn comes after the stage closed (the host ended it meanwhile) is refused.
   onRequest(socket, 'vacancy:pin', ({ vacancyId }) => {
-    const { stage } = host();
+    const { stage } = hostOf(current);
     return service.pin(stage.sessionId, 'vacancy', vacancyId, { open: () => !stage.closed });
   }, log);
 
-  onRequest(socket, 'vacancy:unpin', () => service.unpin(host().stage.sessionId, 'vacancy'), log);
+  onRequest(socket, 'vacancy:unpin', () => service.unpin(hostOf(current).stage.sessionId, 'vacancy'), log);
 
   onRequest(socket, 'policy:pin', ({ policyId }) => {
-    const { stage } = host();
+    const { stage } = hostOf(current);
     return service.pin(stage.sessionId, 'policy', policyId, { open: () => !stage.closed });
   }, log);
 
-  onRequest(socket, 'policy:unpin', () => service.unpin(host().stage.sessionId, 'policy'), log);
+  onRequest(socket, 'policy:unpin', () => service.unpin(hostOf(current).stage.sessionId, 'policy'), log);
 
   onRequest(socket, 'card:event', async ({ vacancyId, step }) => {
     const { stage, peer } = current();
@@ -79,25 +85,21 @@ export function handleRecruitmentRequests(
   }, log);
 
   onRequest(socket, 'funnel:get', () => {
-    const { stage } = host();
+    const { stage } = hostOf(current);
     return { funnel: service.funnels.all(stage.sessionId) };
   }, log);
 
   let consoleEmployer: string | undefined;
 
-  // Asking and voting need a device token and are closed to a banned device family.
-  const asker = async (joined: Joined): Promise<string> =>
-    participantId(socket, joined, tokens, { moderator: (await moderatorOf(socket, joined, tokens)) !== null });
-
   onRequest(socket, 'question:ask', async ({ text }) => {
     const { stage } = current();
-    const authorId = await asker(current());
+    const authorId = await askerOf(socket, current(), tokens);
     return { question: questionView(await service.questions.ask(stage.sessionId, authorId, text), authorId) };
   }, log);
 
   onRequest(socket, 'question:vote', async ({ questionId }) => {
     const { stage } = current();
-    const authorId = await asker(current());
+    const authorId = await askerOf(socket, current(), tokens);
     return { question: questionView(await service.questions.vote(stage.sessionId, questionId, authorId), authorId) };
   }, log);
 
@@ -106,7 +108,7 @@ export function handleRecruitmentRequests(
     const by = consoleEmployer
       ? { kind: 'employer' as const, employerId: consoleEmployer }
       : (() => {
-          const { stage } = host();
+          const { stage } = hostOf(current);
           return { kind: 'host' as const, sessionId: stage.sessionId };
         })();
     return { question: questionView(await service.questions.answer(by, questionId, { text: text ?? null, onStage }), null) };
