@@ -7,7 +7,8 @@ import { wallNow } from '../lib/clock';
 export type ViewerMode = 'app' | 'bare';
 
 export type ViewerCommand =
-  | { type: 'start'; url: string; mode: ViewerMode; sessionId: string; count: number; generator: number; concurrency: number }
+  /** Opens viewers number `from` to `from + count - 1` of this generator (a second start adds more). */
+  | { type: 'start'; url: string; mode: ViewerMode; sessionId: string; from: number; count: number; generator: number; concurrency: number }
   | { type: 'clock' }
   | { type: 'collect' }
   | { type: 'close' };
@@ -82,12 +83,13 @@ async function joinBare(url: string, address: string): Promise<Socket> {
 }
 
 async function start(command: Extract<ViewerCommand, { type: 'start' }>): Promise<void> {
-  const { url, mode, sessionId, count, generator, concurrency } = command;
+  const { url, mode, sessionId, from, count, generator, concurrency } = command;
   const failures: string[] = [];
   const joinMs: number[] = [];
-  let next = 0;
+  const opened = sockets.length;
+  let next = from;
   const worker = async (): Promise<void> => {
-    while (next < count) {
+    while (next < from + count) {
       const i = next++;
       const started = performance.now();
       try {
@@ -99,7 +101,7 @@ async function start(command: Extract<ViewerCommand, { type: 'start' }>): Promis
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  send({ type: 'ready', joined: sockets.length, failed: failures.length, failures: [...new Set(failures)].slice(0, 5), joinMs });
+  send({ type: 'ready', joined: sockets.length - opened, failed: failures.length, failures: [...new Set(failures)].slice(0, 5), joinMs });
 }
 
 process.on('message', (command: ViewerCommand) => {
