@@ -24,10 +24,10 @@ import type { ViewerCommand, ViewerMode, ViewerReport } from '../load/audienceVi
 const VIEWERS = quick ? 200 : Number(process.env.BENCH_AUDIENCE_VIEWERS ?? 5000);
 const GENERATORS = quick ? 2 : 4;
 /** Pins measured after one warm-up pin. */
-const PINS = quick ? 3 : 10;
-const PIN_INTERVAL_MS = quick ? 2000 : 10_000;
+const PINS = quick ? 2 : 10;
+const PIN_INTERVAL_MS = quick ? 1500 : 10_000;
 /** The bare server has nothing else to do between broadcasts: a shorter wait loses nothing. */
-const BARE_INTERVAL_MS = quick ? 1000 : 2000;
+const BARE_INTERVAL_MS = quick ? 500 : 2000;
 const APPLIES_PER_SECOND = 50;
 const SESSION_ID = 'demo';
 
@@ -58,7 +58,7 @@ async function probeMemory(child: ChildProcess, lines: string[]): Promise<Memory
 /** One load generator process, spoken to over IPC. */
 class Generator {
   readonly #child: ChildProcess;
-  readonly #waiting = new Map<string, (report: never) => void>();
+  readonly #waiting = new Map<string, { resolve: (report: never) => void; reject: (error: Error) => void }>();
   offset = 0;
 
   constructor(script: string) {
@@ -66,7 +66,12 @@ class Generator {
     this.#child.on('message', (report: { type: string }) => {
       const waiter = this.#waiting.get(report.type);
       this.#waiting.delete(report.type);
-      waiter?.(report as never);
+      waiter?.resolve(report as never);
+    });
+    // A generator that dies fails the run instead of leaving it waiting for ever.
+    this.#child.once('exit', (code, signal) => {
+      for (const waiter of this.#waiting.values()) waiter.reject(new Error(`load generator ${script} exited (${code ?? signal}) before answering`));
+      this.#waiting.clear();
     });
   }
 
@@ -76,7 +81,7 @@ class Generator {
 
   ask<R extends { type: string }>(command: ViewerCommand | ApplicantCommand, reply: R['type']): Promise<R> {
     return new Promise((resolve, reject) => {
-      this.#waiting.set(reply, resolve);
+      this.#waiting.set(reply, { resolve: resolve, reject });
       this.#child.send(command, (error) => error && reject(error));
     });
   }
@@ -257,7 +262,8 @@ async function main(): Promise<void> {
       ratioRow({ name: 'pin → receipt p95', value: at(platform, 95), unit: 'ms', baseline: at(bare, 95), target: '≤ 1.3×' }, (r) => r <= 1.3),
       ratioRow({ name: 'pin → receipt p99', value: at(platform, 99), unit: 'ms', baseline: at(bare, 99) }),
       { name: 'pins missed by a viewer', value: platform.missed, unit: 'receipts', baseline: bare.missed, note: `${PINS} pins × ${VIEWERS} viewers` },
-      ratioRow({ name: 'server RSS per idle viewer (after GC, second half)', value: kB(platform.perViewer.rss), unit: 'kB', baseline: kB(bare.perViewer.rss), target: '≤ 20 kB' }, () => platform.perViewer.rss / 1024 <= 20),
+      // A hundred viewers move RSS less than the allocator's own steps: judged on the full run only.
+      ratioRow({ name: 'server RSS per idle viewer (after GC, second half)', value: kB(platform.perViewer.rss), unit: 'kB', baseline: kB(bare.perViewer.rss), target: '≤ 20 kB' }, quick ? undefined : () => platform.perViewer.rss / 1024 <= 20),
       ratioRow({ name: 'server heap per idle viewer (after GC, second half)', value: kB(platform.perViewer.heapUsed), unit: 'kB', baseline: kB(bare.perViewer.heapUsed) }),
       ratioRow({ name: 'join (device, page data, socket, stage:join, chat, questions) p95', value: round(percentile(platform.joinMs, 95)), unit: 'ms', baseline: round(percentile(bare.joinMs, 95)), note: 'bare: socket only' }),
       {
