@@ -50,7 +50,7 @@ function connect(url: string, headers: Record<string, string>, auth?: { device: 
 }
 
 async function ok(socket: Socket, event: string, payload: unknown): Promise<unknown> {
-  const ack = (await socket.timeout(30_000).emitWithAck(event, payload)) as { ok: boolean; data?: unknown; error?: { code: string } };
+  const ack = (await socket.timeout(60_000).emitWithAck(event, payload)) as { ok: boolean; data?: unknown; error?: { code: string } };
   if (!ack.ok) throw new Error(`${event}: ${ack.error?.code}`);
   return ack.data;
 }
@@ -92,16 +92,20 @@ async function start(command: Extract<ViewerCommand, { type: 'start' }>): Promis
     while (next < from + count) {
       const i = next++;
       const started = performance.now();
-      try {
-        sockets.push(mode === 'app' ? await joinAsPage(url, sessionId, addressOf(generator, i)) : await joinBare(url, addressOf(generator, i)));
-        joinMs.push(performance.now() - started);
-      } catch (error) {
-        failures.push(error instanceof Error ? error.message : String(error));
+      // A page whose join failed (a timeout on a busy machine) tries once more, as a phone would reload.
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        try {
+          sockets.push(mode === 'app' ? await joinAsPage(url, sessionId, addressOf(generator, i)) : await joinBare(url, addressOf(generator, i)));
+          joinMs.push(performance.now() - started);
+          break;
+        } catch (error) {
+          failures.push(`${attempt === 0 ? 'retried: ' : ''}${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  send({ type: 'ready', joined: sockets.length - opened, failed: failures.length, failures: [...new Set(failures)].slice(0, 5), joinMs });
+  send({ type: 'ready', joined: sockets.length - opened, failed: failures.filter((f) => !f.startsWith('retried: ')).length, failures: [...new Set(failures)].slice(0, 5), joinMs });
 }
 
 process.on('message', (command: ViewerCommand) => {

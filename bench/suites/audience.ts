@@ -119,7 +119,7 @@ async function openAudience(url: string, mode: ViewerMode, memory: () => Promise
     const started = performance.now();
     const ready = await Promise.all(
       generators.map((g, generator) =>
-        g.ask<Extract<ViewerReport, { type: 'ready' }>>({ type: 'start', url, mode, sessionId: SESSION_ID, from, count, generator, concurrency: 25 }, 'ready'),
+        g.ask<Extract<ViewerReport, { type: 'ready' }>>({ type: 'start', url, mode, sessionId: SESSION_ID, from, count, generator, concurrency: 10 }, 'ready'),
       ),
     );
     const joined = ready.reduce((n, r) => n + r.joined, 0);
