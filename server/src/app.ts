@@ -77,7 +77,7 @@ function loadSecret(config: Config): string {
 /** Wires config → media → http/io → listen. main.ts and the tests both start the platform here. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl }) : new SqliteJobStore({ dataDir: config.dataDir });
+  const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl }) : new SqliteJobStore({ dataDir: config.dataDir, logger });
   const revocations = new Revocations();
   const staff = new StaffAccounts({ store, revocations });
   const secret = loadSecret(config);

@@ -1,0 +1,155 @@
+import type Database from 'better-sqlite3';
+import type { ErrorCode } from '@chunfeng/shared/errors';
+import type { ModerationEntry } from '@chunfeng/shared/moderation';
+import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { ApplicationRecord } from '../domain/applications';
+import { DomainError } from '../domain/errors';
+import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds } from './jobStore';
+import { storeErrorFromSqlite, type StoreFailure } from './storeError';
+
+/** Every durable write of the embedded store, as plain data that can cross to the writer thread. */
+export type WriteOp =
+  | { op: 'put'; kind: CatalogKind; doc: CatalogKinds[CatalogKind] }
+  | { op: 'putPin'; event: PinEvent }
+  | { op: 'apply'; application: ApplicationRecord }
+  /** Replaces an application only if its stored body is still `expected` (the caller's read). */
+  | { op: 'replaceApplication'; id: string; expected: string; next: ApplicationRecord; event: ApplicationEvent }
+  | { op: 'appendModeration'; entry: ModerationEntry };
+
+export interface WriteResults {
+  put: undefined;
+  putPin: undefined;
+  apply: { application: ApplicationRecord; created: boolean };
+  replaceApplication: 'replaced' | 'stale';
+  appendModeration: undefined;
+}
+export type WriteResult = WriteResults[WriteOp['op']];
+
+/** How one write ended, as plain data: committed with its result, or failed with a typed error. */
+export type WriteOutcome =
+  | { ok: true; value: WriteResult }
+  | { ok: false; error: { kind: 'store'; reason: StoreFailure; message: string } | { kind: 'domain'; code: ErrorCode; message: string } | { kind: 'other'; message: string } };
+
+/** Describes a failure so it can cross threads and be rebuilt as the same typed error. */
+export function failure(error: unknown): Extract<WriteOutcome, { ok: false }> {
+  const store = storeErrorFromSqlite(error);
+  if (store) return { ok: false, error: { kind: 'store', reason: store.reason, message: (error as Error).message } };
+  if (error instanceof DomainError) return { ok: false, error: { kind: 'domain', code: error.code, message: error.message } };
+  return { ok: false, error: { kind: 'other', message: error instanceof Error ? error.message : String(error) } };
+}
+
+/** Largest group committed in one transaction, so one commit never holds many callers for long. */
+const MAX_GROUP = 512;
+
+/**
+ * The embedded store's writes on the connection that owns them (the writer thread's). `commitGroup`
+ * runs writes that arrived together in one transaction, each inside its own savepoint so one
+ * failing write does not undo the others, and reports every outcome only once the commit (and its
+ * fsync, synchronous=FULL) has returned.
+ */
+export class SqliteWrites {
+  readonly #db: Database.Database;
+  #seq: number;
+  readonly #statements;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM docs').get() as { s: number }).s;
+    this.#statements = {
+      docSeq: db.prepare('SELECT seq FROM docs WHERE kind = ? AND id = ?'),
+      putDoc: db.prepare('INSERT INTO docs (kind, id, idx, seq, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET idx = excluded.idx, body = excluded.body'),
+      putPin: db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body'),
+      existing: db.prepare('SELECT body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1'),
+      insertApplication: db.prepare(
+        'INSERT INTO applications (id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ? WHERE id = ? AND body = ?'),
+      event: db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)'),
+      moderation: db.prepare('INSERT INTO moderation (session_id, body) VALUES (?, ?)'),
+    };
+  }
+
+  /** Runs the writes in order, in as few transactions as fit; outcomes in the same order. */
+  commitGroup(ops: readonly WriteOp[]): WriteOutcome[] {
+    const outcomes: WriteOutcome[] = [];
+    for (let start = 0; start < ops.length; start += MAX_GROUP) outcomes.push(...this.#commit(ops.slice(start, start + MAX_GROUP)));
+    return outcomes;
+  }
+
+  #commit(ops: readonly WriteOp[]): WriteOutcome[] {
+    const db = this.#db;
+    const outcomes: WriteOutcome[] = [];
+    // The first write of the open transaction: if SQLite rolls the whole transaction back (disk
+    // full, I/O error), every write since then is lost and must be reported as failed.
+    let first = 0;
+    const begin = (at: number): boolean => {
+      first = at;
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        return true;
+      } catch (error) {
+        for (let i = at; i < ops.length; i += 1) outcomes[i] = failure(error);
+        return false;
+      }
+    };
+    if (!begin(0)) return outcomes;
+    for (const [i, op] of ops.entries()) {
+      try {
+        db.exec('SAVEPOINT one');
+        outcomes[i] = { ok: true, value: this.#run(op) };
+        db.exec('RELEASE one');
+      } catch (error) {
+        if (db.inTransaction) {
+          db.exec('ROLLBACK TO one');
+          db.exec('RELEASE one');
+          outcomes[i] = failure(error);
+        } else {
+          for (let j = first; j <= i; j += 1) outcomes[j] = failure(error);
+          if (!begin(i + 1)) return outcomes;
+        }
+      }
+    }
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      for (let j = first; j < ops.length; j += 1) outcomes[j] = failure(error);
+    }
+    return outcomes;
+  }
+
+  #run(op: WriteOp): WriteResult {
+    const s = this.#statements;
+    switch (op.op) {
+      case 'put': {
+        const existing = s.docSeq.get(op.kind, op.doc.id) as { seq: number } | undefined;
+        s.putDoc.run(op.kind, op.doc.id, indexValue(op.kind, op.doc) ?? null, existing?.seq ?? ++this.#seq, JSON.stringify(op.doc));
+        return undefined;
+      }
+      case 'putPin':
+        s.putPin.run(op.event.sessionId, op.event.kind, op.event.pinnedAt, JSON.stringify(op.event));
+        return undefined;
+      case 'apply': {
+        const a = op.application;
+        const existing = s.existing.get(a.keyHash, a.vacancyId, a.phone) as { body: string } | undefined;
+        if (existing) return { application: JSON.parse(existing.body) as ApplicationRecord, created: false };
+        s.insertApplication.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, JSON.stringify(a));
+        this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
+        return { application: a, created: true };
+      }
+      case 'replaceApplication': {
+        const changed = s.replaceApplication.run(JSON.stringify(op.next), op.next.status === 'withdrawn' ? 1 : 0, op.id, op.expected).changes;
+        if (changed === 0) return 'stale';
+        this.#event(op.event);
+        return 'replaced';
+      }
+      case 'appendModeration':
+        s.moderation.run(op.entry.sessionId, JSON.stringify(op.entry));
+        return undefined;
+    }
+  }
+
+  #event(event: ApplicationEvent): void {
+    this.#statements.event.run(event.applicationId, JSON.stringify(event));
+  }
+}
