@@ -51,6 +51,8 @@ export class SqliteWriter {
   #worker: Worker;
   #restarts: number[] = [];
   #down: StoreError | undefined;
+  #groups = 0;
+  #writes = 0;
   #closed: Promise<void> | undefined;
 
   constructor({ maxRestarts = 3, logger, ...data }: SqliteWriterOptions) {
@@ -78,6 +80,11 @@ export class SqliteWriter {
   health(): { ok: boolean; detail: string } {
     if (this.#down) return { ok: false, detail: this.#down.message };
     return { ok: true, detail: `writer thread ${this.#worker.threadId}, ${this.#restarts.length} restart(s) in the last minute` };
+  }
+
+  /** Writes the thread has settled, and in how many groups (one commit round each: one transaction per 512 writes). */
+  stats(): { writes: number; groups: number } {
+    return { writes: this.#writes, groups: this.#groups };
   }
 
   /** Stops the thread as a crash would (tests use this to check that a dead writer is survived). */
@@ -123,6 +130,8 @@ export class SqliteWriter {
       this.#fail(rebuild(message.outcome.error) as StoreError);
       return;
     }
+    this.#groups += 1;
+    this.#writes += message.results.length;
     for (const { id, outcome } of message.results) {
       const pending = this.#pending.get(id);
       if (!pending) continue;
