@@ -4,6 +4,7 @@ import type { PinEvent } from '@chunfeng/shared/recruitment';
 import { hashKey, upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import {
+  catalogIndex,
   indexValue,
   type ApplicationEvent,
   type ApplicationFilter,
@@ -36,6 +37,50 @@ redis.call('XADD', p .. 'app-events', '*', 'applicationId', id, 'event', event)
 return {1, body}
 `;
 
+// A catalog write in one round trip: keeps the document's creation order (its first seq) and moves
+// it between index values. KEYS: the document, the kind's order, the seq counter.
+const PUT_SCRIPT = `
+local previous = redis.call('GET', KEYS[1])
+local seq = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not seq then seq = redis.call('INCR', KEYS[3]) end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], seq, ARGV[1])
+if ARGV[3] ~= '' then
+  local field = ARGV[3]
+  if previous then
+    -- As JavaScript's String() names a missing or null field.
+    local old = cjson.decode(previous)[field]
+    if old == nil then old = 'undefined' elseif old == cjson.null then old = 'null' else old = tostring(old) end
+    if old ~= ARGV[4] then redis.call('ZREM', ARGV[5] .. old, ARGV[1]) end
+  end
+  redis.call('ZADD', ARGV[5] .. ARGV[4], seq, ARGV[1])
+end
+return 1
+`;
+
+// An application's change stored only if the record is still the one the caller read (compare and
+// swap, no connection of its own); a withdrawal releases its vacancy and phone. 0 = stale, -1 = gone.
+const REPLACE_SCRIPT = `
+local p, id, expected, body, withdrawn, vp, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local current = redis.call('GET', p .. 'app:' .. id)
+if not current then return -1 end
+if current ~= expected then return 0 end
+redis.call('SET', p .. 'app:' .. id, body)
+redis.call('XADD', p .. 'app-events', '*', 'applicationId', id, 'event', event)
+if withdrawn == '1' and redis.call('GET', vp) == id then redis.call('DEL', vp) end
+return 1
+`;
+
+// The application stored under a key hash, in one round trip.
+const BY_KEY_SCRIPT = `
+local id = redis.call('GET', ARGV[1] .. 'app:kh:' .. ARGV[2])
+if not id then return false end
+return redis.call('GET', ARGV[1] .. 'app:' .. id)
+`;
+
+/** The scripts above, as ioredis defines them on the client. */
+type Scripts = Record<'cfApply' | 'cfPut' | 'cfReplace' | 'cfByKey', (...args: string[]) => Promise<unknown>>;
+
 /**
  * The job store on Redis, for several nodes: JSON records, sorted-set indexes per vacancy, employer
  * and session, and an append-only stream of application events. Durable acknowledgements need the
@@ -47,10 +92,16 @@ export class RedisJobStore implements JobStore {
   readonly #p: string;
   /** The one-time upgrade of applications written before keys were hashed; application calls wait for it. */
   readonly #upgraded: Promise<void>;
+  readonly #scripts: Scripts;
 
   constructor({ url, prefix = 'cf:' }: { url: string; prefix?: string }) {
-    this.#redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    // Auto-pipelining: the commands of many concurrent requests leave in one write, not one each.
+    this.#redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false, enableAutoPipelining: true });
     this.#redis.defineCommand('cfApply', { numberOfKeys: 0, lua: APPLY_SCRIPT });
+    this.#redis.defineCommand('cfPut', { numberOfKeys: 3, lua: PUT_SCRIPT });
+    this.#redis.defineCommand('cfReplace', { numberOfKeys: 0, lua: REPLACE_SCRIPT });
+    this.#redis.defineCommand('cfByKey', { numberOfKeys: 0, lua: BY_KEY_SCRIPT });
+    this.#scripts = this.#redis as unknown as Scripts;
     this.#p = prefix;
     this.#upgraded = this.#upgradeKeys();
     // A failure here surfaces on the first application call that awaits it.
@@ -80,17 +131,8 @@ export class RedisJobStore implements JobStore {
 
   async put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void> {
     const p = this.#p;
-    const key = `${p}doc:${kind}:${doc.id}`;
-    const previous = await this.#redis.get(key);
-    const seq = await this.#redis.zscore(`${p}docs:${kind}`, doc.id) ?? String(await this.#redis.incr(`${p}docs:seq`));
-    const tx = this.#redis.multi().set(key, JSON.stringify(doc)).zadd(`${p}docs:${kind}`, seq, doc.id);
-    const value = indexValue(kind, doc);
-    if (value !== undefined) {
-      const old = previous ? indexValue(kind, JSON.parse(previous) as CatalogKinds[K]) : undefined;
-      if (old !== undefined && old !== value) tx.zrem(`${p}docs:${kind}:idx:${old}`, doc.id);
-      tx.zadd(`${p}docs:${kind}:idx:${value}`, seq, doc.id);
-    }
-    await tx.exec();
+    const field = catalogIndex[kind] ?? '';
+    await this.#scripts.cfPut(`${p}doc:${kind}:${doc.id}`, `${p}docs:${kind}`, `${p}docs:seq`, doc.id, JSON.stringify(doc), field, indexValue(kind, doc) ?? '', `${p}docs:${kind}:idx:`);
   }
 
   async get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined> {
@@ -128,7 +170,7 @@ export class RedisJobStore implements JobStore {
     await this.#upgraded;
     const a = application;
     const event: ApplicationEvent = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
-    const [created, body] = (await (this.#redis as unknown as { cfApply(...args: string[]): Promise<[number, string]> }).cfApply(
+    const [created, body] = (await this.#scripts.cfApply(
       this.#p,
       a.id,
       a.keyHash,
@@ -138,7 +180,7 @@ export class RedisJobStore implements JobStore {
       a.sessionId ?? '',
       JSON.stringify(a),
       JSON.stringify(event),
-    ));
+    )) as [number, string];
     return { application: upgradeRecord(JSON.parse(body) as ApplicationRecord), created: created === 1 };
   }
 
@@ -150,8 +192,8 @@ export class RedisJobStore implements JobStore {
 
   async applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined> {
     await this.#upgraded;
-    const id = await this.#redis.get(`${this.#p}app:kh:${keyHash}`);
-    return id ? this.getApplication(id) : undefined;
+    const body = (await this.#scripts.cfByKey(this.#p, keyHash)) as string | null;
+    return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
   }
 
   async listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<ApplicationRecord[]> {
@@ -170,29 +212,18 @@ export class RedisJobStore implements JobStore {
   async updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord> {
     await this.#upgraded;
     const key = `${this.#p}app:${id}`;
-    // Optimistic concurrency: WATCH the record; a concurrent write aborts the transaction and we retry.
+    // Optimistic concurrency: the change is stored only if the record is still the one read.
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const conn = this.#redis.duplicate();
-      try {
-        await conn.watch(key);
-        const body = await conn.get(key);
-        if (!body) throw new DomainError('NOT_FOUND', 'no such application');
-        const next = change(upgradeRecord(JSON.parse(body) as ApplicationRecord));
-        const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
-        // A withdrawn application no longer holds its vacancy and phone: a new one may be made.
-        const vp = `${this.#p}app:vp:${next.vacancyId}:${next.phone}`;
-        let release = false;
-        if (next.status === 'withdrawn') {
-          await conn.watch(vp);
-          release = (await conn.get(vp)) === id;
-        }
-        const tx = conn.multi().set(key, JSON.stringify(next)).xadd(`${this.#p}app-events`, '*', 'applicationId', id, 'event', JSON.stringify(event));
-        if (release) tx.del(vp);
-        const result = await tx.exec();
-        if (result) return next;
-      } finally {
-        conn.disconnect();
-      }
+      const body = await this.#redis.get(key);
+      if (!body) throw new DomainError('NOT_FOUND', 'no such application');
+      const next = change(upgradeRecord(JSON.parse(body) as ApplicationRecord));
+      const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
+      // A withdrawn application no longer holds its vacancy and phone: a new one may be made.
+      const vp = `${this.#p}app:vp:${next.vacancyId}:${next.phone}`;
+      const withdrawn = next.status === 'withdrawn' ? '1' : '0';
+      const result = (await this.#scripts.cfReplace(this.#p, id, body, JSON.stringify(next), withdrawn, vp, JSON.stringify(event))) as number;
+      if (result === 1) return next;
+      if (result === -1) throw new DomainError('NOT_FOUND', 'no such application');
     }
     throw new DomainError('CONFLICT', 'the application kept changing; try again');
   }
