@@ -133,7 +133,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
         dataDir: { ok: dataOk, path: config.dataDir },
         store: { ok: storeHealth.ok, kind: store.kind, detail: storeHealth.detail },
-        hls: hls ? { ok: true, dir: hls.dir, diskBytes: hls.diskUsage(), renditions: config.hls.renditions } : { ok: true, enabled: false },
+        hls: hls ? { ok: true, dir: hls.dir, diskBytes: await hls.diskUsage(), renditions: config.hls.renditions } : { ok: true, enabled: false },
       },
     };
   };

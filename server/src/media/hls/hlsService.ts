@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { Logger } from '../../logger';
 import type { LiveStage } from '../liveStage';
+import { DiskUsage } from './diskUsage';
 import type { Rendition } from './ffmpegArgs';
 import { captionsToVtt, finalizePlaylist, mediaTimeAt, parseMediaPlaylist, type Segment } from './playlist';
 import { ProgramFeed } from './programFeed';
@@ -42,12 +43,13 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
   readonly #options: HlsOptions;
   readonly #feeds = new Map<string, ProgramFeed>();
   readonly #ready = new Set<string>();
-  #usage: { at: number; bytes: number } = { at: 0, bytes: 0 };
+  readonly #usage: DiskUsage;
 
   constructor(options: HlsOptions) {
     super();
     this.#options = options;
     fs.mkdirSync(options.dir, { recursive: true });
+    this.#usage = new DiskUsage({ dir: options.dir });
   }
 
   get dir(): string {
@@ -189,16 +191,9 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     return { master: `/hls/${sessionId}/master.m3u8`, duration, ended, chapters, captions };
   }
 
-  /** Bytes the HLS files take, measured at most once every 30 s. */
-  diskUsage(): number {
-    if (Date.now() - this.#usage.at < 30_000) return this.#usage.bytes;
-    const walk = (dir: string): number =>
-      fs.readdirSync(dir, { withFileTypes: true }).reduce((sum, d) => {
-        const p = path.join(dir, d.name);
-        return sum + (d.isDirectory() ? walk(p) : fs.statSync(p, { throwIfNoEntry: false })?.size ?? 0);
-      }, 0);
-    this.#usage = { at: Date.now(), bytes: fs.existsSync(this.#options.dir) ? walk(this.#options.dir) : 0 };
-    return this.#usage.bytes;
+  /** Bytes the HLS files take: an asynchronous walk, at most one every 10 s (see DiskUsage). */
+  diskUsage(): Promise<number> {
+    return this.#usage.read().then((r) => r.bytes);
   }
 
   /** Deletes replays that ended longer ago than the retention period. Returns the sessions removed. */
