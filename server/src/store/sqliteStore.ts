@@ -27,6 +27,8 @@ export class SqliteJobStore implements JobStore {
   readonly kind = 'embedded' as const;
   readonly #db: Database.Database;
   readonly #writer: SqliteWriter;
+  /** Compiled once: compiling a statement costs more than running these reads. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor({ dataDir, maxPageCount, logger }: SqliteJobStoreOptions) {
     // Creating or upgrading the schema happens once, here, before the server listens; a file that
@@ -47,7 +49,7 @@ export class SqliteJobStore implements JobStore {
 
   get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined> {
     return this.#read(() => {
-      const row = this.#db.prepare('SELECT body FROM docs WHERE kind = ? AND id = ?').get(kind, id) as { body: string } | undefined;
+      const row = this.#prepare('SELECT body FROM docs WHERE kind = ? AND id = ?').get(kind, id) as { body: string } | undefined;
       return row ? (JSON.parse(row.body) as CatalogKinds[K]) : undefined;
     });
   }
@@ -56,8 +58,8 @@ export class SqliteJobStore implements JobStore {
     return this.#read(() => {
       const rows = (
         where
-          ? this.#db.prepare('SELECT body FROM docs WHERE kind = ? AND idx = ? ORDER BY seq').all(kind, where.value)
-          : this.#db.prepare('SELECT body FROM docs WHERE kind = ? ORDER BY seq').all(kind)
+          ? this.#prepare('SELECT body FROM docs WHERE kind = ? AND idx = ? ORDER BY seq').all(kind, where.value)
+          : this.#prepare('SELECT body FROM docs WHERE kind = ? ORDER BY seq').all(kind)
       ) as Array<{ body: string }>;
       return rows.map((r) => JSON.parse(r.body) as CatalogKinds[K]);
     });
@@ -77,7 +79,7 @@ export class SqliteJobStore implements JobStore {
 
   listPins(sessionId: string): Promise<PinEvent[]> {
     return this.#read(() => {
-      const rows = this.#db.prepare('SELECT body FROM pins WHERE session_id = ? ORDER BY pinned_at, kind').all(sessionId) as Array<{ body: string }>;
+      const rows = this.#prepare('SELECT body FROM pins WHERE session_id = ? ORDER BY pinned_at, kind').all(sessionId) as Array<{ body: string }>;
       return rows.map((r) => JSON.parse(r.body) as PinEvent);
     });
   }
@@ -104,7 +106,7 @@ export class SqliteJobStore implements JobStore {
         args.push(value);
       }
       const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-      const rows = this.#db.prepare(`SELECT body FROM applications ${where} ORDER BY seq`).all(...args) as Array<{ body: string }>;
+      const rows = this.#prepare(`SELECT body FROM applications ${where} ORDER BY seq`).all(...args) as Array<{ body: string }>;
       return rows.map((r) => JSON.parse(r.body) as ApplicationRecord);
     });
   }
@@ -128,8 +130,8 @@ export class SqliteJobStore implements JobStore {
     return this.#read(() => {
       const rows = (
         applicationId
-          ? this.#db.prepare('SELECT body FROM application_events WHERE application_id = ? ORDER BY seq').all(applicationId)
-          : this.#db.prepare('SELECT body FROM application_events ORDER BY seq').all()
+          ? this.#prepare('SELECT body FROM application_events WHERE application_id = ? ORDER BY seq').all(applicationId)
+          : this.#prepare('SELECT body FROM application_events ORDER BY seq').all()
       ) as Array<{ body: string }>;
       return rows.map((r) => JSON.parse(r.body) as ApplicationEvent);
     });
@@ -141,14 +143,14 @@ export class SqliteJobStore implements JobStore {
 
   listModeration(sessionId: string): Promise<ModerationEntry[]> {
     return this.#read(() => {
-      const rows = this.#db.prepare('SELECT body FROM moderation WHERE session_id = ? ORDER BY seq').all(sessionId) as Array<{ body: string }>;
+      const rows = this.#prepare('SELECT body FROM moderation WHERE session_id = ? ORDER BY seq').all(sessionId) as Array<{ body: string }>;
       return rows.map((r) => JSON.parse(r.body) as ModerationEntry);
     });
   }
 
   ping(): Promise<{ ok: boolean; detail: string }> {
     try {
-      this.#db.prepare('SELECT 1').get();
+      this.#prepare('SELECT 1').get();
       const writer = this.#writer.health();
       return Promise.resolve({ ok: writer.ok, detail: `sqlite ${this.#db.name}; ${writer.detail}` });
     } catch (error) {
@@ -161,8 +163,17 @@ export class SqliteJobStore implements JobStore {
     if (this.#db.open) this.#db.close();
   }
 
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #applicationBody(column: 'id' | 'key_hash', value: string): string | undefined {
-    const row = this.#db.prepare(`SELECT body FROM applications WHERE ${column} = ?`).get(value) as { body: string } | undefined;
+    const row = this.#prepare(`SELECT body FROM applications WHERE ${column} = ?`).get(value) as { body: string } | undefined;
     return row?.body;
   }
 
