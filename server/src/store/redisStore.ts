@@ -14,8 +14,9 @@ import {
 } from './jobStore';
 
 // One atomic step: return the application already stored under this key hash, or the one not
-// withdrawn for this vacancy and phone; otherwise store it with its indexes and append a 'created' event.
-const APPLY_SCRIPT = `
+// withdrawn for this vacancy and phone; otherwise store it with its indexes and append a 'created'
+// event. Exported for the benchmark, which runs it raw as the baseline.
+export const APPLY_SCRIPT = `
 local p = ARGV[1]
 local id, keyHash, vacancy, phone, employer, session, body, event = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local existing = redis.call('GET', p .. 'app:kh:' .. keyHash)

@@ -1,0 +1,112 @@
+// Durable applications through the real server (embedded SQLite store, then Redis with appendfsync
+// always), at concurrency 16 and 64, against the raw store doing the same durable writes in the same
+// run; the server's event-loop lag during the burst; and a pin's broadcast time during the burst
+// against the same pins when quiet.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { bureauClient } from '../../tests/harness/api';
+import { startRedis } from '../../tests/harness/redis';
+import { TEST_METRICS_TOKEN } from '../../tests/harness/server';
+import { spawnServer, type ServerProcess } from '../../tests/harness/serverProcess';
+import { runLoad } from '../lib/child';
+import { PinProbe } from '../lib/pinProbe';
+import { percentile, progress, quick, ratioRow, report, type BenchRow } from '../lib/result';
+import type { AppliesInput, AppliesOutput } from '../load/applies';
+import type { RawStoreInput, RawStoreOutput } from '../load/rawStore';
+
+const CONCURRENCY = [16, 64] as const;
+const burstMs = quick ? 2_000 : 10_000;
+const quietPins = quick ? 5 : 30;
+const PIN_INTERVAL_MS = 200;
+const appliesLoad = new URL('../load/applies.ts', import.meta.url);
+const rawLoad = new URL('../load/rawStore.ts', import.meta.url);
+
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** The server's event-loop delay percentiles since the previous scrape (prom-client resets them). */
+async function eventLoopLag(url: string): Promise<{ p50: number; p99: number }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
+  const value = (name: string): number => Number(new RegExp(`^chunfeng_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 1000;
+  return { p50: value('p50'), p99: value('p99') };
+}
+
+async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, raw: (concurrency: number) => RawStoreInput): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const bureau = await bureauClient(server.url);
+  const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+  const vacancyIds = vacancies.map((v) => v.id);
+  const probe = await PinProbe.open({ url: server.url, sessionId: 'demo', vacancyIds: [vacancyIds[0]!, vacancyIds[1]!] });
+  try {
+    await eventLoopLag(server.url);
+    const quiet: number[] = [];
+    for (let i = 0; i < quietPins; i += 1) {
+      quiet.push(...(await probe.pin()));
+      await new Promise((resolve) => setTimeout(resolve, PIN_INTERVAL_MS));
+    }
+    const quietLag = await eventLoopLag(server.url);
+    const quietPinP95 = percentile(quiet, 95);
+    progress(`${store}: quiet pin p95 ${round(quietPinP95)} ms, event-loop lag p50 ${round(quietLag.p50)} / p99 ${round(quietLag.p99)} ms`);
+
+    for (const concurrency of CONCURRENCY) {
+      const baseline = await runLoad<RawStoreInput, RawStoreOutput>(rawLoad, raw(concurrency));
+      const rawRate = (baseline.latencies.length / baseline.elapsedMs) * 1000;
+      progress(`${store} c${concurrency}: raw store ${Math.round(rawRate)}/s, p99 ${round(percentile(baseline.latencies, 99))} ms`);
+
+      await eventLoopLag(server.url);
+      const burst = runLoad<AppliesInput, AppliesOutput>(appliesLoad, { url: server.url, vacancyIds, concurrency, durationMs: burstMs });
+      const pins = await probe.pinUntil(burst, PIN_INTERVAL_MS);
+      const lag = await eventLoopLag(server.url);
+      const result = await burst;
+      const rate = (result.latencies.length / result.elapsedMs) * 1000;
+      const p50 = percentile(result.latencies, 50);
+      const p99 = percentile(result.latencies, 99);
+      const refused = Object.entries(result.refused).map(([status, n]) => `${n}×${status}`).join(', ');
+      progress(`${store} c${concurrency}: server ${Math.round(rate)}/s p50 ${round(p50)} p99 ${round(p99)} ms; lag p50 ${round(lag.p50)} p99 ${round(lag.p99)} ms; pin p95 ${round(percentile(pins, 95))} ms${refused ? `; refused ${refused}` : ''}`);
+
+      const label = `${store} c${concurrency}`;
+      rows.push(
+        ratioRow({ name: `${label}: durable applies/s (vs raw store)`, value: Math.round(rate), unit: 'apply/s', baseline: Math.round(rawRate), target: '≥ 0.5×', ...(refused ? { note: `refused ${refused}` } : {}) }, (r) => r >= 0.5),
+        { name: `${label}: apply latency p50`, value: round(p50), unit: 'ms', baseline: round(percentile(baseline.latencies, 50)) },
+        { name: `${label}: apply latency p99`, value: round(p99), unit: 'ms', baseline: round(percentile(baseline.latencies, 99)), target: '≤ 50 ms', pass: p99 <= 50 },
+        { name: `${label}: server event-loop lag p50 during the burst`, value: round(lag.p50), unit: 'ms', baseline: round(quietLag.p50), note: 'baseline: quiet' },
+        { name: `${label}: server event-loop lag p99 during the burst`, value: round(lag.p99), unit: 'ms', baseline: round(quietLag.p99), note: 'baseline: quiet' },
+        ratioRow({ name: `${label}: pin broadcast p95 during the burst (vs quiet)`, value: round(percentile(pins, 95)), unit: 'ms', baseline: round(quietPinP95), target: '≤ 2×' }, (r) => r <= 2),
+      );
+    }
+  } finally {
+    probe.close();
+  }
+  return rows;
+}
+
+const serverEnv = { DEMO_DATA: 'true', LOG_LEVEL: 'info', METRICS_TOKEN: TEST_METRICS_TOKEN, APPLY_LIMIT_PER_BLOCK: '1000000' };
+const rows: BenchRow[] = [];
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-bench-durable-'));
+try {
+  progress('embedded store (SQLite)');
+  const embedded = await spawnServer({ ...serverEnv, DATA_DIR: path.join(scratch, 'server') });
+  try {
+    rows.push(...(await measureStore('embedded', embedded, (concurrency) => ({ kind: 'sqlite', dataDir: path.join(scratch, `raw-${concurrency}`), concurrency, durationMs: burstMs }))));
+  } finally {
+    await embedded.kill('SIGTERM');
+  }
+
+  progress('Redis store (appendonly yes, appendfsync always)');
+  const redis = await startRedis();
+  try {
+    const server = await spawnServer({ ...serverEnv, DATA_DIR: path.join(scratch, 'server-redis'), REDIS_URL: redis.url });
+    try {
+      rows.push(...(await measureStore('redis', server, (concurrency) => ({ kind: 'redis', url: redis.url, prefix: `raw${concurrency}:`, concurrency, durationMs: burstMs }))));
+    } finally {
+      await server.kill('SIGTERM');
+    }
+  } finally {
+    await redis.stop();
+  }
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+report({ suite: 'durable-applies', title: 'Durable applications through the server vs the raw store; event-loop lag and pin broadcast during the burst', rows });
