@@ -4,8 +4,8 @@ import { fork } from 'node:child_process';
  * Runs a load generator (a bench/load/*.ts file) as its own process: sends it `input`, resolves with
  * the one message it answers with, and rejects if it exits without answering.
  */
-export function runLoad<I, O>(file: string | URL, input: I, { timeoutMs = 600_000 }: { timeoutMs?: number } = {}): Promise<O> {
-  const child = fork(file, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function runLoad<I, O>(file: string | URL, input: I, { timeoutMs = 600_000, nodeFlags = [] }: { timeoutMs?: number; nodeFlags?: string[] } = {}): Promise<O> {
+  const child = fork(file, [], { execArgv: ['--import', 'tsx', ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise<O>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
