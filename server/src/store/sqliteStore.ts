@@ -69,12 +69,9 @@ export class SqliteJobStore implements JobStore {
     return this.#writer.write({ op: 'putPin', event });
   }
 
+  /** All of them or none: one write (its own savepoint) in the writer's group. */
   putPins(events: PinEvent[]): Promise<void> {
-    const put = this.#db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body');
-    this.#db.transaction(() => {
-      for (const e of events) put.run(e.sessionId, e.kind, e.pinnedAt, JSON.stringify(e));
-    })();
-    return Promise.resolve();
+    return this.#writer.write({ op: 'putPins', events });
   }
 
   listPins(sessionId: string): Promise<PinEvent[]> {

@@ -11,6 +11,7 @@ import { storeErrorFromSqlite, type StoreFailure } from './storeError';
 export type WriteOp =
   | { op: 'put'; kind: CatalogKind; doc: CatalogKinds[CatalogKind] }
   | { op: 'putPin'; event: PinEvent }
+  | { op: 'putPins'; events: PinEvent[] }
   | { op: 'apply'; application: ApplicationRecord }
   /** Replaces an application only if its stored body is still `expected` (the caller's read). */
   | { op: 'replaceApplication'; id: string; expected: string; next: ApplicationRecord; event: ApplicationEvent }
@@ -19,6 +20,7 @@ export type WriteOp =
 export interface WriteResults {
   put: undefined;
   putPin: undefined;
+  putPins: undefined;
   apply: { application: ApplicationRecord; created: boolean };
   replaceApplication: 'replaced' | 'stale';
   appendModeration: undefined;
@@ -128,6 +130,9 @@ export class SqliteWrites {
       }
       case 'putPin':
         s.putPin.run(op.event.sessionId, op.event.kind, op.event.pinnedAt, JSON.stringify(op.event));
+        return undefined;
+      case 'putPins':
+        for (const e of op.events) s.putPin.run(e.sessionId, e.kind, e.pinnedAt, JSON.stringify(e));
         return undefined;
       case 'apply': {
         const a = op.application;
