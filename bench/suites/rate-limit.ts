@@ -28,7 +28,8 @@ for (let round = 0; round < rounds; round += 1) {
 }
 
 const median = (limiter: Limiter, phones: number, pick: (r: RateLimitOutput) => number): number => percentile((runs.get(`${limiter}/${phones}`) ?? []).map(pick), 50);
-const cpu = (limiter: Limiter, phones: number): number => Math.round(median(limiter, phones, (r) => r.cpuMicrosPerTake) * 100) / 100;
+// Never 0 (a ratio against it would be no number): the resolution is 0.01 µs.
+const cpu = (limiter: Limiter, phones: number): number => Math.max(0.01, Math.round(median(limiter, phones, (r) => r.cpuMicrosPerTake) * 100) / 100);
 const bytesPerPhone = (limiter: Limiter): number => Math.round(median(limiter, many, (r) => r.heapBytes) / many);
 const M = many.toLocaleString('en');
 const rows: BenchRow[] = [
