@@ -34,7 +34,7 @@ import {
   type StageJoinResult,
   type StageRole,
 } from './stage';
-import type { TransportOptions } from './webrtc';
+import type { RtpCapabilities, TransportOptions } from './webrtc';
 import {
   CardEventInput,
   ConsoleSubscribeInput,
@@ -155,6 +155,11 @@ export interface ServerToClientEvents {
   'producer:closed': (event: { producerId: ProducerId; peerId: PeerId }) => void;
   'producer:updated': (event: { producerId: ProducerId; paused: boolean }) => void;
   'stage:ended': (event: { reason: StageEndReason }) => void;
+  /**
+   * To one person: the media server under their place died and their router was re-created on
+   * another. Their transports are gone: set up media again (re-publish, re-consume these producers).
+   */
+  'media:moved': (event: { routerRtpCapabilities: RtpCapabilities; producers: ProducerInfo[] }) => void;
   'stage:roster': (roster: RosterView) => void;
   /** To the host only: viewers who raised a hand. */
   'stage:hands': (event: { hands: Participant[] }) => void;

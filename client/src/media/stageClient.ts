@@ -51,6 +51,11 @@ export type StageClientEvents = {
   refused: [string];
   /** What is pinned now, from every join and rejoin reply. */
   pins: [PinsNow];
+  /**
+   * The media server under this place failed and the server moved it to another (true) until the
+   * media runs again (false): re-publishing and re-consuming happen by themselves meanwhile.
+   */
+  recovering: [boolean];
 };
 
 export interface JoinOptions {
@@ -82,7 +87,14 @@ export class StageClient extends Emitter<StageClientEvents> {
   /** Producers being consumed right now: the server allows one consumer per producer. */
   readonly #consuming = new Set<ProducerId>();
   readonly #producers = new Map<MediaSource, types.Producer>();
+  /** What this place publishes; the tracks belong to the caller, who stops them. */
   readonly #localTracks = new Map<MediaSource, MediaStreamTrack>();
+  /** Sources the person paused (a muted microphone stays muted when re-published). */
+  readonly #paused = new Set<MediaSource>();
+  /** Every producer on stage as the server last told: what to consume once media is set up again. */
+  #stageProducers = new Map<ProducerId, ProducerInfo>();
+  /** Media moves run one after another (the origin and an edge can fail together). */
+  #moving: Promise<void> = Promise.resolve();
   readonly #unsubscribe: Array<() => void> = [];
   #preferences: ViewerPreferences = { quality: 'auto', audioOnly: false };
   #closed = false;
@@ -133,11 +145,19 @@ export class StageClient extends Emitter<StageClientEvents> {
       socket.on(event, listener as never);
       this.#unsubscribe.push(() => socket.off(event, listener as never));
     };
-    on('producer:added', (info) => void this.#consume(info).catch(() => undefined));
-    on('producer:closed', ({ producerId }) => this.#dropConsumer(producerId));
+    on('producer:added', (info) => {
+      this.#stageProducers.set(info.producerId, info);
+      void this.#consume(info).catch(() => undefined);
+    });
+    on('producer:closed', ({ producerId }) => {
+      this.#stageProducers.delete(producerId);
+      this.#dropConsumer(producerId);
+    });
     on('producer:updated', ({ producerId, paused }) => {
       const entry = this.#consumers.get(producerId);
       if (entry) entry.info.paused = paused;
+      const known = this.#stageProducers.get(producerId);
+      if (known) known.paused = paused;
       this.emit('trackPaused', { producerId, paused });
     });
     on('stage:roster', (roster) => this.emit('roster', roster));
@@ -148,6 +168,9 @@ export class StageClient extends Emitter<StageClientEvents> {
     on('stage:hands', ({ hands }) => this.emit('hands', hands));
     on('speaker:changed', ({ peerId }) => this.emit('speaker', peerId));
     on('stage:roleChanged', ({ role }) => this.#onRole(role));
+    on('media:moved', (event) => {
+      this.#moving = this.#moving.then(() => this.#moveMedia(event)).catch(() => undefined);
+    });
     on('stage:ended', ({ reason }) => {
       this.#teardownMedia();
       this.#setPhase('ended');
@@ -186,6 +209,7 @@ export class StageClient extends Emitter<StageClientEvents> {
     });
     this.#joined = joined;
     this.#role = joined.role;
+    this.#stageProducers = new Map(joined.producers.map((p) => [p.producerId, { ...p }]));
     this.emit('role', joined.role);
     this.emit('roster', joined.roster);
     this.emit('pins', joined.pins);
@@ -194,18 +218,13 @@ export class StageClient extends Emitter<StageClientEvents> {
       this.#setPhase('live');
       return;
     }
-    if (joined.resumed && this.#device && this.#recvTransport && !this.#recvTransport.closed) {
-      await this.#healTransports();
-    } else {
+    const kept = joined.resumed && this.#device !== undefined && this.#recvTransport !== undefined && !this.#recvTransport.closed;
+    const healed = kept && (await this.#healTransports());
+    if (!healed) {
       // A new place (first join, grace period over, or a new router after a media failure). If the
       // server kept the place, its old transports count against the peer's cap: close them there too.
       if (joined.resumed) this.#closeServerTransports();
-      this.#teardownMedia();
-      this.#device = new Device();
-      await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities });
-      this.#recvTransport = await this.#createTransport('recv');
-      if (joined.role !== 'viewer') await this.#ensureSendTransport();
-      await this.#republish();
+      await this.#setUpMedia(joined.routerRtpCapabilities);
     }
     if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
       await this.#signalling.request('viewer:preferences', this.#preferences);
@@ -214,11 +233,57 @@ export class StageClient extends Emitter<StageClientEvents> {
     for (const producerId of [...this.#consumers.keys()]) if (!live.has(producerId)) this.#dropConsumer(producerId);
     await Promise.all(joined.producers.map((p) => this.#consume(p)));
     this.#setPhase('live');
+    this.emit('recovering', false);
   }
 
-  async #healTransports(): Promise<void> {
+  /** Restarts ICE where the path broke; false when the server no longer has a transport (its router was replaced). */
+  async #healTransports(): Promise<boolean> {
     for (const transport of [this.#recvTransport, this.#sendTransport]) {
-      if (transport && !transport.closed && transport.connectionState !== 'connected') await restartIce(transport, this.#signalling);
+      if (transport && !transport.closed && transport.connectionState !== 'connected') {
+        if ((await restartIce(transport, this.#signalling)) === 'gone') return false;
+      }
+    }
+    return true;
+  }
+
+  /** A fresh device, receive and (on stage) send transports, and every local track published again. */
+  async #setUpMedia(routerRtpCapabilities: RtpCapabilities): Promise<void> {
+    this.#teardownMedia();
+    this.#device = new Device();
+    await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+    this.#recvTransport = await this.#createTransport('recv');
+    if (this.#role !== 'viewer') await this.#ensureSendTransport();
+    await this.#republish();
+  }
+
+  /**
+   * The server re-created this place's router on a live worker after its worker died: set the media
+   * up again there, without a new join (the place, the socket and the roster are unchanged).
+   */
+  async #moveMedia({ routerRtpCapabilities, producers }: { routerRtpCapabilities: RtpCapabilities; producers: ProducerInfo[] }): Promise<void> {
+    const joined = this.#joined;
+    if (this.#closed || this.#phase === 'ended' || !joined || this.#options?.media === false) return;
+    joined.routerRtpCapabilities = routerRtpCapabilities;
+    this.#stageProducers = new Map(producers.map((p) => [p.producerId, { ...p }]));
+    this.emit('recovering', true);
+    this.#setPhase('reconnecting');
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // Whatever an earlier attempt built on the new router counts against the caps there.
+        this.#closeServerTransports();
+        await this.#setUpMedia(routerRtpCapabilities);
+        if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
+          await this.#signalling.request('viewer:preferences', this.#preferences);
+        }
+        await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
+        this.#setPhase('live');
+        this.emit('recovering', false);
+        return;
+      } catch (error) {
+        // Without a connection the socket's re-join rebuilds the media; past a few tries, stop.
+        if (this.#closed || this.phase === 'ended' || !this.#signalling.socket.connected || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
   }
 
@@ -227,8 +292,9 @@ export class StageClient extends Emitter<StageClientEvents> {
     if (role === 'viewer') {
       for (const producer of this.#producers.values()) producer.close();
       this.#producers.clear();
-      for (const track of this.#localTracks.values()) track.stop();
+      // The tracks are the page's: it lets its camera go when it sees the role change.
       this.#localTracks.clear();
+      this.#paused.clear();
       this.#sendTransport?.close();
       this.#sendTransport = undefined;
     }
@@ -265,6 +331,10 @@ export class StageClient extends Emitter<StageClientEvents> {
       appData: { source },
     });
     this.#producers.set(source, producer);
+    if (this.#paused.has(source)) {
+      producer.pause();
+      await this.#signalling.request('producer:pause', { producerId: producer.id });
+    }
     return producer.id as ProducerId;
   }
 
@@ -284,6 +354,7 @@ export class StageClient extends Emitter<StageClientEvents> {
   async unpublish(source: MediaSource): Promise<void> {
     const producer = this.#producers.get(source);
     this.#localTracks.delete(source);
+    this.#paused.delete(source);
     if (!producer) return;
     this.#producers.delete(source);
     producer.close();
@@ -291,6 +362,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   }
 
   async setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    if (paused) this.#paused.add(source);
+    else this.#paused.delete(source);
     const producer = this.#producers.get(source);
     if (!producer) return;
     if (paused) producer.pause();
@@ -402,7 +475,7 @@ export class StageClient extends Emitter<StageClientEvents> {
     return inboundStats([...this.#consumers.values()].map(({ consumer, info }) => ({ consumer, peerId: info.peerId })));
   }
 
-  /** Leaves for good: the server is told, local tracks stop, and every listener is removed. */
+  /** Leaves for good: the server is told, and every listener is removed (local tracks stay the caller's). */
   async leave(): Promise<void> {
     if (this.#closed) return;
     if (this.#joined && this.#phase !== 'ended') await this.#signalling.request('stage:leave', {}).catch(() => undefined);
@@ -414,7 +487,8 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.#closed = true;
     for (const off of this.#unsubscribe) off();
     this.#teardownMedia();
-    for (const track of this.#localTracks.values()) track.stop();
+    // Never stop the local tracks: they belong to whoever opened them (the studio re-publishes
+    // the same camera on its next client after a media failure).
     this.#localTracks.clear();
   }
 }

@@ -30,6 +30,8 @@ export interface StageView {
   signalling: Signalling | undefined;
   hlsUrl: string | null;
   interactive: boolean;
+  /** The media server under this place failed; media is being set up again on another. */
+  recovering: boolean;
 }
 
 const RETRY_MS = 3000;
@@ -75,6 +77,7 @@ export function useStage(
       c.on('hands', (hands) => update({ hands }));
       c.on('speaker', (speaker) => update({ speaker }));
       c.on('hls', (hlsUrl) => update({ hlsUrl }));
+      c.on('recovering', (recovering) => update({ recovering }));
       c.on('trackAdded', (t) => {
         const entry: StageTrack = {
           producerId: t.producerId,
@@ -157,5 +160,6 @@ function initial(phase: StageViewPhase): StageView {
     signalling: undefined,
     hlsUrl: null,
     interactive: true,
+    recovering: false,
   };
 }
