@@ -214,7 +214,7 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     router.observer.once('close', () => {
       if (this.#closed) return;
       // Its worker died: re-create the router on a live worker and move everyone on it there.
-      if (worker.worker.died) return this.#track(this.#replace(slot));
+      if (worker.worker.died) return this.#track(slot);
       const index = this.#slots.indexOf(slot);
       // The origin closed by anything else ends the media of the whole session.
       if (index === 0) this.close('media-failure');
@@ -223,7 +223,10 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     return slot;
   }
 
-  #track(recovery: Promise<void>): void {
+  /** Replacements run one after another: two routers dying together must not both claim one free worker. */
+  #track(dead: RouterSlot): void {
+    const previous = [...this.#recovering];
+    const recovery = Promise.all(previous).then(() => this.#replace(dead));
     this.#recovering.add(recovery);
     void recovery.finally(() => this.#recovering.delete(recovery));
   }
@@ -234,29 +237,34 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
 
   /**
    * A dead worker took `dead` with it: its producers are closed (everyone was told), the rest of the
-   * room goes on. The router is re-created in the same place (the origin stays the origin) on a live
-   * worker, every live producer is piped to it, and its peers move there and are told to set up their
-   * media again: publishers re-publish, viewers re-consume.
+   * room goes on. Its peers move to a live router, which is told to them so that they set up their
+   * media again there (publishers re-publish, viewers re-consume): a new router on a live worker this
+   * room does not use yet, with every live producer piped to it; or, when every live worker already
+   * carries one of this room's routers (a producer cannot be piped to a router on its own worker),
+   * that router. The origin stays first in the list: the new one, or the router that takes its place.
    */
   async #replace(dead: RouterSlot): Promise<void> {
-    const isOrigin = this.#slots[0] === dead;
-    this.#logger.warn({ worker: dead.worker.index, origin: isOrigin }, 'a router of this stage died with its worker; re-creating it');
+    const wasOrigin = this.#slots[0] === dead;
+    this.#logger.warn({ worker: dead.worker.index, origin: wasOrigin }, 'a router of this stage died with its worker; moving its peers');
     try {
-      const others = new Set(this.#slots.filter((s) => s !== dead && !s.router.closed).map((s) => s.worker.index));
-      const slot = await this.#createSlot(await this.#liveWorker(others));
+      const target = await this.#refuge(dead);
+      if (this.#closed) return;
       const index = this.#slots.indexOf(dead);
-      if (this.#closed || index < 0) {
-        slot.router.close();
-        return;
+      if (index < 0) return;
+      if (!this.#slots.includes(target)) {
+        // A new router takes the dead one's place in the list.
+        this.#slots[index] = target;
+      } else {
+        // An existing router takes its peers (and, for the origin, its place first in the list).
+        this.#slots.splice(index, 1);
+        if (wasOrigin) this.#slots.unshift(...this.#slots.splice(this.#slots.indexOf(target), 1));
       }
-      this.#slots[index] = slot;
-      if (isOrigin) await this.#observeSpeaker(slot);
-      await this.#pipeAllTo(slot);
+      if (wasOrigin) await this.#observeSpeaker(target);
       if (this.#closed) return;
       const moved = [...this.#peers.values()].filter((p) => p.slot === dead && !p.closed);
-      for (const peer of moved) peer.moveTo(slot);
-      this.#logger.info({ worker: slot.worker.index, origin: isOrigin, peers: moved.length }, 'router re-created on a live worker');
-      this.emit('routerReplaced', { origin: isOrigin });
+      for (const peer of moved) peer.moveTo(target);
+      this.#logger.info({ worker: target.worker.index, origin: wasOrigin, peers: moved.length }, 'peers of a dead router moved to a live one');
+      this.emit('routerReplaced', { origin: wasOrigin });
       for (const peer of moved) this.emit('peerMoved', peer);
     } catch (error) {
       if (this.#closed) return;
@@ -266,23 +274,37 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     }
   }
 
-  /** A live worker, avoiding those given where possible; when all are dead, the pool's next one. */
-  async #liveWorker(avoid: ReadonlySet<number>): Promise<PooledWorker> {
-    try {
-      return this.#pool.leastLoaded(avoid);
-    } catch {
-      return new Promise<PooledWorker>((resolve, reject) => {
-        const onReplaced = (_dead: PooledWorker, replacement: PooledWorker): void => {
-          clearTimeout(timer);
-          resolve(replacement);
-        };
-        const timer = setTimeout(() => {
-          this.#pool.off('workerReplaced', onReplaced);
-          reject(new Error('no mediasoup worker came back'));
-        }, this.#recoveryTimeoutMs);
-        this.#pool.once('workerReplaced', onReplaced);
-      });
+  /** Where the peers of a dead router go: a new router on a worker this room does not use, or one of its own. */
+  async #refuge(dead: RouterSlot): Promise<RouterSlot> {
+    const alive = this.#slots.filter((s) => s !== dead && !s.router.closed);
+    const used = new Set(alive.map((s) => s.worker.index));
+    const free = this.#pool.workers.filter((w) => !w.worker.closed && !used.has(w.index));
+    if (free.length === 0 && alive.length > 0) {
+      return alive.reduce((best, s) => (s.consumers < best.consumers ? s : best));
     }
+    const worker = free.length > 0 ? this.#pool.leastLoaded(used) : await this.#nextWorker();
+    const slot = await this.#createSlot(worker);
+    if (this.#closed) {
+      slot.router.close();
+      return slot;
+    }
+    await this.#pipeAllTo(slot);
+    return slot;
+  }
+
+  /** The next worker the pool brings back, when every worker is dead. */
+  #nextWorker(): Promise<PooledWorker> {
+    return new Promise<PooledWorker>((resolve, reject) => {
+      const onReplaced = (_dead: PooledWorker, replacement: PooledWorker): void => {
+        clearTimeout(timer);
+        resolve(replacement);
+      };
+      const timer = setTimeout(() => {
+        this.#pool.off('workerReplaced', onReplaced);
+        reject(new Error('no mediasoup worker came back'));
+      }, this.#recoveryTimeoutMs);
+      this.#pool.once('workerReplaced', onReplaced);
+    });
   }
 
   async #pipeAllTo(slot: RouterSlot): Promise<void> {
