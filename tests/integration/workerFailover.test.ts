@@ -157,3 +157,37 @@ describe('a dead mediasoup worker costs seconds, not the session', () => {
     expect(produced.video).not.toBe(again.video);
   });
 });
+
+describe('when no mediasoup worker comes back', () => {
+  let server: TestServer;
+  let driver: StageDriver;
+
+  beforeAll(async () => {
+    // One worker, replaced only after a minute: nothing live to move the stage to.
+    server = await startTestServer({ MEDIA_WORKERS: '1', MEDIA_RESPAWN_DELAY_MS: '60000' });
+    driver = new StageDriver(server);
+  });
+  afterAll(async () => {
+    driver.closeAll();
+    await server.stop();
+  });
+
+  test('the stage waits 15 s for one, then ends with media-failure (and the session is not ended: the host may go live again)', async () => {
+    const host = await driver.join('fail-none', 'host');
+    const viewer = await driver.join('fail-none', 'viewer');
+    const moved = collect(viewer.socket, 'media:moved');
+    const ended = nextEvent<{ reason: string }>(viewer.socket, 'stage:ended', 25_000);
+    const worker = server.pool.workers[0]!;
+    const killedAt = Date.now();
+    process.kill(worker.worker.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 5000));
+    // Still waiting: the places are kept.
+    expect((await server.directory.get('fail-none' as never))?.closed).toBe(false);
+    expect(await ended).toEqual({ reason: 'media-failure' });
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(14_000);
+    expect(moved).toEqual([]);
+    expect(server.directory.get('fail-none' as never)).toBeUndefined();
+    expect(await server.service.sessionStatus('fail-none')).not.toBe('ended');
+    host.socket.close();
+  }, 40_000);
+});

@@ -78,6 +78,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   readonly #signalling: Signalling;
   #options: JoinOptions | undefined;
   #device: Device | undefined;
+  /** The router capabilities the device was loaded with. */
+  #deviceCaps = '';
   #joined: StageJoinResult | undefined;
   #role: StageRole = 'viewer';
   #phase: StagePhase = 'connecting';
@@ -231,7 +233,8 @@ export class StageClient extends Emitter<StageClientEvents> {
     }
     const live = new Set(joined.producers.map((p) => p.producerId));
     for (const producerId of [...this.#consumers.keys()]) if (!live.has(producerId)) this.#dropConsumer(producerId);
-    await Promise.all(joined.producers.map((p) => this.#consume(p)));
+    // What the join said, and whatever was added while the media was being set up.
+    await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
     this.#setPhase('live');
     this.emit('recovering', false);
   }
@@ -246,14 +249,24 @@ export class StageClient extends Emitter<StageClientEvents> {
     return true;
   }
 
-  /** A fresh device, receive and (on stage) send transports, and every local track published again. */
+  /**
+   * New transports (on stage: a send transport and every local track published again, first, since
+   * everyone waits for those; then the receive transport). The device is kept when the router's
+   * capabilities are the same (every router has the same codecs): loading one costs a peer connection.
+   */
   async #setUpMedia(routerRtpCapabilities: RtpCapabilities): Promise<void> {
     this.#teardownMedia();
-    this.#device = new Device();
-    await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+    const caps = JSON.stringify(routerRtpCapabilities);
+    if (!this.#device?.loaded || caps !== this.#deviceCaps) {
+      this.#device = new Device();
+      await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+      this.#deviceCaps = caps;
+    }
+    if (this.#role !== 'viewer') {
+      await this.#ensureSendTransport();
+      await this.#republish();
+    }
     this.#recvTransport = await this.#createTransport('recv');
-    if (this.#role !== 'viewer') await this.#ensureSendTransport();
-    await this.#republish();
   }
 
   /**
@@ -340,7 +353,9 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   async #republish(): Promise<void> {
     if (this.#role === 'viewer') return;
-    for (const [source, track] of this.#localTracks) {
+    // Pictures first: the camera is what viewers wait for after a media failure.
+    const order = [...this.#localTracks].sort(([, a], [, b]) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
+    for (const [source, track] of order) {
       if (track.readyState === 'live') await this.#produce(track, source);
     }
   }
