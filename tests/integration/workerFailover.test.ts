@@ -158,6 +158,38 @@ describe('a dead mediasoup worker costs seconds, not the session', () => {
   });
 });
 
+describe('a dead edge when every live worker already carries a router of the stage', () => {
+  let server: TestServer;
+  let driver: StageDriver;
+
+  beforeAll(async () => {
+    server = await startTestServer({ MEDIA_WORKERS: '2', ROUTER_MAX_CONSUMERS: '4', MEDIA_RESPAWN_DELAY_MS: '500' });
+    driver = new StageDriver(server);
+  });
+  afterAll(async () => {
+    driver.closeAll();
+    await server.stop();
+  });
+
+  test("the edge's viewers move to the origin router (a producer cannot be piped to its own worker) and re-consume there", async () => {
+    const host = await driver.join('fail-fold', 'host');
+    const produced = await driver.publish(host);
+    for (let i = 0; i < 2; i += 1) await driver.consume(await driver.join('fail-fold', 'viewer'), [produced.video, produced.audio]);
+    const onEdge = await driver.join('fail-fold', 'viewer');
+    await driver.consume(onEdge, [produced.video, produced.audio]);
+    const stage = (await server.directory.get('fail-fold' as never))!;
+    const [origin, edge] = stage.room.routers;
+    if (!origin || !edge) throw new Error('expected an origin and an edge router');
+    const moved = nextEvent<Moved>(onEdge.socket, 'media:moved');
+    process.kill((await ownerOf(server, edge.id)).worker.pid, 'SIGKILL');
+    const toEdge = await moved;
+    expect(stage.room.routers).toEqual([origin]);
+    expect(await driver.consume({ ...onEdge, caps: toEdge.routerRtpCapabilities }, toEdge.producers.map((p) => p.producerId))).toHaveLength(2);
+    const dump = await origin.dump();
+    expect(dump.mapProducerIdConsumerIds.every((e) => e.values.length === 3)).toBe(true);
+  });
+});
+
 describe('when no mediasoup worker comes back', () => {
   let server: TestServer;
   let driver: StageDriver;
