@@ -83,6 +83,8 @@ describe('a dead mediasoup worker costs seconds, not the session', () => {
   });
 
   test("an edge router's worker killed: the viewers on the edge are told and re-consume the stage on a new router; the origin's viewers never notice", async () => {
+    // The worker killed by the test before is back: a third worker is free for the new edge.
+    await expect.poll(() => server.pool.workers.length, { timeout: 10_000 }).toBe(3);
     const host = await driver.join('fail-edge', 'host');
     const produced = await driver.publish(host);
     const onOrigin: Participant[] = [];
