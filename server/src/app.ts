@@ -38,6 +38,7 @@ import { createHttpApp, type HealthReport } from './transport/http';
 import { opsAccess } from './transport/opsAccess';
 import { clientAddress, handshakeBudget } from './transport/handshakeBudget';
 import { handshakeAllowed } from './transport/sameOrigin';
+import { announceToLobbies } from './transport/lobby';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
 import { safeListener } from './transport/requests';
 import { broadcastStage, handleStageSocket, stageChannel, type IoServer, type IoSocket } from './transport/stageSocket';
@@ -114,6 +115,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     graceMs: config.stage.graceMs,
+    interactiveSeats: config.interactiveSeats,
     loadModeration: sessionModerationLoader(store),
   });
 
@@ -210,10 +212,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   });
   broadcastRecruitment(io, service);
+  announceToLobbies(io, directory, { spreadMs: config.stage.lobbySpreadMs });
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
   io.on('connection', safeListener((socket: IoSocket) => {
     guardFlood(socket, config.socketEvents, logger);
-    handleStageSocket(socket, { io, directory, tokens, invites, logger, service, access, limiters, authors, hlsUrl: (id) => hls?.readyUrl(id) ?? null, interactiveSeats: config.interactiveSeats });
+    handleStageSocket(socket, { io, directory, tokens, invites, logger, service, access, limiters, authors, hlsUrl: (id) => hls?.readyUrl(id) ?? null });
     void holdBureauCookie(socket, access).catch((err: unknown) => logger.warn({ err }, 'could not check the sign-in of a connection'));
   }, logger, { event: 'connection' }));
 

@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   MEDIA_RESPAWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+  LOBBY_SPREAD_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   SECURE_COOKIES: bool.default(false),
   ALLOWED_ORIGINS: z
     .string()
@@ -101,6 +102,8 @@ export interface Config {
   stage: {
     /** How long a dropped connection keeps its place (seat, role, media). */
     graceMs: number;
+    /** Waiting viewers rejoin at go-live at a random moment within this window. */
+    lobbySpreadMs: number;
   };
   hls: {
     enabled: boolean;
@@ -111,7 +114,7 @@ export interface Config {
     retentionDays: number;
     ffmpegPath: string;
   };
-  /** Viewers watching over WebRTC before the rest are sent to HLS. */
+  /** Viewers of one session on WebRTC at once (seats, enforced at the receive transport); the rest watch HLS. */
   interactiveSeats: number;
   /** How often a live session's viewer count is recorded for the statistics page. */
   statsSampleMs: number;
@@ -173,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       respawnDelayMs: e.MEDIA_RESPAWN_DELAY_MS,
       maxConsumersPerRouter: e.ROUTER_MAX_CONSUMERS,
     }),
-    stage: Object.freeze({ graceMs: e.STAGE_GRACE_MS }),
+    stage: Object.freeze({ graceMs: e.STAGE_GRACE_MS, lobbySpreadMs: e.LOBBY_SPREAD_MS }),
     hls: Object.freeze({
       enabled: e.HLS_ENABLED,
       dir: path.resolve(e.HLS_DIR ?? path.join(e.DATA_DIR, 'hls')),

@@ -17,6 +17,8 @@ export const ErrorCode = z.enum([
   'SESSION_NOT_LIVE',
   'SESSION_ENDED',
   'NOT_JOINED',
+  /** Every interactive (WebRTC) seat is taken: watch over HLS. */
+  'SEATS_FULL',
   'MEDIA',
   'UNAVAILABLE',
   'INTERNAL',

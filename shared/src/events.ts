@@ -21,6 +21,7 @@ import {
   ProducerCreateInput,
   ProducerIdInput,
   StageJoinInput,
+  StageWatchInput,
   TransportConnectInput,
   TransportCreateInput,
   TransportIdInput,
@@ -32,6 +33,7 @@ import {
   type RosterView,
   type StageEndReason,
   type StageJoinResult,
+  type StageWatchResult,
   type StageRole,
 } from './stage';
 import type { RtpCapabilities, TransportOptions } from './webrtc';
@@ -54,6 +56,7 @@ import {
 /** Input schema and result type of every client → server request. */
 export const requestSchemas = {
   'stage:join': StageJoinInput,
+  'stage:watch': StageWatchInput,
   'transport:create': TransportCreateInput,
   'transport:connect': TransportConnectInput,
   'producer:create': ProducerCreateInput,
@@ -98,6 +101,8 @@ export const requestSchemas = {
 
 export interface RequestResults {
   'stage:join': StageJoinResult;
+  /** Refused with SEATS_FULL when a viewer asks for WebRTC and no interactive seat is free. */
+  'stage:watch': StageWatchResult;
   'transport:create': TransportOptions;
   'transport:connect': Empty;
   'producer:create': { producerId: ProducerId };
@@ -160,6 +165,11 @@ export interface ServerToClientEvents {
    * another. Their transports are gone: set up media again (re-publish, re-consume these producers).
    */
   'media:moved': (event: { routerRtpCapabilities: RtpCapabilities; producers: ProducerInfo[] }) => void;
+  /**
+   * To the session's lobby (connections told SESSION_NOT_LIVE): it is live now. Join again at a
+   * random moment within `spreadMs`, so that a waiting crowd does not arrive in one instant.
+   */
+  'stage:opened': (event: { sessionId: string; spreadMs: number }) => void;
   'stage:roster': (roster: RosterView) => void;
   /** To the host only: viewers who raised a hand. */
   'stage:hands': (event: { hands: Participant[] }) => void;

@@ -45,23 +45,44 @@ export interface ProducerInfo {
   paused: boolean;
 }
 
-export interface StageJoinResult {
+/** How a place watches the stage: WebRTC (a MediaPeer on a router) or the HLS programme (no media on the server). */
+export const WatchMode = z.enum(['webrtc', 'hls']);
+export type WatchMode = z.infer<typeof WatchMode>;
+
+/** What a place on WebRTC needs to build its Device and consume: sent only to places on WebRTC. */
+export interface StageMedia {
+  routerRtpCapabilities: RtpCapabilities;
+  producers: ProducerInfo[];
+}
+
+interface StageJoinCommon {
   peerId: PeerId;
   role: StageRole;
   /** Present this with the peer id to take the same place back after a reconnect. */
   resumeKey: string;
   /** True when this join took back an earlier place (its media objects may still be alive). */
   resumed: boolean;
-  routerRtpCapabilities: RtpCapabilities;
-  producers: ProducerInfo[];
   roster: RosterView;
   /** The session's HLS master playlist, when the server makes one. */
   hlsUrl: string | null;
-  /** False when the interactive (WebRTC) seats are taken: watch over HLS instead. */
+  /**
+   * Whether this place may be on WebRTC right now: it is on stage, already holds a seat, or an
+   * interactive seat is free. A hint: the seat is taken (or refused) when the receive transport is created.
+   */
   interactive: boolean;
   /** What is pinned now and its sequence number: a (re)joining phone catches up without waiting for the next pin. */
   pins: PinsNow;
 }
+
+/**
+ * The join reply. People on stage are on WebRTC from the start; a viewer joins the audience on
+ * 'hls' (no media on the server) and switches with `stage:watch`; a resumed viewer keeps its mode.
+ */
+export type StageJoinResult = StageJoinCommon & (({ mode: 'webrtc' } & StageMedia) | { mode: 'hls' });
+
+/** Switches this connection's place between WebRTC and HLS: one request, same socket. */
+export const StageWatchInput = z.strictObject({ mode: WatchMode });
+export type StageWatchResult = ({ mode: 'webrtc' } & StageMedia) | { mode: 'hls'; interactive: boolean };
 
 export const TransportCreateInput = z.object({ direction: z.enum(['send', 'recv']) });
 export const TransportConnectInput = z.object({ transportId: TransportId, dtlsParameters: DtlsParameters });

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { StageJoinResult } from '@chunfeng/shared/stage';
 import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import type { TestServer } from './server';
 import { connect, requestOk, type TestSocket } from './socketClient';
@@ -59,7 +60,17 @@ export class StageDriver {
     const socket = await this.socket(device ? { device } : {});
     const t = role === 'host' && !token ? await this.#server.tokens.issue({ sid: sessionId, role, sub: 'host' }) : token;
     const joined = await requestOk(socket, 'stage:join', { sessionId, role, ...(t ? { token: t } : {}) });
-    return { socket, peerId: joined.peerId, caps: joined.routerRtpCapabilities };
+    // A viewer joins the audience on HLS; like the page with a free seat, it switches to WebRTC.
+    const media = joined.mode === 'webrtc' ? joined : await requestOk(socket, 'stage:watch', { mode: 'webrtc' });
+    if (media.mode !== 'webrtc') throw new Error('stage:watch did not put the viewer on WebRTC');
+    return { socket, peerId: joined.peerId, caps: media.routerRtpCapabilities };
+  }
+
+  /** A viewer as the page joins one for HLS: `stage:join` only, no media on the server. */
+  async audience(sessionId: string, { device }: { device?: string } = {}): Promise<{ socket: TestSocket; peerId: string; joined: StageJoinResult }> {
+    const socket = await this.socket(device ? { device } : {});
+    const joined = await requestOk(socket, 'stage:join', { sessionId, role: 'viewer' });
+    return { socket, peerId: joined.peerId, joined };
   }
 
   /** Publishes a camera and a microphone from a participant on stage; returns the producer ids. */

@@ -67,10 +67,11 @@ describe('stage signalling', () => {
     const host = await open();
     const joined = await requestOk(host, 'stage:join', { sessionId: 'sig-1', role: 'host', token: await hostToken() });
     expect(joined.role).toBe('host');
-    expect(joined.routerRtpCapabilities.codecs?.length).toBeGreaterThan(0);
+    expect(joined.mode === 'webrtc' && joined.routerRtpCapabilities.codecs?.length).toBeGreaterThan(0);
 
     const viewer = await open();
     await requestOk(viewer, 'stage:join', { sessionId: 'sig-1', role: 'viewer' });
+    await requestOk(viewer, 'stage:watch', { mode: 'webrtc' });
     expect(await request(viewer, 'transport:create', { direction: 'send' })).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },

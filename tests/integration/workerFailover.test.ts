@@ -140,6 +140,7 @@ describe('a dead mediasoup worker costs seconds, not the session', () => {
     const produced = await driver.publish(host);
     const socket = await driver.socket();
     const joined = await requestOk(socket, 'stage:join', { sessionId: 'fail-away', role: 'viewer' });
+    if (joined.mode !== 'webrtc') await requestOk(socket, 'stage:watch', { mode: 'webrtc' });
     const recv = await requestOk(socket, 'transport:create', { direction: 'recv' });
     socket.close();
     const stage = await server.directory.get('fail-away' as never);
@@ -150,7 +151,8 @@ describe('a dead mediasoup worker costs seconds, not the session', () => {
 
     const back = await driver.socket();
     const resumed = await requestOk(back, 'stage:join', { sessionId: 'fail-away', role: 'viewer', resume: { peerId: joined.peerId, key: joined.resumeKey } });
-    expect(resumed).toMatchObject({ peerId: joined.peerId, resumed: true });
+    expect(resumed).toMatchObject({ peerId: joined.peerId, resumed: true, mode: 'webrtc' });
+    if (resumed.mode !== 'webrtc') throw new Error('the resumed place is not on WebRTC');
     // The old transport went with the worker (the client learns so and sets its media up again).
     const restart = await request(back, 'transport:restartIce', { transportId: recv.id });
     expect(restart).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });

@@ -31,6 +31,7 @@ export const en: Messages = {
     SESSION_NOT_LIVE: 'The session has not started yet',
     SESSION_ENDED: 'The session has ended',
     NOT_JOINED: 'Not connected to the session yet; please wait',
+    SEATS_FULL: 'Interactive seats are full; watch the smooth stream',
     MEDIA: 'The audio and video connection failed; trying again',
     UNAVAILABLE: 'The network is weak and the server could not be reached; please try again shortly',
     INTERNAL: 'The server ran into a problem; please try again later',

@@ -29,6 +29,7 @@ export const zhCN = {
     SESSION_NOT_LIVE: '直播还没有开始',
     SESSION_ENDED: '直播已经结束',
     NOT_JOINED: '还没有连上直播，请稍候',
+    SEATS_FULL: '互动席位已满，请观看流畅模式',
     MEDIA: '音视频连接出错，正在重试',
     UNAVAILABLE: '网络不好，没有连上服务器，请稍后再试',
     INTERNAL: '服务器出错了，请稍后再试',

@@ -1,4 +1,4 @@
-import { Device, type types } from 'mediasoup-client';
+import type { Device, types } from 'mediasoup-client';
 import type { ConsumerId, PeerId, ProducerId, SessionId } from '@chunfeng/shared/ids';
 import type {
   ConsumerOptions,
@@ -10,8 +10,10 @@ import type {
   RosterView,
   StageEndReason,
   StageJoinResult,
+  StageMedia,
   StageRole,
   ViewerPreferences,
+  WatchMode,
 } from '@chunfeng/shared/stage';
 import type { ServerToClientEvents } from '@chunfeng/shared/events';
 import type { PinsNow } from '@chunfeng/shared/recruitment';
@@ -56,6 +58,8 @@ export type StageClientEvents = {
    * media runs again (false): re-publishing and re-consuming happen by themselves meanwhile.
    */
   recovering: [boolean];
+  /** How this place watches now; `seatsFull` when it wanted WebRTC and every interactive seat was taken. */
+  mode: [{ mode: WatchMode; reason?: 'seatsFull' }];
 };
 
 export interface JoinOptions {
@@ -64,8 +68,10 @@ export interface JoinOptions {
   token?: string;
   displayName?: string;
   preferences?: ViewerPreferences;
-  /** False to take part without WebRTC media (watching over HLS): pins, hands and roster only. */
+  /** False to take part without any WebRTC media (the captioner): pins, hands and roster only. */
   media?: boolean;
+  /** A viewer's wish: WebRTC when an interactive seat is free (the default), or HLS. */
+  watch?: WatchMode;
 }
 
 
@@ -99,6 +105,11 @@ export class StageClient extends Emitter<StageClientEvents> {
   #moving: Promise<void> = Promise.resolve();
   readonly #unsubscribe: Array<() => void> = [];
   #preferences: ViewerPreferences = { quality: 'auto', audioOnly: false };
+  /** What the viewer asked for, and how the place watches now. */
+  #wish: WatchMode = 'webrtc';
+  #mode: WatchMode = 'webrtc';
+  /** Joins and switches run one after another: a switch must not interleave with a rejoin. */
+  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(signalling: Signalling) {
@@ -133,11 +144,41 @@ export class StageClient extends Emitter<StageClientEvents> {
     return this.#joined?.interactive ?? true;
   }
 
+  /** How this place watches now: WebRTC, or HLS (no Device, no transport, no consumer). */
+  get mode(): WatchMode {
+    return this.#mode;
+  }
+
   async join(options: JoinOptions): Promise<void> {
     this.#options = options;
     if (options.preferences) this.#preferences = options.preferences;
+    if (options.watch) this.#wish = options.watch;
     this.#listen();
-    await this.#connect();
+    await this.#serial(() => this.#connect());
+  }
+
+  /**
+   * Switches a viewer between WebRTC and HLS with one request on this connection. Rejects with
+   * SEATS_FULL when WebRTC is asked for and every interactive seat is taken (the place stays on HLS).
+   */
+  watch(mode: WatchMode): Promise<void> {
+    this.#wish = mode;
+    return this.#serial(async () => {
+      if (!this.#joined || this.#role !== 'viewer' || this.#options?.media === false || mode === this.#mode) return;
+      if (mode === 'hls') {
+        await this.#toHls(true);
+        return;
+      }
+      const media = await this.#signalling.request('stage:watch', { mode: 'webrtc' });
+      if (media.mode !== 'webrtc') return;
+      await this.#startMedia(media, false);
+    });
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   #listen(): void {
@@ -181,7 +222,7 @@ export class StageClient extends Emitter<StageClientEvents> {
     // A new connection after a drop: take the same place back.
     const onReconnect = (): void => {
       if (this.#closed || this.#phase === 'ended' || !this.#joined) return;
-      void this.#connect().catch((error: unknown) => {
+      void this.#serial(() => this.#connect()).catch((error: unknown) => {
         if (error instanceof RequestError && CREDENTIAL_REFUSALS.has(error.code)) {
           this.#teardownMedia();
           this.emit('refused', error.code);
@@ -211,7 +252,6 @@ export class StageClient extends Emitter<StageClientEvents> {
     });
     this.#joined = joined;
     this.#role = joined.role;
-    this.#stageProducers = new Map(joined.producers.map((p) => [p.producerId, { ...p }]));
     this.emit('role', joined.role);
     this.emit('roster', joined.roster);
     this.emit('pins', joined.pins);
@@ -220,23 +260,78 @@ export class StageClient extends Emitter<StageClientEvents> {
       this.#setPhase('live');
       return;
     }
-    const kept = joined.resumed && this.#device !== undefined && this.#recvTransport !== undefined && !this.#recvTransport.closed;
+    // A viewer decides from the reply, before building anything: HLS costs no Device at all.
+    if (joined.role === 'viewer' && joined.mode === 'hls' && (this.#wish === 'hls' || !joined.interactive)) {
+      await this.#toHls(false, this.#wish === 'webrtc' ? 'seatsFull' : undefined);
+      this.#setPhase('live');
+      return;
+    }
+    if (joined.role === 'viewer' && joined.mode === 'webrtc' && this.#wish === 'hls') {
+      await this.#toHls(true);
+      this.#setPhase('live');
+      return;
+    }
+    let media: StageMedia;
+    if (joined.mode === 'webrtc') media = joined;
+    else {
+      // Fetched while the switch is on its way: the Device is built the moment the answer arrives.
+      void import('mediasoup-client').catch(() => undefined);
+      try {
+        const watched = await this.#signalling.request('stage:watch', { mode: 'webrtc' });
+        if (watched.mode !== 'webrtc') throw new RequestError('SEATS_FULL', 'not on WebRTC');
+        media = watched;
+      } catch (error) {
+        if (!(error instanceof RequestError && error.code === 'SEATS_FULL')) throw error;
+        await this.#toHls(false, 'seatsFull');
+        this.#setPhase('live');
+        return;
+      }
+    }
+    await this.#startMedia(media, joined.resumed);
+    this.#setPhase('live');
+  }
+
+  /** Builds (or heals) the Device, transports and consumers for a place on WebRTC. */
+  async #startMedia(media: StageMedia, resumed: boolean): Promise<void> {
+    this.#stageProducers = new Map(media.producers.map((p) => [p.producerId, { ...p }]));
+    const kept = resumed && this.#device !== undefined && this.#recvTransport !== undefined && !this.#recvTransport.closed;
     const healed = kept && (await this.#healTransports());
     if (!healed) {
       // A new place (first join, grace period over, or a new router after a media failure). If the
       // server kept the place, its old transports count against the peer's cap: close them there too.
-      if (joined.resumed) this.#closeServerTransports();
-      await this.#setUpMedia(joined.routerRtpCapabilities);
+      if (resumed) this.#closeServerTransports();
+      try {
+        await this.#setUpMedia(media.routerRtpCapabilities);
+      } catch (error) {
+        // Another viewer took the last seat between the hint and the transport: watch HLS instead.
+        if (!(error instanceof RequestError && error.code === 'SEATS_FULL')) throw error;
+        await this.#toHls(true, 'seatsFull');
+        return;
+      }
     }
+    this.#setMode('webrtc');
     if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
       await this.#signalling.request('viewer:preferences', this.#preferences);
     }
-    const live = new Set(joined.producers.map((p) => p.producerId));
+    const live = new Set(media.producers.map((p) => p.producerId));
     for (const producerId of [...this.#consumers.keys()]) if (!live.has(producerId)) this.#dropConsumer(producerId);
-    // What the join said, and whatever was added while the media was being set up.
+    // What the reply said, and whatever was added while the media was being set up.
     await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
-    this.#setPhase('live');
     this.emit('recovering', false);
+  }
+
+  /** Watches HLS: the server lets the media (and the seat) go when it has any; nothing is built here. */
+  async #toHls(release: boolean, reason?: 'seatsFull'): Promise<void> {
+    this.#teardownMedia();
+    this.#device = undefined;
+    if (release) await this.#signalling.request('stage:watch', { mode: 'hls' });
+    this.#setMode('hls', reason);
+  }
+
+  #setMode(mode: WatchMode, reason?: 'seatsFull'): void {
+    if (mode === this.#mode && !reason) return;
+    this.#mode = mode;
+    this.emit('mode', reason ? { mode, reason } : { mode });
   }
 
   /** Restarts ICE where the path broke; false when the server no longer has a transport (its router was replaced). */
@@ -258,6 +353,8 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.#teardownMedia();
     const caps = JSON.stringify(routerRtpCapabilities);
     if (!this.#device?.loaded || caps !== this.#deviceCaps) {
+      // Loaded only here: a phone watching HLS never downloads or runs mediasoup-client.
+      const { Device } = await import('mediasoup-client');
       this.#device = new Device();
       await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
       this.#deviceCaps = caps;
@@ -274,9 +371,7 @@ export class StageClient extends Emitter<StageClientEvents> {
    * up again there, without a new join (the place, the socket and the roster are unchanged).
    */
   async #moveMedia({ routerRtpCapabilities, producers }: { routerRtpCapabilities: RtpCapabilities; producers: ProducerInfo[] }): Promise<void> {
-    const joined = this.#joined;
-    if (this.#closed || this.#phase === 'ended' || !joined || this.#options?.media === false) return;
-    joined.routerRtpCapabilities = routerRtpCapabilities;
+    if (this.#closed || this.#phase === 'ended' || !this.#joined || this.#options?.media === false || this.#mode === 'hls') return;
     this.#stageProducers = new Map(producers.map((p) => [p.producerId, { ...p }]));
     this.emit('recovering', true);
     this.#setPhase('reconnecting');
@@ -302,6 +397,13 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   #onRole(role: StageRole): void {
     this.#role = role;
+    // Brought on stage while watching HLS: on stage everyone is on WebRTC, with no seat needed.
+    if (role !== 'viewer' && this.#mode === 'hls' && this.#options?.media !== false) {
+      void this.#serial(async () => {
+        const media = await this.#signalling.request('stage:watch', { mode: 'webrtc' });
+        if (media.mode === 'webrtc') await this.#startMedia(media, false);
+      }).catch(() => undefined);
+    }
     if (role === 'viewer') {
       for (const producer of this.#producers.values()) producer.close();
       this.#producers.clear();

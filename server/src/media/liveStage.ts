@@ -4,6 +4,7 @@ import type { PeerId } from '@chunfeng/shared/ids';
 import type { Caption, Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
 import { DomainError } from '../domain/errors';
 import { ChatRoom } from '../domain/chat';
+import { InteractiveSeats } from '../domain/interactiveSeats';
 import { SessionModeration } from '../domain/moderation';
 import { StageRoster } from '../domain/stageRoster';
 import type { MediaPeer } from './mediaPeer';
@@ -16,8 +17,36 @@ export interface LiveStageEvents {
   spotlightChanged: [];
 }
 
+/**
+ * One person's place in a live session. Its media (a MediaPeer on a router) exists only while the
+ * person is on WebRTC: everyone on stage, and the viewers who switched to WebRTC. A viewer watching
+ * HLS costs this object and its roster entry, nothing on the media server.
+ */
+export class Place {
+  readonly id: PeerId;
+  role: StageRole;
+  media: MediaPeer | undefined;
+  #closed = false;
+
+  constructor({ id, role, media }: { id: PeerId; role: StageRole; media?: MediaPeer | undefined }) {
+    this.id = id;
+    this.role = role;
+    this.media = media;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The person left: their media goes with them (the room closes it). */
+  close(): void {
+    this.#closed = true;
+    this.media = undefined;
+  }
+}
+
 interface Seat {
-  peer: MediaPeer;
+  place: Place;
   resumeKey: string;
   /** Set while the person's connection is gone; when it fires they lose their place. */
   graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -36,6 +65,10 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   readonly roster: StageRoster;
   readonly chat: ChatRoom;
   readonly #seats = new Map<PeerId, Seat>();
+  /** The audience's WebRTC seats: taken when a viewer's receive transport is created. */
+  readonly interactive: InteractiveSeats;
+  /** Places switching to WebRTC: a second request waits for the first rather than placing twice. */
+  readonly #upgrading = new Map<PeerId, Promise<MediaPeer>>();
   readonly #graceMs: number;
   /** Runs while nobody hosts the stage; when it fires the stage closes. */
   #hostless: ReturnType<typeof setTimeout> | undefined;
@@ -45,10 +78,12 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   /** Each place's chat author id (its device-token family), so a ban reaches the places it holds. */
   readonly #authors = new Map<PeerId, string>();
 
-  constructor({ room, graceMs = 15_000, maxCohosts = 6, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
+  constructor({ room, graceMs = 15_000, maxCohosts = 6, interactiveSeats = Infinity, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
     room: StageRoom;
     graceMs?: number;
     maxCohosts?: number;
+    /** Viewers on WebRTC at once; everyone else watches HLS. */
+    interactiveSeats?: number;
     /** The session's stored bans, mutes and slow mode, loaded when the stage opens. */
     moderation?: SessionModeration;
   }) {
@@ -56,13 +91,17 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     this.room = room;
     this.chat = new ChatRoom({ moderation });
     this.roster = new StageRoster({ maxCohosts });
+    this.interactive = new InteractiveSeats({ limit: interactiveSeats });
     this.#graceMs = graceMs;
     room.on('speakerChanged', (peerId) => {
       this.#speaker = peerId ?? undefined;
     });
     room.once('close', () => {
       clearTimeout(this.#hostless);
-      for (const seat of this.#seats.values()) clearTimeout(seat.graceTimer);
+      for (const seat of this.#seats.values()) {
+        clearTimeout(seat.graceTimer);
+        seat.place.close();
+      }
       this.#seats.clear();
     });
   }
@@ -83,7 +122,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     role: StageRole;
     displayName: string;
     connection: string;
-  }): Promise<{ peer: MediaPeer; resumeKey: string }> {
+  }): Promise<{ place: Place; resumeKey: string }> {
     const peerId = crypto.randomUUID() as PeerId;
     if (role === 'host') {
       // One host: a second host login (another device) takes over, the first is let go.
@@ -91,27 +130,86 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     }
     this.roster.add({ peerId, role, displayName });
     if (role === 'host') clearTimeout(this.#hostless);
-    let peer: MediaPeer;
+    // The audience joins without media: a viewer is placed on a router only when they switch to WebRTC.
+    let media: MediaPeer | undefined;
     try {
-      peer = await this.room.addPeer({ peerId, role });
+      if (role !== 'viewer') media = await this.room.addPeer({ peerId, role });
     } catch (error) {
       this.roster.remove(peerId);
       if (role === 'host') this.#watchForHost();
       throw error;
     }
+    const place = new Place({ id: peerId, role, media });
     const resumeKey = crypto.randomBytes(24).toString('base64url');
-    this.#seats.set(peerId, { peer, resumeKey, graceTimer: undefined, connection, joinedAs: role });
+    this.#seats.set(peerId, { place, resumeKey, graceTimer: undefined, connection, joinedAs: role });
     this.#rosterChanged();
-    return { peer, resumeKey };
+    return { place, resumeKey };
+  }
+
+  /**
+   * Puts a place on WebRTC: its MediaPeer is created (and placed on a router) now. A viewer reserves
+   * an interactive seat (SEATS_FULL when none is free) and takes it with the receive transport.
+   */
+  watchWebRtc(peerId: PeerId): Promise<MediaPeer> {
+    const place = this.#place(peerId);
+    if (place.media && !place.media.closed) return Promise.resolve(place.media);
+    let upgrading = this.#upgrading.get(peerId);
+    if (!upgrading) {
+      // Reserved before anything is placed: no more viewers hold media on a router than there are seats.
+      if (place.role === 'viewer') this.interactive.reserve(peerId);
+      upgrading = (async () => {
+        let media: MediaPeer;
+        try {
+          media = await this.room.addPeer({ peerId, role: place.role });
+        } catch (error) {
+          this.interactive.release(peerId);
+          throw error;
+        }
+        // Left (or the stage closed) while the router was being chosen: nothing may stay behind.
+        if (place.closed || this.#seats.get(peerId)?.place !== place) {
+          this.room.removePeer(peerId);
+          throw new DomainError('NOT_JOINED', 'not in this session any more');
+        }
+        place.media = media;
+        return media;
+      })().finally(() => this.#upgrading.delete(peerId));
+      this.#upgrading.set(peerId, upgrading);
+    }
+    return upgrading;
+  }
+
+  /** Takes a viewer off WebRTC (to watch HLS): their media closes and their seat is free at once. */
+  watchHls(peerId: PeerId): void {
+    const place = this.#place(peerId);
+    if (place.role !== 'viewer') throw new DomainError('CONFLICT', 'people on stage stay on WebRTC');
+    this.#dropMedia(place);
+  }
+
+  /** A viewer's receive transport is about to be created: it takes an interactive seat, or is refused. */
+  takeSeat(peerId: PeerId): void {
+    if (this.#place(peerId).role === 'viewer') this.interactive.take(peerId);
+  }
+
+  /** A viewer consumes only from an interactive seat. */
+  assertSeated(peerId: PeerId): void {
+    if (this.#place(peerId).role === 'viewer' && !this.interactive.has(peerId)) {
+      throw new DomainError('SEATS_FULL', 'no interactive seat is held; create the receive transport first');
+    }
+  }
+
+  #dropMedia(place: Place): void {
+    this.interactive.release(place.id);
+    if (place.media) this.room.removePeer(place.id);
+    place.media = undefined;
   }
 
   /**
    * Takes back a place whose connection dropped, if the key matches and the grace period holds. The
    * role asked for must be the one the place was taken with: a resume never changes role.
    */
-  resume(peerId: PeerId, key: string, connection: string, role: StageRole): { peer: MediaPeer; resumeKey: string } | undefined {
+  resume(peerId: PeerId, key: string, connection: string, role: StageRole): { place: Place; resumeKey: string } | undefined {
     const seat = this.#seats.get(peerId);
-    if (!seat || seat.peer.closed) return undefined;
+    if (!seat || seat.place.closed) return undefined;
     const a = Buffer.from(seat.resumeKey);
     const b = Buffer.from(key);
     if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return undefined;
@@ -119,7 +217,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     clearTimeout(seat.graceTimer);
     seat.graceTimer = undefined;
     seat.connection = connection;
-    return { peer: seat.peer, resumeKey: seat.resumeKey };
+    return { place: seat.place, resumeKey: seat.resumeKey };
   }
 
   /** The connection dropped: keep the place (and the media) for the grace period. */
@@ -148,7 +246,8 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     this.#seats.delete(peerId);
     this.#authors.delete(peerId);
     const participant = this.roster.remove(peerId);
-    this.room.removePeer(peerId);
+    this.#dropMedia(seat.place);
+    seat.place.close();
     this.#rosterChanged();
     if (participant?.handRaised) this.emit('handsChanged', this.roster.hands());
     const wasHost = participant?.role === 'host';
@@ -178,7 +277,11 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
 
   promote(by: PeerId, peerId: PeerId): void {
     this.roster.promote(by, peerId);
-    this.#peer(peerId).role = 'cohost';
+    const place = this.#place(peerId);
+    place.role = 'cohost';
+    if (place.media) place.media.role = 'cohost';
+    // On stage nobody needs an audience seat: it goes to the next viewer.
+    this.interactive.release(peerId);
     this.emit('roleChanged', { peerId, role: 'cohost' });
     this.emit('handsChanged', this.roster.hands());
     this.#rosterChanged();
@@ -187,9 +290,14 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   /** The host takes someone off the stage: their media stops for everyone at once. */
   removeFromStage(by: PeerId, peerId: PeerId): void {
     this.roster.demote(by, peerId);
-    const peer = this.#peer(peerId);
-    peer.role = 'viewer';
-    peer.closeProducers();
+    const place = this.#place(peerId);
+    place.role = 'viewer';
+    if (place.media) {
+      place.media.role = 'viewer';
+      place.media.closeProducers();
+      // Their receive side keeps playing: back in the audience, they keep a seat even past the limit.
+      this.interactive.take(peerId, { force: true });
+    }
     this.emit('roleChanged', { peerId, role: 'viewer' });
     this.#rosterChanged();
   }
@@ -223,10 +331,10 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     return last === undefined ? [...this.#captions] : this.#captions.slice(-last);
   }
 
-  #peer(peerId: PeerId): MediaPeer {
-    const peer = this.#seats.get(peerId)?.peer;
-    if (!peer) throw new DomainError('NOT_FOUND', 'that person is not in this session');
-    return peer;
+  #place(peerId: PeerId): Place {
+    const place = this.#seats.get(peerId)?.place;
+    if (!place) throw new DomainError('NOT_FOUND', 'that person is not in this session');
+    return place;
   }
 
   #hasHost(): boolean {

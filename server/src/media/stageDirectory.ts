@@ -11,6 +11,8 @@ export interface StageDirectoryOptions {
   logger: Logger;
   maxConsumersPerRouter?: number;
   graceMs?: number;
+  /** Viewers on WebRTC at once in one session; the rest watch HLS. */
+  interactiveSeats?: number;
   /** Loads a session's stored moderation (bans, mutes, slow mode) as its stage opens. */
   loadModeration?: (sessionId: SessionId) => Promise<SessionModeration>;
 }
@@ -38,7 +40,7 @@ export class StageDirectory {
   open(sessionId: SessionId): Promise<LiveStage> {
     const existing = this.#stages.get(sessionId);
     if (existing) return existing;
-    const { pool, logger, maxConsumersPerRouter, graceMs, loadModeration } = this.#options;
+    const { pool, logger, maxConsumersPerRouter, graceMs, interactiveSeats, loadModeration } = this.#options;
     // The stored moderation is loaded before the room opens: nobody joins a stage whose bans are not known.
     const opening = (async () => {
       const moderation = await loadModeration?.(sessionId);
@@ -48,7 +50,12 @@ export class StageDirectory {
         logger,
         ...(maxConsumersPerRouter !== undefined ? { maxConsumersPerRouter } : {}),
       });
-      const stage = new LiveStage({ room, ...(graceMs !== undefined ? { graceMs } : {}), ...(moderation ? { moderation } : {}) });
+      const stage = new LiveStage({
+        room,
+        ...(graceMs !== undefined ? { graceMs } : {}),
+        ...(interactiveSeats !== undefined ? { interactiveSeats } : {}),
+        ...(moderation ? { moderation } : {}),
+      });
       room.once('close', () => this.#stages.delete(sessionId));
       for (const listener of this.#openListeners) listener(stage);
       return stage;

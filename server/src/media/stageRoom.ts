@@ -116,6 +116,11 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     return origin;
   }
 
+  /** MediaPeers in this room: people on stage and viewers on WebRTC, never an HLS viewer. */
+  get peerCount(): number {
+    return this.#peers.size;
+  }
+
   peer(peerId: PeerId): MediaPeer | undefined {
     return this.#peers.get(peerId);
   }

@@ -9,8 +9,7 @@ import { KeyedQueue } from '../domain/keyedQueue';
 import { spend } from '../domain/rateLimiter';
 import { mayCaption, requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
-import type { LiveStage } from '../media/liveStage';
-import type { MediaPeer } from '../media/mediaPeer';
+import type { LiveStage, Place } from '../media/liveStage';
 import type { StageDirectory } from '../media/stageDirectory';
 import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
@@ -18,11 +17,13 @@ import type { RateLimiters } from '../store/rateLimiters';
 import { handleChatRequests } from './chatSocket';
 import { holdCredentials } from './credentialRooms';
 import { attachAuthorIds, identityOf } from './identity';
+import { LobbyMembership } from './lobby';
 import { handleMediaRequests } from './mediaRequests';
 import { assertAdmitted, participantId, registerParticipant } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
 import { onRequest, safeListener } from './requests';
 import { handleStageInvites } from './stageInvites';
+import { handleWatchRequests } from './watchRequests';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -38,7 +39,8 @@ const ROSTER_INTERVAL_MS = 1000;
 /** What a socket has joined, if anything. */
 export interface Joined {
   stage: LiveStage;
-  peer: MediaPeer;
+  /** The person's place; its `media` is set only while they are on WebRTC. */
+  peer: Place;
 }
 
 /** Relays a stage's events to the people in it. Called once per stage, when it opens. */
@@ -81,7 +83,7 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
 }
 
 /** The stage requests of one connected client. */
-export function handleStageSocket(socket: IoSocket, { io, directory, tokens, invites, logger, service, access, authors, limiters, hlsUrl = () => null, interactiveSeats = Infinity }: {
+export function handleStageSocket(socket: IoSocket, { io, directory, tokens, invites, logger, service, access, authors, limiters, hlsUrl = () => null }: {
   io: IoServer;
   /** Keyed author ids for chat and questions. */
   authors: AuthorIds;
@@ -94,10 +96,9 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
   limiters: RateLimiters;
   /** The session's HLS playlist URL once it can be played, if the server makes HLS. */
   hlsUrl?: (sessionId: string) => string | null;
-  /** Viewers beyond this many are sent to HLS (when there is HLS). */
-  interactiveSeats?: number;
 }): void {
   let joined: Joined | undefined;
+  const lobby = new LobbyMembership(socket);
   const log = logger.child({ socket: socket.id });
   attachAuthorIds(socket, authors);
 
@@ -130,23 +131,29 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
     // waiting for it. Only a session the bureau registered ever gets a stage.
     const open = directory.get(input.sessionId);
     if (open) return open;
+    // Whoever is told "not live yet" waits in the lobby and hears when it goes live: no polling.
+    await lobby.enter(input.sessionId);
     const status = await service.sessionStatus(input.sessionId);
     if (status === undefined) throw new DomainError('NOT_FOUND', 'there is no such session');
     if (status === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
     if (input.role === 'host') return directory.open(input.sessionId);
-    throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
+    return directory.get(input.sessionId) ?? Promise.reject(new DomainError('SESSION_NOT_LIVE', 'this session is not live yet'));
   }
 
   onRequest(socket, 'stage:join', async (input) => {
     if (joined && !joined.stage.closed && !joined.peer.closed) throw new DomainError('CONFLICT', 'already joined');
     const credential = await credentialFor(input);
-    const stage = await stageFor(input);
+    const stage = await stageFor(input).catch(async (error: unknown) => {
+      if (!(error instanceof DomainError && error.code === 'SESSION_NOT_LIVE')) await lobby.leave();
+      throw error;
+    });
+    await lobby.leave();
     await assertAdmitted(socket, stage, input.role, access);
     const resumed = input.resume ? stage.resume(input.resume.peerId, input.resume.key, socket.id, input.role) : undefined;
     // A single-use link is bound to the first person in; their own resume is them again.
     if (!resumed && credential?.jti) await invites.use(credential.jti, await holder());
     const seat = resumed ?? (await stage.join({ role: input.role, displayName: input.displayName ?? '', connection: socket.id }));
-    const { peer } = seat;
+    const peer = seat.place;
     joined = { stage, peer };
     const authorId = (await identityOf(socket, access)).authorIdIn(stage.sessionId);
     await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id), authorChannel(stage.sessionId, authorId)]);
@@ -165,18 +172,20 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
     log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
     // Read last: a pin made while this socket joined reaches it as an event or in here, never neither.
     const pins = await service.pinsNow(stage.sessionId);
-    return {
+    const common = {
       peerId: peer.id,
       role: peer.role,
       resumeKey: seat.resumeKey,
       resumed: Boolean(resumed),
-      routerRtpCapabilities: stage.room.rtpCapabilities,
-      producers: stage.room.producers(),
       roster: stage.rosterView(),
       hlsUrl: hlsUrl(stage.sessionId),
-      interactive: peer.role !== 'viewer' || stage.roster.viewerCount <= interactiveSeats,
+      interactive: peer.role !== 'viewer' || stage.interactive.has(peer.id) || stage.interactive.free,
       pins,
     };
+    // A viewer on HLS is sent no router capabilities or producer list: a few bytes, not kilobytes.
+    return peer.media
+      ? { ...common, mode: 'webrtc' as const, routerRtpCapabilities: stage.room.rtpCapabilities, producers: stage.room.producers() }
+      : { ...common, mode: 'hls' as const };
   }, log);
 
   onRequest(socket, 'caption:send', ({ text }) => {
@@ -239,6 +248,7 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
 
   handleStageInvites(socket, current, { invites, log });
   handleMediaRequests(socket, current, log);
+  handleWatchRequests(socket, current, log);
   handleRecruitmentRequests(socket, current, { service, tokens: access, log });
   handleChatRequests(socket, current, { io, tokens: access, log, limiters });
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PeerId, ProducerId } from '@chunfeng/shared/ids';
-import type { MediaSource, Participant, RosterView, StageRole } from '@chunfeng/shared/stage';
+import type { MediaSource, Participant, RosterView, StageRole, WatchMode } from '@chunfeng/shared/stage';
 import { exposeForDiagnostics } from '../../media/diagnostics';
 import { StageClient, type JoinOptions, type StagePhase } from '../../media/stageClient';
 import { RequestError, Signalling } from '../../signalling/signalling';
@@ -32,14 +32,19 @@ export interface StageView {
   interactive: boolean;
   /** The media server under this place failed; media is being set up again on another. */
   recovering: boolean;
+  /** How the place watches: WebRTC, or HLS (the server holds no media for it). */
+  mode: WatchMode;
+  /** Set when the viewer wanted WebRTC and every interactive seat was taken. */
+  modeNote: 'seatsFull' | undefined;
 }
 
 const RETRY_MS = 3000;
 const emptyRoster: RosterView = { onStage: [], viewerCount: 0 };
 
 /**
- * Joins a stage while `options` is set and mirrors it into React state. Retries while the session
- * is not live yet, and re-joins with a new client when the media server failed under the session.
+ * Joins a stage while `options` is set and mirrors it into React state. Before the session is live
+ * it waits in the server's lobby (told when it goes live, no polling), and re-joins with a new
+ * client when the media server failed under the session.
  * `onJoined` runs after every successful join of a new client (the host republishes there).
  */
 export function useStage(
@@ -61,11 +66,39 @@ export function useStage(
     let client: StageClient | undefined;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let disposed = false;
+    const later = (ms: number): void => {
+      clearTimeout(retry);
+      retry = setTimeout(() => void attempt(), ms);
+    };
+    /**
+     * Told "not live yet", this socket waits in the server's lobby, which tells it when the session
+     * goes live; the rejoin is spread over the window sent with that. A go-live that arrives while
+     * the refused join is still on its way back is kept, not lost. A new connection has left the
+     * lobby with the old one: it joins again (and is put back in the lobby if still not live).
+     */
+    let inLobby = false;
+    let openedMeanwhile: number | undefined;
+    const onOpened = ({ sessionId, spreadMs }: { sessionId: string; spreadMs: number }): void => {
+      if (sessionId !== options.sessionId) return;
+      if (!inLobby) openedMeanwhile = spreadMs;
+      else {
+        inLobby = false;
+        later(Math.random() * spreadMs);
+      }
+    };
+    const onReconnect = (): void => {
+      if (!inLobby) return;
+      inLobby = false;
+      later(Math.random() * 1000);
+    };
+    signalling.socket.on('stage:opened', onOpened);
+    signalling.socket.on('connect', onReconnect);
     const update = (patch: Partial<StageView>): void => {
       if (!disposed) setView((v) => ({ ...v, ...patch }));
     };
 
     const attempt = async (): Promise<void> => {
+      openedMeanwhile = undefined;
       client?.close();
       const c = new StageClient(signalling);
       client = c;
@@ -78,6 +111,7 @@ export function useStage(
       c.on('speaker', (speaker) => update({ speaker }));
       c.on('hls', (hlsUrl) => update({ hlsUrl }));
       c.on('recovering', (recovering) => update({ recovering }));
+      c.on('mode', ({ mode, reason }) => update({ mode, modeNote: reason }));
       c.on('trackAdded', (t) => {
         const entry: StageTrack = {
           producerId: t.producerId,
@@ -102,9 +136,10 @@ export function useStage(
           retry = setTimeout(() => void attempt(), 1000);
         } else if (reason === 'host-left' && options.role !== 'host') {
           // The host's connection is gone, but the session did not end: wait for them to come back.
-          // (A host's own page that was let go is not one to reopen the stage by itself.)
+          // (A host's own page that was let go is not one to reopen the stage by itself.) Everyone
+          // was told at once: spread the rejoins, which land in the lobby until the host is back.
           update({ phase: 'notLive', tracks: [] });
-          retry = setTimeout(() => void attempt(), RETRY_MS);
+          later(Math.random() * RETRY_MS);
         } else {
           update({ phase: 'ended', endReason: reason, tracks: [] });
         }
@@ -113,13 +148,17 @@ export function useStage(
       try {
         await c.join(options);
         if (disposed) return;
-        update({ phase: c.phase === 'ended' ? 'ended' : 'live', error: undefined, hlsUrl: c.hlsUrl, interactive: c.interactive });
+        update({ phase: c.phase === 'ended' ? 'ended' : 'live', error: undefined, hlsUrl: c.hlsUrl, interactive: c.interactive, mode: c.mode });
         await onJoinedRef.current?.(c);
       } catch (e) {
         if (disposed) return;
-        if (e instanceof RequestError && (e.code === 'SESSION_NOT_LIVE' || e.code === 'UNAVAILABLE')) {
-          update({ phase: e.code === 'SESSION_NOT_LIVE' ? 'notLive' : 'reconnecting' });
-          retry = setTimeout(() => void attempt(), RETRY_MS);
+        if (e instanceof RequestError && e.code === 'SESSION_NOT_LIVE') {
+          update({ phase: 'notLive' });
+          if (openedMeanwhile === undefined) inLobby = true;
+          else later(Math.random() * openedMeanwhile);
+        } else if (e instanceof RequestError && e.code === 'UNAVAILABLE') {
+          update({ phase: 'reconnecting' });
+          later(RETRY_MS);
         } else if (e instanceof RequestError && e.code === 'SESSION_ENDED') {
           // Ended before we came: the same ended state as watching it end, not a failure. The code
           // stays in `error` for a page that words it (the host studio: "the session has ended").
@@ -133,6 +172,8 @@ export function useStage(
     return () => {
       disposed = true;
       clearTimeout(retry);
+      signalling.socket.off('stage:opened', onOpened);
+      signalling.socket.off('connect', onReconnect);
       const c = client;
       void (c ? c.leave() : Promise.resolve()).finally(() => signalling.close());
       exposeForDiagnostics(undefined);
@@ -161,5 +202,7 @@ function initial(phase: StageViewPhase): StageView {
     hlsUrl: null,
     interactive: true,
     recovering: false,
+    mode: 'webrtc',
+    modeNote: undefined,
   };
 }

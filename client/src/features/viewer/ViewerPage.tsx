@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
-import type { VideoQuality, ViewerPreferences } from '@chunfeng/shared/stage';
+import type { VideoQuality, ViewerPreferences, WatchMode } from '@chunfeng/shared/stage';
 import { publishCameraAndMic } from '../../media/publish';
 import type { JoinOptions } from '../../media/stageClient';
 import { Button, ButtonLink } from '../../ui/Button';
@@ -29,7 +29,6 @@ import { useToast } from '../../ui/Toast';
 
 const PREFS_KEY = 'chunfeng.viewerPreferences';
 const WEBRTC_TIMEOUT_MS = 6000;
-type WatchMode = 'webrtc' | 'hls';
 
 /** Audio-only from the link (?audio=1) or this device's last choice; otherwise automatic quality. */
 function initialPreferences(): ViewerPreferences {
@@ -53,13 +52,17 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [preferences, setPreferences] = useState(initialPreferences);
   // Preferences go with the first join only; later changes are sent without re-joining.
   const [joinPreferences] = useState(preferences);
-  const [mode, setMode] = useState<WatchMode>(() => (new URLSearchParams(location.search).get('mode') === 'hls' ? 'hls' : 'webrtc'));
-  const [modeNote, setModeNote] = useState<string>();
+  // The wish goes with the join; the server's reply decides (a full house watches HLS). Switching
+  // later is one request on the same connection.
+  const [wish] = useState<WatchMode>(() => (new URLSearchParams(location.search).get('mode') === 'hls' ? 'hls' : 'webrtc'));
+  const [fellBack, setFellBack] = useState(false);
   const options: JoinOptions = useMemo(
-    () => ({ sessionId: sessionId as SessionId, role: 'viewer', preferences: joinPreferences, media: mode === 'webrtc' }),
-    [sessionId, joinPreferences, mode],
+    () => ({ sessionId: sessionId as SessionId, role: 'viewer', preferences: joinPreferences, watch: wish }),
+    [sessionId, joinPreferences, wish],
   );
   const view = useStage(options);
+  const { mode } = view;
+  const modeNote = fellBack ? 'fallback' : view.modeNote;
   const [latency, setLatency] = useState(0);
   const [captionsOn, setCaptionsOn] = useState(() => localStorage.getItem('chunfeng.captions') === 'on');
   const [captionSize, setCaptionSize] = useState<CaptionSize>('medium');
@@ -93,27 +96,29 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
     localStorage.setItem(PREFS_KEY, JSON.stringify(preferences));
   }, [preferences]);
 
-  // WebRTC first; HLS when the interactive seats are taken or no media arrives within a few seconds.
-  const { client: stageClient, phase, interactive, hlsUrl } = view;
+  // On WebRTC, HLS takes over when no media arrives within a few seconds (a network that blocks it).
+  const { client: stageClient, phase, hlsUrl } = view;
   useEffect(() => {
     if (mode !== 'webrtc' || phase !== 'live' || !hlsUrl || !stageClient) return;
-    if (!interactive) {
-      const timer = setTimeout(() => {
-        setModeNote('seatsFull');
-        setMode('hls');
-      }, 0);
-      return () => clearTimeout(timer);
-    }
     const timer = setTimeout(() => {
       void stageClient.stats().then((s) => {
         if (s.video.bytesReceived + s.audio.bytesReceived === 0 && view.tracks.length > 0) {
-          setModeNote('fallback');
-          setMode('hls');
+          setFellBack(true);
+          void stageClient.watch('hls').catch(() => undefined);
         }
       });
     }, WEBRTC_TIMEOUT_MS);
     return () => clearTimeout(timer);
-  }, [mode, phase, interactive, hlsUrl, stageClient, view.tracks.length]);
+  }, [mode, phase, hlsUrl, stageClient, view.tracks.length]);
+
+  async function changeMode(next: WatchMode): Promise<void> {
+    setFellBack(false);
+    try {
+      await client?.watch(next);
+    } catch (error) {
+      toasts.show(describeError(error, t), { tone: 'error' });
+    }
+  }
 
   useEffect(
     () =>
@@ -256,13 +261,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
             {view.hlsUrl && (
               <label>
                 {t('mode.label')}
-                <select
-                  value={mode}
-                  onChange={(e) => {
-                    setModeNote(undefined);
-                    setMode(e.target.value as WatchMode);
-                  }}
-                >
+                <select value={mode} onChange={(e) => void changeMode(e.target.value as WatchMode)}>
                   <option value="webrtc">{t('mode.webrtc')}</option>
                   <option value="hls">{t('mode.hls')}</option>
                 </select>
