@@ -36,7 +36,7 @@ import {
   type StageWatchResult,
   type StageRole,
 } from './stage';
-import type { TransportOptions } from './webrtc';
+import type { RtpCapabilities, TransportOptions } from './webrtc';
 import {
   CardEventInput,
   ConsoleSubscribeInput,
@@ -160,6 +160,11 @@ export interface ServerToClientEvents {
   'producer:closed': (event: { producerId: ProducerId; peerId: PeerId }) => void;
   'producer:updated': (event: { producerId: ProducerId; paused: boolean }) => void;
   'stage:ended': (event: { reason: StageEndReason }) => void;
+  /**
+   * To one person: the media server under their place died and their router was re-created on
+   * another. Their transports are gone: set up media again (re-publish, re-consume these producers).
+   */
+  'media:moved': (event: { routerRtpCapabilities: RtpCapabilities; producers: ProducerInfo[] }) => void;
   /**
    * To the session's lobby (connections told SESSION_NOT_LIVE): it is live now. Join again at a
    * random moment within `spreadMs`, so that a waiting crowd does not arrive in one instant.

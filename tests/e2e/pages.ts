@@ -4,7 +4,7 @@ import type { MediaStats } from '../../client/src/media/mediaStats';
 // For the type of window.chunfengStage inside page.evaluate().
 import type {} from '../../client/src/media/diagnostics';
 
-const none: MediaStats = { video: { framesDecoded: 0, bytesReceived: 0 }, audio: { bytesReceived: 0, packetsReceived: 0 }, framesByPeer: {} };
+const none: MediaStats = { video: { framesDecoded: 0, bytesReceived: 0 }, audio: { bytesReceived: 0, packetsReceived: 0 }, framesByPeer: {}, framesByProducer: {} };
 
 /** The page's inbound media totals, read from its stage client (see client/src/media/diagnostics.ts). */
 export async function mediaStats(page: Page): Promise<MediaStats> {

@@ -8,6 +8,7 @@ export const en: Messages = {
     connecting: 'Connecting…',
     live: 'Live',
     reconnecting: 'Network unstable, reconnecting…',
+    recovering: 'The media server failed; switching over and restoring the video…',
     ended: 'This session has ended',
     notLive: 'The session has not started yet. Please wait.',
     offline: 'Disconnected',

@@ -6,6 +6,7 @@ export const zhCN = {
     connecting: '正在连接…',
     live: '直播中',
     reconnecting: '网络不稳定，正在重新连接…',
+    recovering: '媒体服务器故障，正在切换并恢复画面…',
     ended: '直播已结束',
     notLive: '直播尚未开始，请稍候',
     offline: '已断开连接',

@@ -53,6 +53,11 @@ export type StageClientEvents = {
   refused: [string];
   /** What is pinned now, from every join and rejoin reply. */
   pins: [PinsNow];
+  /**
+   * The media server under this place failed and the server moved it to another (true) until the
+   * media runs again (false): re-publishing and re-consuming happen by themselves meanwhile.
+   */
+  recovering: [boolean];
   /** How this place watches now; `seatsFull` when it wanted WebRTC and every interactive seat was taken. */
   mode: [{ mode: WatchMode; reason?: 'seatsFull' }];
 };
@@ -79,6 +84,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   readonly #signalling: Signalling;
   #options: JoinOptions | undefined;
   #device: Device | undefined;
+  /** The router capabilities the device was loaded with. */
+  #deviceCaps = '';
   #joined: StageJoinResult | undefined;
   #role: StageRole = 'viewer';
   #phase: StagePhase = 'connecting';
@@ -88,7 +95,14 @@ export class StageClient extends Emitter<StageClientEvents> {
   /** Producers being consumed right now: the server allows one consumer per producer. */
   readonly #consuming = new Set<ProducerId>();
   readonly #producers = new Map<MediaSource, types.Producer>();
+  /** What this place publishes; the tracks belong to the caller, who stops them. */
   readonly #localTracks = new Map<MediaSource, MediaStreamTrack>();
+  /** Sources the person paused (a muted microphone stays muted when re-published). */
+  readonly #paused = new Set<MediaSource>();
+  /** Every producer on stage as the server last told: what to consume once media is set up again. */
+  #stageProducers = new Map<ProducerId, ProducerInfo>();
+  /** Media moves run one after another (the origin and an edge can fail together). */
+  #moving: Promise<void> = Promise.resolve();
   readonly #unsubscribe: Array<() => void> = [];
   #preferences: ViewerPreferences = { quality: 'auto', audioOnly: false };
   /** What the viewer asked for, and how the place watches now. */
@@ -174,11 +188,19 @@ export class StageClient extends Emitter<StageClientEvents> {
       socket.on(event, listener as never);
       this.#unsubscribe.push(() => socket.off(event, listener as never));
     };
-    on('producer:added', (info) => void this.#consume(info).catch(() => undefined));
-    on('producer:closed', ({ producerId }) => this.#dropConsumer(producerId));
+    on('producer:added', (info) => {
+      this.#stageProducers.set(info.producerId, info);
+      void this.#consume(info).catch(() => undefined);
+    });
+    on('producer:closed', ({ producerId }) => {
+      this.#stageProducers.delete(producerId);
+      this.#dropConsumer(producerId);
+    });
     on('producer:updated', ({ producerId, paused }) => {
       const entry = this.#consumers.get(producerId);
       if (entry) entry.info.paused = paused;
+      const known = this.#stageProducers.get(producerId);
+      if (known) known.paused = paused;
       this.emit('trackPaused', { producerId, paused });
     });
     on('stage:roster', (roster) => this.emit('roster', roster));
@@ -189,6 +211,9 @@ export class StageClient extends Emitter<StageClientEvents> {
     on('stage:hands', ({ hands }) => this.emit('hands', hands));
     on('speaker:changed', ({ peerId }) => this.emit('speaker', peerId));
     on('stage:roleChanged', ({ role }) => this.#onRole(role));
+    on('media:moved', (event) => {
+      this.#moving = this.#moving.then(() => this.#moveMedia(event)).catch(() => undefined);
+    });
     on('stage:ended', ({ reason }) => {
       this.#teardownMedia();
       this.#setPhase('ended');
@@ -268,27 +293,21 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   /** Builds (or heals) the Device, transports and consumers for a place on WebRTC. */
   async #startMedia(media: StageMedia, resumed: boolean): Promise<void> {
-    if (resumed && this.#device && this.#recvTransport && !this.#recvTransport.closed) {
-      await this.#healTransports();
-    } else {
+    this.#stageProducers = new Map(media.producers.map((p) => [p.producerId, { ...p }]));
+    const kept = resumed && this.#device !== undefined && this.#recvTransport !== undefined && !this.#recvTransport.closed;
+    const healed = kept && (await this.#healTransports());
+    if (!healed) {
       // A new place (first join, grace period over, or a new router after a media failure). If the
       // server kept the place, its old transports count against the peer's cap: close them there too.
       if (resumed) this.#closeServerTransports();
-      this.#teardownMedia();
-      // Loaded only here: a phone watching HLS never downloads or runs mediasoup-client.
-      const { Device: DeviceClass } = await import('mediasoup-client');
-      this.#device = new DeviceClass();
-      await this.#device.load({ routerRtpCapabilities: media.routerRtpCapabilities as types.RtpCapabilities });
       try {
-        this.#recvTransport = await this.#createTransport('recv');
+        await this.#setUpMedia(media.routerRtpCapabilities);
       } catch (error) {
         // Another viewer took the last seat between the hint and the transport: watch HLS instead.
         if (!(error instanceof RequestError && error.code === 'SEATS_FULL')) throw error;
         await this.#toHls(true, 'seatsFull');
         return;
       }
-      if (this.#role !== 'viewer') await this.#ensureSendTransport();
-      await this.#republish();
     }
     this.#setMode('webrtc');
     if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
@@ -296,7 +315,9 @@ export class StageClient extends Emitter<StageClientEvents> {
     }
     const live = new Set(media.producers.map((p) => p.producerId));
     for (const producerId of [...this.#consumers.keys()]) if (!live.has(producerId)) this.#dropConsumer(producerId);
-    await Promise.all(media.producers.map((p) => this.#consume(p)));
+    // What the reply said, and whatever was added while the media was being set up.
+    await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
+    this.emit('recovering', false);
   }
 
   /** Watches HLS: the server lets the media (and the seat) go when it has any; nothing is built here. */
@@ -313,9 +334,64 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.emit('mode', reason ? { mode, reason } : { mode });
   }
 
-  async #healTransports(): Promise<void> {
+  /** Restarts ICE where the path broke; false when the server no longer has a transport (its router was replaced). */
+  async #healTransports(): Promise<boolean> {
     for (const transport of [this.#recvTransport, this.#sendTransport]) {
-      if (transport && !transport.closed && transport.connectionState !== 'connected') await restartIce(transport, this.#signalling);
+      if (transport && !transport.closed && transport.connectionState !== 'connected') {
+        if ((await restartIce(transport, this.#signalling)) === 'gone') return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * New transports (on stage: a send transport and every local track published again, first, since
+   * everyone waits for those; then the receive transport). The device is kept when the router's
+   * capabilities are the same (every router has the same codecs): loading one costs a peer connection.
+   */
+  async #setUpMedia(routerRtpCapabilities: RtpCapabilities): Promise<void> {
+    this.#teardownMedia();
+    const caps = JSON.stringify(routerRtpCapabilities);
+    if (!this.#device?.loaded || caps !== this.#deviceCaps) {
+      // Loaded only here: a phone watching HLS never downloads or runs mediasoup-client.
+      const { Device } = await import('mediasoup-client');
+      this.#device = new Device();
+      await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+      this.#deviceCaps = caps;
+    }
+    if (this.#role !== 'viewer') {
+      await this.#ensureSendTransport();
+      await this.#republish();
+    }
+    this.#recvTransport = await this.#createTransport('recv');
+  }
+
+  /**
+   * The server re-created this place's router on a live worker after its worker died: set the media
+   * up again there, without a new join (the place, the socket and the roster are unchanged).
+   */
+  async #moveMedia({ routerRtpCapabilities, producers }: { routerRtpCapabilities: RtpCapabilities; producers: ProducerInfo[] }): Promise<void> {
+    if (this.#closed || this.#phase === 'ended' || !this.#joined || this.#options?.media === false || this.#mode === 'hls') return;
+    this.#stageProducers = new Map(producers.map((p) => [p.producerId, { ...p }]));
+    this.emit('recovering', true);
+    this.#setPhase('reconnecting');
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // Whatever an earlier attempt built on the new router counts against the caps there.
+        this.#closeServerTransports();
+        await this.#setUpMedia(routerRtpCapabilities);
+        if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
+          await this.#signalling.request('viewer:preferences', this.#preferences);
+        }
+        await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
+        this.#setPhase('live');
+        this.emit('recovering', false);
+        return;
+      } catch (error) {
+        // Without a connection the socket's re-join rebuilds the media; past a few tries, stop.
+        if (this.#closed || this.phase === 'ended' || !this.#signalling.socket.connected || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
   }
 
@@ -331,8 +407,9 @@ export class StageClient extends Emitter<StageClientEvents> {
     if (role === 'viewer') {
       for (const producer of this.#producers.values()) producer.close();
       this.#producers.clear();
-      for (const track of this.#localTracks.values()) track.stop();
+      // The tracks are the page's: it lets its camera go when it sees the role change.
       this.#localTracks.clear();
+      this.#paused.clear();
       this.#sendTransport?.close();
       this.#sendTransport = undefined;
     }
@@ -369,12 +446,18 @@ export class StageClient extends Emitter<StageClientEvents> {
       appData: { source },
     });
     this.#producers.set(source, producer);
+    if (this.#paused.has(source)) {
+      producer.pause();
+      await this.#signalling.request('producer:pause', { producerId: producer.id });
+    }
     return producer.id as ProducerId;
   }
 
   async #republish(): Promise<void> {
     if (this.#role === 'viewer') return;
-    for (const [source, track] of this.#localTracks) {
+    // Pictures first: the camera is what viewers wait for after a media failure.
+    const order = [...this.#localTracks].sort(([, a], [, b]) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
+    for (const [source, track] of order) {
       if (track.readyState === 'live') await this.#produce(track, source);
     }
   }
@@ -388,6 +471,7 @@ export class StageClient extends Emitter<StageClientEvents> {
   async unpublish(source: MediaSource): Promise<void> {
     const producer = this.#producers.get(source);
     this.#localTracks.delete(source);
+    this.#paused.delete(source);
     if (!producer) return;
     this.#producers.delete(source);
     producer.close();
@@ -395,6 +479,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   }
 
   async setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    if (paused) this.#paused.add(source);
+    else this.#paused.delete(source);
     const producer = this.#producers.get(source);
     if (!producer) return;
     if (paused) producer.pause();
@@ -506,7 +592,7 @@ export class StageClient extends Emitter<StageClientEvents> {
     return inboundStats([...this.#consumers.values()].map(({ consumer, info }) => ({ consumer, peerId: info.peerId })));
   }
 
-  /** Leaves for good: the server is told, local tracks stop, and every listener is removed. */
+  /** Leaves for good: the server is told, and every listener is removed (local tracks stay the caller's). */
   async leave(): Promise<void> {
     if (this.#closed) return;
     if (this.#joined && this.#phase !== 'ended') await this.#signalling.request('stage:leave', {}).catch(() => undefined);
@@ -518,7 +604,8 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.#closed = true;
     for (const off of this.#unsubscribe) off();
     this.#teardownMedia();
-    for (const track of this.#localTracks.values()) track.stop();
+    // Never stop the local tracks: they belong to whoever opened them (the studio re-publishes
+    // the same camera on its next client after a media failure).
     this.#localTracks.clear();
   }
 }

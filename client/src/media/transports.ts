@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup-client';
 import type { MediaSource } from '@chunfeng/shared/stage';
 import type { RtpParameters, TransportOptions } from '@chunfeng/shared/webrtc';
-import type { Signalling } from '../signalling/signalling';
+import { RequestError, type Signalling } from '../signalling/signalling';
 
 const ICE_RESTART_AFTER_MS = 2000;
 
@@ -38,13 +38,18 @@ export async function createStageTransport(device: types.Device, signalling: Sig
   return transport;
 }
 
-/** Asks the server for fresh ICE parameters and restarts ICE with them; failures wait for the socket's re-join. */
-export async function restartIce(transport: types.Transport, signalling: Signalling): Promise<void> {
-  if (transport.closed || !signalling.socket.connected) return;
+/**
+ * Asks the server for fresh ICE parameters and restarts ICE with them; failures wait for the socket's
+ * re-join. 'gone' when the server no longer has the transport (its router died with its worker).
+ */
+export async function restartIce(transport: types.Transport, signalling: Signalling): Promise<'restarted' | 'failed' | 'gone'> {
+  if (transport.closed || !signalling.socket.connected) return 'failed';
   try {
     const { iceParameters } = await signalling.request('transport:restartIce', { transportId: transport.id });
     await transport.restartIce({ iceParameters });
-  } catch {
+    return 'restarted';
+  } catch (error) {
     // The next socket reconnect re-joins and rebuilds whatever is broken.
+    return error instanceof RequestError && error.code === 'NOT_FOUND' ? 'gone' : 'failed';
   }
 }

@@ -42,7 +42,7 @@ type Direction = 'send' | 'recv';
  */
 export class MediaPeer {
   readonly id: PeerId;
-  readonly slot: RouterSlot;
+  #slot: RouterSlot;
   role: StageRole;
   readonly #transports = new Map<string, types.WebRtcTransport>();
   readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
@@ -60,13 +60,32 @@ export class MediaPeer {
   constructor({ id, role, slot }: { id: PeerId; role: StageRole; slot: RouterSlot }) {
     this.id = id;
     this.role = role;
-    this.slot = slot;
+    this.#slot = slot;
     this.#countedAsViewer = role === 'viewer';
     if (this.#countedAsViewer) slot.viewers += 1;
   }
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The router this peer's transports are on (a new one after its worker died). */
+  get slot(): RouterSlot {
+    return this.#slot;
+  }
+
+  /**
+   * Its router went with its worker: whatever ran there is gone (mediasoup closed it), and the place
+   * moves to `slot`, where the client sets up its media again.
+   */
+  moveTo(slot: RouterSlot): void {
+    if (this.#closed || slot === this.#slot) return;
+    for (const transport of [...this.#transports.values()]) transport.close();
+    if (this.#countedAsViewer) {
+      this.#slot.viewers -= 1;
+      slot.viewers += 1;
+    }
+    this.#slot = slot;
   }
 
   get producers(): ReadonlyMap<string, types.Producer<ProducerAppData>> {
@@ -94,8 +113,8 @@ export class MediaPeer {
     this.#creating[direction] += 1;
     let transport: types.WebRtcTransport;
     try {
-      transport = await this.slot.router.createWebRtcTransport({
-        webRtcServer: this.slot.worker.webRtcServer,
+      transport = await this.#slot.router.createWebRtcTransport({
+        webRtcServer: this.#slot.worker.webRtcServer,
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
@@ -180,7 +199,7 @@ export class MediaPeer {
   }): Promise<types.Consumer> {
     const transport = this.#transport(transportId, 'recv');
     if (this.#watching.has(producerId)) throw new DomainError('CONFLICT', 'already watching that stream');
-    if (!this.slot.router.canConsume({ producerId, rtpCapabilities })) {
+    if (!this.#slot.router.canConsume({ producerId, rtpCapabilities })) {
       throw new DomainError('NOT_FOUND', 'that stream has ended or this device cannot decode it');
     }
     this.#watching.add(producerId);
@@ -198,13 +217,15 @@ export class MediaPeer {
       throw new DomainError('NOT_FOUND', `cannot watch that stream: ${(error as Error).message}`);
     }
     this.#consumers.set(consumer.id, { consumer, clientReady: false });
-    this.slot.consumers += 1;
-    this.slot.worker.load += 1;
+    // Counted on the router it runs on, which the peer may have left by the time it closes.
+    const slot = this.#slot;
+    slot.consumers += 1;
+    slot.worker.load += 1;
     consumer.observer.once('close', () => {
       this.#consumers.delete(consumer.id);
       this.#watching.delete(producerId);
-      this.slot.consumers -= 1;
-      this.slot.worker.load -= 1;
+      slot.consumers -= 1;
+      slot.worker.load -= 1;
     });
     return consumer;
   }
@@ -260,7 +281,7 @@ export class MediaPeer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#countedAsViewer) this.slot.viewers -= 1;
+    if (this.#countedAsViewer) this.#slot.viewers -= 1;
     for (const transport of [...this.#transports.values()]) transport.close();
   }
 }

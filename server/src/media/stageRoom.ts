@@ -8,13 +8,20 @@ import type { Logger } from '../logger';
 import { mediaCodecs } from './codecs';
 import { MediaPeer, type ProducerAppData, type RouterSlot } from './mediaPeer';
 import type { FeedSource } from './hls/programFeed';
-import type { WorkerPool } from './workerPool';
+import type { PooledWorker, WorkerPool } from './workerPool';
 
 export interface StageRoomEvents {
   producerAdded: [ProducerInfo];
   producerClosed: [{ producerId: ProducerId; peerId: PeerId }];
   producerUpdated: [{ producerId: ProducerId; paused: boolean }];
   speakerChanged: [PeerId | null];
+  /**
+   * A router went with its dead worker and was re-created on a live one (the origin: `origin` true).
+   * Its producers are gone; the program feed follows `room.origin` from here.
+   */
+  routerReplaced: [{ origin: boolean }];
+  /** A peer's router was replaced: its transports are gone, and it must set its media up again. */
+  peerMoved: [MediaPeer];
   /** Emitted once, after every peer and router are closed. */
   close: [StageEndReason];
 }
@@ -25,6 +32,8 @@ export interface StageRoomOptions {
   logger: Logger;
   /** Past this many consumers on a router, new viewers go to a router on another worker. */
   maxConsumersPerRouter?: number;
+  /** How long a room waits for a live worker when all are dead before it gives up (media-failure). */
+  recoveryTimeoutMs?: number;
 }
 
 /**
@@ -41,10 +50,15 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
   readonly #producers = new Map<ProducerId, { producer: types.Producer<ProducerAppData>; slot: RouterSlot }>();
   #speaker: types.ActiveSpeakerObserver | undefined;
   #opening: Promise<RouterSlot> | undefined;
+  /** Routers being re-created after their worker died: nobody is placed until they are back. */
+  readonly #recovering = new Set<Promise<void>>();
+  /** How long to wait for a live worker when every worker is dead (the pool respawns them). */
+  readonly #recoveryTimeoutMs: number;
   #closed = false;
 
-  private constructor({ sessionId, pool, logger, maxConsumersPerRouter = 400 }: StageRoomOptions) {
+  private constructor({ sessionId, pool, logger, maxConsumersPerRouter = 400, recoveryTimeoutMs = 15_000 }: StageRoomOptions) {
     super();
+    this.#recoveryTimeoutMs = recoveryTimeoutMs;
     this.sessionId = sessionId;
     this.#pool = pool;
     this.#logger = logger.child({ sessionId });
@@ -54,12 +68,19 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
   static async open(options: StageRoomOptions): Promise<StageRoom> {
     const room = new StageRoom(options);
     const origin = await room.#addSlot();
+    await room.#observeSpeaker(origin);
+    return room;
+  }
+
+  async #observeSpeaker(origin: RouterSlot): Promise<void> {
     const speaker = await origin.router.createActiveSpeakerObserver({ interval: 400 });
     speaker.on('dominantspeaker', ({ producer }) => {
-      room.emit('speakerChanged', (producer.appData as ProducerAppData).peerId);
+      this.emit('speakerChanged', (producer.appData as ProducerAppData).peerId);
     });
-    room.#speaker = speaker;
-    return room;
+    this.#speaker = speaker;
+    for (const { producer } of this.#producers.values()) {
+      if (producer.kind === 'audio' && !producer.closed) await speaker.addProducer({ producerId: producer.id }).catch(() => undefined);
+    }
   }
 
   get closed(): boolean {
@@ -107,6 +128,7 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
   /** Places a new peer: people on stage on the origin; viewers wherever there is room. */
   async addPeer({ peerId, role }: { peerId: PeerId; role: StageRole }): Promise<MediaPeer> {
     this.#assertOpen();
+    await this.#recovered();
     const slot = role === 'viewer' ? await this.#slotForViewer() : this.#origin;
     this.#assertOpen();
     const peer = new MediaPeer({ id: peerId, role, slot });
@@ -172,7 +194,7 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
   async #slotForViewer(): Promise<RouterSlot> {
     // A viewer will consume every stage producer: count that for peers who have not started yet.
     const perViewer = Math.max(1, this.#producers.size);
-    const free = this.#slots.find((s) => Math.max(s.consumers, s.viewers * perViewer) + perViewer <= this.#maxConsumers);
+    const free = this.#slots.find((s) => !s.router.closed && Math.max(s.consumers, s.viewers * perViewer) + perViewer <= this.#maxConsumers);
     if (free) return free;
     // One edge at a time: viewers arriving together share the router being opened.
     this.#opening ??= this.#addSlot().finally(() => (this.#opening = undefined));
@@ -181,21 +203,117 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
 
   async #addSlot(): Promise<RouterSlot> {
     const used = new Set(this.#slots.map((s) => s.worker.index));
-    const worker = this.#pool.leastLoaded(used);
-    const router = await worker.worker.createRouter({ mediaCodecs, appData: { sessionId: this.sessionId } });
-    const slot: RouterSlot = { router, worker, consumers: 0, viewers: 0 };
+    const slot = await this.#createSlot(this.#pool.leastLoaded(used));
     const isOrigin = this.#slots.length === 0;
     this.#slots.push(slot);
-    router.observer.once('close', () => {
-      // The origin going away (its worker died) ends the media of the whole session.
-      if (isOrigin) this.close('media-failure');
-      else this.#slots.splice(this.#slots.indexOf(slot), 1);
-    });
     if (!isOrigin) {
-      this.#logger.info({ worker: worker.index, routers: this.#slots.length }, 'opened an edge router for viewers');
-      await Promise.all([...this.#producers.values()].map(({ producer, slot: from }) => this.#pipe(producer, from, slot)));
+      this.#logger.info({ worker: slot.worker.index, routers: this.#slots.length }, 'opened an edge router for viewers');
+      await this.#pipeAllTo(slot);
     }
     return slot;
+  }
+
+  async #createSlot(worker: PooledWorker): Promise<RouterSlot> {
+    const router = await worker.worker.createRouter({ mediaCodecs, appData: { sessionId: this.sessionId } });
+    const slot: RouterSlot = { router, worker, consumers: 0, viewers: 0 };
+    router.observer.once('close', () => {
+      if (this.#closed) return;
+      // Its worker died: re-create the router on a live worker and move everyone on it there.
+      if (worker.worker.died) return this.#track(slot);
+      const index = this.#slots.indexOf(slot);
+      // The origin closed by anything else ends the media of the whole session.
+      if (index === 0) this.close('media-failure');
+      else if (index > 0) this.#slots.splice(index, 1);
+    });
+    return slot;
+  }
+
+  /** Replacements run one after another: two routers dying together must not both claim one free worker. */
+  #track(dead: RouterSlot): void {
+    const previous = [...this.#recovering];
+    const recovery = Promise.all(previous).then(() => this.#replace(dead));
+    this.#recovering.add(recovery);
+    void recovery.finally(() => this.#recovering.delete(recovery));
+  }
+
+  async #recovered(): Promise<void> {
+    while (this.#recovering.size > 0) await Promise.all(this.#recovering);
+  }
+
+  /**
+   * A dead worker took `dead` with it: its producers are closed (everyone was told), the rest of the
+   * room goes on. Its peers move to a live router, which is told to them so that they set up their
+   * media again there (publishers re-publish, viewers re-consume): a new router on a live worker this
+   * room does not use yet, with every live producer piped to it; or, when every live worker already
+   * carries one of this room's routers (a producer cannot be piped to a router on its own worker),
+   * that router. The origin stays first in the list: the new one, or the router that takes its place.
+   */
+  async #replace(dead: RouterSlot): Promise<void> {
+    const wasOrigin = this.#slots[0] === dead;
+    this.#logger.warn({ worker: dead.worker.index, origin: wasOrigin }, 'a router of this stage died with its worker; moving its peers');
+    try {
+      const target = await this.#refuge(dead);
+      if (this.#closed) return;
+      const index = this.#slots.indexOf(dead);
+      if (index < 0) return;
+      if (!this.#slots.includes(target)) {
+        // A new router takes the dead one's place in the list.
+        this.#slots[index] = target;
+      } else {
+        // An existing router takes its peers (and, for the origin, its place first in the list).
+        this.#slots.splice(index, 1);
+        if (wasOrigin) this.#slots.unshift(...this.#slots.splice(this.#slots.indexOf(target), 1));
+      }
+      if (wasOrigin) await this.#observeSpeaker(target);
+      if (this.#closed) return;
+      const moved = [...this.#peers.values()].filter((p) => p.slot === dead && !p.closed);
+      for (const peer of moved) peer.moveTo(target);
+      this.#logger.info({ worker: target.worker.index, origin: wasOrigin, peers: moved.length }, 'peers of a dead router moved to a live one');
+      this.emit('routerReplaced', { origin: wasOrigin });
+      for (const peer of moved) this.emit('peerMoved', peer);
+    } catch (error) {
+      if (this.#closed) return;
+      // No worker came back in time: the room cannot carry media; the host can open it again.
+      this.#logger.error({ err: error }, 'cannot re-create a router after its worker died');
+      this.close('media-failure');
+    }
+  }
+
+  /** Where the peers of a dead router go: a new router on a worker this room does not use, or one of its own. */
+  async #refuge(dead: RouterSlot): Promise<RouterSlot> {
+    const alive = this.#slots.filter((s) => s !== dead && !s.router.closed);
+    const used = new Set(alive.map((s) => s.worker.index));
+    const free = this.#pool.workers.filter((w) => !w.worker.closed && !used.has(w.index));
+    if (free.length === 0 && alive.length > 0) {
+      return alive.reduce((best, s) => (s.consumers < best.consumers ? s : best));
+    }
+    const worker = free.length > 0 ? this.#pool.leastLoaded(used) : await this.#nextWorker();
+    const slot = await this.#createSlot(worker);
+    if (this.#closed) {
+      slot.router.close();
+      return slot;
+    }
+    await this.#pipeAllTo(slot);
+    return slot;
+  }
+
+  /** The next worker the pool brings back, when every worker is dead. */
+  #nextWorker(): Promise<PooledWorker> {
+    return new Promise<PooledWorker>((resolve, reject) => {
+      const onReplaced = (_dead: PooledWorker, replacement: PooledWorker): void => {
+        clearTimeout(timer);
+        resolve(replacement);
+      };
+      const timer = setTimeout(() => {
+        this.#pool.off('workerReplaced', onReplaced);
+        reject(new Error('no mediasoup worker came back'));
+      }, this.#recoveryTimeoutMs);
+      this.#pool.once('workerReplaced', onReplaced);
+    });
+  }
+
+  async #pipeAllTo(slot: RouterSlot): Promise<void> {
+    await Promise.all([...this.#producers.values()].map(({ producer, slot: from }) => this.#pipe(producer, from, slot)));
   }
 
   async #pipe(producer: types.Producer, from: RouterSlot, to: RouterSlot): Promise<void> {

@@ -51,6 +51,9 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
   room.on('producerClosed', (event) => io.to(channel).emit('producer:closed', event));
   room.on('producerUpdated', (event) => io.to(channel).emit('producer:updated', event));
   room.on('speakerChanged', (peerId) => io.to(channel).emit('speaker:changed', { peerId }));
+  room.on('peerMoved', (peer) => {
+    io.to(peerChannel(peer.id)).emit('media:moved', { routerRtpCapabilities: room.rtpCapabilities, producers: room.producers() });
+  });
   // Hands raised and lowered in a flood reach the host merged: at most once a second, the latest list.
   const hands = new Coalescer({ send: () => io.to(hostChannel(sessionId)).emit('stage:hands', { hands: stage.roster.hands() }) });
   stage.on('handsChanged', () => hands.changed());

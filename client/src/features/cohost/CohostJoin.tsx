@@ -37,7 +37,9 @@ function StageGuest({ sessionId, token, role }: { sessionId: string; token: stri
   const { t } = useTranslation();
   const [joined, setJoined] = useState(false);
   const [left, setLeft] = useState(false);
-  const media = useLocalMedia(!left);
+  // Taken off the stage: the camera and microphone are this page's to let go (the stage client never stops them).
+  const [released, setReleased] = useState(false);
+  const media = useLocalMedia(!left && !released);
   const options: JoinOptions | undefined = useMemo(
     () => (joined && token ? { sessionId: sessionId as SessionId, role, token } : undefined),
     [joined, token, sessionId, role],
@@ -51,6 +53,7 @@ function StageGuest({ sessionId, token, role }: { sessionId: string; token: stri
   );
   const view = useStage(options, publishAll);
   const removed = joined && view.role === 'viewer';
+  if (removed && !released) setReleased(true);
 
   return (
     <section className="studio" aria-labelledby="cohost-title">

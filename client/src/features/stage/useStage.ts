@@ -30,6 +30,8 @@ export interface StageView {
   signalling: Signalling | undefined;
   hlsUrl: string | null;
   interactive: boolean;
+  /** The media server under this place failed; media is being set up again on another. */
+  recovering: boolean;
   /** How the place watches: WebRTC, or HLS (the server holds no media for it). */
   mode: WatchMode;
   /** Set when the viewer wanted WebRTC and every interactive seat was taken. */
@@ -108,6 +110,7 @@ export function useStage(
       c.on('hands', (hands) => update({ hands }));
       c.on('speaker', (speaker) => update({ speaker }));
       c.on('hls', (hlsUrl) => update({ hlsUrl }));
+      c.on('recovering', (recovering) => update({ recovering }));
       c.on('mode', ({ mode, reason }) => update({ mode, modeNote: reason }));
       c.on('trackAdded', (t) => {
         const entry: StageTrack = {
@@ -198,6 +201,7 @@ function initial(phase: StageViewPhase): StageView {
     signalling: undefined,
     hlsUrl: null,
     interactive: true,
+    recovering: false,
     mode: 'webrtc',
     modeNote: undefined,
   };

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
@@ -69,6 +69,9 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const { client } = view;
   const [handRaised, setHandRaised] = useState(false);
   const [cameraOn, setCameraOn] = useState(false);
+  // The camera this page opened to go on stage: the page lets it go (the stage client never stops it).
+  const ownCamera = useRef<MediaStream | undefined>(undefined);
+  useEffect(() => () => ownCamera.current?.getTracks().forEach((tr) => tr.stop()), []);
   const [joining, setJoining] = useState(false);
   const [cameraProblem, setCameraProblem] = useState<string>();
   const onStage = view.role === 'cohost';
@@ -120,8 +123,11 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   useEffect(
     () =>
       client?.on('role', (role) => {
-        if (role === 'viewer') setCameraOn(false);
-        else setHandRaised(false);
+        if (role === 'viewer') {
+          ownCamera.current?.getTracks().forEach((tr) => tr.stop());
+          ownCamera.current = undefined;
+          setCameraOn(false);
+        } else setHandRaised(false);
       }),
     [client],
   );
@@ -146,6 +152,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
     setCameraProblem(undefined);
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      ownCamera.current = stream;
       await publishCameraAndMic(client, stream);
       setCameraOn(true);
     } catch (e) {

@@ -110,6 +110,9 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
       feed.setInterpreter(stage.roster.onStage().find((p) => p.role === 'interpreter')?.peerId);
       feed.setSources(room.feedSources());
     };
+    room.on('routerReplaced', ({ origin }) => {
+      if (origin) feed.replaceRouter(room.origin);
+    });
     room.on('producerAdded', update);
     room.on('producerClosed', update);
     room.on('producerUpdated', update);

@@ -76,15 +76,28 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
   #signature = '';
   #closed = false;
   #starting: Promise<void> | undefined;
+  #router: types.Router;
 
   constructor(options: ProgramFeedOptions) {
     super();
     this.#options = options;
+    this.#router = options.router;
     fs.mkdirSync(options.outDir, { recursive: true });
   }
 
   get pid(): number | undefined {
     return this.#run?.ffmpeg.pid;
+  }
+
+  /**
+   * The stage's origin router was re-created after its worker died: consume from the new one (the
+   * old run's inputs went with the old router).
+   */
+  replaceRouter(router: types.Router): void {
+    if (router === this.#router) return;
+    this.#router = router;
+    this.#signature = '';
+    this.#schedule();
   }
 
   /** The stage's current producers; the feed restarts only if what it should carry changed. */
@@ -156,7 +169,8 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
 
   async #start(): Promise<void> {
     await this.#stopRun();
-    const { router, outDir, renditions, segmentSeconds, ffmpegPath, logger } = this.#options;
+    const { outDir, renditions, segmentSeconds, ffmpegPath, logger } = this.#options;
+    const router = this.#router;
     const wanted = this.#wanted();
     const { video, pip, audio } = wanted;
     this.#signature = this.#signatureOf(wanted);
