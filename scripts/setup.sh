@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Chunfeng Live needs on Debian 12 with Node 20, and nothing twice:
-#   1. Debian packages (ffmpeg, redis-server, chromium, CJK fonts, nginx) when missing;
+#   1. Debian packages (ffmpeg, GStreamer, redis-server, chromium, CJK fonts, nginx) when missing;
 #   2. the mediasoup worker (cached, prebuilt, or built offline: scripts/mediasoup-worker.sh);
 #   3. npm dependencies when package-lock.json changed since the last install;
 #   4. the worker linked where mediasoup looks for it at run time.
@@ -26,6 +26,10 @@ if [ "$had_nginx" -eq 0 ]; then
     update-rc.d nginx disable >/dev/null 2>&1 || true
   fi
 fi
+# The programme mixer (server/mixer/program_mixer.py): GStreamer's live compositor and audiomixer,
+# VP8/H264/Opus decoders, x264 and AAC encoders, driven from Python.
+ensure_packages "programme mixer" python3-gst-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 
 # When REDIS_URL points the platform at this machine's Redis, every acknowledged application must be
 # on disk: turn on the append-only file with an fsync before each reply.

@@ -37,7 +37,7 @@ const EnvSchema = z.object({
     .optional(),
   HLS_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(6).default(1),
   HLS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  FFMPEG_PATH: z.string().default('ffmpeg'),
+  MIXER_PYTHON: z.string().default('/usr/bin/python3'),
   INTERACTIVE_SEATS: z.coerce.number().int().min(0).max(100_000).default(300),
   STATS_SAMPLE_MS: z.coerce.number().int().min(100).max(3600_000).default(30_000),
   DEVICE_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
@@ -112,7 +112,8 @@ export interface Config {
     renditions: Array<'720p' | '360p' | 'audio'>;
     segmentSeconds: number;
     retentionDays: number;
-    ffmpegPath: string;
+    /** Debian's python3 (with python3-gst-1.0), which runs the programme mixer. */
+    pythonPath: string;
   };
   /** Viewers of one session on WebRTC at once (seats, enforced at the receive transport); the rest watch HLS. */
   interactiveSeats: number;
@@ -183,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       renditions: (e.HLS_RENDITIONS ?? (os.availableParallelism() >= 4 ? '720p,360p,audio' : '360p,audio')).split(',') as Array<'720p' | '360p' | 'audio'>,
       segmentSeconds: e.HLS_SEGMENT_SECONDS,
       retentionDays: e.HLS_RETENTION_DAYS,
-      ffmpegPath: e.FFMPEG_PATH,
+      pythonPath: e.MIXER_PYTHON,
     }),
     interactiveSeats: e.INTERACTIVE_SEATS,
     statsSampleMs: e.STATS_SAMPLE_MS,

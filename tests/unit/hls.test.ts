@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { buildFfmpegArgs, buildSdp } from '../../server/src/media/hls/ffmpegArgs';
-import { finalizePlaylist, mediaTimeAt, parseMediaPlaylist } from '../../server/src/media/hls/playlist';
+import { LIVE_WINDOW, VariantPlaylists, writeMasterPlaylists } from '../../server/src/media/hls/livePlaylists';
+import { mediaTimeAt, parseMediaPlaylist } from '../../server/src/media/hls/playlist';
 
 const PLAYLIST = `#EXTM3U
 #EXT-X-VERSION:6
@@ -43,50 +43,72 @@ describe('HLS playlists', () => {
     expect(mediaTimeAt(segments, Date.parse('2025-12-31T00:00:00.000Z'))).toBe(0);
   });
 
-  test('finalizing makes an event playlist a VOD with an end', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cf-pl-')), 'index.m3u8');
-    fs.writeFileSync(file, PLAYLIST);
-    finalizePlaylist(file);
-    finalizePlaylist(file);
-    const text = fs.readFileSync(file, 'utf8');
-    expect(text).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
-    expect(text.match(/#EXT-X-ENDLIST/g)).toHaveLength(1);
-    expect(parseMediaPlaylist(text).ended).toBe(true);
-  });
-});
-
-describe('ffmpeg arguments for the program feed', () => {
-  const inputs = [
-    { kind: 'video' as const, port: 5000, payloadType: 101, rtpmap: 'VP8/90000' },
-    { kind: 'audio' as const, port: 5002, payloadType: 100, rtpmap: 'opus/48000/2', fmtp: 'useinbandfec=1' },
-    { kind: 'audio' as const, port: 5004, payloadType: 100, rtpmap: 'opus/48000/2' },
-  ];
-
-  test('the SDP lists each stream with its RTCP port', () => {
-    const sdp = buildSdp(inputs);
-    expect(sdp).toContain('m=video 5000 RTP/AVP 101\na=rtcp:5001\na=rtpmap:101 VP8/90000');
-    expect(sdp).toContain('m=audio 5002 RTP/AVP 100\na=rtcp:5003\na=rtpmap:100 opus/48000/2\na=fmtp:100 useinbandfec=1');
-    expect(sdp.match(/^m=/gm)).toHaveLength(3);
-  });
-
-  test('the ladder maps each rendition, mixes every microphone over a silent bed, and keeps one playlist across restarts', () => {
-    const args = buildFfmpegArgs({ sdpPath: '/x/input.sdp', inputs, renditions: ['720p', '360p', 'audio'], segmentSeconds: 1, outDir: '/x' });
-    const graph = args[args.indexOf('-filter_complex') + 1]!;
-    expect(graph).toContain('split=2');
-    expect(graph).toContain('scale=-2:720');
-    expect(graph).toContain('scale=-2:360');
-    expect(graph).toContain('amix=inputs=3');
-    expect(args[args.indexOf('-var_stream_map') + 1]).toBe('v:0,a:0,name:720p v:1,a:1,name:360p a:2,name:audio');
-    expect(args[args.indexOf('-hls_flags') + 1]).toContain('append_list');
-    expect(args[args.indexOf('-hls_time') + 1]).toBe('1');
-    expect(args[args.indexOf('-g') + 1]).toBe('25');
+  test('the live playlist is a sliding window of the last segments; the VOD playlist keeps them all', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-pl-'));
+    const playlists = new VariantPlaylists({ dir, segmentSeconds: 1 });
+    const t0 = Date.parse('2026-01-01T10:00:00.000Z');
+    for (let i = 0; i < 20; i += 1) playlists.append({ file: `seg_${String(i).padStart(5, '0')}.ts`, duration: 1, pdt: t0 + i * 1000 });
+    const live = parseMediaPlaylist(fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8'));
+    expect(live.segments).toHaveLength(LIVE_WINDOW);
+    expect(LIVE_WINDOW).toBeGreaterThanOrEqual(6);
+    expect(LIVE_WINDOW).toBeLessThanOrEqual(10);
+    expect(live.mediaSequence).toBe(20 - LIVE_WINDOW);
+    expect(live.segments[0]!.uri).toBe(`seg_${String(20 - LIVE_WINDOW).padStart(5, '0')}.ts`);
+    expect(live.segments[0]!.programDateTime).toBe(t0 + (20 - LIVE_WINDOW) * 1000);
+    const vodText = fs.readFileSync(path.join(dir, 'vod.m3u8'), 'utf8');
+    const vod = parseMediaPlaylist(vodText);
+    expect(vod.segments).toHaveLength(20);
+    expect(vod.ended).toBe(false);
+    expect(vodText).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+    expect(vodText).not.toContain('#EXT-X-DISCONTINUITY');
+    playlists.end();
+    playlists.end();
+    const ended = fs.readFileSync(path.join(dir, 'vod.m3u8'), 'utf8');
+    expect(ended).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+    expect(ended.match(/#EXT-X-ENDLIST/g)).toHaveLength(1);
+    expect(parseMediaPlaylist(fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8')).ended).toBe(true);
   });
 
-  test('without a camera on stage a still picture stands in for the video', () => {
-    const args = buildFfmpegArgs({ sdpPath: '/x/in.sdp', inputs: inputs.slice(1), renditions: ['360p', 'audio'], segmentSeconds: 2, outDir: '/x' });
-    expect(args.join(' ')).toContain('color=c=0x1f2937');
-    expect(args[args.indexOf('-filter_complex') + 1]).toContain('[1:v]fps=25');
-    expect(args[args.indexOf('-g') + 1]).toBe('50');
+  test('an encoder restart puts one discontinuity before its first segment, counted once it slides out of the window', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-pl-'));
+    const playlists = new VariantPlaylists({ dir, segmentSeconds: 1 });
+    const seg = (i: number) => ({ file: `seg_${String(i).padStart(5, '0')}.ts`, duration: 1, pdt: i * 1000 });
+    playlists.append(seg(0));
+    playlists.append(seg(1));
+    playlists.markDiscontinuity();
+    playlists.markDiscontinuity();
+    expect(playlists.nextIndex).toBe(2);
+    for (let i = 2; i < 4; i += 1) playlists.append(seg(i));
+    const vod = fs.readFileSync(path.join(dir, 'vod.m3u8'), 'utf8');
+    expect(vod.match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
+    expect(vod).toMatch(/seg_00001\.ts\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n#EXTINF:1\.000000,\nseg_00002\.ts/);
+    for (let i = 4; i < 4 + LIVE_WINDOW; i += 1) playlists.append(seg(i));
+    const live = fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8');
+    expect(live).not.toContain('#EXT-X-DISCONTINUITY\n');
+    expect(live).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1');
+  });
+
+  test('a feed started again over an earlier recording continues its numbering after a discontinuity', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-pl-'));
+    const first = new VariantPlaylists({ dir, segmentSeconds: 1 });
+    first.append({ file: 'seg_00000.ts', duration: 1, pdt: 0 });
+    first.append({ file: 'seg_00001.ts', duration: 1, pdt: 1000 });
+    const again = new VariantPlaylists({ dir, segmentSeconds: 1 });
+    expect(again.nextIndex).toBe(2);
+    again.append({ file: 'seg_00002.ts', duration: 1, pdt: 60_000 });
+    const vod = parseMediaPlaylist(fs.readFileSync(path.join(dir, 'vod.m3u8'), 'utf8'));
+    expect(vod.segments.map((s) => s.uri)).toEqual(['seg_00000.ts', 'seg_00001.ts', 'seg_00002.ts']);
+    expect(fs.readFileSync(path.join(dir, 'vod.m3u8'), 'utf8').match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
+  });
+
+  test("the live master lists each rendition's live playlist; the replay master its VOD playlist", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-pl-'));
+    writeMasterPlaylists(dir, ['720p', '360p', 'audio']);
+    const master = fs.readFileSync(path.join(dir, 'master.m3u8'), 'utf8');
+    expect(master.split('\n').filter((l) => l.endsWith('.m3u8'))).toEqual(['720p/index.m3u8', '360p/index.m3u8', 'audio/index.m3u8']);
+    expect(master).toContain('RESOLUTION=640x360');
+    const replay = fs.readFileSync(path.join(dir, 'replay.m3u8'), 'utf8');
+    expect(replay.split('\n').filter((l) => l.endsWith('.m3u8'))).toEqual(['720p/vod.m3u8', '360p/vod.m3u8', 'audio/vod.m3u8']);
   });
 });
 
@@ -104,21 +126,5 @@ describe('captions as WebVTT', () => {
     expect(vtt).toBe(
       'WEBVTT\n\n1\n00:00:00.200 --> 00:00:01.000\n欢迎来到春风行动专场\n\n2\n00:00:01.000 --> 00:00:07.000\n&lt;b&gt;包吃住&lt;/b&gt; --&gt; 月薪5000\n',
     );
-  });
-});
-
-describe('the interpreter in the programme', () => {
-  test('a second video input is overlaid in the corner of every rendition', () => {
-    const inputs = [
-      { kind: 'video' as const, port: 5000, payloadType: 101, rtpmap: 'VP8/90000' },
-      { kind: 'video' as const, port: 5002, payloadType: 101, rtpmap: 'VP8/90000' },
-      { kind: 'audio' as const, port: 5004, payloadType: 100, rtpmap: 'opus/48000/2' },
-    ];
-    const args = buildFfmpegArgs({ sdpPath: '/x/in.sdp', inputs, renditions: ['720p', '360p', 'audio'], segmentSeconds: 1, outDir: '/x' });
-    const graph = args[args.indexOf('-filter_complex') + 1]!;
-    expect(graph).toContain('[0:v:0]fps=25,scale=-2:720[main]');
-    expect(graph).toContain('[0:v:1]fps=25,scale=-2:240[pip]');
-    expect(graph).toContain('[main][pip]overlay=W-w-16:H-h-16');
-    expect(graph).toContain('amix=inputs=2');
   });
 });

@@ -5,15 +5,15 @@ import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { Logger } from '../../logger';
 import type { LiveStage } from '../liveStage';
 import { DiskUsage } from './diskUsage';
-import type { Rendition } from './ffmpegArgs';
-import { captionsToVtt, finalizePlaylist, mediaTimeAt, parseMediaPlaylist, type Segment } from './playlist';
+import type { Rendition } from './livePlaylists';
+import { captionsToVtt, mediaTimeAt, parseMediaPlaylist, type Segment } from './playlist';
 import { ProgramFeed } from './programFeed';
 
 export interface HlsOptions {
   dir: string;
   renditions: Rendition[];
   segmentSeconds: number;
-  ffmpegPath: string;
+  pythonPath: string;
   retentionDays: number;
   logger: Logger;
 }
@@ -44,6 +44,8 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
   readonly #feeds = new Map<string, ProgramFeed>();
   readonly #ready = new Set<string>();
   readonly #usage: DiskUsage;
+  /** Feeds whose stage closed, still writing their last segments. */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(options: HlsOptions) {
     super();
@@ -102,8 +104,8 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     const metaFile = path.join(dir, 'session.json');
     const previous = this.#readMeta(sessionId);
     this.#writeMeta({ sessionId, startedAt: previous?.startedAt ?? new Date().toISOString(), endedAt: null });
-    const { renditions, segmentSeconds, ffmpegPath, logger } = this.#options;
-    const feed = new ProgramFeed({ router: room.origin, outDir: dir, renditions, segmentSeconds, ffmpegPath, logger: logger.child({ sessionId, feed: 'hls' }) });
+    const { renditions, segmentSeconds, pythonPath, logger } = this.#options;
+    const feed = new ProgramFeed({ router: room.origin, outDir: dir, renditions, segmentSeconds, pythonPath, logger: logger.child({ sessionId, feed: 'hls' }) });
     this.#feeds.set(sessionId, feed);
     const update = (): void => {
       feed.setSpotlight(stage.spotlight());
@@ -133,15 +135,17 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     room.once('close', (reason) => {
       this.#feeds.delete(sessionId);
       this.#ready.delete(sessionId);
-      void feed.close().then(() => {
+      const closing = feed.close().then(() => {
         if (reason !== 'ended-by-host') return;
-        for (const variant of this.#variants(sessionId)) finalizePlaylist(path.join(dir, variant, 'index.m3u8'));
+        feed.finish();
         const timeline = this.#timeline(sessionId);
         if (timeline) fs.writeFileSync(path.join(dir, 'captions.vtt'), captionsToVtt(stage.captions(), timeline));
         const meta = this.#readMeta(sessionId);
         if (meta) this.#writeMeta({ ...meta, endedAt: new Date().toISOString() });
         logger.info({ sessionId, metaFile }, 'replay finalized');
-      });
+      }).catch((error: unknown) => logger.error({ err: error, sessionId }, 'cannot finalize the replay'));
+      this.#closing.add(closing);
+      void closing.finally(() => this.#closing.delete(closing));
     });
   }
 
@@ -165,11 +169,13 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     fs.renameSync(`${file}.tmp`, file);
   }
 
-  /** The segments of the recording (audio rendition, present in every ladder), for timing. */
+  /** The segments of the recording (audio rendition, present in every ladder), from its VOD playlist, for timing. */
   #timeline(sessionId: string): Segment[] | undefined {
     const variant = this.#variants(sessionId).find((v) => v === 'audio') ?? this.#variants(sessionId)[0];
     if (!variant) return undefined;
-    const file = path.join(this.sessionDir(sessionId), variant, 'index.m3u8');
+    const vod = path.join(this.sessionDir(sessionId), variant, 'vod.m3u8');
+    // Recordings made before the VOD playlists existed have only their (complete) index.m3u8.
+    const file = fs.existsSync(vod) ? vod : path.join(this.sessionDir(sessionId), variant, 'index.m3u8');
     return fs.existsSync(file) ? parseMediaPlaylist(fs.readFileSync(file, 'utf8')).segments : undefined;
   }
 
@@ -191,7 +197,8 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
         start: mediaTimeAt(segments, Date.parse(p.pinnedAt)),
         end: p.unpinnedAt ? mediaTimeAt(segments, Date.parse(p.unpinnedAt)) : duration,
       }));
-    return { master: `/hls/${sessionId}/master.m3u8`, duration, ended, chapters, captions };
+    const master = fs.existsSync(path.join(this.sessionDir(sessionId), 'replay.m3u8')) ? 'replay.m3u8' : 'master.m3u8';
+    return { master: `/hls/${sessionId}/${master}`, duration, ended, chapters, captions };
   }
 
   /** Bytes the HLS files take: an asynchronous walk, at most one every 10 s (see DiskUsage). */
@@ -215,6 +222,7 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.#feeds.values()].map((f) => f.close()));
+    await Promise.all(this.#closing);
     this.#feeds.clear();
   }
 }

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-
 export interface Segment {
   uri: string;
   duration: number;
@@ -40,17 +38,6 @@ export function mediaTimeAt(segments: Segment[], wallClock: number): number {
     else break;
   }
   return best;
-}
-
-/** Turns a finished event playlist into video on demand: PLAYLIST-TYPE VOD and an ENDLIST. */
-export function finalizePlaylist(file: string): void {
-  if (!fs.existsSync(file)) return;
-  let text = fs.readFileSync(file, 'utf8');
-  text = text.replace('#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-PLAYLIST-TYPE:VOD');
-  if (!text.includes('#EXT-X-PLAYLIST-TYPE:')) text = text.replace('#EXTM3U\n', '#EXTM3U\n#EXT-X-PLAYLIST-TYPE:VOD\n');
-  if (!text.includes('#EXT-X-ENDLIST')) text = `${text.trimEnd()}\n#EXT-X-ENDLIST\n`;
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
 }
 
 function vttTime(seconds: number): string {

@@ -3,9 +3,11 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import type { types } from 'mediasoup';
 import type { Logger } from '../../logger';
-import { buildFfmpegArgs, buildSdp, type Rendition, type RtpInput } from './ffmpegArgs';
+import { VariantPlaylists, writeMasterPlaylists, type Rendition } from './livePlaylists';
+import { diffInputs, layoutFor, planProgram, type Box, type MixerCommand, type ProgramPlan, type ProgramSource } from './programLayout';
 
 export interface FeedSource {
   producer: types.Producer;
@@ -19,24 +21,39 @@ export interface ProgramFeedOptions {
   outDir: string;
   renditions: Rendition[];
   segmentSeconds: number;
-  ffmpegPath: string;
+  /** Debian's python3, which has GStreamer's bindings (python3-gst-1.0). */
+  pythonPath: string;
   logger: Logger;
-  /** Wait before restarting a feed whose inputs changed or whose ffmpeg died. */
+  /** Wait before starting a new mixer after one died. */
   restartDelayMs?: number;
 }
 
 export interface ProgramFeedEvents {
-  /** An ffmpeg process started (first run or restart), with its pid. */
+  /** A mixer process started (at go-live, or after the previous one died), with its pid. */
   started: [number];
   exited: [{ code: number | null; signal: string | null; expected: boolean }];
+  /** A segment was written and listed in its rendition's playlists. */
+  segment: [rendition: Rendition, file: string];
 }
 
-interface Run {
-  ffmpeg: ChildProcess;
-  transports: types.PlainTransport[];
-  consumers: types.Consumer[];
-  keyframes: ReturnType<typeof setInterval>;
+const MIXER_SCRIPT = path.resolve(import.meta.dirname, '../../../mixer/program_mixer.py');
+const FPS = 25;
+const HEIGHT: Record<Rendition, number> = { '720p': 720, '360p': 360, audio: 0 };
+
+interface Input {
+  source: ProgramSource;
+  transport: types.PlainTransport;
+  consumer: types.Consumer;
+  muted: boolean;
+}
+
+interface Mixer {
+  child: ChildProcess;
+  /** Inputs the mixer has, by producer id. */
+  inputs: Map<string, Input>;
+  added: Map<string, () => void>;
   expectedExit: boolean;
+  exited: Promise<void>;
 }
 
 /** Two adjacent free UDP ports (RTP, RTCP) on loopback, RTP even. */
@@ -62,20 +79,26 @@ async function freePortPair(): Promise<number> {
 }
 
 /**
- * The program feed of one live session: the spotlight's video and every unmuted stage microphone,
- * consumed from the router over PlainTransports into a supervised ffmpeg that writes the HLS ladder.
- * Any change of inputs, or ffmpeg dying, starts a new ffmpeg that continues the same playlists.
+ * The programme of one live session: one mixer process (server/mixer/program_mixer.py, GStreamer's
+ * live compositor and audiomixer) from go-live to end. Stage events become commands to it — add or
+ * remove an RTP input, move the layout, mute — never a new process; a keyframe is asked of a camera
+ * only when it is switched in. The mixer writes the segments, this writes the playlists. Should the
+ * mixer itself die, a new one continues the same playlists after one discontinuity.
  */
 export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
   readonly #options: ProgramFeedOptions;
+  readonly #playlists = new Map<Rendition, VariantPlaylists>();
+  readonly #frame: { width: number; height: number };
   #sources: FeedSource[] = [];
   #spotlight: string | undefined;
   #interpreter: string | undefined;
-  #run: Run | undefined;
-  #pending: ReturnType<typeof setTimeout> | undefined;
-  #signature = '';
+  #mixer: Mixer | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #dirty = false;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
-  #starting: Promise<void> | undefined;
+  #layout: Record<string, Box> = {};
+  /** The stage's origin router; replaced when the worker under it dies. */
   #router: types.Router;
 
   constructor(options: ProgramFeedOptions) {
@@ -83,208 +106,234 @@ export class ProgramFeed extends EventEmitter<ProgramFeedEvents> {
     this.#options = options;
     this.#router = options.router;
     fs.mkdirSync(options.outDir, { recursive: true });
+    const height = Math.max(360, ...options.renditions.map((r) => HEIGHT[r]));
+    this.#frame = { width: Math.round((height * 16) / 9), height };
+    for (const r of options.renditions) this.#playlists.set(r, new VariantPlaylists({ dir: path.join(options.outDir, r), segmentSeconds: options.segmentSeconds }));
+    writeMasterPlaylists(options.outDir, options.renditions);
   }
 
+  /** The mixer process's pid, while one runs. */
   get pid(): number | undefined {
-    return this.#run?.ffmpeg.pid;
+    return this.#mixer?.child.pid;
+  }
+
+  /** Where each video input (by producer id) was last placed in the picture. */
+  get layout(): Readonly<Record<string, Box>> {
+    return this.#layout;
   }
 
   /**
-   * The stage's origin router was re-created after its worker died: consume from the new one (the
-   * old run's inputs went with the old router).
+   * The stage moved to a new origin router (the worker under it died): every input is consumed again
+   * there, into the same mixer — the programme goes on without a new process.
    */
   replaceRouter(router: types.Router): void {
     if (router === this.#router) return;
     this.#router = router;
-    this.#signature = '';
-    this.#schedule();
+    this.#queue = this.#queue
+      .then(() => {
+        const mixer = this.#mixer;
+        if (!mixer) return;
+        for (const [id, input] of mixer.inputs) {
+          this.#send(mixer, { op: 'remove', id });
+          input.transport.close();
+        }
+        mixer.inputs.clear();
+      })
+      .then(() => this.#reconcileSoon());
   }
 
-  /** The stage's current producers; the feed restarts only if what it should carry changed. */
+  /** The stage's current producers. */
   setSources(sources: FeedSource[]): void {
     this.#sources = sources;
-    this.#schedule();
+    this.#reconcileSoon();
   }
 
   /** Whose camera the program shows (default: the first camera on stage, the host's). */
   setSpotlight(peerId: string | undefined): void {
     this.#spotlight = peerId;
-    this.#schedule();
+    this.#reconcileSoon();
   }
 
   /** The interpreter on stage, whose camera goes picture-in-picture (undefined: none). */
   setInterpreter(peerId: string | undefined): void {
     this.#interpreter = peerId;
-    this.#schedule();
+    this.#reconcileSoon();
   }
 
-  #wanted(): { video: FeedSource | undefined; pip: FeedSource | undefined; audio: FeedSource[] } {
-    const live = this.#sources.filter((s) => !s.producer.closed && !s.producer.paused);
-    const pip = this.#interpreter ? live.find((s) => s.producer.kind === 'video' && s.peerId === this.#interpreter && s.source === 'camera') : undefined;
-    const cameras = live.filter((s) => s.producer.kind === 'video' && s !== pip);
-    const video =
-      cameras.find((s) => s.peerId === this.#spotlight && s.source === 'screen') ??
-      cameras.find((s) => s.peerId === this.#spotlight) ??
-      cameras.find((s) => s.source === 'camera') ??
-      cameras[0];
-    return { video, pip: video ? pip : undefined, audio: live.filter((s) => s.producer.kind === 'audio') };
+  /** Writes ENDLIST into every rendition's playlists: the recording is complete. */
+  finish(): void {
+    for (const p of this.#playlists.values()) p.end();
   }
 
-  #signatureOf({ video, pip, audio }: { video: FeedSource | undefined; pip: FeedSource | undefined; audio: FeedSource[] }): string {
-    return [video?.producer.id ?? '-', pip?.producer.id ?? '-', ...audio.map((a) => a.producer.id).sort()].join(',');
+  #plan(): ProgramPlan {
+    const sources = this.#sources
+      .filter((s) => !s.producer.closed)
+      .map((s) => ({ producerId: s.producer.id, kind: s.producer.kind, peerId: s.peerId, source: s.source, paused: s.producer.paused }));
+    return planProgram({ sources, spotlight: this.#spotlight, interpreter: this.#interpreter });
   }
 
-  #schedule(delay = this.#options.restartDelayMs ?? 400): void {
-    if (this.#closed) return;
-    const signature = this.#signatureOf(this.#wanted());
-    if (signature === this.#signature && this.#run) return;
-    clearTimeout(this.#pending);
-    this.#pending = setTimeout(() => void this.#restart(), delay);
-  }
-
-  /**
-   * Restarts run one after another, each after the previous one has finished: two timers firing
-   * while a start is under way (an input change and a failed ffmpeg) must not both start an ffmpeg,
-   * or the one whose run is overwritten is never stopped and writes into the playlists for ever.
-   */
-  #restart(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    const previous = this.#starting ?? Promise.resolve();
-    const next = previous.then(() => {
-      if (this.#closed) return undefined;
-      // A restart queued behind another may find the feed already carrying what is wanted.
-      if (this.#run && this.#signature !== '' && this.#signatureOf(this.#wanted()) === this.#signature) return undefined;
-      return this.#start();
-    });
-    const settled = next.then(
-      () => undefined,
-      (error: unknown) => this.#options.logger.error({ err: error }, 'program feed: start failed'),
-    );
-    this.#starting = settled;
-    void settled.then(() => {
-      if (this.#starting === settled) this.#starting = undefined;
-    });
-    return settled;
-  }
-
-  async #start(): Promise<void> {
-    await this.#stopRun();
-    const { outDir, renditions, segmentSeconds, ffmpegPath, logger } = this.#options;
-    const router = this.#router;
-    const wanted = this.#wanted();
-    const { video, pip, audio } = wanted;
-    this.#signature = this.#signatureOf(wanted);
-    const transports: types.PlainTransport[] = [];
-    const consumers: types.Consumer[] = [];
-    const inputs: RtpInput[] = [];
-    try {
-      for (const source of [video, pip, ...audio].filter((s): s is FeedSource => s !== undefined)) {
-        const codec = router.rtpCapabilities.codecs?.find(
-          (c) => c.kind === source.producer.kind && source.producer.rtpParameters.codecs[0]?.mimeType.toLowerCase() === c.mimeType.toLowerCase(),
-        );
-        if (!codec) continue;
-        const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
-        transports.push(transport);
-        // Only the codec: no RTX and no header extensions, which ffmpeg would take for other streams.
-        const consumer = await transport.consume({
-          producerId: source.producer.id,
-          rtpCapabilities: { codecs: [codec], headerExtensions: [] },
-          paused: true,
-        });
-        consumers.push(consumer);
-        if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: 2, temporalLayer: 2 });
-        const port = await freePortPair();
-        await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
-        const c = consumer.rtpParameters.codecs[0]!;
-        const name = c.mimeType.split('/')[1]!;
-        const fmtp = Object.entries(c.parameters ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(';');
-        inputs.push({
-          kind: consumer.kind,
-          port,
-          payloadType: c.payloadType,
-          rtpmap: consumer.kind === 'audio' ? `${name}/${c.clockRate}/${c.channels ?? 2}` : `${name}/${c.clockRate}`,
-          fmtp: fmtp || undefined,
-        });
+  /** Changes coalesce: one reconciliation runs at a time, and one more after it if anything changed. */
+  #reconcileSoon(): void {
+    if (this.#closed || this.#dirty) return;
+    this.#dirty = true;
+    this.#queue = this.#queue.then(async () => {
+      this.#dirty = false;
+      if (this.#closed) return;
+      try {
+        await this.#reconcile();
+      } catch (error) {
+        if (!this.#router.closed) this.#options.logger.error({ err: error }, 'program feed: cannot apply the stage');
       }
-    } catch (error) {
-      for (const t of transports) t.close();
-      if (!router.closed) logger.error({ err: error }, 'program feed: cannot consume the stage');
-      this.#scheduleAfterFailure();
-      return;
+    });
+  }
+
+  async #reconcile(): Promise<void> {
+    const mixer = this.#mixer ?? this.#spawn();
+    const plan = this.#plan();
+    const { remove, add, mute } = diffInputs(mixer.inputs, plan);
+    for (const id of remove) {
+      const input = mixer.inputs.get(id);
+      mixer.inputs.delete(id);
+      this.#send(mixer, { op: 'remove', id });
+      input?.transport.close();
     }
-    // Inputs in the SDP in the order ffmpeg will number them: video first, then the microphones.
-    inputs.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
-    const sdpPath = path.join(outDir, 'input.sdp');
-    fs.writeFileSync(sdpPath, buildSdp(inputs));
-    const args = buildFfmpegArgs({ sdpPath, inputs, renditions, segmentSeconds, outDir });
-    const ffmpeg = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    for (const source of add) {
+      const producer = this.#sources.find((s) => s.producer.id === source.producerId)?.producer;
+      if (!producer || producer.closed) continue;
+      await this.#addInput(mixer, source, producer);
+    }
+    for (const m of mute) {
+      const input = mixer.inputs.get(m.id);
+      if (!input) continue;
+      input.muted = m.muted;
+      this.#send(mixer, { op: 'mute', id: m.id, muted: m.muted });
+    }
+    const videoIds = [...mixer.inputs.values()].filter((i) => i.source.kind === 'video').map((i) => i.source.producerId);
+    this.#layout = layoutFor(plan, videoIds, this.#frame);
+    this.#send(mixer, { op: 'layout', video: this.#layout });
+  }
+
+  async #addInput(mixer: Mixer, source: ProgramSource, producer: types.Producer): Promise<void> {
+    const router = this.#router;
+    const codec = router.rtpCapabilities.codecs?.find((c) => c.kind === producer.kind && producer.rtpParameters.codecs[0]?.mimeType.toLowerCase() === c.mimeType.toLowerCase());
+    if (!codec) return;
+    const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+    try {
+      // Only the codec: no RTX and no header extensions.
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: { codecs: [codec], headerExtensions: [] }, paused: true });
+      if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: 2, temporalLayer: 2 });
+      const port = await freePortPair();
+      await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
+      const c = consumer.rtpParameters.codecs[0]!;
+      const added = new Promise<void>((resolve) => mixer.added.set(source.producerId, resolve));
+      const input: Input = { source, transport, consumer, muted: false };
+      mixer.inputs.set(source.producerId, input);
+      this.#send(mixer, {
+        op: 'add',
+        id: source.producerId,
+        kind: consumer.kind,
+        port,
+        payloadType: c.payloadType,
+        encoding: c.mimeType.split('/')[1]!.toUpperCase(),
+        clockRate: c.clockRate,
+        ...(c.channels ? { channels: c.channels } : {}),
+      });
+      // The mixer listens once it says so; then media flows, and a camera switched in starts on a keyframe.
+      await Promise.race([added, new Promise((r) => setTimeout(r, 3000))]);
+      mixer.added.delete(source.producerId);
+      if (consumer.closed || mixer.inputs.get(source.producerId) !== input) return;
+      await consumer.resume();
+      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    } catch (error) {
+      transport.close();
+      mixer.inputs.delete(source.producerId);
+      throw error;
+    }
+  }
+
+  #send(mixer: Mixer, command: MixerCommand): void {
+    if (mixer.child.stdin?.writable) mixer.child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  #spawn(): Mixer {
+    const { outDir, renditions, segmentSeconds, pythonPath, logger } = this.#options;
+    const startIndex = Object.fromEntries([...this.#playlists].map(([r, p]) => [r, p.nextIndex]));
+    const config = { outDir, renditions, segmentSeconds, startIndex, fps: FPS };
+    const child = spawn(pythonPath, [MIXER_SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    ffmpeg.stderr?.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
-    const run: Run = {
-      ffmpeg,
-      transports,
-      consumers,
+    child.stdin?.on('error', () => undefined);
+    const mixer: Mixer = {
+      child,
+      inputs: new Map(),
+      added: new Map(),
       expectedExit: false,
-      // A fresh keyframe every segment keeps the decoder and every new ffmpeg starting cleanly.
-      keyframes: setInterval(() => {
-        for (const c of consumers) if (c.kind === 'video' && !c.closed) void c.requestKeyFrame().catch(() => undefined);
-      }, segmentSeconds * 1000),
+      // 'close': after the last line of its output has been read.
+      exited: new Promise((resolve) => child.once('close', () => resolve())),
     };
-    this.#run = run;
-    ffmpeg.once('exit', (code, signal) => {
-      clearInterval(run.keyframes);
-      for (const t of run.transports) t.close();
-      this.emit('exited', { code, signal, expected: run.expectedExit });
-      if (run.expectedExit || this.#closed) return;
-      logger.warn({ code, signal, stderr: stderr.slice(-800) }, 'ffmpeg exited; restarting the program feed');
-      if (this.#run === run) this.#run = undefined;
-      this.#scheduleAfterFailure();
+    this.#mixer = mixer;
+    readline.createInterface({ input: child.stdout }).on('line', (line) => this.#onEvent(mixer, line));
+    child.once('spawn', () => {
+      logger.info({ pid: child.pid, renditions }, 'programme mixer started');
+      this.emit('started', child.pid ?? 0);
     });
-    ffmpeg.once('spawn', () => this.emit('started', ffmpeg.pid ?? 0));
-    ffmpeg.once('error', (error) => logger.error({ err: error, ffmpegPath }, 'cannot run ffmpeg'));
-    // Give ffmpeg a moment to open its ports, then let media flow and ask for a keyframe.
-    await new Promise((r) => setTimeout(r, 300));
-    for (const c of consumers) {
-      if (c.closed) continue;
-      await c.resume();
-      if (c.kind === 'video') await c.requestKeyFrame();
+    child.once('error', (error) => logger.error({ err: error, pythonPath }, 'cannot run the programme mixer'));
+    child.once('exit', (code, signal) => {
+      for (const input of mixer.inputs.values()) input.transport.close();
+      mixer.inputs.clear();
+      this.emit('exited', { code, signal, expected: mixer.expectedExit });
+      if (this.#mixer === mixer) this.#mixer = undefined;
+      if (mixer.expectedExit || this.#closed) return;
+      logger.warn({ code, signal, stderr: stderr.slice(-800) }, 'programme mixer exited; starting another');
+      for (const p of this.#playlists.values()) p.markDiscontinuity();
+      clearTimeout(this.#restartTimer);
+      this.#restartTimer = setTimeout(() => this.#reconcileSoon(), this.#options.restartDelayMs ?? 500);
+    });
+    return mixer;
+  }
+
+  #onEvent(mixer: Mixer, line: string): void {
+    let event: { ev?: string; id?: string; variant?: string; file?: string; duration?: number; pdt?: number; message?: string };
+    try {
+      event = JSON.parse(line) as typeof event;
+    } catch {
+      return;
     }
-    logger.info({ pid: ffmpeg.pid, inputs: inputs.map((i) => i.kind), renditions }, 'program feed started');
+    if (event.ev === 'segment' && event.variant && event.file) {
+      const rendition = event.variant as Rendition;
+      const playlists = this.#playlists.get(rendition);
+      if (!playlists || !/^seg_\d{5,}\.ts$/.test(event.file)) return;
+      try {
+        playlists.append({ file: event.file, duration: Number(event.duration) || 0, pdt: Number(event.pdt) || Date.now() });
+      } catch (error) {
+        this.#options.logger.error({ err: error, rendition }, 'program feed: cannot write the playlists');
+        return;
+      }
+      this.emit('segment', rendition, event.file);
+    } else if (event.ev === 'added' && event.id) {
+      mixer.added.get(event.id)?.();
+    } else if (event.ev === 'error') {
+      this.#options.logger.warn({ message: event.message }, 'programme mixer reported an error');
+    }
   }
 
-  #scheduleAfterFailure(): void {
-    this.#signature = '';
-    clearTimeout(this.#pending);
-    if (!this.#closed) this.#pending = setTimeout(() => void this.#restart(), 1000);
-  }
-
-  #stopRun(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const run = this.#run;
-    this.#run = undefined;
-    if (!run) return Promise.resolve();
-    run.expectedExit = true;
-    clearInterval(run.keyframes);
-    const exited = new Promise<void>((resolve) => {
-      if (run.ffmpeg.exitCode !== null || run.ffmpeg.signalCode !== null) resolve();
-      else run.ffmpeg.once('exit', () => resolve());
-    });
-    run.ffmpeg.kill(signal);
-    for (const t of run.transports) t.close();
-    return exited;
-  }
-
-  /** Stops ffmpeg so that it writes the end of every playlist (SIGINT is its clean stop). */
+  /** Ends the programme: the mixer closes its last segments, which are listed, then it exits. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#pending);
-    if (this.#starting) await this.#starting.catch(() => undefined);
-    const run = this.#run;
-    const stopped = this.#stopRun('SIGINT');
-    const force = setTimeout(() => run?.ffmpeg.kill('SIGKILL'), 5000);
-    await stopped;
-    clearTimeout(force);
+    clearTimeout(this.#restartTimer);
+    await this.#queue.catch(() => undefined);
+    const mixer = this.#mixer;
+    if (!mixer) return;
+    mixer.expectedExit = true;
+    if (mixer.child.exitCode === null && mixer.child.signalCode === null) {
+      this.#send(mixer, { op: 'stop' });
+      const force = setTimeout(() => mixer.child.kill('SIGKILL'), 8000);
+      await mixer.exited;
+      clearTimeout(force);
+    }
+    for (const input of mixer.inputs.values()) input.transport.close();
   }
 }
