@@ -114,6 +114,11 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     return this.room.closed;
   }
 
+  /** The connection holding this person's place now, if it is connected. */
+  connectionOf(peerId: PeerId): string | undefined {
+    return this.#seats.get(peerId)?.connection;
+  }
+
   rosterView(): RosterView {
     return { onStage: this.roster.onStage(), viewerCount: this.roster.viewerCount };
   }

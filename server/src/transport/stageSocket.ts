@@ -22,6 +22,7 @@ import { handleMediaRequests } from './mediaRequests';
 import { assertAdmitted, participantId, registerParticipant } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
 import { onRequest, safeListener } from './requests';
+import { RosterRelay } from './rosterRelay';
 import { handleStageInvites } from './stageInvites';
 import { handleWatchRequests } from './watchRequests';
 
@@ -30,11 +31,8 @@ export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 export const stageChannel = (sessionId: string): string => `stage:${sessionId}`;
 export const hostChannel = (sessionId: string): string => `stage-host:${sessionId}`;
-const peerChannel = (peerId: string): string => `peer:${peerId}`;
 /** The sockets of one anonymous author (a device family) in one session: to tell them of their own questions and votes. */
 export const authorChannel = (sessionId: string, authorId: string): string => `author:${sessionId}:${authorId}`;
-
-const ROSTER_INTERVAL_MS = 1000;
 
 /** What a socket has joined, if anything. */
 export interface Joined {
@@ -51,31 +49,26 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
   room.on('producerClosed', (event) => io.to(channel).emit('producer:closed', event));
   room.on('producerUpdated', (event) => io.to(channel).emit('producer:updated', event));
   room.on('speakerChanged', (peerId) => io.to(channel).emit('speaker:changed', { peerId }));
+  // A person's own events go to the connection holding their place (its own room): no room per viewer.
+  // (Never `io.to([])`: no room at all is everyone.)
   room.on('peerMoved', (peer) => {
-    io.to(peerChannel(peer.id)).emit('media:moved', { routerRtpCapabilities: room.rtpCapabilities, producers: room.producers() });
+    const connection = stage.connectionOf(peer.id);
+    if (connection) io.to(connection).emit('media:moved', { routerRtpCapabilities: room.rtpCapabilities, producers: room.producers() });
   });
   // Hands raised and lowered in a flood reach the host merged: at most once a second, the latest list.
   const hands = new Coalescer({ send: () => io.to(hostChannel(sessionId)).emit('stage:hands', { hands: stage.roster.hands() }) });
   stage.on('handsChanged', () => hands.changed());
-  stage.on('roleChanged', ({ peerId, role }) => io.to(peerChannel(peerId)).emit('stage:roleChanged', { role }));
+  stage.on('roleChanged', ({ peerId, role }) => {
+    const connection = stage.connectionOf(peerId);
+    if (connection) io.to(connection).emit('stage:roleChanged', { role });
+  });
 
   // With a thousand viewers arriving, one roster message per arrival to each of them would be a
-  // million messages: send the latest roster at most once a second instead.
-  let pending = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = (): void => {
-    timer = undefined;
-    if (!pending || stage.closed) return;
-    pending = false;
-    io.to(channel).emit('stage:roster', stage.rosterView());
-    timer = setTimeout(flush, ROSTER_INTERVAL_MS);
-  };
-  stage.on('rosterChanged', () => {
-    pending = true;
-    timer ??= setTimeout(flush, 0);
-  });
+  // million messages: the latest roster is sent merged, the viewer count alone less often.
+  const roster = new RosterRelay({ read: () => stage.rosterView(), send: (view) => io.to(channel).emit('stage:roster', view) });
+  stage.on('rosterChanged', (view) => roster.changed(view));
   room.once('close', (reason) => {
-    clearTimeout(timer);
+    roster.close();
     hands.close();
     io.to(channel).emit('stage:ended', { reason });
     io.in(channel).socketsLeave([channel, hostChannel(sessionId)]);
@@ -156,7 +149,7 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
     const peer = seat.place;
     joined = { stage, peer };
     const authorId = (await identityOf(socket, access)).authorIdIn(stage.sessionId);
-    await socket.join([stageChannel(stage.sessionId), peerChannel(peer.id), authorChannel(stage.sessionId, authorId)]);
+    await socket.join([stageChannel(stage.sessionId), authorChannel(stage.sessionId, authorId)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
     await registerParticipant(socket, joined, access);
     const jti = credential?.jti;
@@ -169,7 +162,8 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
         ),
       );
     }
-    log.info({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
+    // One line per viewer would be thousands a minute when a crowd arrives: theirs are debug-level.
+    log[peer.role === 'viewer' ? 'debug' : 'info']({ sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
     // Read last: a pin made while this socket joined reaches it as an event or in here, never neither.
     const pins = await service.pinsNow(stage.sessionId);
     const common = {
@@ -209,7 +203,7 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
     joined = undefined;
     stage.leave(peer.id);
     const authorId = (await identityOf(socket, access)).authorIdIn(stage.sessionId);
-    for (const channel of [stageChannel(stage.sessionId), hostChannel(stage.sessionId), peerChannel(peer.id), authorChannel(stage.sessionId, authorId)]) {
+    for (const channel of [stageChannel(stage.sessionId), hostChannel(stage.sessionId), authorChannel(stage.sessionId, authorId)]) {
       await socket.leave(channel);
     }
     return {};
