@@ -229,8 +229,9 @@ export function handleStageSocket(socket: IoSocket, { io, directory, tokens, inv
 
   // Raising checks for a ban first and lowering does not, so without a queue a quick raise-then-lower
   // could be applied lower-then-raise and leave the hand up.
-  const hands = new KeyedQueue();
-  onRequest(socket, 'hand:raise', ({ raised }) => hands.run('hand', async () => {
+  // Made on the first raise: most viewers never raise a hand, and an idle viewer should cost little.
+  let hands: KeyedQueue | undefined;
+  onRequest(socket, 'hand:raise', ({ raised }) => (hands ??= new KeyedQueue()).run('hand', async () => {
     const { stage, peer } = current();
     // A hand needs a device token like chat and questions: without one the identity is this
     // connection only, which a ban on the device family could never reach.
