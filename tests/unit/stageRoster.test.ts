@@ -64,4 +64,26 @@ describe('StageRoster', () => {
     expect(() => roster.raiseHand(id('host'), true)).toThrow(expect.objectContaining({ code: 'CONFLICT' }) as Error);
     expect(() => roster.get(id('ghost'))).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }) as Error);
   });
+
+  test('the viewer count and the on-stage list follow every join, leave, promotion and removal from the stage', () => {
+    const roster = fair();
+    roster.add({ peerId: id('c1'), role: 'cohost', displayName: 'A 厂' });
+    roster.raiseHand(id('v1'), true);
+    roster.promote(id('host'), id('v1'));
+    expect(roster.viewerCount).toBe(1);
+    expect(roster.onStage().map((p) => p.peerId)).toEqual(['host', 'c1', 'v1']);
+    // The seats on stage are counted from the same list: both co-host seats are taken.
+    roster.raiseHand(id('v2'), true);
+    expect(() => roster.promote(id('host'), id('v2'))).toThrow(expect.objectContaining({ code: 'CONFLICT' }) as Error);
+    roster.demote(id('host'), id('c1'));
+    expect(roster.viewerCount).toBe(2);
+    expect(roster.onStage().map((p) => p.peerId)).toEqual(['host', 'v1']);
+    roster.remove(id('v1'));
+    roster.remove(id('c1'));
+    roster.remove(id('ghost'));
+    expect(roster.viewerCount).toBe(1);
+    expect(roster.onStage().map((p) => p.peerId)).toEqual(['host']);
+    roster.add({ peerId: id('v3'), role: 'viewer', displayName: '' });
+    expect(roster.viewerCount).toBe(2);
+  });
 });

@@ -8,6 +8,9 @@ import { DomainError } from './errors';
  */
 export class StageRoster {
   readonly #participants = new Map<PeerId, Participant>();
+  /** Those on stage (a handful) and the number of viewers, kept as they change: reading the roster never walks the audience. */
+  readonly #onStage = new Map<PeerId, Participant>();
+  #viewers = 0;
   readonly #maxCohosts: number;
 
   constructor({ maxCohosts = 6 }: { maxCohosts?: number } = {}) {
@@ -18,11 +21,13 @@ export class StageRoster {
     if (role === 'cohost' || role === 'interpreter') this.#assertSeatFree();
     const participant: Participant = { peerId, role, displayName, handRaised: false };
     this.#participants.set(peerId, participant);
+    this.#placed(participant);
     return participant;
   }
 
   remove(peerId: PeerId): Participant | undefined {
     const participant = this.#participants.get(peerId);
+    if (participant) this.#unplaced(participant);
     this.#participants.delete(peerId);
     return participant;
   }
@@ -59,8 +64,10 @@ export class StageRoster {
     if (participant.role !== 'viewer') throw new DomainError('CONFLICT', 'already on stage');
     if (!participant.handRaised) throw new DomainError('CONFLICT', 'only a viewer who raised a hand can be invited up');
     this.#assertSeatFree();
+    this.#unplaced(participant);
     participant.role = 'cohost';
     participant.handRaised = false;
+    this.#placed(participant);
     return participant;
   }
 
@@ -70,12 +77,14 @@ export class StageRoster {
     const participant = this.get(peerId);
     if (participant.role === 'host') throw new DomainError('FORBIDDEN', 'the host cannot be removed from the stage');
     if (participant.role === 'viewer') throw new DomainError('CONFLICT', 'that person is not on stage');
+    this.#unplaced(participant);
     participant.role = 'viewer';
+    this.#placed(participant);
     return participant;
   }
 
   onStage(): Participant[] {
-    return [...this.#participants.values()].filter((p) => p.role !== 'viewer').map((p) => ({ ...p }));
+    return [...this.#onStage.values()].map((p) => ({ ...p }));
   }
 
   hands(): Participant[] {
@@ -83,13 +92,21 @@ export class StageRoster {
   }
 
   get viewerCount(): number {
-    let n = 0;
-    for (const p of this.#participants.values()) if (p.role === 'viewer') n += 1;
-    return n;
+    return this.#viewers;
+  }
+
+  #placed(participant: Participant): void {
+    if (participant.role === 'viewer') this.#viewers += 1;
+    else this.#onStage.set(participant.peerId, participant);
+  }
+
+  #unplaced(participant: Participant): void {
+    if (participant.role === 'viewer') this.#viewers -= 1;
+    else this.#onStage.delete(participant.peerId);
   }
 
   #assertSeatFree(): void {
-    const cohosts = [...this.#participants.values()].filter((p) => p.role === 'cohost' || p.role === 'interpreter').length;
+    const cohosts = [...this.#onStage.values()].filter((p) => p.role === 'cohost' || p.role === 'interpreter').length;
     if (cohosts >= this.#maxCohosts) throw new DomainError('CONFLICT', 'every seat on stage is taken');
   }
 }
