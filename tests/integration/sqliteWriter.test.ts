@@ -145,4 +145,20 @@ describe('embedded store: durable writes leave the event loop', () => {
     expect(thrown).toBeInstanceOf(StoreError);
     expect(thrown).toMatchObject({ code: 'UNAVAILABLE', reason: 'corrupt' });
   });
+
+  test('a catalog document read from memory is never older than the last write that resolved, nor one read during a write', async () => {
+    const { store } = open();
+    await store.put('employer', employer('e1', 'v1'));
+    expect((await store.get('employer', 'e1'))?.name).toBe('企业v1');
+    expect((await store.get('employer', 'e1'))?.name).toBe('企业v1');
+    const writing = store.put('employer', employer('e1', 'v2'));
+    // Read while the write is on its way to disk: the old one (not yet committed), not kept.
+    expect((await store.get('employer', 'e1'))?.name).toBe('企业v1');
+    await writing;
+    expect((await store.get('employer', 'e1'))?.name).toBe('企业v2');
+    // Each read is a fresh copy: changing one does not change what the store returns next.
+    const copy = (await store.get('employer', 'e1'))!;
+    copy.name = 'changed';
+    expect((await store.get('employer', 'e1'))?.name).toBe('企业v2');
+  });
 });

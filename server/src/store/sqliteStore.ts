@@ -5,6 +5,7 @@ import type { ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { ApplicationEvent, ApplicationFilter, CatalogKind, CatalogKinds, JobStore } from './jobStore';
+import { DocCache } from './docCache';
 import { openStoreDatabase } from './sqliteSchema';
 import { SqliteWriter } from './sqliteWriter';
 import { storeErrorFromSqlite } from './storeError';
@@ -29,6 +30,7 @@ export class SqliteJobStore implements JobStore {
   readonly #writer: SqliteWriter;
   /** Compiled once: compiling a statement costs more than running these reads. */
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #docs = new DocCache();
 
   constructor({ dataDir, maxPageCount, logger }: SqliteJobStoreOptions) {
     // Creating or upgrading the schema happens once, here, before the server listens; a file that
@@ -44,13 +46,18 @@ export class SqliteJobStore implements JobStore {
   }
 
   put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void> {
-    return this.#writer.write({ op: 'put', kind, doc });
+    return this.#docs.writing(kind, doc.id, this.#writer.write({ op: 'put', kind, doc }));
   }
 
+  /** Catalog documents come from memory after the first read (see DocCache), parsed afresh each time. */
   get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined> {
     return this.#read(() => {
-      const row = this.#prepare('SELECT body FROM docs WHERE kind = ? AND id = ?').get(kind, id) as { body: string } | undefined;
-      return row ? (JSON.parse(row.body) as CatalogKinds[K]) : undefined;
+      let body = this.#docs.get(kind, id);
+      if (body === undefined) {
+        body = (this.#prepare('SELECT body FROM docs WHERE kind = ? AND id = ?').get(kind, id) as { body: string } | undefined)?.body;
+        if (body !== undefined) this.#docs.set(kind, id, body);
+      }
+      return body === undefined ? undefined : (JSON.parse(body) as CatalogKinds[K]);
     });
   }
 
