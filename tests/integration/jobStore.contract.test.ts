@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
-import type { JobStore } from '../../server/src/store/jobStore';
+import type { CatalogKinds, JobStore } from '../../server/src/store/jobStore';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 
@@ -151,6 +151,17 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     expect(JSON.stringify(await store.getApplication(a.id))).not.toContain(key);
   });
 
+  test('a key hash is answered once an application or a repeat receipt holds it, and not before', async () => {
+    const key = `answered-${crypto.randomUUID()}`;
+    expect(await store.keyAnswered(hashKey(key))).toBe(false);
+    await store.apply(application({ phone: '13900000089', keyHash: hashKey(key) }));
+    expect(await store.keyAnswered(hashKey(key))).toBe(true);
+    const repeat = hashKey(`repeat-${crypto.randomUUID()}`);
+    expect(await store.keyAnswered(repeat)).toBe(false);
+    await store.put('receipt', { id: repeat, receiptId: crypto.randomUUID(), vacancyId: 'v1', status: 'new', createdAt: now() } as CatalogKinds['receipt']);
+    expect(await store.keyAnswered(repeat)).toBe(true);
+  });
+
   test('applications list by vacancy, employer and session', async () => {
     await store.apply(application({ phone: '13600000001', employerId: 'e9' as Application['employerId'], vacancyId: 'v9' as Application['vacancyId'], sessionId: 's9' }));
     await store.apply(application({ phone: '13600000002', employerId: 'e9' as Application['employerId'], vacancyId: 'v9' as Application['vacancyId'], sessionId: null }));
@@ -250,6 +261,7 @@ describe('upgrading a store written before keys were hashed', () => {
     try {
       expect((await store.listApplications({})).map((a) => a.id)).toEqual(old.map((a) => a.id));
       expect((await store.applicationByKey(hashKey('old-key-one')))?.id).toBe(old[0]!.id);
+      expect(await store.keyAnswered(hashKey('old-key-one'))).toBe(true);
       expect(JSON.stringify(await store.listApplications({}))).not.toContain('old-key-one');
       expect((await store.apply(application({ phone: '13900000102' }))).created).toBe(true);
     } finally {
@@ -269,6 +281,7 @@ describe('upgrading a store written before keys were hashed', () => {
     await redis.zadd(`${prefix}apps:all`, 1, a.id);
     const store = new RedisJobStore({ url, prefix });
     try {
+      expect(await store.keyAnswered(hashKey('old-redis-key'))).toBe(true);
       expect((await store.applicationByKey(hashKey('old-redis-key')))?.id).toBe(a.id);
       expect(await redis.keys(`${prefix}app:key:*`)).toEqual([]);
       expect(await redis.get(`${prefix}app:${a.id}`)).not.toContain('old-redis-key');

@@ -412,6 +412,11 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     return { received: true };
   }
 
+  /** Whether a tap with this idempotency key was answered (stored, or a repeat with a receipt), in one read. */
+  answered(idempotencyKey: string): Promise<boolean> {
+    return this.#store.keyAnswered(hashKey(idempotencyKey));
+  }
+
   /** The applicant's own view of what they applied with `idempotencyKey` (and, when given, under that id). */
   async mine(idempotencyKey: string, id?: string): Promise<MyApplicationView | undefined> {
     const keyHash = hashKey(idempotencyKey);

@@ -112,6 +112,8 @@ export interface JobStore {
   getApplication(id: ApplicationId | string): Promise<ApplicationRecord | undefined>;
   /** The application stored under this key hash, if any. */
   applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined>;
+  /** Whether a tap under this key hash was answered: an application or a receipt holds it (one read). */
+  keyAnswered(keyHash: string): Promise<boolean>;
   listApplications(filter: ApplicationFilter): Promise<ApplicationRecord[]>;
   /** Read-modify-write of one application, safe against concurrent updates. */
   updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord>;

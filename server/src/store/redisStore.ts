@@ -197,6 +197,11 @@ export class RedisJobStore implements JobStore {
     return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
   }
 
+  async keyAnswered(keyHash: string): Promise<boolean> {
+    await this.#upgraded;
+    return (await this.#redis.exists(`${this.#p}app:kh:${keyHash}`, `${this.#p}doc:receipt:${keyHash}`)) > 0;
+  }
+
   async listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<ApplicationRecord[]> {
     await this.#upgraded;
     const p = this.#p;

@@ -100,6 +100,13 @@ export class SqliteJobStore implements JobStore {
     return this.#read(() => this.#applicationBody('key_hash', keyHash)).then((body) => (body ? (JSON.parse(body) as ApplicationRecord) : undefined));
   }
 
+  keyAnswered(keyHash: string): Promise<boolean> {
+    return this.#read(() => {
+      const sql = "SELECT EXISTS (SELECT 1 FROM applications WHERE key_hash = ?) OR EXISTS (SELECT 1 FROM docs WHERE kind = 'receipt' AND id = ?) AS answered";
+      return (this.#prepare(sql).get(keyHash, keyHash) as { answered: number }).answered === 1;
+    });
+  }
+
   listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<ApplicationRecord[]> {
     return this.#read(() => {
       const clauses: string[] = [];

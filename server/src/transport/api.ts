@@ -283,7 +283,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     // Per phone and device, and a ceiling per address block far above what a village sharing one
     // carrier-grade NAT sends. A retry of a tap already answered (same idempotency key) is never
     // limited: it must get its answer. A refused tap is not remembered, so retrying it is limited too.
-    const answered = recentKeys.has(input.idempotencyKey) || (await service.mine(input.idempotencyKey)) !== undefined;
+    const answered = recentKeys.has(input.idempotencyKey) || (await service.answered(input.idempotencyKey));
     if (!answered) {
       // Side by side: on Redis each is a round trip.
       const wait = Math.max(
