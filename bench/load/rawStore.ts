@@ -1,18 +1,21 @@
 // Baseline load: the same durable writes as an application, straight to the store with no server.
-// SQLite: better-sqlite3 with the store's pragmas (WAL, synchronous=FULL), one transaction per
-// application (the select for a duplicate, the insert, its event), as the store did on the event
-// loop; synchronous, so callers are served one at a time whatever the concurrency. Redis: ioredis
-// running the store's own apply script, `concurrency` callers at a time. Runs as its own process.
+// SQLite: `concurrency` callers at a time through the embedded store's own writer thread (WAL,
+// synchronous=FULL, group commit: writes arriving together share one transaction and one fsync),
+// each answered once its group is on disk, exactly as the server's apply path writes them; and, for
+// reference, the same writes one transaction per application on one connection (as the store wrote
+// before the writer thread), callers served one at a time. Redis: ioredis running the store's own
+// apply script, `concurrency` callers at a time. Runs as its own process.
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
-import { hashKey } from '../../server/src/domain/applications';
+import { hashKey, type ApplicationRecord } from '../../server/src/domain/applications';
 import { openStoreDatabase } from '../../server/src/store/sqliteSchema';
+import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 import { APPLY_SCRIPT } from '../../server/src/store/redisStore';
 import { serveLoad } from '../lib/child';
 
-export type RawStoreInput = ({ kind: 'sqlite'; dataDir: string } | { kind: 'redis'; url: string; prefix: string }) & { concurrency: number; durationMs: number };
+export type RawStoreInput = ({ kind: 'sqlite'; dataDir: string } | { kind: 'sqlite-serial'; dataDir: string } | { kind: 'redis'; url: string; prefix: string }) & { concurrency: number; durationMs: number };
 export interface RawStoreOutput {
   latencies: number[];
   elapsedMs: number;
@@ -39,7 +42,7 @@ function record(i: number) {
   };
 }
 
-function sqlite(dataDir: string, durationMs: number): RawStoreOutput {
+function sqliteSerial(dataDir: string, durationMs: number): RawStoreOutput {
   openStoreDatabase(dataDir).close();
   const db = new Database(`${dataDir}/jobs.sqlite3`);
   db.pragma('journal_mode = WAL');
@@ -87,6 +90,30 @@ async function redis(url: string, prefix: string, concurrency: number, durationM
   return { latencies, elapsedMs };
 }
 
-serveLoad<RawStoreInput, RawStoreOutput>((input) =>
-  input.kind === 'sqlite' ? Promise.resolve(sqlite(input.dataDir, input.durationMs)) : redis(input.url, input.prefix, input.concurrency, input.durationMs),
-);
+async function sqlite(dataDir: string, concurrency: number, durationMs: number): Promise<RawStoreOutput> {
+  const store = new SqliteJobStore({ dataDir });
+  // The writer thread is unreferenced between groups: this keeps the process up until the answer is sent.
+  const alive = setInterval(() => undefined, 1000);
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = worker; performance.now() - started < durationMs; i += concurrency) {
+        const a = record(i) as unknown as ApplicationRecord;
+        const sent = performance.now();
+        await store.apply(a);
+        latencies.push(performance.now() - sent);
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  await store.close();
+  clearInterval(alive);
+  return { latencies, elapsedMs };
+}
+
+serveLoad<RawStoreInput, RawStoreOutput>((input) => {
+  if (input.kind === 'sqlite') return sqlite(input.dataDir, input.concurrency, input.durationMs);
+  if (input.kind === 'sqlite-serial') return Promise.resolve(sqliteSerial(input.dataDir, input.durationMs));
+  return redis(input.url, input.prefix, input.concurrency, input.durationMs);
+});

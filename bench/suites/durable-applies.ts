@@ -32,7 +32,9 @@ async function eventLoopLag(url: string): Promise<{ p50: number; p99: number }> 
   return { p50: value('p50'), p99: value('p99') };
 }
 
-async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, raw: (concurrency: number) => RawStoreInput): Promise<BenchRow[]> {
+// The raw store runs `concurrency` callers as the server does (on SQLite through the store's own
+// group-committing writer thread); `serial` is a reference: one transaction and fsync per apply.
+async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, raw: (concurrency: number) => RawStoreInput, serial?: (concurrency: number) => RawStoreInput): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const bureau = await bureauClient(server.url);
   const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
@@ -53,6 +55,9 @@ async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, 
       const baseline = await runLoad<RawStoreInput, RawStoreOutput>(rawLoad, raw(concurrency));
       const rawRate = (baseline.latencies.length / baseline.elapsedMs) * 1000;
       progress(`${store} c${concurrency}: raw store ${Math.round(rawRate)}/s, p99 ${round(percentile(baseline.latencies, 99))} ms`);
+      const reference = serial ? await runLoad<RawStoreInput, RawStoreOutput>(rawLoad, serial(concurrency)) : undefined;
+      const serialRate = reference ? (reference.latencies.length / reference.elapsedMs) * 1000 : undefined;
+      if (serialRate !== undefined) progress(`${store} c${concurrency}: raw store, one fsync per apply ${Math.round(serialRate)}/s`);
 
       await eventLoopLag(server.url);
       const burst = runLoad<AppliesInput, AppliesOutput>(appliesLoad, { url: server.url, vacancyIds, concurrency, durationMs: burstMs });
@@ -68,6 +73,7 @@ async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, 
       const label = `${store} c${concurrency}`;
       rows.push(
         ratioRow({ name: `${label}: durable applies/s (vs raw store)`, value: Math.round(rate), unit: 'apply/s', baseline: Math.round(rawRate), target: '≥ 0.5×', ...(refused ? { note: `refused ${refused}` } : {}) }, (r) => r >= 0.5),
+        ...(serialRate === undefined ? [] : [{ name: `${label}: raw store, one transaction and fsync per apply (reference)`, value: Math.round(serialRate), unit: 'apply/s' }]),
         { name: `${label}: apply latency p50`, value: round(p50), unit: 'ms', baseline: round(percentile(baseline.latencies, 50)) },
         { name: `${label}: apply latency p99`, value: round(p99), unit: 'ms', baseline: round(percentile(baseline.latencies, 99)), target: '≤ 50 ms', pass: p99 <= 50 },
         { name: `${label}: server event-loop lag p50 during the burst`, value: round(lag.p50), unit: 'ms', baseline: round(quietLag.p50), note: 'baseline: quiet' },
@@ -88,7 +94,9 @@ try {
   progress('embedded store (SQLite)');
   const embedded = await spawnServer({ ...serverEnv, DATA_DIR: path.join(scratch, 'server') });
   try {
-    rows.push(...(await measureStore('embedded', embedded, (concurrency) => ({ kind: 'sqlite', dataDir: path.join(scratch, `raw-${concurrency}`), concurrency, durationMs: burstMs }))));
+    rows.push(...(await measureStore('embedded', embedded, (concurrency) => ({ kind: 'sqlite', dataDir: path.join(scratch, `raw-${concurrency}`), concurrency, durationMs: burstMs }),
+      (concurrency) => ({ kind: 'sqlite-serial', dataDir: path.join(scratch, `raw-serial-${concurrency}`), concurrency, durationMs: burstMs }),
+    )));
   } finally {
     await embedded.kill('SIGTERM');
   }
