@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
-import type { CatalogKinds, JobStore } from '../../server/src/store/jobStore';
+import type { JobStore } from '../../server/src/store/jobStore';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 
@@ -158,7 +158,7 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     expect(await store.keyAnswered(hashKey(key))).toBe(true);
     const repeat = hashKey(`repeat-${crypto.randomUUID()}`);
     expect(await store.keyAnswered(repeat)).toBe(false);
-    await store.put('receipt', { id: repeat, receiptId: crypto.randomUUID(), vacancyId: 'v1', status: 'new', createdAt: now() } as CatalogKinds['receipt']);
+    await store.put('receipt', { id: repeat, receiptId: crypto.randomUUID(), vacancyId: 'v1', status: 'new', createdAt: now() });
     expect(await store.keyAnswered(repeat)).toBe(true);
   });
 
