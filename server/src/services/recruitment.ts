@@ -374,9 +374,12 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
    * nothing of the stored application.
    */
   async apply(input: ApplyInput, { deviceId = null }: { deviceId?: string | null } = {}): Promise<ApplyReceipt> {
-    const vacancy = await this.#openVacancy(input.vacancyId);
+    // Side by side: on Redis each read is a round trip.
+    const [vacancy, session] = await Promise.all([
+      this.#openVacancy(input.vacancyId),
+      input.sessionId === undefined ? undefined : this.#store.get('session', input.sessionId),
+    ]);
     if (input.sessionId !== undefined) {
-      const session = await this.#store.get('session', input.sessionId);
       if (!session) throw new DomainError('NOT_FOUND', 'no such session');
       if (!session.lineup.some((item) => item.kind === 'vacancy' && item.id === vacancy.id)) {
         throw new DomainError('VALIDATION', 'that vacancy is not in this session');
