@@ -130,8 +130,12 @@ describe('every public page at a phone size and a desktop size', () => {
   describe('co-host join page', () => {
     for (const size of SIZES) {
       test(`${size}: a guest opens the host's invite link, sees the preview, joins the stage and leaves`, async () => {
+        // Invites are single-use: wait for the new link, not the one the previous size used.
+        const links = host.page.locator('input.invite-link');
+        const before = (await links.count()) > 0 ? await links.inputValue() : '';
         await host.page.getByRole('button', { name: '生成邀请链接' }).click();
-        const link = await host.page.locator('input.invite-link').inputValue();
+        await expect.poll(() => links.inputValue()).not.toBe(before);
+        const link = await links.inputValue();
         expect(link).toContain('/join/demo?token=');
 
         const guest = await open(size, link);
