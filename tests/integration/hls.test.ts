@@ -11,18 +11,10 @@ import { createLogger } from '../../server/src/logger';
 import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
 import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
 import { connect, requestOk, type TestSocket } from '../harness/socketClient';
+import { waitFor } from '../harness/waitFor';
 
 const run = promisify(execFile);
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const segmentsOf = (file: string): string[] =>
   fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.endsWith('.ts')) : [];

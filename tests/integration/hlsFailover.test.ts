@@ -4,18 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
 import { startTestServer, type TestServer } from '../harness/server';
 import { StageDriver, nextEvent, type Participant } from '../harness/stage';
+import { waitFor } from '../harness/waitFor';
 
 const SESSION = 'hls-failover';
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The numbers of the segments a media playlist lists now (it may be a sliding window). */
 const segmentNumbers = (file: string): number[] =>

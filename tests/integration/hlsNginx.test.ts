@@ -6,20 +6,14 @@ import { readAccessLog, startNginx, type NginxProcess } from '../harness/nginx';
 import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
 import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
 import { connect, requestOk, type TestSocket } from '../harness/socketClient';
+import { waitFor as pollUntil } from '../harness/waitFor';
 
 const SEGMENT_SECONDS = 2;
 /** What went to the node rather than being answered from nginx's cache. */
 const FROM_NODE = new Set(['MISS', 'EXPIRED', 'REVALIDATED', 'BYPASS', '-']);
+/** Polled less often (and for longer) than elsewhere: the players already load the machine. */
+const waitFor = <T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> => pollUntil(what, check, timeoutMs, 200);
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 interface Phase {
   players: PlayersResult;
