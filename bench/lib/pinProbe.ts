@@ -10,12 +10,14 @@ export class PinProbe {
   readonly #host: TestSocket;
   readonly #viewers: TestSocket[];
   readonly #vacancyIds: readonly [string, string];
+  readonly #send: (host: TestSocket, vacancyId: string) => Promise<unknown>;
   #turn = 0;
 
-  private constructor(host: TestSocket, viewers: TestSocket[], vacancyIds: readonly [string, string]) {
+  private constructor(host: TestSocket, viewers: TestSocket[], vacancyIds: readonly [string, string], send: (host: TestSocket, vacancyId: string) => Promise<unknown>) {
     this.#host = host;
     this.#viewers = viewers;
     this.#vacancyIds = vacancyIds;
+    this.#send = send;
   }
 
   /** Joins the session as its host (through a host link the bureau makes) and `viewers` viewers. */
@@ -27,7 +29,19 @@ export class PinProbe {
     await requestOk(host, 'stage:join', { sessionId, role: 'host', token: link.body.token });
     const sockets = await Promise.all(Array.from({ length: viewers }, () => connect(url)));
     await Promise.all(sockets.map((s) => requestOk(s, 'stage:join', { sessionId, role: 'viewer' })));
-    return new PinProbe(host, sockets, vacancyIds);
+    return new PinProbe(host, sockets, vacancyIds, (socket, vacancyId) => requestOk(socket, 'vacancy:pin', { vacancyId }));
+  }
+
+  /**
+   * The same probe on the bare durable server (bench/load/bareDurableServer.ts): the host's `pin`
+   * carries a card of `cardBytes` bytes, which the server stores and broadcasts to every socket.
+   */
+  static async bare({ url, viewers = 4, cardBytes = 710 }: { url: string; viewers?: number; cardBytes?: number }): Promise<PinProbe> {
+    const [host, ...sockets] = await Promise.all(Array.from({ length: viewers + 1 }, () => connect(url)));
+    const pad = 'x'.repeat(cardBytes);
+    const send = (socket: TestSocket, vacancyId: string): Promise<unknown> =>
+      (socket.timeout(10_000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> }).emitWithAck('pin', { vacancyId, card: { id: vacancyId, pad } });
+    return new PinProbe(host!, sockets, ['bare-a', 'bare-b'], send);
   }
 
   /** Pins the other vacancy; resolves with each viewer's milliseconds from the host's send to its receipt. */
@@ -50,7 +64,7 @@ export class PinProbe {
           viewer.on('vacancy:pinned', onPinned);
         }),
     );
-    await requestOk(this.#host, 'vacancy:pin', { vacancyId });
+    await this.#send(this.#host, vacancyId);
     return Promise.all(receipts);
   }
 

@@ -1,7 +1,10 @@
 // Durable applications through the real server (embedded SQLite store, then Redis with appendfsync
 // always), at concurrency 16 and 64, against the raw store doing the same durable writes in the same
 // run; the server's event-loop lag during the burst; and a pin's broadcast time during the burst
-// against the same pins when quiet.
+// against the same pins when quiet. Beside them, the floor of this machine: a bare node:http +
+// socket.io server doing the same durable writes (bench/load/bareDurableServer.ts) under the same
+// load, so a target the bare server cannot meet here either is told apart from the platform's cost.
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +17,7 @@ import { runLoad } from '../lib/child';
 import { PinProbe } from '../lib/pinProbe';
 import { percentile, progress, quick, ratioRow, report, type BenchRow } from '../lib/result';
 import type { AppliesInput, AppliesOutput } from '../load/applies';
+import type { BareDurableInput } from '../load/bareDurableServer';
 import type { RawStoreInput, RawStoreOutput } from '../load/rawStore';
 
 const CONCURRENCY = [16, 64] as const;
@@ -22,6 +26,43 @@ const quietPins = quick ? 5 : 30;
 const PIN_INTERVAL_MS = 200;
 const appliesLoad = new URL('../load/applies.ts', import.meta.url);
 const rawLoad = new URL('../load/rawStore.ts', import.meta.url);
+const bareServerFile = new URL('../load/bareDurableServer.ts', import.meta.url);
+
+/** Starts the bare durable server as its own process; resolves with its URL and a way to stop it. */
+async function startBare(input: BareDurableInput): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = fork(bareServerFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (message: { url: string }) => resolve(message.url));
+    void exited.then(() => reject(new Error('the bare durable server exited at start')));
+    child.send(input);
+  });
+  return {
+    url,
+    stop: async () => {
+      child.disconnect();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Pins every PIN_INTERVAL_MS during a burst of applies against `url`; the burst's result and the pins' receipt times. */
+async function burstWithPins(url: string, vacancyIds: string[], concurrency: number, probe: PinProbe): Promise<{ result: AppliesOutput; pins: number[] }> {
+  const burst = runLoad<AppliesInput, AppliesOutput>(appliesLoad, { url, vacancyIds, concurrency, durationMs: burstMs });
+  const pins = await probe.pinUntil(burst, PIN_INTERVAL_MS);
+  return { result: await burst, pins };
+}
+
+async function quietPinTimes(probe: PinProbe): Promise<number[]> {
+  const quiet: number[] = [];
+  for (let i = 0; i < quietPins; i += 1) {
+    quiet.push(...(await probe.pin()));
+    await new Promise((resolve) => setTimeout(resolve, PIN_INTERVAL_MS));
+  }
+  return quiet;
+}
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -34,22 +75,19 @@ async function eventLoopLag(url: string): Promise<{ p50: number; p99: number }> 
 
 // The raw store runs `concurrency` callers as the server does (on SQLite through the store's own
 // group-committing writer thread); `serial` is a reference: one transaction and fsync per apply.
-async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, raw: (concurrency: number) => RawStoreInput, serial?: (concurrency: number) => RawStoreInput): Promise<BenchRow[]> {
+async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, bareUrl: string, raw: (concurrency: number) => RawStoreInput, serial?: (concurrency: number) => RawStoreInput): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const bureau = await bureauClient(server.url);
   const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
   const vacancyIds = vacancies.map((v) => v.id);
   const probe = await PinProbe.open({ url: server.url, sessionId: 'demo', vacancyIds: [vacancyIds[0]!, vacancyIds[1]!] });
+  const bareProbe = await PinProbe.bare({ url: bareUrl });
   try {
     await eventLoopLag(server.url);
-    const quiet: number[] = [];
-    for (let i = 0; i < quietPins; i += 1) {
-      quiet.push(...(await probe.pin()));
-      await new Promise((resolve) => setTimeout(resolve, PIN_INTERVAL_MS));
-    }
+    const quietPinP95 = percentile(await quietPinTimes(probe), 95);
     const quietLag = await eventLoopLag(server.url);
-    const quietPinP95 = percentile(quiet, 95);
-    progress(`${store}: quiet pin p95 ${round(quietPinP95)} ms, event-loop lag p50 ${round(quietLag.p50)} / p99 ${round(quietLag.p99)} ms`);
+    const bareQuietPinP95 = percentile(await quietPinTimes(bareProbe), 95);
+    progress(`${store}: quiet pin p95 ${round(quietPinP95)} ms (bare server ${round(bareQuietPinP95)} ms), event-loop lag p50 ${round(quietLag.p50)} / p99 ${round(quietLag.p99)} ms`);
 
     for (const concurrency of CONCURRENCY) {
       const baseline = await runLoad<RawStoreInput, RawStoreOutput>(rawLoad, raw(concurrency));
@@ -59,11 +97,13 @@ async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, 
       const serialRate = reference ? (reference.latencies.length / reference.elapsedMs) * 1000 : undefined;
       if (serialRate !== undefined) progress(`${store} c${concurrency}: raw store, one fsync per apply ${Math.round(serialRate)}/s`);
 
+      const bare = await burstWithPins(bareUrl, vacancyIds, concurrency, bareProbe);
+      const bareRate = (bare.result.latencies.length / bare.result.elapsedMs) * 1000;
+      progress(`${store} c${concurrency}: bare server ${Math.round(bareRate)}/s p99 ${round(percentile(bare.result.latencies, 99))} ms; pin p95 ${round(percentile(bare.pins, 95))} ms`);
+
       await eventLoopLag(server.url);
-      const burst = runLoad<AppliesInput, AppliesOutput>(appliesLoad, { url: server.url, vacancyIds, concurrency, durationMs: burstMs });
-      const pins = await probe.pinUntil(burst, PIN_INTERVAL_MS);
+      const { result, pins } = await burstWithPins(server.url, vacancyIds, concurrency, probe);
       const lag = await eventLoopLag(server.url);
-      const result = await burst;
       const rate = (result.latencies.length / result.elapsedMs) * 1000;
       const p50 = percentile(result.latencies, 50);
       const p99 = percentile(result.latencies, 99);
@@ -74,15 +114,20 @@ async function measureStore(store: 'embedded' | 'redis', server: ServerProcess, 
       rows.push(
         ratioRow({ name: `${label}: durable applies/s (vs raw store)`, value: Math.round(rate), unit: 'apply/s', baseline: Math.round(rawRate), target: '≥ 0.5×', ...(refused ? { note: `refused ${refused}` } : {}) }, (r) => r >= 0.5),
         ...(serialRate === undefined ? [] : [{ name: `${label}: raw store, one transaction and fsync per apply (reference)`, value: Math.round(serialRate), unit: 'apply/s' }]),
+        ratioRow({ name: `${label}: bare node:http server, same store, same load: applies/s (vs raw store; the floor here)`, value: Math.round(bareRate), unit: 'apply/s', baseline: Math.round(rawRate) }),
+        ratioRow({ name: `${label}: durable applies/s, the platform vs the bare server`, value: Math.round(rate), unit: 'apply/s', baseline: Math.round(bareRate) }),
+        { name: `${label}: bare server: apply latency p99`, value: round(percentile(bare.result.latencies, 99)), unit: 'ms' },
         { name: `${label}: apply latency p50`, value: round(p50), unit: 'ms', baseline: round(percentile(baseline.latencies, 50)) },
         { name: `${label}: apply latency p99`, value: round(p99), unit: 'ms', baseline: round(percentile(baseline.latencies, 99)), target: '≤ 50 ms', pass: p99 <= 50 },
         { name: `${label}: server event-loop lag p50 during the burst`, value: round(lag.p50), unit: 'ms', baseline: round(quietLag.p50), note: 'baseline: quiet' },
         { name: `${label}: server event-loop lag p99 during the burst`, value: round(lag.p99), unit: 'ms', baseline: round(quietLag.p99), note: 'baseline: quiet' },
         ratioRow({ name: `${label}: pin broadcast p95 during the burst (vs quiet)`, value: round(percentile(pins, 95)), unit: 'ms', baseline: round(quietPinP95), target: '≤ 2×' }, (r) => r <= 2),
+        ratioRow({ name: `${label}: bare server: pin broadcast p95 during its burst (vs its quiet)`, value: round(percentile(bare.pins, 95)), unit: 'ms', baseline: round(bareQuietPinP95) }),
       );
     }
   } finally {
     probe.close();
+    bareProbe.close();
   }
   return rows;
 }
@@ -93,22 +138,25 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-bench-durable-')
 try {
   progress('embedded store (SQLite)');
   const embedded = await spawnServer({ ...serverEnv, DATA_DIR: path.join(scratch, 'server') });
+  fs.mkdirSync(path.join(scratch, 'bare'));
+  const bare = await startBare({ kind: 'sqlite', dataDir: path.join(scratch, 'bare') });
   try {
-    rows.push(...(await measureStore('embedded', embedded, (concurrency) => ({ kind: 'sqlite', dataDir: path.join(scratch, `raw-${concurrency}`), concurrency, durationMs: burstMs }),
+    rows.push(...(await measureStore('embedded', embedded, bare.url, (concurrency) => ({ kind: 'sqlite', dataDir: path.join(scratch, `raw-${concurrency}`), concurrency, durationMs: burstMs }),
       (concurrency) => ({ kind: 'sqlite-serial', dataDir: path.join(scratch, `raw-serial-${concurrency}`), concurrency, durationMs: burstMs }),
     )));
   } finally {
-    await embedded.kill('SIGTERM');
+    await Promise.all([embedded.kill('SIGTERM'), bare.stop()]);
   }
 
   progress('Redis store (appendonly yes, appendfsync always)');
   const redis = await startRedis();
   try {
     const server = await spawnServer({ ...serverEnv, DATA_DIR: path.join(scratch, 'server-redis'), REDIS_URL: redis.url });
+    const bareRedis = await startBare({ kind: 'redis', url: redis.url, prefix: 'bare:' });
     try {
-      rows.push(...(await measureStore('redis', server, (concurrency) => ({ kind: 'redis', url: redis.url, prefix: `raw${concurrency}:`, concurrency, durationMs: burstMs }))));
+      rows.push(...(await measureStore('redis', server, bareRedis.url, (concurrency) => ({ kind: 'redis', url: redis.url, prefix: `raw${concurrency}:`, concurrency, durationMs: burstMs }))));
     } finally {
-      await server.kill('SIGTERM');
+      await Promise.all([server.kill('SIGTERM'), bareRedis.stop()]);
     }
   } finally {
     await redis.stop();
