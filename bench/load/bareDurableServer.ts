@@ -5,12 +5,12 @@
 // stores it durably (putPins, as a pin is stored) and broadcasts the card to every socket before it
 // answers. No validation, no limits, no routing, no security headers. Reports its URL over IPC; runs
 // as its own process (see bench/lib/child.ts for the protocol it shares).
-import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { hashKey, type ApplicationRecord } from '../../server/src/domain/applications';
 import type { JobStore } from '../../server/src/store/jobStore';
+import { applicationRecord } from '../../tests/harness/records';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 
@@ -25,23 +25,14 @@ interface ApplyBody {
 }
 
 function record(body: ApplyBody): ApplicationRecord {
-  const at = new Date().toISOString();
-  return {
-    id: crypto.randomUUID(),
-    vacancyId: body.vacancyId,
-    employerId: 'bare',
+  return applicationRecord({
+    vacancyId: body.vacancyId as ApplicationRecord['vacancyId'],
+    employerId: 'bare' as ApplicationRecord['employerId'],
     sessionId: body.sessionId ?? null,
     name: body.name,
     phone: body.phone,
-    targetGroup: null,
-    consent: { version: 'bare', at },
-    source: 'live',
     keyHash: hashKey(body.idempotencyKey),
-    deviceId: null,
-    status: 'new',
-    history: [{ status: 'new', at, by: 'applicant', note: '' }],
-    createdAt: at,
-  } as ApplicationRecord;
+  });
 }
 
 function serve(store: JobStore): http.Server {

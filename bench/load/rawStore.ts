@@ -5,11 +5,11 @@
 // reference, the same writes one transaction per application on one connection (as the store wrote
 // before the writer thread), callers served one at a time. Redis: ioredis running the store's own
 // apply script, `concurrency` callers at a time. Runs as its own process.
-import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
-import { hashKey, type ApplicationRecord } from '../../server/src/domain/applications';
+import type { ApplicationRecord } from '../../server/src/domain/applications';
+import { applicationRecord } from '../../tests/harness/records';
 import { openStoreDatabase } from '../../server/src/store/sqliteSchema';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 import { APPLY_SCRIPT } from '../../server/src/store/redisStore';
@@ -21,26 +21,9 @@ export interface RawStoreOutput {
   elapsedMs: number;
 }
 
-function record(i: number) {
-  const at = new Date().toISOString();
-  const id = crypto.randomUUID();
-  return {
-    id,
-    vacancyId: `v${i % 7}`,
-    employerId: `e${i % 3}`,
-    sessionId: 'demo',
-    name: '王小明',
-    phone: `139${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}`,
-    targetGroup: null,
-    consent: { version: 'v1', at },
-    source: 'live',
-    keyHash: hashKey(crypto.randomUUID()),
-    deviceId: null,
-    status: 'new',
-    history: [{ status: 'new', at, by: 'applicant', note: '' }],
-    createdAt: at,
-  };
-}
+/** The i-th application: seven vacancies of three employers, a new phone and key each time. */
+const record = (i: number): ApplicationRecord =>
+  applicationRecord({ vacancyId: `v${i % 7}` as ApplicationRecord['vacancyId'], employerId: `e${i % 3}` as ApplicationRecord['employerId'], sessionId: 'demo', name: '王小明' });
 
 function sqliteSerial(dataDir: string, durationMs: number): RawStoreOutput {
   openStoreDatabase(dataDir).close();
@@ -80,7 +63,7 @@ async function redis(url: string, prefix: string, concurrency: number, durationM
         const a = record(i);
         const event = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
         const sent = performance.now();
-        await run.cfApply(prefix, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, JSON.stringify(a), JSON.stringify(event));
+        await run.cfApply(prefix, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId ?? '', JSON.stringify(a), JSON.stringify(event));
         latencies.push(performance.now() - sent);
       }
     }),
@@ -99,7 +82,7 @@ async function sqlite(dataDir: string, concurrency: number, durationMs: number):
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
       for (let i = worker; performance.now() - started < durationMs; i += concurrency) {
-        const a = record(i) as unknown as ApplicationRecord;
+        const a = record(i);
         const sent = performance.now();
         await store.apply(a);
         latencies.push(performance.now() - sent);

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
+import { applicationRecord } from '../harness/records';
 import type { JobStore } from '../../server/src/store/jobStore';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
@@ -53,23 +54,7 @@ const vacancy = (id: string, employerId: string): Vacancy => ({
   accessibility: [],
   createdAt: now(),
 });
-const application = (over: Partial<Application> = {}): Application => ({
-  id: crypto.randomUUID() as Application['id'],
-  vacancyId: 'v1' as Application['vacancyId'],
-  employerId: 'e1' as Application['employerId'],
-  sessionId: 's1',
-  name: '张三',
-  phone: '13800138000',
-  targetGroup: null,
-  consent: { version: 'v1', at: now() },
-  source: 'live',
-  keyHash: hashKey(crypto.randomUUID()),
-  deviceId: null,
-  status: 'new',
-  history: [{ status: 'new', at: now(), by: 'applicant', note: '' }],
-  createdAt: now(),
-  ...over,
-});
+const application = (over: Partial<Application> = {}): Application => applicationRecord({ phone: '13800138000', ...over });
 
 const moderation = (sessionId: string, over: Partial<ModerationEntry> = {}): ModerationEntry => ({
   id: crypto.randomUUID(),

@@ -9,25 +9,10 @@ import type { Employer } from '@chunfeng/shared/recruitment';
 import { hashKey, type ApplicationRecord } from '../../server/src/domain/applications';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 import { StoreError } from '../../server/src/store/storeError';
+import { applicationRecord } from '../harness/records';
 
 const now = () => new Date().toISOString();
-const application = (over: Partial<ApplicationRecord> = {}): ApplicationRecord => ({
-  id: crypto.randomUUID() as ApplicationRecord['id'],
-  vacancyId: 'v1' as ApplicationRecord['vacancyId'],
-  employerId: 'e1' as ApplicationRecord['employerId'],
-  sessionId: 's1',
-  name: '张三',
-  phone: `138${String(crypto.randomInt(1e8)).padStart(8, '0')}`,
-  targetGroup: null,
-  consent: { version: 'v1', at: now() },
-  source: 'live',
-  keyHash: hashKey(crypto.randomUUID()),
-  deviceId: null,
-  status: 'new',
-  history: [{ status: 'new', at: now(), by: 'applicant', note: '' }],
-  createdAt: now(),
-  ...over,
-});
+const application = applicationRecord;
 const employer = (id: string, note = ''): Employer => ({ id: id as Employer['id'], name: `企业${note}`, industry: '制造业', district: '城关区', verified: true, createdAt: now() });
 
 describe('embedded store: durable writes leave the event loop', () => {
