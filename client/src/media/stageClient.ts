@@ -1,14 +1,10 @@
 import type { Device, types } from 'mediasoup-client';
-import type { ConsumerId, PeerId, ProducerId, SessionId } from '@chunfeng/shared/ids';
+import type { PeerId, ProducerId } from '@chunfeng/shared/ids';
 import type {
-  ConsumerOptions,
   InvitedRole,
   InviteResult,
   MediaSource,
-  Participant,
   ProducerInfo,
-  RosterView,
-  StageEndReason,
   StageJoinResult,
   StageMedia,
   StageRole,
@@ -20,60 +16,17 @@ import type { PinsNow } from '@chunfeng/shared/recruitment';
 import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { Emitter } from '../lib/emitter';
 import { RequestError, type Signalling } from '../signalling/signalling';
-import { inboundStats, type MediaStats } from './mediaStats';
+import type { MediaStats } from './mediaStats';
+import { Publisher } from './publisher';
+import type { JoinOptions, StageClientEvents, StagePhase } from './stageEvents';
+import { Subscriber } from './subscriber';
 import { createStageTransport, restartIce } from './transports';
 
-
-export interface RemoteTrack {
-  consumerId: ConsumerId;
-  producerId: ProducerId;
-  peerId: PeerId;
-  source: MediaSource;
-  paused: boolean;
-  track: MediaStreamTrack;
-}
-
-export type StagePhase = 'connecting' | 'live' | 'reconnecting' | 'ended';
+export type { RemoteTrack } from './subscriber';
+export type { JoinOptions, StageClientEvents, StagePhase } from './stageEvents';
 
 /** Why a place cannot be taken back at all: retrying would not help. */
 const CREDENTIAL_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'INVITE_USED', 'BANNED']);
-
-export type StageClientEvents = {
-  phase: [StagePhase];
-  trackAdded: [RemoteTrack];
-  trackRemoved: [{ producerId: ProducerId }];
-  trackPaused: [{ producerId: ProducerId; paused: boolean }];
-  roster: [RosterView];
-  hands: [Participant[]];
-  role: [StageRole];
-  speaker: [PeerId | null];
-  ended: [StageEndReason];
-  hls: [string];
-  /** Taking the place back was refused for good (the link was withdrawn, or is someone else's): the code. */
-  refused: [string];
-  /** What is pinned now, from every join and rejoin reply. */
-  pins: [PinsNow];
-  /**
-   * The media server under this place failed and the server moved it to another (true) until the
-   * media runs again (false): re-publishing and re-consuming happen by themselves meanwhile.
-   */
-  recovering: [boolean];
-  /** How this place watches now; `seatsFull` when it wanted WebRTC and every interactive seat was taken. */
-  mode: [{ mode: WatchMode; reason?: 'seatsFull' }];
-};
-
-export interface JoinOptions {
-  sessionId: SessionId;
-  role: StageRole;
-  token?: string;
-  displayName?: string;
-  preferences?: ViewerPreferences;
-  /** False to take part without any WebRTC media (the captioner): pins, hands and roster only. */
-  media?: boolean;
-  /** A viewer's wish: WebRTC when an interactive seat is free (the default), or HLS. */
-  watch?: WatchMode;
-}
-
 
 /**
  * One person's place on a stage: joins, publishes local tracks (host and co-hosts), consumes every
@@ -89,16 +42,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   #joined: StageJoinResult | undefined;
   #role: StageRole = 'viewer';
   #phase: StagePhase = 'connecting';
-  #sendTransport: types.Transport | undefined;
-  #recvTransport: types.Transport | undefined;
-  readonly #consumers = new Map<ProducerId, { consumer: types.Consumer; info: ProducerInfo }>();
-  /** Producers being consumed right now: the server allows one consumer per producer. */
-  readonly #consuming = new Set<ProducerId>();
-  readonly #producers = new Map<MediaSource, types.Producer>();
-  /** What this place publishes; the tracks belong to the caller, who stops them. */
-  readonly #localTracks = new Map<MediaSource, MediaStreamTrack>();
-  /** Sources the person paused (a muted microphone stays muted when re-published). */
-  readonly #paused = new Set<MediaSource>();
+  readonly #publisher: Publisher;
+  readonly #subscriber: Subscriber;
   /** Every producer on stage as the server last told: what to consume once media is set up again. */
   #stageProducers = new Map<ProducerId, ProducerInfo>();
   /** Media moves run one after another (the origin and an edge can fail together). */
@@ -115,6 +60,11 @@ export class StageClient extends Emitter<StageClientEvents> {
   constructor(signalling: Signalling) {
     super();
     this.#signalling = signalling;
+    this.#publisher = new Publisher(signalling, () => this.#createTransport('send'));
+    this.#subscriber = new Subscriber(signalling, {
+      added: (track) => this.emit('trackAdded', track),
+      removed: (producerId) => this.emit('trackRemoved', { producerId }),
+    });
   }
 
   get peerId(): PeerId | undefined {
@@ -194,11 +144,10 @@ export class StageClient extends Emitter<StageClientEvents> {
     });
     on('producer:closed', ({ producerId }) => {
       this.#stageProducers.delete(producerId);
-      this.#dropConsumer(producerId);
+      this.#subscriber.drop(producerId);
     });
     on('producer:updated', ({ producerId, paused }) => {
-      const entry = this.#consumers.get(producerId);
-      if (entry) entry.info.paused = paused;
+      this.#subscriber.setPaused(producerId, paused);
       const known = this.#stageProducers.get(producerId);
       if (known) known.paused = paused;
       this.emit('trackPaused', { producerId, paused });
@@ -294,7 +243,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   /** Builds (or heals) the Device, transports and consumers for a place on WebRTC. */
   async #startMedia(media: StageMedia, resumed: boolean): Promise<void> {
     this.#stageProducers = new Map(media.producers.map((p) => [p.producerId, { ...p }]));
-    const kept = resumed && this.#device !== undefined && this.#recvTransport !== undefined && !this.#recvTransport.closed;
+    const recv = this.#subscriber.transport;
+    const kept = resumed && this.#device !== undefined && recv !== undefined && !recv.closed;
     const healed = kept && (await this.#healTransports());
     if (!healed) {
       // A new place (first join, grace period over, or a new router after a media failure). If the
@@ -313,8 +263,7 @@ export class StageClient extends Emitter<StageClientEvents> {
     if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
       await this.#signalling.request('viewer:preferences', this.#preferences);
     }
-    const live = new Set(media.producers.map((p) => p.producerId));
-    for (const producerId of [...this.#consumers.keys()]) if (!live.has(producerId)) this.#dropConsumer(producerId);
+    this.#subscriber.keepOnly(new Set(media.producers.map((p) => p.producerId)));
     // What the reply said, and whatever was added while the media was being set up.
     await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
     this.emit('recovering', false);
@@ -336,7 +285,7 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   /** Restarts ICE where the path broke; false when the server no longer has a transport (its router was replaced). */
   async #healTransports(): Promise<boolean> {
-    for (const transport of [this.#recvTransport, this.#sendTransport]) {
+    for (const transport of [this.#subscriber.transport, this.#publisher.transport]) {
       if (transport && !transport.closed && transport.connectionState !== 'connected') {
         if ((await restartIce(transport, this.#signalling)) === 'gone') return false;
       }
@@ -360,10 +309,10 @@ export class StageClient extends Emitter<StageClientEvents> {
       this.#deviceCaps = caps;
     }
     if (this.#role !== 'viewer') {
-      await this.#ensureSendTransport();
-      await this.#republish();
+      await this.#publisher.ensureTransport();
+      await this.#publisher.republish();
     }
-    this.#recvTransport = await this.#createTransport('recv');
+    this.#subscriber.transport = await this.#createTransport('recv');
   }
 
   /**
@@ -404,88 +353,28 @@ export class StageClient extends Emitter<StageClientEvents> {
         if (media.mode === 'webrtc') await this.#startMedia(media, false);
       }).catch(() => undefined);
     }
-    if (role === 'viewer') {
-      for (const producer of this.#producers.values()) producer.close();
-      this.#producers.clear();
-      // The tracks are the page's: it lets its camera go when it sees the role change.
-      this.#localTracks.clear();
-      this.#paused.clear();
-      this.#sendTransport?.close();
-      this.#sendTransport = undefined;
-    }
+    // The tracks are the page's: it lets its camera go when it sees the role change.
+    if (role === 'viewer') this.#publisher.stepDown();
     this.emit('role', role);
-  }
-
-  async #ensureSendTransport(): Promise<types.Transport> {
-    if (!this.#sendTransport || this.#sendTransport.closed) this.#sendTransport = await this.#createTransport('send');
-    return this.#sendTransport;
   }
 
   /** Publishes a local track; video from the camera goes out in three simulcast layers. */
   async publish(track: MediaStreamTrack, source: MediaSource): Promise<ProducerId> {
     if (this.#role === 'viewer') throw new Error('viewers cannot publish');
-    this.#localTracks.set(source, track);
-    return this.#produce(track, source);
-  }
-
-  async #produce(track: MediaStreamTrack, source: MediaSource): Promise<ProducerId> {
-    const transport = await this.#ensureSendTransport();
-    const encodings =
-      source === 'camera'
-        ? [
-            { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-            { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-            { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
-          ]
-        : undefined;
-    const producer = await transport.produce({
-      track,
-      stopTracks: false,
-      ...(encodings ? { encodings } : {}),
-      ...(source === 'screen' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
-      appData: { source },
-    });
-    this.#producers.set(source, producer);
-    if (this.#paused.has(source)) {
-      producer.pause();
-      await this.#signalling.request('producer:pause', { producerId: producer.id });
-    }
-    return producer.id as ProducerId;
-  }
-
-  async #republish(): Promise<void> {
-    if (this.#role === 'viewer') return;
-    // Pictures first: the camera is what viewers wait for after a media failure.
-    const order = [...this.#localTracks].sort(([, a], [, b]) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
-    for (const [source, track] of order) {
-      if (track.readyState === 'live') await this.#produce(track, source);
-    }
+    return this.#publisher.publish(track, source);
   }
 
   /** Switches a published source to another device's track without interrupting viewers. */
-  async replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
-    this.#localTracks.set(source, track);
-    await this.#producers.get(source)?.replaceTrack({ track });
+  replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+    return this.#publisher.replaceTrack(source, track);
   }
 
-  async unpublish(source: MediaSource): Promise<void> {
-    const producer = this.#producers.get(source);
-    this.#localTracks.delete(source);
-    this.#paused.delete(source);
-    if (!producer) return;
-    this.#producers.delete(source);
-    producer.close();
-    await this.#signalling.request('producer:close', { producerId: producer.id }).catch(() => undefined);
+  unpublish(source: MediaSource): Promise<void> {
+    return this.#publisher.unpublish(source);
   }
 
-  async setPaused(source: MediaSource, paused: boolean): Promise<void> {
-    if (paused) this.#paused.add(source);
-    else this.#paused.delete(source);
-    const producer = this.#producers.get(source);
-    if (!producer) return;
-    if (paused) producer.pause();
-    else producer.resume();
-    await this.#signalling.request(paused ? 'producer:pause' : 'producer:resume', { producerId: producer.id });
+  setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    return this.#publisher.setPaused(source, paused);
   }
 
   async setPreferences(preferences: ViewerPreferences): Promise<void> {
@@ -523,62 +412,20 @@ export class StageClient extends Emitter<StageClientEvents> {
   }
 
   async #consume(info: ProducerInfo): Promise<void> {
-    const transport = this.#recvTransport;
     const device = this.#device;
-    if (!transport || !device || this.#closed || info.peerId === this.#joined?.peerId) return;
-    if (this.#consumers.has(info.producerId) || this.#consuming.has(info.producerId)) return;
-    this.#consuming.add(info.producerId);
-    let options: ConsumerOptions;
-    try {
-      options = await this.#signalling.request('consumer:create', {
-        transportId: transport.id,
-        producerId: info.producerId,
-        rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities,
-      });
-    } finally {
-      this.#consuming.delete(info.producerId);
-    }
-    if (this.#consumers.has(info.producerId) || transport.closed) return;
-    const consumer = await transport.consume({
-      id: options.id,
-      producerId: options.producerId,
-      kind: options.kind,
-      rtpParameters: options.rtpParameters as types.RtpParameters,
-    });
-    this.#consumers.set(info.producerId, { consumer, info: { ...info } });
-    await this.#signalling.request('consumer:resume', { consumerId: options.id });
-    this.emit('trackAdded', {
-      consumerId: options.id,
-      producerId: options.producerId,
-      peerId: options.peerId,
-      source: options.source,
-      paused: info.paused,
-      track: consumer.track,
-    });
-  }
-
-  #dropConsumer(producerId: ProducerId): void {
-    const entry = this.#consumers.get(producerId);
-    if (!entry) return;
-    entry.consumer.close();
-    this.#consumers.delete(producerId);
-    this.emit('trackRemoved', { producerId });
+    if (!device || this.#closed || info.peerId === this.#joined?.peerId) return;
+    await this.#subscriber.consume(info, device);
   }
 
   #closeServerTransports(): void {
-    for (const transport of [this.#recvTransport, this.#sendTransport]) {
+    for (const transport of [this.#subscriber.transport, this.#publisher.transport]) {
       if (transport) void this.#signalling.request('transport:close', { transportId: transport.id }).catch(() => undefined);
     }
   }
 
   #teardownMedia(): void {
-    for (const producerId of [...this.#consumers.keys()]) this.#dropConsumer(producerId);
-    for (const producer of this.#producers.values()) producer.close();
-    this.#producers.clear();
-    this.#sendTransport?.close();
-    this.#recvTransport?.close();
-    this.#sendTransport = undefined;
-    this.#recvTransport = undefined;
+    this.#subscriber.teardown();
+    this.#publisher.teardown();
   }
 
   #setPhase(phase: StagePhase): void {
@@ -589,7 +436,7 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   /** Inbound totals: what tests and the diagnostics read. */
   stats(): Promise<MediaStats> {
-    return inboundStats([...this.#consumers.values()].map(({ consumer, info }) => ({ consumer, peerId: info.peerId })));
+    return this.#subscriber.stats();
   }
 
   /** Leaves for good: the server is told, and every listener is removed (local tracks stay the caller's). */
@@ -606,6 +453,6 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.#teardownMedia();
     // Never stop the local tracks: they belong to whoever opened them (the studio re-publishes
     // the same camera on its next client after a media failure).
-    this.#localTracks.clear();
+    this.#publisher.forget();
   }
 }
