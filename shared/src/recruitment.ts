@@ -197,6 +197,8 @@ export interface ApplyReceipt {
   received: true;
 }
 
+export const APPLY_RECEIPT: ApplyReceipt = Object.freeze({ received: true });
+
 /** What the applicant sees of their own application, found by the key only their phone holds. */
 export interface MyApplicationView {
   id: string;

@@ -1,7 +1,9 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { hashKey } from '../../server/src/domain/applications';
 import { apiClient, applyBody, bureauClient } from '../harness/api';
 import { startTestServer, type TestServer } from '../harness/server';
 
@@ -80,6 +82,25 @@ describe('APPLY_VERIFY=sms: an application needs the code texted to its phone', 
     expect((await api().post('/applications', body)).status).toBe(202);
     const other = applyBody(another.id, { phone, code });
     expect((await api().post<{ error: { code: string } }>('/applications', other)).body.error.code).toBe('VERIFICATION_REQUIRED');
+  });
+
+  test('a key already answered stores nothing more under it: another phone and vacancy without a code get the same answer and no application', async () => {
+    const phone = '13633330006';
+    await api().post('/apply/verify', { phone });
+    const first = applyBody(vacancy.id, { phone, code: codeIn(gateway.texts.at(-1)!.text) });
+    expect((await api().post('/applications', first)).status).toBe(202);
+    // A repeat of that phone under another key leaves a receipt under the new key (made here in the
+    // store: a second code would take a minute to be sent).
+    const repeatKey = `repeat-${crypto.randomUUID()}`;
+    await server.store.put('receipt', { id: hashKey(repeatKey), receiptId: crypto.randomUUID(), vacancyId: vacancy.id, status: 'new', createdAt: new Date().toISOString() });
+    const victim = '13633330007';
+    for (const idempotencyKey of [repeatKey, first.idempotencyKey]) {
+      const forged = { ...applyBody(another.id, { phone: victim, name: '冒名' }), idempotencyKey };
+      expect(await api().post('/applications', forged)).toEqual({ status: 202, body: { received: true } });
+    }
+    const stored = await server.store.listApplications({});
+    expect(stored.filter((a) => a.phone === victim)).toEqual([]);
+    expect(stored.filter((a) => a.phone === phone)).toHaveLength(1);
   });
 
   test('wrong codes: five tries, then the code is dead even when right', async () => {

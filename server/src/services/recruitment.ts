@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
+  APPLY_RECEIPT,
   CONSENT_VERSION,
   openFlags,
   type Application,
@@ -412,7 +413,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     } else if (stored.keyHash !== application.keyHash && !(await this.#store.get('receipt', application.keyHash))) {
       await this.#store.put('receipt', { id: application.keyHash, receiptId: newId(), vacancyId: vacancy.id, status: 'new', createdAt: at });
     }
-    return { received: true };
+    return APPLY_RECEIPT;
   }
 
   /** Whether a tap with this idempotency key was answered (stored, or a repeat with a receipt), in one read. */

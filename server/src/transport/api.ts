@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { StaffInput } from '@chunfeng/shared/admin';
 import {
+  APPLY_RECEIPT,
   ApplicationStatus,
   ApplyInput,
   ApplyVerifyInput,
@@ -283,19 +284,23 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     // Per phone and device, and a ceiling per address block far above what a village sharing one
     // carrier-grade NAT sends. A retry of a tap already answered (same idempotency key) is never
     // limited: it must get its answer. A refused tap is not remembered, so retrying it is limited too.
-    const answered = recentKeys.has(input.idempotencyKey) || (await service.answered(input.idempotencyKey));
-    if (!answered) {
-      // Side by side: on Redis each is a round trip.
-      const wait = Math.max(
-        ...(await Promise.all([
-          applyLimiter.take(`phone:${input.phone}`),
-          device ? applyLimiter.take(`device:${device.sub}`) : 0,
-          blockLimiter.take(addressBlock(req.ip)),
-        ])),
-      );
-      if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
-      if (verification) await verification.check(input.phone, input.code);
+    // A key already answered (an application or a receipt holds it) gets the same answer again and
+    // stores nothing, whatever else this request carries: the limits and the code were spent on it
+    // once, so nothing new may be written under it without them.
+    if (recentKeys.has(input.idempotencyKey) || (await service.answered(input.idempotencyKey))) {
+      res.status(202).json(APPLY_RECEIPT);
+      return;
     }
+    // Side by side: on Redis each is a round trip.
+    const wait = Math.max(
+      ...(await Promise.all([
+        applyLimiter.take(`phone:${input.phone}`),
+        device ? applyLimiter.take(`device:${device.sub}`) : 0,
+        blockLimiter.take(addressBlock(req.ip)),
+      ])),
+    );
+    if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
+    if (verification) await verification.check(input.phone, input.code);
     const receipt = await service.apply(input, { deviceId: device?.sub ?? null });
     recentKeys.add(input.idempotencyKey);
     if (recentKeys.size > 50_000) recentKeys.delete(recentKeys.values().next().value as string);
