@@ -20,7 +20,8 @@ import type { AppliesInput, AppliesOutput } from '../load/applies';
 import type { BareDurableInput } from '../load/bareDurableServer';
 import type { RawStoreInput, RawStoreOutput } from '../load/rawStore';
 
-const CONCURRENCY = [16, 64] as const;
+// The quick form (run by the test suite to keep the suite working) measures one concurrency.
+const CONCURRENCY = quick ? ([16] as const) : ([16, 64] as const);
 const burstMs = quick ? 2_000 : 10_000;
 const quietPins = quick ? 5 : 30;
 const PIN_INTERVAL_MS = 200;
