@@ -59,6 +59,10 @@ describe('installed under a hidden directory', () => {
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(await asset.text()).toContain('春风');
     expect((await fetch(`${server.url}/favicon.svg`)).status).toBe(200);
+    // A missing asset is a 404, never the page shell served as a script (an old tab after a deploy).
+    const missing = await fetch(`${server.url}/assets/index-gone.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toBe(PAGE);
     const playlist = await fetch(`${server.url}/hls/hidden-demo/360p/index.m3u8`);
     expect(playlist.status).toBe(200);
     expect(await playlist.text()).toContain('seg0.ts');

@@ -57,7 +57,7 @@ export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDi
   if (page) {
     app.use('/assets', express.static(path.join(clientDist, 'assets'), { immutable: true, maxAge: '1y' }));
     app.use(express.static(clientDist, { index: false, maxAge: 0 }));
-    app.get(/^\/(?!api\/|socket\.io\/|hls\/|healthz|metrics).*/, (req, res) => {
+    app.get(/^\/(?!api\/|assets\/|socket\.io\/|hls\/|healthz|metrics).*/, (req, res) => {
       sendCached(req, res, page, 'no-cache', 'text/html; charset=utf-8');
     });
   }
