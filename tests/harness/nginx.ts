@@ -30,7 +30,7 @@ export interface AccessEntry {
 export function deployedConf({ upstream, port, dir }: { upstream: string; port: number; dir: string }): string {
   const conf = fs.readFileSync(path.join(repoRoot, 'deploy/nginx/chunfeng.conf'), 'utf8');
   const replaced = conf
-    .replace(/proxy_cache_path \/var\/cache\/nginx\/chunfeng /, `proxy_cache_path ${dir}/cache `)
+    .replace(/proxy_cache_path \/var\/lib\/nginx\/chunfeng /, `proxy_cache_path ${dir}/cache `)
     .replace(/server 127\.0\.0\.1:3000;/, `server ${upstream};`)
     .replace(/listen 80;/, `listen 127.0.0.1:${port};`)
     .replace(/access_log \/var\/log\/nginx\/chunfeng\.access\.log /, `access_log ${dir}/access.log `);
@@ -126,4 +126,32 @@ export function cpuSeconds(pid: number): number {
     // no children file: count the process alone
   }
   return ticks / 100 + children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0);
+}
+
+/**
+ * A copy of this machine's Debian /etc/nginx (default site enabled, as installed) under `dir`, with
+ * deploy/nginx/chunfeng.conf added to conf.d the way the README says. Only where nginx writes moves:
+ * the pid file, the logs (/var/log/nginx) and the cache's parent (/var/lib/nginx) are re-rooted
+ * under `dir`, so checking it touches nothing of the system's. With `listen`, both the default site
+ * and chunfeng.conf listen on that local port instead of 80 and chunfeng.conf's upstream is set, so
+ * the layout can be run. Returns the copied nginx.conf.
+ */
+export function debianLayoutWithDeployedConf(dir: string, listen?: { port: number; upstream: string }): string {
+  const etc = path.join(dir, 'etc/nginx');
+  fs.cpSync('/etc/nginx', etc, { recursive: true, dereference: true });
+  for (const sub of ['var/log/nginx', 'var/lib/nginx', 'run']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  const reroot = (text: string) => text.replaceAll('/etc/nginx/', `${etc}/`).replaceAll('/var/log/nginx/', `${dir}/var/log/nginx/`).replaceAll('/var/lib/nginx/', `${dir}/var/lib/nginx/`).replace('/run/nginx.pid', `${dir}/run/nginx.pid`);
+  const main = path.join(etc, 'nginx.conf');
+  fs.writeFileSync(main, reroot(fs.readFileSync(main, 'utf8')));
+  let conf = reroot(fs.readFileSync(path.join(repoRoot, 'deploy/nginx/chunfeng.conf'), 'utf8'));
+  if (listen) {
+    const site = path.join(etc, 'sites-enabled/default');
+    const replaced = fs.readFileSync(site, 'utf8').replace(/\blisten 80 default_server;/, `listen 127.0.0.1:${listen.port} default_server;`).replace(/\blisten \[::\]:80 default_server;/, '');
+    if (!replaced.includes(`127.0.0.1:${listen.port}`)) throw new Error("Debian's default site changed: could not move its listen");
+    fs.writeFileSync(site, replaced);
+    conf = conf.replace(/server 127\.0\.0\.1:3000;/, `server ${listen.upstream};`).replace(/listen 80;/, `listen 127.0.0.1:${listen.port};`);
+    if (!conf.includes(listen.upstream) || !conf.includes(`127.0.0.1:${listen.port}`)) throw new Error('deploy/nginx/chunfeng.conf changed: could not set its listen and upstream');
+  }
+  fs.writeFileSync(path.join(etc, 'conf.d/chunfeng.conf'), conf);
+  return main;
 }

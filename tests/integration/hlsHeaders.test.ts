@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
@@ -111,6 +112,25 @@ describe('HLS is served the way a CDN can hold it', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(res.headers.get('content-security-policy')).toBeTruthy();
+  });
+
+  test('a refused spelling of a real file (./, //, x/../, %2e/) is stored by no cache: a cache that normalises the path would keep it under the real name', async () => {
+    // fetch normalises these paths itself; a raw request sends them as an attacker would.
+    const raw = (p: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const { hostname, port } = new URL(server.url);
+        const req = http.get({ hostname, port, path: `/hls/${p}` }, (res) => {
+          res.resume();
+          resolve(res);
+        });
+        req.on('error', reject);
+      });
+    for (const p of ['s1/360p/./seg_00004.ts', 's1//360p/seg_00004.ts', 's1/x/../360p/seg_00004.ts', 's1/360p/%2e/seg_00004.ts', 's1/./master.m3u8', 's1/.//replay.m3u8', 's1/session.json']) {
+      const res = await raw(p);
+      expect(res.statusCode, p).toBe(404);
+      expect(res.headers['cache-control'], p).toBe('no-store');
+    }
+    expect((await get('s1/360p/seg_00004.ts')).status).toBe(200);
   });
 
   test('the node counts what it served under /hls, by kind and status', async () => {

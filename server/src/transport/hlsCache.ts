@@ -13,8 +13,12 @@ const CAPTIONS_SECONDS = 60;
  * second, so that a cache shields the node from a polling crowd without keeping a player waiting.
  */
 export const HLS_NOT_FOUND_CACHE_CONTROL = 'public, max-age=1';
-/** A path that can never name a served file. */
-export const HLS_REFUSED_CACHE_CONTROL = 'public, max-age=3600';
+/**
+ * A path that can never name a served file (`./`, `//`, `x/../`, `%2e`, a hidden file): stored by no
+ * cache. A cache normalises the path before it keys on it, so a refusal of `/s/360p/./seg_1.ts`
+ * would be kept under the real segment's name and served to every player in its place.
+ */
+export const HLS_REFUSED_CACHE_CONTROL = 'no-store';
 
 /** The seconds a live playlist may be held: about half a segment, never less than one second. */
 export function livePlaylistMaxAge(segmentSeconds: number): number {
