@@ -64,6 +64,7 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
   });
 }
 
+/** What the stage's socket handlers work with: one of each per server. */
 export interface StageSocketOptions {
   io: IoServer;
   directory: StageDirectory;
