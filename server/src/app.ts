@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { Server } from 'socket.io';
+import { Server, type DefaultEventsMap } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
 import { AuthorIds } from './auth/authorIds';
 import { StageTokens, Tokens } from './auth/tokens';
@@ -32,7 +32,7 @@ import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
 import { disconnectRevoked, holdBureauCookie } from './transport/credentialRooms';
 import { issuanceLimiter } from './transport/deviceTokens';
-import { guardFlood } from './transport/floodGuard';
+import { floodGuard } from './transport/floodGuard';
 import { errorHandler } from './transport/httpErrors';
 import { createHttpApp, type HealthReport } from './transport/http';
 import { opsAccess } from './transport/opsAccess';
@@ -40,8 +40,9 @@ import { clientAddress, handshakeBudget } from './transport/handshakeBudget';
 import { handshakeAllowed } from './transport/sameOrigin';
 import { announceToLobbies } from './transport/lobby';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
-import { safeListener } from './transport/requests';
-import { broadcastStage, handleStageSocket, stageChannel, type IoServer, type IoSocket } from './transport/stageSocket';
+import { RequestRoutes, safeListener } from './transport/requests';
+import { SocketState, type IoServer, type IoSocket } from './transport/socketState';
+import { broadcastStage, handleStageSockets, stageChannel } from './transport/stageSocket';
 
 export interface RunningServer {
   readonly url: string;
@@ -139,7 +140,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 
   const httpServer = http.createServer();
-  const io: IoServer = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+  const io: IoServer = new Server<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, SocketState>(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     allowRequest: handshakeAllowed(config.allowedOrigins),
@@ -214,9 +215,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   broadcastRecruitment(io, service);
   announceToLobbies(io, directory, { spreadMs: config.stage.lobbySpreadMs });
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
+  // Every request handler is made once, here, and shared by every socket: a connection costs its
+  // socket.io objects and one small state object (socket.data), not a set of closures of its own.
+  const routes = new RequestRoutes({ logger, admit: floodGuard(config.socketEvents, logger) });
+  const connected = handleStageSockets(routes, { io, directory, tokens, invites, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null });
   io.on('connection', safeListener((socket: IoSocket) => {
-    guardFlood(socket, config.socketEvents, logger);
-    handleStageSocket(socket, { io, directory, tokens, invites, logger, service, access, limiters, authors, hlsUrl: (id) => hls?.readyUrl(id) ?? null });
+    socket.data = new SocketState(authors);
+    connected(socket);
     void holdBureauCookie(socket, access).catch((err: unknown) => logger.warn({ err }, 'could not check the sign-in of a connection'));
   }, logger, { event: 'connection' }));
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requestSchemas } from '@chunfeng/shared/events';
+import { SocketState } from '../../server/src/transport/socketState';
 import { startTestServer, type TestServer } from '../harness/server';
 import { connect, request, type TestSocket } from '../harness/socketClient';
 
@@ -27,6 +28,21 @@ describe('request routing per socket', () => {
     expect(await request(client, 'caption:history', {})).toMatchObject({ ok: false, error: { code: 'NOT_JOINED' } });
     expect(await request(client, 'chat:send', { text: { length: 1 } })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     expect(await request(client, 'stage:join', { sessionId: 'no-such-session', role: 'viewer' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  test('every socket shares the same listeners and keeps its state in one SocketState: no closures of its own', async () => {
+    const other = await connect(server.url);
+    try {
+      const sockets = [...server.io.sockets.sockets.values()];
+      expect(sockets).toHaveLength(2);
+      for (const socket of sockets) expect(socket.data).toBeInstanceOf(SocketState);
+      const [a, b] = sockets.map((socket) => socket.listeners('disconnect'));
+      expect(a).toHaveLength(1);
+      expect(a).toEqual(b);
+      expect(a![0]).toBe(b![0]);
+    } finally {
+      other.close();
+    }
   });
 
   test('an event that is no request goes unanswered and leaves the socket connected', async () => {

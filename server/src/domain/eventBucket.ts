@@ -17,28 +17,24 @@ export interface EventBucketOptions {
  * it; a debt past `ceiling` means disconnect.
  */
 export class EventBucket {
-  readonly #burst: number;
-  readonly #perSecond: number;
-  readonly #ceiling: number;
-  readonly #now: () => number;
+  /** Kept by reference: every socket's bucket shares the server's one options object. */
+  readonly #options: EventBucketOptions;
   #tokens: number;
   #at: number;
 
-  constructor({ burst, perSecond, ceiling, now = () => Date.now() }: EventBucketOptions) {
-    this.#burst = burst;
-    this.#perSecond = perSecond;
-    this.#ceiling = ceiling;
-    this.#now = now;
-    this.#tokens = burst;
-    this.#at = now();
+  constructor(options: EventBucketOptions) {
+    this.#options = options;
+    this.#tokens = options.burst;
+    this.#at = (options.now ?? Date.now)();
   }
 
   take(): BucketVerdict {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#perSecond);
-    this.#at = now;
+    const { burst, perSecond, ceiling, now = Date.now } = this.#options;
+    const at = now();
+    this.#tokens = Math.min(burst, this.#tokens + ((at - this.#at) / 1000) * perSecond);
+    this.#at = at;
     this.#tokens -= 1;
     if (this.#tokens >= 0) return 'allow';
-    return -this.#tokens > this.#ceiling ? 'disconnect' : 'drop';
+    return -this.#tokens > ceiling ? 'disconnect' : 'drop';
   }
 }

@@ -1,7 +1,7 @@
 import type { Tokens } from '../auth/tokens';
 import type { Credential, Revocations } from '../services/revocations';
 import { sessionCookie } from './auth';
-import type { IoServer, IoSocket } from './stageSocket';
+import type { IoServer, IoSocket } from './socketState';
 
 /**
  * Every socket that used a credential sits in a room named after it, so withdrawing the credential

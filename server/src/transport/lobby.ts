@@ -1,5 +1,5 @@
 import type { StageDirectory } from '../media/stageDirectory';
-import type { IoServer, IoSocket } from './stageSocket';
+import type { IoServer, IoSocket } from './socketState';
 
 /** Connections waiting for a session to go live: told once when it does, instead of asking again and again. */
 export const lobbyChannel = (sessionId: string): string => `lobby:${sessionId}`;
@@ -20,28 +20,20 @@ export function announceToLobbies(io: IoServer, directory: StageDirectory, { spr
 }
 
 /**
- * The lobby one connection waits in: at most one at a time. Entered before the session's status is
- * read, so a go-live between that read and the refusal is not missed.
+ * Puts a connection in a session's lobby (it waits in at most one, kept in its state). Entered before
+ * the session's status is read, so a go-live between that read and the refusal is not missed.
  */
-export class LobbyMembership {
-  readonly #socket: IoSocket;
-  #channel: string | undefined;
+export async function enterLobby(socket: IoSocket, sessionId: string): Promise<void> {
+  const channel = lobbyChannel(sessionId);
+  if (socket.data.lobby === channel) return;
+  await leaveLobby(socket);
+  socket.data.lobby = channel;
+  await socket.join(channel);
+}
 
-  constructor(socket: IoSocket) {
-    this.#socket = socket;
-  }
-
-  async enter(sessionId: string): Promise<void> {
-    const channel = lobbyChannel(sessionId);
-    if (this.#channel === channel) return;
-    await this.leave();
-    this.#channel = channel;
-    await this.#socket.join(channel);
-  }
-
-  async leave(): Promise<void> {
-    const channel = this.#channel;
-    this.#channel = undefined;
-    if (channel) await this.#socket.leave(channel);
-  }
+/** Takes a connection out of the lobby it waits in, if any. */
+export async function leaveLobby(socket: IoSocket): Promise<void> {
+  const channel = socket.data.lobby;
+  socket.data.lobby = undefined;
+  if (channel) await socket.leave(channel);
 }

@@ -3,10 +3,9 @@ import type { ConsumerId, ProducerId } from '@chunfeng/shared/ids';
 import type { RtpParameters } from '@chunfeng/shared/webrtc';
 import { DomainError } from '../domain/errors';
 import { assertMayProduce, assertSourceMatchesKind } from '../domain/stagePolicy';
-import type { Logger } from '../logger';
 import type { MediaPeer } from '../media/mediaPeer';
-import { onRequest } from './requests';
-import type { IoSocket, Joined } from './stageSocket';
+import type { RequestRoutes } from './requests';
+import { joinedOf, type Joined } from './socketState';
 
 /** The place's media: only a place on WebRTC (on stage, or a viewer who switched) has any. */
 function mediaOf(joined: Joined): MediaPeer {
@@ -15,10 +14,10 @@ function mediaOf(joined: Joined): MediaPeer {
   return media;
 }
 
-/** WebRTC transport, producer and consumer requests of one joined client. */
-export function handleMediaRequests(socket: IoSocket, current: () => Joined, log: Logger): void {
-  onRequest(socket, 'transport:create', async ({ direction }) => {
-    const joined = current();
+/** WebRTC transport, producer and consumer requests of every joined client. */
+export function handleMediaRequests(routes: RequestRoutes): void {
+  routes.on('transport:create', async (socket, { direction }) => {
+    const joined = joinedOf(socket);
     const { stage, peer } = joined;
     if (direction === 'send') assertMayProduce(peer.role);
     const media = mediaOf(joined);
@@ -27,24 +26,24 @@ export function handleMediaRequests(socket: IoSocket, current: () => Joined, log
     // join reply's hint; it stays taken until the viewer leaves or switches to HLS.
     stage.takeSeat(peer.id);
     return media.createTransport(direction);
-  }, log);
+  });
 
-  onRequest(socket, 'transport:connect', async ({ transportId, dtlsParameters }) => {
-    await mediaOf(current()).connectTransport(transportId, dtlsParameters as types.DtlsParameters);
+  routes.on('transport:connect', async (socket, { transportId, dtlsParameters }) => {
+    await mediaOf(joinedOf(socket)).connectTransport(transportId, dtlsParameters as types.DtlsParameters);
     return {};
-  }, log);
+  });
 
-  onRequest(socket, 'transport:restartIce', async ({ transportId }) => {
-    return { iceParameters: await mediaOf(current()).restartIce(transportId) };
-  }, log);
+  routes.on('transport:restartIce', async (socket, { transportId }) => {
+    return { iceParameters: await mediaOf(joinedOf(socket)).restartIce(transportId) };
+  });
 
-  onRequest(socket, 'transport:close', ({ transportId }) => {
-    mediaOf(current()).closeTransport(transportId);
+  routes.on('transport:close', (socket, { transportId }) => {
+    mediaOf(joinedOf(socket)).closeTransport(transportId);
     return {};
-  }, log);
+  });
 
-  onRequest(socket, 'producer:create', async ({ transportId, kind, rtpParameters, source }) => {
-    const joined = current();
+  routes.on('producer:create', async (socket, { transportId, kind, rtpParameters, source }) => {
+    const joined = joinedOf(socket);
     const { stage, peer } = joined;
     assertMayProduce(peer.role);
     assertSourceMatchesKind(source, kind);
@@ -52,27 +51,27 @@ export function handleMediaRequests(socket: IoSocket, current: () => Joined, log
     const producer = await media.produce({ transportId, kind, rtpParameters: rtpParameters as types.RtpParameters, source });
     await stage.room.announce(producer, media.slot);
     return { producerId: producer.id as ProducerId };
-  }, log);
+  });
 
-  onRequest(socket, 'producer:pause', async ({ producerId }) => {
-    await mediaOf(current()).producer(producerId).pause();
+  routes.on('producer:pause', async (socket, { producerId }) => {
+    await mediaOf(joinedOf(socket)).producer(producerId).pause();
     return {};
-  }, log);
+  });
 
-  onRequest(socket, 'producer:resume', async ({ producerId }) => {
-    const joined = current();
+  routes.on('producer:resume', async (socket, { producerId }) => {
+    const joined = joinedOf(socket);
     assertMayProduce(joined.peer.role);
     await mediaOf(joined).producer(producerId).resume();
     return {};
-  }, log);
+  });
 
-  onRequest(socket, 'producer:close', ({ producerId }) => {
-    mediaOf(current()).producer(producerId).close();
+  routes.on('producer:close', (socket, { producerId }) => {
+    mediaOf(joinedOf(socket)).producer(producerId).close();
     return {};
-  }, log);
+  });
 
-  onRequest(socket, 'consumer:create', async ({ transportId, producerId, rtpCapabilities }) => {
-    const joined = current();
+  routes.on('consumer:create', async (socket, { transportId, producerId, rtpCapabilities }) => {
+    const joined = joinedOf(socket);
     const { stage, peer } = joined;
     const media = mediaOf(joined);
     stage.assertSeated(peer.id);
@@ -87,17 +86,17 @@ export function handleMediaRequests(socket: IoSocket, current: () => Joined, log
       source: info.source,
       rtpParameters: consumer.rtpParameters as RtpParameters,
     };
-  }, log);
+  });
 
-  onRequest(socket, 'consumer:resume', async ({ consumerId }) => {
-    await mediaOf(current()).resumeConsumer(consumerId);
+  routes.on('consumer:resume', async (socket, { consumerId }) => {
+    await mediaOf(joinedOf(socket)).resumeConsumer(consumerId);
     return {};
-  }, log);
+  });
 
-  onRequest(socket, 'viewer:preferences', async (preferences) => {
+  routes.on('viewer:preferences', async (socket, preferences) => {
     // An HLS viewer's quality and audio-only choice is the player's: nothing to tell the SFU.
-    const media = current().peer.media;
+    const media = joinedOf(socket).peer.media;
     if (media && !media.closed) await media.setPreferences(preferences);
     return {};
-  }, log);
+  });
 }

@@ -5,7 +5,7 @@ import type { ModeratorView } from '../domain/moderation';
 import type { LiveStage } from '../media/liveStage';
 import { actorFor, sessionCookie } from './auth';
 import { identityOf } from './identity';
-import type { IoSocket, Joined } from './stageSocket';
+import type { IoSocket, Joined } from './socketState';
 
 /**
  * The moderator a socket speaks for, by its role on the stage and its credentials, never by what it

@@ -2,14 +2,14 @@ import type { Tokens } from '../auth/tokens';
 import { followUpView } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { questionView } from '../domain/questions';
-import type { Logger } from '../logger';
 import type { RecruitmentService } from '../services/recruitment';
 import { actorFor, sessionCookie } from './auth';
 import { consoleCredentials, holdCredentials } from './credentialRooms';
 import { moderatorOf, participantId } from './moderators';
-import { onRequest } from './requests';
+import type { RequestRoutes } from './requests';
 import { identityOf } from './identity';
-import { authorChannel, hostChannel, stageChannel, type IoServer, type IoSocket, type Joined } from './stageSocket';
+import { joinedOf, type IoServer, type IoSocket, type Joined } from './socketState';
+import { authorChannel, hostChannel, stageChannel } from './stageSocket';
 
 const BUREAU_CHANNEL = 'console:bureau';
 const employerChannel = (employerId: string): string => `console:employer:${employerId}`;
@@ -45,9 +45,9 @@ export function broadcastRecruitment(io: IoServer, service: RecruitmentService):
   service.funnels.on('updated', ({ sessionId, funnel }) => io.to(hostChannel(sessionId)).emit('funnel:updated', { funnel }));
 }
 
-/** The joined place, if it is the host's. (Outside the per-socket function: a named function made per connection costs a viewer more memory.) */
-export function hostOf(current: () => Joined): Joined {
-  const joined = current();
+/** The socket's joined place, if it is the host's. */
+export function hostOf(socket: IoSocket): Joined {
+  const joined = joinedOf(socket);
   joined.stage.roster.assertHost(joined.peer.id);
   return joined;
 }
@@ -58,71 +58,67 @@ async function askerOf(socket: IoSocket, joined: Joined, tokens: Tokens): Promis
 }
 
 /** Pins (host only), card events (viewers), and the live feeds of the consoles. */
-export function handleRecruitmentRequests(
-  socket: IoSocket,
-  current: () => Joined,
-  { service, tokens, log }: { service: RecruitmentService; tokens: Tokens; log: Logger },
-): void {
+export function handleRecruitmentRequests(routes: RequestRoutes, { service, tokens }: { service: RecruitmentService; tokens: Tokens }): void {
   // A pin whose turn comes after the stage closed (the host ended it meanwhile) is refused.
-  onRequest(socket, 'vacancy:pin', ({ vacancyId }) => {
-    const { stage } = hostOf(current);
+  routes.on('vacancy:pin', (socket, { vacancyId }) => {
+    const { stage } = hostOf(socket);
     return service.pin(stage.sessionId, 'vacancy', vacancyId, { open: () => !stage.closed });
-  }, log);
+  });
 
-  onRequest(socket, 'vacancy:unpin', () => service.unpin(hostOf(current).stage.sessionId, 'vacancy'), log);
+  routes.on('vacancy:unpin', (socket) => service.unpin(hostOf(socket).stage.sessionId, 'vacancy'));
 
-  onRequest(socket, 'policy:pin', ({ policyId }) => {
-    const { stage } = hostOf(current);
+  routes.on('policy:pin', (socket, { policyId }) => {
+    const { stage } = hostOf(socket);
     return service.pin(stage.sessionId, 'policy', policyId, { open: () => !stage.closed });
-  }, log);
+  });
 
-  onRequest(socket, 'policy:unpin', () => service.unpin(hostOf(current).stage.sessionId, 'policy'), log);
+  routes.on('policy:unpin', (socket) => service.unpin(hostOf(socket).stage.sessionId, 'policy'));
 
-  onRequest(socket, 'card:event', async ({ vacancyId, step }) => {
-    const { stage, peer } = current();
+  routes.on('card:event', async (socket, { vacancyId, step }) => {
+    const { stage, peer } = joinedOf(socket);
     await service.funnels.countCard(stage.sessionId, peer.id, vacancyId, step);
     return {};
-  }, log);
+  });
 
-  onRequest(socket, 'funnel:get', () => {
-    const { stage } = hostOf(current);
+  routes.on('funnel:get', (socket) => {
+    const { stage } = hostOf(socket);
     return { funnel: service.funnels.all(stage.sessionId) };
-  }, log);
+  });
 
-  let consoleEmployer: string | undefined;
-
-  onRequest(socket, 'question:ask', async ({ text }) => {
-    const { stage } = current();
-    const authorId = await askerOf(socket, current(), tokens);
+  routes.on('question:ask', async (socket, { text }) => {
+    const { stage } = joinedOf(socket);
+    const authorId = await askerOf(socket, joinedOf(socket), tokens);
     return { question: questionView(await service.questions.ask(stage.sessionId, authorId, text), authorId) };
-  }, log);
+  });
 
-  onRequest(socket, 'question:vote', async ({ questionId }) => {
-    const { stage } = current();
-    const authorId = await askerOf(socket, current(), tokens);
+  routes.on('question:vote', async (socket, { questionId }) => {
+    const { stage } = joinedOf(socket);
+    const authorId = await askerOf(socket, joinedOf(socket), tokens);
     return { question: questionView(await service.questions.vote(stage.sessionId, questionId, authorId), authorId) };
-  }, log);
+  });
 
-  onRequest(socket, 'question:answer', async ({ questionId, text, onStage }) => {
+  routes.on('question:answer', async (socket, { questionId, text, onStage }) => {
     // The employer answers from the console; the host from the studio.
+    const consoleEmployer = socket.data.consoleEmployer;
     const by = consoleEmployer
       ? { kind: 'employer' as const, employerId: consoleEmployer }
       : (() => {
-          const { stage } = hostOf(current);
+          const { stage } = hostOf(socket);
           return { kind: 'host' as const, sessionId: stage.sessionId };
         })();
     return { question: questionView(await service.questions.answer(by, questionId, { text: text ?? null, onStage }), null) };
-  }, log);
+  });
 
-  onRequest(socket, 'question:list', async ({ sessionId }) => {
+  routes.on('question:list', async (socket, { sessionId }) => {
+    const consoleEmployer = socket.data.consoleEmployer;
     if (consoleEmployer) return { questions: (await service.questions.forEmployer(consoleEmployer, sessionId)).map((q) => questionView(q, null)) };
-    const { stage } = current();
+    const { stage } = joinedOf(socket);
     if (sessionId && stage.sessionId !== sessionId) throw new DomainError('FORBIDDEN', 'that is another session');
     const me = (await identityOf(socket, tokens)).authorIdIn(stage.sessionId);
     return { questions: (await service.questions.list(stage.sessionId)).map((q) => questionView(q, me)) };
-  }, log);
+  });
 
-  onRequest(socket, 'console:subscribe', async ({ token: given }) => {
+  routes.on('console:subscribe', async (socket, { token: given }) => {
     const token = given ?? sessionCookie(socket.request.headers.cookie);
     const actor = await actorFor(token, tokens);
     // Withdrawing this credential (sign-out, account removed, link revoked) closes this socket at once.
@@ -139,7 +135,7 @@ export function handleRecruitmentRequests(
     const employer = await service.store.get('employer', actor.employerId);
     if (!employer) throw new DomainError('FORBIDDEN', 'this employer is no longer registered');
     await socket.join(employerChannel(actor.employerId));
-    consoleEmployer = actor.employerId;
+    socket.data.consoleEmployer = actor.employerId;
     return { scope: 'employer' as const, employerId: actor.employerId };
-  }, log);
+  });
 }

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { Event } from 'socket.io';
 import type { z } from 'zod';
 import type { Ack } from '@chunfeng/shared/ack';
 import type { AppError } from '@chunfeng/shared/errors';
@@ -6,8 +6,11 @@ import { requestSchemas, type RequestName, type RequestResults } from '@chunfeng
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import { plainDataProblem } from './plainData';
+import type { IoSocket } from './socketState';
 
-export type RequestHandler<K extends RequestName> = (
+/** Answers one request of a socket: its result is acknowledged `{ ok: true, data }`, a throw `{ ok: false, error }`. */
+export type SocketRequestHandler<K extends RequestName> = (
+  socket: IoSocket,
   input: z.output<(typeof requestSchemas)[K]>,
 ) => RequestResults[K] | Promise<RequestResults[K]>;
 
@@ -56,65 +59,60 @@ export function safeListener<A extends unknown[]>(listener: (...args: A) => void
   };
 }
 
-/** A socket's request handlers, at their event's slot, and the logger their failures go to. */
-interface Routes {
-  handlers: Array<RequestHandler<RequestName> | undefined>;
-  logger: Logger;
-}
-
-const routesOf = new WeakMap<Socket, Routes>();
-/** Each request name's slot in every socket's handler array: a short array per socket, not a hash table. */
-const slots = new Map<string, number>();
-const slotOf = (name: string): number => {
-  let slot = slots.get(name);
-  if (slot === undefined) slots.set(name, (slot = slots.size));
-  return slot;
-};
+/** Whether a socket's event may go on, decided before any handler or listener runs (the flood guard). */
+export type Admission = (socket: IoSocket, packet: Event) => boolean;
 
 /**
- * Registers a request handler that validates its input at the edge and always acknowledges with an
- * Ack, whatever the client sent and whatever the handler threw.
+ * A server's request handlers, shared by every socket: each takes the socket it answers, whose state
+ * is its `socket.data`. A request is validated at the edge and always acknowledged with an Ack,
+ * whatever the client sent and whatever the handler threw.
  *
- * A socket's requests are routed by one middleware and an array of its handlers rather than one
- * listener each: forty wrapped listeners were about 4 kB of every idle viewer on the server. The
- * middleware runs after those installed before the first request (the flood guard), and a handler
- * runs on the next tick of a connected socket, as socket.io's own listeners do.
+ * Nothing is made per request name and per socket: a connected socket gets one middleware, which
+ * admits each event (the flood guard), then hands a request to its handler on the next tick of a
+ * connected socket, as socket.io's own listeners run. Forty listeners per socket were about 4 kB of
+ * every idle viewer; forty handler closures made per socket, their contexts and the helpers they
+ * shared (each named one a dictionary-mode function under tsx's keepNames) about 6 kB more.
  */
-export function onRequest<K extends RequestName>(
-  socket: Socket,
-  name: K,
-  handler: RequestHandler<K>,
-  logger: Logger,
-): void {
-  let routes = routesOf.get(socket);
-  if (!routes) {
-    const table: Routes = { handlers: [], logger };
-    routes = table;
-    routesOf.set(socket, table);
-    socket.use((packet, next) => {
-      const event = packet[0];
-      const slot = slots.get(event);
-      const route = slot === undefined ? undefined : table.handlers[slot];
-      if (!route) {
-        next();
-        return;
-      }
-      process.nextTick(() => {
-        if (socket.connected) answer(event as RequestName, route, packet.slice(1), table.logger);
-      });
+export class RequestRoutes {
+  readonly #handlers = new Map<string, SocketRequestHandler<RequestName>>();
+  readonly #logger: Logger;
+  readonly #admit: Admission;
+
+  constructor({ logger, admit = () => true }: { logger: Logger; admit?: Admission }) {
+    this.#logger = logger;
+    this.#admit = admit;
+  }
+
+  /** Registers the handler of one request name (once per server). */
+  on<K extends RequestName>(name: K, handler: SocketRequestHandler<K>): this {
+    if (this.#handlers.has(name)) throw new Error(`two handlers for ${name}`);
+    this.#handlers.set(name, handler);
+    return this;
+  }
+
+  /** Routes a newly connected socket's events through this table. */
+  attach(socket: IoSocket): void {
+    socket.use((packet, next) => this.#route(socket, packet, next));
+  }
+
+  #route(socket: IoSocket, packet: Event, next: (err?: Error) => void): void {
+    if (!this.#admit(socket, packet)) return;
+    const name = packet[0];
+    const handler = this.#handlers.get(name);
+    if (!handler) {
+      next();
+      return;
+    }
+    process.nextTick(() => {
+      if (socket.connected) answer(socket, name as RequestName, handler, packet.slice(1), this.#logger);
     });
   }
-  // Every handler of a socket logs through that socket's logger (the one given first).
-  const slot = slotOf(name);
-  // Filled up to the slot first: a holey array would fall back to a slower, larger representation.
-  while (routes.handlers.length < slot) routes.handlers.push(undefined);
-  routes.handlers[slot] = handler;
 }
 
-function answer<K extends RequestName>(name: K, handler: RequestHandler<K>, args: unknown[], logger: Logger): void {
+function answer<K extends RequestName>(socket: IoSocket, name: K, handler: SocketRequestHandler<K>, args: unknown[], logger: Logger): void {
   const last = args.at(-1);
   if (typeof last !== 'function') {
-    logger.debug({ event: name }, 'request without acknowledgement ignored');
+    logger.debug({ socket: socket.id, event: name }, 'request without acknowledgement ignored');
     return;
   }
   const ack = last as (reply: Ack<RequestResults[K]>) => void;
@@ -125,10 +123,10 @@ function answer<K extends RequestName>(name: K, handler: RequestHandler<K>, args
   }
   // Through a promise so that a handler's synchronous throw is acknowledged like a rejection.
   Promise.resolve(parsed.data as z.output<(typeof requestSchemas)[K]>)
-    .then(handler)
+    .then((input) => handler(socket, input))
     .then(
       (data) => ack({ ok: true, data }),
-      (error: unknown) => ack({ ok: false, error: toAppError(error, logger, { event: name }) }),
+      (error: unknown) => ack({ ok: false, error: toAppError(error, logger, { socket: socket.id, event: name }) }),
     )
-    .catch((error: unknown) => logger.error({ err: error, event: name }, 'could not acknowledge'));
+    .catch((error: unknown) => logger.error({ err: error, socket: socket.id, event: name }, 'could not acknowledge'));
 }
