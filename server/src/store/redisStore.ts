@@ -3,6 +3,8 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
 import { hashKey, upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
+import { boundedRedisOptions, REDIS_RETRY_AFTER_SECONDS } from '../cluster/redisOptions';
+import { storeErrorFromRedis } from './storeError';
 import {
   catalogIndex,
   indexValue,
@@ -79,6 +81,12 @@ if not id then return false end
 return redis.call('GET', ARGV[1] .. 'app:' .. id)
 `;
 
+/** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
+const GUARDED = [
+  'put', 'get', 'list', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
+  'listApplications', 'updateApplication', 'applicationEvents', 'appendModeration', 'listModeration',
+] as const satisfies ReadonlyArray<keyof JobStore>;
+
 /** The scripts above, as ioredis defines them on the client. */
 type Scripts = Record<'cfApply' | 'cfPut' | 'cfReplace' | 'cfByKey', (...args: string[]) => Promise<unknown>>;
 
@@ -92,21 +100,40 @@ export class RedisJobStore implements JobStore {
   readonly #redis: Redis;
   readonly #p: string;
   /** The one-time upgrade of applications written before keys were hashed; application calls wait for it. */
-  readonly #upgraded: Promise<void>;
+  #upgrading: Promise<void> | undefined;
   readonly #scripts: Scripts;
 
-  constructor({ url, prefix = 'cf:' }: { url: string; prefix?: string }) {
+  constructor({ url, prefix = 'cf:', onConnectionError }: { url: string; prefix?: string; onConnectionError?: (error: Error) => void }) {
     // Auto-pipelining: the commands of many concurrent requests leave in one write, not one each.
-    this.#redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false, enableAutoPipelining: true });
+    // Bounded retries: while Redis is away a request fails within seconds as UNAVAILABLE, it never hangs.
+    this.#redis = new Redis(url, { ...boundedRedisOptions(), lazyConnect: false, enableAutoPipelining: true });
+    // Without a listener ioredis prints every failed reconnect; the caller decides what to log.
+    this.#redis.on('error', (error: Error) => onConnectionError?.(error));
     this.#redis.defineCommand('cfApply', { numberOfKeys: 0, lua: APPLY_SCRIPT });
     this.#redis.defineCommand('cfPut', { numberOfKeys: 3, lua: PUT_SCRIPT });
     this.#redis.defineCommand('cfReplace', { numberOfKeys: 0, lua: REPLACE_SCRIPT });
     this.#redis.defineCommand('cfByKey', { numberOfKeys: 0, lua: BY_KEY_SCRIPT });
     this.#scripts = this.#redis as unknown as Scripts;
     this.#p = prefix;
-    this.#upgraded = this.#upgradeKeys();
-    // A failure here surfaces on the first application call that awaits it.
-    this.#upgraded.catch(() => undefined);
+    this.#ready().catch(() => undefined);
+    for (const name of GUARDED) {
+      const method = (this[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) =>
+          method(...args).catch((error: unknown) => {
+            throw storeErrorFromRedis(error, REDIS_RETRY_AFTER_SECONDS) ?? error;
+          }),
+      });
+    }
+  }
+
+  /** The key upgrade, started once; a failure surfaces on the call waiting for it and the next call tries again. */
+  #ready(): Promise<void> {
+    this.#upgrading ??= this.#upgradeKeys().catch((error: unknown) => {
+      this.#upgrading = undefined;
+      throw error;
+    });
+    return this.#upgrading;
   }
 
   /**
@@ -168,7 +195,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async apply(application: ApplicationRecord): Promise<{ application: ApplicationRecord; created: boolean }> {
-    await this.#upgraded;
+    await this.#ready();
     const a = application;
     const event: ApplicationEvent = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
     const [created, body] = (await this.#scripts.cfApply(
@@ -186,24 +213,24 @@ export class RedisJobStore implements JobStore {
   }
 
   async getApplication(id: string): Promise<ApplicationRecord | undefined> {
-    await this.#upgraded;
+    await this.#ready();
     const body = await this.#redis.get(`${this.#p}app:${id}`);
     return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
   }
 
   async applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined> {
-    await this.#upgraded;
+    await this.#ready();
     const body = (await this.#scripts.cfByKey(this.#p, keyHash)) as string | null;
     return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
   }
 
   async keyAnswered(keyHash: string): Promise<boolean> {
-    await this.#upgraded;
+    await this.#ready();
     return (await this.#redis.exists(`${this.#p}app:kh:${keyHash}`, `${this.#p}doc:receipt:${keyHash}`)) > 0;
   }
 
   async listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<ApplicationRecord[]> {
-    await this.#upgraded;
+    await this.#ready();
     const p = this.#p;
     const index = vacancyId ? `apps:vacancy:${vacancyId}` : sessionId ? `apps:session:${sessionId}` : employerId ? `apps:employer:${employerId}` : 'apps:all';
     const ids = await this.#redis.zrange(`${p}${index}`, 0, -1);
@@ -216,7 +243,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord> {
-    await this.#upgraded;
+    await this.#ready();
     const key = `${this.#p}app:${id}`;
     // Optimistic concurrency: the change is stored only if the record is still the one read.
     for (let attempt = 0; attempt < 10; attempt += 1) {
