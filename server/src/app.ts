@@ -7,6 +7,9 @@ import type { Express } from 'express';
 import { Server, type DefaultEventsMap } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
 import { AuthorIds } from './auth/authorIds';
+import { reconcileEvery, reconcileLiveSessions, StageHeartbeats } from './cluster/liveSessions';
+import { LocalStageLeases, RedisStageLeases, type StageLeases } from './cluster/stageLease';
+import { withStartupLock } from './cluster/startupLock';
 import { StageTokens, Tokens } from './auth/tokens';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -78,7 +81,9 @@ function loadSecret(config: Config): string {
 /** Wires config → media → http/io → listen. main.ts and the tests both start the platform here. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl }) : new SqliteJobStore({ dataDir: config.dataDir, logger });
+  logger.info({ nodeId: config.nodeId }, 'starting node');
+  const onRedisError = redisErrorLog(logger);
+  const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl, onConnectionError: onRedisError }) : new SqliteJobStore({ dataDir: config.dataDir, logger });
   const revocations = new Revocations();
   const staff = new StaffAccounts({ store, revocations });
   const secret = loadSecret(config);
@@ -94,8 +99,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Counted in this process; issue 13 moves them to Redis for one budget across nodes.
   const limiters = createRateLimiters({ kind: 'memory' });
   const service = new RecruitmentService({ store, askLimiter: limiters.question });
-  await ensureBureauAdmin(store, { password: config.bureauAdminPassword, logger });
-  if (config.demoData) await seedDemo(service, { logger });
+  // Nodes starting together on one Redis take turns: one admin, one copy of the demo data.
+  await withStartupLock(async () => {
+    await ensureBureauAdmin(store, { password: config.bureauAdminPassword, logger });
+    if (config.demoData) await seedDemo(service, { logger });
+  }, { url: config.redisUrl });
+  const leases: StageLeases = config.redisUrl
+    ? new RedisStageLeases({ url: config.redisUrl, nodeId: config.nodeId, ttlMs: config.stageLeaseMs, onConnectionError: onRedisError })
+    : new LocalStageLeases({ nodeId: config.nodeId, ttlMs: config.stageLeaseMs });
+  // A session marked live whose heartbeat is gone was left by a node that died (this one, on the embedded store).
+  const reconciled = await reconcileLiveSessions({ service, leases });
+  if (reconciled.length > 0) logger.warn({ sessions: reconciled }, 'sessions left live by a node that stopped were set back to scheduled');
+  const stopReconciling = reconcileEvery(config.stageLeaseMs, { service, leases, logger });
+  const heartbeats = new StageHeartbeats({
+    leases,
+    logger,
+    onRetaken: (sessionId) => void service.setSessionStatus(sessionId, 'live', { from: 'scheduled' }).catch((err: unknown) => logger.warn({ err, sessionId }, 'session status')),
+  });
   const pool = await WorkerPool.start({
     size: config.media.workers,
     listenIp: config.media.listenIp,
@@ -118,6 +138,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     graceMs: config.stage.graceMs,
     interactiveSeats: config.interactiveSeats,
     loadModeration: sessionModerationLoader(store),
+    beforeOpen: (sessionId) => heartbeats.acquire(sessionId),
   });
 
   const health = async (): Promise<HealthReport> => {
@@ -128,8 +149,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       () => false,
     );
     const storeHealth = await store.ping();
+    const down = [...(storeHealth.ok ? [] : [store.kind === 'redis' ? 'redis' : 'store']), ...(workersOk ? [] : ['media-workers']), ...(dataOk ? [] : ['disk'])];
     return {
-      ok: workersOk && dataOk && storeHealth.ok,
+      ok: down.length === 0,
+      node: config.nodeId,
+      down,
       checks: {
         workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
         dataDir: { ok: dataOk, path: config.dataDir },
@@ -195,9 +219,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     broadcastStage(io, stage);
     hls?.attach(stage);
     // A registered session is live while its stage is open; the host ending it ends the session.
-    const setStatus = (...args: Parameters<RecruitmentService['setSessionStatus']>): void =>
-      void service.setSessionStatus(...args).catch((err: unknown) => logger.error({ err, sessionId: stage.sessionId }, 'session status'));
-    setStatus(stage.sessionId, 'live');
+    const setStatus = (...args: Parameters<RecruitmentService['setSessionStatus']>): Promise<void> =>
+      service.setSessionStatus(...args).catch((err: unknown) => logger.error({ err, sessionId: stage.sessionId }, 'session status'));
+    void setStatus(stage.sessionId, 'live');
+    const stopHeartbeat = heartbeats.hold(stage.sessionId);
     service.funnels.open(stage.sessionId);
     const stopSampling = statistics.track(stage.sessionId, () => stage.roster.viewerCount, {
       intervalMs: config.statsSampleMs,
@@ -208,8 +233,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       service.funnels.release(stage.sessionId);
       // Closed for any other reason (shutdown, a media failure, the host gone) nobody is on air any
       // more: the session is scheduled again, and the host can go live again.
-      if (reason === 'ended-by-host') setStatus(stage.sessionId, 'ended');
-      else setStatus(stage.sessionId, 'scheduled', { from: 'live' });
+      const written = reason === 'ended-by-host' ? setStatus(stage.sessionId, 'ended') : setStatus(stage.sessionId, 'scheduled', { from: 'live' });
+      stopHeartbeat();
+      heartbeats.release(stage.sessionId, written);
     });
   });
   broadcastRecruitment(io, service);
@@ -231,7 +257,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-  logger.info({ url, workers: pool.size }, 'Chunfeng Live is listening');
+  logger.info({ url, workers: pool.size, nodeId: config.nodeId }, 'Chunfeng Live is listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -251,8 +277,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        stopReconciling();
         await directory.closeAll('server-shutdown');
         await service.statusWritten();
+        await heartbeats.settled();
+        await leases.close();
         await statistics.flushed();
         await hls?.closeAll();
         await io.close();
@@ -262,5 +291,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       })();
       return closing;
     },
+  };
+}
+
+/** Logs that Redis is unreachable at most once every 10 s (ioredis reports every failed reconnect). */
+function redisErrorLog(logger: Logger): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    logger.warn({ err: error.message }, 'Redis is unreachable; requests that need it are answered UNAVAILABLE until it is back');
   };
 }

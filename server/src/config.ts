@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   CLIENT_DIST: z.string().optional(),
   AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
   REDIS_URL: z.url().optional(),
+  NODE_ID: z.string().regex(/^[\w.:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)').optional(),
+  STAGE_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6000),
   MEDIA_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   RTC_LISTEN_IP: z.string().default('127.0.0.1'),
   RTC_ANNOUNCED_ADDRESS: z.string().optional(),
@@ -89,6 +91,10 @@ export interface Config {
   /** Signs host and co-host credentials; when absent, one is generated and kept in the data dir. */
   authSecret: string | undefined;
   redisUrl: string | undefined;
+  /** This node's name in the cluster (logs, /healthz, the stage heartbeats); hostname-pid by default. */
+  nodeId: string;
+  /** A stage's heartbeat lives this long unless its node renews it; a session left live past it is reconciled. */
+  stageLeaseMs: number;
   media: {
     workers: number;
     listenIp: string;
@@ -169,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bureauAdminPassword: e.BUREAU_ADMIN_PASSWORD,
     authSecret: e.AUTH_SECRET,
     redisUrl: e.REDIS_URL,
+    nodeId: e.NODE_ID ?? `${os.hostname()}-${process.pid}`,
+    stageLeaseMs: e.STAGE_LEASE_MS,
     media: Object.freeze({
       workers: e.MEDIA_WORKERS ?? os.availableParallelism(),
       listenIp: e.RTC_LISTEN_IP,

@@ -15,8 +15,9 @@ export interface ServerProcess {
 /**
  * Runs the real server as its own process (as `npm start` does), for crash and restart tests. `root`
  * runs it from another place the project is installed at (a copy or links), as its working directory.
+ * A variable given as undefined is left out of the process's environment (e.g. BUREAU_ADMIN_PASSWORD).
  */
-export async function spawnServer(env: Record<string, string>, { root = repoRoot }: { root?: string } = {}): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string | undefined>, { root = repoRoot }: { root?: string } = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/src/main.ts')], {
     cwd: root,
     env: {

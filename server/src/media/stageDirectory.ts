@@ -15,6 +15,8 @@ export interface StageDirectoryOptions {
   interactiveSeats?: number;
   /** Loads a session's stored moderation (bans, mutes, slow mode) as its stage opens. */
   loadModeration?: (sessionId: SessionId) => Promise<SessionModeration>;
+  /** Runs first when a stage opens (the cluster's stage heartbeat is taken there); a rejection stops the opening. */
+  beforeOpen?: (sessionId: SessionId) => Promise<void>;
 }
 
 /** The live stages of this node, one per session, opened by the host and forgotten once closed. */
@@ -40,9 +42,10 @@ export class StageDirectory {
   open(sessionId: SessionId): Promise<LiveStage> {
     const existing = this.#stages.get(sessionId);
     if (existing) return existing;
-    const { pool, logger, maxConsumersPerRouter, graceMs, interactiveSeats, loadModeration } = this.#options;
+    const { pool, logger, maxConsumersPerRouter, graceMs, interactiveSeats, loadModeration, beforeOpen } = this.#options;
     // The stored moderation is loaded before the room opens: nobody joins a stage whose bans are not known.
     const opening = (async () => {
+      await beforeOpen?.(sessionId);
       const moderation = await loadModeration?.(sessionId);
       const room = await StageRoom.open({
         sessionId,

@@ -8,6 +8,10 @@ import { securityHeaders } from './securityHeaders';
 
 export interface HealthReport {
   ok: boolean;
+  /** This node's id in the cluster. */
+  node?: string;
+  /** The dependencies that are down: 'redis' (or 'store'), 'media-workers', 'disk'. */
+  down?: string[];
   checks: Record<string, { ok: boolean; [detail: string]: unknown }>;
 }
 
