@@ -8,16 +8,20 @@ export interface TestRedis {
   url: string;
   port: number;
   dir: string;
+  /** Stops it and removes its data dir. */
   stop(): Promise<void>;
+  /** Kills it at once (SIGKILL), keeping its data dir, as a crash would; `startRedis({ port, dir })` brings it back. */
+  kill(): Promise<void>;
 }
 
 /**
  * Starts Debian's redis-server on a free loopback port with its own data dir, configured as the
- * platform expects in production (append-only file, fsync before every reply).
+ * platform expects in production (append-only file, fsync before every reply). Given the `port` and
+ * `dir` of one that was killed, it starts again on them with its data.
  */
-export async function startRedis({ bin = 'redis-server' }: { bin?: string } = {}): Promise<TestRedis> {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-redis-'));
+export async function startRedis({ bin = 'redis-server', port: wanted, dir: existing }: { bin?: string; port?: number; dir?: string } = {}): Promise<TestRedis> {
+  const port = wanted ?? (await freePort());
+  const dir = existing ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-redis-'));
   const child: ChildProcess = spawn(
     bin,
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'],
@@ -35,7 +39,7 @@ export async function startRedis({ bin = 'redis-server' }: { bin?: string } = {}
     ]);
   } catch (error) {
     child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!existing) fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -48,6 +52,12 @@ export async function startRedis({ bin = 'redis-server' }: { bin?: string } = {}
         await exited;
       }
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import { StoreError } from '../store/storeError';
 import type { RecruitmentService } from '../services/recruitment';
 import type { StageLeases } from './stageLease';
 
@@ -36,7 +37,7 @@ export class StageHeartbeats {
           // Expired while Redis was away (another node may have reconciled the session): still live here.
           if (outcome === 'retaken') this.#onRetaken(sessionId);
         },
-        (err: unknown) => this.#logger.warn({ err, sessionId }, 'could not renew the stage heartbeat'),
+        (err: unknown) => quietWhenUnreachable(this.#logger, err, { sessionId }, 'could not renew the stage heartbeat'),
       );
     };
     const timer = setInterval(renew, Math.max(100, Math.floor(this.#leases.ttlMs / 3)));
@@ -91,10 +92,16 @@ export function reconcileEvery(intervalMs: number, options: { service: Recruitme
         (sessions) => {
           if (sessions.length > 0) options.logger.warn({ sessions }, 'sessions left live by a node that stopped were set back to scheduled');
         },
-        (err: unknown) => options.logger.warn({ err }, 'could not reconcile the live sessions'),
+        (err: unknown) => quietWhenUnreachable(options.logger, err, {}, 'could not reconcile the live sessions'),
       )
       .finally(() => (running = false));
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Redis being away is already logged once by its connection (every 10 s at most): here only at debug level. */
+function quietWhenUnreachable(logger: Logger, err: unknown, context: object, message: string): void {
+  if (err instanceof StoreError && err.reason === 'unreachable') logger.debug({ err: err.message, ...context }, message);
+  else logger.warn({ err, ...context }, message);
 }

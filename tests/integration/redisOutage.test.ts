@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Application, Vacancy } from '@chunfeng/shared/recruitment';
+import { apiClient, applyBody, bureauClient } from '../harness/api';
+import { startRedis, type TestRedis } from '../harness/redis';
+import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../harness/server';
+import { request } from '../harness/socketClient';
+import { StageDriver } from '../harness/stage';
+
+interface Health {
+  ok: boolean;
+  down: string[];
+  checks: Record<string, { ok: boolean }>;
+}
+
+/** Every answer the server gave while Redis was away, to check that none was a 500. */
+const statuses: number[] = [];
+
+async function apply(url: string, body: Record<string, unknown>): Promise<{ status: number; retryAfter: string | null; body: { error?: { code: string; retryAfterSeconds?: number } } }> {
+  const res = await fetch(`${url}/api/applications`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(body) });
+  statuses.push(res.status);
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as never };
+}
+
+async function health(url: string): Promise<{ status: number; body: Health }> {
+  const res = await fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+  return { status: res.status, body: (await res.json()) as Health };
+}
+
+describe('while Redis is unreachable, writes are answered UNAVAILABLE (not 500) and nothing acknowledged is lost', () => {
+  let redis: TestRedis;
+  let server: TestServer;
+  let driver: StageDriver;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    server = await startTestServer({ REDIS_URL: redis.url, DEMO_DATA: 'true', MEDIA_WORKERS: '1' });
+    driver = new StageDriver(server);
+  });
+  afterAll(async () => {
+    driver.closeAll();
+    await server.stop();
+    await redis.stop();
+  });
+
+  test('Redis killed mid-session: apply → 503 UNAVAILABLE with Retry-After within seconds, a socket write gets a typed ack error, /healthz names redis; Redis back on the same data: the retry with the same key is accepted and every earlier acknowledged application is there', { timeout: 90_000 }, async () => {
+    const bureau = await bureauClient(server.url);
+    const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+    await driver.join('demo', 'host');
+    const viewer = await driver.audience('demo', { device: await driver.device() });
+
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const body = applyBody(vacancies[i % vacancies.length]!.id);
+      const res = await apiClient(server.url).post('/applications', body);
+      expect(res.status).toBe(202);
+      acknowledged.push(body.phone);
+    }
+    expect((await health(server.url)).body).toMatchObject({ ok: true, down: [] });
+
+    await redis.kill();
+    const pending = applyBody(vacancies[0]!.id);
+    const started = Date.now();
+    const refused = await apply(server.url, pending);
+    const took = Date.now() - started;
+    console.log(`[measure] apply while Redis is down answered ${refused.status} in ${took} ms`);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: 'UNAVAILABLE', retryAfterSeconds: 2 });
+    expect(refused.retryAfter).toBe('2');
+    expect(took).toBeLessThan(8000);
+
+    // More of the same, at once: each answered, none hangs, none is a 500.
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => apply(server.url, applyBody(vacancies[i % vacancies.length]!.id))));
+    expect(burst.map((r) => r.status)).toEqual(Array(10).fill(503));
+    // Retrying the same key while Redis is still away: the same typed answer (and no rate limit spent).
+    for (let i = 0; i < 3; i += 1) expect((await apply(server.url, pending)).status).toBe(503);
+
+    // A write over socket.io: a typed acknowledgement, not INTERNAL.
+    const asked = await request(viewer.socket, 'question:ask', { text: '请问包住吗？' }, 15_000);
+    expect(asked).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterSeconds: 2 } });
+
+    const down = await health(server.url);
+    expect(down.status).toBe(503);
+    expect(down.body.down).toEqual(['redis']);
+    expect(down.body.checks['store']).toMatchObject({ ok: false });
+    expect(down.body.checks['workers']).toMatchObject({ ok: true });
+    expect(down.body.checks['dataDir']).toMatchObject({ ok: true });
+
+    redis = await startRedis({ port: redis.port, dir: redis.dir });
+    // The client's retry with the same key, until the store answers again (its connection backs off up to 1 s).
+    const deadline = Date.now() + 15_000;
+    let retried = await apply(server.url, pending);
+    while (retried.status === 503 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      retried = await apply(server.url, pending);
+    }
+    expect(retried.status).toBe(202);
+    expect(statuses.filter((s) => s >= 500 && s !== 503)).toEqual([]);
+
+    const stored = (await bureau.get<{ applications: Application[] }>('/applications')).body.applications;
+    const phones = new Set(stored.map((a) => a.phone));
+    expect(acknowledged.filter((p) => !phones.has(p))).toEqual([]);
+    expect(stored.filter((a) => a.phone === pending.phone)).toHaveLength(1);
+    // Once more with the same key: still one application.
+    expect((await apply(server.url, pending)).status).toBe(202);
+    expect((await bureau.get<{ applications: Application[] }>('/applications')).body.applications.filter((a) => a.phone === pending.phone)).toHaveLength(1);
+    expect((await health(server.url)).body).toMatchObject({ ok: true, down: [] });
+  });
+});
