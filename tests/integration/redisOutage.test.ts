@@ -42,10 +42,11 @@ describe('while Redis is unreachable, writes are answered UNAVAILABLE (not 500) 
     await redis.stop();
   });
 
-  test('Redis killed mid-session: apply → 503 UNAVAILABLE with Retry-After within seconds, a socket write gets a typed ack error, /healthz names redis; Redis back on the same data: the retry with the same key is accepted and every earlier acknowledged application is there', { timeout: 90_000 }, async () => {
+  test('Redis killed mid-session: apply → 503 UNAVAILABLE with Retry-After within seconds, a question and a pin over socket.io get a typed ack error, a catalog edit 503, /healthz names redis; Redis back on the same data: the retry with the same key is accepted and every earlier acknowledged application is there', { timeout: 90_000 }, async () => {
     const bureau = await bureauClient(server.url);
     const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
-    await driver.join('demo', 'host');
+    const host = await driver.join('demo', 'host');
+    const lineup = (await server.store.get('session', 'demo'))!.lineup.filter((l) => l.kind === 'vacancy');
     const viewer = await driver.audience('demo', { device: await driver.device() });
 
     const acknowledged: string[] = [];
@@ -77,6 +78,15 @@ describe('while Redis is unreachable, writes are answered UNAVAILABLE (not 500) 
     // A write over socket.io: a typed acknowledgement, not INTERNAL.
     const asked = await request(viewer.socket, 'question:ask', { text: '请问包住吗？' }, 15_000);
     expect(asked).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterSeconds: 2 } });
+
+    // The host pinning a vacancy: a typed acknowledgement too.
+    const pinned = await request(host.socket, 'vacancy:pin', { vacancyId: lineup[0]!.id }, 15_000);
+    expect(pinned).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterSeconds: 2 } });
+    // A catalog edit by the bureau: 503 with Retry-After.
+    const edit = await bureau.post<{ error: { code: string } }>('/employers', { name: '新雇主有限公司', industry: '制造', district: '城关区', verified: false });
+    statuses.push(edit.status);
+    expect(edit.status).toBe(503);
+    expect(edit.body.error.code).toBe('UNAVAILABLE');
 
     const down = await health(server.url);
     expect(down.status).toBe(503);

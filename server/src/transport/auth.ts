@@ -30,7 +30,11 @@ export async function authenticate(req: Request, tokens: Tokens): Promise<Actor>
 /** The actor a bureau session token or an employer invite token speaks for. */
 export async function actorFor(token: string | undefined, tokens: Tokens): Promise<Actor> {
   if (!token) throw new DomainError('UNAUTHORIZED', 'sign in first');
-  const bureau = await tokens.verify('bureau', token).catch(() => undefined);
+  // Not a bureau token: try it as an employer's. A store that cannot be asked is not a wrong token.
+  const bureau = await tokens.verify('bureau', token).catch((error: unknown) => {
+    if (error instanceof DomainError && error.code === 'UNAVAILABLE') throw error;
+    return undefined;
+  });
   if (bureau) return { kind: 'bureau', id: bureau.sub, name: bureau.name, role: bureau.role };
   const employer = await tokens.verify('employer', token);
   return { kind: 'employer', id: employer.sub, employerId: employer.eid };
