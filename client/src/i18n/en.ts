@@ -209,6 +209,7 @@ export const en: Messages = {
     consent: 'I agree to give my name and mobile number to {{employer}} and the bureau, only to contact me about this job.',
     submit: 'Send application',
     submitting: 'Sending…',
+    retrying: 'The server cannot save applications for a moment; trying again by itself in {{seconds}} s (it will not apply twice)',
     applied: 'Application sent! The employer will contact you soon.',
     already: 'You have already applied for this job; no need to apply again.',
     error: 'Could not send: {{message}}',

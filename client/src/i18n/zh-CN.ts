@@ -208,6 +208,7 @@ export const zhCN = {
     consent: '我同意把姓名和手机号提供给{{employer}}和人社局，仅用于本次招聘联系。',
     submit: '提交报名',
     submitting: '正在提交…',
+    retrying: '服务器暂时无法保存报名，{{seconds}} 秒后自动重试，不会重复报名',
     applied: '报名成功！企业会尽快与您联系。',
     already: '您已报名过这个岗位，无需重复报名。',
     error: '提交失败：{{message}}',

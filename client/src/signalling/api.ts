@@ -6,13 +6,16 @@ export class ApiError extends Error {
   readonly status: number;
   /** Field-level problems of a VALIDATION error: path (e.g. "pay.max") → message. */
   readonly issues: ReadonlyArray<{ path: string; message: string }>;
+  /** When the server said how long to wait before trying again (RATE_LIMITED, or UNAVAILABLE while its store is away). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, status: number, issues: AppError['issues'] = []) {
+  constructor(code: ErrorCode, message: string, status: number, issues: AppError['issues'] = [], retryAfterSeconds?: number) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
     this.issues = issues;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -44,7 +47,11 @@ export async function api<T>(
     throw new ApiError('UNAVAILABLE', 'no answer from the server', 0);
   }
   const data = (await res.json().catch(() => ({}))) as { error?: AppError };
-  if (!res.ok) throw new ApiError(data.error?.code ?? 'INTERNAL', data.error?.message ?? res.statusText, res.status, data.error?.issues);
+  if (!res.ok) {
+    const header = Number(res.headers.get('retry-after') ?? Number.NaN);
+    const wait = data.error?.retryAfterSeconds ?? (Number.isFinite(header) ? header : undefined);
+    throw new ApiError(data.error?.code ?? 'INTERNAL', data.error?.message ?? res.statusText, res.status, data.error?.issues, wait);
+  }
   return data as T;
 }
 

@@ -9,7 +9,18 @@ import { describeError } from '../../ui/errors';
 import { Sheet } from '../../ui/Sheet';
 import { myApplications, rememberApplication } from './myApplications';
 
-type Outcome = { kind: 'idle' } | { kind: 'sending' } | { kind: 'applied' } | { kind: 'already' } | { kind: 'error'; message: string };
+type Outcome =
+  | { kind: 'idle' }
+  | { kind: 'sending' }
+  | { kind: 'applied' }
+  | { kind: 'already' }
+  | { kind: 'error'; message: string }
+  /** The server said it cannot store it right now and when to try again: the sheet retries by itself. */
+  | { kind: 'waiting'; seconds: number };
+
+/** Tries the sheet makes by itself while the server says it is briefly unavailable (about two minutes at most). */
+const AUTO_RETRIES = 20;
+const MAX_WAIT_SECONDS = 15;
 
 const PHONE = /^1[3-9]\d{9}$/;
 const CODE = /^\d{6}$/;
@@ -66,6 +77,9 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
   const [problem, setProblem] = useState<string>();
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const autoRetries = useRef(0);
+  useEffect(() => () => clearTimeout(retryTimer.current), []);
   const first = useRef<HTMLInputElement>(null);
   const ids = useId();
 
@@ -102,8 +116,11 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
     }
   }
 
-  async function submit(e: FormEvent): Promise<void> {
-    e.preventDefault();
+  async function submit(e: FormEvent | undefined): Promise<void> {
+    e?.preventDefault();
+    clearTimeout(retryTimer.current);
+    // A tap starts a fresh series of automatic retries; a retry made by the sheet continues its series.
+    if (e) autoRetries.current = 0;
     const cleanPhone = phone.replace(/[\s-]/g, '');
     if (!name.trim()) return setProblem(t('apply.required'));
     if (!PHONE.test(cleanPhone)) return setProblem(t('apply.invalidPhone'));
@@ -154,6 +171,15 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
           return;
         }
         await sendCode(cleanPhone);
+        return;
+      }
+      // Unavailable for a moment (its store is away): the same key again after the wait the server
+      // named, growing, so nothing is sent twice and the person need not press anything.
+      if (error instanceof ApiError && error.code === 'UNAVAILABLE' && error.retryAfterSeconds !== undefined && autoRetries.current < AUTO_RETRIES) {
+        autoRetries.current += 1;
+        const seconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, error.retryAfterSeconds) * Math.min(4, autoRetries.current));
+        setOutcome({ kind: 'waiting', seconds });
+        retryTimer.current = setTimeout(() => void submit(undefined), seconds * 1000);
         return;
       }
       setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
@@ -238,8 +264,13 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
               {t('apply.error', { message: outcome.message })}
             </p>
           )}
+          {outcome.kind === 'waiting' && (
+            <p className="status" role="status">
+              {t('apply.retrying', { seconds: outcome.seconds })}
+            </p>
+          )}
           <Button type="submit" variant="primary" wide busy={outcome.kind === 'sending'}>
-            {outcome.kind === 'sending' ? t('apply.submitting') : outcome.kind === 'error' ? t('apply.retry') : t('apply.submit')}
+            {outcome.kind === 'sending' ? t('apply.submitting') : outcome.kind === 'error' || outcome.kind === 'waiting' ? t('apply.retry') : t('apply.submit')}
           </Button>
           {/* After the send button, so the keyboard path name → phone → group → consent → send stays as it was. */}
           <label className="consent">
