@@ -137,6 +137,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     graceMs: config.stage.graceMs,
     interactiveSeats: config.interactiveSeats,
+    seatHoldMs: config.stage.seatHoldMs,
     loadModeration: sessionModerationLoader(store),
     beforeOpen: (sessionId) => heartbeats.acquire(sessionId),
   });

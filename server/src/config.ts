@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
   LOBBY_SPREAD_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  SEAT_HOLD_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
   SECURE_COOKIES: bool.default(false),
   ALLOWED_ORIGINS: z
     .string()
@@ -110,6 +111,8 @@ export interface Config {
     graceMs: number;
     /** Waiting viewers rejoin at go-live at a random moment within this window. */
     lobbySpreadMs: number;
+    /** How long an interactive seat reserved by `stage:watch` waits for its receive transport. */
+    seatHoldMs: number;
   };
   hls: {
     enabled: boolean;
@@ -185,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       respawnDelayMs: e.MEDIA_RESPAWN_DELAY_MS,
       maxConsumersPerRouter: e.ROUTER_MAX_CONSUMERS,
     }),
-    stage: Object.freeze({ graceMs: e.STAGE_GRACE_MS, lobbySpreadMs: e.LOBBY_SPREAD_MS }),
+    stage: Object.freeze({ graceMs: e.STAGE_GRACE_MS, lobbySpreadMs: e.LOBBY_SPREAD_MS, seatHoldMs: e.SEAT_HOLD_MS }),
     hls: Object.freeze({
       enabled: e.HLS_ENABLED,
       dir: path.resolve(e.HLS_DIR ?? path.join(e.DATA_DIR, 'hls')),

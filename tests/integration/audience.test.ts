@@ -12,8 +12,8 @@ describe('light audience membership, interactive seats and the lobby', () => {
 
   beforeAll(async () => {
     // Two seats, four consumers a router (so two WebRTC viewers of a camera and a microphone fill
-    // the origin), a short grace period, and a spread window a test can wait out.
-    server = await startTestServer({ INTERACTIVE_SEATS: '2', ROUTER_MAX_CONSUMERS: '4', STAGE_GRACE_MS: '500', LOBBY_SPREAD_MS: '1500' });
+    // the origin), a short grace period, a spread window and a seat hold a test can wait out.
+    server = await startTestServer({ INTERACTIVE_SEATS: '2', ROUTER_MAX_CONSUMERS: '4', STAGE_GRACE_MS: '500', LOBBY_SPREAD_MS: '1500', SEAT_HOLD_MS: '1500' });
     driver = new StageDriver(server);
   });
   afterEach(() => driver.closeAll());
@@ -151,6 +151,36 @@ describe('light audience membership, interactive seats and the lobby', () => {
     await expect.poll(() => stage.interactive.taken, { timeout: 5000 }).toBe(1);
     expect(await requestOk(late.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ mode: 'webrtc' });
     await requestOk(late.socket, 'transport:create', { direction: 'recv' });
+  });
+
+  test('a seat reserved by stage:watch and never turned into a receive transport lapses after SEAT_HOLD_MS: its media leaves the router and the next viewer is seated', async () => {
+    await driver.join('aud-lapse', 'host');
+    const stage = await stageOf('aud-lapse');
+    const idle = [await driver.audience('aud-lapse'), await driver.audience('aud-lapse')];
+    const reservedAt = Date.now();
+    for (const v of idle) await requestOk(v.socket, 'stage:watch', { mode: 'webrtc' });
+    expect(stage.room.peerCount).toBe(3);
+    const next = await driver.audience('aud-lapse');
+    expect(await request(next.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
+
+    // Both lapse; nobody holds media on a router without a seat kept for them.
+    await expect.poll(() => stage.room.peerCount, { timeout: 5000, interval: 50 }).toBe(1);
+    expect(Date.now() - reservedAt).toBeGreaterThanOrEqual(1400);
+    expect(stage.interactive.free).toBe(true);
+    // The idle one is told the seat is gone (and watches HLS), not that it never switched.
+    expect(await request(idle[0]!.socket, 'transport:create', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
+    expect(stage.interactive.taken).toBe(0);
+
+    await requestOk(next.socket, 'stage:watch', { mode: 'webrtc' });
+    await requestOk(next.socket, 'transport:create', { direction: 'recv' });
+    // A seat taken by its receive transport does not lapse.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(stage.interactive.has(next.peerId as never)).toBe(true);
+    expect(stage.room.peerCount).toBe(2);
+    // The idle one may switch again like anyone, for the one seat left.
+    await requestOk(idle[1]!.socket, 'stage:watch', { mode: 'webrtc' });
+    await requestOk(idle[1]!.socket, 'transport:create', { direction: 'recv' });
+    expect(stage.interactive.taken).toBe(2);
   });
 
   test('a viewer who reconnects within the grace period keeps their mode: on WebRTC, the same seat and media', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { PeerId } from '@chunfeng/shared/ids';
 import { DomainError } from '../../server/src/domain/errors';
 import { InteractiveSeats } from '../../server/src/domain/interactiveSeats';
@@ -46,6 +46,31 @@ describe('interactive seats', () => {
     seats.reserve(id(2));
     expect(seats.release(id(2))).toBe(true);
     expect(seats.free).toBe(true);
+  });
+
+  test('a reservation not taken within holdMs lapses: the seat is free, onLapse is told, lapsed() says so until the next reserve', () => {
+    vi.useFakeTimers();
+    try {
+      const lapsed: PeerId[] = [];
+      const seats = new InteractiveSeats({ limit: 1, holdMs: 3000, onLapse: (peerId) => lapsed.push(peerId) });
+      seats.reserve(id(1));
+      vi.advanceTimersByTime(2999);
+      expect(seats.free).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(lapsed).toEqual([id(1)]);
+      expect(seats.free).toBe(true);
+      expect(seats.reserved(id(1))).toBe(false);
+      expect(seats.lapsed(id(1))).toBe(true);
+      seats.reserve(id(1));
+      expect(seats.lapsed(id(1))).toBe(false);
+      // Taken in time, it never lapses.
+      seats.take(id(1));
+      vi.advanceTimersByTime(10_000);
+      expect(lapsed).toEqual([id(1)]);
+      expect(seats.has(id(1))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test('force seats someone past the limit (a co-host the host took off the stage)', () => {

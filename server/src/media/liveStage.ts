@@ -78,12 +78,14 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   /** Each place's chat author id (its device-token family), so a ban reaches the places it holds. */
   readonly #authors = new Map<PeerId, string>();
 
-  constructor({ room, graceMs = 15_000, maxCohosts = 6, interactiveSeats = Infinity, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
+  constructor({ room, graceMs = 15_000, maxCohosts = 6, interactiveSeats = Infinity, seatHoldMs = 8000, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
     room: StageRoom;
     graceMs?: number;
     maxCohosts?: number;
     /** Viewers on WebRTC at once; everyone else watches HLS. */
     interactiveSeats?: number;
+    /** How long a seat reserved by switching to WebRTC waits for the receive transport. */
+    seatHoldMs?: number;
     /** The session's stored bans, mutes and slow mode, loaded when the stage opens. */
     moderation?: SessionModeration;
   }) {
@@ -91,13 +93,14 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     this.room = room;
     this.chat = new ChatRoom({ moderation });
     this.roster = new StageRoster({ maxCohosts });
-    this.interactive = new InteractiveSeats({ limit: interactiveSeats });
+    this.interactive = new InteractiveSeats({ limit: interactiveSeats, holdMs: seatHoldMs, onLapse: (peerId) => this.#lapsed(peerId) });
     this.#graceMs = graceMs;
     room.on('speakerChanged', (peerId) => {
       this.#speaker = peerId ?? undefined;
     });
     room.once('close', () => {
       clearTimeout(this.#hostless);
+      this.interactive.close();
       for (const seat of this.#seats.values()) {
         clearTimeout(seat.graceTimer);
         seat.place.close();
@@ -175,6 +178,10 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
           this.room.removePeer(peerId);
           throw new DomainError('NOT_JOINED', 'not in this session any more');
         }
+        if (place.role === 'viewer' && !this.interactive.reserved(peerId) && !this.interactive.has(peerId)) {
+          this.room.removePeer(peerId);
+          throw new DomainError('SEATS_FULL', 'the seat kept for you lapsed; watch over HLS or switch again');
+        }
         place.media = media;
         return media;
       })().finally(() => this.#upgrading.delete(peerId));
@@ -195,11 +202,29 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     if (this.#place(peerId).role === 'viewer') this.interactive.take(peerId);
   }
 
+  /**
+   * A viewer whose kept seat lapsed before their receive transport was asked for is told so
+   * (SEATS_FULL: they watch HLS, or switch again), not that they never switched.
+   */
+  assertSeatNotLapsed(peerId: PeerId): void {
+    if (this.#place(peerId).role === 'viewer' && this.interactive.lapsed(peerId)) {
+      throw new DomainError('SEATS_FULL', 'the seat kept for you lapsed; watch over HLS or switch again');
+    }
+  }
+
   /** A viewer consumes only from an interactive seat. */
   assertSeated(peerId: PeerId): void {
     if (this.#place(peerId).role === 'viewer' && !this.interactive.has(peerId)) {
       throw new DomainError('SEATS_FULL', 'no interactive seat is held; create the receive transport first');
     }
+  }
+
+  /** A reservation lapsed: the viewer's media leaves its router, so nobody holds media without a seat. */
+  #lapsed(peerId: PeerId): void {
+    const place = this.#seats.get(peerId)?.place;
+    if (!place || place.closed || place.role !== 'viewer' || this.interactive.has(peerId)) return;
+    if (place.media) this.room.removePeer(peerId);
+    place.media = undefined;
   }
 
   #dropMedia(place: Place): void {

@@ -13,6 +13,8 @@ export interface StageDirectoryOptions {
   graceMs?: number;
   /** Viewers on WebRTC at once in one session; the rest watch HLS. */
   interactiveSeats?: number;
+  /** How long a seat reserved by switching to WebRTC waits for the receive transport. */
+  seatHoldMs?: number;
   /** Loads a session's stored moderation (bans, mutes, slow mode) as its stage opens. */
   loadModeration?: (sessionId: SessionId) => Promise<SessionModeration>;
   /** Runs first when a stage opens (the cluster's stage heartbeat is taken there); a rejection stops the opening. */
@@ -42,7 +44,7 @@ export class StageDirectory {
   open(sessionId: SessionId): Promise<LiveStage> {
     const existing = this.#stages.get(sessionId);
     if (existing) return existing;
-    const { pool, logger, maxConsumersPerRouter, graceMs, interactiveSeats, loadModeration, beforeOpen } = this.#options;
+    const { pool, logger, maxConsumersPerRouter, graceMs, interactiveSeats, seatHoldMs, loadModeration, beforeOpen } = this.#options;
     // The stored moderation is loaded before the room opens: nobody joins a stage whose bans are not known.
     const opening = (async () => {
       await beforeOpen?.(sessionId);
@@ -57,6 +59,7 @@ export class StageDirectory {
         room,
         ...(graceMs !== undefined ? { graceMs } : {}),
         ...(interactiveSeats !== undefined ? { interactiveSeats } : {}),
+        ...(seatHoldMs !== undefined ? { seatHoldMs } : {}),
         ...(moderation ? { moderation } : {}),
       });
       room.once('close', () => this.#stages.delete(sessionId));

@@ -20,6 +20,7 @@ export function handleMediaRequests(routes: RequestRoutes): void {
     const joined = joinedOf(socket);
     const { stage, peer } = joined;
     if (direction === 'send') assertMayProduce(peer.role);
+    else stage.assertSeatNotLapsed(peer.id);
     const media = mediaOf(joined);
     if (direction === 'send') return media.createTransport(direction);
     // The seat is taken here (the one reserved by stage:watch), whatever the client made of the
