@@ -222,4 +222,24 @@ describe('light audience membership, interactive seats and the lobby', () => {
     // Each joins once more, and is in.
     for (const s of waiting) expect(await requestOk(s, 'stage:join', { sessionId: 'aud-lobby', role: 'viewer' })).toMatchObject({ mode: 'hls' });
   });
+
+  test('a socket that waited in the lobby, whose stage closed before it joined, waits again and is told of the next go-live', async () => {
+    await registerSession(server, 'aud-relobby');
+    const socket = await driver.socket();
+    expect(await request(socket, 'stage:join', { sessionId: 'aud-relobby', role: 'viewer' })).toMatchObject({ ok: false, error: { code: 'SESSION_NOT_LIVE' } });
+    const first = nextEvent(socket, 'stage:opened');
+    const host = await driver.join('aud-relobby', 'host');
+    await first;
+    // The host leaves before this viewer rejoined; nobody takes over within the grace period.
+    const stage = await stageOf('aud-relobby');
+    const closed = new Promise((resolve) => stage.room.once('close', resolve));
+    await requestOk(host.socket, 'stage:leave', {});
+    await closed;
+
+    expect(await request(socket, 'stage:join', { sessionId: 'aud-relobby', role: 'viewer' })).toMatchObject({ ok: false, error: { code: 'SESSION_NOT_LIVE' } });
+    const second = nextEvent<{ sessionId: string; spreadMs: number }>(socket, 'stage:opened', 5000);
+    await driver.join('aud-relobby', 'host');
+    expect(await second).toEqual({ sessionId: 'aud-relobby', spreadMs: 1500 });
+    expect(await requestOk(socket, 'stage:join', { sessionId: 'aud-relobby', role: 'viewer' })).toMatchObject({ mode: 'hls' });
+  });
 });

@@ -25,9 +25,10 @@ export function announceToLobbies(io: IoServer, directory: StageDirectory, { spr
  */
 export async function enterLobby(socket: IoSocket, sessionId: string): Promise<void> {
   const channel = lobbyChannel(sessionId);
-  if (socket.data.lobby === channel) return;
-  await leaveLobby(socket);
+  if (socket.data.lobby !== channel) await leaveLobby(socket);
   socket.data.lobby = channel;
+  // Joined again even when it is this lobby: a go-live empties the room without touching the
+  // socket's state, and a socket still waiting after that stage closed must hear of the next one.
   await socket.join(channel);
 }
 
