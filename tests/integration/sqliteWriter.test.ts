@@ -7,7 +7,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import type { Employer } from '@chunfeng/shared/recruitment';
 import { hashKey, type ApplicationRecord } from '../../server/src/domain/applications';
-import { SqliteJobStore } from '../../server/src/store/sqliteStore';
+import { SqliteJobStore, type SqliteJobStoreOptions } from '../../server/src/store/sqliteStore';
+import { SqliteWriter } from '../../server/src/store/sqliteWriter';
 import { StoreError } from '../../server/src/store/storeError';
 import { applicationRecord } from '../harness/records';
 
@@ -17,9 +18,9 @@ const employer = (id: string, note = ''): Employer => ({ id: id as Employer['id'
 
 describe('embedded store: durable writes leave the event loop', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
-  const open = (options: { maxPageCount?: number; dataDir?: string } = {}): { store: SqliteJobStore; dataDir: string } => {
+  const open = (options: { maxPageCount?: number; dataDir?: string; writer?: SqliteJobStoreOptions['writer'] } = {}): { store: SqliteJobStore; dataDir: string } => {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-writer-'));
-    const store = new SqliteJobStore({ dataDir, maxPageCount: options.maxPageCount });
+    const store = new SqliteJobStore({ dataDir, maxPageCount: options.maxPageCount, ...(options.writer ? { writer: options.writer } : {}) });
     cleanups.push(async () => {
       await store.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -105,7 +106,61 @@ describe('embedded store: durable writes leave the event loop', () => {
     expect(await store.list('employer')).toHaveLength(4);
   });
 
-  test('a full disk fails the write with a typed StoreError (disk-full) and the store keeps serving reads and smaller writes', async () => {
+  test('a writer marked down is tried again after the back-off: writes fail at once meanwhile, then are stored, and ping recovers', async () => {
+    const { store } = open({ writer: { restartBackoffMs: 400 } });
+    for (let i = 0; i < 4; i += 1) {
+      await store.put('employer', employer(`e${i}`));
+      await store.writer.kill();
+    }
+    const started = performance.now();
+    await expect(store.put('employer', employer('e8'))).rejects.toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'writer-down' });
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(await store.ping()).toMatchObject({ ok: false });
+
+    await expect.poll(async () => (await store.ping()).ok, { timeout: 5000, interval: 50 }).toBe(true);
+    await store.put('employer', employer('e9'));
+    expect((await store.list('employer')).map((e) => e.id).sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e9']);
+    // Dying again is survived as before: the new thread has its own restarts.
+    await store.writer.kill();
+    await store.put('employer', employer('e10'));
+    expect((await store.ping()).ok).toBe(true);
+  });
+
+  test('a store file the writer thread cannot open is tried again after the back-off, and writes are stored once it opens', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-writer-'));
+    const file = path.join(dataDir, 'jobs.sqlite3');
+    fs.writeFileSync(file, crypto.randomBytes(64 * 1024));
+    const writer = new SqliteWriter({ dataDir, restartBackoffMs: 300 });
+    cleanups.push(async () => {
+      await writer.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    await expect.poll(() => writer.health(), { timeout: 5000, interval: 20 }).toMatchObject({ ok: false, detail: expect.stringContaining('corrupt') });
+    await expect(writer.write({ op: 'put', kind: 'employer', doc: employer('e1') })).rejects.toMatchObject({ name: 'StoreError', reason: 'corrupt' });
+
+    // The operator moves the bad file away; the next try opens a fresh one.
+    fs.renameSync(file, `${file}.bad`);
+    await expect.poll(() => writer.health().ok, { timeout: 5000, interval: 20 }).toBe(true);
+    await writer.write({ op: 'put', kind: 'employer', doc: employer('e1') });
+    const other = new Database(file, { readonly: true });
+    expect((other.prepare("SELECT COUNT(*) AS n FROM docs WHERE kind = 'employer'").get() as { n: number }).n).toBe(1);
+    other.close();
+  });
+
+  test('past maxQueued writes awaiting their commit a new one fails at once as queue-full; the queued ones are stored', async () => {
+    const { store } = open({ writer: { maxQueued: 10 } });
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => store.put('employer', employer(`q${i}`))));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    expect(refused).toHaveLength(40);
+    for (const error of refused) expect(error).toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'queue-full' });
+    expect(await store.list('employer')).toHaveLength(10);
+    // The queue drained: the next write is taken.
+    await store.put('employer', employer('after'));
+    expect(await store.list('employer')).toHaveLength(11);
+  });
+
+  test('a full disk fails the write with a typed StoreError (disk-full), health says so until a write is stored again, and the store keeps serving reads and smaller writes', async () => {
     const { store } = open({ maxPageCount: 64 });
     await store.put('employer', employer('small'));
     const big = 'x'.repeat(200_000);
@@ -113,8 +168,12 @@ describe('embedded store: durable writes leave the event loop', () => {
     expect(refused).toBeInstanceOf(StoreError);
     expect(refused).toMatchObject({ code: 'UNAVAILABLE', reason: 'disk-full' });
     expect((await store.list('employer')).map((e) => e.id)).toEqual(['small']);
+    // Health says the store cannot write while the last write failed for want of space...
+    expect(await store.ping()).toMatchObject({ ok: false, detail: expect.stringContaining('disk-full') });
     await store.put('employer', employer('small2'));
     expect(await store.list('employer')).toHaveLength(2);
+    // ...and recovers once a write is stored again.
+    expect(await store.ping()).toMatchObject({ ok: true });
   });
 
   test('a corrupt store file is refused at start with a typed StoreError (corrupt), not a crash', () => {

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import type { ApplicationEvent, ApplicationFilter, CatalogKind, CatalogKinds, JobStore } from './jobStore';
 import { DocCache } from './docCache';
 import { openStoreDatabase } from './sqliteSchema';
-import { SqliteWriter } from './sqliteWriter';
+import { SqliteWriter, type SqliteWriterOptions } from './sqliteWriter';
 import { storeErrorFromSqlite } from './storeError';
 
 export interface SqliteJobStoreOptions {
@@ -15,6 +15,8 @@ export interface SqliteJobStoreOptions {
   /** A ceiling on the file in pages (4 kB each): writes past it fail as on a full disk. */
   maxPageCount?: number;
   logger?: Pick<Logger, 'warn' | 'error'>;
+  /** The writer thread's restart, back-off and queue limits (defaults in SqliteWriter). */
+  writer?: Pick<SqliteWriterOptions, 'maxRestarts' | 'restartBackoffMs' | 'maxQueued'>;
 }
 
 /**
@@ -32,12 +34,12 @@ export class SqliteJobStore implements JobStore {
   readonly #statements = new Map<string, Database.Statement>();
   readonly #docs = new DocCache();
 
-  constructor({ dataDir, maxPageCount, logger }: SqliteJobStoreOptions) {
+  constructor({ dataDir, maxPageCount, logger, writer }: SqliteJobStoreOptions) {
     // Creating or upgrading the schema happens once, here, before the server listens; a file that
     // cannot be opened throws a StoreError now rather than on the first write.
     this.#db = openStoreDatabase(dataDir);
     this.#db.pragma('query_only = ON');
-    this.#writer = new SqliteWriter({ dataDir, maxPageCount, logger });
+    this.#writer = new SqliteWriter({ ...writer, dataDir, maxPageCount, logger });
   }
 
   /** The writer thread, for tests that kill it. */

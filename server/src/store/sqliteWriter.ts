@@ -8,6 +8,10 @@ import type { WriteOp, WriteOutcome, WriteResults } from './sqliteWrites';
 export interface SqliteWriterOptions extends WriterData {
   /** Restarts of a dead writer thread allowed within a minute before the store is marked down. */
   maxRestarts?: number;
+  /** How long the store stays down before a new thread is tried; doubled while it keeps failing, up to 32×. */
+  restartBackoffMs?: number;
+  /** Writes waiting for their commit past which a new one is refused at once (queue-full). */
+  maxQueued?: number;
   logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
@@ -39,11 +43,20 @@ function rebuild(error: Extract<WriteOutcome, { ok: false }>['error']): Error {
  * the thread as one message; each promise settles when the thread reports its group committed (on
  * disk) or failed, with a typed StoreError. A thread that dies fails the writes it held (they were
  * never acknowledged, and every write is safe to retry) and is restarted; past `maxRestarts` in a
- * minute the writer is down and every write fails with StoreError('writer-down').
+ * minute (or when the thread cannot open the file) the writer is down: every write fails at once
+ * with a StoreError until, after a back-off, a new thread has opened the file. Past `maxQueued`
+ * writes awaiting their commit a new one fails at once (queue-full) rather than piling up.
  */
 export class SqliteWriter {
   readonly #data: WriterData;
   readonly #maxRestarts: number;
+  readonly #baseBackoffMs: number;
+  readonly #maxQueued: number;
+  #backoffMs: number;
+  /** Runs while the writer is down; when it fires a new thread is tried. */
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the last write failed for want of space; cleared by the next one that commits. */
+  #diskFull: StoreError | undefined;
   readonly #logger: SqliteWriterOptions['logger'];
   readonly #pending = new Map<number, Pending>();
   #outbox: Array<{ id: number; op: WriteOp }> = [];
@@ -55,9 +68,12 @@ export class SqliteWriter {
   #writes = 0;
   #closed: Promise<void> | undefined;
 
-  constructor({ maxRestarts = 3, logger, ...data }: SqliteWriterOptions) {
+  constructor({ maxRestarts = 3, restartBackoffMs = 10_000, maxQueued = 10_000, logger, ...data }: SqliteWriterOptions) {
     this.#data = data;
     this.#maxRestarts = maxRestarts;
+    this.#baseBackoffMs = restartBackoffMs;
+    this.#backoffMs = restartBackoffMs;
+    this.#maxQueued = maxQueued;
     this.#logger = logger;
     this.#worker = this.#start();
   }
@@ -66,6 +82,9 @@ export class SqliteWriter {
   write<O extends WriteOp>(op: O): Promise<WriteResults[O['op']]> {
     if (this.#closed) return Promise.reject(new StoreError('closed', 'the store is closed'));
     if (this.#down) return Promise.reject(this.#down);
+    if (this.#pending.size >= this.#maxQueued) {
+      return Promise.reject(new StoreError('queue-full', `${this.#pending.size} writes are waiting for the disk; try again shortly`));
+    }
     const id = this.#nextId++;
     const settled = new Promise<WriteResults[O['op']]>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
@@ -76,9 +95,10 @@ export class SqliteWriter {
     return settled;
   }
 
-  /** Whether writes are being accepted, for the store's health check. */
+  /** Whether writes are being accepted and can be stored, for the store's health check. */
   health(): { ok: boolean; detail: string } {
-    if (this.#down) return { ok: false, detail: this.#down.message };
+    if (this.#down) return { ok: false, detail: `${this.#down.message}; ${this.#retry ? 'a new writer thread will be tried' : 'a new writer thread is opening the file'}` };
+    if (this.#diskFull) return { ok: false, detail: `the last write failed and none has been stored since: ${this.#diskFull.message}` };
     return { ok: true, detail: `writer thread ${this.#worker.threadId}, ${this.#restarts.length} restart(s) in the last minute` };
   }
 
@@ -95,6 +115,8 @@ export class SqliteWriter {
   /** Commits what was queued, then stops the thread. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
+      clearTimeout(this.#retry);
+      this.#retry = undefined;
       if (this.#down) {
         void this.#worker.terminate().then(() => resolve());
         return;
@@ -116,7 +138,9 @@ export class SqliteWriter {
   #start(): Worker {
     const worker = startThread(this.#data);
     if (this.#pending.size === 0) worker.unref();
-    worker.on('message', (message: FromWriter) => this.#receive(message));
+    worker.on('message', (message: FromWriter) => {
+      if (worker === this.#worker) this.#receive(message);
+    });
     // An uncaught error in the thread is followed by 'exit', which does the handling.
     worker.on('error', (error) => this.#logger?.error({ err: error }, 'the store writer thread failed'));
     worker.once('exit', (code) => this.#exited(worker, code));
@@ -124,15 +148,26 @@ export class SqliteWriter {
   }
 
   #receive(message: FromWriter): void {
-    if (message.type === 'ready') return;
+    if (message.type === 'ready') {
+      // A thread tried after a back-off has opened the file: writes are accepted again.
+      if (this.#down) {
+        this.#logger?.warn({ reason: this.#down.reason }, 'the store writer is back');
+        this.#down = undefined;
+      }
+      return;
+    }
     if (message.type === 'failed') {
-      // The file could not be opened (corrupt, read-only, disk full): restarting will not help.
+      // The file could not be opened (corrupt, read-only, disk full): restarting at once will not
+      // help, but an operator may fix it; a new thread tries again after the back-off.
       this.#fail(rebuild(message.outcome.error) as StoreError);
       return;
     }
     this.#groups += 1;
     this.#writes += message.results.length;
+    this.#backoffMs = this.#baseBackoffMs;
     for (const { id, outcome } of message.results) {
+      if (outcome.ok) this.#diskFull = undefined;
+      else if (outcome.error.kind === 'store' && outcome.error.reason === 'disk-full') this.#diskFull = rebuild(outcome.error) as StoreError;
       const pending = this.#pending.get(id);
       if (!pending) continue;
       this.#pending.delete(id);
@@ -153,7 +188,11 @@ export class SqliteWriter {
       pending.reject(lost);
       this.#pending.delete(id);
     }
-    if (this.#down) return;
+    // A thread tried after the back-off stopped before it could open the file: wait and try again.
+    if (this.#down) {
+      this.#retry ??= this.#scheduleRetry();
+      return;
+    }
     const now = Date.now();
     this.#restarts = [...this.#restarts.filter((at) => now - at < 60_000), now];
     if (this.#restarts.length > this.#maxRestarts) {
@@ -167,10 +206,26 @@ export class SqliteWriter {
 
   #fail(error: StoreError): void {
     this.#down = error;
-    this.#logger?.error({ reason: error.reason }, error.message);
+    this.#logger?.error({ reason: error.reason, retryInMs: this.#backoffMs }, error.message);
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     this.#outbox = [];
     void this.#worker.terminate();
+    clearTimeout(this.#retry);
+    this.#retry = this.#scheduleRetry();
+  }
+
+  /** After the back-off a new thread opens the file; until it says so the writer stays down. */
+  #scheduleRetry(): ReturnType<typeof setTimeout> {
+    const wait = this.#backoffMs;
+    this.#backoffMs = Math.min(wait * 2, this.#baseBackoffMs * 32);
+    const timer = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#closed) return;
+      this.#restarts = [];
+      this.#worker = this.#start();
+    }, wait);
+    timer.unref();
+    return timer;
   }
 }

@@ -5,7 +5,7 @@ import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds } from './jobStore';
-import { storeErrorFromSqlite, type StoreFailure } from './storeError';
+import { StoreError, storeErrorFromSqlite, type StoreFailure } from './storeError';
 
 /** Every durable write of the embedded store, as plain data that can cross to the writer thread. */
 export type WriteOp =
@@ -36,6 +36,8 @@ export type WriteOutcome =
 export function failure(error: unknown): Extract<WriteOutcome, { ok: false }> {
   const store = storeErrorFromSqlite(error);
   if (store) return { ok: false, error: { kind: 'store', reason: store.reason, message: (error as Error).message } };
+  // A file that could not be opened is already a StoreError: it crosses the thread as one.
+  if (error instanceof StoreError) return { ok: false, error: { kind: 'store', reason: error.reason, message: error.detail } };
   if (error instanceof DomainError) return { ok: false, error: { kind: 'domain', code: error.code, message: error.message } };
   return { ok: false, error: { kind: 'other', message: error instanceof Error ? error.message : String(error) } };
 }

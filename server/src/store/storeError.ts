@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors';
 
 /** Why the store could not do what was asked; each reason is something an operator can act on. */
-export type StoreFailure = 'disk-full' | 'read-only' | 'corrupt' | 'io' | 'writer-down' | 'closed' | 'unreachable';
+export type StoreFailure = 'disk-full' | 'read-only' | 'corrupt' | 'io' | 'writer-down' | 'queue-full' | 'closed' | 'unreachable';
 
 /**
  * The job store failed (not the request): the write was not acknowledged and may be retried. Reaches
@@ -9,11 +9,14 @@ export type StoreFailure = 'disk-full' | 'read-only' | 'corrupt' | 'io' | 'write
  */
 export class StoreError extends DomainError {
   readonly reason: StoreFailure;
+  /** What the store said, without the prefix (to rebuild the error on the other side of a thread). */
+  readonly detail: string;
 
   constructor(reason: StoreFailure, message: string, { retryAfterSeconds }: { retryAfterSeconds?: number } = {}) {
     super('UNAVAILABLE', `the job store is unavailable (${reason}): ${message}`, retryAfterSeconds !== undefined ? { retryAfterSeconds } : {});
     this.name = 'StoreError';
     this.reason = reason;
+    this.detail = message;
   }
 }
 
