@@ -21,6 +21,7 @@ import { Invites, revocationCheck } from './services/invites';
 import { sessionModerationLoader } from './services/moderation';
 import { PhoneVerification } from './services/phoneVerification';
 import { RecruitmentService } from './services/recruitment';
+import { credentialStatus } from './services/credentialStatus';
 import { Revocations } from './services/revocations';
 import { SignInThrottle } from './services/signInThrottle';
 import { SignIns } from './services/signIns';
@@ -33,6 +34,7 @@ import { blockRateLimiter, createRateLimiters, FlexibleRateLimiter } from './sto
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi } from './transport/api';
+import { clusterBus } from './transport/clusterBus';
 import { disconnectRevoked, holdBureauCookie } from './transport/credentialRooms';
 import { issuanceLimiter } from './transport/deviceTokens';
 import { floodGuard } from './transport/floodGuard';
@@ -43,6 +45,7 @@ import { clientAddress, handshakeBudget } from './transport/handshakeBudget';
 import { handshakeAllowed } from './transport/sameOrigin';
 import { announceToLobbies } from './transport/lobby';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
+import { recheckRecovered, recoveryGuard } from './transport/recovery';
 import { RequestRoutes, safeListener } from './transport/requests';
 import { SocketState, type IoServer, type IoSocket } from './transport/socketState';
 import { broadcastStage, handleStageSockets, stageChannel } from './transport/stageSocket';
@@ -93,6 +96,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const tokens = new StageTokens(access);
   const invites = new Invites({ store, tokens: access, revocations });
   const statistics = new Statistics({ store });
+  // With Redis, socket.io's rooms span every node; a dropped socket comes back into its rooms only as a rejoin would.
+  const mayRecover = recoveryGuard({ credentialOpen: credentialStatus({ store, staff }), employerExists: async (id) => Boolean(await store.get('employer', id)) });
+  const bus = config.redisUrl ? clusterBus({ url: config.redisUrl, logger, mayRecover }) : undefined;
   const storeCheck = await store.ping();
   if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
   if (store.kind === 'redis' && storeCheck.detail.includes('NOT durable')) logger.warn({ store: storeCheck.detail }, 'Redis acknowledges writes before they are on disk');
@@ -150,12 +156,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       () => false,
     );
     const storeHealth = await store.ping();
+    const busHealth = bus?.health() ?? { ok: true, kind: 'memory' };
     const down = [...(storeHealth.ok ? [] : [store.kind === 'redis' ? 'redis' : 'store']), ...(workersOk ? [] : ['media-workers']), ...(dataOk ? [] : ['disk'])];
+    // The bus runs on the same Redis as the store: its connection down names Redis too.
+    if (!busHealth.ok && !down.includes('redis')) down.push('redis');
     return {
       ok: down.length === 0,
       node: config.nodeId,
       down,
       checks: {
+        bus: busHealth,
         workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
         dataDir: { ok: dataOk, path: config.dataDir },
         store: { ok: storeHealth.ok, kind: store.kind, detail: storeHealth.detail },
@@ -169,6 +179,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     allowRequest: handshakeAllowed(config.allowedOrigins),
+    ...bus?.options,
   });
   // Composed with the origin check above: this runs first, on every new connection's handshake.
   io.engine.use(handshakeBudget({
@@ -248,6 +259,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const connected = handleStageSockets(routes, { io, directory, tokens, invites, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null });
   io.on('connection', safeListener((socket: IoSocket) => {
     socket.data = new SocketState(authors);
+    void recheckRecovered(socket, mayRecover);
     connected(socket);
     void holdBureauCookie(socket, access).catch((err: unknown) => logger.warn({ err }, 'could not check the sign-in of a connection'));
   }, logger, { event: 'connection' }));
@@ -258,7 +270,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-  logger.info({ url, workers: pool.size, nodeId: config.nodeId }, 'Chunfeng Live is listening');
+  logger.info({ url, workers: pool.size, nodeId: config.nodeId, bus: bus ? 'redis-streams' : 'memory' }, 'Chunfeng Live is listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -286,6 +298,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await statistics.flushed();
         await hls?.closeAll();
         await io.close();
+        await bus?.close();
         pool.close();
         await store.close();
         logger.info('server stopped');

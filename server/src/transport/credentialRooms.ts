@@ -9,6 +9,16 @@ import type { IoServer, IoSocket } from './socketState';
  */
 export const credentialRoom = ({ kind, id }: Credential): string => `credential:${kind}:${id}`;
 
+/** The credentials named by a socket's rooms (the inverse of credentialRoom). */
+export function credentialsIn(rooms: Iterable<string>): Credential[] {
+  const found: Credential[] = [];
+  for (const room of rooms) {
+    const m = /^credential:(signin|staff|invite):(.+)$/.exec(room);
+    if (m) found.push({ kind: m[1] as Credential['kind'], id: m[2]! });
+  }
+  return found;
+}
+
 /** Closes the connections of every withdrawn credential as soon as it is withdrawn. */
 export function disconnectRevoked(io: IoServer, revocations: Revocations): void {
   revocations.on('revoked', (credential) => io.in(credentialRoom(credential)).disconnectSockets(true));

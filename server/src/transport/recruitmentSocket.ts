@@ -13,6 +13,8 @@ import { authorChannel, hostChannel, stageChannel } from './stageSocket';
 
 const BUREAU_CHANNEL = 'console:bureau';
 const employerChannel = (employerId: string): string => `console:employer:${employerId}`;
+/** The employer whose console feed a room is, if it is one. */
+export const employerOfChannel = (room: string): string | undefined => (room.startsWith('console:employer:') ? room.slice('console:employer:'.length) : undefined);
 
 /** Relays what the recruitment service announces to the sockets allowed to hear it. */
 export function broadcastRecruitment(io: IoServer, service: RecruitmentService): void {

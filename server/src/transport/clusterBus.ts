@@ -1,0 +1,103 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
+import type { ServerOptions } from 'socket.io';
+import type { Logger } from '../logger';
+
+/**
+ * How long a dropped connection's socket.io state (id, rooms, the packets it missed) is kept for it.
+ * Phones on rural networks drop for seconds to a minute; two minutes covers a tower hand-over or a
+ * lift ride without keeping much (every node reads the same stream, nothing per socket but one key).
+ */
+export const RECOVERY_WINDOW_MS = 2 * 60_000;
+
+/**
+ * Entries the stream keeps (trimmed approximately): a reconnecting socket can be given what it
+ * missed only while the entry it last saw is still there, so this must hold the recovery window's
+ * broadcasts — about 400 a second for two minutes, a few tens of MB at most (a pin is under 1 kB).
+ * Past it the socket simply connects afresh and its page rejoins, as without recovery.
+ */
+export const BUS_MAX_LEN = 50_000;
+
+export interface BusHealth {
+  [detail: string]: unknown;
+  ok: boolean;
+  kind: 'redis-streams';
+  stream: string;
+  /** ioredis's connection status (`ready` when it can publish). */
+  status: string;
+}
+
+export interface ClusterBus {
+  /** What socket.io's Server is built with: the adapter and connection-state recovery. */
+  readonly options: Pick<Partial<ServerOptions>, 'adapter' | 'connectionStateRecovery'>;
+  health(): BusHealth;
+  /** Ends the publishing connection (socket.io's close ends the adapter's readers). Call after io.close(). */
+  close(): Promise<void>;
+}
+
+/**
+ * The socket.io bus of a cluster: socket.io's Redis streams adapter on its own ioredis connection,
+ * with connection-state recovery. Every `io.to(room).emit`, `socketsJoin/Leave` and
+ * `disconnectSockets` then reaches the sockets of every node, in order, and a dropped socket that
+ * comes back within RECOVERY_WINDOW_MS (through any node) keeps its id and rooms and is sent what
+ * it missed — unless `mayRecover` refuses the rooms it held (a credential withdrawn meanwhile), in
+ * which case it connects afresh and its page joins again as after any drop.
+ *
+ * While Redis is unreachable, publishing waits for it (ioredis's offline queue, no retry limit):
+ * broadcasts are held in order and go out, to every node, when it is back; nothing is dropped.
+ */
+export function clusterBus({ url, prefix = 'cf:', logger, mayRecover }: {
+  url: string;
+  /** The job store's key prefix: the bus keeps its keys under `<prefix>cluster:`. */
+  prefix?: string;
+  logger: Logger;
+  /** Whether a socket may come back into the rooms it held when it dropped. */
+  mayRecover: (rooms: readonly string[]) => Promise<boolean>;
+}): ClusterBus {
+  const base = `${prefix}cluster:bus`;
+  // Its own connection (the adapter duplicates it for its stream readers and its subscriber).
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, connectionName: 'chunfeng-bus' });
+  let lost = false;
+  redis.on('error', (err) => {
+    if (lost) return;
+    lost = true;
+    logger.warn({ err }, 'the socket.io bus lost Redis: broadcasts wait for it');
+  });
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    logger.info('the socket.io bus reached Redis again');
+  });
+  const make = createAdapter(redis, {
+    streamName: base,
+    channelPrefix: base,
+    sessionKeyPrefix: `${base}:session:`,
+    maxLen: BUS_MAX_LEN,
+    onlyPlaintext: true,
+  });
+  // socket.io calls it with `new` (an arrow function cannot be); returning an object makes that the instance.
+  function adapter(nsp: unknown): ReturnType<typeof make> {
+    const instance = make(nsp);
+    // socket.data (the connection's SocketState: its stage, its place, queues) is this process's
+    // memory, not data: never written to Redis. A recovered socket gets a fresh state at 'connection'
+    // and its page joins again, as after any drop; what it keeps is its id, its rooms, what it missed.
+    const persist = instance.persistSession.bind(instance);
+    instance.persistSession = (session) => persist({ ...session, data: undefined });
+    const restore = instance.restoreSession.bind(instance);
+    // Decided before socket.io builds the socket, which sends the missed packets at once: a console
+    // whose link was withdrawn while it was away must not be handed the applications it missed.
+    instance.restoreSession = async (pid, offset) => {
+      const session = await restore(pid, offset);
+      if (!(await mayRecover(session.rooms).catch(() => false))) throw new Error('a credential of this connection was withdrawn');
+      return session;
+    };
+    return instance;
+  }
+  return {
+    options: { adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true } },
+    health: () => ({ ok: redis.status === 'ready', kind: 'redis-streams', stream: base, status: redis.status }),
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
