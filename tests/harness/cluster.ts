@@ -24,6 +24,11 @@ export interface TestCluster {
   nginx: NginxProcess;
   /** The AUTH_SECRET every node shares. */
   secret: string;
+  /**
+   * Ends a node's process with the signal if it still runs (SIGKILL: a crash, SIGTERM: a clean stop)
+   * and starts it again on the same port with the same data dir and environment.
+   */
+  restartNode(node: ClusterNode, signal?: NodeJS.Signals): Promise<void>;
   /** Stops nginx, every node still running and Redis, and removes their directories. */
   stop(): Promise<void>;
 }
@@ -68,20 +73,21 @@ export async function startCluster({ size = 3, env = {}, demoData = true }: { si
     await redis.stop();
     for (const n of nodes) fs.rmSync(n.dataDir, { recursive: true, force: true });
   };
+  const nodeEnv = (id: string, dataDir: string, seed: boolean): Record<string, string> => ({
+    REDIS_URL: redis.url,
+    AUTH_SECRET: secret,
+    NODE_ID: id,
+    DATA_DIR: dataDir,
+    TRUST_PROXY: 'loopback',
+    DEMO_DATA: String(seed),
+    HLS_ENABLED: 'false',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
+    ...env,
+  });
   const startNode = async (index: number, seed: boolean): Promise<ClusterNode> => {
     const id = `node-${String.fromCharCode(97 + index)}`;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `chunfeng-${id}-`));
-    const server = await spawnServer({
-      REDIS_URL: redis.url,
-      AUTH_SECRET: secret,
-      NODE_ID: id,
-      DATA_DIR: dataDir,
-      TRUST_PROXY: 'loopback',
-      DEMO_DATA: String(seed),
-      HLS_ENABLED: 'false',
-      METRICS_TOKEN: TEST_METRICS_TOKEN,
-      ...env,
-    }).catch((error: unknown) => {
+    const server = await spawnServer(nodeEnv(id, dataDir, seed)).catch((error: unknown) => {
       fs.rmSync(dataDir, { recursive: true, force: true });
       throw error;
     });
@@ -99,5 +105,9 @@ export async function startCluster({ size = 3, env = {}, demoData = true }: { si
     await stop();
     throw error;
   }
-  return { url: nginx.url, nodes, redis, nginx, secret, stop };
+  const restartNode = async (node: ClusterNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    await node.process.kill(signal);
+    node.process = await spawnServer({ ...nodeEnv(node.id, node.dataDir, false), PORT: new URL(node.url).port });
+  };
+  return { url: nginx.url, nodes, redis, nginx, secret, restartNode, stop };
 }

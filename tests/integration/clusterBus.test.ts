@@ -184,6 +184,8 @@ describe('the cluster bus: socket.io rooms across nodes through Redis streams', 
     expect(a.bus.health().ok).toBe(false);
     a.io.to('stage:restart').emit('chat:message', { n: 2 });
     await restarted;
+    await waitFor('the message sent while Redis was down, on node B', () => there.heard.length === 2, 10_000, 20);
+    await waitFor('the message sent while Redis was down, on node A', () => here.heard.length === 2, 10_000, 20);
     await waitFor('the bus connected again', () => a.bus.health().ok && b.bus.health().ok, 10_000, 50);
     a.io.to('stage:restart').emit('chat:message', { n: 3 });
     b.io.to('stage:restart').emit('chat:message', { n: 4 });
