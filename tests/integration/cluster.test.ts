@@ -3,13 +3,14 @@ import path from 'node:path';
 import type { Application, Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import type { Invite } from '@chunfeng/shared/admin';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
+import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { apiClient, applyBody, signInCookie } from '../harness/api';
 import { startCluster, type ClusterNode, type TestCluster } from '../harness/cluster';
 import { readAccessLog } from '../harness/nginx';
 import { TEST_METRICS_TOKEN } from '../harness/server';
-import { connect, requestOk, type TestSocket } from '../harness/socketClient';
+import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
 import { waitFor } from '../harness/waitFor';
 
 type Client = ReturnType<typeof apiClient>;
@@ -140,6 +141,46 @@ describe('cluster: three nodes on one Redis behind nginx', () => {
     }
   });
 
+  test('a console that dropped while its link or sign-in was withdrawn through another node comes back as a new socket and hears nothing it missed', async () => {
+    const link = await employerLink();
+    const employer = await employerConsole(node('node-a').url, link.token);
+    const ownCookie = await signInCookie(node('node-a').url);
+    const staff = track(await connect(node('node-a').url, { cookie: ownCookie }));
+    await requestOk(staff, 'console:subscribe', {});
+    const consoles = [employer, staff];
+    const phones = consoles.map(heard);
+    // Something to resume from, as a live console has.
+    const before = await apply(node('node-b').url);
+    await waitFor('the first application on both', () => phones.every((p) => p.includes(before)), 5000, 10);
+    const ids = consoles.map((s) => s.id);
+    await Promise.all(consoles.map((s) => new Promise((resolve) => {
+      s.once('disconnect', resolve);
+      s.io.engine.close();
+    })));
+
+    expect((await apiClient(node('node-c').url, undefined, { cookie }).post(`/invites/${link.invite.id}/revoke`)).status).toBe(200);
+    expect((await fetch(`${node('node-b').url}/api/auth/logout`, { method: 'POST', headers: { cookie: ownCookie, origin: node('node-b').url } })).status).toBe(200);
+    const missed = await apply(node('node-b').url);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of consoles) {
+      await new Promise<void>((resolve, reject) => {
+        s.once('connect', resolve);
+        s.once('connect_error', reject);
+        s.connect();
+      });
+    }
+    const after = await apply(node('node-c').url);
+    await new Promise((r) => setTimeout(r, 500));
+    consoles.forEach((s, i) => {
+      expect(s.recovered).toBe(false);
+      expect(s.id).not.toBe(ids[i]);
+    });
+    expect(phones.flat().filter((p) => p === missed || p === after)).toEqual([]);
+    // The page subscribes again, as after any drop, and is refused.
+    expect(await request(employer, 'console:subscribe', { token: link.token })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(await request(staff, 'console:subscribe', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+  });
+
   test('long-polling through nginx stays on one node (its session holds) and hears an application made through another', async () => {
     const { socket } = await pageConsole((await employerLink()).token, { transports: ['polling'] });
     const phones = heard(socket);
@@ -221,6 +262,10 @@ describe('cluster: three nodes on one Redis behind nginx', () => {
     const phone = await apply(cluster.url);
     await waitFor('the application on all three nodes', () => phones.every((p) => p.includes(phone)), 5000, 10);
     expect(drops).toEqual([]);
+    // The bus's stream, under the store's prefix, survived the restart (append-only file).
+    const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 1 });
+    expect(await redis.type('cf:cluster:bus')).toBe('stream');
+    redis.disconnect();
   }, 60_000);
 
   test('/hls through nginx: a file only one node has is fetched from that node and then served from the cache', async () => {

@@ -101,6 +101,7 @@ describe('the cluster bus: socket.io rooms across nodes through Redis streams', 
 
   test('a broadcast on one node reaches the room on the other node, in order', async () => {
     const [a, b] = nodes as [Node, Node];
+    expect(a.bus.options.connectionStateRecovery).toMatchObject({ maxDisconnectionDuration: 2 * 60_000 });
     const there = await open(b, ['stage:demo']);
     const here = await open(a, ['stage:demo']);
     const elsewhere = await open(b, ['stage:other']);
