@@ -97,7 +97,11 @@ export function clusterBus({ url, prefix = 'cf:', logger, mayRecover }: {
     options: { adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true } },
     health: () => ({ ok: redis.status === 'ready', kind: 'redis-streams', stream: base, status: redis.status }),
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      // QUIT waits behind whatever is queued for an unreachable Redis: give it 2 s, then just close.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
+      redis.disconnect();
     },
   };
 }
