@@ -181,6 +181,20 @@ describe('cluster: three nodes on one Redis behind nginx', () => {
     expect(await request(staff, 'console:subscribe', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
   });
 
+  test('the bureau console works through nginx: sign-in, a cookie request and a console socket sent with the page\'s Origin', async () => {
+    const viaNginx = await signInCookie(cluster.url);
+    expect((await apiClient(cluster.url, undefined, { cookie: viaNginx }).get('/employers')).status).toBe(200);
+    const feed = track(io(cluster.url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie: viaNginx, origin: cluster.url } }));
+    await new Promise<void>((resolve, reject) => {
+      feed.once('connect', resolve);
+      feed.once('connect_error', reject);
+    });
+    expect(await requestOk(feed as TestSocket, 'console:subscribe', {})).toEqual({ scope: 'bureau', employerId: null });
+    const phones = heard(feed);
+    const phone = await apply(node('node-c').url);
+    await waitFor('the application on the console through nginx', () => phones.includes(phone), 5000, 10);
+  });
+
   test('long-polling through nginx stays on one node (its session holds) and hears an application made through another', async () => {
     const { socket } = await pageConsole((await employerLink()).token, { transports: ['polling'] });
     const phones = heard(socket);
