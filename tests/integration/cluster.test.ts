@@ -269,8 +269,8 @@ describe('cluster: three nodes on one Redis behind nginx', () => {
     await cluster.redis.restart({ signal: 'SIGKILL', downMs: 1000 });
     const healthy = async (n: ClusterNode): Promise<boolean> => {
       const res = await fetch(`${n.url}/healthz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } }).catch(() => undefined);
-      const body = (await res?.json()) as { ok: boolean; checks: { bus: { ok: boolean }; node: { id: string } } } | undefined;
-      return Boolean(body?.ok && body.checks.bus.ok && body.checks.node.id === n.id);
+      const body = (await res?.json()) as { ok: boolean; node: string; checks: { bus: { ok: boolean } } } | undefined;
+      return Boolean(body?.ok && body.checks.bus.ok && body.node === n.id);
     };
     for (const n of cluster.nodes) await until(`${n.id} healthy again`, () => healthy(n), 15_000);
     const phone = await apply(cluster.url);
