@@ -25,7 +25,7 @@ import { credentialStatus } from './services/credentialStatus';
 import { Revocations } from './services/revocations';
 import { SignInThrottle } from './services/signInThrottle';
 import { SignIns } from './services/signIns';
-import { ensureBureauAdmin, seedDemo } from './services/seed';
+import { ensureBureauAdmin, printAdminPassword, seedDemo } from './services/seed';
 import { LogSms, WebhookSms } from './services/sms';
 import { StaffAccounts } from './services/staff';
 import { Statistics } from './services/statistics';
@@ -106,10 +106,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const limiters = createRateLimiters({ kind: 'memory' });
   const service = new RecruitmentService({ store, askLimiter: limiters.question });
   // Nodes starting together on one Redis take turns: one admin, one copy of the demo data.
+  let adminPassword: string | undefined;
   await withStartupLock(async () => {
-    await ensureBureauAdmin(store, { password: config.bureauAdminPassword, logger });
+    adminPassword = await ensureBureauAdmin(store, { password: config.bureauAdminPassword, logger });
     if (config.demoData) await seedDemo(service, { logger });
   }, { url: config.redisUrl });
+  // A password made here is shown once the server listens, or, if start-up fails after this (a port
+  // taken), as the process exits: the account exists either way and the password is never shown again.
+  const showAdminPassword = (): void => {
+    if (adminPassword) printAdminPassword(adminPassword);
+    adminPassword = undefined;
+  };
+  process.once('exit', showAdminPassword);
   const leases: StageLeases = config.redisUrl
     ? new RedisStageLeases({ url: config.redisUrl, nodeId: config.nodeId, ttlMs: config.stageLeaseMs, onConnectionError: onRedisError })
     : new LocalStageLeases({ nodeId: config.nodeId, ttlMs: config.stageLeaseMs });
@@ -271,6 +279,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   logger.info({ url, workers: pool.size, nodeId: config.nodeId, bus: bus ? 'redis-streams' : 'memory' }, 'Chunfeng Live is listening');
+  process.off('exit', showAdminPassword);
+  showAdminPassword();
 
   let closing: Promise<void> | undefined;
   return {

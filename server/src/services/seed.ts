@@ -6,8 +6,13 @@ import type { JobStore } from '../store/jobStore';
 import type { RecruitmentService } from './recruitment';
 
 /** The first bureau admin, created once when no staff account exists. Returns the password if generated. */
-export async function ensureBureauAdmin(store: JobStore, { password, logger }: { password?: string | undefined; logger: Logger }): Promise<void> {
-  if ((await store.list('staff')).length > 0) return;
+/**
+ * Creates the first bureau admin when there is no staff account yet. A password chosen here (no
+ * BUREAU_ADMIN_PASSWORD) is returned, not printed: the caller shows it once start-up has succeeded,
+ * or as it fails, so it is the last thing a person sees either way.
+ */
+export async function ensureBureauAdmin(store: JobStore, { password, logger }: { password?: string | undefined; logger: Logger }): Promise<string | undefined> {
+  if ((await store.list('staff')).length > 0) return undefined;
   const chosen = password ?? crypto.randomBytes(9).toString('base64url');
   await store.put('staff', {
     id: crypto.randomUUID(),
@@ -18,8 +23,12 @@ export async function ensureBureauAdmin(store: JobStore, { password, logger }: {
     createdAt: new Date().toISOString(),
   });
   if (password) logger.info({ username: 'admin' }, 'created the bureau admin account');
-  // Printed once, on the console only (never in structured logs that are shipped elsewhere).
-  else console.log(`\n  Bureau admin account created — user name: admin   password: ${chosen}\n  (set BUREAU_ADMIN_PASSWORD to choose it; it is shown only this once)\n`);
+  return password ? undefined : chosen;
+}
+
+/** Shows a generated admin password once, on the console only (never in structured logs that are shipped elsewhere). */
+export function printAdminPassword(password: string): void {
+  console.log(`\n  Bureau admin account created — user name: admin   password: ${password}\n  (set BUREAU_ADMIN_PASSWORD to choose it; it is shown only this once)\n`);
 }
 
 const EMPLOYERS: EmployerInput[] = [
