@@ -124,7 +124,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // A session marked live whose heartbeat is gone was left by a node that died (this one, on the embedded store).
   const reconciled = await reconcileLiveSessions({ service, leases });
   if (reconciled.length > 0) logger.warn({ sessions: reconciled }, 'sessions left live by a node that stopped were set back to scheduled');
-  const stopReconciling = reconcileEvery(config.stageLeaseMs, { service, leases, logger });
+  // Only other nodes can die under a running one: alone on the embedded store, every live session
+  // has its heartbeat here, and the start-up pass above is all there is to reconcile.
+  const stopReconciling = config.redisUrl ? reconcileEvery(config.stageLeaseMs, { service, leases, logger }) : () => undefined;
   const heartbeats = new StageHeartbeats({
     leases,
     logger,
