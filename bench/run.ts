@@ -21,7 +21,10 @@ const root = path.dirname(benchDir);
 const suitesDir = path.join(benchDir, 'suites');
 const quick = process.env.BENCH_QUICK === '1';
 const resultsDir = path.resolve(process.env.BENCH_RESULTS_DIR ?? path.join(benchDir, 'results'));
-const suiteTimeoutMs = Number(process.env.BENCH_SUITE_TIMEOUT_SECONDS ?? (quick ? 180 : 1200)) * 1000;
+/** Suites that need longer than the default: the cluster suite starts two clusters and opens its audience four times. */
+const longerSeconds: Record<string, { quick: number; full: number }> = { cluster: { quick: 300, full: 3600 } };
+const suiteTimeoutMs = (name: string): number =>
+  Number(process.env.BENCH_SUITE_TIMEOUT_SECONDS ?? longerSeconds[name]?.[quick ? 'quick' : 'full'] ?? (quick ? 180 : 1200)) * 1000;
 const readmeMarkers = ['<!-- bench:start -->', '<!-- bench:end -->'] as const;
 
 function machine(): Recorded['machine'] {
@@ -55,11 +58,12 @@ async function runSuite(name: string): Promise<Recorded> {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   readline.createInterface({ input: child.stderr }).on('line', (line) => process.stderr.write(`[${name}] ${line}\n`));
+  const timeoutMs = suiteTimeoutMs(name);
   const timer = setTimeout(() => {
-    process.stderr.write(`[${name}] no result after ${suiteTimeoutMs / 1000} s: stopping it\n`);
+    process.stderr.write(`[${name}] no result after ${timeoutMs / 1000} s: stopping it\n`);
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  }, suiteTimeoutMs);
+  }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c, signal) => resolve(signal ? -1 : c)));
   clearTimeout(timer);
   const base = { finishedAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 100) / 10, quick, machine: machine() };

@@ -6,9 +6,11 @@
 # Redis runs with its own data dir, append-only and fsync before every reply; every node gets the
 # same REDIS_URL and AUTH_SECRET (generated once into the cluster dir unless set), its own NODE_ID
 # (node-1 …), port (CLUSTER_NODE_PORT, 3001, 3002 …), DATA_DIR and WebRTC ports (RTC_PORT + 100 per
-# node), and TRUST_PROXY=loopback; nginx runs deploy/nginx/cluster.conf filled in for them on
-# CLUSTER_PORT (8080). The first node seeds the demo fair (DEMO_DATA, true by default) before the
-# others start. Logs: CLUSTER_DIR (data/cluster)/*.log. CLUSTER_SKIP_SETUP=1 skips setup and the
+# node), and TRUST_PROXY=loopback; they all write and serve HLS in one HLS_DIR (CLUSTER_DIR/hls
+# unless set; on several machines, a mount they all share). nginx runs deploy/nginx/cluster.conf
+# filled in for them on CLUSTER_PORT (8080). The first node seeds the demo fair (DEMO_DATA, true by default) before the
+# others start; the bureau admin's password, when this start created the account, is printed with the
+# URL. Logs: CLUSTER_DIR (data/cluster)/*.log. CLUSTER_SKIP_SETUP=1 skips setup and the
 # client build (the tests use it). Any other variable (MEDIA_WORKERS, 1 per node here, …) is passed on.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,6 +23,8 @@ node_port="${CLUSTER_NODE_PORT:-3001}"
 rtc_port="${RTC_PORT:-40000}"
 dir="$(mkdir -p "${CLUSTER_DIR:-data/cluster}" && cd "${CLUSTER_DIR:-data/cluster}" && pwd)"
 redis_port="${CLUSTER_REDIS_PORT:-6390}"
+hls_dir="${HLS_DIR:-$dir/hls}"
+mkdir -p "$hls_dir"
 
 if [ "${CLUSTER_SKIP_SETUP:-0}" != 1 ]; then
   bash scripts/setup.sh
@@ -54,6 +58,9 @@ wait_port() {
 }
 
 mkdir -p "$dir/redis"
+# A Redis with no data yet: the first node creates the bureau admin account on this start.
+fresh=1
+[ -e "$dir/redis/appendonlydir" ] || [ -e "$dir/redis/appendonly.aof" ] && fresh=0
 say "Redis on 127.0.0.1:$redis_port (append-only, fsync always, data in $dir/redis)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes --appendfsync always \
   --save '' --daemonize no >"$dir/redis.log" 2>&1 &
@@ -68,7 +75,7 @@ fi
 start_node() {
   local i="$1" seed="$2" p=$((node_port + $1 - 1))
   mkdir -p "$dir/node-$i"
-  HOST=127.0.0.1 PORT="$p" NODE_ID="node-$i" DATA_DIR="$dir/node-$i" REDIS_URL="redis://127.0.0.1:$redis_port" \
+  HOST=127.0.0.1 PORT="$p" NODE_ID="node-$i" DATA_DIR="$dir/node-$i" HLS_DIR="$hls_dir" REDIS_URL="redis://127.0.0.1:$redis_port" \
     AUTH_SECRET="$AUTH_SECRET" TRUST_PROXY=loopback RTC_PORT=$((rtc_port == 0 ? 0 : rtc_port + (i - 1) * 100)) \
     MEDIA_WORKERS="${MEDIA_WORKERS:-1}" DEMO_DATA="$seed" LOG_PRETTY=false \
     node --import tsx server/src/main.ts >"$dir/node-$i.log" 2>&1 &
@@ -87,9 +94,21 @@ mkdir -p "$dir/nginx"
 # nginx's workers run unprivileged: they must pass through the cluster dir to their cache.
 chmod a+x "$dir"
 chmod 755 "$dir/nginx"
-servers=""
-for i in $(seq 1 "$nodes"); do servers+="    server 127.0.0.1:$((node_port + i - 1)) max_fails=1 fail_timeout=5s;\n"; done
-awk -v servers="$servers" '/# nodes:begin/ { print; printf "%s", servers; skip = 1; next } /# nodes:end/ { skip = 0 } !skip { print }' \
+# The node lists, and per node: its NODE_ID's route and its own upstream (the others as backups).
+servers="" named="" per_node=""
+for i in $(seq 1 "$nodes"); do
+  servers+="    server 127.0.0.1:$((node_port + i - 1)) max_fails=1 fail_timeout=5s;\n"
+  named+="    node-$i chunfeng_node_$i;\n"
+  per_node+="upstream chunfeng_node_$i {\n    server 127.0.0.1:$((node_port + i - 1)) max_fails=1 fail_timeout=5s;\n"
+  for j in $(seq 1 "$nodes"); do [ "$j" = "$i" ] || per_node+="    server 127.0.0.1:$((node_port + j - 1)) backup;\n"; done
+  per_node+="}\n"
+done
+awk -v servers="$servers" -v named="$named" -v per_node="$per_node" '
+  /# nodes:begin/ { print; printf "%s", servers; skip = 1; next }
+  /# named:begin/ { print; printf "%s", named; skip = 1; next }
+  /# node-upstreams:begin/ { print; printf "%s", per_node; skip = 1; next }
+  /# (nodes|named|node-upstreams):end/ { skip = 0 }
+  !skip { print }' \
   deploy/nginx/cluster.conf \
   | sed -e "s#proxy_cache_path /var/cache/nginx/chunfeng #proxy_cache_path $dir/nginx/cache #" \
         -e "s#listen 80;#listen $port;#" \
@@ -117,6 +136,12 @@ nginx_pid=$!
 wait_port "$port" nginx "$dir/nginx/error.log"
 
 url="http://localhost:$port"
+# The bureau admin's password, printed by the node that created the account (shown only this once):
+# the nodes log to files, so it is repeated here. A fresh store waits a moment for the line.
+if [ "$fresh" = 1 ] && [ -z "${BUREAU_ADMIN_PASSWORD:-}" ]; then
+  for _ in $(seq 1 50); do grep -q 'Bureau admin account created' "$dir"/node-*.log && break; sleep 0.1; done
+fi
+grep -h -A1 'Bureau admin account created' "$dir"/node-*.log >&2 || true
 say "Chunfeng Live cluster: $url ($nodes nodes; logs in $dir; Ctrl+C stops it)"
 echo "$url"
 # The demo host link node-1 printed, through nginx.

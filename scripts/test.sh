@@ -40,11 +40,17 @@ phase e2e vitest_project e2e
 summary="$(node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
+  const retried = [];
   for (const f of fs.readdirSync(process.argv[1])) {
     const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+    // A test that passed with failure messages failed once and passed on its retry: name it.
+    for (const file of r.testResults) for (const t of file.assertionResults) {
+      if (t.status === "passed" && t.failureMessages.length > 0) retried.push(`${file.name.replace(process.cwd() + "/", "")} > ${t.fullName}`);
+    }
   }
-  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  for (const name of retried) console.log(`passed on its retry: ${name}`);
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : "") + (retried.length ? `, ${retried.length} after a retry` : ""));
 ' "$results" 2>/dev/null || echo "0 passed, 1 failed")"
 
 say "suite took $((SECONDS - started)) s"

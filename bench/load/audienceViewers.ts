@@ -71,8 +71,14 @@ async function joinAsPage(url: string, sessionId: string, address: string): Prom
     const delay = CARD_SHOWN_AFTER_MS[0] + Math.random() * (CARD_SHOWN_AFTER_MS[1] - CARD_SHOWN_AFTER_MS[0]);
     setTimeout(() => socket.emit('card:event', { vacancyId: payload.vacancy.id, step: 'shown' }, () => undefined), delay);
   });
-  await ok(socket, 'stage:join', { sessionId, role: 'viewer' });
-  await Promise.all([ok(socket, 'chat:history', {}), ok(socket, 'question:list', {})]);
+  try {
+    await ok(socket, 'stage:join', { sessionId, role: 'viewer' });
+    await Promise.all([ok(socket, 'chat:history', {}), ok(socket, 'question:list', {})]);
+  } catch (error) {
+    // A page whose join failed is not left connected (and counted by the server) behind its retry.
+    socket.close();
+    throw error;
+  }
   return socket;
 }
 

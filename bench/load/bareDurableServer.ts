@@ -1,7 +1,8 @@
 // The bare baseline of the durable-applies benchmark: what any server doing the same durable writes
 // costs on this machine, with none of the platform. node:http answers POST /api/applications with a
 // 202 once the raw store (the same SqliteJobStore or RedisJobStore, the same apply) has the
-// application on disk; socket.io on the same port takes a `pin` (a vacancy id and the card's bytes),
+// application on disk, and its socket.io acknowledges `application:submit` (the viewer page's door)
+// the same way; socket.io on the same port also takes a `pin` (a vacancy id and the card's bytes),
 // stores it durably (putPins, as a pin is stored) and broadcasts the card to every socket before it
 // answers. No validation, no limits, no routing, no security headers. Reports its URL over IPC; runs
 // as its own process (see bench/lib/child.ts for the protocol it shares).
@@ -49,6 +50,12 @@ function serve(store: JobStore): http.Server {
   const io = new Server(server);
   let open: { itemId: string; pinnedAt: string } | undefined;
   io.on('connection', (socket) => {
+    socket.on('application:submit', (body: ApplyBody, ack: (reply: unknown) => void) => {
+      store.apply(record(body)).then(
+        () => ack({ ok: true, data: { received: true } }),
+        () => ack({ ok: false, error: { code: 'INTERNAL', message: 'not stored' } }),
+      );
+    });
     socket.on('pin', ({ vacancyId, card }: { vacancyId: string; card: unknown }, ack: () => void) => {
       const pinnedAt = new Date().toISOString();
       const events = [

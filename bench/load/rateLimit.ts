@@ -1,8 +1,9 @@
-// Spends `takes` applications on the platform's apply budget (createRateLimiters, in memory) spread
+// Spends `takes` applications on the platform's apply budget (a WindowLimiter of BUDGETS.apply, in memory, as the apply admission counts it) spread
 // over `phones` distinct phones, in this fresh process, and reports the CPU and the memory it cost.
 // Run with --expose-gc so memory is measured after a full collection.
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { BUDGETS, createRateLimiters } from '../../server/src/store/rateLimiters';
+import { BUDGETS } from '../../server/src/store/rateLimiters';
+import { WindowLimiter } from '../../server/src/store/windowLimiter';
 import type { RateLimiter } from '../../server/src/domain/rateLimiter';
 import { serveLoad } from '../lib/child';
 
@@ -52,7 +53,7 @@ serveLoad<RateLimitInput, RateLimitOutput>(async ({ phones, takes, limiter: whic
   const keys = Array.from({ length: phones }, (_, i) => `phone:1${3_000_000_000 + i * 7919}`);
   const noop: RateLimiter = { take: () => Promise.resolve(0) };
   // Warm up on other keys so every run measures compiled code.
-  const make = (): RateLimiter => (which === 'platform' ? createRateLimiters().apply : flexibleMemory());
+  const make = (): RateLimiter => (which === 'platform' ? new WindowLimiter(BUDGETS.apply) : flexibleMemory());
   await spend(make(), Array.from({ length: 500 }, (_, i) => `warm:${i}`), 20_000);
   await spend(noop, keys, takes);
   const loop = await spend(noop, keys, takes);

@@ -6,17 +6,25 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { Server, type DefaultEventsMap } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@chunfeng/shared/events';
+import type { SessionId } from '@chunfeng/shared/ids';
+import type { SessionStatus } from '@chunfeng/shared/recruitment';
 import { AuthorIds } from './auth/authorIds';
 import { reconcileEvery, reconcileLiveSessions, StageHeartbeats } from './cluster/liveSessions';
 import { LocalStageLeases, RedisStageLeases, type StageLeases } from './cluster/stageLease';
+import { StageOwnership } from './cluster/stageOwnership';
+import { NodeMail } from './cluster/nodeMail';
 import { withStartupLock } from './cluster/startupLock';
 import { StageTokens, Tokens } from './auth/tokens';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { DomainError } from './domain/errors';
+import { SessionMemory, type SessionFootprint, type SessionRelease } from './domain/sessionMemory';
 import { createMetrics } from './metrics';
 import { StageDirectory } from './media/stageDirectory';
 import { HlsService } from './media/hls/hlsService';
 import { WorkerPool } from './media/workerPool';
+import { Captions } from './services/captions';
+import { RedisFunnelCounter } from './services/funnelCounter';
 import { Invites, revocationCheck } from './services/invites';
 import { sessionModerationLoader } from './services/moderation';
 import { PhoneVerification } from './services/phoneVerification';
@@ -30,10 +38,14 @@ import { LogSms, WebhookSms } from './services/sms';
 import { StaffAccounts } from './services/staff';
 import { Statistics } from './services/statistics';
 import type { JobStore } from './store/jobStore';
-import { blockRateLimiter, createRateLimiters, FlexibleRateLimiter } from './store/rateLimiters';
+import { blockRateLimiter, BUDGETS, createRateLimiters, FlexibleRateLimiter, type RateLimitBackend } from './store/rateLimiters';
+import { closeCountersRedis, openCountersRedis } from './cluster/countersRedis';
+import type { LiveStage } from './media/liveStage';
+import { relayFunnelCounts } from './transport/funnelRelay';
 import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
-import { createApi } from './transport/api';
+import { createApi, publicSessionsOf } from './transport/api';
+import { ApplyDoor, handleApplyRequests } from './transport/applyDoor';
 import { clusterBus } from './transport/clusterBus';
 import { disconnectRevoked, holdBureauCookie } from './transport/credentialRooms';
 import { issuanceLimiter } from './transport/deviceTokens';
@@ -46,9 +58,13 @@ import { handshakeAllowed } from './transport/sameOrigin';
 import { announceToLobbies } from './transport/lobby';
 import { broadcastRecruitment } from './transport/recruitmentSocket';
 import { recheckRecovered, recoveryGuard } from './transport/recovery';
+import { RemoteAudience } from './transport/remoteAudience';
 import { RequestRoutes, safeListener } from './transport/requests';
+import { StageActions } from './transport/stageActions';
 import { SocketState, type IoServer, type IoSocket } from './transport/socketState';
 import { broadcastStage, handleStageSockets, stageChannel } from './transport/stageSocket';
+import { relaySessionReleases } from './transport/sessionRelease';
+import { registerSessionParts } from './sessionParts';
 
 export interface RunningServer {
   readonly url: string;
@@ -65,6 +81,11 @@ export interface RunningServer {
   readonly io: IoServer;
   /** The express app serving every request outside socket.io's path. */
   readonly app: Express;
+  /**
+   * What this node keeps per session now, by part (for tests, in this process only: no route serves
+   * it). Every `released` part is 0 once no session is live here and its closing writes are done.
+   */
+  sessionFootprint(): SessionFootprint;
   close(): Promise<void>;
 }
 
@@ -86,7 +107,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   fs.mkdirSync(config.dataDir, { recursive: true });
   logger.info({ nodeId: config.nodeId }, 'starting node');
   const onRedisError = redisErrorLog(logger);
-  const store: JobStore = config.redisUrl ? new RedisJobStore({ url: config.redisUrl, onConnectionError: onRedisError }) : new SqliteJobStore({ dataDir: config.dataDir, logger });
+  // Alone, this process holds every stage lease: the embedded store checks its fenced writes against them.
+  const localLeases = new LocalStageLeases({ nodeId: config.nodeId, ttlMs: config.stageLeaseMs });
+  const store: JobStore = config.redisUrl
+    ? new RedisJobStore({ url: config.redisUrl, onConnectionError: onRedisError })
+    : new SqliteJobStore({ dataDir: config.dataDir, logger, fenced: (fence) => localLeases.fenced(fence) });
   const revocations = new Revocations();
   const staff = new StaffAccounts({ store, revocations });
   const secret = loadSecret(config);
@@ -102,9 +127,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const storeCheck = await store.ping();
   if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
   if (store.kind === 'redis' && storeCheck.detail.includes('NOT durable')) logger.warn({ store: storeCheck.detail }, 'Redis acknowledges writes before they are on disk');
-  // Counted in this process; issue 13 moves them to Redis for one budget across nodes.
-  const limiters = createRateLimiters({ kind: 'memory' });
-  const service = new RecruitmentService({ store, askLimiter: limiters.question });
+  // With Redis every budget is counted there: one budget across nodes, whichever node a request reaches.
+  const counters = config.redisUrl ? await openCountersRedis({ url: config.redisUrl, onConnectionError: onRedisError }) : undefined;
+  const rateLimits: RateLimitBackend = counters ? { kind: 'redis', client: counters } : { kind: 'memory' };
+  const limiters = createRateLimiters(rateLimits);
+  // With Redis the funnels count there: a viewer or an application through any node counts in one funnel.
+  const service = new RecruitmentService({ store, askLimiter: limiters.question, ...(counters ? { funnelCounter: new RedisFunnelCounter({ redis: counters }) } : {}) });
   // Nodes starting together on one Redis take turns: one admin, one copy of the demo data.
   let adminPassword: string | undefined;
   await withStartupLock(async () => {
@@ -120,17 +148,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   process.once('exit', showAdminPassword);
   const leases: StageLeases = config.redisUrl
     ? new RedisStageLeases({ url: config.redisUrl, nodeId: config.nodeId, ttlMs: config.stageLeaseMs, onConnectionError: onRedisError })
-    : new LocalStageLeases({ nodeId: config.nodeId, ttlMs: config.stageLeaseMs });
+    : localLeases;
   // A session marked live whose heartbeat is gone was left by a node that died (this one, on the embedded store).
   const reconciled = await reconcileLiveSessions({ service, leases });
   if (reconciled.length > 0) logger.warn({ sessions: reconciled }, 'sessions left live by a node that stopped were set back to scheduled');
   // Only other nodes can die under a running one: alone on the embedded store, every live session
   // has its heartbeat here, and the start-up pass above is all there is to reconcile.
-  const stopReconciling = config.redisUrl ? reconcileEvery(config.stageLeaseMs, { service, leases, logger }) : () => undefined;
+  // A session a dead node left live is let go here and on every node (releaseSession is set once io exists).
+  let releaseSession: (sessionId: string, how: SessionRelease, tellOthers: boolean) => void = () => undefined;
+  const stopReconciling = config.redisUrl
+    ? reconcileEvery(config.stageLeaseMs, { service, leases, logger, onReconciled: (sessions) => sessions.forEach((id) => releaseSession(id, { ended: false }, true)) })
+    : () => undefined;
   const heartbeats = new StageHeartbeats({
     leases,
     logger,
-    onRetaken: (sessionId) => void service.setSessionStatus(sessionId, 'live', { from: 'scheduled' }).catch((err: unknown) => logger.warn({ err, sessionId }, 'session status')),
+    onRetaken: (sessionId, epoch) => void service.setSessionStatus(sessionId, 'live', { from: 'scheduled', fence: { sessionId, epoch } }).catch((err: unknown) => logger.warn({ err, sessionId }, 'session status')),
   });
   const pool = await WorkerPool.start({
     size: config.media.workers,
@@ -140,7 +172,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     respawnDelayMs: config.media.respawnDelayMs,
     logger,
   });
-  const hls = config.hls.enabled ? new HlsService({ ...config.hls, logger }) : undefined;
+  const captions = new Captions({ store });
+  const hls = config.hls.enabled ? new HlsService({ ...config.hls, logger, captionsOf: (sessionId) => captions.all(sessionId) }) : undefined;
   if (hls) {
     const swept = hls.sweep();
     if (swept.length > 0) logger.info({ sessions: swept }, 'removed replays past their retention');
@@ -157,6 +190,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     loadModeration: sessionModerationLoader(store),
     beforeOpen: (sessionId) => heartbeats.acquire(sessionId),
   });
+  const ownership = new StageOwnership({ leases, heartbeats, directory, service, logger });
+  // Requests between the nodes (a viewer's place on the stage's node), and each node's presence.
+  const mail = config.redisUrl ? new NodeMail({ url: config.redisUrl, nodeId: config.nodeId, ttlMs: config.stageLeaseMs, logger }) : undefined;
+  // Every node of a cluster must write and serve the one shared HLS_DIR: its mark is there before its presence.
+  if (hls && mail) hls.markNode(config.nodeId, mail.boot);
+  await mail?.start();
+  /** Running nodes whose mark is not in this node's HLS_DIR (undefined: Redis cannot tell now). */
+  const hlsUnshared = async (): Promise<string[] | undefined> => (hls && mail ? mail.running().then((r) => hls.unshared(r)).catch(() => undefined) : []);
 
   const health = async (): Promise<HealthReport> => {
     const workers = pool.health();
@@ -167,7 +208,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     );
     const storeHealth = await store.ping();
     const busHealth = bus?.health() ?? { ok: true, kind: 'memory' };
-    const down = [...(storeHealth.ok ? [] : [store.kind === 'redis' ? 'redis' : 'store']), ...(workersOk ? [] : ['media-workers']), ...(dataOk ? [] : ['disk'])];
+    const unshared = await hlsUnshared();
+    const hlsShared = unshared === undefined || unshared.length === 0;
+    const down = [...(storeHealth.ok ? [] : [store.kind === 'redis' ? 'redis' : 'store']), ...(workersOk ? [] : ['media-workers']), ...(dataOk ? [] : ['disk']), ...(hlsShared ? [] : ['hls-dir'])];
     // The bus runs on the same Redis as the store: its connection down names Redis too.
     if (!busHealth.ok && !down.includes('redis')) down.push('redis');
     return {
@@ -179,7 +222,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
         dataDir: { ok: dataOk, path: config.dataDir },
         store: { ok: storeHealth.ok, kind: store.kind, detail: storeHealth.detail },
-        hls: hls ? { ok: true, dir: hls.dir, diskBytes: await hls.diskUsage(), renditions: config.hls.renditions } : { ok: true, enabled: false },
+        stages: { ok: true, held: ownership.held() },
+        hls: hls
+          ? { ok: hlsShared, dir: hls.dir, diskBytes: await hls.diskUsage(), renditions: config.hls.renditions, ...(mail ? { notSharedWith: unshared ?? 'unknown' } : {}) }
+          : { ok: true, enabled: false },
       },
     };
   };
@@ -193,11 +239,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   // Composed with the origin check above: this runs first, on every new connection's handshake.
   io.engine.use(handshakeBudget({
-    limiter: blockRateLimiter({ name: 'socket-connect', ...config.socketConnections }),
+    limiter: blockRateLimiter({ name: 'socket-connect', ...config.socketConnections, backend: rateLimits, perNodeWhileDown: true }),
     addressOf: clientAddress(config.trustProxy),
     onCounterError: (err) => logger.warn({ err }, 'could not count a new connection against its address block; let through'),
   }));
   disconnectRevoked(io, revocations);
+  // The stages held here. Viewers watching through other nodes hold places in their rosters (see
+  // RemoteAudience), so each stage's roster and statistics count the viewers of every node once.
+  const heldStages = new Set<LiveStage>();
   const metrics = createMetrics({
     workersAlive: () => pool.health().filter((w) => w.alive).length,
     workersConfigured: () => pool.size,
@@ -208,18 +257,29 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     ? new PhoneVerification({
         store,
         secret,
-        perPhone: new FlexibleRateLimiter({ name: 'sms-phone', points: 5, seconds: 3600 }),
+        perPhone: new FlexibleRateLimiter({ name: 'sms-phone', points: 5, seconds: 3600, backend: rateLimits }),
         sms: config.apply.smsWebhookUrl ? new WebhookSms({ url: config.apply.smsWebhookUrl, token: config.apply.smsWebhookToken }) : new LogSms({ logger }),
       })
     : undefined;
   if (verification?.provider === 'log') logger.warn('APPLY_VERIFY=sms without SMS_WEBHOOK_URL: codes are written to this log, not texted (development only)');
+  // One apply path for both doors (HTTP and the viewer's socket): one set of limits and answered keys.
+  const applyDoor = new ApplyDoor({
+    service,
+    perPhone: BUDGETS.apply,
+    perDevicePerMinute: config.apply.perDevicePerMinute,
+    perBlockPerMinute: config.apply.perBlockPerMinute,
+    verification,
+    backend: rateLimits,
+  });
+  const publicSessions = publicSessionsOf(service, hls);
   const api = createApi({
+    publicSessions,
     service,
     tokens: access,
     staff,
     invites,
     signIns,
-    throttle: new SignInThrottle(),
+    throttle: new SignInThrottle({ backend: rateLimits }),
     allowedOrigins: config.allowedOrigins,
     statistics,
     timeZone: config.timeZone,
@@ -227,9 +287,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hls,
     verification,
     applyPerBlockPerMinute: config.apply.perBlockPerMinute,
-    limiters,
-    deviceLimiter: issuanceLimiter(config.deviceTokens),
+    applyDoor,
+    rateLimits,
+    deviceLimiter: issuanceLimiter(config.deviceTokens, rateLimits),
   });
+  // Everything this node keeps per session, let go when the session's stage closes here (once its
+  // closing writes are done) or, with the bus, when another node says its stage there closed.
+  const memory = new SessionMemory({ onError: (err, part, sessionId) => logger.warn({ err, part, sessionId }, 'could not let go of a session') });
+  registerSessionParts(memory, { directory, heldStages, ownership, localLeases, heartbeats, service, captions, statistics, hls, publicSessions, io });
+  const tellReleased = bus ? relaySessionReleases(io, (sessionId, how) => releaseSession(sessionId, how, false)) : undefined;
+  releaseSession = (sessionId, how, tellOthers) => {
+    void memory.release(sessionId, how).finally(() => {
+      if (tellOthers) tellReleased?.(sessionId, how);
+    });
+  };
   const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
   const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, hlsSegmentSeconds: config.hls.segmentSeconds, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
   // engine.io answers its own path (attached first, it sees every request); answering it here too
@@ -241,32 +312,55 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     broadcastStage(io, stage);
     hls?.attach(stage);
     // A registered session is live while its stage is open; the host ending it ends the session.
-    const setStatus = (...args: Parameters<RecruitmentService['setSessionStatus']>): Promise<void> =>
-      service.setSessionStatus(...args).catch((err: unknown) => logger.error({ err, sessionId: stage.sessionId }, 'session status'));
-    void setStatus(stage.sessionId, 'live');
-    const stopHeartbeat = heartbeats.hold(stage.sessionId);
-    service.funnels.open(stage.sessionId);
-    const stopSampling = statistics.track(stage.sessionId, () => stage.roster.viewerCount, {
+    // Every status this stage writes carries its lease's epoch: refused (and the stage closed) once another node holds it.
+    const setStatus = (status: SessionStatus, from?: SessionStatus): Promise<void> =>
+      service.setSessionStatus(stage.sessionId, status, { fence: stage.fence, ...(from ? { from } : {}) }).catch((err: unknown) => {
+        if (err instanceof DomainError && err.code === 'STAGE_ELSEWHERE') logger.warn({ sessionId: stage.sessionId, epoch: stage.epoch }, 'session status not written: another node holds the stage');
+        else logger.error({ err, sessionId: stage.sessionId }, 'session status');
+      });
+    void setStatus('live');
+    void service.funnels.open(stage.sessionId).catch((err: unknown) => logger.warn({ err, sessionId: stage.sessionId }, 'could not open the funnel'));
+    heldStages.add(stage);
+    const stopSampling = statistics.track(stage.sessionId, () => stage.rosterView().viewerCount, {
       intervalMs: config.statsSampleMs,
       onError: (err) => logger.warn({ err, sessionId: stage.sessionId }, 'could not record the viewer count'),
     });
-    stage.room.once('close', (reason) => {
+    stage.room.once('close', () => {
+      heldStages.delete(stage);
       stopSampling();
-      service.funnels.release(stage.sessionId);
-      // Closed for any other reason (shutdown, a media failure, the host gone) nobody is on air any
-      // more: the session is scheduled again, and the host can go live again.
-      const written = reason === 'ended-by-host' ? setStatus(stage.sessionId, 'ended') : setStatus(stage.sessionId, 'scheduled', { from: 'live' });
-      stopHeartbeat();
-      heartbeats.release(stage.sessionId, written);
+      void service.funnels.release(stage.sessionId).catch((err: unknown) => logger.warn({ err, sessionId: stage.sessionId }, 'could not release the funnel'));
     });
+    // Closed for any other reason than moving (shutdown, a media failure, the host gone) nobody is on
+    // air any more: the session is scheduled again, and the host can go live again.
+    let closingWrite: Promise<unknown> = Promise.resolve();
+    ownership.hold(stage, (reason) => (closingWrite = reason === 'ended-by-host' ? setStatus('ended') : setStatus('scheduled', 'live')));
+    // After ownership's listener (registered in hold), which starts the closing write: the session's
+    // memory goes once that write (and the unpinning of an ended session) is done.
+    stage.room.once('close', (reason) => void closingWrite.then(() => releaseSession(stage.sessionId, { ended: reason === 'ended-by-host' }, true)));
   });
   broadcastRecruitment(io, service);
+  if (bus) relayFunnelCounts(io, service.funnels);
   announceToLobbies(io, directory, { spreadMs: config.stage.lobbySpreadMs });
   hls?.on('ready', (sessionId, url) => io.to(stageChannel(sessionId)).emit('stage:hls', { url }));
   // Every request handler is made once, here, and shared by every socket: a connection costs its
   // socket.io objects and one small state object (socket.data), not a set of closures of its own.
   const routes = new RequestRoutes({ logger, admit: floodGuard(config.socketEvents, logger) });
-  const connected = handleStageSockets(routes, { io, directory, tokens, invites, logger, service, access, limiters, hlsUrl: (id) => hls?.readyUrl(id) ?? null });
+  const actions = new StageActions({ routes, tokens: access });
+  const hlsUrl = (id: string): string | null => hls?.readyUrl(id) ?? null;
+  const ownerElsewhere = async (sessionId: SessionId): Promise<{ node: string; boot: string } | undefined> => {
+    const node = mail ? await ownership.holderElsewhere(sessionId) : undefined;
+    // A lease still naming a node that stopped (until it expires): the session is not live anywhere.
+    const boot = node ? await mail?.presence(node) : undefined;
+    return node && boot ? { node, boot } : undefined;
+  };
+  // With Redis a viewer watches through any node: its place is on the stage's node, asked for by mail.
+  const remote = mail ? new RemoteAudience({ mail, directory, service, actions, tokens: access, logger, hlsUrl, ownerElsewhere, connected: (id) => io.sockets.sockets.get(id)?.connected === true, censusMs: config.censusMs }) : undefined;
+  if (remote) {
+    memory.track('remoteViewers', () => remote.held().viewers);
+    memory.track('remotePlaces', () => remote.held().places);
+  }
+  const connected = handleStageSockets(routes, { io, directory, tokens, invites, logger, service, access, limiters, captions, actions, remote, ownerElsewhere, hlsUrl, notElsewhere: (id) => ownership.assertNotElsewhere(id) });
+  handleApplyRequests(routes, { door: applyDoor, tokens: access, addressOf: clientAddress(config.trustProxy) });
   io.on('connection', safeListener((socket: IoSocket) => {
     socket.data = new SocketState(authors);
     void recheckRecovered(socket, mayRecover);
@@ -299,11 +393,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hls,
     io,
     app: httpApp,
+    sessionFootprint: () => memory.footprint(),
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
         stopReconciling();
         await directory.closeAll('server-shutdown');
+        remote?.close();
+        await mail?.close();
         await service.statusWritten();
         await heartbeats.settled();
         await leases.close();
@@ -311,6 +408,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await hls?.closeAll();
         await io.close();
         await bus?.close();
+        if (counters) await closeCountersRedis(counters);
         pool.close();
         await store.close();
         logger.info('server stopped');

@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.url().optional(),
   NODE_ID: z.string().regex(/^[\w.:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)').optional(),
   STAGE_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6000),
+  CLUSTER_CENSUS_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
   MEDIA_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   RTC_LISTEN_IP: z.string().default('127.0.0.1'),
   RTC_ANNOUNCED_ADDRESS: z.string().optional(),
@@ -69,6 +70,7 @@ const EnvSchema = z.object({
     .regex(/^(\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'a hop count, or loopback / uniquelocal / linklocal / addresses and CIDR ranges, comma-separated')
     .optional(),
   APPLY_LIMIT_PER_BLOCK: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  APPLY_LIMIT_PER_DEVICE: z.coerce.number().int().min(1).max(1_000_000).default(10),
   APPLY_VERIFY: z.enum(['off', 'sms']).default('off'),
   SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   SMS_WEBHOOK_TOKEN: z.string().min(1).max(4096).optional(),
@@ -96,6 +98,8 @@ export interface Config {
   nodeId: string;
   /** A stage's heartbeat lives this long unless its node renews it; a session left live past it is reconciled. */
   stageLeaseMs: number;
+  /** How often a stage's node checks with the other nodes that the places it holds for their viewers are still wanted. */
+  censusMs: number;
   media: {
     workers: number;
     listenIp: string;
@@ -146,6 +150,8 @@ export interface Config {
   apply: {
     /** Applications (and code requests) a minute from one /24 (IPv4) or /48 (IPv6). */
     perBlockPerMinute: number;
+    /** Applications a minute from one device token (either door). */
+    perDevicePerMinute: number;
     /** 'sms': a one-time code texted to the phone is required before an application is stored. */
     verify: 'off' | 'sms';
     /** The bureau's SMS gateway; without it codes go to the log (development). */
@@ -180,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     redisUrl: e.REDIS_URL,
     nodeId: e.NODE_ID ?? `${os.hostname()}-${process.pid}`,
     stageLeaseMs: e.STAGE_LEASE_MS,
+    censusMs: e.CLUSTER_CENSUS_MS,
     media: Object.freeze({
       workers: e.MEDIA_WORKERS ?? os.availableParallelism(),
       listenIp: e.RTC_LISTEN_IP,
@@ -207,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: e.TRUST_PROXY === undefined ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     apply: Object.freeze({
       perBlockPerMinute: e.APPLY_LIMIT_PER_BLOCK,
+      perDevicePerMinute: e.APPLY_LIMIT_PER_DEVICE,
       verify: e.APPLY_VERIFY,
       smsWebhookUrl: e.SMS_WEBHOOK_URL,
       smsWebhookToken: e.SMS_WEBHOOK_TOKEN,

@@ -32,12 +32,15 @@ import {
   type ProducerInfo,
   type RosterView,
   type StageEndReason,
+  type StageTakenOver,
   type StageJoinResult,
   type StageWatchResult,
   type StageRole,
 } from './stage';
 import type { RtpCapabilities, TransportOptions } from './webrtc';
 import {
+  ApplyInput,
+  type ApplyReceipt,
   CardEventInput,
   ConsoleSubscribeInput,
   PolicyPinInput,
@@ -97,6 +100,7 @@ export const requestSchemas = {
   'question:vote': QuestionIdInput,
   'question:answer': QuestionAnswerInput,
   'question:list': QuestionListInput,
+  'application:submit': ApplyInput,
 } satisfies Record<keyof RequestResults, z.ZodType>;
 
 export interface RequestResults {
@@ -144,6 +148,12 @@ export interface RequestResults {
   'question:vote': { question: Question };
   'question:answer': { question: Question };
   'question:list': { questions: Question[] };
+  /**
+   * The viewer page's apply, over the socket it holds: the same path, limits and answer as
+   * POST /api/applications (one application per idempotency key whichever door it took),
+   * acknowledged once the application is on disk.
+   */
+  'application:submit': ApplyReceipt;
 }
 
 export type Empty = Record<string, never>;
@@ -160,6 +170,8 @@ export interface ServerToClientEvents {
   'producer:closed': (event: { producerId: ProducerId; peerId: PeerId }) => void;
   'producer:updated': (event: { producerId: ProducerId; paused: boolean }) => void;
   'stage:ended': (event: { reason: StageEndReason }) => void;
+  /** To the host connection let go for a host login on another device or tab (see StageTakenOver). */
+  'stage:takenOver': (event: StageTakenOver) => void;
   /**
    * To one person: the media server under their place died and their router was re-created on
    * another. Their transports are gone: set up media again (re-publish, re-consume these producers).

@@ -29,6 +29,8 @@ export interface Participant {
   role: StageRole;
   displayName: string;
   handRaised: boolean;
+  /** Their connection dropped and their place is held for the grace period (a host on a weak network). */
+  away?: true;
 }
 
 /** What everyone may know about who is in the session: display names on stage and a head count. */
@@ -139,8 +141,17 @@ export interface InviteResult {
  * Why a stage closed. Only 'ended-by-host' ends the session; after 'host-left' (the host gone past
  * the grace period) and 'media-failure' the host can open it again.
  */
-export const StageEndReason = z.enum(['ended-by-host', 'server-shutdown', 'removed', 'media-failure', 'host-left']);
+/** `moved`: another node holds the session's stage now (several nodes); join again to reach it. */
+export const StageEndReason = z.enum(['ended-by-host', 'server-shutdown', 'removed', 'media-failure', 'host-left', 'moved']);
 export type StageEndReason = z.infer<typeof StageEndReason>;
+
+/**
+ * To the host connection let go because the host link was opened on another device or tab: the
+ * broadcast carries on there. Its place is gone (requests answer NOT_JOINED); joining again as host
+ * takes the stage back in turn.
+ */
+export const StageTakenOver = z.strictObject({ sessionId: SessionId });
+export type StageTakenOver = z.infer<typeof StageTakenOver>;
 
 export const ChatSendInput = z.strictObject({ text: z.string().min(1).max(500), displayName: z.string().trim().min(1).max(20) });
 export const MessageIdInput = z.strictObject({ messageId: z.string().min(1).max(32) });

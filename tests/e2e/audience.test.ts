@@ -119,4 +119,23 @@ describe('the audience in Chromium: the lobby, one seat, HLS without a Device, s
     await second.context.close();
     await host.close();
   });
+
+  test('the host page gone without ending: during its grace period the viewer says the host\'s connection dropped, once it is over that the host left and waits for them (not "not started yet"), and plays again when they are back', async () => {
+    const hostLink = await (await bureauClient(fx.server.url)).post<{ path: string }>('/sessions/demo/host-link');
+    const studio = await hostGoesLive(fx.browser, `${fx.server.url}${hostLink.body.path}`);
+    const viewer = await openCounted(fx, `${fx.server.url}/watch/demo?mode=hls`);
+    await expect.poll(() => phaseOf(viewer.page), { timeout: 15_000 }).toBe('live');
+
+    await studio.close();
+    // Within the host's grace period (2 s here) the picture is frozen and the page says why.
+    await viewer.page.getByRole('status').filter({ hasText: '主播网络不稳定，正在等待主播回来' }).waitFor({ timeout: 3000 });
+    await viewer.page.getByRole('status').filter({ hasText: '主播暂时离开' }).waitFor({ timeout: 2000 + 15_000 });
+    expect(await viewer.page.getByText('直播尚未开始').count()).toBe(0);
+
+    const back = await hostGoesLive(fx.browser, `${fx.server.url}${hostLink.body.path}`);
+    await expect.poll(() => phaseOf(viewer.page), { timeout: 2000 + 15_000 }).toBe('live');
+    expect(await viewer.page.getByText('主播暂时离开').count()).toBe(0);
+    await viewer.context.close();
+    await back.close();
+  });
 });

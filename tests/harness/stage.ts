@@ -57,7 +57,9 @@ export class StageDriver {
 
   async join(sessionId: string, role: 'host' | 'cohost' | 'viewer', token?: string, { device }: { device?: string } = {}): Promise<Participant> {
     if (role === 'host') await registerSession(this.#server, sessionId);
-    const socket = await this.socket(device ? { device } : {});
+    // A viewer going to WebRTC holds its seat as a phone (its device token), as the page does.
+    const phone = device ?? (role === 'viewer' ? await this.device() : undefined);
+    const socket = await this.socket(phone ? { device: phone } : {});
     const t = role === 'host' && !token ? await this.#server.tokens.issue({ sid: sessionId, role, sub: 'host' }) : token;
     const joined = await requestOk(socket, 'stage:join', { sessionId, role, ...(t ? { token: t } : {}) });
     // A viewer joins the audience on HLS; like the page with a free seat, it switches to WebRTC.

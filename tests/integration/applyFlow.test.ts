@@ -83,6 +83,31 @@ describe('the apply flow cannot be abused', () => {
     }
   });
 
+  test("a script past its own budgets (its address block's, its device's) spends no one else's: a phone it names can still apply", async () => {
+    const limited = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1', TRUST_PROXY: 'loopback', APPLY_LIMIT_PER_BLOCK: '3' });
+    try {
+      const v = (await (await bureauClient(limited.url)).get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies[0]!;
+      // The script's block spends its ceiling (on made-up phones and a vacancy that does not exist) ...
+      for (let i = 0; i < 3; i += 1) expect((await applyFrom(limited.url, applyBody('no-such-vacancy', { phone: `1370000000${i}` }), '100.70.1.1')).status).toBe(404);
+      // ... then names a job seeker's phone more often than that phone's budget allows: refused every time.
+      const victim = '13911112222';
+      for (let i = 0; i < 12; i += 1) expect((await applyFrom(limited.url, applyBody('no-such-vacancy', { phone: victim }), '100.70.1.1')).status).toBe(429);
+      // The job seeker, on another network, applies at once.
+      expect((await applyFrom(limited.url, applyBody(v.id, { phone: victim }), '100.70.2.1')).status).toBe(202);
+
+      // The same with a device past its own budget (10 a minute), each request from another block.
+      const device = (await apiClient(limited.url).post<{ token: string }>('/device')).body.token;
+      const fromDevice = (body: unknown, from: string) =>
+        fetch(`${limited.url}/api/applications`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from, 'x-device-token': device }, body: JSON.stringify(body) }).then((r) => r.status);
+      for (let i = 0; i < 10; i += 1) expect(await fromDevice(applyBody('no-such-vacancy', { phone: `1370000001${i}` }), `100.71.${i}.1`)).toBe(404);
+      const second = '13933334444';
+      for (let i = 0; i < 12; i += 1) expect(await fromDevice(applyBody('no-such-vacancy', { phone: second }), `100.72.${i}.1`)).toBe(429);
+      expect((await applyFrom(limited.url, applyBody(v.id, { phone: second }), '100.73.0.1')).status).toBe(202);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   test('without TRUST_PROXY, X-Forwarded-For is ignored: the connection address decides the block', async () => {
     const direct = await startTestServer({ DEMO_DATA: 'true', MEDIA_WORKERS: '1', APPLY_LIMIT_PER_BLOCK: '5' });
     try {

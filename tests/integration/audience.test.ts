@@ -24,6 +24,8 @@ describe('light audience membership, interactive seats and the lobby', () => {
     if (!stage) throw new Error(`no stage for ${sessionId}`);
     return stage;
   };
+  /** A phone's device token: an interactive seat is held by a phone. */
+  const phone = async (): Promise<{ device: string }> => ({ device: await driver.device() });
   const workerLoad = (): number => server.pool.workers.reduce((sum, w) => sum + w.load, 0);
 
   test('100 HLS viewers create no MediaPeer, take no router slot or seat and spawn no edge router', async () => {
@@ -55,7 +57,7 @@ describe('light audience membership, interactive seats and the lobby', () => {
     const { video, audio } = await driver.publish(host);
     const stage = await stageOf('aud-switch');
     const load = workerLoad();
-    const viewer = await driver.audience('aud-switch');
+    const viewer = await driver.audience('aud-switch', await phone());
     const socketId = viewer.socket.id;
 
     const watched = await requestOk(viewer.socket, 'stage:watch', { mode: 'webrtc' });
@@ -92,7 +94,7 @@ describe('light audience membership, interactive seats and the lobby', () => {
     expect(stage.interactive.taken).toBe(2);
 
     // The third is told no seat is free, asks anyway, and is refused with a typed error.
-    const third = await driver.audience('aud-seats');
+    const third = await driver.audience('aud-seats', await phone());
     expect(third.joined).toMatchObject({ mode: 'hls', interactive: false });
     expect(await request(third.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
     expect(stage.room.peerCount).toBe(3);
@@ -100,7 +102,7 @@ describe('light audience membership, interactive seats and the lobby', () => {
     // Two viewers ask at once for the one seat that comes free: one is placed, the other refused,
     // and nobody holds media on a router without a seat kept for them.
     await requestOk(seated[1]!.socket, 'stage:watch', { mode: 'hls' });
-    const racers = [await driver.audience('aud-seats'), await driver.audience('aud-seats')];
+    const racers = [await driver.audience('aud-seats', await phone()), await driver.audience('aud-seats', await phone())];
     const asked = await Promise.all(racers.map((r) => request(r.socket, 'stage:watch', { mode: 'webrtc' })));
     expect(asked.filter((r) => r.ok)).toHaveLength(1);
     expect(asked.flatMap((r) => (r.ok ? [] : [r.error.code]))).toEqual(['SEATS_FULL']);
@@ -125,7 +127,7 @@ describe('light audience membership, interactive seats and the lobby', () => {
     await requestOk(host.socket, 'stage:remove', { peerId: viewers[0]!.peerId });
     expect(stage.interactive.taken).toBe(3);
     // A viewer who skipped stage:watch has nothing to create a transport on.
-    const skipper = await driver.audience('aud-demote');
+    const skipper = await driver.audience('aud-demote', await phone());
     expect(await request(skipper.socket, 'transport:create', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     expect(await request(skipper.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
   });
@@ -136,7 +138,7 @@ describe('light audience membership, interactive seats and the lobby', () => {
     const first = await driver.join('aud-free', 'viewer');
     const second = await driver.join('aud-free', 'viewer');
     for (const v of [first, second]) await requestOk(v.socket, 'transport:create', { direction: 'recv' });
-    const waiting = await driver.audience('aud-free');
+    const waiting = await driver.audience('aud-free', await phone());
     expect(await request(waiting.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
 
     await requestOk(first.socket, 'stage:leave', {});
@@ -146,7 +148,7 @@ describe('light audience membership, interactive seats and the lobby', () => {
     expect(stage.interactive.taken).toBe(2);
 
     second.socket.close();
-    const late = await driver.audience('aud-free');
+    const late = await driver.audience('aud-free', await phone());
     expect(late.joined.interactive).toBe(false);
     await expect.poll(() => stage.interactive.taken, { timeout: 5000 }).toBe(1);
     expect(await requestOk(late.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ mode: 'webrtc' });
@@ -156,11 +158,11 @@ describe('light audience membership, interactive seats and the lobby', () => {
   test('a seat reserved by stage:watch and never turned into a receive transport lapses after SEAT_HOLD_MS: its media leaves the router and the next viewer is seated', async () => {
     await driver.join('aud-lapse', 'host');
     const stage = await stageOf('aud-lapse');
-    const idle = [await driver.audience('aud-lapse'), await driver.audience('aud-lapse')];
+    const idle = [await driver.audience('aud-lapse', await phone()), await driver.audience('aud-lapse', await phone())];
     const reservedAt = Date.now();
     for (const v of idle) await requestOk(v.socket, 'stage:watch', { mode: 'webrtc' });
     expect(stage.room.peerCount).toBe(3);
-    const next = await driver.audience('aud-lapse');
+    const next = await driver.audience('aud-lapse', await phone());
     expect(await request(next.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
 
     // Both lapse; nobody holds media on a router without a seat kept for them.
@@ -186,12 +188,13 @@ describe('light audience membership, interactive seats and the lobby', () => {
   test('a viewer who reconnects within the grace period keeps their mode: on WebRTC, the same seat and media', async () => {
     await driver.join('aud-resume', 'host');
     const stage = await stageOf('aud-resume');
-    const socket = await driver.socket();
+    const device = await driver.device();
+    const socket = await driver.socket({ device });
     const joined = await requestOk(socket, 'stage:join', { sessionId: 'aud-resume', role: 'viewer' });
     await requestOk(socket, 'stage:watch', { mode: 'webrtc' });
     await requestOk(socket, 'transport:create', { direction: 'recv' });
     socket.close();
-    const back = await driver.socket();
+    const back = await driver.socket({ device });
     const resumed = await requestOk(back, 'stage:join', { sessionId: 'aud-resume', role: 'viewer', resume: { peerId: joined.peerId, key: joined.resumeKey } });
     expect(resumed).toMatchObject({ resumed: true, mode: 'webrtc', interactive: true });
     expect(stage.interactive.taken).toBe(1);

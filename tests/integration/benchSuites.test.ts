@@ -3,13 +3,35 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { suiteResult } from '../../bench/lib/result';
+import { suiteResult, type SuiteResult } from '../../bench/lib/result';
 import { repoRoot } from '../harness/server';
 
 const suites = fs
   .readdirSync(path.join(repoRoot, 'bench/suites'))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.slice(0, -3));
+
+
+/** What particular suites must report beyond figures with baselines. */
+const suiteChecks: Record<string, (result: SuiteResult) => void> = {
+  cluster(result) {
+    const row = (name: string) => result.rows.find((r) => r.name === name);
+    const has = (name: string) => expect(row(name), `row "${name}"`).toBeDefined();
+    expect(row('platform, 1 node: viewers joined')?.pass, row('platform, 1 node: viewers joined')?.note).toBe(true);
+    for (const p of [50, 95, 99]) expect(row(`1 node: pin → receipt p${p}`)?.baseline, `1 node p${p} against the bare node`).toBeGreaterThan(0);
+    has('1 node: pins missed by a viewer');
+    has('bare socket.io: pin → receipt p95, 3 nodes (baseline: 1 node)');
+    has("bare socket.io, 3 nodes: p95 at the other nodes' sockets (baseline: the broadcasting node's)");
+    const three = row('platform, 3 nodes: viewers joined');
+    expect(three?.note, 'the 3-node joins are reported per node').toMatch(/node 1 \(stage\): \d+, node 2: \d+, node 3: \d+/);
+    // Viewers join through every node: all of them in, and the 3-node figures reported.
+    expect(three?.pass, three?.note).toBe(true);
+    for (const p of [50, 95, 99]) expect(row(`3 nodes: pin → receipt p${p}`)?.baseline, `3 nodes p${p} against the bare cluster`).toBeGreaterThan(0);
+    has('3 nodes: pins missed by a viewer');
+    expect(row('platform: pin → receipt p95, 3 nodes (baseline: 1 node)')).toMatchObject({ target: '≤ 1.3×', pass: expect.any(Boolean) as unknown });
+    has("platform, 3 nodes: p95 at the other nodes' viewers (baseline: the stage node's)");
+  },
+};
 
 /**
  * Every benchmark suite still runs: the small version of each (BENCH_QUICK=1) through the same runner
@@ -20,6 +42,7 @@ describe('benchmark suites', () => {
     expect(suites.length).toBeGreaterThan(0);
   });
 
+  // The runner stops a quick suite after 180 s (the cluster suite after 300 s): the test outlasts it, to report why.
   it.each(suites)('%s runs in its quick form and reports figures with their baselines', async (suite) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-bench-'));
     try {
@@ -41,8 +64,9 @@ describe('benchmark suites', () => {
       // A suite compares with a bare baseline measured in the same run.
       expect(result.rows.some((r) => r.baseline !== undefined), 'some row has a baseline').toBe(true);
       expect(fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')).toContain('<!-- bench:start -->');
+      suiteChecks[suite]?.(result);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 360_000);
 });

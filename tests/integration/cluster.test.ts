@@ -282,11 +282,10 @@ describe('cluster: three nodes on one Redis behind nginx', () => {
     redis.disconnect();
   }, 60_000);
 
-  test('/hls through nginx: a file only one node has is fetched from that node and then served from the cache', async () => {
-    const holder = node('node-b');
-    const file = path.join(holder.dataDir, 'hls', 'cluster-hls', '360p');
-    fs.mkdirSync(file, { recursive: true });
-    fs.writeFileSync(path.join(file, 'seg-00001.ts'), Buffer.alloc(1880, 0x47));
+  test('/hls through nginx: a file in the shared HLS_DIR is fetched from one node and then served from the cache; a file none has is one node\'s 404, not asked of the others', async () => {
+    const dir = path.join(cluster.hlsDir, 'cluster-hls', '360p');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'seg-00001.ts'), Buffer.alloc(1880, 0x47));
     const statuses: Array<[number, string | null]> = [];
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`${cluster.url}/hls/cluster-hls/360p/seg-00001.ts`);
@@ -297,5 +296,11 @@ describe('cluster: three nodes on one Redis behind nginx', () => {
     expect(statuses.slice(1)).toEqual(Array(3).fill([200, 'HIT']));
     const entry = readAccessLog(cluster.nginx.accessLog).find((e) => e.path === '/hls/cluster-hls/360p/seg-00001.ts');
     expect(entry?.status).toBe(200);
+
+    expect((await fetch(`${cluster.url}/hls/cluster-hls/360p/seg-00002.ts`)).status).toBe(404);
+    // The log's last field is every node nginx asked ("a:1, b:2" when it went on to the next).
+    const line = await waitFor('the 404 in the access log', () => fs.readFileSync(cluster.nginx.accessLog, 'utf8').split('\n').find((l) => l.includes('/hls/cluster-hls/360p/seg-00002.ts')), 5000);
+    expect(line).toMatch(/ 404 /);
+    expect(/"([^"]*)"$/.exec(line)?.[1]).toMatch(/^[\d.]+:\d+$/);
   });
 });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -28,10 +29,11 @@ describe('the cluster bus: socket.io rooms across nodes through Redis streams', 
   const nodes: Node[] = [];
   const clients: Socket[] = [];
 
-  async function startNode(): Promise<Node> {
+  async function startNode({ prefix = 'bustest:', retentionMs }: { prefix?: string; retentionMs?: number } = {}): Promise<Node> {
     const bus = clusterBus({
       url: redis.url,
-      prefix: 'bustest:',
+      prefix,
+      ...(retentionMs !== undefined ? { retentionMs } : {}),
       logger: createLogger({ level: 'silent', pretty: false }),
       mayRecover: (rooms) => Promise.resolve(rooms.every((room) => !revoked.has(room))),
     });
@@ -112,6 +114,30 @@ describe('the cluster bus: socket.io rooms across nodes through Redis streams', 
     await waitFor('50 pins on the same node', () => here.heard.length === 50, 5000, 20);
     expect(here.heard).toEqual(expected);
     expect(elsewhere.heard).toEqual([]);
+  });
+
+  test('entries leave the stream by age, not only by count: an application\'s name and phone are out of Redis once the retention passed, and the bus carries the next broadcast', async () => {
+    const a = await startNode({ prefix: 'bustest-age:', retentionMs: 1500 });
+    const b = await startNode({ prefix: 'bustest-age:', retentionMs: 1500 });
+    const admin = new Redis(redis.url);
+    try {
+      const stream = 'bustest-age:cluster:bus';
+      const console_ = await open(b, ['employer:e1']);
+      a.io.to('employer:e1').emit('application:new', { name: '陈春燕', phone: '13800138000' });
+      await waitFor('the application on the other node', () => console_.heard.length === 1, 5000, 20);
+      const held = async (): Promise<boolean> => JSON.stringify(await admin.xrange(stream, '-', '+')).includes('13800138000');
+      expect(await held()).toBe(true);
+      await expect.poll(held, { timeout: 6000, interval: 100 }).toBe(false);
+      a.io.to('employer:e1').emit('application:new', { name: '李四', phone: '13900139000' });
+      await waitFor('the next application on the other node', () => console_.heard.length === 2, 5000, 20);
+      expect(console_.heard[1]).toEqual(['application:new', { name: '李四', phone: '13900139000' }]);
+    } finally {
+      admin.disconnect();
+      for (const n of [a, b]) {
+        nodes.splice(nodes.indexOf(n), 1);
+        await n.close();
+      }
+    }
   });
 
   test('disconnectSockets on one node closes the room\'s sockets on the other at once', async () => {

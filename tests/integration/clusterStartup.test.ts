@@ -59,6 +59,11 @@ describe('start-up with several nodes on one Redis', () => {
       } finally {
         await store.close();
       }
+      // The password is printed once start-up has succeeded, which can reach the pipe just after the
+      // "listening" line the harness waits for: wait for the first one, then count.
+      const passwordCount = () => running.flatMap((p) => p.output.filter((line) => line.includes('Bureau admin account created'))).length;
+      await expect.poll(passwordCount, { timeout: 5_000, interval: 50 }).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
       const passwordLines = running.flatMap((p) => p.output.filter((line) => line.includes('Bureau admin account created')));
       expect(passwordLines, `round ${round}: password lines`).toHaveLength(1);
       const seeded = running.filter((p) => p.output.some((line) => line.includes('"seeded demo data"')));

@@ -195,5 +195,7 @@ describe('HLS for the mass audience, and the replay', () => {
     expect(b!.vacancy.title).toBe(vacancies[1]!.title);
     const health = (await (await fetch(`${server.url}/healthz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).json()) as { checks: { hls: { diskBytes: number } } };
     expect(health.checks.hls.diskBytes).toBeGreaterThan(10_000);
+    // Once the replay is written the node keeps nothing of the session's programme: no feed, no readiness, no close pending.
+    await waitFor('the HLS feed let go', () => server.sessionFootprint().released['hlsFeeds'] === 0, 15_000);
   });
 });

@@ -133,6 +133,24 @@ describe('HLS is served the way a CDN can hold it', () => {
     expect((await get('s1/360p/seg_00004.ts')).status).toBe(200);
   });
 
+  test('a separator hidden in a segment (%2f) is refused too: s1%2f360p/index.m3u8 would be served as a master playlist, held 5 s instead of 2', async () => {
+    const raw = (p: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const { hostname, port } = new URL(server.url);
+        const req = http.get({ hostname, port, path: `/hls/${p}` }, (res) => {
+          res.resume();
+          resolve(res);
+        });
+        req.on('error', reject);
+      });
+    for (const p of ['s1%2f360p/index.m3u8', 's1/360p%2Findex.m3u8', 's1%2F360p%2Fseg_00004.ts', 's1%2fmaster.m3u8', 's1/360p%5cseg_00004.ts']) {
+      const res = await raw(p);
+      expect(res.statusCode, p).toBe(404);
+      expect(res.headers['cache-control'], p).toBe('no-store');
+    }
+    expect((await raw('s1/360p/index.m3u8')).headers['cache-control']).toBe('public, max-age=2');
+  });
+
   test('the node counts what it served under /hls, by kind and status', async () => {
     await get('s1/360p/index.m3u8');
     const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();

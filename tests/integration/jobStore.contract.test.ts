@@ -208,9 +208,27 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     expect(await store.listModeration('nothing')).toEqual([]);
   });
 
+  test('captions are numbered per session in the order stored, 100 sent at once included, and read whole or as the last few', async () => {
+    const first = await store.appendCaption('sc1', { text: '欢迎', at: now() });
+    const other = await store.appendCaption('sc2', { text: '另一场', at: now() });
+    expect([first.seq, other.seq]).toEqual([1, 1]);
+    const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => store.appendCaption('sc1', { text: `第${i + 1}句`, at: now() })));
+    expect(burst.map((c) => c.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 2));
+    const all = await store.listCaptions('sc1');
+    expect(all.map((c) => c.seq)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+    expect(all[0]).toEqual(first);
+    for (const c of burst) expect(all[c.seq - 1]).toEqual(c);
+    expect((await store.listCaptions('sc1', 3)).map((c) => c.seq)).toEqual([99, 100, 101]);
+    expect(await store.listCaptions('sc1', 3)).toEqual(all.slice(-3));
+    expect(await store.listCaptions('sc2', 50)).toEqual([other]);
+    expect(await store.listCaptions('nothing')).toEqual([]);
+  });
+
   test('everything is there for a second handle (a restarted server)', async () => {
     const again = reopen();
     try {
+      expect((await again.listCaptions('sc1', 1)).map((c) => c.seq)).toEqual([101]);
+      expect((await again.appendCaption('sc1', { text: '重启后', at: now() })).seq).toBe(102);
       expect((await again.listModeration('sm1')).map((e) => e.action)).toEqual(['ban', 'mute', 'delete']);
       expect((await again.list('employer')).map((e) => e.id)).toEqual(['e1', 'e2']);
       expect((await again.listApplications({})).length).toBeGreaterThanOrEqual(6);

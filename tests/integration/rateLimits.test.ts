@@ -1,13 +1,15 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { FlexibleRateLimiter } from '../../server/src/store/rateLimiters';
+import { blockRateLimiter, FlexibleRateLimiter } from '../../server/src/store/rateLimiters';
 import { apiClient } from '../harness/api';
 import { startTestServer, type TestServer } from '../harness/server';
 import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
 
 describe('rate-limit backends', () => {
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+  // A Redis limiter refuses at once while its connection is not ready: connect first.
+  beforeAll(() => redis.ping());
   afterAll(() => redis.quit());
 
   test('on the Redis backend two nodes spend one budget', async () => {
@@ -19,6 +21,25 @@ describe('rate-limit backends', () => {
     expect(wait).toBeGreaterThan(55_000);
     expect(wait).toBeLessThanOrEqual(60_000);
     expect(await nodeB.take('phone:13900000000')).toBe(0);
+  });
+
+  test('on the Redis backend a Redis out of reach is UNAVAILABLE with a retry hint, neither a pass nor a crash', async () => {
+    const away = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+    away.on('error', () => undefined);
+    const limiter = new FlexibleRateLimiter({ name: 'away', points: 3, seconds: 60, backend: { kind: 'redis', client: away } });
+    await expect(limiter.take('phone:13800000000')).rejects.toMatchObject({ code: 'UNAVAILABLE', retryAfterSeconds: 2 });
+    away.disconnect();
+  });
+
+  test('a per-block budget that must stay open without Redis (new connections) counts on this node alone while Redis is out of reach, never unlimited', async () => {
+    const away = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+    away.on('error', () => undefined);
+    const limiter = blockRateLimiter({ name: 'away-connect', perMinute: 3, burst: 0, backend: { kind: 'redis', client: away }, perNodeWhileDown: true });
+    const waits = [];
+    for (let i = 0; i < 4; i += 1) waits.push(await limiter.take('10.1.2.0/24'));
+    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(waits[3]).toBeGreaterThan(55_000);
+    away.disconnect();
   });
 
   test('on the memory backend each node counts alone', async () => {

@@ -42,7 +42,7 @@ describe('while Redis is unreachable, writes are answered UNAVAILABLE (not 500) 
     await redis.stop();
   });
 
-  test('Redis killed mid-session: apply → 503 UNAVAILABLE with Retry-After within seconds, a question and a pin over socket.io get a typed ack error, a catalog edit 503, /healthz names redis; Redis back on the same data: the retry with the same key is accepted and every earlier acknowledged application is there', { timeout: 90_000 }, async () => {
+  test('Redis killed mid-session: apply → 503 UNAVAILABLE with Retry-After within seconds, a question, a chat line, a caption, a card event and a pin over socket.io get a typed ack error, a new device token and a catalog edit 503, /healthz names redis; Redis back on the same data: the retry with the same key is accepted and every earlier acknowledged application is there', { timeout: 90_000 }, async () => {
     const bureau = await bureauClient(server.url);
     const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
     const host = await driver.join('demo', 'host');
@@ -78,6 +78,17 @@ describe('while Redis is unreachable, writes are answered UNAVAILABLE (not 500) 
     // A write over socket.io: a typed acknowledgement, not INTERNAL.
     const asked = await request(viewer.socket, 'question:ask', { text: '请问包住吗？' }, 15_000);
     expect(asked).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterSeconds: 2 } });
+    // Budgets counted only in Redis: chat (nothing else is written) and a new device token are
+    // answered UNAVAILABLE, neither a 500 nor let through uncounted.
+    const chatted = await request(viewer.socket, 'chat:send', { text: '你好', displayName: '求职者' }, 15_000);
+    expect(chatted).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterSeconds: 2 } });
+    // A caption (stored before it is sent) and a funnel count: typed too.
+    expect(await request(host.socket, 'caption:send', { text: '欢迎' }, 15_000)).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterSeconds: 2 } });
+    expect(await request(viewer.socket, 'card:event', { vacancyId: lineup[0]!.id, step: 'shown' }, 15_000)).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterSeconds: 2 } });
+    const device = await fetch(`${server.url}/api/device`, { method: 'POST', headers: { origin: server.url } });
+    statuses.push(device.status);
+    expect(device.status).toBe(503);
+    expect(((await device.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
 
     // The host pinning a vacancy: a typed acknowledgement too.
     const pinned = await request(host.socket, 'vacancy:pin', { vacancyId: lineup[0]!.id }, 15_000);
@@ -113,6 +124,13 @@ describe('while Redis is unreachable, writes are answered UNAVAILABLE (not 500) 
     // Once more with the same key: still one application.
     expect((await apply(server.url, pending)).status).toBe(202);
     expect((await bureau.get<{ applications: Application[] }>('/applications')).body.applications.filter((a) => a.phone === pending.phone)).toHaveLength(1);
-    expect((await health(server.url)).body).toMatchObject({ ok: true, down: [] });
+    // The bus's own connection backs off up to 2 s between reconnects: healthy again within that.
+    const healthyBy = Date.now() + 5000;
+    let after = await health(server.url);
+    while (!after.body.ok && Date.now() < healthyBy) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await health(server.url);
+    }
+    expect(after.body).toMatchObject({ ok: true, down: [] });
   });
 });

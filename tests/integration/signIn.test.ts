@@ -11,16 +11,16 @@ interface ErrorBody {
 const login = (url: string, username: string, password: string) =>
   fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username, password }) });
 
-/** POST /api/auth/login from a chosen local address (anything in 127/8 reaches the server on Linux). */
-function loginFrom(url: string, localAddress: string, username: string, password: string): Promise<{ status: number; retryAfter: string | undefined; body: ErrorBody }> {
+/** POST /api/auth/login from a chosen local address (anything in 127/8 reaches the server on Linux), with the browser's cookies if given. */
+function loginFrom(url: string, localAddress: string, username: string, password: string, cookie?: string): Promise<{ status: number; retryAfter: string | undefined; body: ErrorBody; setCookie: string[] }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname, port, path: '/api/auth/login', method: 'POST', localAddress, headers: { 'content-type': 'application/json', origin: url } },
+      { hostname, port, path: '/api/auth/login', method: 'POST', localAddress, headers: { 'content-type': 'application/json', origin: url, ...(cookie ? { cookie } : {}) } },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as ErrorBody }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as ErrorBody, setCookie: res.headers['set-cookie'] ?? [] }));
       },
     );
     req.on('error', reject);
@@ -137,4 +137,36 @@ describe('bureau sign-in', () => {
       await fresh.stop();
     }
   }, 120_000); // a hundred scrypt hashes on two shared cores
+
+  test("guesses from ten blocks that reach the admin's ceiling (50 an hour) keep a stranger out, never a browser that signed in as admin before; that browser's own guesses are limited on their own", async () => {
+    const fresh = await startTestServer({ MEDIA_WORKERS: '1' });
+    try {
+      // The bureau's own computer signed in before: it keeps the known-browser cookie (httpOnly, SameSite=Strict, sign-in routes only).
+      const first = await loginFrom(fresh.url, '127.0.30.1', 'admin', TEST_ADMIN_PASSWORD);
+      expect(first.status).toBe(200);
+      const known = first.setCookie.find((c) => c.startsWith('cf_known='));
+      expect(known).toMatch(/HttpOnly/i);
+      expect(known).toMatch(/SameSite=Strict/i);
+      expect(known).toMatch(/Path=\/api\/auth/);
+      const cookie = known!.split(';')[0]!;
+      // Five wrong passwords from each of ten blocks: within each block's own budget, fifty for the user name.
+      for (let block = 0; block < 10; block++) {
+        const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => loginFrom(fresh.url, `127.0.${40 + block}.${i + 1}`, 'admin', 'guess')));
+        expect(replies.map((r) => r.status)).toEqual(Array<number>(5).fill(401));
+      }
+      const stranger = await loginFrom(fresh.url, '127.0.60.1', 'Admin', TEST_ADMIN_PASSWORD);
+      expect(stranger.status).toBe(429);
+      expect(stranger.body.error.code).toBe('RATE_LIMITED');
+      // A cookie of another user name, or a forged one, makes nobody known.
+      expect((await loginFrom(fresh.url, '127.0.61.1', 'admin', TEST_ADMIN_PASSWORD, 'cf_known=forged')).status).toBe(429);
+      expect((await loginFrom(fresh.url, '127.0.62.1', 'admin', TEST_ADMIN_PASSWORD, cookie)).status).toBe(200);
+      // Its own budget: five wrong passwords with the cookie, and the next attempt from it waits, right password or not.
+      for (let i = 0; i < 5; i++) expect((await loginFrom(fresh.url, '127.0.62.1', 'admin', 'guess', cookie)).status).toBe(401);
+      const spent = await loginFrom(fresh.url, '127.0.62.1', 'admin', TEST_ADMIN_PASSWORD, cookie);
+      expect(spent.status).toBe(429);
+      expect(Number(spent.retryAfter)).toBeGreaterThan(14 * 60);
+    } finally {
+      await fresh.stop();
+    }
+  }, 120_000);
 });

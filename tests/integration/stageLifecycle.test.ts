@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../harness/server';
 import { request, requestOk } from '../harness/socketClient';
-import { StageDriver, nextEvent } from '../harness/stage';
+import type { RosterView } from '@chunfeng/shared/stage';
+import { StageDriver, nextEvent, registerSession } from '../harness/stage';
 
 describe('stage lifecycle and seats', () => {
   let server: TestServer;
@@ -165,5 +166,49 @@ describe('stage lifecycle and seats', () => {
     await new Promise((r) => setTimeout(r, 700));
     expect(stage!.roster.viewerCount).toBe(0);
     expect(stage!.roster.onStage().map((p) => p.peerId)).toEqual([host.peerId]);
+  });
+});
+
+describe('a host on a weak network', () => {
+  let longGrace: TestServer;
+  let graceDriver: StageDriver;
+  // A grace period longer than the roster's 1 s coalescing, as in production (15 s).
+  beforeAll(async () => {
+    longGrace = await startTestServer({ STAGE_GRACE_MS: '5000' });
+    graceDriver = new StageDriver(longGrace);
+  });
+  afterAll(async () => {
+    graceDriver.closeAll();
+    await longGrace.stop();
+  });
+
+  test("a host whose connection drops is shown away to every viewer (its picture frozen is a network, not the end), and back once the place is taken back", async () => {
+    await registerSession(longGrace, 'life-away');
+    const hostSocket = await graceDriver.socket();
+    const token = await longGrace.tokens.issue({ sid: 'life-away', role: 'host', sub: 'host' });
+    const host = await requestOk(hostSocket, 'stage:join', { sessionId: 'life-away', role: 'host', token });
+    const viewer = await graceDriver.audience('life-away');
+    expect(viewer.joined.roster.onStage).toEqual([expect.not.objectContaining({ away: true })]);
+    /** The first roster the viewer hears for which `check` holds. */
+    const rosterWhere = (check: (r: RosterView) => boolean): Promise<RosterView> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such roster within 5 s')), 5000);
+        const listener = (r: RosterView): void => {
+          if (!check(r)) return;
+          clearTimeout(timer);
+          viewer.socket.off('stage:roster', listener);
+          resolve(r);
+        };
+        viewer.socket.on('stage:roster', listener);
+      });
+    const hostAway = (r: RosterView): boolean => r.onStage.some((p) => p.role === 'host' && p.away === true);
+    const away = rosterWhere(hostAway);
+    hostSocket.close();
+    expect((await away).onStage).toEqual([expect.objectContaining({ role: 'host', away: true })]);
+    const back = rosterWhere((r) => !hostAway(r));
+    await requestOk(await graceDriver.socket(), 'stage:join', { sessionId: 'life-away', role: 'host', token, resume: { peerId: host.peerId, key: host.resumeKey } });
+    const roster = await back;
+    expect(roster.onStage).toHaveLength(1);
+    expect(roster.onStage[0]).not.toHaveProperty('away');
   });
 });

@@ -3,7 +3,7 @@ import { requestSchemas, type RequestName } from '@chunfeng/shared/events';
 import type { SessionId } from '@chunfeng/shared/ids';
 import { startTestServer, type TestServer } from '../harness/server';
 import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
-import { registerSession } from '../harness/stage';
+import { deviceToken, registerSession } from '../harness/stage';
 
 const vp8 = {
   codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [] }],
@@ -14,8 +14,8 @@ const vp8 = {
 describe('stage signalling', () => {
   let server: TestServer;
   const sockets: TestSocket[] = [];
-  const open = async (): Promise<TestSocket> => {
-    const s = await connect(server.url);
+  const open = async ({ device }: { device?: string } = {}): Promise<TestSocket> => {
+    const s = await connect(server.url, device ? { device } : {});
     sockets.push(s);
     return s;
   };
@@ -69,7 +69,7 @@ describe('stage signalling', () => {
     expect(joined.role).toBe('host');
     expect(joined.mode === 'webrtc' && joined.routerRtpCapabilities.codecs?.length).toBeGreaterThan(0);
 
-    const viewer = await open();
+    const viewer = await open({ device: await deviceToken(server) });
     await requestOk(viewer, 'stage:join', { sessionId: 'sig-1', role: 'viewer' });
     await requestOk(viewer, 'stage:watch', { mode: 'webrtc' });
     expect(await request(viewer, 'transport:create', { direction: 'send' })).toMatchObject({

@@ -138,7 +138,7 @@ describe('a dead mediasoup worker costs seconds, not the session', () => {
   test('a place on a router that died while its connection was away is moved too: on resume its old transports are gone and new ones work', async () => {
     const host = await driver.join('fail-away', 'host');
     const produced = await driver.publish(host);
-    const socket = await driver.socket();
+    const socket = await driver.socket({ device: await driver.device() });
     const joined = await requestOk(socket, 'stage:join', { sessionId: 'fail-away', role: 'viewer' });
     if (joined.mode !== 'webrtc') await requestOk(socket, 'stage:watch', { mode: 'webrtc' });
     const recv = await requestOk(socket, 'transport:create', { direction: 'recv' });

@@ -101,6 +101,21 @@ describe('HLS playlists', () => {
     expect(fs.readFileSync(path.join(dir, 'vod.m3u8'), 'utf8').match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
   });
 
+  test('a writer taking over never reuses the name of a segment a dead writer left unlisted', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-pl-'));
+    const first = new VariantPlaylists({ dir, segmentSeconds: 1 });
+    first.append({ file: 'seg_00000.ts', duration: 1, pdt: 0 });
+    first.append({ file: 'seg_00001.ts', duration: 1, pdt: 1000 });
+    // The old writer closed seg_00002.ts and seg_00003.ts, then died before listing them.
+    for (const f of ['seg_00001.ts', 'seg_00002.ts', 'seg_00003.ts']) fs.writeFileSync(path.join(dir, f), 'x');
+    const again = new VariantPlaylists({ dir, segmentSeconds: 1 });
+    expect(again.nextIndex).toBe(4);
+    again.append({ file: 'seg_00004.ts', duration: 1, pdt: 60_000 });
+    const vod = parseMediaPlaylist(fs.readFileSync(path.join(dir, 'vod.m3u8'), 'utf8'));
+    expect(vod.segments.map((s) => s.uri)).toEqual(['seg_00000.ts', 'seg_00001.ts', 'seg_00004.ts']);
+    expect(fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8')).toContain('#EXT-X-MEDIA-SEQUENCE:0');
+  });
+
   test("the live master lists each rendition's live playlist; the replay master its VOD playlist", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-pl-'));
     writeMasterPlaylists(dir, ['720p', '360p', 'audio']);

@@ -24,6 +24,9 @@ describe('hlsPathAllowed (judged after percent-decoding)', () => {
     '/demo/x%5c..%5cmaster.m3u8',
     '/demo/%252e%252e/master.m3u8',
     '/demo/%E0%A4%A.ts',
+    '/demo%2f360p/index.m3u8',
+    '/demo/360p%2Findex.m3u8',
+    '/demo%2fmaster.m3u8',
   ])('refuses %s', (p) => {
     expect(hlsPathAllowed(p)).toBe(false);
   });

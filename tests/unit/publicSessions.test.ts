@@ -28,7 +28,7 @@ function fakeService() {
   return service;
 }
 
-const docs = (service: ReturnType<typeof fakeService>, options: { maxAgeMs?: number; now?: () => number } = {}) =>
+const docs = (service: ReturnType<typeof fakeService>, options: { maxAgeMs?: number; now?: () => number; capacity?: number } = {}) =>
   new PublicSessions({ service: service as unknown as RecruitmentService, recorded: false, ...options });
 
 describe('PublicSessions', () => {
@@ -93,5 +93,25 @@ describe('PublicSessions', () => {
     now = 5001;
     await cache.get('s');
     expect(service.builds).toBe(2);
+  });
+
+  test('keeps at most `capacity` documents, the least recently read going first; a dropped session is built again', async () => {
+    const service = fakeService();
+    const cache = docs(service, { capacity: 3 });
+    for (let i = 0; i < 10; i++) await cache.get(`ended-${i}`);
+    expect(cache.size).toBe(3);
+    await cache.get('ended-7'); // read again: now the most recent
+    await cache.get('new');
+    expect(cache.size).toBe(3);
+    const builds = service.builds;
+    await cache.get('ended-7');
+    await cache.get('ended-9');
+    expect(service.builds).toBe(builds);
+    await cache.get('ended-8'); // went when 'new' came
+    expect(service.builds).toBe(builds + 1);
+    cache.drop('ended-8');
+    expect(cache.size).toBe(2);
+    await cache.get('ended-8');
+    expect(service.builds).toBe(builds + 2);
   });
 });

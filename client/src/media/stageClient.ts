@@ -5,6 +5,7 @@ import type {
   InviteResult,
   MediaSource,
   ProducerInfo,
+  StageJoinInput,
   StageJoinResult,
   StageMedia,
   StageRole,
@@ -24,6 +25,9 @@ import { createStageTransport, restartIce } from './transports';
 
 export type { RemoteTrack } from './subscriber';
 export type { JoinOptions, StageClientEvents, StagePhase } from './stageEvents';
+
+/** Joins sent to another node before giving up: enough to outlast the lease of a node that died (6 s by default). */
+const REDIRECTS = 12;
 
 /** Why a place cannot be taken back at all: retrying would not help. */
 const CREDENTIAL_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'INVITE_USED', 'BANNED']);
@@ -56,6 +60,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   /** Joins and switches run one after another: a switch must not interleave with a rejoin. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Connecting again to the node holding the stage (STAGE_ELSEWHERE). */
+  #redirecting = false;
 
   constructor(signalling: Signalling) {
     super();
@@ -165,14 +171,24 @@ export class StageClient extends Emitter<StageClientEvents> {
     });
     on('stage:ended', ({ reason }) => {
       this.#teardownMedia();
+      if (reason === 'moved') {
+        // Another node holds the session's stage now: join again, which leads there.
+        this.#setPhase('connecting');
+        void this.#serial(() => this.#connect()).catch(() => this.#setPhase('reconnecting'));
+        return;
+      }
       this.#setPhase('ended');
       this.emit('ended', reason);
     });
-    // A new connection after a drop: take the same place back.
+    on('stage:takenOver', () => this.#takenOver());
+    // A new connection after a drop: take the same place back (not while moving to the stage's node:
+    // the join that asked for the move carries on there).
     const onReconnect = (): void => {
-      if (this.#closed || this.#phase === 'ended' || !this.#joined) return;
+      if (this.#closed || this.#phase === 'ended' || !this.#joined || this.#redirecting) return;
       void this.#serial(() => this.#connect()).catch((error: unknown) => {
-        if (error instanceof RequestError && CREDENTIAL_REFUSALS.has(error.code)) {
+        // Back after a drop to find the host link live on another device: the same as being told.
+        if (error instanceof RequestError && error.code === 'TAKEN_OVER') this.#takenOver();
+        else if (error instanceof RequestError && CREDENTIAL_REFUSALS.has(error.code)) {
           this.#teardownMedia();
           this.emit('refused', error.code);
         } else this.#setPhase('reconnecting');
@@ -192,7 +208,7 @@ export class StageClient extends Emitter<StageClientEvents> {
     const options = this.#options;
     if (!options) return;
     const previous = this.#joined;
-    const joined = await this.#signalling.request('stage:join', {
+    const joined = await this.#joinWhereTheStageIs({
       sessionId: options.sessionId,
       role: options.role,
       ...(options.token ? { token: options.token } : {}),
@@ -238,6 +254,30 @@ export class StageClient extends Emitter<StageClientEvents> {
     }
     await this.#startMedia(media, joined.resumed);
     this.#setPhase('live');
+  }
+
+  /**
+   * Joins; told STAGE_ELSEWHERE (several nodes: the session's stage is held by another one), connects
+   * again naming that node and joins there, showing "connecting" meanwhile. A node that died still
+   * holds its stage until its lease expires (seconds): the join is tried again, a little later each
+   * time, and then reaches whichever node takes the stage.
+   */
+  async #joinWhereTheStageIs(input: StageJoinInput): Promise<StageJoinResult> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.#signalling.request('stage:join', input);
+      } catch (error) {
+        if (!(error instanceof RequestError && error.code === 'STAGE_ELSEWHERE' && error.node) || this.#closed || attempt >= REDIRECTS) throw error;
+        this.#setPhase('connecting');
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * 2 ** attempt)));
+        this.#redirecting = true;
+        try {
+          await this.#signalling.moveTo(error.node);
+        } finally {
+          this.#redirecting = false;
+        }
+      }
+    }
   }
 
   /** Builds (or heals) the Device, transports and consumers for a place on WebRTC. */
@@ -421,6 +461,13 @@ export class StageClient extends Emitter<StageClientEvents> {
     for (const transport of [this.#subscriber.transport, this.#publisher.transport]) {
       if (transport) void this.#signalling.request('transport:close', { transportId: transport.id }).catch(() => undefined);
     }
+  }
+
+  /** Another device took this host's place: media stops, and nothing joins again by itself. */
+  #takenOver(): void {
+    this.#teardownMedia();
+    this.#setPhase('ended');
+    this.emit('takenOver');
   }
 
   #teardownMedia(): void {

@@ -15,6 +15,11 @@ export type StageClientEvents = {
   role: [StageRole];
   speaker: [PeerId | null];
   ended: [StageEndReason];
+  /**
+   * The host link was opened on another device or tab, which took this host's place: media has
+   * stopped and nothing rejoins by itself (two tabs must not take the stage from each other in turn).
+   */
+  takenOver: [];
   hls: [string];
   /** Taking the place back was refused for good (the link was withdrawn, or is someone else's): the code. */
   refused: [string];

@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack } from '@chunfeng/shared/ack';
 import { deviceToken, forgetDeviceToken } from './device';
-import type { ErrorCode } from '@chunfeng/shared/errors';
+import type { AppError, ErrorCode } from '@chunfeng/shared/errors';
 import type {
   ClientToServerEvents,
   RequestInput,
@@ -15,11 +15,23 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'off
 /** A request the server answered with a coded error (or that timed out: UNAVAILABLE). */
 export class RequestError extends Error {
   readonly code: ErrorCode;
+  /** False when no acknowledgement came (not connected, or none within the timeout). */
+  readonly answered: boolean;
+  /** When the server said how long to wait before trying again. */
+  readonly retryAfterSeconds: number | undefined;
+  /** Field-level problems of a VALIDATION error. */
+  readonly issues: ReadonlyArray<{ path: string; message: string }>;
+  /** STAGE_ELSEWHERE: the node holding the session's stage. */
+  readonly node: string | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, { answered = true, retryAfterSeconds, issues = [], node }: { answered?: boolean; retryAfterSeconds?: number | undefined; issues?: AppError['issues']; node?: string | undefined } = {}) {
     super(message);
     this.name = 'RequestError';
     this.code = code;
+    this.answered = answered;
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.issues = issues;
+    this.node = node;
   }
 }
 
@@ -35,7 +47,10 @@ export class Signalling {
   readonly #listeners = new Set<(state: ConnectionState) => void>();
 
   constructor(url: string = '/') {
-    this.socket = io(url, {
+    // A query in the URL would be read again on every connection, over what moveTo() sets: kept as options.
+    const [base = '/', search] = url.split('?', 2);
+    this.socket = io(base, {
+      ...(search ? { query: Object.fromEntries(new URLSearchParams(search)) } : {}),
       transports: ['websocket', 'polling'],
       reconnectionDelayMax: 5000,
       // The anonymous device token goes with every (re)connection: chat moderation acts on it.
@@ -81,14 +96,30 @@ export class Signalling {
       };
       ack = await timed.emitWithAck(name, input);
     } catch {
-      throw new RequestError('UNAVAILABLE', `no answer from the server to ${name}`);
+      throw new RequestError('UNAVAILABLE', `no answer from the server to ${name}`, { answered: false });
     }
     if (!ack.ok) {
       // Only a missing or no longer valid device token makes these UNAUTHORIZED: get a new one next time.
       if (ack.error.code === 'UNAUTHORIZED' && DEVICE_REQUESTS.has(name)) forgetDeviceToken();
-      throw new RequestError(ack.error.code, ack.error.message);
+      throw new RequestError(ack.error.code, ack.error.message, { retryAfterSeconds: ack.error.retryAfterSeconds, issues: ack.error.issues, node: ack.error.node });
     }
     return ack.data;
+  }
+
+  /**
+   * Connects again asking the load balancer for one node (`?node=<NODE_ID>`, which nginx's cluster
+   * configuration routes to that node while it is up): where a session's stage lives. Resolves once
+   * connected (through whichever node answered).
+   */
+  moveTo(node: string): Promise<void> {
+    const manager = this.socket.io;
+    manager.opts.query = { ...(manager.opts.query), node };
+    return new Promise((resolve) => {
+      this.socket.once('connect', () => resolve());
+      // A client-side disconnect: the server keeps no recovery state for it, the next one is a new socket.
+      this.socket.disconnect();
+      this.socket.connect();
+    });
   }
 
   close(): void {

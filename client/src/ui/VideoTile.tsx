@@ -1,6 +1,12 @@
 import { useEffect, useRef } from 'react';
+import { forgetPlaying, startPlaying } from '../media/autoplay';
 
-/** Plays one stream; muted for local previews so the host does not hear themselves. */
+/**
+ * Plays one stream; muted for local previews so the host does not hear themselves, and whenever the
+ * stream carries no sound (a stage's pictures: their sound plays in AudioSinks), so the browser
+ * starts it without waiting for a tap. Started by media/autoplay.ts (no autoplay attribute), which
+ * also handles the browser refusing it.
+ */
 export function VideoTile({ stream, label, muted = false, highlight = false, peerId, note }: {
   stream: MediaStream;
   label: string;
@@ -14,14 +20,15 @@ export function VideoTile({ stream, label, muted = false, highlight = false, pee
     const video = ref.current;
     if (!video) return;
     video.srcObject = stream;
-    void video.play().catch(() => undefined);
+    void startPlaying(video);
     return () => {
+      forgetPlaying(video);
       video.srcObject = null;
     };
   }, [stream]);
   return (
     <figure className={highlight ? 'tile tile-speaking' : 'tile'} data-peer={peerId}>
-      <video ref={ref} autoPlay playsInline muted={muted} aria-label={label} />
+      <video ref={ref} playsInline muted={muted || stream.getAudioTracks().length === 0} aria-label={label} />
       <figcaption>
         {label}
         {note && <span className="tile-note"> · {note}</span>}
@@ -37,7 +44,8 @@ export function AudioSink({ track }: { track: MediaStreamTrack | undefined }) {
     const audio = ref.current;
     if (!audio || !track) return;
     audio.srcObject = new MediaStream([track]);
-    void audio.play().catch(() => undefined);
+    void startPlaying(audio);
+    return () => forgetPlaying(audio);
   }, [track]);
-  return <audio ref={ref} autoPlay />;
+  return <audio ref={ref} />;
 }

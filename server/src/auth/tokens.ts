@@ -15,6 +15,10 @@ export type EmployerClaims = z.infer<typeof EmployerClaims>;
 const DeviceClaims = z.object({ sub: z.string().min(1), fam: z.string().min(1).optional() });
 export type DeviceClaims = z.infer<typeof DeviceClaims>;
 
+/** A browser a staff member signed in from before (`sub`: the user name, folded to lower case; `jti`: the browser). */
+const KnownClaims = z.object({ sub: z.string().min(1) });
+export type KnownClaims = z.infer<typeof KnownClaims>;
+
 /** Who a credential speaks for: audience, the claims it carries, and how long it lasts by default. */
 const kinds = {
   stage: { audience: 'chunfeng:stage', schema: StageClaims, ttlSeconds: 12 * 3600 },
@@ -22,6 +26,8 @@ const kinds = {
   employer: { audience: 'chunfeng:employer', schema: EmployerClaims, ttlSeconds: 7 * 24 * 3600 },
   /** An anonymous viewer's phone: no person, only a stable id for "my applications" and moderation. */
   device: { audience: 'chunfeng:device', schema: DeviceClaims, ttlSeconds: 365 * 24 * 3600 },
+  /** A browser that signed in as a user name before: its failures are counted apart from everyone's (signInThrottle.ts). */
+  known: { audience: 'chunfeng:known-browser', schema: KnownClaims, ttlSeconds: 180 * 24 * 3600 },
 } as const;
 export type TokenKind = keyof typeof kinds;
 type Kind = TokenKind;

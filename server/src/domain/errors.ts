@@ -5,11 +5,14 @@ export class DomainError extends Error {
   readonly code: ErrorCode;
   /** For RATE_LIMITED: how long to wait before trying again. */
   readonly retryAfterSeconds: number | undefined;
+  /** For STAGE_ELSEWHERE: the node holding the session's stage. */
+  readonly node: string | undefined;
 
-  constructor(code: ErrorCode, message: string = code, { retryAfterSeconds }: { retryAfterSeconds?: number } = {}) {
+  constructor(code: ErrorCode, message: string = code, { retryAfterSeconds, node }: { retryAfterSeconds?: number; node?: string } = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.node = node;
   }
 }

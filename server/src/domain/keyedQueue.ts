@@ -16,6 +16,16 @@ export class KeyedQueue {
     return result;
   }
 
+  /** Whether tasks are queued or running under `key`. */
+  pending(key: string): boolean {
+    return this.#tails.has(key);
+  }
+
+  /** Keys with tasks queued or running. */
+  get size(): number {
+    return this.#tails.size;
+  }
+
   /** Resolves when the tasks queued so far under `key` (or under every key) have run. */
   async settled(key?: string): Promise<void> {
     if (key !== undefined) await this.#tails.get(key);

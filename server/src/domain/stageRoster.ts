@@ -83,6 +83,15 @@ export class StageRoster {
     return participant;
   }
 
+  /** Marks the person's connection as dropped (their place held) or back; true when that changed. */
+  setAway(peerId: PeerId, away: boolean): boolean {
+    const participant = this.#participants.get(peerId);
+    if (!participant || Boolean(participant.away) === away) return false;
+    if (away) participant.away = true;
+    else delete participant.away;
+    return true;
+  }
+
   onStage(): Participant[] {
     return [...this.#onStage.values()].map((p) => ({ ...p }));
   }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { PeerId } from '@chunfeng/shared/ids';
-import type { Caption, Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
+import type { Participant, RosterView, StageEndReason, StageRole } from '@chunfeng/shared/stage';
 import { DomainError } from '../domain/errors';
 import { ChatRoom } from '../domain/chat';
 import { InteractiveSeats } from '../domain/interactiveSeats';
@@ -15,6 +15,10 @@ export interface LiveStageEvents {
   handsChanged: [Participant[]];
   roleChanged: [{ peerId: PeerId; role: StageRole }];
   spotlightChanged: [];
+  /** A place was let go (left, its grace period over, released). */
+  left: [PeerId];
+  /** A second host login took the stage over: the connection of the host it let go, to be told. */
+  hostDisplaced: [{ peerId: PeerId; connection: string }];
 }
 
 /**
@@ -67,6 +71,8 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   readonly #seats = new Map<PeerId, Seat>();
   /** The audience's WebRTC seats: taken when a viewer's receive transport is created. */
   readonly interactive: InteractiveSeats;
+  /** The phone (device-token family) each viewer's interactive seat, reserved or taken, belongs to: one seat a phone. */
+  readonly #seatPhones = new Map<PeerId, string>();
   /** Places switching to WebRTC: a second request waits for the first rather than placing twice. */
   readonly #upgrading = new Map<PeerId, Promise<MediaPeer>>();
   readonly #graceMs: number;
@@ -74,12 +80,16 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   #hostless: ReturnType<typeof setTimeout> | undefined;
   #spotlight: { peerId: PeerId | undefined; followSpeaker: boolean } = { peerId: undefined, followSpeaker: false };
   #speaker: PeerId | undefined;
-  readonly #captions: Caption[] = [];
   /** Each place's chat author id (its device-token family), so a ban reaches the places it holds. */
   readonly #authors = new Map<PeerId, string>();
+  #connectionsAtClose: string[] | undefined;
 
-  constructor({ room, graceMs = 15_000, maxCohosts = 6, interactiveSeats = Infinity, seatHoldMs = 8000, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
+  /** The epoch of the session's stage lease this stage was opened under: what its writes are fenced with. */
+  readonly epoch: number;
+
+  constructor({ room, epoch = 0, graceMs = 15_000, maxCohosts = 6, interactiveSeats = Infinity, seatHoldMs = 8000, moderation = new SessionModeration({ sessionId: room.sessionId }) }: {
     room: StageRoom;
+    epoch?: number;
     graceMs?: number;
     maxCohosts?: number;
     /** Viewers on WebRTC at once; everyone else watches HLS. */
@@ -91,6 +101,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   }) {
     super();
     this.room = room;
+    this.epoch = epoch;
     this.chat = new ChatRoom({ moderation });
     this.roster = new StageRoster({ maxCohosts });
     this.interactive = new InteractiveSeats({ limit: interactiveSeats, holdMs: seatHoldMs, onLapse: (peerId) => this.#lapsed(peerId) });
@@ -101,6 +112,8 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     room.once('close', () => {
       clearTimeout(this.#hostless);
       this.interactive.close();
+      this.#seatPhones.clear();
+      this.#connectionsAtClose = this.connections();
       for (const seat of this.#seats.values()) {
         clearTimeout(seat.graceTimer);
         seat.place.close();
@@ -117,11 +130,27 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     return this.room.closed;
   }
 
+  /** What this stage's writes about the session (status, pins) carry: refused once another node holds the stage. */
+  get fence(): { sessionId: string; epoch: number } {
+    return { sessionId: this.sessionId, epoch: this.epoch };
+  }
+
+  /** The connections holding a place now (once closed: those that held one as it closed). */
+  connections(): string[] {
+    return this.#connectionsAtClose ?? [...this.#seats.values()].flatMap((seat) => (seat.connection ? [seat.connection] : []));
+  }
+
   /** The connection holding this person's place now, if it is connected. */
   connectionOf(peerId: PeerId): string | undefined {
     return this.#seats.get(peerId)?.connection;
   }
 
+  /** A person's place, if they hold one here. */
+  placeOf(peerId: PeerId): Place | undefined {
+    return this.#seats.get(peerId)?.place;
+  }
+
+  /** Everyone on stage, and the session's viewers (those watching through other nodes hold places here too). */
   rosterView(): RosterView {
     return { onStage: this.roster.onStage(), viewerCount: this.roster.viewerCount };
   }
@@ -133,8 +162,13 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   }): Promise<{ place: Place; resumeKey: string }> {
     const peerId = crypto.randomUUID() as PeerId;
     if (role === 'host') {
-      // One host: a second host login (another device) takes over, the first is let go.
-      for (const p of this.roster.onStage()) if (p.role === 'host') this.leave(p.peerId);
+      // One host: a second host login (another device) takes over, the first is let go and told so.
+      for (const p of this.roster.onStage()) {
+        if (p.role !== 'host') continue;
+        const displaced = this.#seats.get(p.peerId)?.connection;
+        this.leave(p.peerId);
+        if (displaced && displaced !== connection) this.emit('hostDisplaced', { peerId: p.peerId, connection: displaced });
+      }
     }
     this.roster.add({ peerId, role, displayName });
     if (role === 'host') clearTimeout(this.#hostless);
@@ -156,21 +190,28 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
 
   /**
    * Puts a place on WebRTC: its MediaPeer is created (and placed on a router) now. A viewer reserves
-   * an interactive seat (SEATS_FULL when none is free) and takes it with the receive transport.
+   * an interactive seat (SEATS_FULL when none is free) and takes it with the receive transport. A
+   * seat belongs to a phone (`phone`, its device-token family in this session): one a phone, none
+   * without a token, so one client opening many connections cannot keep everyone else on HLS.
    */
-  watchWebRtc(peerId: PeerId): Promise<MediaPeer> {
+  watchWebRtc(peerId: PeerId, { phone }: { phone: string | undefined }): Promise<MediaPeer> {
     const place = this.#place(peerId);
     if (place.media && !place.media.closed) return Promise.resolve(place.media);
     let upgrading = this.#upgrading.get(peerId);
     if (!upgrading) {
       // Reserved before anything is placed: no more viewers hold media on a router than there are seats.
-      if (place.role === 'viewer') this.interactive.reserve(peerId);
+      if (place.role === 'viewer') {
+        if (phone === undefined) throw new DomainError('SEATS_FULL', 'an interactive seat needs this phone\'s device token; watch over HLS or reload the page');
+        this.#freeSeatOf(phone, peerId);
+        this.interactive.reserve(peerId);
+        this.#seatPhones.set(peerId, phone);
+      }
       upgrading = (async () => {
         let media: MediaPeer;
         try {
           media = await this.room.addPeer({ peerId, role: place.role });
         } catch (error) {
-          this.interactive.release(peerId);
+          this.#releaseSeat(peerId);
           throw error;
         }
         // Left (or the stage closed) while the router was being chosen: nothing may stay behind.
@@ -188,6 +229,25 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
       this.#upgrading.set(peerId, upgrading);
     }
     return upgrading;
+  }
+
+  /**
+   * The seat `phone` holds through another place: a place whose connection dropped gives it up (the
+   * phone came back without its resume key, e.g. a reload); one still connected keeps it (SEATS_FULL).
+   */
+  #freeSeatOf(phone: string, peerId: PeerId): void {
+    for (const [other, owner] of this.#seatPhones) {
+      if (owner !== phone || other === peerId) continue;
+      const seat = this.#seats.get(other);
+      if (seat?.connection !== undefined) throw new DomainError('SEATS_FULL', 'this phone already watches over WebRTC on another connection');
+      if (seat) this.#dropMedia(seat.place);
+      else this.#releaseSeat(other);
+    }
+  }
+
+  #releaseSeat(peerId: PeerId): void {
+    this.#seatPhones.delete(peerId);
+    this.interactive.release(peerId);
   }
 
   /** Takes a viewer off WebRTC (to watch HLS): their media closes and their seat is free at once. */
@@ -222,13 +282,14 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
   /** A reservation lapsed: the viewer's media leaves its router, so nobody holds media without a seat. */
   #lapsed(peerId: PeerId): void {
     const place = this.#seats.get(peerId)?.place;
+    if (!this.interactive.has(peerId)) this.#seatPhones.delete(peerId);
     if (!place || place.closed || place.role !== 'viewer' || this.interactive.has(peerId)) return;
     if (place.media) this.room.removePeer(peerId);
     place.media = undefined;
   }
 
   #dropMedia(place: Place): void {
-    this.interactive.release(place.id);
+    this.#releaseSeat(place.id);
     if (place.media) this.room.removePeer(place.id);
     place.media = undefined;
   }
@@ -247,6 +308,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     clearTimeout(seat.graceTimer);
     seat.graceTimer = undefined;
     seat.connection = connection;
+    if (this.roster.setAway(peerId, false) && this.roster.get(peerId).role !== 'viewer') this.#rosterChanged();
     return { place: seat.place, resumeKey: seat.resumeKey };
   }
 
@@ -255,6 +317,8 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     const seat = this.#seats.get(peerId);
     if (!seat || seat.connection !== connection) return;
     seat.connection = undefined;
+    // Everyone sees who on stage is away (the host's picture frozen is a network, not the end).
+    if (this.roster.setAway(peerId, true) && this.roster.get(peerId).role !== 'viewer') this.#rosterChanged();
     clearTimeout(seat.graceTimer);
     seat.graceTimer = setTimeout(() => {
       const wasHost = this.leave(peerId);
@@ -280,6 +344,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     seat.place.close();
     this.#rosterChanged();
     if (participant?.handRaised) this.emit('handsChanged', this.roster.hands());
+    this.emit('left', peerId);
     const wasHost = participant?.role === 'host';
     if (wasHost) this.#watchForHost();
     return wasHost;
@@ -311,7 +376,7 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     place.role = 'cohost';
     if (place.media) place.media.role = 'cohost';
     // On stage nobody needs an audience seat: it goes to the next viewer.
-    this.interactive.release(peerId);
+    this.#releaseSeat(peerId);
     this.emit('roleChanged', { peerId, role: 'cohost' });
     this.emit('handsChanged', this.roster.hands());
     this.#rosterChanged();
@@ -348,17 +413,6 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     if (peerId && this.roster.get(peerId).role === 'viewer') throw new DomainError('CONFLICT', 'only people on stage can be in the spotlight');
     this.#spotlight = { peerId, followSpeaker };
     this.emit('spotlightChanged');
-  }
-
-  /** Appends a caption line; numbered so that every viewer shows them in order. */
-  addCaption(text: string): Caption {
-    const caption: Caption = { seq: this.#captions.length + 1, text, at: new Date().toISOString() };
-    this.#captions.push(caption);
-    return caption;
-  }
-
-  captions(last?: number): Caption[] {
-    return last === undefined ? [...this.#captions] : this.#captions.slice(-last);
   }
 
   #place(peerId: PeerId): Place {

@@ -17,8 +17,11 @@ export interface StageDirectoryOptions {
   seatHoldMs?: number;
   /** Loads a session's stored moderation (bans, mutes, slow mode) as its stage opens. */
   loadModeration?: (sessionId: SessionId) => Promise<SessionModeration>;
-  /** Runs first when a stage opens (the cluster's stage heartbeat is taken there); a rejection stops the opening. */
-  beforeOpen?: (sessionId: SessionId) => Promise<void>;
+  /**
+   * Runs first when a stage opens: takes the session's stage lease and returns its epoch (the stage
+   * knows it); a rejection (another node holds it, Redis away) stops the opening.
+   */
+  beforeOpen?: (sessionId: SessionId) => Promise<number>;
 }
 
 /** The live stages of this node, one per session, opened by the host and forgotten once closed. */
@@ -47,7 +50,7 @@ export class StageDirectory {
     const { pool, logger, maxConsumersPerRouter, graceMs, interactiveSeats, seatHoldMs, loadModeration, beforeOpen } = this.#options;
     // The stored moderation is loaded before the room opens: nobody joins a stage whose bans are not known.
     const opening = (async () => {
-      await beforeOpen?.(sessionId);
+      const epoch = await beforeOpen?.(sessionId);
       const moderation = await loadModeration?.(sessionId);
       const room = await StageRoom.open({
         sessionId,
@@ -57,6 +60,7 @@ export class StageDirectory {
       });
       const stage = new LiveStage({
         room,
+        ...(epoch !== undefined ? { epoch } : {}),
         ...(graceMs !== undefined ? { graceMs } : {}),
         ...(interactiveSeats !== undefined ? { interactiveSeats } : {}),
         ...(seatHoldMs !== undefined ? { seatHoldMs } : {}),
@@ -69,6 +73,11 @@ export class StageDirectory {
     this.#stages.set(sessionId, opening);
     opening.catch(() => this.#stages.delete(sessionId));
     return opening;
+  }
+
+  /** The stages open (or opening) here, by session. */
+  sessions(): SessionId[] {
+    return [...this.#stages.keys()];
   }
 
   get size(): number {

@@ -4,8 +4,12 @@ import type { PinEvent } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
 import { QuestionBoard, byVotesThenAge, type QuestionRecord } from '../domain/questions';
 import { spend, type RateLimiter } from '../domain/rateLimiter';
+import { SessionCache } from '../domain/sessionCache';
 import { screen } from '../domain/scamRules';
 import type { JobStore } from '../store/jobStore';
+
+/** Sessions whose question board stays in memory at most. */
+export const BOARDS_CACHED = 500;
 
 export interface QuestionEvents {
   question: [{ question: QuestionRecord; change: 'asked' | 'voted' | 'answered'; employerId: string | null }];
@@ -19,7 +23,13 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   readonly #store: JobStore;
   readonly #now: () => Date;
   readonly #pinHistory: (sessionId: string) => Promise<PinEvent[]>;
-  readonly #boards = new Map<string, Promise<QuestionBoard>>();
+  /** Changes of a session's board not yet stored: its board is not dropped from memory meanwhile. */
+  readonly #writing = new Map<string, number>();
+  /**
+   * Each session's board, let go when its stage closes here; boards read after that (an answer given
+   * from a console after the session) are bounded, least recently used first out.
+   */
+  readonly #boards = new SessionCache<QuestionBoard>({ capacity: BOARDS_CACHED, inUse: (id) => this.#writing.has(id) });
   readonly #askLimiter: RateLimiter;
 
   constructor({ store, now, pinHistory, askLimiter }: {
@@ -41,30 +51,53 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
   }
 
   #questionBoard(sessionId: string): Promise<QuestionBoard> {
-    let board = this.#boards.get(sessionId);
-    if (!board) {
-      board = this.#store.list('question').then((all) => new QuestionBoard(all.filter((q) => q.sessionId === sessionId)));
-      this.#boards.set(sessionId, board);
-      board.catch(() => this.#boards.delete(sessionId));
+    return this.#boards.load(sessionId, () => this.#store.list('question').then((all) => new QuestionBoard(all.filter((q) => q.sessionId === sessionId))));
+  }
+
+  /** Runs a change of the session's board and its write with the board kept in memory until stored. */
+  async #change<T>(sessionId: string, change: () => Promise<T>): Promise<T> {
+    this.#writing.set(sessionId, (this.#writing.get(sessionId) ?? 0) + 1);
+    try {
+      return await change();
+    } finally {
+      const left = (this.#writing.get(sessionId) ?? 1) - 1;
+      if (left > 0) this.#writing.set(sessionId, left);
+      else this.#writing.delete(sessionId);
     }
-    return board;
+  }
+
+  /** The session's stage closed here (or it ended): its board is read from the store again if needed. */
+  release(sessionId: string): Promise<void> {
+    if (!this.#writing.has(sessionId)) this.#boards.delete(sessionId);
+    return Promise.resolve();
+  }
+
+  /** Sessions whose board (or a change of it) is in memory now. */
+  held(): number {
+    return this.#boards.size + this.#writing.size;
   }
 
   /** A viewer asks: the question goes to the vacancy pinned right now (or is general). */
   async ask(sessionId: string, askedBy: string, text: string): Promise<QuestionRecord> {
     if (screen(text).held) throw new DomainError('VALIDATION', 'questions cannot carry contact details or requests for money');
     await spend(this.#askLimiter, askedBy, (seconds) => `please wait ${seconds} seconds before asking again`);
-    const board = await this.#questionBoard(sessionId);
-    const pins = await this.#pinHistory(sessionId);
-    const question = board.ask({ id: crypto.randomUUID(), sessionId, text, askedBy, at: this.#stamp(), pins });
-    await this.#store.put('question', question);
+    const question = await this.#change(sessionId, async () => {
+      const board = await this.#questionBoard(sessionId);
+      const pins = await this.#pinHistory(sessionId);
+      const asked = board.ask({ id: crypto.randomUUID(), sessionId, text, askedBy, at: this.#stamp(), pins });
+      await this.#store.put('question', asked);
+      return asked;
+    });
     this.emit('question', { question, change: 'asked', employerId: await this.#employerOf(question) });
     return question;
   }
 
   async vote(sessionId: string, questionId: string, voter: string): Promise<QuestionRecord> {
-    const question = (await this.#questionBoard(sessionId)).vote(questionId, voter);
-    await this.#store.put('question', question);
+    const question = await this.#change(sessionId, async () => {
+      const voted = (await this.#questionBoard(sessionId)).vote(questionId, voter);
+      await this.#store.put('question', voted);
+      return voted;
+    });
     this.emit('question', { question, change: 'voted', employerId: await this.#employerOf(question) });
     return question;
   }
@@ -76,12 +109,15 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
     const employerId = await this.#employerOf(stored);
     if (by.kind === 'host' && by.sessionId !== stored.sessionId) throw new DomainError('FORBIDDEN', 'that question belongs to another session');
     if (by.kind === 'employer' && by.employerId !== employerId) throw new DomainError('FORBIDDEN', 'only the employer of that vacancy can answer it');
-    const question = (await this.#questionBoard(stored.sessionId)).answer(questionId, {
-      ...answer,
-      by: by.kind === 'host' ? 'host' : `employer:${by.employerId}`,
-      at: this.#stamp(),
+    const question = await this.#change(stored.sessionId, async () => {
+      const answered = (await this.#questionBoard(stored.sessionId)).answer(questionId, {
+        ...answer,
+        by: by.kind === 'host' ? 'host' : `employer:${by.employerId}`,
+        at: this.#stamp(),
+      });
+      await this.#store.put('question', answered);
+      return answered;
     });
-    await this.#store.put('question', question);
     this.emit('question', { question, change: 'answered', employerId });
     return question;
   }

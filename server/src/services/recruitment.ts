@@ -14,7 +14,6 @@ import {
   type LineupItem,
   type LiveSession,
   type LiveSessionInput,
-  type MyApplicationView,
   type PinEvent,
   type PinsNow,
   type PolicyCard,
@@ -25,14 +24,18 @@ import {
   type VacancyCard,
   type VacancyInput,
 } from '@chunfeng/shared/recruitment';
-import { applicantView, followUpView, hashKey, keyMatches, moveApplication, type ApplicationRecord } from '../domain/applications';
+import { hashKey, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { PinBoard, type PinChange, type PinKind } from '../domain/pinBoard';
 import type { RateLimiter } from '../domain/rateLimiter';
 import { KeyedQueue } from '../domain/keyedQueue';
+import { SessionCache } from '../domain/sessionCache';
 import { byVotesThenAge } from '../domain/questions';
 import { screen } from '../domain/scamRules';
-import type { ApplicationFilter, JobStore } from '../store/jobStore';
+import type { StageFence } from '../cluster/stageLease';
+import type { JobStore } from '../store/jobStore';
+import type { FunnelCounter } from './funnelCounter';
+import { ApplicationFollowUp } from './followUp';
 import { SessionFunnels } from './funnels';
 import { QuestionService } from './questions';
 
@@ -47,9 +50,14 @@ export interface RecruitmentEvents {
   changed: [string];
   applicationCreated: [ApplicationRecord];
   applicationUpdated: [ApplicationRecord];
+  /** A write fenced with this stage's epoch was refused: another node holds the session's stage now. */
+  fenceRefused: [StageFence];
 }
 
 const newId = (): string => crypto.randomUUID();
+
+/** Sessions whose pin board (and pinned cards) stay in memory at most, live or read after their end. */
+export const SESSIONS_CACHED = 500;
 
 /** The scam-guard rules a vacancy's own words break: flagged to the bureau, which verifies vacancies. */
 function vacancyFlags(v: VacancyInput): string[] {
@@ -64,24 +72,37 @@ function vacancyFlags(v: VacancyInput): string[] {
 export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   readonly #store: JobStore;
   readonly #now: () => Date;
-  readonly #boards = new Map<string, Promise<PinBoard>>();
   /** Pins, unpins and the unpinning at the end of each session, one after another in the order asked. */
   readonly #pinWrites = new KeyedQueue();
+  /**
+   * Each session's pin board, let go when its stage closes here; boards of sessions read without a
+   * stage (a public page of an ended session) are bounded, least recently used first out.
+   */
+  readonly #boards = new SessionCache<PinBoard>({ capacity: SESSIONS_CACHED, inUse: (id) => this.#pinWrites.pending(id) });
   /** What each session shows pinned now, as the cards were when pinned (built from the board after a restart). */
-  readonly #pinsNow = new Map<string, Promise<PinsNow>>();
+  readonly #pinsNow = new SessionCache<PinsNow>({ capacity: SESSIONS_CACHED, inUse: (id) => this.#pinWrites.pending(id) });
   /** Each session's status change still being written: later changes and reads wait for it. */
   readonly #statusWrites = new KeyedQueue();
   /** Viewers' questions, routed to the vacancy pinned when they were asked. */
   readonly questions: QuestionService;
   /** The live funnel of each open stage, counting only the session's own vacancies. */
   readonly funnels: SessionFunnels;
+  /** Applications after they are stored: listing, status changes, the applicant's own view and withdrawal. */
+  readonly followUp: ApplicationFollowUp;
 
-  constructor({ store, now = () => new Date(), askLimiter }: { store: JobStore; now?: () => Date; askLimiter: RateLimiter }) {
+  constructor({ store, now = () => new Date(), askLimiter, funnelCounter }: {
+    store: JobStore;
+    now?: () => Date;
+    askLimiter: RateLimiter;
+    /** Where the funnels count (Redis for several nodes); in this process without one. */
+    funnelCounter?: FunnelCounter;
+  }) {
     super();
     this.#store = store;
     this.#now = now;
     this.questions = new QuestionService({ store, now, askLimiter, pinHistory: async (sessionId) => (await this.#board(sessionId)).history() });
-    this.funnels = new SessionFunnels({ now, vacanciesOf: (sessionId) => this.#sessionVacancies(sessionId) });
+    this.followUp = new ApplicationFollowUp({ store, now, updated: (a) => this.emit('applicationUpdated', a) });
+    this.funnels = new SessionFunnels({ now, vacanciesOf: (sessionId) => this.#sessionVacancies(sessionId), ...(funnelCounter ? { counter: funnelCounter } : {}) });
     // An answer joins its vacancy's card FAQ: a pinned card is read again when next asked for.
     this.questions.on('question', ({ change }) => {
       if (change === 'answered') this.#pinsNow.clear();
@@ -132,23 +153,53 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   /**
    * Moves a registered session to `status` (an unknown id is left alone). Ended is final: nothing
    * moves a session out of it. With `from`, only a session in that status moves. Changes to one
-   * session are written in the order they were asked for.
+   * session are written in the order they were asked for. With `fence` (the stage's lease epoch),
+   * the write is refused with STAGE_ELSEWHERE, nothing changed, once another node holds the stage.
    */
-  setSessionStatus(sessionId: string, status: SessionStatus, { from }: { from?: SessionStatus } = {}): Promise<void> {
+  setSessionStatus(sessionId: string, status: SessionStatus, { from, fence }: { from?: SessionStatus; fence?: StageFence } = {}): Promise<void> {
     return this.#statusWrites.run(sessionId, async () => {
       const session = await this.#store.get('session', sessionId);
       if (!session || session.status === status || session.status === 'ended') return;
       if (from !== undefined && session.status !== from) return;
-      await this.#store.put('session', { ...session, status });
+      await this.#fenced(fence, this.#store.put('session', { ...session, status }, fence ? { fence } : {}));
       this.emit('changed', sessionId);
-      if (status === 'ended') await this.unpinAll(sessionId);
+      if (status === 'ended') await this.unpinAll(sessionId, { fence });
     });
+  }
+
+  /** A fenced write refused: said once as an event (the stage closes), and thrown on to the caller. */
+  async #fenced<T>(fence: StageFence | undefined, write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      if (fence && error instanceof DomainError && error.code === 'STAGE_ELSEWHERE') this.emit('fenceRefused', fence);
+      throw error;
+    }
   }
 
   /** A registered session's status, after the changes asked for so far; undefined for an unknown id. */
   async sessionStatus(sessionId: string): Promise<SessionStatus | undefined> {
     await this.#statusWrites.settled(sessionId);
     return (await this.#store.get('session', sessionId))?.status;
+  }
+
+  /**
+   * The session's stage closed here (or it ended elsewhere): its pin board, pinned cards and question
+   * board are let go, after the status and pin writes asked for so far (the unpinning at its end).
+   */
+  async release(sessionId: string): Promise<void> {
+    await this.#statusWrites.settled(sessionId);
+    await this.#pinWrites.run(sessionId, () => {
+      this.#boards.delete(sessionId);
+      this.#pinsNow.delete(sessionId);
+      return Promise.resolve();
+    });
+    await this.questions.release(sessionId);
+  }
+
+  /** What the service keeps per session now: pin boards, pinned cards, writes queued, question boards. */
+  held(): { pinBoards: number; pinsNow: number; pinWrites: number; statusWrites: number; questionBoards: number } {
+    return { pinBoards: this.#boards.size, pinsNow: this.#pinsNow.size, pinWrites: this.#pinWrites.size, statusWrites: this.#statusWrites.size, questionBoards: this.questions.held() };
   }
 
   /** Resolves once every status change asked for so far is written (before the store closes). */
@@ -259,9 +310,9 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
    * replacing what was pinned of that kind in one write and one event. Pins, unpins and the end of
    * the session are applied one after another per session; `open` says whether the stage is still
    * open when this pin's turn comes (a pin still in flight when the host ends is refused, never left
-   * open in an ended session).
+   * open in an ended session); `fence`, the stage's lease epoch (a stale one is refused, nothing stored).
    */
-  pin(sessionId: string, kind: PinKind, itemId: string, { open = () => true }: { open?: () => boolean } = {}): Promise<{ pinnedAt: string; seq: number }> {
+  pin(sessionId: string, kind: PinKind, itemId: string, { open = () => true, fence }: { open?: () => boolean; fence?: StageFence } = {}): Promise<{ pinnedAt: string; seq: number }> {
     return this.#pinWrites.run(sessionId, async () => {
       const item = kind === 'vacancy' ? await this.card(itemId) : await this.#require('policy', itemId);
       const session = await this.#store.get('session', sessionId);
@@ -270,7 +321,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       const change = board.pin(kind, itemId, this.#stamp());
       if (!change.pinned) return { pinnedAt: board.current(kind)?.pinnedAt ?? this.#stamp(), seq: change.seq };
       const pinned = change.pinned;
-      await this.#persist(sessionId, [change.unpinned, pinned]);
+      await this.#persist(sessionId, [change.unpinned, pinned], fence);
       await this.#setPinsNow(sessionId, (now) => ({ ...now, seq: change.seq, [kind]: item }));
       if (kind === 'vacancy') this.funnels.vacanciesChanged(sessionId);
       this.emit('pinned', { sessionId, kind, item, pinnedAt: pinned.pinnedAt, seq: change.seq });
@@ -279,27 +330,26 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
     });
   }
 
-  unpin(sessionId: string, kind: PinKind): Promise<{ seq: number }> {
+  unpin(sessionId: string, kind: PinKind, { fence }: { fence?: StageFence } = {}): Promise<{ seq: number }> {
     return this.#pinWrites.run(sessionId, async () => {
       const change = (await this.#board(sessionId)).unpin(kind, this.#stamp());
-      await this.#announceUnpins(sessionId, [change]);
+      await this.#announceUnpins(sessionId, [change], fence);
       return { seq: change.seq };
     });
   }
 
   /** Closes every open pin of the session (it ended), after the pins asked for before. */
-  unpinAll(sessionId: string): Promise<void> {
+  unpinAll(sessionId: string, { fence }: { fence?: StageFence | undefined } = {}): Promise<void> {
     return this.#pinWrites.run(sessionId, async () => {
       const changes = (await this.#board(sessionId)).unpinAll(this.#stamp());
-      if (changes.length > 0) await this.#announceUnpins(sessionId, changes);
+      if (changes.length > 0) await this.#announceUnpins(sessionId, changes, fence);
     });
   }
 
   /** What the session shows pinned now, with the pin board's sequence number. */
   pinsNow(sessionId: string): Promise<PinsNow> {
-    let now = this.#pinsNow.get(sessionId);
-    if (!now) {
-      now = this.#board(sessionId).then(async (board) => {
+    return this.#pinsNow.load(sessionId, () =>
+      this.#board(sessionId).then(async (board) => {
         const v = board.current('vacancy');
         const p = board.current('policy');
         return {
@@ -307,15 +357,12 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
           vacancy: v ? await this.card(v.itemId).catch(() => null) : null,
           policy: p ? ((await this.#store.get('policy', p.itemId)) ?? null) : null,
         };
-      });
-      this.#pinsNow.set(sessionId, now);
-      now.catch(() => this.#pinsNow.delete(sessionId));
-    }
-    return now;
+      }),
+    );
   }
 
-  async #announceUnpins(sessionId: string, changes: PinChange[]): Promise<void> {
-    await this.#persist(sessionId, changes.map((c) => c.unpinned));
+  async #announceUnpins(sessionId: string, changes: PinChange[], fence: StageFence | undefined): Promise<void> {
+    await this.#persist(sessionId, changes.map((c) => c.unpinned), fence);
     const last = changes.at(-1)!.seq;
     await this.#setPinsNow(sessionId, (now) => ({ ...now, seq: last, ...Object.fromEntries(changes.map((c) => [c.unpinned!.kind, null])) }));
     for (const { unpinned, seq } of changes) {
@@ -325,9 +372,9 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   }
 
   /** Writes one change's records together; if that fails, the board is read again from the store next time. */
-  async #persist(sessionId: string, events: Array<PinEvent | undefined>): Promise<void> {
+  async #persist(sessionId: string, events: Array<PinEvent | undefined>, fence: StageFence | undefined): Promise<void> {
     try {
-      await this.#store.putPins(events.filter((e): e is PinEvent => e !== undefined));
+      await this.#fenced(fence, this.#store.putPins(events.filter((e): e is PinEvent => e !== undefined), fence ? { fence } : {}));
     } catch (err) {
       this.#boards.delete(sessionId);
       this.#pinsNow.delete(sessionId);
@@ -347,13 +394,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
   }
 
   #board(sessionId: string): Promise<PinBoard> {
-    let board = this.#boards.get(sessionId);
-    if (!board) {
-      board = this.#store.listPins(sessionId).then((history) => new PinBoard(sessionId, history));
-      this.#boards.set(sessionId, board);
-      board.catch(() => this.#boards.delete(sessionId));
-    }
-    return board;
+    return this.#boards.load(sessionId, () => this.#store.listPins(sessionId).then((history) => new PinBoard(sessionId, history)));
   }
 
   // ── the funnel ─────────────────────────────────────────────────────────────────────────────
@@ -414,73 +455,6 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       await this.#store.put('receipt', { id: application.keyHash, receiptId: newId(), vacancyId: vacancy.id, status: 'new', createdAt: at });
     }
     return APPLY_RECEIPT;
-  }
-
-  /** Whether a tap with this idempotency key was answered (stored, or a repeat with a receipt), in one read. */
-  answered(idempotencyKey: string): Promise<boolean> {
-    return this.#store.keyAnswered(hashKey(idempotencyKey));
-  }
-
-  /** The applicant's own view of what they applied with `idempotencyKey` (and, when given, under that id). */
-  async mine(idempotencyKey: string, id?: string): Promise<MyApplicationView | undefined> {
-    const keyHash = hashKey(idempotencyKey);
-    const own = await this.#store.applicationByKey(keyHash);
-    if (own) return id === undefined || own.id === id ? applicantView(own) : undefined;
-    const receipt = await this.#store.get('receipt', keyHash);
-    if (!receipt || (id !== undefined && receipt.receiptId !== id)) return undefined;
-    return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: receipt.status, createdAt: receipt.createdAt };
-  }
-
-  async listApplications(actor: Actor, filter: ApplicationFilter): Promise<Application[]> {
-    if (actor.kind === 'employer') {
-      if (filter.employerId && filter.employerId !== actor.employerId) {
-        throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
-      }
-      if (filter.vacancyId) {
-        const vacancy = await this.#require('vacancy', filter.vacancyId);
-        if (vacancy.employerId !== actor.employerId) throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
-      }
-      return (await this.#store.listApplications({ ...filter, employerId: actor.employerId })).map(followUpView);
-    }
-    return (await this.#store.listApplications(filter)).map(followUpView);
-  }
-
-  async getApplication(actor: Actor, id: string): Promise<Application> {
-    const application = await this.#store.getApplication(id);
-    if (!application) throw new DomainError('NOT_FOUND', 'no such application');
-    this.#assertMayFollowUp(actor, application);
-    return followUpView(application);
-  }
-
-  async changeStatus(actor: Actor, id: string, { status, note }: { status: Application['status']; note: string }): Promise<Application> {
-    await this.getApplication(actor, id);
-    const by = actor.kind === 'bureau' ? `bureau:${actor.name}` : `employer:${actor.id}`;
-    const next = await this.#store.updateApplication(id, (current) => moveApplication(current, { status, by, note, at: this.#stamp() }));
-    this.emit('applicationUpdated', next);
-    return followUpView(next);
-  }
-
-  /** The applicant withdraws, proving it is them with the idempotency key only their device holds. */
-  async withdraw(id: string, idempotencyKey: string): Promise<MyApplicationView> {
-    const application = await this.#store.getApplication(id);
-    if (!application || !keyMatches(application, idempotencyKey)) {
-      // A receipt (a repeat under another key) is withdrawn as its holder sees it; the stored application is not touched.
-      const receipt = await this.#store.get('receipt', hashKey(idempotencyKey));
-      if (!receipt || receipt.receiptId !== id) throw new DomainError('NOT_FOUND', 'no such application');
-      if (receipt.status !== 'withdrawn') await this.#store.put('receipt', { ...receipt, status: 'withdrawn' });
-      return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: 'withdrawn', createdAt: receipt.createdAt };
-    }
-    const next = await this.#store.updateApplication(id, (current) =>
-      moveApplication(current, { status: 'withdrawn', by: 'applicant', note: '', at: this.#stamp() }),
-    );
-    this.emit('applicationUpdated', next);
-    return applicantView(next);
-  }
-
-  #assertMayFollowUp(actor: Actor, application: ApplicationRecord): void {
-    if (actor.kind === 'employer' && application.employerId !== actor.employerId) {
-      throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
-    }
   }
 
   async #checkLineup(lineup: LineupItem[]): Promise<void> {

@@ -51,6 +51,11 @@ export class Statistics {
     };
   }
 
+  /** Sessions whose samples are being written now. */
+  held(): number {
+    return this.#writes.size;
+  }
+
   /** Resolves once every sample recorded so far is stored. */
   async flushed(): Promise<void> {
     await this.#writes.settled();

@@ -3,6 +3,9 @@ import type { CatalogKind } from './jobStore';
 /** The kinds worth keeping: read on every apply or page, few, and changed rarely. */
 const CACHED: ReadonlySet<CatalogKind> = new Set<CatalogKind>(['campaign', 'session', 'employer', 'vacancy', 'policy']);
 
+/** Whether documents of this kind are kept in memory by the stores (here, and store/trackedDocs.ts on Redis). */
+export const cacheable = (kind: CatalogKind): boolean => CACHED.has(kind);
+
 /**
  * The bodies of catalog documents as last read from the embedded store, so the apply path reads its
  * vacancy and session from memory. It stays exact because this process is the only writer of the
@@ -22,7 +25,7 @@ export class DocCache {
 
   set(kind: CatalogKind, id: string, body: string): void {
     const key = `${kind}\u0000${id}`;
-    if (!CACHED.has(kind) || this.#inFlight.has(key)) return;
+    if (!cacheable(kind) || this.#inFlight.has(key)) return;
     // Past the capacity, the entry remembered first goes (a Map keeps insertion order).
     if (this.#bodies.size >= this.capacity && !this.#bodies.has(key)) this.#bodies.delete(this.#bodies.keys().next().value as string);
     this.#bodies.set(key, body);

@@ -9,10 +9,13 @@ import type {
 } from '@chunfeng/shared/recruitment';
 import type { Invite } from '@chunfeng/shared/admin';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
+import type { Caption } from '@chunfeng/shared/stage';
 import type { ViewerSample } from '@chunfeng/shared/statistics';
 import type { ApplicationReceipt, ApplicationRecord } from '../domain/applications';
+import { DomainError } from '../domain/errors';
 import type { QuestionRecord } from '../domain/questions';
 import type { PhoneCode } from '../services/phoneVerification';
+import type { StageFence } from '../cluster/stageLease';
 
 export interface StaffAccount {
   id: string;
@@ -79,6 +82,15 @@ export interface ApplicationFilter {
   sessionId?: string;
 }
 
+/**
+ * A write about a session's stage made by the node holding it: stored only while the session's lease
+ * still carries the fence's epoch, else refused with STAGE_ELSEWHERE and nothing written (atomically
+ * on Redis; on the embedded store, one process holds every lease and checks it before the write).
+ */
+export interface FencedWrite {
+  fence?: StageFence;
+}
+
 export interface ApplicationEvent {
   applicationId: string;
   type: 'created' | 'status';
@@ -93,7 +105,7 @@ export interface ApplicationEvent {
 export interface JobStore {
   readonly kind: 'embedded' | 'redis';
 
-  put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void>;
+  put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K], options?: FencedWrite): Promise<void>;
   get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined>;
   /** All of a kind in creation order, or those whose indexed field equals `value`. */
   list<K extends CatalogKind>(kind: K, where?: { value: string }): Promise<CatalogKinds[K][]>;
@@ -101,7 +113,7 @@ export interface JobStore {
   /** Saves a pin or its later unpin (same session, kind and pinnedAt). */
   putPin(event: PinEvent): Promise<void>;
   /** Saves several pin records at once, all or none (moving to the next vacancy closes one pin and opens another). */
-  putPins(events: PinEvent[]): Promise<void>;
+  putPins(events: PinEvent[], options?: FencedWrite): Promise<void>;
   listPins(sessionId: string): Promise<PinEvent[]>;
 
   /**
@@ -125,8 +137,21 @@ export interface JobStore {
   /** A session's moderation log, oldest first: its bans, mutes and slow mode are rebuilt from it. */
   listModeration(sessionId: string): Promise<ModerationEntry[]>;
 
+  /**
+   * Appends a caption line to its session's captions, numbered after the last one stored (whichever
+   * node's stage sent it), and returns it with that number. Atomic under concurrency.
+   */
+  appendCaption(sessionId: string, line: { text: string; at: string }): Promise<Caption>;
+  /** A session's captions in order, or only the last `last` of them. */
+  listCaptions(sessionId: string, last?: number): Promise<Caption[]>;
+
   ping(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
+}
+
+/** What a fenced write whose lease moved on is refused with. */
+export function staleFence(fence: StageFence): DomainError {
+  return new DomainError('STAGE_ELSEWHERE', `session ${fence.sessionId}: this node no longer holds its stage (epoch ${fence.epoch ?? 'none'})`);
 }
 
 /** The value of a document's indexed field, if its kind has an index. */

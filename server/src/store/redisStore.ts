@@ -1,19 +1,28 @@
 import { Redis } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { Caption } from '@chunfeng/shared/stage';
 import { hashKey, upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { boundedRedisOptions, REDIS_RETRY_AFTER_SECONDS } from '../cluster/redisOptions';
+import { FENCE_LUA, stageEpochKey, stageLeaseKey, type StageFence } from '../cluster/stageLease';
+import { cacheable } from './docCache';
 import { storeErrorFromRedis } from './storeError';
+import { TrackedDocs } from './trackedDocs';
 import {
   catalogIndex,
   indexValue,
   type ApplicationEvent,
   type ApplicationFilter,
   type CatalogKind,
+  staleFence,
   type CatalogKinds,
+  type FencedWrite,
   type JobStore,
 } from './jobStore';
+
+/** A fence's epoch as the scripts read it: '' for "nobody may hold the stage". */
+const fenceArg = (fence: StageFence): string => (fence.epoch === null ? '' : String(fence.epoch));
 
 // One atomic step: return the application already stored under this key hash, or the one not
 // withdrawn for this vacancy and phone; otherwise store it with its indexes and append a 'created'
@@ -42,7 +51,7 @@ return {1, body}
 
 // A catalog write in one round trip: keeps the document's creation order (its first seq) and moves
 // it between index values. KEYS: the document, the kind's order, the seq counter.
-const PUT_SCRIPT = `
+const PUT_BODY = `
 local previous = redis.call('GET', KEYS[1])
 local seq = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if not seq then seq = redis.call('INCR', KEYS[3]) end
@@ -58,6 +67,20 @@ if ARGV[3] ~= '' then
   end
   redis.call('ZADD', ARGV[5] .. ARGV[4], seq, ARGV[1])
 end
+return 1
+`;
+
+const PUT_SCRIPT = PUT_BODY;
+// The same, only while the session's stage lease carries the epoch. KEYS 4-5: the lease and its epoch counter; ARGV[6]: the epoch. 0 = refused.
+const PUT_FENCED_SCRIPT = `${FENCE_LUA}
+if not fenced(KEYS[4], KEYS[5], ARGV[6]) then return 0 end
+${PUT_BODY}`;
+
+// Pin records only while the session's stage lease carries the epoch. KEYS: the pins hash, the lease,
+// its epoch counter; ARGV: the epoch, then field, value, field, value… 0 = refused.
+const PUT_PINS_FENCED_SCRIPT = `${FENCE_LUA}
+if not fenced(KEYS[2], KEYS[3], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 `;
 
@@ -84,11 +107,11 @@ return redis.call('GET', ARGV[1] .. 'app:' .. id)
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 const GUARDED = [
   'put', 'get', 'list', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
-  'listApplications', 'updateApplication', 'applicationEvents', 'appendModeration', 'listModeration',
+  'listApplications', 'updateApplication', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
 
 /** The scripts above, as ioredis defines them on the client. */
-type Scripts = Record<'cfApply' | 'cfPut' | 'cfReplace' | 'cfByKey', (...args: string[]) => Promise<unknown>>;
+type Scripts = Record<'cfApply' | 'cfPut' | 'cfPutFenced' | 'cfPutPinsFenced' | 'cfReplace' | 'cfByKey', (...args: string[]) => Promise<unknown>>;
 
 /**
  * The job store on Redis, for several nodes: JSON records, sorted-set indexes per vacancy, employer
@@ -102,6 +125,8 @@ export class RedisJobStore implements JobStore {
   /** The one-time upgrade of applications written before keys were hashed; application calls wait for it. */
   #upgrading: Promise<void> | undefined;
   readonly #scripts: Scripts;
+  /** Catalog documents kept here, dropped by Redis's invalidations when any node writes them. */
+  readonly #docs: TrackedDocs;
 
   constructor({ url, prefix = 'cf:', onConnectionError }: { url: string; prefix?: string; onConnectionError?: (error: Error) => void }) {
     // Auto-pipelining: the commands of many concurrent requests leave in one write, not one each.
@@ -111,10 +136,13 @@ export class RedisJobStore implements JobStore {
     this.#redis.on('error', (error: Error) => onConnectionError?.(error));
     this.#redis.defineCommand('cfApply', { numberOfKeys: 0, lua: APPLY_SCRIPT });
     this.#redis.defineCommand('cfPut', { numberOfKeys: 3, lua: PUT_SCRIPT });
+    this.#redis.defineCommand('cfPutFenced', { numberOfKeys: 5, lua: PUT_FENCED_SCRIPT });
+    this.#redis.defineCommand('cfPutPinsFenced', { numberOfKeys: 3, lua: PUT_PINS_FENCED_SCRIPT });
     this.#redis.defineCommand('cfReplace', { numberOfKeys: 0, lua: REPLACE_SCRIPT });
     this.#redis.defineCommand('cfByKey', { numberOfKeys: 0, lua: BY_KEY_SCRIPT });
     this.#scripts = this.#redis as unknown as Scripts;
     this.#p = prefix;
+    this.#docs = new TrackedDocs({ url, prefix: `${prefix}doc:`, redisOptions: boundedRedisOptions(), onError: (error) => onConnectionError?.(error) });
     this.#ready().catch(() => undefined);
     for (const name of GUARDED) {
       const method = (this[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
@@ -157,14 +185,24 @@ export class RedisJobStore implements JobStore {
     } while (cursor !== '0');
   }
 
-  async put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void> {
+  async put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K], { fence }: FencedWrite = {}): Promise<void> {
     const p = this.#p;
     const field = catalogIndex[kind] ?? '';
-    await this.#scripts.cfPut(`${p}doc:${kind}:${doc.id}`, `${p}docs:${kind}`, `${p}docs:seq`, doc.id, JSON.stringify(doc), field, indexValue(kind, doc) ?? '', `${p}docs:${kind}:idx:`);
+    const args = [`${p}doc:${kind}:${doc.id}`, `${p}docs:${kind}`, `${p}docs:seq`, doc.id, JSON.stringify(doc), field, indexValue(kind, doc) ?? '', `${p}docs:${kind}:idx:`] as const;
+    const [docKey, order, seq, ...argv] = args;
+    await this.#docs.writing(docKey, async () => {
+      if (!fence) {
+        await this.#scripts.cfPut(...args);
+        return;
+      }
+      const stored = await this.#scripts.cfPutFenced(docKey, order, seq, stageLeaseKey(p, fence.sessionId), stageEpochKey(p, fence.sessionId), ...argv, fenceArg(fence));
+      if (stored === 0) throw staleFence(fence);
+    });
   }
 
   async get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined> {
-    const body = await this.#redis.get(`${this.#p}doc:${kind}:${id}`);
+    const key = `${this.#p}doc:${kind}:${id}`;
+    const body = cacheable(kind) ? await this.#docs.get(key, () => this.#redis.get(key)) : await this.#redis.get(key);
     return body ? (JSON.parse(body) as CatalogKinds[K]) : undefined;
   }
 
@@ -180,11 +218,18 @@ export class RedisJobStore implements JobStore {
     await this.#redis.hset(`${this.#p}pins:${event.sessionId}`, `${event.pinnedAt}|${event.kind}`, JSON.stringify(event));
   }
 
-  async putPins(events: PinEvent[]): Promise<void> {
+  async putPins(events: PinEvent[], { fence }: FencedWrite = {}): Promise<void> {
     const first = events[0];
     if (!first) return;
+    const key = `${this.#p}pins:${first.sessionId}`;
+    const fields = events.flatMap((e) => [`${e.pinnedAt}|${e.kind}`, JSON.stringify(e)]);
+    if (fence) {
+      const p = this.#p;
+      if ((await this.#scripts.cfPutPinsFenced(key, stageLeaseKey(p, fence.sessionId), stageEpochKey(p, fence.sessionId), fenceArg(fence), ...fields)) === 0) throw staleFence(fence);
+      return;
+    }
     // One HSET of every field: a single command, so all or none.
-    await this.#redis.hset(`${this.#p}pins:${first.sessionId}`, Object.fromEntries(events.map((e) => [`${e.pinnedAt}|${e.kind}`, JSON.stringify(e)])));
+    await this.#redis.hset(key, ...fields);
   }
 
   async listPins(sessionId: string): Promise<PinEvent[]> {
@@ -272,6 +317,24 @@ export class RedisJobStore implements JobStore {
     await this.#redis.rpush(`${this.#p}moderation:${entry.sessionId}`, JSON.stringify(entry));
   }
 
+  async appendCaption(sessionId: string, { text, at }: { text: string; at: string }): Promise<Caption> {
+    // RPUSH answers the list's new length: the line's number, whichever node pushed before it.
+    const seq = await this.#redis.rpush(`${this.#p}captions:${sessionId}`, JSON.stringify({ text, at }));
+    return { seq, text, at };
+  }
+
+  async listCaptions(sessionId: string, last?: number): Promise<Caption[]> {
+    const key = `${this.#p}captions:${sessionId}`;
+    if (last !== undefined && last <= 0) return [];
+    // The length and the lines in one transaction: the numbers are the lines' positions.
+    const replies = await this.#redis.multi().llen(key).lrange(key, last === undefined ? 0 : -last, -1).exec();
+    const [[lengthError, length], [rangeError, bodies]] = replies as [[Error | null, number], [Error | null, string[]]];
+    const failed = lengthError ?? rangeError;
+    if (failed) throw failed;
+    const first = length - bodies.length + 1;
+    return bodies.map((b, i) => ({ seq: first + i, ...(JSON.parse(b) as { text: string; at: string }) }));
+  }
+
   async listModeration(sessionId: string): Promise<ModerationEntry[]> {
     const bodies = await this.#redis.lrange(`${this.#p}moderation:${sessionId}`, 0, -1);
     return bodies.map((b) => JSON.parse(b) as ModerationEntry);
@@ -291,6 +354,6 @@ export class RedisJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    await Promise.all([this.#redis.quit().catch(() => this.#redis.disconnect()), this.#docs.close()]);
   }
 }

@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS moderation (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS moderation_by_session ON moderation (session_id, seq);
+CREATE TABLE IF NOT EXISTS captions (
+  session_id TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
 `;
 
 /** The store's one file in the data dir. */

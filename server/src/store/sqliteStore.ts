@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
+import type { Caption } from '@chunfeng/shared/stage';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
-import type { ApplicationEvent, ApplicationFilter, CatalogKind, CatalogKinds, JobStore } from './jobStore';
+import type { StageFence } from '../cluster/stageLease';
+import { staleFence, type ApplicationEvent, type ApplicationFilter, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore } from './jobStore';
 import { DocCache } from './docCache';
 import { openStoreDatabase } from './sqliteSchema';
 import { SqliteWriter, type SqliteWriterOptions } from './sqliteWriter';
@@ -17,6 +19,8 @@ export interface SqliteJobStoreOptions {
   logger?: Pick<Logger, 'warn' | 'error'>;
   /** The writer thread's restart, back-off and queue limits (defaults in SqliteWriter). */
   writer?: Pick<SqliteWriterOptions, 'maxRestarts' | 'restartBackoffMs' | 'maxQueued'>;
+  /** Whether a fenced write may be stored now (this process's stage leases); without it every fence passes. */
+  fenced?: (fence: StageFence) => boolean;
 }
 
 /**
@@ -33,8 +37,10 @@ export class SqliteJobStore implements JobStore {
   /** Compiled once: compiling a statement costs more than running these reads. */
   readonly #statements = new Map<string, Database.Statement>();
   readonly #docs = new DocCache();
+  readonly #fenced: (fence: StageFence) => boolean;
 
-  constructor({ dataDir, maxPageCount, logger, writer }: SqliteJobStoreOptions) {
+  constructor({ dataDir, maxPageCount, logger, writer, fenced = () => true }: SqliteJobStoreOptions) {
+    this.#fenced = fenced;
     // Creating or upgrading the schema happens once, here, before the server listens; a file that
     // cannot be opened throws a StoreError now rather than on the first write.
     this.#db = openStoreDatabase(dataDir);
@@ -47,7 +53,9 @@ export class SqliteJobStore implements JobStore {
     return this.#writer;
   }
 
-  put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): Promise<void> {
+  put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K], { fence }: FencedWrite = {}): Promise<void> {
+    // One process holds every lease: checked here, nothing can move it before the write is queued.
+    if (fence && !this.#fenced(fence)) return Promise.reject(staleFence(fence));
     return this.#docs.writing(kind, doc.id, this.#writer.write({ op: 'put', kind, doc }));
   }
 
@@ -79,7 +87,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** All of them or none: one write (its own savepoint) in the writer's group. */
-  putPins(events: PinEvent[]): Promise<void> {
+  putPins(events: PinEvent[], { fence }: FencedWrite = {}): Promise<void> {
+    if (fence && !this.#fenced(fence)) return Promise.reject(staleFence(fence));
     return this.#writer.write({ op: 'putPins', events });
   }
 
@@ -158,6 +167,21 @@ export class SqliteJobStore implements JobStore {
     return this.#read(() => {
       const rows = this.#prepare('SELECT body FROM moderation WHERE session_id = ? ORDER BY seq').all(sessionId) as Array<{ body: string }>;
       return rows.map((r) => JSON.parse(r.body) as ModerationEntry);
+    });
+  }
+
+  appendCaption(sessionId: string, { text, at }: { text: string; at: string }): Promise<Caption> {
+    return this.#writer.write({ op: 'appendCaption', sessionId, text, at });
+  }
+
+  listCaptions(sessionId: string, last?: number): Promise<Caption[]> {
+    return this.#read(() => {
+      const rows = (
+        last === undefined
+          ? this.#prepare('SELECT seq, text, at FROM captions WHERE session_id = ? ORDER BY seq').all(sessionId)
+          : this.#prepare('SELECT seq, text, at FROM (SELECT seq, text, at FROM captions WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(sessionId, last)
+      ) as Caption[];
+      return rows.map((r) => ({ seq: r.seq, text: r.text, at: r.at }));
     });
   }
 

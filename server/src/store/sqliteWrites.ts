@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ErrorCode } from '@chunfeng/shared/errors';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds } from './jobStore';
@@ -15,7 +16,8 @@ export type WriteOp =
   | { op: 'apply'; application: ApplicationRecord }
   /** Replaces an application only if its stored body is still `expected` (the caller's read). */
   | { op: 'replaceApplication'; id: string; expected: string; next: ApplicationRecord; event: ApplicationEvent }
-  | { op: 'appendModeration'; entry: ModerationEntry };
+  | { op: 'appendModeration'; entry: ModerationEntry }
+  | { op: 'appendCaption'; sessionId: string; text: string; at: string };
 
 export interface WriteResults {
   put: undefined;
@@ -24,6 +26,7 @@ export interface WriteResults {
   apply: { application: ApplicationRecord; created: boolean };
   replaceApplication: 'replaced' | 'stale';
   appendModeration: undefined;
+  appendCaption: Caption;
 }
 export type WriteResult = WriteResults[WriteOp['op']];
 
@@ -70,6 +73,7 @@ export class SqliteWrites {
       replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ? WHERE id = ? AND body = ?'),
       event: db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)'),
       moderation: db.prepare('INSERT INTO moderation (session_id, body) VALUES (?, ?)'),
+      caption: db.prepare('INSERT INTO captions (session_id, seq, text, at) SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ? FROM captions WHERE session_id = ? RETURNING seq'),
     };
   }
 
@@ -153,6 +157,10 @@ export class SqliteWrites {
       case 'appendModeration':
         s.moderation.run(op.entry.sessionId, JSON.stringify(op.entry));
         return undefined;
+      case 'appendCaption': {
+        const { seq } = s.caption.get(op.sessionId, op.text, op.at, op.sessionId) as { seq: number };
+        return { seq, text: op.text, at: op.at };
+      }
     }
   }
 

@@ -2,7 +2,6 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { StaffInput } from '@chunfeng/shared/admin';
 import {
-  APPLY_RECEIPT,
   ApplicationStatus,
   ApplyInput,
   ApplyVerifyInput,
@@ -29,7 +28,8 @@ import type { SignInThrottle } from '../services/signInThrottle';
 import type { SignIns } from '../services/signIns';
 import type { StaffAccounts } from '../services/staff';
 import type { Statistics } from '../services/statistics';
-import { FlexibleRateLimiter, type RateLimiters } from '../store/rateLimiters';
+import { FlexibleRateLimiter, type RateLimitBackend } from '../store/rateLimiters';
+import type { ApplyDoor } from './applyDoor';
 import { authenticate, requireAdmin, requireBureau } from './auth';
 import { utf8BodiesOnly } from './bodyCharset';
 import { applicationsCsv } from './csv';
@@ -50,8 +50,17 @@ const WithdrawInput = z.object({ idempotencyKey: z.string().min(8).max(128) });
 const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max(64).optional(), idempotencyKey: z.string().min(8).max(128) })).max(100) });
 const EmployerPatch = EmployerInput.partial();
 
+/**
+ * The public session documents as this platform serves them. `recorded`: it records live sessions
+ * (HLS on), so an ended one has, or soon has, a replay. Another node's catalog edits are not
+ * announced to this one: with a shared store, each document is rebuilt at least every 5 s.
+ */
+export function publicSessionsOf(service: RecruitmentService, hls: HlsService | undefined): PublicSessions {
+  return new PublicSessions({ service, recorded: Boolean(hls), maxAgeMs: service.store.kind === 'redis' ? 5000 : Infinity });
+}
+
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, limiters, deviceLimiter, verification, applyPerBlockPerMinute = 300 }: {
+export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, applyDoor, rateLimits = { kind: 'memory' }, deviceLimiter, verification, applyPerBlockPerMinute = 300, publicSessions = publicSessionsOf(service, hls) }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -65,25 +74,23 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   hls?: HlsService | undefined;
   /** The bureau's time zone, for times written into exports. */
   timeZone: string;
-  limiters: RateLimiters;
+  /** The apply path this door shares with the socket's `application:submit`. */
+  applyDoor: ApplyDoor;
+  /** Where the per-block ceiling on code requests is counted (Redis: one budget across nodes). */
+  rateLimits?: RateLimitBackend;
   /** How many device tokens an address block may be issued. */
   deviceLimiter: RateLimiter;
-  /** When set (APPLY_VERIFY=sms), an application needs the one-time code texted to its phone. */
+  /** When set (APPLY_VERIFY=sms), POST /api/apply/verify texts the one-time code an application needs. */
   verification?: PhoneVerification | undefined;
-  /** The ceiling per address block (/24, /48) a minute, for applications and for code requests. */
+  /** The ceiling per address block (/24, /48) a minute for code requests (applications have theirs in the door). */
   applyPerBlockPerMinute?: number;
+  /** The public session documents served from memory (made here unless the caller keeps them to count them). */
+  publicSessions?: PublicSessions;
 }): Router {
   const api = express.Router();
-  const applyLimiter = limiters.apply;
-  const blockLimiter = new FlexibleRateLimiter({ name: 'apply-block', points: applyPerBlockPerMinute, seconds: 60 });
-  const codeLimiter = new FlexibleRateLimiter({ name: 'code-block', points: applyPerBlockPerMinute, seconds: 60 });
-  /** Idempotency keys of applications answered lately: their retries are never limited. */
-  const recentKeys = new Set<string>();
+  const codeLimiter = new FlexibleRateLimiter({ name: 'code-block', points: applyPerBlockPerMinute, seconds: 60, backend: rateLimits });
   // Every viewer page load asks for this: answered first, from memory, before the body parsers and
   // the other routes are tried (it reads no cookie and no body).
-  // `recorded`: this platform records live sessions (HLS on), so an ended one has, or soon has, a replay.
-  // Another node's catalog edits are not announced to this one: with a shared store, rebuild at least every 5 s.
-  const publicSessions = new PublicSessions({ service, recorded: Boolean(hls), maxAgeMs: service.store.kind === 'redis' ? 5000 : Infinity });
   api.get('/public/sessions/:id', async (req, res) => {
     const { id } = parse(Id, req.params);
     sendCached(req, res, await publicSessions.get(id), PUBLIC_DOCUMENT_MAX_AGE);
@@ -281,42 +288,18 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const deviceToken = req.get('x-device-token');
     const device = deviceToken ? await tokens.verify('device', deviceToken).catch(() => undefined) : undefined;
     const input = parse(ApplyInput, req.body);
-    // Per phone and device, and a ceiling per address block far above what a village sharing one
-    // carrier-grade NAT sends. A retry of a tap already answered (same idempotency key) is never
-    // limited: it must get its answer. A refused tap is not remembered, so retrying it is limited too.
-    // A key already answered (an application or a receipt holds it) gets the same answer again and
-    // stores nothing, whatever else this request carries: the limits and the code were spent on it
-    // once, so nothing new may be written under it without them.
-    if (recentKeys.has(input.idempotencyKey) || (await service.answered(input.idempotencyKey))) {
-      res.status(202).json(APPLY_RECEIPT);
-      return;
-    }
-    // Side by side: on Redis each is a round trip.
-    const wait = Math.max(
-      ...(await Promise.all([
-        applyLimiter.take(`phone:${input.phone}`),
-        device ? applyLimiter.take(`device:${device.sub}`) : 0,
-        blockLimiter.take(addressBlock(req.ip)),
-      ])),
-    );
-    if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
-    if (verification) await verification.check(input.phone, input.code);
-    const receipt = await service.apply(input, { deviceId: device?.sub ?? null });
-    recentKeys.add(input.idempotencyKey);
-    if (recentKeys.size > 50_000) recentKeys.delete(recentKeys.values().next().value as string);
-    // The same answer for a new application, a retry and a repeat: see ApplyReceipt.
-    res.status(202).json(receipt);
+    res.status(202).json(await applyDoor.apply(input, { deviceId: device?.sub, address: req.ip }));
   });
   // "My applications" on a phone: statuses for the applications it can prove (by their idempotency key).
   api.post('/applications/mine', async (req, res) => {
     const { items } = parse(MineInput, req.body);
-    const found = await Promise.all(items.map(({ id, idempotencyKey }) => service.mine(idempotencyKey, id)));
+    const found = await Promise.all(items.map(({ id, idempotencyKey }) => service.followUp.mine(idempotencyKey, id)));
     res.json({ applications: found.filter((a) => a !== undefined) });
   });
   api.post('/applications/:id/withdraw', async (req, res) => {
     const { id } = parse(Id, req.params);
     const { idempotencyKey } = parse(WithdrawInput, req.body);
-    const a = await service.withdraw(id, idempotencyKey);
+    const a = await service.followUp.withdraw(id, idempotencyKey);
     res.json({ application: { id: a.id, status: a.status } });
   });
 
@@ -324,13 +307,13 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   api.get('/applications', async (req, res) => {
     const actor = await authenticate(req, tokens);
     const { status, ...filter } = parse(ApplicationQuery, req.query);
-    const all = await service.listApplications(actor, filter);
+    const all = await service.followUp.list(actor, filter);
     res.json({ applications: status ? all.filter((a) => a.status === status) : all });
   });
   api.get('/applications.csv', async (req, res) => {
     const actor = await authenticate(req, tokens);
     const { status, ...filter } = parse(ApplicationQuery, req.query);
-    const all = await service.listApplications(actor, filter);
+    const all = await service.followUp.list(actor, filter);
     const list = status ? all.filter((a) => a.status === status) : all;
     const vacancies = new Map((await service.store.list('vacancy')).map((v) => [v.id as string, v]));
     const employers = new Map((await service.store.list('employer')).map((e) => [e.id as string, e]));
@@ -343,12 +326,12 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   api.get('/applications/:id', async (req, res) => {
     const actor = await authenticate(req, tokens);
     const { id } = parse(Id, req.params);
-    res.json({ application: await service.getApplication(actor, id) });
+    res.json({ application: await service.followUp.get(actor, id) });
   });
   api.patch('/applications/:id/status', async (req, res) => {
     const actor = await authenticate(req, tokens);
     const { id } = parse(Id, req.params);
-    res.json({ application: await service.changeStatus(actor, id, parse(StatusChangeInput, req.body)) });
+    res.json({ application: await service.followUp.changeStatus(actor, id, parse(StatusChangeInput, req.body)) });
   });
 
   api.use((_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such API route')));

@@ -14,10 +14,20 @@ export function bearer(req: Request): string | undefined {
 
 /** The sign-in session token in a Cookie header, if any. */
 export function sessionCookie(cookie: string | undefined): string | undefined {
+  return cookieValue(cookie, SESSION_COOKIE);
+}
+
+/** One cookie's value in a Cookie header, if it is there and well formed. */
+export function cookieValue(cookie: string | undefined, wanted: string): string | undefined {
   if (!cookie) return undefined;
   for (const part of cookie.split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
+    if (name !== wanted) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -1,5 +1,4 @@
 import type { ChatBadge, StageRole } from '@chunfeng/shared/stage';
-import type { Tokens } from '../auth/tokens';
 import type { ChatMessage } from '../domain/chat';
 import { DomainError } from '../domain/errors';
 import type { ModeratorView } from '../domain/moderation';
@@ -7,10 +6,9 @@ import { spend } from '../domain/rateLimiter';
 import type { Logger } from '../logger';
 import type { LiveStage } from '../media/liveStage';
 import type { RateLimiters } from '../store/rateLimiters';
-import { identityOf } from './identity';
-import { moderatorOf, participantId } from './moderators';
-import type { RequestRoutes } from './requests';
-import { joinedOf, type IoServer, type IoSocket } from './socketState';
+import { moderatorOf, participantId, type Asker } from './moderators';
+import type { IoServer } from './socketState';
+import type { StageActions } from './stageActions';
 import { hostChannel, stageChannel } from './stageSocket';
 
 export const moderatorChannel = (sessionId: string): string => `stage-mod:${sessionId}`;
@@ -25,20 +23,19 @@ export function badgeOf(role: StageRole, by: ModeratorView | null): ChatBadge {
   return role === 'viewer' ? null : 'cohost';
 }
 
-/** The joined stage, this person's chat identity, and the moderator they speak for (the host, bureau staff) if any. */
-async function chatIdentity(socket: IoSocket, tokens: Tokens): Promise<{ stage: LiveStage; authorId: string; by: ModeratorView | null }> {
-  const joined = joinedOf(socket);
-  const authorId = (await identityOf(socket, tokens)).authorIdIn(joined.stage.sessionId);
-  const by = await moderatorOf(socket, joined, tokens);
+/** The asker's stage, their chat identity, and the moderator they speak for (the host, bureau staff) if any. */
+async function chatIdentity(io: IoServer, asker: Asker): Promise<{ stage: LiveStage; authorId: string; by: ModeratorView | null }> {
+  const by = await moderatorOf(asker);
   if (by) {
-    joined.stage.chat.moderation.protect(authorId);
-    await socket.join(moderatorChannel(joined.stage.sessionId));
+    asker.stage.chat.moderation.protect(asker.authorId);
+    // Through the adapter: the asker's connection may be on another node.
+    io.in(asker.connection).socketsJoin(moderatorChannel(asker.stage.sessionId));
   }
-  return { stage: joined.stage, authorId, by };
+  return { stage: asker.stage, authorId: asker.authorId, by };
 }
 
-async function chatModerator(socket: IoSocket, tokens: Tokens): Promise<{ stage: LiveStage; by: ModeratorView }> {
-  const { stage, by } = await chatIdentity(socket, tokens);
+async function chatModerator(io: IoServer, asker: Asker): Promise<{ stage: LiveStage; by: ModeratorView }> {
+  const { stage, by } = await chatIdentity(io, asker);
   if (!by) throw new DomainError('FORBIDDEN', 'only moderators can do that');
   return { stage, by };
 }
@@ -49,62 +46,61 @@ function publish(io: IoServer, stage: LiveStage, message: ChatMessage): void {
 }
 
 /** Chat and its moderation, for every joined client. Everything user-written travels as plain text. */
-export function handleChatRequests(routes: RequestRoutes, { io, tokens, logger, limiters }: {
+export function handleChatRequests(actions: StageActions, { io, logger, limiters }: {
   io: IoServer;
-  tokens: Tokens;
   logger: Logger;
   limiters: RateLimiters;
 }): void {
-  routes.on('chat:send', async (socket, { text, displayName }) => {
-    const { stage, by } = await chatIdentity(socket, tokens);
-    const authorId = await participantId(socket, joinedOf(socket), tokens, { moderator: by !== null });
+  actions.on('chat:send', async (asker, { text, displayName }) => {
+    const { stage, by } = await chatIdentity(io, asker);
+    const authorId = participantId(asker, { moderator: by !== null });
     if (!by) await spend(limiters.chat, authorId, (seconds) => `too many messages: wait ${seconds} seconds`);
-    const message = stage.chat.send({ authorId, displayName, text, moderator: by !== null, badge: badgeOf(joinedOf(socket).peer.role, by) });
+    const message = stage.chat.send({ authorId, displayName, text, moderator: by !== null, badge: badgeOf(asker.peer.role, by) });
     publish(io, stage, message);
     return { message };
   });
 
-  routes.on('chat:history', async (socket) => {
-    const { stage, authorId, by } = await chatIdentity(socket, tokens);
+  actions.on('chat:history', async (asker) => {
+    const { stage, authorId, by } = await chatIdentity(io, asker);
     return { messages: stage.chat.visible(), slowModeSeconds: stage.chat.slowModeSeconds, moderator: by !== null, you: authorId };
   });
 
-  routes.on('chat:held', async (socket) => {
-    const { stage } = await chatModerator(socket, tokens);
+  actions.on('chat:held', async (asker) => {
+    const { stage } = await chatModerator(io, asker);
     return { messages: stage.chat.held() };
   });
 
-  routes.on('chat:delete', async (socket, { messageId }) => {
-    const { stage, by } = await chatModerator(socket, tokens);
+  actions.on('chat:delete', async (asker, { messageId }) => {
+    const { stage, by } = await chatModerator(io, asker);
     await stage.chat.delete(by, messageId);
     io.to(stageChannel(stage.sessionId)).emit('chat:deleted', { messageIds: [messageId] });
     return {};
   });
 
-  routes.on('chat:approve', async (socket, { messageId }) => {
-    const { stage, by } = await chatModerator(socket, tokens);
+  actions.on('chat:approve', async (asker, { messageId }) => {
+    const { stage, by } = await chatModerator(io, asker);
     publish(io, stage, await stage.chat.approve(by, messageId));
     return {};
   });
 
-  routes.on('chat:mute', async (socket, { authorId: target, seconds }) => {
-    const { stage, by } = await chatModerator(socket, tokens);
+  actions.on('chat:mute', async (asker, { authorId: target, seconds }) => {
+    const { stage, by } = await chatModerator(io, asker);
     await stage.chat.mute(by, target, seconds);
-    logger.info({ socket: socket.id, by: by.role, target, seconds }, 'chat: muted');
+    logger.info({ connection: asker.connection, by: by.role, target, seconds }, 'chat: muted');
     return {};
   });
 
-  routes.on('chat:ban', async (socket, { authorId: target }) => {
-    const { stage, by } = await chatModerator(socket, tokens);
+  actions.on('chat:ban', async (asker, { authorId: target }) => {
+    const { stage, by } = await chatModerator(io, asker);
     const removed = await stage.chat.ban(by, target);
     stage.lowerHandsOf(target);
-    logger.info({ socket: socket.id, by: by.role, target }, 'chat: banned');
+    logger.info({ connection: asker.connection, by: by.role, target }, 'chat: banned');
     if (removed.length > 0) io.to(stageChannel(stage.sessionId)).emit('chat:deleted', { messageIds: removed });
     return {};
   });
 
-  routes.on('chat:slowMode', async (socket, { seconds }) => {
-    const { stage, by } = await chatModerator(socket, tokens);
+  actions.on('chat:slowMode', async (asker, { seconds }) => {
+    const { stage, by } = await chatModerator(io, asker);
     await stage.chat.setSlowMode(by, seconds);
     io.to(stageChannel(stage.sessionId)).emit('chat:slowMode', { seconds });
     return {};

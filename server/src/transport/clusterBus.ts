@@ -18,6 +18,14 @@ export const RECOVERY_WINDOW_MS = 2 * 60_000;
  */
 export const BUS_MAX_LEN = 50_000;
 
+/**
+ * How long an entry stays in the stream at most, whatever the count: the recovery window and a
+ * minute more. Broadcasts carry what consoles show (an application's name and phone reach the
+ * employer's console this way), so on a quiet cluster a count-only trim would keep them in Redis and
+ * its append-only file for ever, past the application's withdrawal; by age they go within minutes.
+ */
+export const BUS_RETENTION_MS = RECOVERY_WINDOW_MS + 60_000;
+
 export interface BusHealth {
   [detail: string]: unknown;
   ok: boolean;
@@ -46,8 +54,10 @@ export interface ClusterBus {
  * While Redis is unreachable, publishing waits for it (ioredis's offline queue, no retry limit):
  * broadcasts are held in order and go out, to every node, when it is back; nothing is dropped.
  */
-export function clusterBus({ url, prefix = 'cf:', logger, mayRecover }: {
+export function clusterBus({ url, prefix = 'cf:', logger, mayRecover, retentionMs = BUS_RETENTION_MS }: {
   url: string;
+  /** How old the stream's oldest entry may get (trimmed every tenth of it, by every node). */
+  retentionMs?: number;
   /** The job store's key prefix: the bus keeps its keys under `<prefix>cluster:`. */
   prefix?: string;
   logger: Logger;
@@ -75,6 +85,18 @@ export function clusterBus({ url, prefix = 'cf:', logger, mayRecover }: {
     maxLen: BUS_MAX_LEN,
     onlyPlaintext: true,
   });
+  // By age as well as by count, on Redis's clock (entry ids are its milliseconds): every node trims,
+  // which is idempotent, so the stream is trimmed as long as any node runs.
+  const trimByAge = async (): Promise<void> => {
+    if (redis.status !== 'ready') return;
+    const [seconds, micros] = await redis.time();
+    const oldest = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - retentionMs;
+    await redis.xtrim(base, 'MINID', `${oldest}-0`);
+  };
+  const trimmer = setInterval(() => {
+    trimByAge().catch((err: unknown) => logger.debug({ err }, 'could not trim the bus stream by age; the next round will'));
+  }, Math.max(50, Math.floor(retentionMs / 10)));
+  trimmer.unref();
   // socket.io calls it with `new` (an arrow function cannot be); returning an object makes that the instance.
   function adapter(nsp: unknown): ReturnType<typeof make> {
     const instance = make(nsp);
@@ -97,6 +119,7 @@ export function clusterBus({ url, prefix = 'cf:', logger, mayRecover }: {
     options: { adapter, connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true } },
     health: () => ({ ok: redis.status === 'ready', kind: 'redis-streams', stream: base, status: redis.status }),
     async close() {
+      clearInterval(trimmer);
       // QUIT waits behind whatever is queued for an unreachable Redis: give it 2 s, then just close.
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);

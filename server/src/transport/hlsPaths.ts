@@ -4,19 +4,20 @@ const SERVED = /\.(m3u8|ts|vtt)$/;
  * Whether a request path under /hls names a file viewers may fetch, judged after percent-decoding
  * (the static file server decodes before it opens the file, so `session%2ejson` is session.json):
  * `<session>/<file>` or `<session>/<rendition>/<file>`, playlists, segments and captions only, no
- * empty, dot or hidden segments and no separators hidden in a segment.
+ * empty, dot or hidden segments and no separators hidden in a segment (`%2f` is refused, not read as `/`).
  */
 export function hlsPathAllowed(requestPath: string): boolean {
-  let decoded: string;
+  if (!requestPath.startsWith('/')) return false;
+  // Each segment is decoded on its own: an escaped separator (`s%2f360p`) would otherwise pass as two
+  // segments here while the cache rules (hlsFileKind) read one, and be served under a second name.
+  let segments: string[];
   try {
-    decoded = decodeURIComponent(requestPath);
+    segments = requestPath.slice(1).split('/').map((s) => decodeURIComponent(s));
   } catch {
     return false;
   }
-  if (!decoded.startsWith('/') || /[\\\0]/.test(decoded)) return false;
-  const segments = decoded.slice(1).split('/');
   if (segments.length < 2 || segments.length > 3) return false;
-  if (segments.some((s) => s.length === 0 || s.startsWith('.') || s.includes('%'))) return false;
+  if (segments.some((s) => s.length === 0 || s.startsWith('.') || /[/\\\0%]/.test(s))) return false;
   return SERVED.test(segments.at(-1) ?? '');
 }
 

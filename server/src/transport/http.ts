@@ -10,7 +10,7 @@ export interface HealthReport {
   ok: boolean;
   /** This node's id in the cluster. */
   node?: string;
-  /** The dependencies that are down: 'redis' (or 'store'), 'media-workers', 'disk'. */
+  /** The dependencies that are down: 'redis' (or 'store'), 'media-workers', 'disk', 'hls-dir' (HLS_DIR not shared with every node). */
   down?: string[];
   checks: Record<string, { ok: boolean; [detail: string]: unknown }>;
 }

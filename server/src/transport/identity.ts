@@ -13,13 +13,16 @@ export class SocketIdentity {
   readonly #basis: string;
   /** The socket sent a valid device token: it may chat, ask and vote (without one it can only watch). */
   readonly device: boolean;
+  /** That token's device id (`sub`), which an application from this socket is counted against. */
+  readonly deviceId: string | undefined;
   /** A bureau staff member signed in on this browser: a moderator everywhere. */
   readonly bureau: boolean;
 
-  constructor(authors: AuthorIds, basis: string, { device, bureau }: { device: boolean; bureau: boolean }) {
+  constructor(authors: AuthorIds, basis: string, { deviceId, bureau }: { deviceId: string | undefined; bureau: boolean }) {
     this.#authors = authors;
     this.#basis = basis;
-    this.device = device;
+    this.device = deviceId !== undefined;
+    this.deviceId = deviceId;
     this.bureau = bureau;
   }
 
@@ -44,5 +47,5 @@ async function findIdentity(socket: IoSocket, tokens: Tokens): Promise<SocketIde
   const basis = device ? `device:${device.fam ?? device.sub}` : `connection:${socket.id}`;
   const cookie = sessionCookie(socket.request.headers.cookie);
   const bureau = cookie ? Boolean(await tokens.verify('bureau', cookie).catch(() => undefined)) : false;
-  return new SocketIdentity(socket.data.authors, basis, { device: Boolean(device), bureau });
+  return new SocketIdentity(socket.data.authors, basis, { deviceId: device?.sub, bureau });
 }

@@ -96,6 +96,7 @@ export function handleMediaRequests(routes: RequestRoutes): void {
 
   routes.on('viewer:preferences', async (socket, preferences) => {
     // An HLS viewer's quality and audio-only choice is the player's: nothing to tell the SFU.
+    if (socket.data.remote) return {};
     const media = joinedOf(socket).peer.media;
     if (media && !media.closed) await media.setPreferences(preferences);
     return {};

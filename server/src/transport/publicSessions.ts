@@ -21,7 +21,8 @@ interface Entry {
  * the changed id is dropped and built again by the next request. Its ETag is a hash of its bytes, so
  * it changes exactly when the content does. Nothing personal is in it: the service's public view.
  * With a store shared by several nodes, an edit made through another node is not announced here:
- * `maxAgeMs` then bounds how long a document is kept.
+ * `maxAgeMs` then bounds how long a document is kept. At most `capacity` documents are kept (an ended
+ * session's is still served, so it is not dropped at the end): past it the least recently read goes.
  */
 export class PublicSessions {
   readonly #service: RecruitmentService;
@@ -31,9 +32,11 @@ export class PublicSessions {
   #generation = 0;
   readonly #maxAgeMs: number;
   readonly #now: () => number;
+  readonly capacity: number;
 
-  constructor({ service, recorded, maxAgeMs = Infinity, now = Date.now }: { service: RecruitmentService; recorded: boolean; maxAgeMs?: number; now?: () => number }) {
+  constructor({ service, recorded, maxAgeMs = Infinity, now = Date.now, capacity = 1000 }: { service: RecruitmentService; recorded: boolean; maxAgeMs?: number; now?: () => number; capacity?: number }) {
     this.#service = service;
+    this.capacity = capacity;
     this.#recorded = recorded;
     this.#maxAgeMs = maxAgeMs;
     this.#now = now;
@@ -46,12 +49,22 @@ export class PublicSessions {
   /** The document of a registered session (rejects with NOT_FOUND for an unknown one, never kept). */
   get(sessionId: string): Promise<PublicDocument> {
     const cached = this.#entries.get(sessionId);
-    if (cached && this.#now() - cached.builtAt <= this.#maxAgeMs) return cached.doc;
+    if (cached && this.#now() - cached.builtAt <= this.#maxAgeMs) {
+      // Read again: the most recently read last, the first to go past the capacity first.
+      this.#entries.delete(sessionId);
+      this.#entries.set(sessionId, cached);
+      return cached.doc;
+    }
     const generation = this.#generation;
     const built = this.#build(sessionId);
     const doc = built.then(({ doc: d }) => d);
     const entry: Entry = { doc, builtAt: this.#now(), dependsOn: new Set([sessionId]) };
+    this.#entries.delete(sessionId);
     this.#entries.set(sessionId, entry);
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.capacity) break;
+      this.#entries.delete(oldest);
+    }
     built.then(
       ({ dependsOn }) => {
         if (this.#entries.get(sessionId) !== entry) return;
@@ -63,6 +76,19 @@ export class PublicSessions {
       },
     );
     return doc;
+  }
+
+  /**
+   * The session's stage closed (here or on another node, whose writes this node was not told of):
+   * its document is built again when next read.
+   */
+  drop(sessionId: string): void {
+    this.#invalidate(sessionId);
+  }
+
+  /** Documents kept now. */
+  get size(): number {
+    return this.#entries.size;
   }
 
   /** Ids changed since a generation, kept only while builds are in flight. */

@@ -1,3 +1,4 @@
+import type { Question } from '@chunfeng/shared/recruitment';
 import type { Tokens } from '../auth/tokens';
 import { followUpView } from '../domain/applications';
 import { DomainError } from '../domain/errors';
@@ -5,10 +6,11 @@ import { questionView } from '../domain/questions';
 import type { RecruitmentService } from '../services/recruitment';
 import { actorFor, sessionCookie } from './auth';
 import { consoleCredentials, holdCredentials } from './credentialRooms';
-import { moderatorOf, participantId } from './moderators';
+import { moderatorOf, participantId, type Asker } from './moderators';
 import type { RequestRoutes } from './requests';
 import { identityOf } from './identity';
-import { joinedOf, type IoServer, type IoSocket, type Joined } from './socketState';
+import { joinedOf, placeOf, type IoServer, type IoSocket, type Joined } from './socketState';
+import type { StageActions } from './stageActions';
 import { authorChannel, hostChannel, stageChannel } from './stageSocket';
 
 const BUREAU_CHANNEL = 'console:bureau';
@@ -55,48 +57,62 @@ export function hostOf(socket: IoSocket): Joined {
 }
 
 /** Asking and voting need a device token and are closed to a banned device family. */
-async function askerOf(socket: IoSocket, joined: Joined, tokens: Tokens): Promise<string> {
-  return participantId(socket, joined, tokens, { moderator: (await moderatorOf(socket, joined, tokens)) !== null });
+async function voterOf(asker: Asker): Promise<string> {
+  return participantId(asker, { moderator: (await moderatorOf(asker)) !== null });
 }
 
 /** Pins (host only), card events (viewers), and the live feeds of the consoles. */
-export function handleRecruitmentRequests(routes: RequestRoutes, { service, tokens }: { service: RecruitmentService; tokens: Tokens }): void {
+/** Several nodes: an employer's answer to a question of a session whose stage another node holds is given there. */
+export interface AnswerRelay {
+  /** The owner's answer, or undefined when the session's stage is here or nowhere. */
+  answerElsewhere(employerId: string, questionId: string, answer: { text: string | null; onStage: boolean }): Promise<Question | undefined>;
+}
+
+export function handleRecruitmentRequests(routes: RequestRoutes, actions: StageActions, { service, tokens, answers }: { service: RecruitmentService; tokens: Tokens; answers?: AnswerRelay | undefined }): void {
   // A pin whose turn comes after the stage closed (the host ended it meanwhile) is refused.
   routes.on('vacancy:pin', (socket, { vacancyId }) => {
     const { stage } = hostOf(socket);
-    return service.pin(stage.sessionId, 'vacancy', vacancyId, { open: () => !stage.closed });
+    return service.pin(stage.sessionId, 'vacancy', vacancyId, { open: () => !stage.closed, fence: stage.fence });
   });
 
-  routes.on('vacancy:unpin', (socket) => service.unpin(hostOf(socket).stage.sessionId, 'vacancy'));
+  routes.on('vacancy:unpin', (socket) => {
+    const { stage } = hostOf(socket);
+    return service.unpin(stage.sessionId, 'vacancy', { fence: stage.fence });
+  });
 
   routes.on('policy:pin', (socket, { policyId }) => {
     const { stage } = hostOf(socket);
-    return service.pin(stage.sessionId, 'policy', policyId, { open: () => !stage.closed });
+    return service.pin(stage.sessionId, 'policy', policyId, { open: () => !stage.closed, fence: stage.fence });
   });
 
-  routes.on('policy:unpin', (socket) => service.unpin(hostOf(socket).stage.sessionId, 'policy'));
+  routes.on('policy:unpin', (socket) => {
+    const { stage } = hostOf(socket);
+    return service.unpin(stage.sessionId, 'policy', { fence: stage.fence });
+  });
 
+  // Counted in the funnel store (Redis with several nodes): a viewer watching through any node counts here.
   routes.on('card:event', async (socket, { vacancyId, step }) => {
-    const { stage, peer } = joinedOf(socket);
-    await service.funnels.countCard(stage.sessionId, peer.id, vacancyId, step);
+    const { sessionId } = placeOf(socket);
+    // The viewer counted is the phone (its device token's family) or, without one, the connection:
+    // not the join, which a loop of leaving and joining again renews at will.
+    const viewer = (await identityOf(socket, tokens)).authorIdIn(sessionId);
+    await service.funnels.countCard(sessionId, viewer, vacancyId, step);
     return {};
   });
 
-  routes.on('funnel:get', (socket) => {
+  routes.on('funnel:get', async (socket) => {
     const { stage } = hostOf(socket);
-    return { funnel: service.funnels.all(stage.sessionId) };
+    return { funnel: await service.funnels.all(stage.sessionId) };
   });
 
-  routes.on('question:ask', async (socket, { text }) => {
-    const { stage } = joinedOf(socket);
-    const authorId = await askerOf(socket, joinedOf(socket), tokens);
-    return { question: questionView(await service.questions.ask(stage.sessionId, authorId, text), authorId) };
+  actions.on('question:ask', async (asker, { text }) => {
+    const authorId = await voterOf(asker);
+    return { question: questionView(await service.questions.ask(asker.stage.sessionId, authorId, text), authorId) };
   });
 
-  routes.on('question:vote', async (socket, { questionId }) => {
-    const { stage } = joinedOf(socket);
-    const authorId = await askerOf(socket, joinedOf(socket), tokens);
-    return { question: questionView(await service.questions.vote(stage.sessionId, questionId, authorId), authorId) };
+  actions.on('question:vote', async (asker, { questionId }) => {
+    const authorId = await voterOf(asker);
+    return { question: questionView(await service.questions.vote(asker.stage.sessionId, questionId, authorId), authorId) };
   });
 
   routes.on('question:answer', async (socket, { questionId, text, onStage }) => {
@@ -108,16 +124,22 @@ export function handleRecruitmentRequests(routes: RequestRoutes, { service, toke
           const { stage } = hostOf(socket);
           return { kind: 'host' as const, sessionId: stage.sessionId };
         })();
-    return { question: questionView(await service.questions.answer(by, questionId, { text: text ?? null, onStage }), null) };
+    const answer = { text: text ?? null, onStage };
+    // An employer's console may be on a node that does not hold the session's stage: the answer is
+    // given on the owner's board, so a vote there never writes over it.
+    const relayed = by.kind === 'employer' ? await answers?.answerElsewhere(by.employerId, questionId, answer) : undefined;
+    if (relayed) return { question: relayed };
+    return { question: questionView(await service.questions.answer(by, questionId, answer), null) };
   });
 
-  routes.on('question:list', async (socket, { sessionId }) => {
-    const consoleEmployer = socket.data.consoleEmployer;
-    if (consoleEmployer) return { questions: (await service.questions.forEmployer(consoleEmployer, sessionId)).map((q) => questionView(q, null)) };
-    const { stage } = joinedOf(socket);
+  actions.define('question:list', async ({ stage, authorId }, { sessionId }) => {
     if (sessionId && stage.sessionId !== sessionId) throw new DomainError('FORBIDDEN', 'that is another session');
-    const me = (await identityOf(socket, tokens)).authorIdIn(stage.sessionId);
-    return { questions: (await service.questions.list(stage.sessionId)).map((q) => questionView(q, me)) };
+    return { questions: (await service.questions.list(stage.sessionId)).map((q) => questionView(q, authorId)) };
+  });
+  routes.on('question:list', async (socket, input) => {
+    const consoleEmployer = socket.data.consoleEmployer;
+    if (consoleEmployer) return { questions: (await service.questions.forEmployer(consoleEmployer, input.sessionId)).map((q) => questionView(q, null)) };
+    return actions.dispatch(socket, 'question:list', input);
   });
 
   routes.on('console:subscribe', async (socket, { token: given }) => {

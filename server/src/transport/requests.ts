@@ -18,7 +18,7 @@ export type SocketRequestHandler<K extends RequestName> = (
 export function toAppError(error: unknown, logger: Logger, context: object = {}): AppError {
   if (error instanceof DomainError) {
     const wait = error.retryAfterSeconds;
-    return { code: error.code, message: error.message, ...(wait !== undefined ? { retryAfterSeconds: wait } : {}) };
+    return { code: error.code, message: error.message, ...(wait !== undefined ? { retryAfterSeconds: wait } : {}), ...(error.node !== undefined ? { node: error.node } : {}) };
   }
   logger.error({ err: error, ...context }, 'request failed unexpectedly');
   return { code: 'INTERNAL', message: 'something went wrong on the server; please try again' };

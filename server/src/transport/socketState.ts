@@ -15,6 +15,18 @@ export interface Joined {
 }
 
 /**
+ * A viewer watching, through this node, a stage another node holds: their place is there, and what
+ * they do on the stage is carried out there (see remoteAudience).
+ */
+export interface RemoteJoined {
+  sessionId: string;
+  peerId: string;
+  /** The node holding the stage, and its boot: a restarted owner holds none of its old places. */
+  owner: string;
+  ownerBoot: string;
+}
+
+/**
  * Everything the server keeps for one connection, as its `socket.data`: one small object with a
  * fixed shape, read by handlers shared by every socket. Thousands of idle viewers each hold one, so
  * what a viewer never uses (a hand-raise queue, a console scope) is made on first use.
@@ -24,6 +36,8 @@ export class SocketState {
   readonly authors: AuthorIds;
   /** The stage this connection joined and its place there. */
   joined: Joined | undefined = undefined;
+  /** The place this connection holds on another node's stage, if it joined one through this node. */
+  remote: RemoteJoined | undefined = undefined;
   /** The lobby channel this connection waits in for a session to go live (at most one). */
   lobby: string | undefined = undefined;
   /** Who is behind this connection, worked out once (see identityOf). */
@@ -52,4 +66,12 @@ export function joinedOf(socket: IoSocket): Joined {
   const joined = socket.data.joined;
   if (!joined || joined.stage.closed || joined.peer.closed) throw new DomainError('NOT_JOINED', 'join the session first');
   return joined;
+}
+
+/** The session and place a socket joined, on this node's stage or through it on another node's. */
+export function placeOf(socket: IoSocket): { sessionId: string; peerId: string } {
+  const remote = socket.data.remote;
+  if (remote) return { sessionId: remote.sessionId, peerId: remote.peerId };
+  const { stage, peer } = joinedOf(socket);
+  return { sessionId: stage.sessionId, peerId: peer.id };
 }

@@ -1,4 +1,5 @@
 import type { DisconnectReason } from 'socket.io';
+import type { SessionId } from '@chunfeng/shared/ids';
 import type { StageJoinInput } from '@chunfeng/shared/stage';
 import type { StageTokens, Tokens } from '../auth/tokens';
 import { Coalescer } from '../domain/coalescer';
@@ -7,8 +8,9 @@ import { KeyedQueue } from '../domain/keyedQueue';
 import { spend } from '../domain/rateLimiter';
 import { mayCaption, requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
-import type { LiveStage } from '../media/liveStage';
+import { LiveStage } from '../media/liveStage';
 import type { StageDirectory } from '../media/stageDirectory';
+import type { Captions } from '../services/captions';
 import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
 import type { RateLimiters } from '../store/rateLimiters';
@@ -17,11 +19,13 @@ import { holdCredentials } from './credentialRooms';
 import { identityOf } from './identity';
 import { enterLobby, leaveLobby } from './lobby';
 import { handleMediaRequests } from './mediaRequests';
-import { assertAdmitted, participantId, registerParticipant } from './moderators';
+import { participantId, staffOf, takePlace } from './moderators';
 import { handleRecruitmentRequests } from './recruitmentSocket';
 import type { RequestRoutes } from './requests';
 import { RosterRelay } from './rosterRelay';
-import { joinedOf, type IoServer, type IoSocket, type Joined } from './socketState';
+import type { RemoteAudience } from './remoteAudience';
+import { joinedOf, placeOf, type IoServer, type IoSocket, type Joined } from './socketState';
+import type { StageActions } from './stageActions';
 import { handleStageInvites } from './stageInvites';
 import { handleWatchRequests } from './watchRequests';
 
@@ -56,11 +60,20 @@ export function broadcastStage(io: IoServer, stage: LiveStage): void {
   // million messages: the latest roster is sent merged, the viewer count alone less often.
   const roster = new RosterRelay({ read: () => stage.rosterView(), send: (view) => io.to(channel).emit('stage:roster', view) });
   stage.on('rosterChanged', (view) => roster.changed(view));
+  // The host let go for a second host login hears it at once and leaves the stage's rooms: its
+  // requests answer NOT_JOINED, and it joins again only when the person asks it to.
+  stage.on('hostDisplaced', ({ connection }) => {
+    io.to(connection).emit('stage:takenOver', { sessionId });
+    io.in(connection).socketsLeave([channel, hostChannel(sessionId)]);
+  });
   room.once('close', (reason) => {
     roster.close();
     hands.close();
-    io.to(channel).emit('stage:ended', { reason });
-    io.in(channel).socketsLeave([channel, hostChannel(sessionId)]);
+    // A stage that moved to another node tells only its own people: the room holds the new stage's too.
+    const to = reason === 'moved' ? stage.connections() : [channel];
+    if (to.length === 0) return;
+    io.to(to).emit('stage:ended', { reason });
+    io.in(to).socketsLeave([channel, hostChannel(sessionId)]);
   });
 }
 
@@ -74,8 +87,18 @@ export interface StageSocketOptions {
   service: RecruitmentService;
   access: Tokens;
   limiters: RateLimiters;
+  /** Every caption line, stored as it is sent. */
+  captions: Captions;
   /** The session's HLS playlist URL once it can be played, if the server makes HLS. */
   hlsUrl?: (sessionId: string) => string | null;
+  /** Rejects with STAGE_ELSEWHERE when another node holds the session's stage (several nodes). */
+  notElsewhere?: (sessionId: SessionId) => Promise<void>;
+  /** Every stage action (chat, questions, hands, leaving), run here or where the stage is. */
+  actions: StageActions;
+  /** Several nodes: the running node holding the session's stage when it is another one. */
+  ownerElsewhere?: (sessionId: SessionId) => Promise<{ node: string; boot: string } | undefined>;
+  /** Several nodes: viewers of stages held by other nodes. */
+  remote?: RemoteAudience;
 }
 
 /** A credentialed role's link, checked on every join and every resume; its id when it has a record. */
@@ -96,7 +119,7 @@ async function holder(socket: IoSocket, access: Tokens): Promise<string> {
   return claims ? `device:${claims.sub}` : `connection:${socket.id}`;
 }
 
-async function stageFor(socket: IoSocket, input: StageJoinInput, { directory, service }: StageSocketOptions): Promise<LiveStage> {
+async function stageFor(socket: IoSocket, input: StageJoinInput, { directory, service, notElsewhere, ownerElsewhere }: StageSocketOptions): Promise<LiveStage | { node: string; boot: string }> {
   // An open stage is a session that has not ended (ending it closes the stage). Without one, a
   // session the host ended stays ended: nobody reopens it, and viewers are told so rather than
   // waiting for it. Only a session the bureau registered ever gets a stage.
@@ -107,7 +130,12 @@ async function stageFor(socket: IoSocket, input: StageJoinInput, { directory, se
   const status = await service.sessionStatus(input.sessionId);
   if (status === undefined) throw new DomainError('NOT_FOUND', 'there is no such session');
   if (status === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
+  // The crew goes to the one stage, wherever it is: never a second one here.
+  if (requiresCredential(input.role)) await notElsewhere?.(input.sessionId);
   if (input.role === 'host') return directory.open(input.sessionId);
+  // A viewer watches from whichever node they reached: the place is taken on the stage's node.
+  const owner = input.role === 'viewer' ? await ownerElsewhere?.(input.sessionId) : undefined;
+  if (owner) return owner;
   return directory.get(input.sessionId) ?? Promise.reject(new DomainError('SESSION_NOT_LIVE', 'this session is not live yet'));
 }
 
@@ -117,29 +145,45 @@ async function stageFor(socket: IoSocket, input: StageJoinInput, { directory, se
  * connection's own state is its `socket.data`).
  */
 export function handleStageSockets(routes: RequestRoutes, options: StageSocketOptions): (socket: IoSocket) => void {
-  const { io, tokens, invites, logger, service, access, limiters, hlsUrl = () => null } = options;
+  const { io, tokens, invites, logger, service, access, limiters, captions, actions, remote, hlsUrl = () => null } = options;
 
   routes.on('stage:join', async (socket, input) => {
     const previous = socket.data.joined;
-    if (previous && !previous.stage.closed && !previous.peer.closed) throw new DomainError('CONFLICT', 'already joined');
+    if (socket.data.remote || (previous && !previous.stage.closed && !previous.peer.closed)) throw new DomainError('CONFLICT', 'already joined');
     const credential = await credentialFor(input, tokens);
-    const stage = await stageFor(socket, input, options).catch(async (error: unknown) => {
+    const notLive = async (error: unknown): Promise<never> => {
       if (!(error instanceof DomainError && error.code === 'SESSION_NOT_LIVE')) await leaveLobby(socket);
       throw error;
-    });
+    };
+    const where = await stageFor(socket, input, options).catch(notLive);
+    if (!(where instanceof LiveStage)) {
+      if (!remote) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
+      const reply = await remote.join(socket, input, where).catch(notLive);
+      await leaveLobby(socket);
+      return reply;
+    }
+    const stage = where;
     await leaveLobby(socket);
-    await assertAdmitted(socket, stage, input.role, access);
-    const resumed = input.resume ? stage.resume(input.resume.peerId, input.resume.key, socket.id, input.role) : undefined;
-    // A single-use link is bound to the first person in; their own resume is them again.
-    if (!resumed && credential?.jti) await invites.use(credential.jti, await holder(socket, access));
-    const seat = resumed ?? (await stage.join({ role: input.role, displayName: input.displayName ?? '', connection: socket.id }));
+    const identity = await identityOf(socket, access);
+    const authorId = identity.authorIdIn(stage.sessionId);
+    const { seat, resumed } = await takePlace(stage, {
+      role: input.role,
+      displayName: input.displayName,
+      resume: input.resume,
+      connection: socket.id,
+      authorId,
+      device: identity.device,
+      staff: () => staffOf(socket, access),
+      // A single-use link is bound to the first person in; their own resume is them again.
+      beforeNew: async () => {
+        if (credential?.jti) await invites.use(credential.jti, await holder(socket, access));
+      },
+    });
     const peer = seat.place;
     const joined: Joined = { stage, peer };
     socket.data.joined = joined;
-    const authorId = (await identityOf(socket, access)).authorIdIn(stage.sessionId);
     await socket.join([stageChannel(stage.sessionId), authorChannel(stage.sessionId, authorId)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
-    await registerParticipant(socket, joined, access);
     const jti = credential?.jti;
     if (jti && input.token) {
       const token = input.token;
@@ -151,14 +195,14 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
       );
     }
     // One line per viewer would be thousands a minute when a crowd arrives: theirs are debug-level.
-    logger[peer.role === 'viewer' ? 'debug' : 'info']({ socket: socket.id, sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed: Boolean(resumed) }, 'joined stage');
+    logger[peer.role === 'viewer' ? 'debug' : 'info']({ socket: socket.id, sessionId: stage.sessionId, role: peer.role, peerId: peer.id, resumed }, 'joined stage');
     // Read last: a pin made while this socket joined reaches it as an event or in here, never neither.
     const pins = await service.pinsNow(stage.sessionId);
     const common = {
       peerId: peer.id,
       role: peer.role,
       resumeKey: seat.resumeKey,
-      resumed: Boolean(resumed),
+      resumed,
       roster: stage.rosterView(),
       hlsUrl: hlsUrl(stage.sessionId),
       interactive: peer.role !== 'viewer' || stage.interactive.has(peer.id) || stage.interactive.free,
@@ -170,15 +214,16 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
       : { ...common, mode: 'hls' as const };
   });
 
-  routes.on('caption:send', (socket, { text }) => {
+  // Stored before anyone hears it: the line outlives this node, and is numbered for the whole session.
+  routes.on('caption:send', async (socket, { text }) => {
     const { stage, peer } = joinedOf(socket);
     if (!mayCaption(peer.role)) throw new DomainError('FORBIDDEN', 'only the captioner sends captions');
-    const caption = stage.addCaption(text);
-    io.to(stageChannel(stage.sessionId)).emit('caption', caption);
+    const caption = await captions.add(stage.sessionId, text, (line) => io.to(stageChannel(stage.sessionId)).emit('caption', line));
     return { seq: caption.seq };
   });
 
-  routes.on('caption:history', (socket) => ({ captions: joinedOf(socket).stage.captions(50) }));
+  // From the store: a viewer watching through any node reads them here.
+  routes.on('caption:history', async (socket) => ({ captions: await captions.recent(placeOf(socket).sessionId, 50) }));
 
   routes.on('program:spotlight', (socket, { peerId, followSpeaker }) => {
     const { stage, peer } = joinedOf(socket);
@@ -186,15 +231,17 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
     return {};
   });
 
-  routes.on('stage:leave', async (socket) => {
-    const { stage, peer } = joinedOf(socket);
-    socket.data.joined = undefined;
+  actions.define('stage:leave', ({ stage, peer, connection, authorId }) => {
     stage.leave(peer.id);
-    const authorId = (await identityOf(socket, access)).authorIdIn(stage.sessionId);
-    for (const channel of [stageChannel(stage.sessionId), hostChannel(stage.sessionId), authorChannel(stage.sessionId, authorId)]) {
-      await socket.leave(channel);
-    }
+    // Through the adapter: the connection may be on another node.
+    io.in(connection).socketsLeave([stageChannel(stage.sessionId), hostChannel(stage.sessionId), authorChannel(stage.sessionId, authorId)]);
     return {};
+  });
+  routes.on('stage:leave', async (socket, input) => {
+    const left = await actions.dispatch(socket, 'stage:leave', input);
+    socket.data.joined = undefined;
+    remote?.left(socket);
+    return left;
   });
 
   routes.on('stage:end', (socket) => {
@@ -217,25 +264,26 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
 
   // Raising checks for a ban first and lowering does not, so without a queue a quick raise-then-lower
   // could be applied lower-then-raise and leave the hand up.
-  // Made on the first raise: most viewers never raise a hand, and an idle viewer should cost little.
-  routes.on('hand:raise', (socket, { raised }) => (socket.data.hands ??= new KeyedQueue()).run('hand', async () => {
-    const joined = joinedOf(socket);
+  actions.define('hand:raise', async (asker, { raised }) => {
     // A hand needs a device token like chat and questions: without one the identity is this
     // connection only, which a ban on the device family could never reach.
-    if (raised) await participantId(socket, joinedOf(socket), access, { moderator: false });
-    await spend(limiters.hand, joined.peer.id, (seconds) => `too many hand raises; wait ${seconds} seconds`);
-    joined.stage.raiseHand(joined.peer.id, raised);
+    if (raised) participantId(asker, { moderator: false });
+    await spend(limiters.hand, asker.peer.id, (seconds) => `too many hand raises; wait ${seconds} seconds`);
+    asker.stage.raiseHand(asker.peer.id, raised);
     return {};
-  }));
+  });
+  // Made on the first raise: most viewers never raise a hand, and an idle viewer should cost little.
+  routes.on('hand:raise', (socket, input) => (socket.data.hands ??= new KeyedQueue()).run('hand', () => actions.dispatch(socket, 'hand:raise', input)));
 
   handleStageInvites(routes, { invites });
   handleMediaRequests(routes);
-  handleWatchRequests(routes);
-  handleRecruitmentRequests(routes, { service, tokens: access });
-  handleChatRequests(routes, { io, tokens: access, logger, limiters });
+  handleWatchRequests(routes, { access });
+  handleRecruitmentRequests(routes, actions, { service, tokens: access, answers: remote });
+  handleChatRequests(actions, { io, logger, limiters });
 
   // One listener for every socket: EventEmitter calls it with the socket as `this`.
   function onDisconnect(this: IoSocket, reason: DisconnectReason): void {
+    remote?.dropped(this);
     const joined = this.data.joined;
     if (!joined) return;
     this.data.joined = undefined;

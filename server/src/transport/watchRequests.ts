@@ -1,5 +1,8 @@
 import type { StageWatchResult } from '@chunfeng/shared/stage';
+import type { Tokens } from '../auth/tokens';
+import { DomainError } from '../domain/errors';
 import { KeyedQueue } from '../domain/keyedQueue';
+import { identityOf } from './identity';
 import type { RequestRoutes } from './requests';
 import { joinedOf } from './socketState';
 
@@ -7,16 +10,24 @@ import { joinedOf } from './socketState';
  * `stage:watch`: one request on the same connection moves a place between HLS (no media on the
  * server) and WebRTC (a MediaPeer, whose receive transport takes an interactive seat).
  */
-export function handleWatchRequests(routes: RequestRoutes): void {
+export function handleWatchRequests(routes: RequestRoutes, { access }: { access: Tokens }): void {
   // A switch there and back in quick succession must end in the mode asked for last. The queue is
   // made on a socket's first switch: most viewers never switch.
   routes.on('stage:watch', (socket, { mode }) => (socket.data.switches ??= new KeyedQueue()).run('watch', async (): Promise<StageWatchResult> => {
+    if (socket.data.remote) {
+      // Watching through a node that does not hold the stage: HLS only (its media is on the stage's
+      // node). SEATS_FULL is what the page already handles by staying on HLS.
+      if (mode === 'hls') return { mode: 'hls', interactive: false };
+      throw new DomainError('SEATS_FULL', 'this connection watches over HLS: WebRTC is only on the node holding the stage');
+    }
     const { stage, peer } = joinedOf(socket);
     if (mode === 'hls') {
       stage.watchHls(peer.id);
       return { mode: 'hls', interactive: stage.interactive.free };
     }
-    await stage.watchWebRtc(peer.id);
+    // An interactive seat is the phone's (its device-token family), not the connection's.
+    const identity = await identityOf(socket, access);
+    await stage.watchWebRtc(peer.id, { phone: identity.device ? identity.authorIdIn(stage.sessionId) : undefined });
     return { mode: 'webrtc', routerRtpCapabilities: stage.room.rtpCapabilities, producers: stage.room.producers() };
   }));
 }

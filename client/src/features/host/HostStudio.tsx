@@ -98,8 +98,16 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
     setScreen(undefined);
   }
 
+  // Let go for another device: a screen being shared stops with the rest of this page's media.
+  // (Its state is cleared when the person continues here.)
+  useEffect(() => {
+    if (view.takenOver) screen?.getTracks().forEach((tr) => tr.stop());
+  }, [view.takenOver, screen]);
+
   const isLive = view.phase === 'live';
   const ended = view.phase === 'ended';
+  // Another device or tab holds the broadcast now: this page says so and waits for the person.
+  const takenOver = live && view.takenOver;
   // Ended by the host (here, or before this page was opened) is final: no going live again. A stage
   // closed by a server restart is not; the host can go live again.
   const endedBefore = ended && view.error === 'SESSION_ENDED';
@@ -116,7 +124,13 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
             <strong lang={CONTENT_LANG}>{session.title}</strong> <span className="muted">{formatTime(session.scheduledAt, i18n.language)}</span>
           </p>
         )}
-        {endedBefore ? <StatusBanner tone="info" text={describeCode('SESSION_ENDED', t)} /> : live && <PhaseBanner view={view} />}
+        {endedBefore ? (
+          <StatusBanner tone="info" text={describeCode('SESSION_ENDED', t)} />
+        ) : takenOver ? (
+          <StatusBanner tone="warn" text={t('host.takenOver')} />
+        ) : (
+          live && <PhaseBanner view={view} />
+        )}
         {isLive && <p className="viewer-count">{t('host.viewers', { count: view.roster.viewerCount })}</p>}
         <SessionClock since={liveSince} running={!ended} />
       </header>
@@ -128,7 +142,17 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
             {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : !over && <p role="status">{t('devices.opening')}</p>}
             {!over && <DevicePickers media={media} />}
             <div className="toolbar">
-              {over ? null : !live || ended ? (
+              {over ? null : takenOver ? (
+                // Joins again as host, which takes the broadcast back from the other device in turn.
+                <button type="button" className="button button-primary" disabled={!stream || !token} onClick={() => {
+                    setMicMuted(false);
+                    setScreen(undefined);
+                    setGeneration((g) => g + 1);
+                  }}
+                >
+                  {t('host.continueHere')}
+                </button>
+              ) : !live || ended ? (
                 <button
                   type="button"
                   className="button button-primary"

@@ -30,6 +30,8 @@ export interface StageView {
   signalling: Signalling | undefined;
   hlsUrl: string | null;
   interactive: boolean;
+  /** This host's place was taken by the host link opened on another device or tab (phase 'ended'). */
+  takenOver: boolean;
   /** The media server under this place failed; media is being set up again on another. */
   recovering: boolean;
   /** How the place watches: WebRTC, or HLS (the server holds no media for it). */
@@ -138,17 +140,20 @@ export function useStage(
           // The host's connection is gone, but the session did not end: wait for them to come back.
           // (A host's own page that was let go is not one to reopen the stage by itself.) Everyone
           // was told at once: spread the rejoins, which land in the lobby until the host is back.
-          update({ phase: 'notLive', tracks: [] });
+          // The reason stays until it is live again: the page says the host left, not "not started yet".
+          update({ phase: 'notLive', endReason: reason, tracks: [] });
           later(Math.random() * RETRY_MS);
         } else {
           update({ phase: 'ended', endReason: reason, tracks: [] });
         }
       });
+      // Only the person brings the stage back here (a new join): never by itself.
+      c.on('takenOver', () => update({ phase: 'ended', takenOver: true, tracks: [] }));
       c.on('refused', (code) => update({ phase: 'error', error: code, tracks: [] }));
       try {
         await c.join(options);
         if (disposed) return;
-        update({ phase: c.phase === 'ended' ? 'ended' : 'live', error: undefined, hlsUrl: c.hlsUrl, interactive: c.interactive, mode: c.mode });
+        update({ phase: c.phase === 'ended' ? 'ended' : 'live', error: undefined, ...(c.phase === 'ended' ? {} : { endReason: undefined }), hlsUrl: c.hlsUrl, interactive: c.interactive, mode: c.mode });
         await onJoinedRef.current?.(c);
       } catch (e) {
         if (disposed) return;
@@ -201,6 +206,7 @@ function initial(phase: StageViewPhase): StageView {
     signalling: undefined,
     hlsUrl: null,
     interactive: true,
+    takenOver: false,
     recovering: false,
     mode: 'webrtc',
     modeNote: undefined,

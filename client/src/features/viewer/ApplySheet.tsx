@@ -1,13 +1,14 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CONSENT_VERSION, TargetGroup, type ApplyReceipt, type ApplySource, type ApplyVerifySent, type MyApplicationView, type VacancyCard } from '@chunfeng/shared/recruitment';
+import { CONSENT_VERSION, TargetGroup, type ApplySource, type ApplyVerifySent, type MyApplicationView, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { api, ApiError } from '../../signalling/api';
-import { deviceToken } from '../../signalling/device';
+import type { Signalling } from '../../signalling/signalling';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
 import { describeError } from '../../ui/errors';
 import { Sheet } from '../../ui/Sheet';
 import { myApplications, rememberApplication } from './myApplications';
+import { submitApplication } from './submitApplication';
 
 type Outcome =
   | { kind: 'idle' }
@@ -56,9 +57,11 @@ async function openHereFor(vacancyId: string, except: string): Promise<boolean> 
  * Name, phone and consent — no resume. One idempotency key per sheet, so a double tap or a retry
  * on a weak network never makes a second application.
  */
-export function ApplySheet({ vacancy, sessionId, source, onClose }: {
+export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: {
   vacancy: VacancyCard;
   sessionId?: string | undefined;
+  /** The page's socket, if it holds one: the application goes over it while it is connected. */
+  signalling?: Signalling | undefined;
   source: ApplySource;
   onClose: () => void;
 }) {
@@ -129,22 +132,23 @@ export function ApplySheet({ vacancy, sessionId, source, onClose }: {
     if (withCode && !CODE.test(code.trim())) return setProblem(t('apply.codeInvalid'));
     setProblem(undefined);
     setOutcome({ kind: 'sending' });
+    const targetGroup = TargetGroup.safeParse(group);
     try {
-      await api<ApplyReceipt>('/applications', {
-        method: 'POST',
-        device: await deviceToken(),
-        body: {
+      // Over the page's socket when it is connected, else (or when it does not answer) over HTTP: one key either way.
+      await submitApplication(
+        {
           vacancyId: vacancy.id,
           ...(sessionId ? { sessionId } : {}),
           name: name.trim(),
           phone: cleanPhone,
-          ...(group ? { targetGroup: group } : {}),
+          ...(targetGroup.success ? { targetGroup: targetGroup.data } : {}),
           consent: { version: CONSENT_VERSION, accepted: true },
           source,
           idempotencyKey,
           ...(withCode ? { code: code.trim() } : {}),
         },
-      });
+        { signalling },
+      );
       if (remember) localStorage.setItem(SAVED, JSON.stringify({ name: name.trim(), phone: cleanPhone }));
       else localStorage.removeItem(SAVED);
       // The answer is the same whatever the server had stored; what this sheet's key stands for is

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type Hls from 'hls.js';
+import { forgetPlaying, startPlaying } from '../../media/autoplay';
 
 export type HlsState = 'loading' | 'playing' | 'waiting' | 'error';
 
@@ -34,7 +35,7 @@ export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true,
     const onWaiting = (): void => setState('waiting');
     el.addEventListener('playing', onPlaying);
     el.addEventListener('waiting', onWaiting);
-    const play = (): void => void el.play().catch(() => undefined);
+    const play = (): void => void startPlaying(el);
 
     if (el.canPlayType('application/vnd.apple.mpegurl') && !('MediaSource' in window)) {
       el.src = src;
@@ -81,6 +82,7 @@ export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true,
     }
     return () => {
       disposed = true;
+      forgetPlaying(el);
       clearInterval(timer);
       el.removeEventListener('playing', onPlaying);
       el.removeEventListener('waiting', onWaiting);
@@ -94,7 +96,7 @@ export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true,
   useEffect(() => {
     if (seekTo && video.current) {
       video.current.currentTime = seekTo.t;
-      void video.current.play().catch(() => undefined);
+      void startPlaying(video.current);
     }
   }, [seekTo]);
 

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { SessionId } from '@chunfeng/shared/ids';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import type { VideoQuality, ViewerPreferences, WatchMode } from '@chunfeng/shared/stage';
+import { soundOn, useSoundHeld } from '../../media/autoplay';
 import { publishCameraAndMic } from '../../media/publish';
 import type { JoinOptions } from '../../media/stageClient';
 import { Button, ButtonLink } from '../../ui/Button';
@@ -48,6 +49,7 @@ function initialPreferences(): ViewerPreferences {
 
 export function ViewerPage({ sessionId }: { sessionId: string }) {
   const { t, i18n } = useTranslation();
+  const soundHeld = useSoundHeld();
   const toasts = useToast();
   const [preferences, setPreferences] = useState(initialPreferences);
   // Preferences go with the first join only; later changes are sent without re-joining.
@@ -200,7 +202,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         </h1>
         {session && upcoming && <p className="muted">{t('viewer.startsAt', { time: formatTime(session.scheduledAt, i18n.language) })}</p>}
       </header>
-      <PhaseBanner view={ended ? { phase: 'ended', error: undefined, endReason: view.endReason } : view} />
+      <PhaseBanner view={ended ? { phase: 'ended', error: undefined, endReason: view.endReason } : { ...view, hostAway: view.roster.onStage.some((p) => p.role === 'host' && p.away) }} />
       {ended && (
         <Card as="section" tone="featured" className="viewer-ended" labelledBy="ended-title">
           <h2 id="ended-title">{t('viewer.endedTitle')}</h2>
@@ -243,6 +245,11 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
               }}
             />
           </div>
+          {soundHeld && (
+            <Button variant="primary" wide className="sound-on" onClick={soundOn}>
+              {t('viewer.soundOn')}
+            </Button>
+          )}
           {live && !hasVideo && !preferences.audioOnly && <p className="stage-empty">{t('viewer.waiting')}</p>}
           {preferences.audioOnly && live && <StatusBanner text={t('viewer.audioOnlyOn')} />}
           <div className="toolbar viewer-controls">
@@ -331,7 +338,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           setApplying(v);
         }}
       />
-      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source={applyingFrom} onClose={() => setApplying(undefined)} />}
+      {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source={applyingFrom} signalling={signalling} onClose={() => setApplying(undefined)} />}
     </section>
   );
 }

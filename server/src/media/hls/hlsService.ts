@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,8 @@ export interface HlsOptions {
   pythonPath: string;
   retentionDays: number;
   logger: Logger;
+  /** A session's captions, read from where they are kept when its replay is finalized. */
+  captionsOf: (sessionId: string) => Promise<Array<{ text: string; at: string }>>;
 }
 
 interface SessionMeta {
@@ -33,6 +36,10 @@ export interface ReplayChapter {
 }
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A session directory claimed for deletion by one node (a name no session id can have). */
+const REMOVING = '.removing-';
+/** Where each node leaves its mark (a name no session id can have). */
+const NODES = '.nodes';
 
 /**
  * HLS for the mass audience and the replays: a program feed per live stage, its files under
@@ -56,6 +63,39 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
 
   get dir(): string {
     return this.#options.dir;
+  }
+
+  /**
+   * Leaves this node's mark in the directory (`.nodes/node-<id>`, its boot id), before the node
+   * announces itself to the cluster: any node can then tell whether another one shares its HLS_DIR.
+   */
+  markNode(nodeId: string, boot: string): void {
+    const dir = path.join(this.#options.dir, NODES);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `node-${nodeId}`);
+    fs.writeFileSync(`${file}.${boot}.tmp`, boot);
+    fs.renameSync(`${file}.${boot}.tmp`, file);
+  }
+
+  /**
+   * Of the running nodes given (id → boot id), those whose mark is not in this node's directory:
+   * they write and serve another HLS_DIR (or none), so their sessions' programmes and replays are
+   * missing here, and this node's there.
+   */
+  async unshared(running: Map<string, string>): Promise<string[]> {
+    const dir = path.join(this.#options.dir, NODES);
+    const checked = await Promise.all(
+      [...running].map(async ([nodeId, boot]) => {
+        const mark = await fs.promises.readFile(path.join(dir, `node-${nodeId}`), 'utf8').catch(() => undefined);
+        return mark === boot ? undefined : nodeId;
+      }),
+    );
+    return checked.filter((id): id is string => id !== undefined).sort();
+  }
+
+  /** Sessions with a feed here: running, ready, or still writing its last segments. */
+  held(): number {
+    return this.#feeds.size + this.#ready.size + this.#closing.size;
   }
 
   /**
@@ -135,11 +175,13 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     room.once('close', (reason) => {
       this.#feeds.delete(sessionId);
       this.#ready.delete(sessionId);
-      const closing = feed.close().then(() => {
+      const closing = feed.close().then(async () => {
         if (reason !== 'ended-by-host') return;
         feed.finish();
         const timeline = this.#timeline(sessionId);
-        if (timeline) fs.writeFileSync(path.join(dir, 'captions.vtt'), captionsToVtt(stage.captions(), timeline));
+        // Every line of the session, sent on whichever stage it had; a failed read leaves the replay without them.
+        const lines = timeline ? await this.#options.captionsOf(sessionId).catch((error: unknown) => logger.error({ err: error, sessionId }, 'cannot read the captions for the replay')) : undefined;
+        if (timeline && lines) fs.writeFileSync(path.join(dir, 'captions.vtt'), captionsToVtt(lines, timeline));
         const meta = this.#readMeta(sessionId);
         if (meta) this.#writeMeta({ ...meta, endedAt: new Date().toISOString() });
         logger.info({ sessionId, metaFile }, 'replay finalized');
@@ -206,15 +248,55 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     return this.#usage.read().then((r) => r.bytes);
   }
 
-  /** Deletes replays that ended longer ago than the retention period. Returns the sessions removed. */
+  /**
+   * Deletes replays that ended longer ago than the retention period. Returns the sessions removed.
+   * Every node of a cluster sweeps the one shared HLS_DIR: a rename claims a directory (it succeeds
+   * for one node only), and only that node deletes it; a claim left untouched for 10 minutes (by a
+   * node that died while deleting) is claimed again and finished. Never throws: a file system that fails is logged.
+   */
   sweep(now = Date.now()): string[] {
+    const { dir, retentionDays, logger } = this.#options;
     const removed: string[] = [];
-    for (const entry of fs.readdirSync(this.#options.dir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || this.#feeds.has(entry.name)) continue;
-      const meta = this.#readMeta(entry.name);
-      if (meta?.endedAt && now - Date.parse(meta.endedAt) > this.#options.retentionDays * 86_400_000) {
-        fs.rmSync(path.join(this.#options.dir, entry.name), { recursive: true, force: true });
-        removed.push(entry.name);
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      logger.warn({ err: error, dir }, 'cannot read the HLS directory to remove old replays');
+      return removed;
+    }
+    const claim = (name: string): string | undefined => {
+      const claimed = path.join(dir, `${REMOVING}${crypto.randomUUID()}`);
+      try {
+        fs.renameSync(path.join(dir, name), claimed);
+        return claimed;
+      } catch {
+        return undefined; // another node claimed it first
+      }
+    };
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      let claimed: string | undefined;
+      if (entry.name.startsWith(REMOVING)) {
+        // A claim still being deleted changes as it goes; one left alone for 10 minutes was left by a node that died.
+        const mtimeMs = (() => {
+          try {
+            return fs.statSync(path.join(dir, entry.name)).mtimeMs;
+          } catch {
+            return now;
+          }
+        })();
+        if (now - mtimeMs > 600_000) claimed = claim(entry.name);
+      } else {
+        if (!SAFE_ID.test(entry.name) || this.#feeds.has(entry.name)) continue;
+        const meta = this.#readMeta(entry.name);
+        if (!meta?.endedAt || now - Date.parse(meta.endedAt) <= retentionDays * 86_400_000) continue;
+        claimed = claim(entry.name);
+        if (claimed) removed.push(entry.name);
+      }
+      try {
+        if (claimed) fs.rmSync(claimed, { recursive: true, force: true });
+      } catch (error) {
+        logger.warn({ err: error, dir: claimed }, 'cannot remove an old replay (the next sweep tries again)');
       }
     }
     return removed;

@@ -67,11 +67,16 @@ export class VariantPlaylists {
     this.#discontinuityNext = this.#entries.length > 0;
   }
 
-  /** The number the next segment file should carry (seg_%05d.ts). */
+  /**
+   * The number the next segment file should carry (seg_%05d.ts): past the last one listed and past
+   * any file on disk. A writer that died (its mixer, or its whole node with HLS_DIR shared) may have
+   * left a last segment it never listed; a new writer never reuses that name, which caches hold as
+   * immutable.
+   */
   get nextIndex(): number {
     const last = this.#entries.at(-1);
     const n = last ? Number(/(\d+)\.ts$/.exec(last.file)?.[1] ?? this.#entries.length - 1) : -1;
-    return n + 1;
+    return fs.readdirSync(this.#dir).reduce((next, f) => Math.max(next, Number(/^seg_(\d+)\.ts$/.exec(f)?.[1] ?? -1) + 1), n + 1);
   }
 
   get segments(): number {

@@ -1,0 +1,86 @@
+import type { Application, MyApplicationView } from '@chunfeng/shared/recruitment';
+import { applicantView, followUpView, hashKey, keyMatches, moveApplication, type ApplicationRecord } from '../domain/applications';
+import { DomainError } from '../domain/errors';
+import type { ApplicationFilter, JobStore } from '../store/jobStore';
+import type { Actor } from './recruitment';
+
+/**
+ * What happens to an application once it is stored: the bureau and the vacancy's employer list it,
+ * read it and move its status (an employer only its own employer's applicants); the applicant checks
+ * it or withdraws it, proving it is them with the idempotency key only their device holds. Every
+ * change is a compare-and-swap in the store and is announced through `updated`.
+ */
+export class ApplicationFollowUp {
+  readonly #store: JobStore;
+  readonly #now: () => Date;
+  readonly #updated: (application: ApplicationRecord) => void;
+
+  constructor({ store, now, updated }: { store: JobStore; now: () => Date; updated: (application: ApplicationRecord) => void }) {
+    this.#store = store;
+    this.#now = now;
+    this.#updated = updated;
+  }
+
+  /** The applicant's own view of what they applied with `idempotencyKey` (and, when given, under that id). */
+  async mine(idempotencyKey: string, id?: string): Promise<MyApplicationView | undefined> {
+    const keyHash = hashKey(idempotencyKey);
+    const own = await this.#store.applicationByKey(keyHash);
+    if (own) return id === undefined || own.id === id ? applicantView(own) : undefined;
+    const receipt = await this.#store.get('receipt', keyHash);
+    if (!receipt || (id !== undefined && receipt.receiptId !== id)) return undefined;
+    return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: receipt.status, createdAt: receipt.createdAt };
+  }
+
+  async list(actor: Actor, filter: ApplicationFilter): Promise<Application[]> {
+    if (actor.kind === 'employer') {
+      if (filter.employerId && filter.employerId !== actor.employerId) {
+        throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+      }
+      if (filter.vacancyId) {
+        const vacancy = await this.#store.get('vacancy', filter.vacancyId);
+        if (!vacancy) throw new DomainError('NOT_FOUND', 'no such vacancy');
+        if (vacancy.employerId !== actor.employerId) throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+      }
+      return (await this.#store.listApplications({ ...filter, employerId: actor.employerId })).map(followUpView);
+    }
+    return (await this.#store.listApplications(filter)).map(followUpView);
+  }
+
+  async get(actor: Actor, id: string): Promise<Application> {
+    const application = await this.#store.getApplication(id);
+    if (!application) throw new DomainError('NOT_FOUND', 'no such application');
+    this.#assertMayFollowUp(actor, application);
+    return followUpView(application);
+  }
+
+  async changeStatus(actor: Actor, id: string, { status, note }: { status: Application['status']; note: string }): Promise<Application> {
+    await this.get(actor, id);
+    const by = actor.kind === 'bureau' ? `bureau:${actor.name}` : `employer:${actor.id}`;
+    const next = await this.#store.updateApplication(id, (current) => moveApplication(current, { status, by, note, at: this.#now().toISOString() }));
+    this.#updated(next);
+    return followUpView(next);
+  }
+
+  /** The applicant withdraws, proving it is them with the idempotency key only their device holds. */
+  async withdraw(id: string, idempotencyKey: string): Promise<MyApplicationView> {
+    const application = await this.#store.getApplication(id);
+    if (!application || !keyMatches(application, idempotencyKey)) {
+      // A receipt (a repeat under another key) is withdrawn as its holder sees it; the stored application is not touched.
+      const receipt = await this.#store.get('receipt', hashKey(idempotencyKey));
+      if (!receipt || receipt.receiptId !== id) throw new DomainError('NOT_FOUND', 'no such application');
+      if (receipt.status !== 'withdrawn') await this.#store.put('receipt', { ...receipt, status: 'withdrawn' });
+      return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: 'withdrawn', createdAt: receipt.createdAt };
+    }
+    const next = await this.#store.updateApplication(id, (current) =>
+      moveApplication(current, { status: 'withdrawn', by: 'applicant', note: '', at: this.#now().toISOString() }),
+    );
+    this.#updated(next);
+    return applicantView(next);
+  }
+
+  #assertMayFollowUp(actor: Actor, application: ApplicationRecord): void {
+    if (actor.kind === 'employer' && application.employerId !== actor.employerId) {
+      throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+    }
+  }
+}
