@@ -12,6 +12,7 @@ import { AuthorIds } from './auth/authorIds';
 import { reconcileEvery, reconcileLiveSessions, StageHeartbeats } from './cluster/liveSessions';
 import { LocalStageLeases, RedisStageLeases, type StageLeases } from './cluster/stageLease';
 import { StageOwnership } from './cluster/stageOwnership';
+import { MediaRelays } from './cluster/mediaRelays';
 import { NodeMail } from './cluster/nodeMail';
 import { withStartupLock } from './cluster/startupLock';
 import { StageTokens, Tokens } from './auth/tokens';
@@ -247,11 +248,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // The stages held here. Viewers watching through other nodes hold places in their rosters (see
   // RemoteAudience), so each stage's roster and statistics count the viewers of every node once.
   const heldStages = new Set<LiveStage>();
+  let relays: MediaRelays | undefined;
   const metrics = createMetrics({
     workersAlive: () => pool.health().filter((w) => w.alive).length,
     workersConfigured: () => pool.size,
     liveStages: () => directory.size,
     socketConnections: () => io.engine.clientsCount,
+    mediaLoad: () => pool.health().reduce((sum, w) => sum + (w.load ?? 0), 0),
+    relayPipes: () => relays?.held().pipes ?? 0,
+    relayedViewers: () => relays?.held().viewers ?? 0,
   });
   const verification = config.apply.verify === 'sms'
     ? new PhoneVerification({
@@ -355,6 +360,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
   // With Redis a viewer watches through any node: its place is on the stage's node, asked for by mail.
   const remote = mail ? new RemoteAudience({ mail, directory, service, actions, tokens: access, logger, hlsUrl, ownerElsewhere, connected: (id) => io.sockets.sockets.get(id)?.connected === true, censusMs: config.censusMs }) : undefined;
+  if (remote && mail) {
+    // Viewers of other nodes' stages watch over WebRTC through a relay here.
+    const relaying = new MediaRelays({ mail, directory, pool, address: config.media.pipe, logger });
+    relays = relaying;
+    remote.relays = relaying;
+    memory.track('relayedViewers', () => relaying.held().viewers);
+  }
   if (remote) {
     memory.track('remoteViewers', () => remote.held().viewers);
     memory.track('remotePlaces', () => remote.held().places);
@@ -399,6 +411,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         clearInterval(sweeper);
         stopReconciling();
         await directory.closeAll('server-shutdown');
+        remote?.relays?.close();
         remote?.close();
         await mail?.close();
         await service.statusWritten();

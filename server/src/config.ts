@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   RTC_LISTEN_IP: z.string().default('127.0.0.1'),
   RTC_ANNOUNCED_ADDRESS: z.string().optional(),
   RTC_PORT: z.coerce.number().int().min(0).max(65535).default(40000),
+  PIPE_LISTEN_IP: z.string().optional(),
+  PIPE_ANNOUNCED_ADDRESS: z.string().optional(),
   MEDIA_RESPAWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
@@ -104,6 +106,8 @@ export interface Config {
     workers: number;
     listenIp: string;
     announcedAddress: string | undefined;
+    /** Where pipes between nodes listen (default: RTC_LISTEN_IP) and the address other nodes reach (default: RTC_ANNOUNCED_ADDRESS). */
+    pipe: { listenIp: string; announcedAddress: string | undefined };
     /** Worker i listens on port + i (UDP and TCP); 0 picks free ports. */
     rtcPort: number;
     respawnDelayMs: number;
@@ -191,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       workers: e.MEDIA_WORKERS ?? os.availableParallelism(),
       listenIp: e.RTC_LISTEN_IP,
       announcedAddress: e.RTC_ANNOUNCED_ADDRESS,
+      pipe: { listenIp: e.PIPE_LISTEN_IP ?? e.RTC_LISTEN_IP, announcedAddress: e.PIPE_ANNOUNCED_ADDRESS ?? e.RTC_ANNOUNCED_ADDRESS },
       rtcPort: e.RTC_PORT,
       respawnDelayMs: e.MEDIA_RESPAWN_DELAY_MS,
       maxConsumersPerRouter: e.ROUTER_MAX_CONSUMERS,

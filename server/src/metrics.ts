@@ -5,6 +5,12 @@ export interface MetricSources {
   workersConfigured: () => number;
   liveStages: () => number;
   socketConnections: () => number;
+  /** Consumers and producers on this node's media workers. */
+  mediaLoad: () => number;
+  /** Pipes to and from other nodes (stages relayed here, and relays of stages held here). */
+  relayPipes: () => number;
+  /** Viewers of this node watching another node's stage over WebRTC through a relay. */
+  relayedViewers: () => number;
 }
 
 /** The server's Prometheus registry: process defaults plus gauges read from the running parts. */
@@ -25,5 +31,8 @@ export function createMetrics(sources: MetricSources): Registry {
   gauge('chunfeng_media_workers_configured', 'mediasoup workers the pool keeps', sources.workersConfigured);
   gauge('chunfeng_stages_live', 'live stages (sessions with an open router) on this node', sources.liveStages);
   gauge('chunfeng_socket_connections', 'connected socket.io clients', sources.socketConnections);
+  gauge('chunfeng_media_load', 'consumers and producers on this node\'s media workers', sources.mediaLoad);
+  gauge('chunfeng_relay_pipes', 'pipes between this node and others carrying a stage', sources.relayPipes);
+  gauge('chunfeng_relayed_viewers', 'viewers watching another node\'s stage over WebRTC through this node', sources.relayedViewers);
   return registry;
 }

@@ -108,11 +108,14 @@ describe('cluster: one audience over every node', () => {
     expect(await lease()).toMatchObject({ nodeId: 'node-a' });
     const [va, vb, vc] = await Promise.all(['node-a', 'node-b', 'node-c'].map((id) => viewerOn(node(id))));
     // Through B and C the join reply is the owner's: the HLS reply, with the owner's roster.
-    expect(vb!.joined).toMatchObject({ role: 'viewer', mode: 'hls', interactive: false });
+    expect(vb!.joined).toMatchObject({ role: 'viewer', mode: 'hls', interactive: true });
     expect(vc!.joined.roster.onStage.map((p) => p.role)).toEqual(['host']);
-    // WebRTC is only on the owner: through B the answer is the one the page handles by staying on HLS.
-    expect(await request(vb!.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
-    expect(await requestOk(vb!.socket, 'stage:watch', { mode: 'hls' })).toEqual({ mode: 'hls', interactive: false });
+    // WebRTC through B: the seat is taken on the owner, the media is on B's relay of the stage
+    // (receive only), and switching back gives both up.
+    expect(await requestOk(vb!.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ mode: 'webrtc', producers: [] });
+    expect(await requestOk(vb!.socket, 'transport:create', { direction: 'recv' })).toHaveProperty('iceCandidates');
+    expect(await request(vb!.socket, 'transport:create', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await requestOk(vb!.socket, 'stage:watch', { mode: 'hls' })).toEqual({ mode: 'hls', interactive: true });
     const seqs: number[] = [];
     for (let i = 0; i < 10; i += 1) seqs.push((await requestOk(h, 'vacancy:pin', { vacancyId: lineup[i % lineup.length] })).seq);
     for (const v of [va!, vb!, vc!]) await waitFor('every pin', () => v.seqs.length >= 10 || undefined, 10_000, 20);

@@ -245,6 +245,19 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     }
   }
 
+  /**
+   * A viewer watching through another node takes an interactive seat here, where the session's seats
+   * are counted; its media is on that node. One seat a phone, as for a viewer here.
+   */
+  seatElsewhere(peerId: PeerId, phone: string): void {
+    const place = this.#place(peerId);
+    if (place.role !== 'viewer') throw new DomainError('CONFLICT', 'people on stage publish to the node holding the stage');
+    if (this.interactive.has(peerId)) return;
+    this.#freeSeatOf(phone, peerId);
+    this.interactive.take(peerId);
+    this.#seatPhones.set(peerId, phone);
+  }
+
   #releaseSeat(peerId: PeerId): void {
     this.#seatPhones.delete(peerId);
     this.interactive.release(peerId);

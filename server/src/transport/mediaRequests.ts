@@ -1,27 +1,37 @@
 import type { types } from 'mediasoup';
 import type { ConsumerId, ProducerId } from '@chunfeng/shared/ids';
+import type { ProducerInfo } from '@chunfeng/shared/stage';
 import type { RtpParameters } from '@chunfeng/shared/webrtc';
+import type { MediaRelays } from '../cluster/mediaRelays';
 import { DomainError } from '../domain/errors';
 import { assertMayProduce, assertSourceMatchesKind } from '../domain/stagePolicy';
 import type { MediaPeer } from '../media/mediaPeer';
 import type { RequestRoutes } from './requests';
-import { joinedOf, type Joined } from './socketState';
+import { joinedOf, type IoSocket } from './socketState';
 
-/** The place's media: only a place on WebRTC (on stage, or a viewer who switched) has any. */
-function mediaOf(joined: Joined): MediaPeer {
-  const media = joined.peer.media;
+/**
+ * The place's media: only a place on WebRTC (on stage, or a viewer who switched) has any. A viewer
+ * watching another node's stage through this one has it on this node's relay of that stage.
+ */
+function mediaOf(socket: IoSocket, relays: MediaRelays | undefined): MediaPeer {
+  const media = socket.data.remote ? relays?.mediaOf(socket) : joinedOf(socket).peer.media;
   if (!media || media.closed) throw new DomainError('CONFLICT', 'not watching over WebRTC: switch with stage:watch first');
   return media;
 }
 
 /** WebRTC transport, producer and consumer requests of every joined client. */
-export function handleMediaRequests(routes: RequestRoutes): void {
+export function handleMediaRequests(routes: RequestRoutes, relays?: MediaRelays): void {
   routes.on('transport:create', async (socket, { direction }) => {
+    // Through a relay: a viewer only receives, and its seat was taken on the stage's node as it switched.
+    if (socket.data.remote) {
+      assertMayProduce(direction === 'send' ? 'viewer' : 'host');
+      return mediaOf(socket, relays).createTransport('recv');
+    }
     const joined = joinedOf(socket);
     const { stage, peer } = joined;
     if (direction === 'send') assertMayProduce(peer.role);
     else stage.assertSeatNotLapsed(peer.id);
-    const media = mediaOf(joined);
+    const media = mediaOf(socket, relays);
     if (direction === 'send') return media.createTransport(direction);
     // The seat is taken here (the one reserved by stage:watch), whatever the client made of the
     // join reply's hint; it stays taken until the viewer leaves or switches to HLS.
@@ -30,16 +40,16 @@ export function handleMediaRequests(routes: RequestRoutes): void {
   });
 
   routes.on('transport:connect', async (socket, { transportId, dtlsParameters }) => {
-    await mediaOf(joinedOf(socket)).connectTransport(transportId, dtlsParameters as types.DtlsParameters);
+    await mediaOf(socket, relays).connectTransport(transportId, dtlsParameters as types.DtlsParameters);
     return {};
   });
 
   routes.on('transport:restartIce', async (socket, { transportId }) => {
-    return { iceParameters: await mediaOf(joinedOf(socket)).restartIce(transportId) };
+    return { iceParameters: await mediaOf(socket, relays).restartIce(transportId) };
   });
 
   routes.on('transport:close', (socket, { transportId }) => {
-    mediaOf(joinedOf(socket)).closeTransport(transportId);
+    mediaOf(socket, relays).closeTransport(transportId);
     return {};
   });
 
@@ -48,35 +58,38 @@ export function handleMediaRequests(routes: RequestRoutes): void {
     const { stage, peer } = joined;
     assertMayProduce(peer.role);
     assertSourceMatchesKind(source, kind);
-    const media = mediaOf(joined);
+    const media = mediaOf(socket, relays);
     const producer = await media.produce({ transportId, kind, rtpParameters: rtpParameters as types.RtpParameters, source });
     await stage.room.announce(producer, media.slot);
     return { producerId: producer.id as ProducerId };
   });
 
   routes.on('producer:pause', async (socket, { producerId }) => {
-    await mediaOf(joinedOf(socket)).producer(producerId).pause();
+    await mediaOf(socket, relays).producer(producerId).pause();
     return {};
   });
 
   routes.on('producer:resume', async (socket, { producerId }) => {
     const joined = joinedOf(socket);
     assertMayProduce(joined.peer.role);
-    await mediaOf(joined).producer(producerId).resume();
+    await mediaOf(socket, relays).producer(producerId).resume();
     return {};
   });
 
   routes.on('producer:close', (socket, { producerId }) => {
-    mediaOf(joinedOf(socket)).producer(producerId).close();
+    mediaOf(socket, relays).producer(producerId).close();
     return {};
   });
 
   routes.on('consumer:create', async (socket, { transportId, producerId, rtpCapabilities }) => {
-    const joined = joinedOf(socket);
-    const { stage, peer } = joined;
-    const media = mediaOf(joined);
-    stage.assertSeated(peer.id);
-    const info = stage.room.producers().find((p) => p.producerId === producerId);
+    let info: ProducerInfo | undefined;
+    if (socket.data.remote) info = await relays?.producerFor(socket, producerId);
+    else {
+      const { stage, peer } = joinedOf(socket);
+      stage.assertSeated(peer.id);
+      info = stage.room.producers().find((p) => p.producerId === producerId);
+    }
+    const media = mediaOf(socket, relays);
     if (!info) throw new DomainError('NOT_FOUND', 'that stream has ended');
     const consumer = await media.consume({ transportId, producerId, rtpCapabilities: rtpCapabilities as types.RtpCapabilities });
     return {
@@ -90,14 +103,13 @@ export function handleMediaRequests(routes: RequestRoutes): void {
   });
 
   routes.on('consumer:resume', async (socket, { consumerId }) => {
-    await mediaOf(joinedOf(socket)).resumeConsumer(consumerId);
+    await mediaOf(socket, relays).resumeConsumer(consumerId);
     return {};
   });
 
   routes.on('viewer:preferences', async (socket, preferences) => {
     // An HLS viewer's quality and audio-only choice is the player's: nothing to tell the SFU.
-    if (socket.data.remote) return {};
-    const media = joinedOf(socket).peer.media;
+    const media = socket.data.remote ? relays?.mediaOf(socket) : joinedOf(socket).peer.media;
     if (media && !media.closed) await media.setPreferences(preferences);
     return {};
   });

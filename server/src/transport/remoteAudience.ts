@@ -4,6 +4,7 @@ import { PeerId, SessionId } from '@chunfeng/shared/ids';
 import type { PinsNow, Question } from '@chunfeng/shared/recruitment';
 import { StageRole, type StageJoinInput, type StageJoinResult } from '@chunfeng/shared/stage';
 import type { Tokens } from '../auth/tokens';
+import type { MediaRelays } from '../cluster/mediaRelays';
 import type { NodeMail, Sender } from '../cluster/nodeMail';
 import { DomainError } from '../domain/errors';
 import { questionView } from '../domain/questions';
@@ -47,6 +48,8 @@ const JoinReply = z.strictObject({
   resumeKey: z.string().min(16).max(128),
   resumed: z.boolean(),
   hlsUrl: z.string().max(2048).nullable(),
+  /** Whether an interactive seat is free (or held) for it: the page then asks for WebRTC through its own node. */
+  interactive: z.boolean(),
   roster: z.strictObject({
     onStage: z.array(z.strictObject({ peerId: PeerId, role: StageRole, displayName: z.string().max(200), handRaised: z.boolean(), away: z.literal(true).optional() })).max(100),
     viewerCount: z.number().int().min(0),
@@ -99,6 +102,8 @@ export class RemoteAudience {
   readonly #placesFrom = new Map<string, { boot: string; places: Map<string, { sessionId: string; peerId: string }>; unwatch: () => void }>();
   /** Owner side: the node and connection each of those places is held for (by session and peer), to forget it once it is gone. */
   readonly #heldFor = new Map<string, { nodeId: string; connection: string }>();
+  /** WebRTC for the viewers of stages held elsewhere, relayed to this node (set once both exist). */
+  relays: MediaRelays | undefined = undefined;
   /** Whether a connection of this node is still open (asked by owners in their census). */
   readonly #connected: (connection: string) => boolean;
   readonly #census: ReturnType<typeof setInterval>;
@@ -169,7 +174,7 @@ export class RemoteAudience {
     }
     const reply = JoinReply.safeParse(raw);
     if (!reply.success || plainDataProblem(raw, RESULT_LIMITS)) throw new DomainError('UNAVAILABLE', 'the node holding the stage answered something unexpected', { retryAfterSeconds: 1 });
-    const { peerId, resumeKey, resumed, roster, hlsUrl, pins } = reply.data;
+    const { peerId, resumeKey, resumed, roster, hlsUrl, pins, interactive } = reply.data;
     if (!socket.connected || socket.data.remote || socket.data.joined) {
       // Gone (or joined meanwhile by another request): the place taken for it is let go at once.
       this.#mail.tell(owner.node, 'stage.detach', { sessionId, peerId, connection: socket.id });
@@ -179,7 +184,7 @@ export class RemoteAudience {
     this.#viewers.set(socket.id, socket);
     this.#watchOwner(owner.node, owner.boot);
     this.#logger.debug({ socket: socket.id, sessionId, owner: owner.node, peerId, resumed }, 'joined a stage held by another node');
-    return { peerId, role: 'viewer', resumeKey, resumed, roster, hlsUrl: hlsUrl ?? this.#hlsUrl(sessionId), interactive: false, pins: pins as PinsNow, mode: 'hls' };
+    return { peerId, role: 'viewer', resumeKey, resumed, roster, hlsUrl: hlsUrl ?? this.#hlsUrl(sessionId), interactive: interactive && this.relays !== undefined, pins: pins as PinsNow, mode: 'hls' };
   }
 
   /** An employer's answer, given on the node holding the question's session (undefined when that is this node, or none). */
@@ -240,6 +245,7 @@ export class RemoteAudience {
   }
 
   #forget(socket: IoSocket): void {
+    this.relays?.drop(socket);
     socket.data.remote = undefined;
     this.#viewers.delete(socket.id);
   }
@@ -286,12 +292,17 @@ export class RemoteAudience {
 
   async #placeFor({ sessionId, connection, displayName, resume, claims }: z.output<typeof JoinMail>, from: Sender): Promise<z.input<typeof JoinReply>> {
     const stage = await this.#stage(sessionId);
-    if (!stage) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
+    if (!stage) {
+      // Its host ended it a moment ago: the status write (queued here as the stage closed) says so.
+      if ((await this.#service.sessionStatus(sessionId)) === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
+      throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
+    }
     const { seat, resumed } = await takePlace(stage, { role: 'viewer', displayName, resume, connection, authorId: claims.authorId, device: claims.device, staff: () => Promise.resolve(claims.staff) });
     this.#held(from, sessionId, seat.place.id, connection);
     // Read last, as for a socket here: the asking node put the socket in the rooms first.
     const pins = await this.#service.pinsNow(sessionId);
-    return { peerId: seat.place.id, resumeKey: seat.resumeKey, resumed, roster: stage.rosterView(), hlsUrl: this.#hlsUrl(sessionId), pins };
+    const interactive = stage.interactive.has(seat.place.id) || stage.interactive.free;
+    return { peerId: seat.place.id, resumeKey: seat.resumeKey, resumed, roster: stage.rosterView(), hlsUrl: this.#hlsUrl(sessionId), interactive, pins };
   }
 
   async #act({ sessionId, peerId, connection, claims, name, input }: z.output<typeof ActMail>): Promise<unknown> {

@@ -136,7 +136,12 @@ async function stageFor(socket: IoSocket, input: StageJoinInput, { directory, se
   // A viewer watches from whichever node they reached: the place is taken on the stage's node.
   const owner = input.role === 'viewer' ? await ownerElsewhere?.(input.sessionId) : undefined;
   if (owner) return owner;
-  return directory.get(input.sessionId) ?? Promise.reject(new DomainError('SESSION_NOT_LIVE', 'this session is not live yet'));
+  const here = directory.get(input.sessionId);
+  if (here) return here;
+  // Ended by its host since the status was read (the stage closes before the status is written): not
+  // a lobby to wait in for ever.
+  if ((await service.sessionStatus(input.sessionId)) === 'ended') throw new DomainError('SESSION_ENDED', 'this session has ended');
+  throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
 }
 
 /**
@@ -276,8 +281,8 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
   routes.on('hand:raise', (socket, input) => (socket.data.hands ??= new KeyedQueue()).run('hand', () => actions.dispatch(socket, 'hand:raise', input)));
 
   handleStageInvites(routes, { invites });
-  handleMediaRequests(routes);
-  handleWatchRequests(routes, { access });
+  handleMediaRequests(routes, remote?.relays);
+  handleWatchRequests(routes, { access, relays: remote?.relays });
   handleRecruitmentRequests(routes, actions, { service, tokens: access, answers: remote });
   handleChatRequests(actions, { io, logger, limiters });
 

@@ -1,5 +1,6 @@
 import type { StageWatchResult } from '@chunfeng/shared/stage';
 import type { Tokens } from '../auth/tokens';
+import type { MediaRelays } from '../cluster/mediaRelays';
 import { DomainError } from '../domain/errors';
 import { KeyedQueue } from '../domain/keyedQueue';
 import { identityOf } from './identity';
@@ -10,15 +11,21 @@ import { joinedOf } from './socketState';
  * `stage:watch`: one request on the same connection moves a place between HLS (no media on the
  * server) and WebRTC (a MediaPeer, whose receive transport takes an interactive seat).
  */
-export function handleWatchRequests(routes: RequestRoutes, { access }: { access: Tokens }): void {
+export function handleWatchRequests(routes: RequestRoutes, { access, relays }: { access: Tokens; relays?: MediaRelays | undefined }): void {
   // A switch there and back in quick succession must end in the mode asked for last. The queue is
   // made on a socket's first switch: most viewers never switch.
   routes.on('stage:watch', (socket, { mode }) => (socket.data.switches ??= new KeyedQueue()).run('watch', async (): Promise<StageWatchResult> => {
-    if (socket.data.remote) {
-      // Watching through a node that does not hold the stage: HLS only (its media is on the stage's
-      // node). SEATS_FULL is what the page already handles by staying on HLS.
-      if (mode === 'hls') return { mode: 'hls', interactive: false };
-      throw new DomainError('SEATS_FULL', 'this connection watches over HLS: WebRTC is only on the node holding the stage');
+    const remote = socket.data.remote;
+    if (remote) {
+      // Watching through a node that does not hold the stage: the seat is taken there, the media
+      // is relayed here. Without a relay (no pipes between the nodes) it is HLS, as with no seat.
+      if (mode === 'hls') {
+        relays?.watchHls(socket);
+        return { mode: 'hls', interactive: relays !== undefined };
+      }
+      if (!relays) throw new DomainError('SEATS_FULL', 'this connection watches over HLS: WebRTC is only on the node holding the stage');
+      const identity = await identityOf(socket, access);
+      return relays.watchWebRtc(socket, identity.device ? identity.authorIdIn(remote.sessionId) : undefined);
     }
     const { stage, peer } = joinedOf(socket);
     if (mode === 'hls') {

@@ -1,0 +1,385 @@
+import type { types } from 'mediasoup';
+import { z } from 'zod';
+import { PeerId, ProducerId, SessionId } from '@chunfeng/shared/ids';
+import type { ProducerInfo, StageWatchResult } from '@chunfeng/shared/stage';
+import { DomainError } from '../domain/errors';
+import { KeyedQueue } from '../domain/keyedQueue';
+import type { Logger } from '../logger';
+import { EdgeRelay, PipeEnd, RelayedProducer, connectPipe, openPipe, pipeEnd, type PipeAddress } from '../media/edgeRelay';
+import type { LiveStage } from '../media/liveStage';
+import type { FeedSource } from '../media/hls/programFeed';
+import type { MediaPeer } from '../media/mediaPeer';
+import type { StageDirectory } from '../media/stageDirectory';
+import type { WorkerPool } from '../media/workerPool';
+import type { IoSocket } from '../transport/socketState';
+import type { NodeMail, Sender } from './nodeMail';
+
+const RelayId = z.string().uuid();
+const OpenMail = z.strictObject({ sessionId: SessionId, relayId: RelayId, end: PipeEnd });
+const OpenReply = z.strictObject({ end: PipeEnd, producers: z.array(RelayedProducer).max(64) });
+const RelayMail = z.strictObject({ relayId: RelayId });
+const ProduceMail = z.strictObject({ relayId: RelayId, producer: RelayedProducer });
+const UnproduceMail = z.strictObject({ relayId: RelayId, producerId: ProducerId });
+const PauseMail = z.strictObject({ relayId: RelayId, producerId: ProducerId, paused: z.boolean() });
+const SeatMail = z.strictObject({ sessionId: SessionId, peerId: PeerId, connection: z.string().min(1).max(64), phone: z.string().min(1).max(200) });
+const UnseatMail = z.strictObject({ sessionId: SessionId, peerId: PeerId, connection: z.string().min(1).max(64) });
+
+/** How long a viewer's consumer request waits for a producer it heard of to arrive through the pipe. */
+const PRODUCER_WAIT_MS = 5000;
+
+/** The origin's end of one relay: a pipe from the stage's router to one edge node, and what runs on it. */
+interface OriginEnd {
+  sessionId: string;
+  edge: Sender;
+  pipe: types.PipeTransport;
+  /** Stage producers consumed into the pipe, by producer id. */
+  consumed: Set<string>;
+}
+
+/** A viewer of this node on WebRTC through a relay. */
+interface EdgeViewer {
+  socket: IoSocket;
+  relay: EdgeRelay;
+  media: MediaPeer;
+}
+
+/**
+ * WebRTC for viewers whose socket reached a node that does not hold the stage: this node relays the
+ * stage from the node that holds it (the origin) and serves them from a router of its own, the way
+ * large SFU deployments cascade. One pipe per (session, edge node), opened for the node's first
+ * WebRTC viewer, reused by every other one there, and closed with its last; the messages that set it
+ * up and follow the stage go over the nodes' mail, in order per relay, with its timeouts and typed
+ * errors. The interactive seat is the origin's, so a session's seats are counted once for the cluster.
+ *
+ * Both sides are here: a node is the origin for the stages it holds and an edge for the others.
+ */
+export class MediaRelays {
+  readonly #mail: NodeMail;
+  readonly #directory: StageDirectory;
+  readonly #pool: WorkerPool;
+  readonly #address: PipeAddress;
+  readonly #logger: Logger;
+  /** Everything done for one relay, on either side, runs in the order it was asked. */
+  readonly #order = new KeyedQueue();
+  // ---- edge side ----
+  /** The relay of each session relayed here (or the one being opened). */
+  readonly #relays = new Map<string, Promise<EdgeRelay>>();
+  readonly #relayById = new Map<string, EdgeRelay>();
+  readonly #viewers = new Map<string, EdgeViewer>();
+  // ---- origin side ----
+  readonly #ends = new Map<string, OriginEnd>();
+  readonly #edgeWatches = new Map<string, () => void>();
+
+  constructor({ mail, directory, pool, address, logger }: { mail: NodeMail; directory: StageDirectory; pool: WorkerPool; address: PipeAddress; logger: Logger }) {
+    this.#mail = mail;
+    this.#directory = directory;
+    this.#pool = pool;
+    this.#address = address;
+    this.#logger = logger.child({ part: 'media-relays' });
+    mail.handle('relay.open', OpenMail, (payload, from) => this.#order.run(payload.relayId, () => this.#openEnd(payload, from)));
+    mail.handle('relay.close', RelayMail, ({ relayId }, from) => {
+      const end = this.#ends.get(relayId);
+      if (end && end.edge.nodeId === from.nodeId) this.#closeEnd(relayId, false);
+    });
+    mail.handle('relay.produce', ProduceMail, ({ relayId, producer }, from) => this.#atEdge(relayId, from, (relay) => relay.add(producer)));
+    mail.handle('relay.unproduce', UnproduceMail, ({ relayId, producerId }, from) => this.#atEdge(relayId, from, (relay) => relay.remove(producerId)));
+    mail.handle('relay.pause', PauseMail, ({ relayId, producerId, paused }, from) => this.#atEdge(relayId, from, (relay) => relay.setPaused(producerId, paused)));
+    mail.handle('relay.closed', RelayMail, ({ relayId }, from) => this.#atEdge(relayId, from, (relay) => relay.close()));
+    mail.handle('stage.seat', SeatMail, async ({ sessionId, peerId, connection, phone }) => {
+      (await this.#placeOf(sessionId, peerId, connection)).seatElsewhere(peerId, phone);
+    });
+    mail.handle('stage.unseat', UnseatMail, async ({ sessionId, peerId, connection }) => {
+      const stage = await this.#placeOf(sessionId, peerId, connection).catch(() => undefined);
+      stage?.watchHls(peerId);
+    });
+    directory.onOpen((stage) => this.#follow(stage));
+  }
+
+  // ---- A viewer of this node watching another node's stage over WebRTC ----
+
+  /**
+   * Puts a viewer watching through this node on WebRTC: a seat taken on the stage's node, then media
+   * on this node's relay of the stage. `phone` is its device-token family (one seat a phone).
+   */
+  async watchWebRtc(socket: IoSocket, phone: string | undefined): Promise<StageWatchResult> {
+    const remote = socket.data.remote;
+    if (!remote) throw new DomainError('NOT_JOINED', 'join the session first');
+    const here = this.#viewers.get(socket.id);
+    if (here && here.relay.holds(here.media)) return { mode: 'webrtc', routerRtpCapabilities: here.relay.rtpCapabilities, producers: here.relay.producers() };
+    if (phone === undefined) throw new DomainError('SEATS_FULL', 'an interactive seat needs this phone\'s device token; watch over HLS or reload the page');
+    const place = { sessionId: remote.sessionId, peerId: remote.peerId, connection: socket.id };
+    await this.#mail.ask(remote.owner, 'stage.seat', { ...place, phone });
+    let relay: EdgeRelay;
+    try {
+      relay = await this.#relayFor(remote.sessionId, { node: remote.owner, boot: remote.ownerBoot });
+    } catch (error) {
+      this.#mail.tell(remote.owner, 'stage.unseat', place);
+      throw error;
+    }
+    if (socket.data.remote !== remote || !socket.connected) {
+      this.#mail.tell(remote.owner, 'stage.unseat', place);
+      this.#closeIfUnused(relay);
+      throw new DomainError('NOT_JOINED', 'not in this session any more');
+    }
+    const media = relay.addPeer(remote.peerId);
+    this.#viewers.set(socket.id, { socket, relay, media });
+    return { mode: 'webrtc', routerRtpCapabilities: relay.rtpCapabilities, producers: relay.producers() };
+  }
+
+  /** Back to HLS: the media here goes and the seat on the stage's node is free at once. */
+  watchHls(socket: IoSocket): void {
+    const remote = socket.data.remote;
+    this.drop(socket);
+    if (remote) this.#mail.tell(remote.owner, 'stage.unseat', { sessionId: remote.sessionId, peerId: remote.peerId, connection: socket.id });
+  }
+
+  /** The socket's media here, if it watches over WebRTC through a relay. */
+  mediaOf(socket: IoSocket): MediaPeer | undefined {
+    const viewer = this.#viewers.get(socket.id);
+    return viewer && viewer.relay.holds(viewer.media) ? viewer.media : undefined;
+  }
+
+  /** A stage producer as relayed here (waiting a moment for one announced but not arrived). */
+  async producerFor(socket: IoSocket, producerId: string): Promise<ProducerInfo | undefined> {
+    const viewer = this.#viewers.get(socket.id);
+    return viewer ? viewer.relay.producer(producerId, PRODUCER_WAIT_MS) : undefined;
+  }
+
+  /** The socket left, dropped or lost its place: its media here goes (the seat is the place's, on the stage's node). */
+  drop(socket: IoSocket): void {
+    const viewer = this.#viewers.get(socket.id);
+    if (!viewer) return;
+    this.#viewers.delete(socket.id);
+    if (viewer.relay.holds(viewer.media)) viewer.relay.removePeer(viewer.media.id);
+    else viewer.media.close();
+    this.#closeIfUnused(viewer.relay);
+  }
+
+  /** What this node relays: for health and metrics. */
+  held(): { relays: number; viewers: number; pipes: number } {
+    return { relays: this.#relayById.size, viewers: this.#viewers.size, pipes: this.#relayById.size + this.#ends.size };
+  }
+
+  // ---- Edge side ----
+
+  async #relayFor(sessionId: string, origin: { node: string; boot: string }): Promise<EdgeRelay> {
+    for (;;) {
+      const current = this.#relays.get(sessionId);
+      if (!current) break;
+      // Viewers asking together share the relay being opened.
+      const relay = await current.catch(() => undefined);
+      if (relay && !relay.closed && relay.origin.node === origin.node && relay.origin.boot === origin.boot) return relay;
+      // Replaced meanwhile by another viewer's request: look again.
+      if (this.#relays.get(sessionId) !== current) continue;
+      this.#relays.delete(sessionId);
+      // One relaying a stage another node held before: nobody watches through it any more.
+      if (relay && !relay.closed) relay.close();
+      break;
+    }
+    const opening = this.#open(sessionId, origin);
+    this.#relays.set(sessionId, opening);
+    opening.catch(() => {
+      if (this.#relays.get(sessionId) === opening) this.#relays.delete(sessionId);
+    });
+    return opening;
+  }
+
+  async #open(sessionId: string, origin: { node: string; boot: string }): Promise<EdgeRelay> {
+    const relay = await EdgeRelay.create({ sessionId, origin, worker: this.#pool.leastLoaded(new Set()), address: this.#address });
+    this.#relayById.set(relay.id, relay);
+    relay.once('close', () => this.#relayClosed(relay));
+    try {
+      await this.#order.run(relay.id, async () => {
+        const raw = await this.#mail.ask(origin.node, 'relay.open', { sessionId, relayId: relay.id, end: relay.end });
+        const reply = OpenReply.safeParse(raw);
+        if (!reply.success) throw new DomainError('UNAVAILABLE', 'the node holding the stage answered something unexpected', { retryAfterSeconds: 1 });
+        await relay.connect(reply.data.end);
+        for (const producer of reply.data.producers) await relay.add(producer);
+      });
+    } catch (error) {
+      relay.close();
+      throw error instanceof DomainError ? error : new DomainError('UNAVAILABLE', 'cannot relay the stage to this node now', { retryAfterSeconds: 1 });
+    }
+    if (relay.closed) throw new DomainError('UNAVAILABLE', 'the relay of the stage closed while it opened', { retryAfterSeconds: 1 });
+    this.#logger.info({ sessionId, origin: origin.node, relay: relay.id, producers: relay.producers().length }, 'relaying a stage held by another node');
+    return relay;
+  }
+
+  /** Runs what the origin told about a relay, after everything told before it. */
+  #atEdge(relayId: string, from: Sender, what: (relay: EdgeRelay) => Promise<void> | void): Promise<void> {
+    return this.#order.run(relayId, async () => {
+      const relay = this.#relayById.get(relayId);
+      if (!relay || relay.closed || relay.origin.node !== from.nodeId || relay.origin.boot !== from.boot) return;
+      try {
+        await what(relay);
+      } catch (error) {
+        if (!relay.closed) this.#logger.warn({ err: error, relay: relayId }, 'could not apply a change of the stage to its relay');
+      }
+    });
+  }
+
+  #closeIfUnused(relay: EdgeRelay): void {
+    if (relay.closed || relay.peerCount > 0) return;
+    relay.close();
+  }
+
+  /**
+   * A relay closed: unused, or its router went with its worker, or the origin closed its end (its
+   * router was replaced, or the stage ended). Viewers still on it move to a new relay when the stage
+   * is still held there, told with `media:moved` to set their media up again; the others lose it.
+   */
+  #relayClosed(relay: EdgeRelay): void {
+    this.#relayById.delete(relay.id);
+    const entry = this.#relays.get(relay.sessionId);
+    void entry?.then(
+      (current) => {
+        if (current === relay && this.#relays.get(relay.sessionId) === entry) this.#relays.delete(relay.sessionId);
+      },
+      () => undefined,
+    );
+    this.#mail.tell(relay.origin.node, 'relay.close', { relayId: relay.id });
+    const stranded = [...this.#viewers.values()].filter((v) => v.relay === relay);
+    if (stranded.length === 0) return;
+    this.#logger.warn({ sessionId: relay.sessionId, viewers: stranded.length }, 'a relay of a stage closed under its viewers; opening another');
+    void this.#relayFor(relay.sessionId, relay.origin).then(
+      (next) => {
+        for (const viewer of stranded) {
+          const remote = viewer.socket.data.remote;
+          // Only a viewer still watching the same stage through this node moves; the rest let go.
+          if (this.#viewers.get(viewer.socket.id) !== viewer) continue;
+          if (!remote || !viewer.socket.connected || remote.owner !== next.origin.node || remote.ownerBoot !== next.origin.boot) {
+            this.drop(viewer.socket);
+            continue;
+          }
+          viewer.relay = next;
+          viewer.media = next.addPeer(remote.peerId);
+          viewer.socket.emit('media:moved', { routerRtpCapabilities: next.rtpCapabilities, producers: next.producers() });
+        }
+        this.#closeIfUnused(next);
+      },
+      (error: unknown) => {
+        // The stage's node is gone or has no stage: its viewers here are told by the remote audience.
+        this.#logger.warn({ err: error, sessionId: relay.sessionId }, 'cannot relay the stage again');
+        for (const viewer of stranded) if (this.#viewers.get(viewer.socket.id) === viewer) this.drop(viewer.socket);
+      },
+    );
+  }
+
+  // ---- Origin side ----
+
+  async #placeOf(sessionId: string, peerId: PeerId, connection: string): Promise<LiveStage> {
+    const stage = await this.#directory.get(sessionId as SessionId)?.catch(() => undefined);
+    if (!stage || stage.closed || stage.connectionOf(peerId) !== connection) throw new DomainError('NOT_JOINED', 'join the session first');
+    return stage;
+  }
+
+  async #openEnd({ sessionId, relayId, end }: z.output<typeof OpenMail>, from: Sender): Promise<z.input<typeof OpenReply>> {
+    const stage = await this.#directory.get(sessionId)?.catch(() => undefined);
+    if (!stage || stage.closed) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live here');
+    if (this.#ends.has(relayId)) throw new DomainError('CONFLICT', 'that relay is open already');
+    const pipe = await openPipe(stage.room.origin, this.#address);
+    const origin: OriginEnd = { sessionId, edge: from, pipe, consumed: new Set() };
+    this.#ends.set(relayId, origin);
+    pipe.observer.once('close', () => {
+      if (this.#ends.get(relayId) === origin) this.#closeEnd(relayId, true);
+    });
+    this.#watchEdge(from);
+    try {
+      await connectPipe(pipe, end);
+      const producers: RelayedProducer[] = [];
+      for (const source of stage.room.feedSources()) {
+        const relayed = await this.#consume(origin, source);
+        if (relayed) producers.push(relayed);
+      }
+      return { end: pipeEnd(pipe), producers };
+    } catch (error) {
+      this.#closeEnd(relayId, false);
+      if (error instanceof DomainError) throw error;
+      this.#logger.warn({ err: error, sessionId, edge: from.nodeId }, 'cannot open a relay of a stage');
+      throw new DomainError('UNAVAILABLE', 'cannot relay the stage now', { retryAfterSeconds: 1 });
+    }
+  }
+
+  async #consume(end: OriginEnd, { producer, peerId, source }: FeedSource): Promise<RelayedProducer | undefined> {
+    if (producer.closed || end.pipe.closed || end.consumed.has(producer.id)) return undefined;
+    end.consumed.add(producer.id);
+    const consumer = await end.pipe.consume({ producerId: producer.id });
+    consumer.observer.once('close', () => end.consumed.delete(producer.id));
+    return {
+      producerId: producer.id as ProducerId,
+      peerId: peerId as PeerId,
+      kind: consumer.kind,
+      source,
+      paused: consumer.producerPaused,
+      rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+    };
+  }
+
+  /** Every relay of a stage held here follows what changes on it, in order. */
+  #follow(stage: LiveStage): void {
+    const room = stage.room;
+    const each = (what: (relayId: string, end: OriginEnd) => Promise<void> | void): void => {
+      for (const [relayId, end] of this.#ends) {
+        if (end.sessionId !== stage.sessionId) continue;
+        void this.#order.run(relayId, async () => {
+          if (this.#ends.get(relayId) === end) await what(relayId, end);
+        }).catch((error: unknown) => {
+          this.#logger.warn({ err: error, relay: relayId }, 'could not relay a change of the stage');
+        });
+      }
+    };
+    room.on('producerAdded', (info) => {
+      const producer = room.feedSources().find((s) => s.producer.id === info.producerId);
+      if (!producer) return;
+      each(async (relayId, end) => {
+        const relayed = await this.#consume(end, producer);
+        if (relayed) this.#mail.tell(end.edge.nodeId, 'relay.produce', { relayId, producer: relayed });
+      });
+    });
+    room.on('producerClosed', ({ producerId }) => each((relayId, end) => this.#mail.tell(end.edge.nodeId, 'relay.unproduce', { relayId, producerId })));
+    room.on('producerUpdated', ({ producerId, paused }) => each((relayId, end) => this.#mail.tell(end.edge.nodeId, 'relay.pause', { relayId, producerId, paused })));
+    // A new origin router (its worker died), or the stage closed: every pipe of the old one is gone.
+    room.on('routerReplaced', ({ origin }) => {
+      if (origin) this.#closeEnds(stage.sessionId);
+    });
+    room.once('close', () => this.#closeEnds(stage.sessionId));
+  }
+
+  #closeEnds(sessionId: string): void {
+    for (const [relayId, end] of [...this.#ends]) if (end.sessionId === sessionId) this.#closeEnd(relayId, true);
+  }
+
+  /** Closes the origin's end of a relay; `tell` says so to the edge, which relays again or lets its viewers go. */
+  #closeEnd(relayId: string, tell: boolean): void {
+    const end = this.#ends.get(relayId);
+    if (!end) return;
+    this.#ends.delete(relayId);
+    end.pipe.close();
+    if (tell) this.#mail.tell(end.edge.nodeId, 'relay.closed', { relayId });
+    const key = edgeKey(end.edge);
+    if (![...this.#ends.values()].some((e) => edgeKey(e.edge) === key)) {
+      this.#edgeWatches.get(key)?.();
+      this.#edgeWatches.delete(key);
+    }
+  }
+
+  /** An edge node that stops takes its relays with it: their pipes here close. */
+  #watchEdge(edge: Sender): void {
+    const key = edgeKey(edge);
+    if (this.#edgeWatches.has(key)) return;
+    this.#edgeWatches.set(key, this.#mail.watch(edge.nodeId, edge.boot, () => {
+      this.#edgeWatches.delete(key);
+      for (const [relayId, end] of [...this.#ends]) if (end.edge.nodeId === edge.nodeId && end.edge.boot === edge.boot) this.#closeEnd(relayId, false);
+    }));
+  }
+
+  /** Closes every relay, both sides (the node stops). */
+  close(): void {
+    for (const relay of [...this.#relayById.values()]) relay.close();
+    for (const relayId of [...this.#ends.keys()]) this.#closeEnd(relayId, true);
+    for (const unwatch of this.#edgeWatches.values()) unwatch();
+    this.#edgeWatches.clear();
+  }
+}
+
+const edgeKey = (edge: Sender): string => `${edge.nodeId}\u0000${edge.boot}`;
