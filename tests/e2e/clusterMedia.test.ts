@@ -147,6 +147,33 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     await expect.poll(() => gauge(edges[0]!, 'chunfeng_relayed_viewers'), { timeout: 10_000 }).toBe(1);
   }, 60_000);
 
+  test('kill -9 of the media worker under an edge node\'s relay: its viewer decodes the host again within 5 s, no reload', async () => {
+    const edge = edges[1]!;
+    const v = viewers[1]!;
+    const report = (await (await fetch(`${edge.url}/healthz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).json()) as { checks: { workers: { workers: Array<{ pid?: number; load?: number }> } } };
+    const busy = report.checks.workers.workers.filter((w) => (w.load ?? 0) > 0 && w.pid);
+    expect(busy).toHaveLength(1);
+    const killed = Date.now();
+    process.kill(busy[0]!.pid!, 'SIGKILL');
+    // Frames the page had buffered may still be decoded for a moment: first the relay is back, on
+    // the worker the pool brought back, then the host's frames flow again.
+    const busyPids = async (): Promise<Array<number | undefined>> => {
+      const now = (await (await fetch(`${edge.url}/healthz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).json()) as typeof report;
+      return now.checks.workers.workers.filter((w) => (w.load ?? 0) > 0).map((w) => w.pid);
+    };
+    await expect.poll(async () => { const pids = await busyPids(); return pids.length === 1 && pids[0] !== busy[0]!.pid; }, { timeout: 5000, interval: 100 }).toBe(true);
+    const hostFramesOver = async (ms: number): Promise<number> => {
+      const { before, after } = await statsOver(v.page, ms);
+      return (after.framesByPeer[hostPeer] ?? 0) - (before.framesByPeer[hostPeer] ?? 0);
+    };
+    await expect.poll(() => hostFramesOver(500), { timeout: 5000, interval: 0 }).toBeGreaterThan(3);
+    const back = Date.now() - killed;
+    console.log(`[measure] edge worker killed → its viewer decodes the host again: ${back} ms`);
+    expect(back).toBeLessThan(5000);
+    expect(await v.page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+    expect(await gauge(edge, 'chunfeng_relay_pipes')).toBe(1);
+  }, 30_000);
+
   test('the host removes the co-host: the tile leaves the viewers on every node within 2 s', async () => {
     for (const v of viewers) await v.page.locator(`figure[data-peer="${cohostPeer}"]`).waitFor();
     await host.page.locator(`.seat-list li[data-peer="${cohostPeer}"]`).getByRole('button', { name: '请下台' }).click();
@@ -154,6 +181,18 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     await Promise.all(viewers.map((v) => v.page.locator(`figure[data-peer="${cohostPeer}"]`).waitFor({ state: 'detached', timeout: 2000 })));
     console.log(`[measure] co-host removed → tile gone on the viewers of both other nodes: ${Date.now() - started} ms`);
     for (const v of viewers) expect(await v.page.locator('figure.tile').count()).toBe(1);
+  }, 30_000);
+
+  test('the host mutes and unmutes: the sound stops and comes back for a viewer on an edge node', async () => {
+    const v = viewers[1]!;
+    const audioOver = async (ms: number): Promise<number> => {
+      const { before, after } = await statsOver(v.page, ms);
+      return after.audio.packetsReceived - before.audio.packetsReceived;
+    };
+    await host.page.getByRole('button', { name: '关闭麦克风' }).click();
+    await expect.poll(() => audioOver(1000), { timeout: 10_000 }).toBeLessThan(5);
+    await host.page.getByRole('button', { name: '打开麦克风' }).click();
+    await expect.poll(() => audioOver(1000), { timeout: 10_000 }).toBeGreaterThan(20);
   }, 30_000);
 
   test('the last viewer of an edge node leaving closes its pipe on both ends', async () => {

@@ -26,6 +26,8 @@ const UnseatMail = z.strictObject({ sessionId: SessionId, peerId: PeerId, connec
 
 /** How long a viewer's consumer request waits for a producer it heard of to arrive through the pipe. */
 const PRODUCER_WAIT_MS = 5000;
+/** How long a relay waits for a live media worker when this node's are all dead (the pool respawns them). */
+const WORKER_WAIT_MS = 10_000;
 
 /** The origin's end of one relay: a pipe from the stage's router to one edge node, and what runs on it. */
 interface OriginEnd {
@@ -185,7 +187,11 @@ export class MediaRelays {
   }
 
   async #open(sessionId: string, origin: { node: string; boot: string }): Promise<EdgeRelay> {
-    const relay = await EdgeRelay.create({ sessionId, origin, worker: this.#pool.leastLoaded(new Set()), address: this.#address });
+    // After a worker died (its relay with it) the pool may have none alive for a moment.
+    const worker = await this.#pool.liveWorker(WORKER_WAIT_MS).catch(() => {
+      throw new DomainError('UNAVAILABLE', 'no media worker on this node now', { retryAfterSeconds: 2 });
+    });
+    const relay = await EdgeRelay.create({ sessionId, origin, worker, address: this.#address });
     this.#relayById.set(relay.id, relay);
     relay.once('close', () => this.#relayClosed(relay));
     try {

@@ -287,7 +287,7 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     if (free.length === 0 && alive.length > 0) {
       return alive.reduce((best, s) => (s.consumers < best.consumers ? s : best));
     }
-    const worker = free.length > 0 ? this.#pool.leastLoaded(used) : await this.#nextWorker();
+    const worker = await this.#pool.liveWorker(this.#recoveryTimeoutMs, used);
     const slot = await this.#createSlot(worker);
     if (this.#closed) {
       slot.router.close();
@@ -295,21 +295,6 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     }
     await this.#pipeAllTo(slot);
     return slot;
-  }
-
-  /** The next worker the pool brings back, when every worker is dead. */
-  #nextWorker(): Promise<PooledWorker> {
-    return new Promise<PooledWorker>((resolve, reject) => {
-      const onReplaced = (_dead: PooledWorker, replacement: PooledWorker): void => {
-        clearTimeout(timer);
-        resolve(replacement);
-      };
-      const timer = setTimeout(() => {
-        this.#pool.off('workerReplaced', onReplaced);
-        reject(new Error('no mediasoup worker came back'));
-      }, this.#recoveryTimeoutMs);
-      this.#pool.once('workerReplaced', onReplaced);
-    });
   }
 
   async #pipeAllTo(slot: RouterSlot): Promise<void> {

@@ -120,6 +120,25 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     }
   }
 
+  /**
+   * The least loaded live worker, or when every one is dead the next the pool brings back; rejects
+   * if none is back within `timeoutMs`.
+   */
+  liveWorker(timeoutMs: number, exclude: ReadonlySet<number> = new Set()): Promise<PooledWorker> {
+    if (this.workers.some((w) => !w.worker.closed)) return Promise.resolve(this.leastLoaded(exclude));
+    return new Promise<PooledWorker>((resolve, reject) => {
+      const onReplaced = (_dead: PooledWorker, replacement: PooledWorker): void => {
+        clearTimeout(timer);
+        resolve(replacement);
+      };
+      const timer = setTimeout(() => {
+        this.off('workerReplaced', onReplaced);
+        reject(new Error('no mediasoup worker came back'));
+      }, timeoutMs);
+      this.once('workerReplaced', onReplaced);
+    });
+  }
+
   /** Health of each worker slot: alive, and its resource usage where alive. */
   health(): Array<{ index: number; alive: boolean; pid?: number; load?: number }> {
     return this.#workers.map((w, index) =>
