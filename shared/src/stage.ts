@@ -55,6 +55,11 @@ export type WatchMode = z.infer<typeof WatchMode>;
 export interface StageMedia {
   routerRtpCapabilities: RtpCapabilities;
   producers: ProducerInfo[];
+  /**
+   * The media transports the server holds for this place. 0: whatever the client had is gone (its
+   * place is on another node or router now), so it sets up new ones instead of healing the old.
+   */
+  transports?: number;
 }
 
 interface StageJoinCommon {

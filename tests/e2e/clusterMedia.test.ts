@@ -109,11 +109,12 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     expect(await gauge(owner, 'chunfeng_relay_pipes')).toBe(2);
     expect(await gauge(owner, 'chunfeng_relayed_viewers')).toBe(0);
     // The relay costs nothing a viewer can see: frames from both people on stage come as soon as for
-    // the viewer on the owner's own router (within a second of it). From the page opening that is
+    // the viewer on the owner's own router (within a second of it measured; the bound allows the
+    // seconds by which three pages on two busy cores differ). From the page opening that is
     // 4–11 s on this shared 2-core machine, where five Chromium pages encode and decode at once and
     // the page load alone takes 2–6 s of it; the bound below only catches a relay that never delivers.
     for (const ms of bothMs) {
-      expect(ms).toBeLessThan(timelines[2]!.frames + 1000);
+      expect(ms).toBeLessThan(timelines[2]!.frames + 3000);
       expect(ms).toBeLessThan(20_000);
     }
   }, 60_000);
@@ -201,4 +202,36 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     await expect.poll(() => gauge(owner, 'chunfeng_relay_pipes'), { timeout: 10_000 }).toBe(1);
     for (const p of [host, ...viewers.slice(1), audioOnly]) expect(p.errors).toEqual([]);
   }, 30_000);
+
+  test('kill -9 of a node that only relays: its viewer reconnects through nginx to another node and decodes again within 5 s, no reload', async () => {
+    const edge = edges[0]!;
+    const phone = await browser.open(`${cluster.url}/watch/demo`, { viewport: PHONE });
+    await expect.poll(() => phone.page.evaluate(() => window.chunfengStage?.phase), { timeout: 20_000 }).toBe('live');
+    // Wherever nginx sent it first, the page goes to the edge node (as a page told STAGE_ELSEWHERE does).
+    await phone.page.evaluate((id) => window.chunfengSignalling?.moveTo(id), edge.id);
+    const said = (e: unknown): never => {
+      // What the nodes said about relays, for a person reading a failure.
+      console.log(phone.errors, cluster.nodes.map((n) => n.process.output.filter((l) => /relay|"level":[45]/.test(l)).slice(-8).join('\n')).join('\n----\n'));
+      throw e;
+    };
+    await expect.poll(() => gauge(edge, 'chunfeng_relayed_viewers'), { timeout: 20_000 }).toBe(1).catch(said);
+    await waitForStats(phone.page, (st) => (st.framesByPeer[hostPeer] ?? 0) > 0, { what: 'frames from the host', timeoutMs: 20_000 }).catch(said);
+    const hostFramesOver = async (ms: number): Promise<number> => {
+      const { before, after } = await statsOver(phone.page, ms);
+      return (after.framesByPeer[hostPeer] ?? 0) - (before.framesByPeer[hostPeer] ?? 0);
+    };
+    const killed = Date.now();
+    const restarted = cluster.restartNode(edge, 'SIGKILL');
+    // Buffered frames may still be decoded for a moment: first the page sees the drop, then it is
+    // live on WebRTC again through another node.
+    const state = (): Promise<string> => phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}`);
+    await expect.poll(state, { timeout: 5000, interval: 50 }).not.toBe('live/webrtc').catch(said);
+    await expect.poll(state, { timeout: 5000, interval: 50 }).toBe('live/webrtc').catch(said);
+    await expect.poll(() => hostFramesOver(500), { timeout: 5000, interval: 0 }).toBeGreaterThan(3).catch(said);
+    const back = Date.now() - killed;
+    console.log(`[measure] relaying node killed → its viewer decodes the host again through another node: ${back} ms`);
+    expect(back).toBeLessThan(5000);
+    expect(await phone.page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+    await restarted;
+  }, 60_000);
 });

@@ -284,7 +284,8 @@ export class StageClient extends Emitter<StageClientEvents> {
   async #startMedia(media: StageMedia, resumed: boolean): Promise<void> {
     this.#stageProducers = new Map(media.producers.map((p) => [p.producerId, { ...p }]));
     const recv = this.#subscriber.transport;
-    const kept = resumed && this.#device !== undefined && recv !== undefined && !recv.closed;
+    // The server holding none of this place's transports (it is on another node now) has nothing to heal.
+    const kept = resumed && (media.transports ?? 1) > 0 && this.#device !== undefined && recv !== undefined && !recv.closed;
     const healed = kept && (await this.#healTransports());
     if (!healed) {
       // A new place (first join, grace period over, or a new router after a media failure). If the

@@ -107,7 +107,7 @@ export class MediaRelays {
     const remote = socket.data.remote;
     if (!remote) throw new DomainError('NOT_JOINED', 'join the session first');
     const here = this.#viewers.get(socket.id);
-    if (here && here.relay.holds(here.media)) return { mode: 'webrtc', routerRtpCapabilities: here.relay.rtpCapabilities, producers: here.relay.producers() };
+    if (here && here.relay.holds(here.media)) return { mode: 'webrtc', routerRtpCapabilities: here.relay.rtpCapabilities, producers: here.relay.producers(), transports: here.media.transportCount };
     if (phone === undefined) throw new DomainError('SEATS_FULL', 'an interactive seat needs this phone\'s device token; watch over HLS or reload the page');
     const place = { sessionId: remote.sessionId, peerId: remote.peerId, connection: socket.id };
     await this.#mail.ask(remote.owner, 'stage.seat', { ...place, phone });
@@ -125,7 +125,8 @@ export class MediaRelays {
     }
     const media = relay.addPeer(remote.peerId);
     this.#viewers.set(socket.id, { socket, relay, media });
-    return { mode: 'webrtc', routerRtpCapabilities: relay.rtpCapabilities, producers: relay.producers() };
+    // New media on this node: whatever transports the page had (on another node) are not here.
+    return { mode: 'webrtc', routerRtpCapabilities: relay.rtpCapabilities, producers: relay.producers(), transports: 0 };
   }
 
   /** Back to HLS: the media here goes and the seat on the stage's node is free at once. */

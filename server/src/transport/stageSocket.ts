@@ -215,7 +215,7 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
     };
     // A viewer on HLS is sent no router capabilities or producer list: a few bytes, not kilobytes.
     return peer.media
-      ? { ...common, mode: 'webrtc' as const, routerRtpCapabilities: stage.room.rtpCapabilities, producers: stage.room.producers() }
+      ? { ...common, mode: 'webrtc' as const, routerRtpCapabilities: stage.room.rtpCapabilities, producers: stage.room.producers(), transports: peer.media.transportCount }
       : { ...common, mode: 'hls' as const };
   });
 

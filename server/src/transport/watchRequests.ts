@@ -34,7 +34,7 @@ export function handleWatchRequests(routes: RequestRoutes, { access, relays }: {
     }
     // An interactive seat is the phone's (its device-token family), not the connection's.
     const identity = await identityOf(socket, access);
-    await stage.watchWebRtc(peer.id, { phone: identity.device ? identity.authorIdIn(stage.sessionId) : undefined });
-    return { mode: 'webrtc', routerRtpCapabilities: stage.room.rtpCapabilities, producers: stage.room.producers() };
+    const media = await stage.watchWebRtc(peer.id, { phone: identity.device ? identity.authorIdIn(stage.sessionId) : undefined });
+    return { mode: 'webrtc', routerRtpCapabilities: stage.room.rtpCapabilities, producers: stage.room.producers(), transports: media.transportCount };
   }));
 }
