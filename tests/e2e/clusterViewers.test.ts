@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bureauClient } from '../harness/api';
 import { launchBrowser, type TestBrowser, type TestPage } from '../harness/browser';
 import { startCluster, type TestCluster } from '../harness/cluster';
-import { hostGoesLive } from './pages';
+import { framesDecodedOver, hostGoesLive } from './pages';
 
 const PHONE = { width: 360, height: 640 };
 const phaseOf = (page: Page): Promise<string | undefined> => page.evaluate(() => window.chunfengStage?.phase).catch(() => 'gone');
@@ -53,13 +53,19 @@ describe('the README\'s several nodes in Chromium: a host through nginx, three p
     // The host's page takes the stage again (through nginx); every phone is live on it.
     for (const p of phones) await expect.poll(() => phaseOf(p.page), { timeout: 40_000 }).toBe('live');
     const back = Date.now() - killed;
+    // And playing: every phone decodes the host's picture again (over WebRTC, relayed by its node when
+    // that is not the new owner), within 10 s of the kill.
+    for (const p of phones) await expect.poll(() => framesDecodedOver(p.page, 500), { timeout: 15_000, interval: 0 }).toBeGreaterThan(3);
+    const playing = Date.now() - killed;
     // The recorders sample every 100 ms: let each one see the phase the poll above just saw before it stops.
     for (const l of logs) await expect.poll(() => l.seen.at(-1)?.[1], { timeout: 5_000 }).toBe('live');
     await expect.poll(() => hostLog.seen.at(-1)?.[1], { timeout: 5_000 }).toBe('live');
     for (const l of [...logs, hostLog]) l.stop();
     const newOwner = (JSON.parse((await redis.get('cf:cluster:stage:demo')) ?? 'null') as { nodeId: string }).nodeId;
     const fmt = (l: { seen: Array<[number, string]> }): string => l.seen.map(([t, p]) => `${p}@${t - killed}`).join(' → ');
-    console.log(`[measure] owner ${owner} killed; new owner ${newOwner}; every phone live again ${back} ms after`);
+    console.log(`[measure] owner ${owner} killed; new owner ${newOwner}; every phone live again ${back} ms after, decoding the host again ${playing} ms after`);
+    expect(playing).toBeLessThan(10_000);
+    for (const p of phones) expect(await p.page.evaluate(() => window.chunfengStage?.mode)).toBe('webrtc');
     cluster.nodes.forEach((n, i) => console.log(`[measure] phone on ${n.id}: ${fmt(logs[i]!)}`));
     console.log(`[measure] host: ${fmt(hostLog)}`);
     for (const p of phones) console.log(`[measure] errors ${JSON.stringify(p.errors.slice(0, 3))}`);
