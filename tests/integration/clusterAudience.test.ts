@@ -303,7 +303,22 @@ describe('cluster: one audience over every node', () => {
   test('garbage published on a node\'s mail channel never stops it: it still answers its viewers', async () => {
     const h = host ?? (await goLive(node('node-a')));
     for (const n of cluster.nodes) {
-      for (const message of ['junk', '{"type":"ask","id":"1","from":"x","boot":"y","kind":"stage.join","payload":{"sessionId":[]}}', '{"type":"ask","id":"2","from":"x","boot":"y","kind":"stage.act","payload":{}}', '['.repeat(50_000)]) {
+      const relay = '00000000-0000-4000-8000-000000000000';
+      const ask = (id: string, kind: string, payload: unknown): string => JSON.stringify({ type: 'ask', id, from: 'x', boot: 'y', kind, payload });
+      for (const message of [
+        'junk',
+        ask('1', 'stage.join', { sessionId: [] }),
+        ask('2', 'stage.act', {}),
+        '['.repeat(50_000),
+        // The relays' kinds, wrong and right in shape, for relays and places that do not exist.
+        ask('3', 'relay.open', { sessionId: SESSION, relayId: relay, end: { ip: '127.0.0.1', port: 9, srtp: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'x' } } }),
+        ask('4', 'relay.open', { sessionId: SESSION, relayId: 'not-a-uuid', end: null }),
+        ask('5', 'relay.produce', { relayId: relay, producer: { producerId: 'p', peerId: 'q', kind: 'video', source: 'camera', paused: false, rtpParameters: { codecs: 'no' } } }),
+        ask('6', 'relay.pause', { relayId: relay, producerId: 'p', paused: true }),
+        ask('7', 'relay.closed', { relayId: relay }),
+        ask('8', 'stage.seat', { sessionId: SESSION, peerId: 'nobody', connection: 'c', phone: 'p' }),
+        ask('9', 'stage.unseat', { sessionId: SESSION, peerId: 'nobody', connection: 'c' }),
+      ]) {
         await redis.publish(`cf:cluster:mail:${n.id}`, message);
       }
     }
