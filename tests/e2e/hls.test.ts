@@ -49,6 +49,11 @@ describe('HLS viewers and the chaptered replay in Chromium', () => {
     expect(await chapters.evaluateAll((els) => els.map((e) => e.getAttribute('data-vacancy')))).toEqual([first.id, second.id]);
     await replay.page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, undefined, { timeout: 20_000 });
     expect(await playedOver(replay.page, 2000)).toBeGreaterThan(1);
+    // Paused by its viewer, the replay says so, not that it is loading.
+    const caption = replay.page.locator('figure.tile-hls figcaption');
+    await expect.poll(() => caption.textContent()).not.toContain('正在加载');
+    await replay.page.evaluate(() => document.querySelector('video')?.pause());
+    await expect.poll(() => caption.textContent()).toContain('已暂停');
 
     // Jump to the second vacancy's chapter and apply from it.
     await chapters.nth(1).getByRole('button', { name: /跳到此岗位/ }).click();

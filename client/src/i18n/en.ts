@@ -248,7 +248,7 @@ export const en: Messages = {
   },
   status: { new: 'New', contacted: 'Contacted', interviewing: 'Interviewing', hired: 'Hired', 'not-suitable': 'Not suitable', withdrawn: 'Withdrawn' },
   applySource: { live: 'Live', replay: 'Replay', list: 'Vacancy list' },
-  hls: { loading: 'Loading…', buffering: 'Buffering…', error: 'Playback failed; retrying' },
+  hls: { loading: 'Loading…', buffering: 'Buffering…', paused: 'Paused', error: 'Playback failed; retrying' },
   mode: {
     label: 'How to watch',
     webrtc: 'Interactive (low delay)',

@@ -247,7 +247,7 @@ export const zhCN = {
   },
   status: { new: '新投递', contacted: '已联系', interviewing: '面试中', hired: '已录用', 'not-suitable': '不合适', withdrawn: '已撤回' },
   applySource: { live: '直播', replay: '回放', list: '岗位列表' },
-  hls: { loading: '正在加载…', buffering: '缓冲中…', error: '播放失败，正在重试' },
+  hls: { loading: '正在加载…', buffering: '缓冲中…', paused: '已暂停', error: '播放失败，正在重试' },
   mode: {
     label: '观看方式',
     webrtc: '实时互动（延迟低）',

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type Hls from 'hls.js';
 import { forgetPlaying, startPlaying } from '../../media/autoplay';
 
-export type HlsState = 'loading' | 'playing' | 'waiting' | 'error';
+export type HlsState = 'loading' | 'playing' | 'waiting' | 'paused' | 'error';
 
 /**
  * Plays an HLS playlist: hls.js where Media Source Extensions exist (loaded only when needed, to
@@ -33,8 +33,14 @@ export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true,
     let timer: ReturnType<typeof setInterval> | undefined;
     const onPlaying = (): void => setState('playing');
     const onWaiting = (): void => setState('waiting');
+    // Loaded but not playing (a replay paused by its viewer, or before the first tap): not "loading".
+    const onPaused = (): void => {
+      if (el.paused && el.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) setState('paused');
+    };
     el.addEventListener('playing', onPlaying);
     el.addEventListener('waiting', onWaiting);
+    el.addEventListener('pause', onPaused);
+    el.addEventListener('loadeddata', onPaused);
     const play = (): void => void startPlaying(el);
 
     if (el.canPlayType('application/vnd.apple.mpegurl') && !('MediaSource' in window)) {
@@ -86,6 +92,8 @@ export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true,
       clearInterval(timer);
       el.removeEventListener('playing', onPlaying);
       el.removeEventListener('waiting', onWaiting);
+      el.removeEventListener('pause', onPaused);
+      el.removeEventListener('loadeddata', onPaused);
       hlsRef.current?.destroy();
       hlsRef.current = undefined;
     };
@@ -109,6 +117,7 @@ export function HlsPlayer({ src, label, onLatency, startAt, seekTo, live = true,
         {label}
         {state === 'loading' && <span className="tile-note"> · {t('hls.loading')}</span>}
         {state === 'waiting' && <span className="tile-note"> · {t('hls.buffering')}</span>}
+        {state === 'paused' && <span className="tile-note"> · {t('hls.paused')}</span>}
         {state === 'error' && <span className="tile-note"> · {t('hls.error')}</span>}
       </figcaption>
     </figure>
