@@ -79,10 +79,13 @@ export class MediaRelays {
     this.#address = address;
     this.#logger = logger.child({ part: 'media-relays' });
     mail.handle('relay.open', OpenMail, (payload, from) => this.#order.run(payload.relayId, () => this.#openEnd(payload, from)));
-    mail.handle('relay.close', RelayMail, ({ relayId }, from) => {
+    // After the relay's open, in order: an edge whose ask timed out (or whose relay closed while it
+    // opened) says so before the origin has its end, and that end must not stay open for nobody.
+    mail.handle('relay.close', RelayMail, ({ relayId }, from) => this.#order.run(relayId, () => {
       const end = this.#ends.get(relayId);
-      if (end && end.edge.nodeId === from.nodeId) this.#closeEnd(relayId, false);
-    });
+      if (end && end.edge.nodeId === from.nodeId && end.edge.boot === from.boot) this.#closeEnd(relayId, false);
+      return Promise.resolve();
+    }));
     mail.handle('relay.produce', ProduceMail, ({ relayId, producer }, from) => this.#atEdge(relayId, from, (relay) => relay.add(producer)));
     mail.handle('relay.unproduce', UnproduceMail, ({ relayId, producerId }, from) => this.#atEdge(relayId, from, (relay) => relay.remove(producerId)));
     mail.handle('relay.pause', PauseMail, ({ relayId, producerId, paused }, from) => this.#atEdge(relayId, from, (relay) => relay.setPaused(producerId, paused)));
