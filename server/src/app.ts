@@ -362,7 +362,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const remote = mail ? new RemoteAudience({ mail, directory, service, actions, tokens: access, logger, hlsUrl, ownerElsewhere, connected: (id) => io.sockets.sockets.get(id)?.connected === true, censusMs: config.censusMs }) : undefined;
   if (remote && mail) {
     // Viewers of other nodes' stages watch over WebRTC through a relay here.
-    const relaying = new MediaRelays({ mail, directory, pool, address: config.media.pipe, logger });
+    const { pipe } = config.media;
+    if (!pipe.announcedAddress && (pipe.listenIp === '0.0.0.0' || pipe.listenIp === '::')) {
+      logger.warn({ listenIp: pipe.listenIp }, 'pipes to other nodes listen on every address but announce none: set PIPE_ANNOUNCED_ADDRESS (an IP the other nodes reach), or media relayed between machines goes nowhere');
+    }
+    const relaying = new MediaRelays({ mail, directory, pool, address: pipe, logger });
     relays = relaying;
     remote.relays = relaying;
     memory.track('relayedViewers', () => relaying.held().viewers);

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -23,7 +24,7 @@ const EnvSchema = z.object({
   RTC_ANNOUNCED_ADDRESS: z.string().optional(),
   RTC_PORT: z.coerce.number().int().min(0).max(65535).default(40000),
   PIPE_LISTEN_IP: z.string().optional(),
-  PIPE_ANNOUNCED_ADDRESS: z.string().optional(),
+  PIPE_ANNOUNCED_ADDRESS: z.string().refine((v) => net.isIP(v) !== 0, 'an IP address other nodes reach this one at (not a host name)').optional(),
   MEDIA_RESPAWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
@@ -195,7 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       workers: e.MEDIA_WORKERS ?? os.availableParallelism(),
       listenIp: e.RTC_LISTEN_IP,
       announcedAddress: e.RTC_ANNOUNCED_ADDRESS,
-      pipe: { listenIp: e.PIPE_LISTEN_IP ?? e.RTC_LISTEN_IP, announcedAddress: e.PIPE_ANNOUNCED_ADDRESS ?? e.RTC_ANNOUNCED_ADDRESS },
+      // Another node connects a pipe to an IP address (mediasoup takes no host name there).
+      pipe: { listenIp: e.PIPE_LISTEN_IP ?? e.RTC_LISTEN_IP, announcedAddress: e.PIPE_ANNOUNCED_ADDRESS ?? (net.isIP(e.RTC_ANNOUNCED_ADDRESS ?? '') ? e.RTC_ANNOUNCED_ADDRESS : undefined) },
       rtcPort: e.RTC_PORT,
       respawnDelayMs: e.MEDIA_RESPAWN_DELAY_MS,
       maxConsumersPerRouter: e.ROUTER_MAX_CONSUMERS,

@@ -113,7 +113,11 @@ export class MediaRelays {
     if (here && here.relay.holds(here.media)) return { mode: 'webrtc', routerRtpCapabilities: here.relay.rtpCapabilities, producers: here.relay.producers(), transports: here.media.transportCount };
     if (phone === undefined) throw new DomainError('SEATS_FULL', 'an interactive seat needs this phone\'s device token; watch over HLS or reload the page');
     const place = { sessionId: remote.sessionId, peerId: remote.peerId, connection: socket.id };
-    await this.#mail.ask(remote.owner, 'stage.seat', { ...place, phone });
+    await this.#mail.ask(remote.owner, 'stage.seat', { ...place, phone }).catch((error: unknown) => {
+      // Unanswered in time, the owner may still have seated it: let that seat go.
+      this.#mail.tell(remote.owner, 'stage.unseat', place);
+      throw error;
+    });
     let relay: EdgeRelay;
     try {
       relay = await this.#relayFor(remote.sessionId, { node: remote.owner, boot: remote.ownerBoot });

@@ -139,6 +139,13 @@ export class RemoteAudience {
       (await this.#stage(sessionId))?.detach(peerId, connection);
     });
     mail.handle('stage.closed', ClosedMail, ({ sessionId }, from) => this.#closedThere(sessionId, from));
+    // The owner let a place go, or it was taken back through another connection: what this node
+    // keeps for the old connection (its rooms, its relayed media) goes, so it holds no media without a seat.
+    mail.handle('stage.letGo', PlaceMail, ({ sessionId, peerId, connection }, from) => {
+      const socket = this.#viewers.get(connection);
+      const remote = socket?.data.remote;
+      if (socket && remote?.sessionId === sessionId && remote.peerId === peerId && remote.owner === from.nodeId && remote.ownerBoot === from.boot) this.#leaveRooms(socket);
+    });
     mail.handle('stage.census', CensusMail, ({ connections }) => ({ gone: connections.filter((c) => !this.#connected(c)) }));
     this.#census = setInterval(() => void this.#takeCensus(), censusMs);
     this.#census.unref();
@@ -332,7 +339,10 @@ export class RemoteAudience {
     // A place resumed through another connection (or node): its record under the old one goes.
     const key = placeKey(sessionId, peerId);
     const before = this.#heldFor.get(key);
-    if (before && (before.nodeId !== from.nodeId || before.connection !== connection)) this.#unrecord(before.nodeId, before.connection, key);
+    if (before && (before.nodeId !== from.nodeId || before.connection !== connection)) {
+      this.#unrecord(before.nodeId, before.connection, key);
+      this.#mail.tell(before.nodeId, 'stage.letGo', { sessionId, peerId, connection: before.connection });
+    }
     this.#heldFor.set(key, { nodeId: from.nodeId, connection });
   }
 
@@ -343,6 +353,7 @@ export class RemoteAudience {
     if (!held) return;
     this.#heldFor.delete(key);
     this.#unrecord(held.nodeId, held.connection, key);
+    this.#mail.tell(held.nodeId, 'stage.letGo', { sessionId, peerId, connection: held.connection });
   }
 
   /** Removes a node's record of a connection's place, when it is still that place's. */
