@@ -366,7 +366,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (!pipe.announcedAddress && (pipe.listenIp === '0.0.0.0' || pipe.listenIp === '::')) {
       logger.warn({ listenIp: pipe.listenIp }, 'pipes to other nodes listen on every address but announce none: set PIPE_ANNOUNCED_ADDRESS (an IP the other nodes reach), or media relayed between machines goes nowhere');
     }
-    const relaying = new MediaRelays({ mail, directory, pool, address: pipe, logger });
+    const relaying = new MediaRelays({ mail, directory, pool, address: pipe, logger, seatHoldMs: config.stage.seatHoldMs });
     relays = relaying;
     remote.relays = relaying;
     memory.track('relayedViewers', () => relaying.held().viewers);

@@ -40,7 +40,7 @@ describe('cluster relays and seats: a place taken over through another node leav
     requestOk(s, 'stage:join', { sessionId: SESSION, role: 'viewer', ...(resume ? { resume } : {}) });
 
   beforeAll(async () => {
-    cluster = await startCluster({ size: 3, env: { STAGE_LEASE_MS: '2000', STAGE_GRACE_MS: '3000', INTERACTIVE_SEATS: '1', DEVICE_TOKENS_PER_MINUTE: '1000', DEVICE_TOKEN_BURST: '1000' } });
+    cluster = await startCluster({ size: 3, env: { STAGE_LEASE_MS: '2000', STAGE_GRACE_MS: '3000', INTERACTIVE_SEATS: '1', SEAT_HOLD_MS: '1500', DEVICE_TOKENS_PER_MINUTE: '1000', DEVICE_TOKEN_BURST: '1000' } });
     redis = new Redis(cluster.redis.url);
     const cookie = await signInCookie(node('node-a').url);
     hostToken = (await apiClient(node('node-a').url, undefined, { cookie }).post<{ token: string }>(`/sessions/${SESSION}/host-link`)).body.token;
@@ -81,6 +81,22 @@ describe('cluster relays and seats: a place taken over through another node leav
     await waitAsync('one relayed viewer', async () => ((await relayed()) === 1 ? true : undefined), 5000, 100);
     expect(await request(s1, 'transport:restartIce', { transportId: t1.id })).toMatchObject({ ok: false });
     expect(await request(s1, 'transport:create', { direction: 'recv' })).toMatchObject({ ok: false });
+    expect(await metric(node('node-b'), 'chunfeng_relayed_viewers')).toBe(0);
+  });
+
+  test('a seat taken through an edge lapses when no receive transport comes, as on the owner; the switch back to HLS says whether one is free', async () => {
+    const s1 = await open(node('node-b').url, await device());
+    await join(s1);
+    await requestOk(s1, 'stage:watch', { mode: 'webrtc' });
+    const other = await open(node('node-c').url, await device());
+    await join(other);
+    // Full: the other phone's switch to WebRTC is refused, and its HLS answer says no seat is free.
+    expect(await request(other, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
+    expect(await requestOk(other, 'stage:watch', { mode: 'hls' })).toEqual({ mode: 'hls', interactive: false });
+    // Past SEAT_HOLD_MS without a receive transport the first phone's seat lapses …
+    await waitAsync('the seat free again', async () => ((await request(other, 'stage:watch', { mode: 'webrtc' })).ok ? true : undefined), 5000, 250);
+    // … and its late transport is told so.
+    expect(await request(s1, 'transport:create', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'SEATS_FULL' } });
     expect(await metric(node('node-b'), 'chunfeng_relayed_viewers')).toBe(0);
   });
 });

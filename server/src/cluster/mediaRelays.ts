@@ -43,6 +43,8 @@ interface EdgeViewer {
   socket: IoSocket;
   relay: EdgeRelay;
   media: MediaPeer;
+  /** Lets the seat lapse if no receive transport is made in time (see SEAT_HOLD_MS). */
+  hold: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -68,11 +70,24 @@ export class MediaRelays {
   readonly #relays = new Map<string, Promise<EdgeRelay>>();
   readonly #relayById = new Map<string, EdgeRelay>();
   readonly #viewers = new Map<string, EdgeViewer>();
+  /** Sockets whose seat lapsed before they made a receive transport, until they switch again or go. */
+  readonly #lapsed = new Set<string>();
+  readonly #seatHoldMs: number;
+  #closing = false;
   // ---- origin side ----
   readonly #ends = new Map<string, OriginEnd>();
   readonly #edgeWatches = new Map<string, () => void>();
 
-  constructor({ mail, directory, pool, address, logger }: { mail: NodeMail; directory: StageDirectory; pool: WorkerPool; address: PipeAddress; logger: Logger }) {
+  constructor({ mail, directory, pool, address, logger, seatHoldMs = 8000 }: {
+    mail: NodeMail;
+    directory: StageDirectory;
+    pool: WorkerPool;
+    address: PipeAddress;
+    logger: Logger;
+    /** How long a seat taken by a switch to WebRTC waits for the viewer's receive transport. */
+    seatHoldMs?: number;
+  }) {
+    this.#seatHoldMs = seatHoldMs;
     this.#mail = mail;
     this.#directory = directory;
     this.#pool = pool;
@@ -96,6 +111,7 @@ export class MediaRelays {
     mail.handle('stage.unseat', UnseatMail, async ({ sessionId, peerId, connection }) => {
       const stage = await this.#placeOf(sessionId, peerId, connection).catch(() => undefined);
       stage?.watchHls(peerId);
+      return { interactive: stage?.interactive.free ?? false };
     });
     directory.onOpen((stage) => this.#follow(stage));
   }
@@ -109,6 +125,7 @@ export class MediaRelays {
   async watchWebRtc(socket: IoSocket, phone: string | undefined): Promise<StageWatchResult> {
     const remote = socket.data.remote;
     if (!remote) throw new DomainError('NOT_JOINED', 'join the session first');
+    this.#lapsed.delete(socket.id);
     const here = this.#viewers.get(socket.id);
     if (here && here.relay.holds(here.media)) return { mode: 'webrtc', routerRtpCapabilities: here.relay.rtpCapabilities, producers: here.relay.producers(), transports: here.media.transportCount };
     if (phone === undefined) throw new DomainError('SEATS_FULL', 'an interactive seat needs this phone\'s device token; watch over HLS or reload the page');
@@ -131,7 +148,16 @@ export class MediaRelays {
       throw new DomainError('NOT_JOINED', 'not in this session any more');
     }
     const media = relay.addPeer(remote.peerId);
-    this.#viewers.set(socket.id, { socket, relay, media });
+    const viewer: EdgeViewer = { socket, relay, media, hold: undefined };
+    this.#viewers.set(socket.id, viewer);
+    // As on the stage's node: a seat whose receive transport does not come lapses, so a page that
+    // switched and failed cannot keep everyone else on HLS.
+    viewer.hold = setTimeout(() => {
+      if (this.#viewers.get(socket.id) !== viewer || viewer.media.transportCount > 0) return;
+      this.watchHls(socket);
+      this.#lapsed.add(socket.id);
+    }, this.#seatHoldMs);
+    viewer.hold.unref();
     // New media on this node: whatever transports the page had (on another node) are not here.
     return { mode: 'webrtc', routerRtpCapabilities: relay.rtpCapabilities, producers: relay.producers(), transports: 0 };
   }
@@ -141,6 +167,20 @@ export class MediaRelays {
     const remote = socket.data.remote;
     this.drop(socket);
     if (remote) this.#mail.tell(remote.owner, 'stage.unseat', { sessionId: remote.sessionId, peerId: remote.peerId, connection: socket.id });
+  }
+
+  /** `stage:watch hls` asked by the viewer: as `watchHls`, answered with whether a seat is free now. */
+  async switchToHls(socket: IoSocket): Promise<boolean> {
+    const remote = socket.data.remote;
+    this.drop(socket);
+    if (!remote) return false;
+    const reply = await this.#mail.ask(remote.owner, 'stage.unseat', { sessionId: remote.sessionId, peerId: remote.peerId, connection: socket.id }).catch(() => undefined);
+    return (reply as { interactive?: unknown } | undefined)?.interactive === true;
+  }
+
+  /** Whether the socket's seat lapsed before it made a receive transport (it watches HLS, or switches again). */
+  lapsed(socket: IoSocket): boolean {
+    return this.#lapsed.has(socket.id);
   }
 
   /** The socket's media here, if it watches over WebRTC through a relay. */
@@ -157,8 +197,10 @@ export class MediaRelays {
 
   /** The socket left, dropped or lost its place: its media here goes (the seat is the place's, on the stage's node). */
   drop(socket: IoSocket): void {
+    this.#lapsed.delete(socket.id);
     const viewer = this.#viewers.get(socket.id);
     if (!viewer) return;
+    clearTimeout(viewer.hold);
     this.#viewers.delete(socket.id);
     if (viewer.relay.holds(viewer.media)) viewer.relay.removePeer(viewer.media.id);
     else viewer.media.close();
@@ -252,6 +294,7 @@ export class MediaRelays {
       () => undefined,
     );
     this.#mail.tell(relay.origin.node, 'relay.close', { relayId: relay.id });
+    if (this.#closing) return;
     const stranded = [...this.#viewers.values()].filter((v) => v.relay === relay);
     if (stranded.length === 0) return;
     this.#logger.warn({ sessionId: relay.sessionId, viewers: stranded.length }, 'a relay of a stage closed under its viewers; opening another');
@@ -389,6 +432,7 @@ export class MediaRelays {
 
   /** Closes every relay, both sides (the node stops). */
   close(): void {
+    this.#closing = true;
     for (const relay of [...this.#relayById.values()]) relay.close();
     for (const relayId of [...this.#ends.keys()]) this.#closeEnd(relayId, true);
     for (const unwatch of this.#edgeWatches.values()) unwatch();

@@ -25,6 +25,7 @@ export function handleMediaRequests(routes: RequestRoutes, relays?: MediaRelays)
     // Through a relay: a viewer only receives, and its seat was taken on the stage's node as it switched.
     if (socket.data.remote) {
       assertMayProduce(direction === 'send' ? 'viewer' : 'host');
+      if (relays?.lapsed(socket)) throw new DomainError('SEATS_FULL', 'the seat kept for you lapsed; watch over HLS or switch again');
       return mediaOf(socket, relays).createTransport('recv');
     }
     const joined = joinedOf(socket);
@@ -83,7 +84,8 @@ export function handleMediaRequests(routes: RequestRoutes, relays?: MediaRelays)
 
   routes.on('consumer:create', async (socket, { transportId, producerId, rtpCapabilities }) => {
     let info: ProducerInfo | undefined;
-    if (socket.data.remote) info = await relays?.producerFor(socket, producerId);
+    // Only a socket with media here may wait for a producer on its way.
+    if (socket.data.remote) info = await (mediaOf(socket, relays) && relays?.producerFor(socket, producerId));
     else {
       const { stage, peer } = joinedOf(socket);
       stage.assertSeated(peer.id);

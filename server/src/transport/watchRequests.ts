@@ -19,10 +19,7 @@ export function handleWatchRequests(routes: RequestRoutes, { access, relays }: {
     if (remote) {
       // Watching through a node that does not hold the stage: the seat is taken there, the media
       // is relayed here. Without a relay (no pipes between the nodes) it is HLS, as with no seat.
-      if (mode === 'hls') {
-        relays?.watchHls(socket);
-        return { mode: 'hls', interactive: relays !== undefined };
-      }
+      if (mode === 'hls') return { mode: 'hls', interactive: relays ? await relays.switchToHls(socket) : false };
       if (!relays) throw new DomainError('SEATS_FULL', 'this connection watches over HLS: WebRTC is only on the node holding the stage');
       const identity = await identityOf(socket, access);
       return relays.watchWebRtc(socket, identity.device ? identity.authorIdIn(remote.sessionId) : undefined);
