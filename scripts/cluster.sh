@@ -12,6 +12,9 @@
 # others start; the bureau admin's password, when this start created the account, is printed with the
 # URL. Logs: CLUSTER_DIR (data/cluster)/*.log. CLUSTER_SKIP_SETUP=1 skips setup and the
 # client build (the tests use it). Any other variable (MEDIA_WORKERS, 1 per node here, …) is passed on.
+# On several machines each node also needs RTC_ANNOUNCED_ADDRESS (its public address) and, for the
+# stage relayed between nodes, PIPE_LISTEN_IP / PIPE_ANNOUNCED_ADDRESS (an IP on the nodes' network)
+# with UDP 10000–59999 open between the nodes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CHUNFENG_ROOT"
