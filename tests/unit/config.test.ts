@@ -21,6 +21,14 @@ describe('loadConfig', () => {
     expect(config.media.rtcPort).toBe(0);
   });
 
+  test('pipes between nodes announce an IP: their own, or the WebRTC one when that is an IP; a host name is refused', () => {
+    expect(loadConfig({}).media.pipe).toEqual({ listenIp: '127.0.0.1', announcedAddress: undefined });
+    expect(loadConfig({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_ADDRESS: '203.0.113.7' }).media.pipe).toEqual({ listenIp: '0.0.0.0', announcedAddress: '203.0.113.7' });
+    expect(loadConfig({ RTC_ANNOUNCED_ADDRESS: 'live.example.gov.cn' }).media.pipe.announcedAddress).toBeUndefined();
+    expect(loadConfig({ PIPE_LISTEN_IP: '10.0.0.5', PIPE_ANNOUNCED_ADDRESS: '10.0.0.5', RTC_ANNOUNCED_ADDRESS: '203.0.113.7' }).media.pipe).toEqual({ listenIp: '10.0.0.5', announcedAddress: '10.0.0.5' });
+    expect(() => loadConfig({ PIPE_ANNOUNCED_ADDRESS: 'node-b.internal' })).toThrow(/PIPE_ANNOUNCED_ADDRESS/);
+  });
+
   test('every bad variable is named in one error', () => {
     let error: unknown;
     try {
