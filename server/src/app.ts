@@ -257,6 +257,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     mediaLoad: () => pool.health().reduce((sum, w) => sum + (w.load ?? 0), 0),
     relayPipes: () => relays?.held().pipes ?? 0,
     relayedViewers: () => relays?.held().viewers ?? 0,
+    workerUsage: () => Promise.all(pool.workers.filter((w) => !w.worker.closed).map(async (w) => {
+      const usage = await w.worker.getResourceUsage();
+      return { index: w.index, cpuSeconds: (usage.ru_utime + usage.ru_stime) / 1000, load: w.load };
+    })),
   });
   const verification = config.apply.verify === 'sms'
     ? new PhoneVerification({

@@ -11,6 +11,8 @@ export interface MetricSources {
   relayPipes: () => number;
   /** Viewers of this node watching another node's stage over WebRTC through a relay. */
   relayedViewers: () => number;
+  /** Each live media worker: its index, CPU time used so far and consumers plus producers on it. */
+  workerUsage: () => Promise<Array<{ index: number; cpuSeconds: number; load: number }>>;
 }
 
 /** The server's Prometheus registry: process defaults plus gauges read from the running parts. */
@@ -34,5 +36,24 @@ export function createMetrics(sources: MetricSources): Registry {
   gauge('chunfeng_media_load', 'consumers and producers on this node\'s media workers', sources.mediaLoad);
   gauge('chunfeng_relay_pipes', 'pipes between this node and others carrying a stage', sources.relayPipes);
   gauge('chunfeng_relayed_viewers', 'viewers watching another node\'s stage over WebRTC through this node', sources.relayedViewers);
+  // Read as a scrape asks (each worker answers over its channel); a dead worker drops out. The CPU
+  // gauge is read first and sets the load gauge after it, so both are from this scrape.
+  const load = new Gauge({ name: 'chunfeng_media_worker_load', help: 'consumers and producers on each live media worker', labelNames: ['worker'] });
+  new Gauge({
+    name: 'chunfeng_media_worker_cpu_seconds',
+    help: 'CPU time (user and system) each live media worker used since it started',
+    labelNames: ['worker'],
+    registers: [registry],
+    async collect() {
+      const usage = await sources.workerUsage().catch(() => []);
+      this.reset();
+      load.reset();
+      for (const w of usage) {
+        this.set({ worker: String(w.index) }, w.cpuSeconds);
+        load.set({ worker: String(w.index) }, w.load);
+      }
+    },
+  });
+  registry.registerMetric(load);
   return registry;
 }

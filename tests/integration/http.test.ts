@@ -52,6 +52,12 @@ describe('health and metrics', () => {
     expect(text).toMatch(/^chunfeng_media_workers_alive 2$/m);
     expect(text).toMatch(/^chunfeng_stages_live 0$/m);
     expect(text).toContain('# TYPE chunfeng_process_cpu_user_seconds_total counter');
+    // Per media worker: the CPU it used (read from the worker as the scrape asks) and what it carries.
+    for (const worker of ['0', '1']) {
+      expect(Number(new RegExp(`^chunfeng_media_worker_cpu_seconds\\{worker="${worker}"\\} (\\S+)$`, 'm').exec(text)?.[1])).toBeGreaterThan(0);
+      expect(text).toMatch(new RegExp(`^chunfeng_media_worker_load\\{worker="${worker}"\\} 0$`, 'm'));
+    }
+    expect(text).toMatch(/^chunfeng_relay_pipes 0$/m);
   });
 
   test('/healthz turns 503 while a worker is dead, and 200 again once it is replaced', async () => {
