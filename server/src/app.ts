@@ -13,6 +13,7 @@ import { reconcileEvery, reconcileLiveSessions, StageHeartbeats } from './cluste
 import { LocalStageLeases, RedisStageLeases, type StageLeases } from './cluster/stageLease';
 import { StageOwnership } from './cluster/stageOwnership';
 import { MediaRelays } from './cluster/mediaRelays';
+import { Placement } from './cluster/placement';
 import { NodeMail } from './cluster/nodeMail';
 import { withStartupLock } from './cluster/startupLock';
 import { StageTokens, Tokens } from './auth/tokens';
@@ -374,6 +375,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     relays = relaying;
     remote.relays = relaying;
     memory.track('relayedViewers', () => relaying.held().viewers);
+    // Each WebRTC viewer consumes every producer of its stage: what this node carries or has placed.
+    const planned = (): number => [...heldStages].reduce((n, s) => n + s.room.viewerPeers * Math.max(1, s.room.producerCount), relaying.plannedConsumers());
+    remote.placement = new Placement({ mail, capacity: config.media.consumersPerWorker * pool.size, load: planned });
   }
   if (remote) {
     memory.track('remoteViewers', () => remote.held().viewers);

@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   PIPE_ANNOUNCED_ADDRESS: z.string().refine((v) => net.isIP(v) !== 0, 'an IP address other nodes reach this one at (not a host name)').optional(),
   MEDIA_RESPAWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
+  MEDIA_WORKER_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(500),
   STAGE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
   LOBBY_SPREAD_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   SEAT_HOLD_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
@@ -114,6 +115,8 @@ export interface Config {
     respawnDelayMs: number;
     /** Past this many consumers on one router, new viewers go to a router on another worker. */
     maxConsumersPerRouter: number;
+    /** Consumers one worker carries; a node's capacity is this times its workers (with Redis, viewers past it go to another node). */
+    consumersPerWorker: number;
   };
   stage: {
     /** How long a dropped connection keeps its place (seat, role, media). */
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       rtcPort: e.RTC_PORT,
       respawnDelayMs: e.MEDIA_RESPAWN_DELAY_MS,
       maxConsumersPerRouter: e.ROUTER_MAX_CONSUMERS,
+      consumersPerWorker: e.MEDIA_WORKER_CONSUMERS,
     }),
     stage: Object.freeze({ graceMs: e.STAGE_GRACE_MS, lobbySpreadMs: e.LOBBY_SPREAD_MS, seatHoldMs: e.SEAT_HOLD_MS }),
     hls: Object.freeze({

@@ -28,6 +28,8 @@ export type { JoinOptions, StageClientEvents, StagePhase } from './stageEvents';
 
 /** Joins sent to another node before giving up: enough to outlast the lease of a node that died (6 s by default). */
 const REDIRECTS = 12;
+/** Moves to a node with room for WebRTC in one connect, before settling for HLS. */
+const MEDIA_MOVES = 2;
 
 /** Why a place cannot be taken back at all: retrying would not help. */
 const CREDENTIAL_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'INVITE_USED', 'BANNED']);
@@ -203,8 +205,11 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.#unsubscribe.push(() => socket.off('disconnect', onDrop));
   }
 
-  /** Joins (or re-joins with the resume key) and makes the media match what the server has. */
-  async #connect(): Promise<void> {
+  /**
+   * Joins (or re-joins with the resume key) and makes the media match what the server has. `moves`:
+   * how often this connect already went to another node that had room for WebRTC.
+   */
+  async #connect(moves = 0): Promise<void> {
     const options = this.#options;
     if (!options) return;
     const previous = this.#joined;
@@ -246,7 +251,19 @@ export class StageClient extends Emitter<StageClientEvents> {
         if (watched.mode !== 'webrtc') throw new RequestError('SEATS_FULL', 'not on WebRTC');
         media = watched;
       } catch (error) {
-        if (!(error instanceof RequestError && error.code === 'SEATS_FULL')) throw error;
+        // This node carries all the WebRTC viewers it can; the one named has room: connect there
+        // and join again (the same place), a few times at most, then watch HLS.
+        if (error instanceof RequestError && error.code === 'STAGE_ELSEWHERE' && error.node && moves < MEDIA_MOVES && !this.#closed) {
+          this.#setPhase('connecting');
+          this.#redirecting = true;
+          try {
+            await this.#signalling.moveTo(error.node);
+          } finally {
+            this.#redirecting = false;
+          }
+          return this.#connect(moves + 1);
+        }
+        if (!(error instanceof RequestError && (error.code === 'SEATS_FULL' || error.code === 'STAGE_ELSEWHERE'))) throw error;
         await this.#toHls(false, 'seatsFull');
         this.#setPhase('live');
         return;

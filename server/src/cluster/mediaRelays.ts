@@ -207,6 +207,19 @@ export class MediaRelays {
     this.#closeIfUnused(viewer.relay);
   }
 
+  /** Consumers this node's relays carry or have placed viewers for: each viewer consumes every producer. */
+  plannedConsumers(): number {
+    let n = 0;
+    for (const relay of this.#relayById.values()) n += relay.slot.viewers * Math.max(1, relay.producers().length);
+    return n;
+  }
+
+  /** Producers of a session's relay here, when there is one open: what a new viewer of it will consume. */
+  producerCount(sessionId: string): number | undefined {
+    for (const relay of this.#relayById.values()) if (relay.sessionId === sessionId && !relay.closed) return relay.producers().length;
+    return undefined;
+  }
+
   /** What this node relays: for health and metrics. */
   held(): { relays: number; viewers: number; pipes: number } {
     return { relays: this.#relayById.size, viewers: this.#viewers.size, pipes: this.#relayById.size + this.#ends.size };

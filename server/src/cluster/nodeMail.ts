@@ -10,8 +10,17 @@ import { boundedRedisOptions } from './redisOptions';
 export const mailChannel = (prefix: string, nodeId: string): string => `${prefix}cluster:mail:${nodeId}`;
 /** A node's presence key: its boot id while it runs (renewed), gone a TTL after it died. */
 export const presenceKey = (prefix: string, nodeId: string): string => `${prefix}cluster:node:${nodeId}`;
+/** A node's media load, written with its presence (and lapsing with it). */
+export const loadKey = (prefix: string, nodeId: string): string => `${prefix}cluster:load:${nodeId}`;
 /** Every node id that ever ran on this Redis (a few names; the dead ones have no presence). */
 const nodesKey = (prefix: string): string => `${prefix}cluster:nodes`;
+
+/** What a node says of its media: consumers it carries (or has placed viewers for) and how many it can. */
+export interface NodeLoad {
+  load: number;
+  capacity: number;
+}
+const NodeLoadSchema = z.strictObject({ load: z.number().min(0), capacity: z.number().min(0) });
 
 /** Who sent a message: the node and the boot (process) it came from. */
 export interface Sender {
@@ -73,6 +82,8 @@ export class NodeMail {
   readonly #timers: Array<ReturnType<typeof setInterval>> = [];
   #closed = false;
   #checking = false;
+  /** This node's media load, reported with each presence renewal (none until told how to read it). */
+  #load: (() => NodeLoad) | undefined;
 
   constructor({ url, nodeId, ttlMs, logger, prefix = 'cf:', timeoutMs = 3000 }: { url: string; nodeId: string; ttlMs: number; logger: Logger; prefix?: string; timeoutMs?: number }) {
     this.nodeId = nodeId;
@@ -184,7 +195,31 @@ export class NodeMail {
 
   async #present(): Promise<void> {
     if (this.#closed) return;
-    await this.#redis.multi().set(presenceKey(this.#prefix, this.nodeId), this.boot, 'PX', this.#ttlMs).sadd(nodesKey(this.#prefix), this.nodeId).exec();
+    const multi = this.#redis.multi().set(presenceKey(this.#prefix, this.nodeId), this.boot, 'PX', this.#ttlMs).sadd(nodesKey(this.#prefix), this.nodeId);
+    if (this.#load) multi.set(loadKey(this.#prefix, this.nodeId), JSON.stringify(this.#load()), 'PX', this.#ttlMs);
+    await multi.exec();
+  }
+
+  /** Reports this node's media load with every renewal of its presence, from now on. */
+  reportLoad(read: () => NodeLoad): void {
+    this.#load = read;
+  }
+
+  /** Every running node's last reported media load (a node that reports none, or garbage, is left out). */
+  async loads(): Promise<Map<string, NodeLoad>> {
+    const running = [...(await this.running()).keys()];
+    if (running.length === 0) return new Map();
+    const raw = await this.#redis.mget(running.map((n) => loadKey(this.#prefix, n)));
+    const loads = new Map<string, NodeLoad>();
+    running.forEach((node, i) => {
+      try {
+        const parsed = NodeLoadSchema.safeParse(JSON.parse(raw[i] ?? 'null'));
+        if (parsed.success) loads.set(node, parsed.data);
+      } catch {
+        // Not JSON: as if it reported nothing.
+      }
+    });
+    return loads;
   }
 
   async #checkWatched(): Promise<void> {

@@ -116,6 +116,16 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
     return origin;
   }
 
+  /** Viewers on WebRTC placed on this room's routers (started consuming or not). */
+  get viewerPeers(): number {
+    return this.#slots.reduce((n, s) => n + s.viewers, 0);
+  }
+
+  /** Producers on stage: what each WebRTC viewer consumes. */
+  get producerCount(): number {
+    return this.#producers.size;
+  }
+
   /** MediaPeers in this room: people on stage and viewers on WebRTC, never an HLS viewer. */
   get peerCount(): number {
     return this.#peers.size;

@@ -6,6 +6,7 @@ import { StageRole, type StageJoinInput, type StageJoinResult } from '@chunfeng/
 import type { Tokens } from '../auth/tokens';
 import type { MediaRelays } from '../cluster/mediaRelays';
 import type { NodeMail, Sender } from '../cluster/nodeMail';
+import type { Placement } from '../cluster/placement';
 import { DomainError } from '../domain/errors';
 import { questionView } from '../domain/questions';
 import type { Logger } from '../logger';
@@ -104,6 +105,8 @@ export class RemoteAudience {
   readonly #heldFor = new Map<string, { nodeId: string; connection: string }>();
   /** WebRTC for the viewers of stages held elsewhere, relayed to this node (set once both exist). */
   relays: MediaRelays | undefined = undefined;
+  /** Where a new WebRTC viewer of this node goes when this node is full. */
+  placement: Placement | undefined = undefined;
   /** Whether a connection of this node is still open (asked by owners in their census). */
   readonly #connected: (connection: string) => boolean;
   readonly #census: ReturnType<typeof setInterval>;

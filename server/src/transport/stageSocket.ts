@@ -282,7 +282,7 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
 
   handleStageInvites(routes, { invites });
   handleMediaRequests(routes, remote?.relays);
-  handleWatchRequests(routes, { access, relays: remote?.relays });
+  handleWatchRequests(routes, { access, relays: remote?.relays, placement: remote?.placement });
   handleRecruitmentRequests(routes, actions, { service, tokens: access, answers: remote });
   handleChatRequests(actions, { io, logger, limiters });
 
