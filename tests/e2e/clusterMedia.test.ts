@@ -203,8 +203,37 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     for (const p of [host, ...viewers.slice(1), audioOnly]) expect(p.errors).toEqual([]);
   }, 30_000);
 
+  test('a viewer watching through another node raises a hand and is brought on stage: its page publishes on the owner, and viewers on the other nodes see it', async () => {
+    // The pages closed just before hold their seats for their grace period (1.5 s here).
+    await new Promise((r) => setTimeout(r, 2000));
+    // Watching on a third node: the edge the phone does not use.
+    const observer = await browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
+    const phone = await browser.open(`${cluster.url}/watch/demo`, { viewport: PHONE });
+    await expect.poll(() => phone.page.evaluate(() => window.chunfengStage?.phase), { timeout: 20_000 }).toBe('live');
+    await phone.page.evaluate((id) => window.chunfengSignalling?.moveTo(id), edges[1]!.id);
+    await expect.poll(() => phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}`), { timeout: 20_000 }).toBe('live/webrtc');
+    await expect.poll(() => gauge(edges[1]!, 'chunfeng_relayed_viewers'), { timeout: 5000 }).toBe(3);
+    const phonePeer = await peerIdOf(phone.page);
+    await phone.page.getByRole('button', { name: '举手发言' }).click();
+    await host.page.getByRole('button', { name: '邀请上台' }).click();
+    const asked = Date.now();
+    await phone.page.getByRole('button', { name: '打开摄像头上台' }).click();
+    // Its send transport is the owner's: the page connects there, takes its place back and publishes.
+    await waitForStats(observer.page, (st) => (st.framesByPeer[phonePeer] ?? 0) > 0, { what: 'frames from the viewer brought on stage', timeoutMs: 20_000 }).catch(async (e: unknown) => {
+      console.log('the phone brought on stage: phase/mode/role, errors, alerts; the observer\'s tiles:', await phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}/${window.chunfengStage?.role}`), phone.errors, JSON.stringify(await phone.page.locator('.status-error, [role=alert]').allTextContents()), JSON.stringify(await observer.page.locator('figure.tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-peer')))));
+      console.log(cluster.nodes.map((n) => n.process.output.filter((l) => /"level":[45]|relay|promot|joined stage/.test(l)).slice(-10).join('\n')).join('\n----\n'));
+      throw e;
+    });
+    console.log(`[measure] viewer through another node brought on stage → its picture on a viewer of a third node: ${Date.now() - asked} ms`);
+    expect(await peerIdOf(phone.page)).toBe(phonePeer);
+    expect(phone.errors).toEqual([]);
+    await Promise.all([phone.close(), observer.close()]);
+  }, 60_000);
+
   test('kill -9 of a node that only relays: its viewer reconnects through nginx to another node and decodes again within 5 s, no reload', async () => {
     const edge = edges[0]!;
+    // The pages closed just before hold their seats for their grace period (1.5 s here).
+    await new Promise((r) => setTimeout(r, 2000));
     const phone = await browser.open(`${cluster.url}/watch/demo`, { viewport: PHONE });
     await expect.poll(() => phone.page.evaluate(() => window.chunfengStage?.phase), { timeout: 20_000 }).toBe('live');
     // Wherever nginx sent it first, the page goes to the edge node (as a page told STAGE_ELSEWHERE does).

@@ -114,7 +114,8 @@ describe('cluster: one audience over every node', () => {
     // (receive only), and switching back gives both up.
     expect(await requestOk(vb!.socket, 'stage:watch', { mode: 'webrtc' })).toMatchObject({ mode: 'webrtc', producers: [] });
     expect(await requestOk(vb!.socket, 'transport:create', { direction: 'recv' })).toHaveProperty('iceCandidates');
-    expect(await request(vb!.socket, 'transport:create', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // Sending is on the owner's node (a viewer brought on stage connects there).
+    expect(await request(vb!.socket, 'transport:create', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'STAGE_ELSEWHERE', node: 'node-a' } });
     expect(await requestOk(vb!.socket, 'stage:watch', { mode: 'hls' })).toEqual({ mode: 'hls', interactive: true });
     const seqs: number[] = [];
     for (let i = 0; i < 10; i += 1) seqs.push((await requestOk(h, 'vacancy:pin', { vacancyId: lineup[i % lineup.length] })).seq);

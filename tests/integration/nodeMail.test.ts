@@ -105,7 +105,9 @@ describe('NodeMail: request and reply between nodes over Redis pub/sub', () => {
   test('watch() tells once when the watched node stops (its presence lapses) or restarts (another boot)', async () => {
     const a = await mailbox({ ttlMs: 600 });
     const b = await mailbox({ ttlMs: 600 });
-    const c = await mailbox({ ttlMs: 600 });
+    // c renews its presence only every 10 s: the other boot written below stays until a reads it
+    // (with a renewal every 200 ms a loaded machine could miss the moment between two renewals).
+    const c = await mailbox({ ttlMs: 30_000 });
     expect(await a.presence(b.nodeId)).toBe(b.boot);
     const gone: string[] = [];
     a.watch(b.nodeId, b.boot, () => gone.push('b'));

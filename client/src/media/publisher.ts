@@ -38,6 +38,12 @@ export class Publisher {
     return this.#transport;
   }
 
+  /** The producer publishing `source` now, if any. */
+  producerOf(source: MediaSource): ProducerId | undefined {
+    const producer = this.#producers.get(source);
+    return producer && !producer.closed ? (producer.id as ProducerId) : undefined;
+  }
+
   async publish(track: MediaStreamTrack, source: MediaSource): Promise<ProducerId> {
     this.#tracks.set(source, track);
     return this.#produce(track, source);

@@ -254,14 +254,7 @@ export class StageClient extends Emitter<StageClientEvents> {
         // This node carries all the WebRTC viewers it can; the one named has room: connect there
         // and join again (the same place), a few times at most, then watch HLS.
         if (error instanceof RequestError && error.code === 'STAGE_ELSEWHERE' && error.node && moves < MEDIA_MOVES && !this.#closed) {
-          this.#setPhase('connecting');
-          this.#redirecting = true;
-          try {
-            await this.#signalling.moveTo(error.node);
-          } finally {
-            this.#redirecting = false;
-          }
-          return this.#connect(moves + 1);
+          return this.#moveToNode(error.node, moves + 1);
         }
         if (!(error instanceof RequestError && (error.code === 'SEATS_FULL' || error.code === 'STAGE_ELSEWHERE'))) throw error;
         await this.#toHls(false, 'seatsFull');
@@ -407,8 +400,14 @@ export class StageClient extends Emitter<StageClientEvents> {
     // Brought on stage while watching HLS: on stage everyone is on WebRTC, with no seat needed.
     if (role !== 'viewer' && this.#mode === 'hls' && this.#options?.media !== false) {
       void this.#serial(async () => {
-        const media = await this.#signalling.request('stage:watch', { mode: 'webrtc' });
-        if (media.mode === 'webrtc') await this.#startMedia(media, false);
+        try {
+          const media = await this.#signalling.request('stage:watch', { mode: 'webrtc' });
+          if (media.mode === 'webrtc') await this.#startMedia(media, false);
+        } catch (error) {
+          // Watching through another node: on stage is on the node holding the stage.
+          if (!(error instanceof RequestError && error.code === 'STAGE_ELSEWHERE' && error.node)) throw error;
+          await this.#moveToNode(error.node);
+        }
       }).catch(() => undefined);
     }
     // The tracks are the page's: it lets its camera go when it sees the role change.
@@ -419,7 +418,27 @@ export class StageClient extends Emitter<StageClientEvents> {
   /** Publishes a local track; video from the camera goes out in three simulcast layers. */
   async publish(track: MediaStreamTrack, source: MediaSource): Promise<ProducerId> {
     if (this.#role === 'viewer') throw new Error('viewers cannot publish');
-    return this.#publisher.publish(track, source);
+    try {
+      return await this.#publisher.publish(track, source);
+    } catch (error) {
+      // Brought on stage while watching through another node: publish on the node holding the stage.
+      if (!(error instanceof RequestError && error.code === 'STAGE_ELSEWHERE' && error.node) || this.#closed) throw error;
+      await this.#serial(() => this.#moveToNode(error.node!));
+      // Setting the media up there published again what this page publishes, this track with it.
+      return this.#publisher.producerOf(source) ?? this.#publisher.publish(track, source);
+    }
+  }
+
+  /** Connects to another node (nginx's `?node=` route) and takes this place back there. */
+  async #moveToNode(node: string, moves = 0): Promise<void> {
+    this.#setPhase('connecting');
+    this.#redirecting = true;
+    try {
+      await this.#signalling.moveTo(node);
+    } finally {
+      this.#redirecting = false;
+    }
+    await this.#connect(moves);
   }
 
   /** Switches a published source to another device's track without interrupting viewers. */

@@ -49,7 +49,10 @@ export class RelayOrigins {
       return Promise.resolve();
     }));
     mail.handle('stage.seat', SeatMail, async ({ sessionId, peerId, connection, phone }) => {
-      (await this.#placeOf(sessionId, peerId, connection)).seatElsewhere(peerId, phone);
+      const stage = await this.#placeOf(sessionId, peerId, connection);
+      // Brought on stage: people on stage are on this node's routers; the page connects here.
+      if (stage.placeOf(peerId)?.role !== 'viewer') throw new DomainError('STAGE_ELSEWHERE', 'people on stage are on the node holding the stage', { node: mail.nodeId });
+      stage.seatElsewhere(peerId, phone);
     });
     mail.handle('stage.unseat', UnseatMail, async ({ sessionId, peerId, connection }) => {
       const stage = await this.#placeOf(sessionId, peerId, connection).catch(() => undefined);

@@ -23,8 +23,11 @@ function mediaOf(socket: IoSocket, relays: MediaRelays | undefined): MediaPeer {
 export function handleMediaRequests(routes: RequestRoutes, relays?: MediaRelays): void {
   routes.on('transport:create', async (socket, { direction }) => {
     // Through a relay: a viewer only receives, and its seat was taken on the stage's node as it switched.
-    if (socket.data.remote) {
-      assertMayProduce(direction === 'send' ? 'viewer' : 'host');
+    const remote = socket.data.remote;
+    if (remote) {
+      // Brought on stage while watching through this node: people on stage publish to the node
+      // holding the stage; the page connects there and takes its place back (its role is there).
+      if (direction === 'send') throw new DomainError('STAGE_ELSEWHERE', 'people on stage publish to the node holding the stage', { node: remote.owner });
       if (relays?.lapsed(socket)) throw new DomainError('SEATS_FULL', 'the seat kept for you lapsed; watch over HLS or switch again');
       return mediaOf(socket, relays).createTransport('recv');
     }
