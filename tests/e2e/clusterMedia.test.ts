@@ -112,11 +112,9 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     // the viewer on the owner's own router (within a second of it measured; the bound allows the
     // seconds by which three pages on two busy cores differ). From the page opening that is
     // 4–11 s on this shared 2-core machine, where five Chromium pages encode and decode at once and
-    // the page load alone takes 2–6 s of it; the bound below only catches a relay that never delivers.
-    for (const ms of bothMs) {
-      expect(ms).toBeLessThan(timelines[2]!.frames + 3000);
-      expect(ms).toBeLessThan(20_000);
-    }
+    // the page load alone takes 2–6 s of it (up to 24 s, page load 12 s, with another suite running);
+    // a relay that never delivers fails in timeline()'s 30 s.
+    for (const ms of bothMs) expect(ms).toBeLessThan(timelines[2]!.frames + 3000);
   }, 60_000);
 
   test('an audio-only viewer on an edge node receives audio through the relay and not one byte of video', async () => {
