@@ -38,7 +38,8 @@ export function createMetrics(sources: MetricSources): Registry {
   gauge('chunfeng_relayed_viewers', 'viewers watching another node\'s stage over WebRTC through this node', sources.relayedViewers);
   // Read as a scrape asks (each worker answers over its channel); a dead worker drops out. The CPU
   // gauge is read first and sets the load gauge after it, so both are from this scrape.
-  const load = new Gauge({ name: 'chunfeng_media_worker_load', help: 'consumers and producers on each live media worker', labelNames: ['worker'] });
+  // Registered below, after the CPU gauge (and never in prom-client's global registry: one process may run several servers).
+  const load = new Gauge({ name: 'chunfeng_media_worker_load', help: 'consumers and producers on each live media worker', labelNames: ['worker'], registers: [] });
   new Gauge({
     name: 'chunfeng_media_worker_cpu_seconds',
     help: 'CPU time (user and system) each live media worker used since it started',
