@@ -6,7 +6,7 @@ import { PeerId, ProducerId } from '@chunfeng/shared/ids';
 import { MediaSource, type ProducerInfo } from '@chunfeng/shared/stage';
 import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { mediaCodecs } from './codecs';
-import { MediaPeer, type ProducerAppData, type RouterSlot } from './mediaPeer';
+import { MediaPeer, describeProducer, type ProducerAppData, type RouterSlot } from './mediaPeer';
 import type { PooledWorker } from './workerPool';
 
 /** Where a node's pipe transports listen, and the address other nodes reach them at. */
@@ -146,7 +146,7 @@ export class EdgeRelay extends EventEmitter<{ close: [] }> {
   }
 
   producers(): ProducerInfo[] {
-    return [...this.#producers.values()].map(describe);
+    return [...this.#producers.values()].map(describeProducer);
   }
 
   /**
@@ -155,7 +155,7 @@ export class EdgeRelay extends EventEmitter<{ close: [] }> {
    */
   async producer(producerId: string, waitMs: number): Promise<ProducerInfo | undefined> {
     const here = this.#producers.get(producerId);
-    if (here || this.#closed) return here && describe(here);
+    if (here || this.#closed) return here && describeProducer(here);
     await new Promise<void>((resolve) => {
       let waiting = this.#waiting.get(producerId);
       if (!waiting) this.#waiting.set(producerId, (waiting = new Set()));
@@ -169,7 +169,7 @@ export class EdgeRelay extends EventEmitter<{ close: [] }> {
       waiting.add(done);
     });
     const arrived = this.#producers.get(producerId);
-    return arrived && describe(arrived);
+    return arrived && describeProducer(arrived);
   }
 
   /** A viewer of this node on WebRTC: its transports and consumers are on this relay's router. */
@@ -208,12 +208,3 @@ export class EdgeRelay extends EventEmitter<{ close: [] }> {
   }
 }
 
-function describe(producer: types.Producer<ProducerAppData>): ProducerInfo {
-  return {
-    producerId: producer.id as ProducerId,
-    peerId: producer.appData.peerId,
-    kind: producer.kind,
-    source: producer.appData.source,
-    paused: producer.paused,
-  };
-}

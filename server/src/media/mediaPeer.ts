@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup';
 import type { ConsumerId, PeerId, ProducerId, TransportId } from '@chunfeng/shared/ids';
-import type { MediaSource, StageRole, ViewerPreferences } from '@chunfeng/shared/stage';
+import type { MediaSource, ProducerInfo, StageRole, ViewerPreferences } from '@chunfeng/shared/stage';
 import type { TransportOptions } from '@chunfeng/shared/webrtc';
 import { DomainError } from '../domain/errors';
 import type { PooledWorker } from './workerPool';
@@ -8,6 +8,17 @@ import type { PooledWorker } from './workerPool';
 export interface ProducerAppData extends types.AppData {
   peerId: PeerId;
   source: MediaSource;
+}
+
+/** What everyone is told of a stage producer (the same on the origin and on a relay of it). */
+export function describeProducer(producer: types.Producer<ProducerAppData>): ProducerInfo {
+  return {
+    producerId: producer.id as ProducerId,
+    peerId: producer.appData.peerId,
+    kind: producer.kind,
+    source: producer.appData.source,
+    paused: producer.paused,
+  };
 }
 
 /** A router of a room, the worker it runs on, and how many consumers it carries. */

@@ -6,7 +6,7 @@ import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import { mediaCodecs } from './codecs';
-import { MediaPeer, type ProducerAppData, type RouterSlot } from './mediaPeer';
+import { MediaPeer, describeProducer, type ProducerAppData, type RouterSlot } from './mediaPeer';
 import type { FeedSource } from './hls/programFeed';
 import type { PooledWorker, WorkerPool } from './workerPool';
 
@@ -155,7 +155,7 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
 
   /** Makes a new producer visible on every router and to everyone in the session. */
   async announce(producer: types.Producer<ProducerAppData>, slot: RouterSlot): Promise<ProducerInfo> {
-    const info = describe(producer);
+    const info = describeProducer(producer);
     this.#producers.set(info.producerId, { producer, slot });
     slot.worker.load += 1;
     producer.observer.once('close', () => {
@@ -198,7 +198,7 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
   }
 
   producers(): ProducerInfo[] {
-    return [...this.#producers.values()].map(({ producer }) => describe(producer));
+    return [...this.#producers.values()].map(({ producer }) => describeProducer(producer));
   }
 
   async #slotForViewer(): Promise<RouterSlot> {
@@ -336,12 +336,3 @@ export class StageRoom extends EventEmitter<StageRoomEvents> {
   }
 }
 
-function describe(producer: types.Producer<ProducerAppData>): ProducerInfo {
-  return {
-    producerId: producer.id as ProducerId,
-    peerId: producer.appData.peerId,
-    kind: producer.kind,
-    source: producer.appData.source,
-    paused: producer.paused,
-  };
-}
