@@ -1,4 +1,3 @@
-import type { Device, types } from 'mediasoup-client';
 import type { PeerId, ProducerId } from '@chunfeng/shared/ids';
 import type {
   InvitedRole,
@@ -18,10 +17,8 @@ import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { Emitter } from '../lib/emitter';
 import { RequestError, type Signalling } from '../signalling/signalling';
 import type { MediaStats } from './mediaStats';
-import { Publisher } from './publisher';
 import type { JoinOptions, StageClientEvents, StagePhase } from './stageEvents';
-import { Subscriber } from './subscriber';
-import { createStageTransport, restartIce } from './transports';
+import { PlaceMedia } from './placeMedia';
 
 export type { RemoteTrack } from './subscriber';
 export type { JoinOptions, StageClientEvents, StagePhase } from './stageEvents';
@@ -35,23 +32,18 @@ const MEDIA_MOVES = 2;
 const CREDENTIAL_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'INVITE_USED', 'BANNED']);
 
 /**
- * One person's place on a stage: joins, publishes local tracks (host and co-hosts), consumes every
- * stage producer, and keeps that place across dropped connections (socket reconnect with the resume
- * key; ICE restart when the media path breaks). Owns no UI; signalling is injected.
+ * One person's place on a stage: joins (following the stage to the node that holds it, or to a node
+ * with room for WebRTC), watches over WebRTC or HLS, and keeps that place across dropped connections
+ * (socket reconnect with the resume key), media moves and takeovers. The media itself (Device,
+ * transports, producers, consumers) is PlaceMedia's. Owns no UI; signalling is injected.
  */
 export class StageClient extends Emitter<StageClientEvents> {
   readonly #signalling: Signalling;
   #options: JoinOptions | undefined;
-  #device: Device | undefined;
-  /** The router capabilities the device was loaded with. */
-  #deviceCaps = '';
   #joined: StageJoinResult | undefined;
   #role: StageRole = 'viewer';
   #phase: StagePhase = 'connecting';
-  readonly #publisher: Publisher;
-  readonly #subscriber: Subscriber;
-  /** Every producer on stage as the server last told: what to consume once media is set up again. */
-  #stageProducers = new Map<ProducerId, ProducerInfo>();
+  readonly #media: PlaceMedia;
   /** Media moves run one after another (the origin and an edge can fail together). */
   #moving: Promise<void> = Promise.resolve();
   readonly #unsubscribe: Array<() => void> = [];
@@ -68,11 +60,14 @@ export class StageClient extends Emitter<StageClientEvents> {
   constructor(signalling: Signalling) {
     super();
     this.#signalling = signalling;
-    this.#publisher = new Publisher(signalling, () => this.#createTransport('send'));
-    this.#subscriber = new Subscriber(signalling, {
-      added: (track) => this.emit('trackAdded', track),
-      removed: (producerId) => this.emit('trackRemoved', { producerId }),
-    });
+    this.#media = new PlaceMedia(
+      signalling,
+      {
+        added: (track) => this.emit('trackAdded', track),
+        removed: (producerId) => this.emit('trackRemoved', { producerId }),
+      },
+      () => this.#joined?.peerId,
+    );
   }
 
   get peerId(): PeerId | undefined {
@@ -146,18 +141,10 @@ export class StageClient extends Emitter<StageClientEvents> {
       socket.on(event, listener as never);
       this.#unsubscribe.push(() => socket.off(event, listener as never));
     };
-    on('producer:added', (info) => {
-      this.#stageProducers.set(info.producerId, info);
-      void this.#consume(info).catch(() => undefined);
-    });
-    on('producer:closed', ({ producerId }) => {
-      this.#stageProducers.delete(producerId);
-      this.#subscriber.drop(producerId);
-    });
+    on('producer:added', (info) => this.#media.added(info));
+    on('producer:closed', ({ producerId }) => this.#media.closed(producerId));
     on('producer:updated', ({ producerId, paused }) => {
-      this.#subscriber.setPaused(producerId, paused);
-      const known = this.#stageProducers.get(producerId);
-      if (known) known.paused = paused;
+      this.#media.updated(producerId, paused);
       this.emit('trackPaused', { producerId, paused });
     });
     on('stage:roster', (roster) => this.emit('roster', roster));
@@ -292,38 +279,27 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   /** Builds (or heals) the Device, transports and consumers for a place on WebRTC. */
   async #startMedia(media: StageMedia, resumed: boolean): Promise<void> {
-    this.#stageProducers = new Map(media.producers.map((p) => [p.producerId, { ...p }]));
-    const recv = this.#subscriber.transport;
-    // The server holding none of this place's transports (it is on another node now) has nothing to heal.
-    const kept = resumed && (media.transports ?? 1) > 0 && this.#device !== undefined && recv !== undefined && !recv.closed;
-    const healed = kept && (await this.#healTransports());
-    if (!healed) {
-      // A new place (first join, grace period over, or a new router after a media failure). If the
-      // server kept the place, its old transports count against the peer's cap: close them there too.
-      if (resumed) this.#closeServerTransports();
-      try {
-        await this.#setUpMedia(media.routerRtpCapabilities);
-      } catch (error) {
-        // Another viewer took the last seat between the hint and the transport: watch HLS instead.
-        if (!(error instanceof RequestError && error.code === 'SEATS_FULL')) throw error;
-        await this.#toHls(true, 'seatsFull');
-        return;
-      }
+    if (!(await this.#media.open(media, { resumed, onStage: this.#role !== 'viewer' }))) {
+      // Another viewer took the last seat between the hint and the transport: watch HLS instead.
+      await this.#toHls(true, 'seatsFull');
+      return;
     }
     this.#setMode('webrtc');
+    await this.#sendPreferences();
+    await this.#media.consumeAll();
+    this.emit('recovering', false);
+  }
+
+  /** Quality and audio-only, when the viewer chose other than the defaults a new place starts with. */
+  async #sendPreferences(): Promise<void> {
     if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
       await this.#signalling.request('viewer:preferences', this.#preferences);
     }
-    this.#subscriber.keepOnly(new Set(media.producers.map((p) => p.producerId)));
-    // What the reply said, and whatever was added while the media was being set up.
-    await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
-    this.emit('recovering', false);
   }
 
   /** Watches HLS: the server lets the media (and the seat) go when it has any; nothing is built here. */
   async #toHls(release: boolean, reason?: 'seatsFull'): Promise<void> {
-    this.#teardownMedia();
-    this.#device = undefined;
+    this.#media.letGo();
     if (release) await this.#signalling.request('stage:watch', { mode: 'hls' });
     this.#setMode('hls', reason);
   }
@@ -334,56 +310,19 @@ export class StageClient extends Emitter<StageClientEvents> {
     this.emit('mode', reason ? { mode, reason } : { mode });
   }
 
-  /** Restarts ICE where the path broke; false when the server no longer has a transport (its router was replaced). */
-  async #healTransports(): Promise<boolean> {
-    for (const transport of [this.#subscriber.transport, this.#publisher.transport]) {
-      if (transport && !transport.closed && transport.connectionState !== 'connected') {
-        if ((await restartIce(transport, this.#signalling)) === 'gone') return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * New transports (on stage: a send transport and every local track published again, first, since
-   * everyone waits for those; then the receive transport). The device is kept when the router's
-   * capabilities are the same (every router has the same codecs): loading one costs a peer connection.
-   */
-  async #setUpMedia(routerRtpCapabilities: RtpCapabilities): Promise<void> {
-    this.#teardownMedia();
-    const caps = JSON.stringify(routerRtpCapabilities);
-    if (!this.#device?.loaded || caps !== this.#deviceCaps) {
-      // Loaded only here: a phone watching HLS never downloads or runs mediasoup-client.
-      const { Device } = await import('mediasoup-client');
-      this.#device = new Device();
-      await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
-      this.#deviceCaps = caps;
-    }
-    if (this.#role !== 'viewer') {
-      await this.#publisher.ensureTransport();
-      await this.#publisher.republish();
-    }
-    this.#subscriber.transport = await this.#createTransport('recv');
-  }
-
   /**
    * The server re-created this place's router on a live worker after its worker died: set the media
    * up again there, without a new join (the place, the socket and the roster are unchanged).
    */
   async #moveMedia({ routerRtpCapabilities, producers }: { routerRtpCapabilities: RtpCapabilities; producers: ProducerInfo[] }): Promise<void> {
     if (this.#closed || this.#phase === 'ended' || !this.#joined || this.#options?.media === false || this.#mode === 'hls') return;
-    this.#stageProducers = new Map(producers.map((p) => [p.producerId, { ...p }]));
     this.emit('recovering', true);
     this.#setPhase('reconnecting');
     for (let attempt = 1; ; attempt += 1) {
       try {
-        // Whatever an earlier attempt built on the new router counts against the caps there.
-        this.#closeServerTransports();
-        await this.#setUpMedia(routerRtpCapabilities);
-        if (this.#preferences.audioOnly || this.#preferences.quality !== 'auto') {
-          await this.#signalling.request('viewer:preferences', this.#preferences);
-        }
-        await Promise.all([...this.#stageProducers.values()].map((p) => this.#consume(p)));
+        await this.#media.rebuild({ routerRtpCapabilities, producers }, this.#role !== 'viewer');
+        await this.#sendPreferences();
+        await this.#media.consumeAll();
         this.#setPhase('live');
         this.emit('recovering', false);
         return;
@@ -411,7 +350,7 @@ export class StageClient extends Emitter<StageClientEvents> {
       }).catch(() => undefined);
     }
     // The tracks are the page's: it lets its camera go when it sees the role change.
-    if (role === 'viewer') this.#publisher.stepDown();
+    if (role === 'viewer') this.#media.publisher.stepDown();
     this.emit('role', role);
   }
 
@@ -419,13 +358,13 @@ export class StageClient extends Emitter<StageClientEvents> {
   async publish(track: MediaStreamTrack, source: MediaSource): Promise<ProducerId> {
     if (this.#role === 'viewer') throw new Error('viewers cannot publish');
     try {
-      return await this.#publisher.publish(track, source);
+      return await this.#media.publisher.publish(track, source);
     } catch (error) {
       // Brought on stage while watching through another node: publish on the node holding the stage.
       if (!(error instanceof RequestError && error.code === 'STAGE_ELSEWHERE' && error.node) || this.#closed) throw error;
       await this.#serial(() => this.#moveToNode(error.node!));
       // Setting the media up there published again what this page publishes, this track with it.
-      return this.#publisher.producerOf(source) ?? this.#publisher.publish(track, source);
+      return this.#media.publisher.producerOf(source) ?? this.#media.publisher.publish(track, source);
     }
   }
 
@@ -443,15 +382,15 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   /** Switches a published source to another device's track without interrupting viewers. */
   replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
-    return this.#publisher.replaceTrack(source, track);
+    return this.#media.publisher.replaceTrack(source, track);
   }
 
   unpublish(source: MediaSource): Promise<void> {
-    return this.#publisher.unpublish(source);
+    return this.#media.publisher.unpublish(source);
   }
 
   setPaused(source: MediaSource, paused: boolean): Promise<void> {
-    return this.#publisher.setPaused(source, paused);
+    return this.#media.publisher.setPaused(source, paused);
   }
 
   async setPreferences(preferences: ViewerPreferences): Promise<void> {
@@ -483,23 +422,6 @@ export class StageClient extends Emitter<StageClientEvents> {
     await this.#signalling.request('stage:end', {});
   }
 
-  async #createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    if (!this.#device) throw new Error('not joined');
-    return createStageTransport(this.#device, this.#signalling, direction);
-  }
-
-  async #consume(info: ProducerInfo): Promise<void> {
-    const device = this.#device;
-    if (!device || this.#closed || info.peerId === this.#joined?.peerId) return;
-    await this.#subscriber.consume(info, device);
-  }
-
-  #closeServerTransports(): void {
-    for (const transport of [this.#subscriber.transport, this.#publisher.transport]) {
-      if (transport) void this.#signalling.request('transport:close', { transportId: transport.id }).catch(() => undefined);
-    }
-  }
-
   /** Another device took this host's place: media stops, and nothing joins again by itself. */
   #takenOver(): void {
     this.#teardownMedia();
@@ -508,8 +430,7 @@ export class StageClient extends Emitter<StageClientEvents> {
   }
 
   #teardownMedia(): void {
-    this.#subscriber.teardown();
-    this.#publisher.teardown();
+    this.#media.teardown();
   }
 
   #setPhase(phase: StagePhase): void {
@@ -520,7 +441,7 @@ export class StageClient extends Emitter<StageClientEvents> {
 
   /** Inbound totals: what tests and the diagnostics read. */
   stats(): Promise<MediaStats> {
-    return this.#subscriber.stats();
+    return this.#media.stats();
   }
 
   /** Leaves for good: the server is told, and every listener is removed (local tracks stay the caller's). */
@@ -534,9 +455,8 @@ export class StageClient extends Emitter<StageClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#unsubscribe) off();
-    this.#teardownMedia();
     // Never stop the local tracks: they belong to whoever opened them (the studio re-publishes
     // the same camera on its next client after a media failure).
-    this.#publisher.forget();
+    this.#media.close();
   }
 }
