@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { bureauClient } from '../harness/api';
-import { launchBrowser, type TestBrowser, type TestPage } from '../harness/browser';
-import { startCluster, type ClusterNode, type TestCluster } from '../harness/cluster';
+import type { TestPage } from '../harness/browser';
+import type { ClusterNode } from '../harness/cluster';
 import { TEST_METRICS_TOKEN } from '../harness/server';
+import { e2eClusterFixture } from './fixture';
 import { hostGoesLive, mediaStats, peerIdOf, statsOver, waitForStats } from './pages';
 
 const PHONE = { width: 360, height: 640 };
@@ -40,9 +40,6 @@ async function timeline(v: TestPage, since: number, peers: string[]): Promise<Ti
 }
 
 describe('cluster media in Chromium: the stage on one node, WebRTC viewers on the others through relays', () => {
-  let cluster: TestCluster;
-  let browser: TestBrowser;
-  let redis: Redis;
   let host: TestPage;
   let cohost: TestPage;
   let hostPeer: string;
@@ -53,32 +50,22 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
   let audioOnly: TestPage;
   let direct: TestPage | undefined;
 
-  beforeAll(async () => {
-    // Four interactive seats for the whole session, wherever the viewers' sockets land.
-    cluster = await startCluster({ size: 3, env: { LOBBY_SPREAD_MS: '500', INTERACTIVE_SEATS: '4', STAGE_GRACE_MS: '1500' } });
-    browser = await launchBrowser();
-    redis = new Redis(cluster.redis.url);
-  }, 120_000);
-  afterAll(async () => {
-    redis?.disconnect();
-    await browser?.close();
-    await cluster?.stop();
-  });
+  // Four interactive seats for the whole session, wherever the viewers' sockets land.
+  const e2e = e2eClusterFixture({ LOBBY_SPREAD_MS: '500', INTERACTIVE_SEATS: '4', STAGE_GRACE_MS: '1500' });
 
   test('the host and an invited co-host go live through nginx; the stage is held by one node', async () => {
-    const hostLink = await (await bureauClient(cluster.url)).post<{ path: string }>('/sessions/demo/host-link');
-    host = await hostGoesLive(browser, `${cluster.url}${hostLink.body.path}`);
+    const hostLink = await (await bureauClient(e2e.cluster.url)).post<{ path: string }>('/sessions/demo/host-link');
+    host = await hostGoesLive(e2e.browser, `${e2e.cluster.url}${hostLink.body.path}`);
     hostPeer = await peerIdOf(host.page);
     await host.page.getByRole('button', { name: '生成邀请链接' }).click();
     const link = await host.page.locator('input.invite-link').inputValue();
-    cohost = await browser.open(link);
+    cohost = await e2e.browser.open(link);
     await cohost.page.locator('video').first().waitFor();
     await cohost.page.getByRole('button', { name: '上台' }).click();
     await cohost.page.getByRole('status').filter({ hasText: '你已在舞台上' }).waitFor({ timeout: 20_000 });
     cohostPeer = await peerIdOf(cohost.page);
-    const ownerId = (JSON.parse((await redis.get('cf:cluster:stage:demo')) ?? 'null') as { nodeId: string }).nodeId;
-    owner = cluster.nodes.find((n) => n.id === ownerId)!;
-    edges = cluster.nodes.filter((n) => n !== owner);
+    owner = await e2e.ownerOf('demo');
+    edges = e2e.cluster.nodes.filter((n) => n !== owner);
     expect(edges).toHaveLength(2);
   }, 60_000);
 
@@ -87,7 +74,7 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     await Promise.all([...viewers.splice(0), ...(direct ? [direct] : [])].map((v) => v.close()));
     const opened = Date.now();
     // Side by side, the baseline: a viewer whose socket reaches the owner (no relay).
-    const pages = await Promise.all([...edges, owner].map((n) => browser.open(`${n.url}/watch/demo`, { viewport: PHONE })));
+    const pages = await Promise.all([...edges, owner].map((n) => e2e.browser.open(`${n.url}/watch/demo`, { viewport: PHONE })));
     const loaded = Date.now() - opened;
     direct = pages.pop()!;
     viewers = pages;
@@ -119,7 +106,7 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
 
   test('an audio-only viewer on an edge node receives audio through the relay and not one byte of video', async () => {
     await audioOnly?.close();
-    audioOnly = await browser.open(`${edges[1]!.url}/watch/demo?audio=1`, { viewport: PHONE });
+    audioOnly = await e2e.browser.open(`${edges[1]!.url}/watch/demo?audio=1`, { viewport: PHONE });
     await waitForStats(audioOnly.page, (s) => s.audio.packetsReceived > 0, { what: 'audio', timeoutMs: 30_000 });
     const { before, after } = await statsOver(audioOnly.page, 2000);
     expect(after.audio.packetsReceived - before.audio.packetsReceived).toBeGreaterThan(50);
@@ -130,7 +117,7 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
   }, 60_000);
 
   test('interactive seats are counted once for the cluster: with all four taken on three nodes, the next phone on an edge watches HLS', async () => {
-    const fifth = await browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
+    const fifth = await e2e.browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
     await expect.poll(() => fifth.page.evaluate(() => window.chunfengStage?.phase), { timeout: 20_000 }).toBe('live');
     expect(await fifth.page.evaluate(() => window.chunfengStage?.mode)).toBe('hls');
     expect(await gauge(edges[0]!, 'chunfeng_relayed_viewers')).toBe(1);
@@ -138,7 +125,7 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     // next phone on an edge node gets it.
     await direct!.close();
     await new Promise((r) => setTimeout(r, 2500));
-    const sixth = await browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
+    const sixth = await e2e.browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
     await expect.poll(() => sixth.page.evaluate(() => window.chunfengStage?.mode), { timeout: 20_000 }).toBe('webrtc');
     await waitForStats(sixth.page, (st) => (st.framesByPeer[hostPeer] ?? 0) > 0, { what: 'frames from the host', timeoutMs: 20_000 });
     expect(await gauge(edges[0]!, 'chunfeng_relayed_viewers')).toBe(2);
@@ -208,8 +195,8 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     await cohost.close();
     await new Promise((r) => setTimeout(r, 2000));
     // Watching on a third node: the edge the phone does not use.
-    const observer = await browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
-    const phone = await browser.open(`${cluster.url}/watch/demo`, { viewport: PHONE });
+    const observer = await e2e.browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
+    const phone = await e2e.browser.open(`${e2e.cluster.url}/watch/demo`, { viewport: PHONE });
     await expect.poll(() => phone.page.evaluate(() => window.chunfengStage?.phase), { timeout: 20_000 }).toBe('live');
     await phone.page.evaluate((id) => window.chunfengSignalling?.moveTo(id), edges[1]!.id);
     await expect.poll(() => phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}`), { timeout: 20_000 }).toBe('live/webrtc');
@@ -222,7 +209,7 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     // Its send transport is the owner's: the page connects there, takes its place back and publishes.
     await waitForStats(observer.page, (st) => (st.framesByPeer[phonePeer] ?? 0) > 0, { what: 'frames from the viewer brought on stage', timeoutMs: 20_000 }).catch(async (e: unknown) => {
       console.log('the phone brought on stage: phase/mode/role, errors, alerts; the observer\'s tiles:', await phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}/${window.chunfengStage?.role}`), phone.errors, JSON.stringify(await phone.page.locator('.status-error, [role=alert]').allTextContents()), JSON.stringify(await observer.page.locator('figure.tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-peer')))));
-      console.log(cluster.nodes.map((n) => n.process.output.filter((l) => /"level":[45]|relay|promot|joined stage/.test(l)).slice(-10).join('\n')).join('\n----\n'));
+      console.log(e2e.cluster.nodes.map((n) => n.process.output.filter((l) => /"level":[45]|relay|promot|joined stage/.test(l)).slice(-10).join('\n')).join('\n----\n'));
       throw e;
     });
     console.log(`[measure] viewer through another node brought on stage → its picture on a viewer of a third node: ${Date.now() - asked} ms`);
@@ -235,13 +222,13 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     const edge = edges[0]!;
     // The pages closed just before hold their seats for their grace period (1.5 s here).
     await new Promise((r) => setTimeout(r, 2000));
-    const phone = await browser.open(`${cluster.url}/watch/demo`, { viewport: PHONE });
+    const phone = await e2e.browser.open(`${e2e.cluster.url}/watch/demo`, { viewport: PHONE });
     await expect.poll(() => phone.page.evaluate(() => window.chunfengStage?.phase), { timeout: 20_000 }).toBe('live');
     // Wherever nginx sent it first, the page goes to the edge node (as a page told STAGE_ELSEWHERE does).
     await phone.page.evaluate((id) => window.chunfengSignalling?.moveTo(id), edge.id);
     const said = (e: unknown): never => {
       // What the nodes said about relays, for a person reading a failure.
-      console.log(phone.errors, cluster.nodes.map((n) => n.process.output.filter((l) => /relay|"level":[45]/.test(l)).slice(-8).join('\n')).join('\n----\n'));
+      console.log(phone.errors, e2e.cluster.nodes.map((n) => n.process.output.filter((l) => /relay|"level":[45]/.test(l)).slice(-8).join('\n')).join('\n----\n'));
       throw e;
     };
     await expect.poll(() => gauge(edge, 'chunfeng_relayed_viewers'), { timeout: 20_000 }).toBe(1).catch(said);
@@ -251,7 +238,7 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
       return (after.framesByPeer[hostPeer] ?? 0) - (before.framesByPeer[hostPeer] ?? 0);
     };
     const killed = Date.now();
-    const restarted = cluster.restartNode(edge, 'SIGKILL');
+    const restarted = e2e.cluster.restartNode(edge, 'SIGKILL');
     // Buffered frames may still be decoded for a moment: first the page sees the drop, then it is
     // live on WebRTC again through another node.
     const state = (): Promise<string> => phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}`);

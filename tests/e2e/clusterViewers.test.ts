@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { bureauClient } from '../harness/api';
-import { launchBrowser, type TestBrowser, type TestPage } from '../harness/browser';
-import { startCluster, type TestCluster } from '../harness/cluster';
+import type { TestPage } from '../harness/browser';
+import { e2eClusterFixture } from './fixture';
 import { framesDecodedOver, hostGoesLive } from './pages';
 
 const PHONE = { width: 360, height: 640 };
@@ -24,32 +23,19 @@ function phases(page: Page): { seen: Array<[number, string]>; stop: () => void }
 }
 
 describe('the README\'s several nodes in Chromium: a host through nginx, three phones on three nodes, the owner killed', () => {
-  let cluster: TestCluster;
-  let browser: TestBrowser;
-  let redis: Redis;
 
-  beforeAll(async () => {
-    cluster = await startCluster({ size: 3, env: { STAGE_LEASE_MS: '2000', STAGE_GRACE_MS: '3000', HLS_RENDITIONS: '360p,audio', LOBBY_SPREAD_MS: '1000' } });
-    browser = await launchBrowser();
-    redis = new Redis(cluster.redis.url);
-  }, 120_000);
-  afterAll(async () => {
-    redis?.disconnect();
-    await browser?.close();
-    await cluster?.stop();
-  });
+  const e2e = e2eClusterFixture({ STAGE_LEASE_MS: '2000', STAGE_GRACE_MS: '3000', HLS_RENDITIONS: '360p,audio', LOBBY_SPREAD_MS: '1000' });
 
   test('every phone is live, told when the owner dies, and live again once the host is back', async () => {
-    const hostLink = await (await bureauClient(cluster.url)).post<{ path: string }>('/sessions/demo/host-link');
-    const host: TestPage = await hostGoesLive(browser, `${cluster.url}${hostLink.body.path}`);
-    const owner = (JSON.parse((await redis.get('cf:cluster:stage:demo')) ?? 'null') as { nodeId: string }).nodeId;
-    const phones = await Promise.all(cluster.nodes.map((n) => browser.open(`${n.url}/watch/demo`, { viewport: PHONE })));
+    const hostLink = await (await bureauClient(e2e.cluster.url)).post<{ path: string }>('/sessions/demo/host-link');
+    const host: TestPage = await hostGoesLive(e2e.browser, `${e2e.cluster.url}${hostLink.body.path}`);
+    const ownerNode = await e2e.ownerOf('demo');
+    const phones = await Promise.all(e2e.cluster.nodes.map((n) => e2e.browser.open(`${n.url}/watch/demo`, { viewport: PHONE })));
     for (const p of phones) await expect.poll(() => phaseOf(p.page), { timeout: 20_000 }).toBe('live');
     const logs = phones.map((p) => phases(p.page));
     const hostLog = phases(host.page);
-    const ownerNode = cluster.nodes.find((n) => n.id === owner)!;
     const killed = Date.now();
-    await cluster.restartNode(ownerNode, 'SIGKILL');
+    await e2e.cluster.restartNode(ownerNode, 'SIGKILL');
     // The host's page takes the stage again (through nginx); every phone is live on it.
     for (const p of phones) await expect.poll(() => phaseOf(p.page), { timeout: 40_000 }).toBe('live');
     const back = Date.now() - killed;
@@ -61,19 +47,19 @@ describe('the README\'s several nodes in Chromium: a host through nginx, three p
     for (const l of logs) await expect.poll(() => l.seen.at(-1)?.[1], { timeout: 5_000 }).toBe('live');
     await expect.poll(() => hostLog.seen.at(-1)?.[1], { timeout: 5_000 }).toBe('live');
     for (const l of [...logs, hostLog]) l.stop();
-    const newOwner = (JSON.parse((await redis.get('cf:cluster:stage:demo')) ?? 'null') as { nodeId: string }).nodeId;
+    const newOwner = (await e2e.ownerOf('demo')).id;
     const fmt = (l: { seen: Array<[number, string]> }): string => l.seen.map(([t, p]) => `${p}@${t - killed}`).join(' → ');
-    console.log(`[measure] owner ${owner} killed; new owner ${newOwner}; every phone live again ${back} ms after, decoding the host again ${playing} ms after`);
+    console.log(`[measure] owner ${ownerNode.id} killed; new owner ${newOwner}; every phone live again ${back} ms after, decoding the host again ${playing} ms after`);
     expect(playing).toBeLessThan(10_000);
     for (const p of phones) expect(await p.page.evaluate(() => window.chunfengStage?.mode)).toBe('webrtc');
-    cluster.nodes.forEach((n, i) => console.log(`[measure] phone on ${n.id}: ${fmt(logs[i]!)}`));
+    e2e.cluster.nodes.forEach((n, i) => console.log(`[measure] phone on ${n.id}: ${fmt(logs[i]!)}`));
     console.log(`[measure] host: ${fmt(hostLog)}`);
     for (const p of phones) console.log(`[measure] errors ${JSON.stringify(p.errors.slice(0, 3))}`);
     // The phones on the nodes that lived were told the host left (the lobby), never left reconnecting,
     // and went live again on their own; the phone on the killed node reconnected to it once it was back.
-    cluster.nodes.forEach((n, i) => {
+    e2e.cluster.nodes.forEach((n, i) => {
       const seq = logs[i]!.seen.map(([, p]) => p);
-      if (n.id === owner) {
+      if (n.id === ownerNode.id) {
         expect(seq).toContain('reconnecting');
       } else {
         expect(seq).toContain('ended');

@@ -1,48 +1,10 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { StageJoinResult } from '@chunfeng/shared/stage';
-import { apiClient, signInCookie } from '../harness/api';
-import { startCluster, type ClusterNode, type TestCluster } from '../harness/cluster';
-import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
-const SESSION = 'demo';
+import { describe, expect, test } from 'vitest';
+import type { ClusterNode } from '../harness/cluster';
+import { useClusterStage } from '../harness/clusterStage';
+import { request, requestOk, type TestSocket } from '../harness/socketClient';
 
 describe('placement: a node full of WebRTC viewers sends the next to the node with the most room', () => {
-  let cluster: TestCluster;
-  let redis: Redis;
-  let hostToken: string;
-  let host: TestSocket | undefined;
-  const sockets: TestSocket[] = [];
-
-  const node = (id: string): ClusterNode => cluster.nodes.find((n) => n.id === id)!;
-  const device = async (): Promise<string> => (await apiClient(node('node-a').url).post<{ token: string }>('/device')).body.token;
-  const open = async (url: string, dev?: string): Promise<TestSocket> => {
-    const s = await connect(url, dev ? { device: dev } : {});
-    sockets.push(s);
-    return s;
-  };
-  const join = async (s: TestSocket, resume?: { peerId: string; key: string }): Promise<StageJoinResult> =>
-    requestOk(s, 'stage:join', { sessionId: SESSION, role: 'viewer', ...(resume ? { resume } : {}) });
-
-  beforeAll(async () => {
-    cluster = await startCluster({ size: 3, env: { STAGE_LEASE_MS: '1500', STAGE_GRACE_MS: '3000', MEDIA_WORKER_CONSUMERS: '2', DEVICE_TOKENS_PER_MINUTE: '1000', DEVICE_TOKEN_BURST: '1000' } });
-    redis = new Redis(cluster.redis.url);
-    const cookie = await signInCookie(node('node-a').url);
-    hostToken = (await apiClient(node('node-a').url, undefined, { cookie }).post<{ token: string }>(`/sessions/${SESSION}/host-link`)).body.token;
-    host = await connect(node('node-a').url);
-    await requestOk(host, 'stage:join', { sessionId: SESSION, role: 'host', token: hostToken });
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) {
-      if (s.connected) await request(s, 'stage:leave', {}, 3000).catch(() => undefined);
-      s.close();
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  });
-  afterAll(async () => {
-    host?.close();
-    redis?.disconnect();
-    await cluster?.stop();
-  });
+  const { node, device, open, join } = useClusterStage({ STAGE_LEASE_MS: '1500', STAGE_GRACE_MS: '3000', MEDIA_WORKER_CONSUMERS: '2', DEVICE_TOKENS_PER_MINUTE: '1000', DEVICE_TOKEN_BURST: '1000' });
 
   test('each node takes the viewers it has room for (two consumers here), steers the next to the emptiest node, and once all are full it is HLS', async () => {
     const on = new Map<string, TestSocket[]>();

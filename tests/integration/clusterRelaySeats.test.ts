@@ -1,10 +1,6 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { StageJoinResult } from '@chunfeng/shared/stage';
-import { apiClient, signInCookie } from '../harness/api';
-import { startCluster, type ClusterNode, type TestCluster } from '../harness/cluster';
-import { TEST_METRICS_TOKEN } from '../harness/server';
-import { connect, request, requestOk, type TestSocket } from '../harness/socketClient';
+import { describe, expect, test } from 'vitest';
+import { useClusterStage } from '../harness/clusterStage';
+import { request, requestOk } from '../harness/socketClient';
 const waitAsync = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs: number): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -15,50 +11,9 @@ const waitAsync = async <T>(what: string, check: () => Promise<T | undefined>, t
   }
 };
 
-const SESSION = 'demo';
 
 describe('cluster relays and seats: a place taken over through another node leaves nothing on the first', () => {
-  let cluster: TestCluster;
-  let redis: Redis;
-  let hostToken: string;
-  let host: TestSocket | undefined;
-  const sockets: TestSocket[] = [];
-
-  const node = (id: string): ClusterNode => cluster.nodes.find((n) => n.id === id)!;
-  const device = async (): Promise<string> => (await apiClient(node('node-a').url).post<{ token: string }>('/device')).body.token;
-  const open = async (url: string, dev?: string): Promise<TestSocket> => {
-    const s = await connect(url, dev ? { device: dev } : {});
-    sockets.push(s);
-    return s;
-  };
-  const metric = async (n: ClusterNode, name: string): Promise<number> => {
-    const text = await fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } }).then((r) => r.text());
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return Number(line?.split(' ')[1] ?? NaN);
-  };
-  const join = async (s: TestSocket, resume?: { peerId: string; key: string }): Promise<StageJoinResult> =>
-    requestOk(s, 'stage:join', { sessionId: SESSION, role: 'viewer', ...(resume ? { resume } : {}) });
-
-  beforeAll(async () => {
-    cluster = await startCluster({ size: 3, env: { STAGE_LEASE_MS: '2000', STAGE_GRACE_MS: '3000', INTERACTIVE_SEATS: '1', SEAT_HOLD_MS: '1500', DEVICE_TOKENS_PER_MINUTE: '1000', DEVICE_TOKEN_BURST: '1000' } });
-    redis = new Redis(cluster.redis.url);
-    const cookie = await signInCookie(node('node-a').url);
-    hostToken = (await apiClient(node('node-a').url, undefined, { cookie }).post<{ token: string }>(`/sessions/${SESSION}/host-link`)).body.token;
-    host = await connect(node('node-a').url);
-    await requestOk(host, 'stage:join', { sessionId: SESSION, role: 'host', token: hostToken });
-  });
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) {
-      if (s.connected) await request(s, 'stage:leave', {}, 3000).catch(() => undefined);
-      s.close();
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  });
-  afterAll(async () => {
-    host?.close();
-    redis?.disconnect();
-    await cluster?.stop();
-  });
+  const { node, device, open, join, metric } = useClusterStage({ STAGE_LEASE_MS: '2000', STAGE_GRACE_MS: '3000', INTERACTIVE_SEATS: '1', SEAT_HOLD_MS: '1500', DEVICE_TOKENS_PER_MINUTE: '1000', DEVICE_TOKEN_BURST: '1000' });
 
   test('a place resumed through another node and left: the first node lets go of its relayed media, so no more viewers hold media than there are seats', async () => {
     const phoneX = await device();
