@@ -9,7 +9,8 @@
  *   or the worker is at 95 % of its core. The platform — its WorkerPool, the stage's codecs, producer
  *   and consumer options as mediaPeer.ts sets them — then bare mediasoup (createWorker() with its
  *   defaults, the same codecs, plain producer and consumers, in bench/load/fanout.ts's process), one
- *   after the other. Consumers per core = the largest N under 0.5 % loss ÷ the worker's share of its
+ *   after the other. The workers and the publisher run at nice −10 where allowed (this machine is
+ *   shared: see prioritize in bench/lib/fanout.ts). Consumers per core = the largest N under 0.5 % loss ÷ the worker's share of its
  *   core there (the machine is shared: a worker given half a core carries about half).
  * - Relay scaling: the platform with 1, 2 and 3 workers, the publisher on the first, each other
  *   worker an edge router fed through the edge relay (edgeRelay.ts: a PipeTransport pair with SRTP,
@@ -21,7 +22,7 @@ import { mediaCodecs } from '../../server/src/media/codecs';
 import { connectPipe, EdgeRelay, openPipe, pipeEnd, RelayedProducer } from '../../server/src/media/edgeRelay';
 import { WorkerPool } from '../../server/src/media/workerPool';
 import { createLogger } from '../../server/src/logger';
-import { FanoutLoad, FanoutRig, PLATFORM_STYLE, pinProcess, type FanoutWindow } from '../lib/fanout';
+import { FanoutLoad, FanoutRig, PLATFORM_STYLE, pinProcess, prioritize, type FanoutWindow } from '../lib/fanout';
 import { progress, quick, ratioRow, report, type BenchRow } from '../lib/result';
 
 const LOSS_LIMIT_PCT = 0.5;
@@ -55,6 +56,8 @@ interface Ramp {
 
 const pct = (x: number): string => `${x.toFixed(2)} %`;
 const cpuText = (w: FanoutWindow): string => w.workerCpu.map((c) => `${Math.round(c * 100)} %`).join(' + ');
+const coresText = (w: FanoutWindow): string =>
+  `waited for a core ${w.workerWait.map((c) => `${Math.round(c * 100)} %`).join(' + ')} of the time, cores busy ${w.coreBusy.map((c) => `${Math.round(c * 100)} %`).join(' / ')}`;
 
 /**
  * Steps N up through STEPS until a step fails (the worker's loss ≥ 0.5 %, or a consumer silent), the
@@ -68,7 +71,7 @@ async function ramp(label: string, set: (n: number) => Promise<void>, measure: (
     const window = await measure();
     const ok = window.workerLossPct < LOSS_LIMIT_PCT && window.silent === 0;
     progress(
-      `${label}: ${n} consumers: worker CPU ${cpuText(window)}, loss ${pct(window.lossPct)} (worker ${pct(window.workerLossPct)}, sinks ${pct(window.sinkDropsPct)}; worker inbound drops ${window.workerInboundDrops}), silent ${window.silent}, ${Math.round(window.packetsPerSecond)} pkt/s${ok ? '' : ' — over the limit'}`,
+      `${label}: ${n} consumers: worker CPU ${cpuText(window)}, loss ${pct(window.lossPct)} (worker ${pct(window.workerLossPct)}, sinks ${pct(window.sinkDropsPct)}; worker inbound drops ${window.workerInboundDrops}), silent ${window.silent}, ${Math.round(window.packetsPerSecond)} pkt/s, ${coresText(window)}${ok ? '' : ' — over the limit'}`,
     );
     const step = { n, window, ok };
     steps.push(step);
@@ -79,7 +82,7 @@ async function ramp(label: string, set: (n: number) => Promise<void>, measure: (
   for (const n of STEPS) {
     const step = await run(n);
     if (!step.ok) {
-      stop = step.window.silent > 0 ? `${step.window.silent} consumers silent at ${n}` : `loss ${pct(step.window.workerLossPct)} at ${n}`;
+      stop = `${step.window.silent > 0 ? `${step.window.silent} consumers silent` : `loss ${pct(step.window.workerLossPct)}`} at ${n}, worker CPU ${cpuText(step.window)}, ${coresText(step.window)}`;
       if (!quick && best && n - best.n > Math.max(20, best.n * 0.2)) {
         const mid = await run(Math.round((best.n + n) / 2));
         if (mid.ok) best = mid;
@@ -115,7 +118,7 @@ function usPerPacket(w: FanoutWindow): number {
 function describe(r: Ramp): string {
   if (!r.best) return `no step under ${LOSS_LIMIT_PCT} % loss (${r.stop})`;
   const w = r.best.window;
-  return `largest N ${r.best.n} at worker CPU ${cpuText(w)}, loss ${pct(w.lossPct)} (sinks ${pct(w.sinkDropsPct)}); stopped: ${r.stop}`;
+  return `largest N ${r.best.n} at worker CPU ${cpuText(w)} (${coresText(w)}), loss ${pct(w.lossPct)} (sinks ${pct(w.sinkDropsPct)}); stopped: ${r.stop}`;
 }
 
 const logger = createLogger({ level: 'warn', pretty: false });
@@ -174,7 +177,10 @@ async function platformRamp(count: number): Promise<Ramp> {
     rig.addTarget({ router: edge.router, producerId: rig.producer.id }, edge.ports);
   }
   // Worker i on core (last − i), round the cores; the load processes and this one off the last core.
-  for (const [i, w] of workers.entries()) await pinProcess(w.worker.pid, [(lastCore - (i % cores) + cores) % cores]);
+  for (const [i, w] of workers.entries()) {
+    await pinProcess(w.worker.pid, [(lastCore - (i % cores) + cores) % cores]);
+    prioritize(w.worker.pid);
+  }
   for (const pid of [process.pid, ...rig.loadPids]) await pinProcess(pid, otherCores);
   const current = rig;
   const pids = workers.map((w) => w.worker.pid);
@@ -205,6 +211,9 @@ async function bareRamp(): Promise<Ramp> {
   bare = undefined;
   return result;
 }
+
+// The runner stops a suite that overruns with SIGTERM: close what runs before going.
+process.once('SIGTERM', () => void cleanup().finally(() => process.exit(1)));
 
 try {
   const started = Date.now();
