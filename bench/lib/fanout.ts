@@ -278,36 +278,62 @@ export interface FanoutWindow {
   packetsPerSecond: number;
 }
 
+/** Windows measured at the same time by several rigs (one per process), as one. */
+export function mergeWindows(windows: readonly FanoutWindow[]): FanoutWindow {
+  const sum = (f: (w: FanoutWindow) => number): number => windows.reduce((a, w) => a + f(w), 0);
+  const expected = sum((w) => w.expected);
+  const received = sum((w) => w.received);
+  const sinkDrops = sum((w) => w.sinkDrops);
+  const lost = Math.max(0, expected - received);
+  const pct = (x: number): number => (expected > 0 ? (100 * x) / expected : 0);
+  return {
+    consumers: sum((w) => w.consumers),
+    seconds: Math.max(...windows.map((w) => w.seconds)),
+    workerCpu: windows.flatMap((w) => w.workerCpu),
+    workerWait: windows.flatMap((w) => w.workerWait),
+    coreBusy: windows[0]!.coreBusy,
+    expected,
+    received,
+    silent: sum((w) => w.silent),
+    sinkDrops,
+    workerInboundDrops: sum((w) => w.workerInboundDrops),
+    lossPct: pct(lost),
+    sinkDropsPct: pct(sinkDrops),
+    workerLossPct: pct(Math.max(0, lost - sinkDrops)),
+    packetsPerSecond: sum((w) => w.packetsPerSecond),
+  };
+}
+
 export class FanoutRig {
   readonly #sinks: IpcChild<SinkCommand, SinkReport>;
-  readonly #publisher: IpcChild<PublisherCommand, PublisherReport>;
+  /** The publisher and its transport; none on a rig attached to a producer relayed from elsewhere. */
+  readonly #publisher: IpcChild<PublisherCommand, PublisherReport> | undefined;
+  readonly #producerTransport: types.PlainTransport | undefined;
   readonly #sinkPorts: number[];
   readonly #style: ConsumeStyle;
-  readonly #producerTransport: types.PlainTransport;
   readonly #targets: FanoutTarget[] = [];
   readonly #consumers: PlacedConsumer[] = [];
   /** Ports on the workers' side whose drops count as the worker's inbound drops. */
   readonly #workerPorts = new Set<number>();
-  readonly producer: types.Producer;
+  /** The video producer on the first target (undefined on an attached rig). */
+  readonly producer: types.Producer | undefined;
   #closed = false;
 
   private constructor(args: {
     sinks: IpcChild<SinkCommand, SinkReport>;
-    publisher: IpcChild<PublisherCommand, PublisherReport>;
     sinkPorts: number[];
     style: ConsumeStyle;
-    producerTransport: types.PlainTransport;
-    producer: types.Producer;
-    origin: types.Router;
+    target: FanoutTarget;
+    publisher?: { child: IpcChild<PublisherCommand, PublisherReport>; transport: types.PlainTransport; producer: types.Producer };
   }) {
     this.#sinks = args.sinks;
-    this.#publisher = args.publisher;
     this.#sinkPorts = args.sinkPorts;
     this.#style = args.style;
-    this.#producerTransport = args.producerTransport;
-    this.producer = args.producer;
-    this.#targets.push({ router: args.origin, producerId: args.producer.id });
-    this.#workerPorts.add(args.producerTransport.tuple.localPort);
+    this.#publisher = args.publisher?.child;
+    this.#producerTransport = args.publisher?.transport;
+    this.producer = args.publisher?.producer;
+    this.#targets.push(args.target);
+    if (this.#producerTransport) this.#workerPorts.add(this.#producerTransport.tuple.localPort);
   }
 
   /**
@@ -329,7 +355,7 @@ export class FanoutRig {
       // The first run records the publisher: ffmpeg may take a while on a loaded machine.
       await publisher.request({ type: 'start', host: '127.0.0.1', port: transport.tuple.localPort }, 'started', 180_000);
       prioritize(publisher.pid);
-      return new FanoutRig({ sinks, publisher, sinkPorts: ports, style, producerTransport: transport, producer, origin });
+      return new FanoutRig({ sinks, sinkPorts: ports, style, target: { router: origin, producerId: producer.id }, publisher: { child: publisher, transport, producer } });
     } catch (error) {
       transport?.close();
       await Promise.all([sinks.stop({ type: 'close' }), publisher.stop({ type: 'close' })]);
@@ -337,9 +363,23 @@ export class FanoutRig {
     }
   }
 
+  /** A rig with sinks only, for consumers of a producer that is already there (relayed from another process). */
+  static async attach({ target, style, sinkSockets = 8, workerPorts = [] }: { target: FanoutTarget; style: ConsumeStyle; sinkSockets?: number; workerPorts?: number[] }): Promise<FanoutRig> {
+    const sinks = new IpcChild<SinkCommand, SinkReport>(path.join(loadDir, 'fanoutSinks.ts'), 'fanout sinks');
+    try {
+      const { ports } = await sinks.request({ type: 'open', sockets: sinkSockets }, 'opened');
+      const rig = new FanoutRig({ sinks, sinkPorts: ports, style, target });
+      for (const p of workerPorts) rig.#workerPorts.add(p);
+      return rig;
+    } catch (error) {
+      await sinks.stop({ type: 'close' });
+      throw error;
+    }
+  }
+
   /** The load generator's processes (sinks, publisher), to keep off the workers' cores. */
   get loadPids(): number[] {
-    return [this.#sinks.pid, this.#publisher.pid];
+    return [this.#sinks.pid, ...(this.#publisher ? [this.#publisher.pid] : [])];
   }
 
   get consumers(): number {
@@ -354,6 +394,11 @@ export class FanoutRig {
   addTarget(target: FanoutTarget, workerPorts: number[] = []): void {
     this.#targets.push(target);
     for (const p of workerPorts) this.#workerPorts.add(p);
+  }
+
+  /** Ports of a worker's receiving sockets (a pipe's) whose drops count as the worker's inbound drops. */
+  watchPorts(ports: readonly number[]): void {
+    for (const p of ports) this.#workerPorts.add(p);
   }
 
   /** Consumers 0..n−1, consumer i on target i mod targets (so evenly spread); extra ones closed. */
@@ -420,7 +465,7 @@ export class FanoutRig {
 
   /** Counts what every consumer delivers for `ms`, and the CPU the processes `workerPids` used meanwhile. */
   async measure(ms: number, workerPids: readonly number[]): Promise<FanoutWindow> {
-    if (!this.#publisher.alive) throw new Error('the publisher is gone');
+    if (this.#publisher && !this.#publisher.alive) throw new Error('the publisher is gone');
     await this.#sinks.request({ type: 'reset' }, 'reset');
     const cpu0 = workerPids.map(processCpuSeconds);
     const core0 = coreBusySeconds();
@@ -468,8 +513,8 @@ export class FanoutRig {
     this.#closed = true;
     for (const c of this.#consumers) c.transport.close();
     this.#consumers.length = 0;
-    this.#producerTransport.close();
-    await Promise.all([this.#sinks.stop({ type: 'close' }), this.#publisher.stop({ type: 'close' })]);
+    this.#producerTransport?.close();
+    await Promise.all([this.#sinks.stop({ type: 'close' }), this.#publisher?.stop({ type: 'close' })]);
   }
 }
 
