@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { types } from 'mediasoup';
+import { LAYER, VIDEO_KEYFRAME_REQUEST_DELAY_MS } from '../../server/src/media/mediaPeer';
 import type { FanoutCommand, FanoutReport } from '../load/fanout';
 import type { PublisherCommand, PublisherReport } from '../load/rtpPublisher';
 import type { SinkCommand, SinkReport } from '../load/fanoutSinks';
@@ -214,7 +215,7 @@ export interface ConsumeStyle {
 }
 
 /** As server/src/media/mediaPeer.ts produces and consumes video for a viewer on `auto` quality. */
-export const PLATFORM_STYLE: ConsumeStyle = { keyFrameRequestDelay: 1000, pausedThenResume: true, preferredLayers: { spatialLayer: 2 } };
+export const PLATFORM_STYLE: ConsumeStyle = { keyFrameRequestDelay: VIDEO_KEYFRAME_REQUEST_DELAY_MS, pausedThenResume: true, preferredLayers: { spatialLayer: LAYER.auto } };
 /** mediasoup with nothing set. */
 export const BARE_STYLE: ConsumeStyle = { pausedThenResume: false };
 

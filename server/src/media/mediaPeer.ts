@@ -36,7 +36,11 @@ interface ConsumerState {
   clientReady: boolean;
 }
 
-const LAYER: Record<ViewerPreferences['quality'], number> = { auto: 2, high: 2, low: 0 };
+/** The simulcast layer a viewer's consumer prefers, by the quality it asked for. */
+export const LAYER: Record<ViewerPreferences['quality'], number> = { auto: 2, high: 2, low: 0 };
+
+/** Many viewers joining at once each want a keyframe; a video producer asks its publisher at most once a second. */
+export const VIDEO_KEYFRAME_REQUEST_DELAY_MS = 1000;
 
 /**
  * What one participant may hold on the SFU: a receive transport and, on stage, a send transport
@@ -181,8 +185,7 @@ export class MediaPeer {
       producer = await transport.produce<ProducerAppData>({
         kind,
         rtpParameters,
-        // Many viewers joining at once each want a keyframe; ask the publisher at most once a second.
-        keyFrameRequestDelay: kind === 'video' ? 1000 : 0,
+        keyFrameRequestDelay: kind === 'video' ? VIDEO_KEYFRAME_REQUEST_DELAY_MS : 0,
         appData: { peerId: this.id, source },
       });
     } catch (error) {
