@@ -1,0 +1,141 @@
+/**
+ * The clock pattern for glass-to-glass latency, as page scripts (JavaScript source: tsx keeps
+ * function names with helpers a page does not have, so functions are not handed to Playwright).
+ *
+ * The sender's picture is 8 × 4 big black-or-white blocks: the wall clock in milliseconds modulo 2^24
+ * (24 blocks) and an 8-bit check of it (8 blocks). Every page of one Chromium reads the same system
+ * clock (performance.timeOrigin + performance.now()). A reader samples the centre of each block (a
+ * few pixels averaged: compression blurs edges); a block neither clearly dark nor clearly light (a
+ * frame caught mid-change, or blurred) or a wrong check discards the frame.
+ */
+const W = 640;
+const H = 360;
+const COLS = 8;
+const ROWS = 4;
+const VALUE_BITS = 24;
+const CHECK_BITS = 8;
+
+/** The pattern's constants and its check, shared by both scripts. */
+const common = `
+  const W = ${W}, H = ${H}, COLS = ${COLS}, ROWS = ${ROWS}, VALUE_BITS = ${VALUE_BITS}, CHECK_BITS = ${CHECK_BITS};
+  const SPAN = 2 ** VALUE_BITS;
+  const check = (value) => Math.imul(value, 0x9e3779b1) >>> (32 - CHECK_BITS);
+  const BW = W / COLS, BH = H / ROWS;
+`;
+
+/**
+ * Init script for the publisher's page: getUserMedia answers with the real (fake-device) microphone
+ * and, for video, a 640×360 canvas at 30 fps showing the clock, redrawn every 1/60 s.
+ */
+export const CLOCK_CAMERA_SCRIPT = `(() => {
+  ${common}
+  const devices = navigator.mediaDevices;
+  if (!devices || !devices.getUserMedia) return;
+  const original = devices.getUserMedia.bind(devices);
+  let canvas;
+  const start = () => {
+    canvas = document.createElement('canvas');
+    canvas.width = W;
+    canvas.height = H;
+    const ctx = canvas.getContext('2d');
+    const draw = () => {
+      const value = Math.floor(performance.timeOrigin + performance.now()) % SPAN;
+      const code = value * 2 ** CHECK_BITS + check(value);
+      for (let i = 0; i < COLS * ROWS; i += 1) {
+        ctx.fillStyle = Math.floor(code / 2 ** i) % 2 ? '#ffffff' : '#000000';
+        ctx.fillRect((i % COLS) * BW, Math.floor(i / COLS) * BH, BW, BH);
+      }
+    };
+    draw();
+    setInterval(draw, 1000 / 60);
+  };
+  devices.getUserMedia = async (constraints) => {
+    const stream = await original(constraints);
+    if (!constraints || !constraints.video) return stream;
+    if (!canvas) start();
+    for (const track of stream.getVideoTracks()) {
+      stream.removeTrack(track);
+      track.stop();
+    }
+    stream.addTrack(canvas.captureStream(30).getVideoTracks()[0]);
+    return stream;
+  };
+})();`;
+
+/**
+ * Script for the watching page: from then on, every frame the <video> matching `selector` presents
+ * (requestVideoFrameCallback) is drawn to a canvas and its clock read; latency = the frame's expected
+ * display time − the clock it shows. `window.chunfengG2g.take()` returns what was read since the
+ * last take and starts again.
+ */
+export function clockReaderScript(selector: string): string {
+  return `(() => {
+  ${common}
+  const canvas = document.createElement('canvas');
+  canvas.width = W;
+  canvas.height = H;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const fresh = () => ({ latencies: [], frames: 0, unreadable: 0, implausible: 0, since: performance.now() });
+  let seen = fresh();
+  let watched;
+  const read = (video, meta) => {
+    ctx.drawImage(video, 0, 0, W, H);
+    const data = ctx.getImageData(0, 0, W, H).data;
+    let code = 0;
+    for (let i = 0; i < COLS * ROWS; i += 1) {
+      const cx = Math.floor((i % COLS) * BW + BW / 2), cy = Math.floor(Math.floor(i / COLS) * BH + BH / 2);
+      let sum = 0, n = 0;
+      for (let dy = -3; dy <= 3; dy += 3) for (let dx = -3; dx <= 3; dx += 3) {
+        const o = ((cy + dy) * W + cx + dx) * 4;
+        sum += (data[o] + data[o + 1] + data[o + 2]) / 3;
+        n += 1;
+      }
+      const level = sum / n;
+      if (level > 64 && level < 192) return undefined;
+      if (level >= 192) code += 2 ** i;
+    }
+    const value = Math.floor(code / 2 ** CHECK_BITS);
+    if (code % 2 ** CHECK_BITS !== check(value)) return undefined;
+    const shown = performance.timeOrigin + meta.expectedDisplayTime;
+    return (((shown - value) % SPAN) + SPAN) % SPAN;
+  };
+  const onFrame = (video) => (now, meta) => {
+    if (watched !== video) return;
+    seen.frames += 1;
+    const latency = read(video, meta);
+    if (latency === undefined) seen.unreadable += 1;
+    // A clock from the future wraps to ~2^24 ms: not a reading.
+    else if (latency >= 5000) seen.implausible += 1;
+    else seen.latencies.push(latency);
+    video.requestVideoFrameCallback(onFrame(video));
+  };
+  // The page may replace its <video> (a new consumer after a layer or worker change): follow it.
+  const attach = () => {
+    const video = document.querySelector(${JSON.stringify(selector)});
+    if (!video || video === watched) return;
+    watched = video;
+    video.requestVideoFrameCallback(onFrame(video));
+  };
+  attach();
+  setInterval(attach, 200);
+  window.chunfengG2g = {
+    take() {
+      const out = { ...seen, ms: performance.now() - seen.since };
+      seen = fresh();
+      return out;
+    },
+  };
+})();`;
+}
+
+/** What the reader saw over a window. */
+export interface ClockReadings {
+  latencies: number[];
+  /** Frames presented. */
+  frames: number;
+  /** Frames whose pattern did not read (a block between levels, or a wrong check). */
+  unreadable: number;
+  /** Frames that read but gave a latency outside 0–5000 ms. */
+  implausible: number;
+  ms: number;
+}
