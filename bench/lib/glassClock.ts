@@ -2,8 +2,8 @@
  * The clock pattern for glass-to-glass latency, as page scripts (JavaScript source: tsx keeps
  * function names with helpers a page does not have, so functions are not handed to Playwright).
  *
- * The sender's picture is 8 × 4 big black-or-white blocks: the wall clock in milliseconds modulo 2^24
- * (24 blocks) and an 8-bit check of it (8 blocks). Every page of one Chromium reads the same system
+ * The sender's picture is 8 × 5 big black-or-white blocks: the wall clock in milliseconds modulo 2^24
+ * (24 blocks) and a 16-bit check of it (16 blocks). Every page of one Chromium reads the same system
  * clock (performance.timeOrigin + performance.now()). A reader samples the centre of each block (a
  * few pixels averaged: compression blurs edges); a block neither clearly dark nor clearly light (a
  * frame caught mid-change, or blurred) or a wrong check discards the frame.
@@ -11,9 +11,9 @@
 const W = 640;
 const H = 360;
 const COLS = 8;
-const ROWS = 4;
+const ROWS = 5;
 const VALUE_BITS = 24;
-const CHECK_BITS = 8;
+const CHECK_BITS = 16;
 
 /** The pattern's constants and its check, shared by both scripts. */
 const common = `
@@ -65,7 +65,8 @@ export const CLOCK_CAMERA_SCRIPT = `(() => {
 /**
  * Script for the watching page: from then on, every frame the <video> matching `selector` presents
  * (requestVideoFrameCallback) is drawn to a canvas and its clock read; latency = the frame's expected
- * display time − the clock it shows. `window.chunfengG2g.take()` returns what was read since the
+ * display time − the clock it shows (and, where the browser gives it, the time its last packet was
+ * received − the clock). `window.chunfengG2g.take()` returns what was read since the
  * last take and starts again.
  */
 export function clockReaderScript(selector: string): string {
@@ -75,7 +76,7 @@ export function clockReaderScript(selector: string): string {
   canvas.width = W;
   canvas.height = H;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const fresh = () => ({ latencies: [], frames: 0, unreadable: 0, implausible: 0, since: performance.now() });
+  const fresh = () => ({ latencies: [], received: [], odd: [], frames: 0, unreadable: 0, implausible: 0, since: performance.now() });
   let seen = fresh();
   let watched;
   const read = (video, meta) => {
@@ -96,8 +97,8 @@ export function clockReaderScript(selector: string): string {
     }
     const value = Math.floor(code / 2 ** CHECK_BITS);
     if (code % 2 ** CHECK_BITS !== check(value)) return undefined;
-    const shown = performance.timeOrigin + meta.expectedDisplayTime;
-    return (((shown - value) % SPAN) + SPAN) % SPAN;
+    const since = (t) => (((performance.timeOrigin + t - value) % SPAN) + SPAN) % SPAN;
+    return { shown: since(meta.expectedDisplayTime), received: meta.receiveTime === undefined ? undefined : since(meta.receiveTime) };
   };
   const onFrame = (video) => (now, meta) => {
     if (watched !== video) return;
@@ -105,8 +106,14 @@ export function clockReaderScript(selector: string): string {
     const latency = read(video, meta);
     if (latency === undefined) seen.unreadable += 1;
     // A clock from the future wraps to ~2^24 ms: not a reading.
-    else if (latency >= 5000) seen.implausible += 1;
-    else seen.latencies.push(latency);
+    else if (latency.shown >= 5000) {
+      seen.implausible += 1;
+      if (seen.odd.length < 5) seen.odd.push(latency.shown > SPAN / 2 ? latency.shown - SPAN : latency.shown);
+    }
+    else {
+      seen.latencies.push(latency.shown);
+      if (latency.received !== undefined && latency.received <= latency.shown) seen.received.push(latency.received);
+    }
     video.requestVideoFrameCallback(onFrame(video));
   };
   // The page may replace its <video> (a new consumer after a layer or worker change): follow it.
@@ -131,11 +138,17 @@ export function clockReaderScript(selector: string): string {
 /** What the reader saw over a window. */
 export interface ClockReadings {
   latencies: number[];
+  /**
+   * The same frames' clock to when their last packet arrived at the viewer (requestVideoFrameCallback's
+   * receiveTime): the sender, the network and the SFU, without the viewer's jitter buffer and decoder.
+   */
+  received: number[];
   /** Frames presented. */
   frames: number;
   /** Frames whose pattern did not read (a block between levels, or a wrong check). */
   unreadable: number;
-  /** Frames that read but gave a latency outside 0–5000 ms. */
+  /** Frames that read but gave a latency outside 0–5000 ms; the first few of those latencies. */
   implausible: number;
+  odd: number[];
   ms: number;
 }
