@@ -47,6 +47,18 @@ const suiteChecks: Record<string, (result: SuiteResult) => void> = {
     expect(row("fan-out worker's CPU on the shared core, loaded windows")?.value, 'the fan-out ran').toBeGreaterThan(0);
     expect(row('frames whose clock read, idle / loaded')?.value, 'the clock reads on most frames').toBeGreaterThanOrEqual(50);
   },
+  'media-fanout'(result) {
+    const row = (prefix: string) => result.rows.find((r) => r.name.startsWith(prefix));
+    const perCore = row('platform: 720p video consumers per worker core');
+    expect(perCore?.baseline, 'consumers per core against bare mediasoup').toBeGreaterThan(0);
+    expect(perCore?.target).toBe('≥ 300');
+    expect(row('platform: largest N measured under')?.baseline, 'largest N against bare mediasoup').toBeGreaterThan(0);
+    expect(row('worker CPU per packet delivered to a consumer')?.baseline, 'CPU per packet against bare mediasoup').toBeGreaterThan(0);
+    // The quick form runs 1 and 2 workers: 2 against 1, through the edge relay.
+    expect(row('relay scaling: consumers served at < 0.5 % loss, 2 workers')?.baseline, '2 workers against 1').toBeGreaterThan(0);
+    expect(row('relay scaling: consumers per core of worker CPU, 2 workers')?.baseline).toBeGreaterThan(0);
+    expect(row("loss at the sinks' own sockets")).toBeDefined();
+  },
 };
 
 /**

@@ -1,0 +1,514 @@
+/**
+ * Media fan-out measured with real media: one 720p simulcast VP8 publisher (a recording replayed by
+ * bench/load/rtpPublisher.ts into a comedia PlainTransport) and N consumers, each on a PlainTransport
+ * with SRTP sending to UDP sinks in another process (bench/load/fanoutSinks.ts) that count every
+ * consumer's packets by SSRC and sequence number. Loss is split into what the sinks' sockets dropped
+ * in the kernel (the sink process too slow: /proc/net/udp's `drops`) and the rest (upstream: the
+ * mediasoup worker too slow, or its own sockets dropping).
+ *
+ * `FanoutRig` does this around routers the caller makes (the platform's or bare mediasoup);
+ * `FanoutLoad` drives the same with bare mediasoup in a process of its own (bench/load/fanout.ts);
+ * `rampToCpu` raises a FanoutLoad's consumers until its worker uses a given share of a core.
+ */
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { types } from 'mediasoup';
+import type { FanoutCommand, FanoutReport } from '../load/fanout';
+import type { PublisherCommand, PublisherReport } from '../load/rtpPublisher';
+import type { SinkCommand, SinkReport } from '../load/fanoutSinks';
+import { LAYERS, VIDEO_PAYLOAD_TYPE } from './rtpRecording';
+
+const loadDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'load');
+const TICKS_PER_SECOND = 100;
+
+// ── processes ───────────────────────────────────────────────────────────────────────────────────
+
+/** A child process spoken to over IPC: a request waits for the answer of the type it names. */
+export class IpcChild<C extends { type: string }, R extends { type: string }> {
+  readonly child: ChildProcess;
+  readonly name: string;
+  #exited: string | undefined;
+  readonly #waiting = new Set<{ type: string; resolve: (r: R) => void; reject: (e: Error) => void }>();
+
+  constructor(file: string, name: string, execArgv: string[] = ['--import', 'tsx']) {
+    this.name = name;
+    this.child = fork(file, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (message: R) => {
+      for (const w of [...this.#waiting]) {
+        if (message.type === 'error') w.reject(new Error(`${name}: ${(message as unknown as { message: string }).message}`));
+        else if (message.type === w.type) w.resolve(message);
+        else continue;
+        this.#waiting.delete(w);
+        if (message.type !== 'error') break;
+      }
+    });
+    this.child.once('exit', (code, signal) => {
+      this.#exited = `${name} exited (${signal ?? String(code)})`;
+      for (const w of this.#waiting) w.reject(new Error(this.#exited));
+      this.#waiting.clear();
+    });
+    this.child.on('error', () => {});
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get alive(): boolean {
+    return this.#exited === undefined;
+  }
+
+  /** Sends `command` and waits for the answer of type `answer` (an `error` message rejects). */
+  request<T extends R['type']>(command: C, answer: T, timeoutMs = 30_000): Promise<Extract<R, { type: T }>> {
+    const answered = this.waitFor(answer, timeoutMs);
+    if (this.alive) this.child.send(command);
+    return answered;
+  }
+
+  /** The next message of type `type` (an `error` message, or the process exiting, rejects). */
+  waitFor<T extends R['type']>(type: T, timeoutMs = 30_000): Promise<Extract<R, { type: T }>> {
+    if (this.#exited) return Promise.reject(new Error(this.#exited));
+    return new Promise((resolve, reject) => {
+      const entry = {
+        type: type as string,
+        resolve: (r: R) => {
+          clearTimeout(timer);
+          resolve(r as Extract<R, { type: T }>);
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiting.delete(entry);
+        reject(new Error(`${this.name}: no '${type}' within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.#waiting.add(entry);
+    });
+  }
+
+  /** Asks it to stop, then kills it if it has not within `graceMs`. */
+  async stop(command?: C, graceMs = 2000): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    try {
+      if (command && this.child.connected) this.child.send(command);
+      else this.child.kill('SIGTERM');
+    } catch {
+      this.child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** CPU time (user + system, seconds) of a whole process, threads included. */
+export function processCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Closes a mediasoup worker and waits (up to `waitMs`) for its process to be gone, SIGKILLing it at the end. */
+export async function closeWorker(worker: types.Worker, waitMs = 3000): Promise<void> {
+  const pid = worker.pid;
+  worker.close();
+  const deadline = Date.now() + waitMs;
+  while (fs.existsSync(`/proc/${pid}`) && !isZombie(pid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Pins a process and all its threads to `cores` (taskset). */
+export function pinProcess(pid: number, cores: readonly number[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('taskset', ['-a', '-cp', cores.join(','), String(pid)], (error, _stdout, stderr) => (error ? reject(new Error(`taskset ${pid}: ${stderr || error.message}`)) : resolve()));
+  });
+}
+
+/** Kernel drops of the UDP sockets bound to 127.0.0.1 on `ports` (/proc/net/udp's last column), summed. */
+export function udpDrops(ports: Iterable<number>): number {
+  const wanted = new Set(ports);
+  let total = 0;
+  for (const line of fs.readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 13) continue;
+    const [ip, portHex] = cols[1]!.split(':');
+    if (ip !== '0100007F' || !wanted.has(parseInt(portHex!, 16))) continue;
+    total += Number(cols[cols.length - 1]);
+  }
+  return total;
+}
+
+// ── the rig ─────────────────────────────────────────────────────────────────────────────────────
+
+/** How the producer and consumers are made: the platform's way (mediaPeer.ts) or mediasoup's defaults. */
+export interface ConsumeStyle {
+  /** The producer's keyFrameRequestDelay (ms); undefined: mediasoup's default. */
+  keyFrameRequestDelay?: number;
+  /** Consumed paused and resumed once "the client is ready", as the platform does. */
+  pausedThenResume: boolean;
+  preferredLayers?: types.ConsumerLayers;
+}
+
+/** As server/src/media/mediaPeer.ts produces and consumes video for a viewer on `auto` quality. */
+export const PLATFORM_STYLE: ConsumeStyle = { keyFrameRequestDelay: 1000, pausedThenResume: true, preferredLayers: { spatialLayer: 2 } };
+/** mediasoup with nothing set. */
+export const BARE_STYLE: ConsumeStyle = { pausedThenResume: false };
+
+/** A router consumers can be placed on, with the id the video producer has there. */
+export interface FanoutTarget {
+  router: types.Router;
+  producerId: string;
+}
+
+/** The publisher's RTP parameters: three simulcast encodings of VP8, lowest first. */
+export function publisherRtpParameters(): types.RtpParameters {
+  return {
+    codecs: [{ mimeType: 'video/VP8', payloadType: VIDEO_PAYLOAD_TYPE, clockRate: 90_000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }],
+    encodings: LAYERS.map((l) => ({ ssrc: l.ssrc })),
+  };
+}
+
+/**
+ * What a sink asks of the router: VP8 with NACK and keyframe requests, no congestion control (a sink
+ * sends no feedback, so mediasoup must not estimate bandwidth for it and drop to a lower layer).
+ */
+export function sinkRtpCapabilities(router: types.Router): types.RtpCapabilities {
+  const vp8 = router.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
+  if (!vp8) throw new Error('the router has no VP8');
+  return {
+    codecs: [{ ...vp8, rtcpFeedback: (vp8.rtcpFeedback ?? []).filter((f) => f.type === 'nack' || f.type === 'ccm') }],
+    headerExtensions: (router.rtpCapabilities.headerExtensions ?? []).filter((h) => h.kind === 'video' && !/transport-wide-cc|abs-send-time/.test(h.uri)),
+  };
+}
+
+interface PlacedConsumer {
+  transport: types.PlainTransport;
+  consumer: types.Consumer;
+  ssrc: number;
+}
+
+/** One measurement window. Loss counts are packets; percentages are of the packets expected. */
+export interface FanoutWindow {
+  consumers: number;
+  seconds: number;
+  /** CPU of each watched worker over the window, as a share of one core (0..1 each). */
+  workerCpu: number[];
+  /** Packets the consumers should have delivered (per consumer: highest − lowest sequence number + 1). */
+  expected: number;
+  received: number;
+  /** Consumers that delivered nothing in the window (counted as losing the median consumer's packets). */
+  silent: number;
+  /** Dropped by the kernel at the sinks' sockets (the sink process too slow). */
+  sinkDrops: number;
+  /** Dropped by the kernel at the worker's receiving sockets (the publisher's transport, pipes). */
+  workerInboundDrops: number;
+  lossPct: number;
+  sinkDropsPct: number;
+  /** Loss not explained by the sinks' drops: the worker's (or upstream of it). */
+  workerLossPct: number;
+  /** Packets the sinks received per second, all consumers. */
+  packetsPerSecond: number;
+}
+
+export class FanoutRig {
+  readonly #sinks: IpcChild<SinkCommand, SinkReport>;
+  readonly #publisher: IpcChild<PublisherCommand, PublisherReport>;
+  readonly #sinkPorts: number[];
+  readonly #style: ConsumeStyle;
+  readonly #producerTransport: types.PlainTransport;
+  readonly #targets: FanoutTarget[] = [];
+  readonly #consumers: PlacedConsumer[] = [];
+  /** Ports on the workers' side whose drops count as the worker's inbound drops. */
+  readonly #workerPorts = new Set<number>();
+  readonly producer: types.Producer;
+  #closed = false;
+
+  private constructor(args: {
+    sinks: IpcChild<SinkCommand, SinkReport>;
+    publisher: IpcChild<PublisherCommand, PublisherReport>;
+    sinkPorts: number[];
+    style: ConsumeStyle;
+    producerTransport: types.PlainTransport;
+    producer: types.Producer;
+    origin: types.Router;
+  }) {
+    this.#sinks = args.sinks;
+    this.#publisher = args.publisher;
+    this.#sinkPorts = args.sinkPorts;
+    this.#style = args.style;
+    this.#producerTransport = args.producerTransport;
+    this.producer = args.producer;
+    this.#targets.push({ router: args.origin, producerId: args.producer.id });
+    this.#workerPorts.add(args.producerTransport.tuple.localPort);
+  }
+
+  /**
+   * The publisher produced on `origin` (its transport comedia: it takes the replayer's address from
+   * its first packet), the sink process with `sinkSockets` sockets, nothing consumed yet.
+   */
+  static async open({ origin, style, sinkSockets = 8 }: { origin: types.Router; style: ConsumeStyle; sinkSockets?: number }): Promise<FanoutRig> {
+    const sinks = new IpcChild<SinkCommand, SinkReport>(path.join(loadDir, 'fanoutSinks.ts'), 'fanout sinks');
+    const publisher = new IpcChild<PublisherCommand, PublisherReport>(path.join(loadDir, 'rtpPublisher.ts'), 'rtp publisher');
+    let transport: types.PlainTransport | undefined;
+    try {
+      const { ports } = await sinks.request({ type: 'open', sockets: sinkSockets }, 'opened');
+      transport = await origin.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
+      const producer = await transport.produce({
+        kind: 'video',
+        rtpParameters: publisherRtpParameters(),
+        ...(style.keyFrameRequestDelay !== undefined ? { keyFrameRequestDelay: style.keyFrameRequestDelay } : {}),
+      });
+      // The first run records the publisher: ffmpeg may take a while on a loaded machine.
+      await publisher.request({ type: 'start', host: '127.0.0.1', port: transport.tuple.localPort }, 'started', 180_000);
+      return new FanoutRig({ sinks, publisher, sinkPorts: ports, style, producerTransport: transport, producer, origin });
+    } catch (error) {
+      transport?.close();
+      await Promise.all([sinks.stop({ type: 'close' }), publisher.stop({ type: 'close' })]);
+      throw error;
+    }
+  }
+
+  /** The load generator's processes (sinks, publisher), to keep off the workers' cores. */
+  get loadPids(): number[] {
+    return [this.#sinks.pid, this.#publisher.pid];
+  }
+
+  get consumers(): number {
+    return this.#consumers.length;
+  }
+
+  get targets(): readonly FanoutTarget[] {
+    return this.#targets;
+  }
+
+  /** Another router consumers are spread over (an edge fed from the origin), and ports of its worker to watch for drops. */
+  addTarget(target: FanoutTarget, workerPorts: number[] = []): void {
+    this.#targets.push(target);
+    for (const p of workerPorts) this.#workerPorts.add(p);
+  }
+
+  /** Consumers 0..n−1, consumer i on target i mod targets (so evenly spread); extra ones closed. */
+  async setConsumers(n: number): Promise<void> {
+    while (this.#consumers.length > n) {
+      const c = this.#consumers.pop()!;
+      c.transport.close();
+    }
+    const BATCH = 25;
+    while (this.#consumers.length < n && !this.#closed) {
+      const from = this.#consumers.length;
+      const count = Math.min(BATCH, n - from);
+      const made = await Promise.allSettled(Array.from({ length: count }, (_, k) => this.#consume(from + k)));
+      const failed = made.find((m): m is PromiseRejectedResult => m.status === 'rejected');
+      for (const m of made) if (m.status === 'fulfilled') this.#consumers.push(m.value);
+      if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    }
+  }
+
+  /**
+   * Waits until every consumer has delivered a packet (a new consumer starts at the next keyframe,
+   * up to 2 s away) or `timeoutMs` passes; resolves with the consumers still silent.
+   */
+  async waitFlowing(timeoutMs = 6000): Promise<number> {
+    await this.#sinks.request({ type: 'reset' }, 'reset');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const { ssrcs } = await this.#sinks.request({ type: 'collect' }, 'stats');
+      const heard = new Set(ssrcs.map(([ssrc]) => ssrc));
+      const silent = this.#consumers.filter((c) => !heard.has(c.ssrc)).length;
+      if (silent === 0 || Date.now() > deadline) return silent;
+    }
+  }
+
+  async #consume(i: number): Promise<PlacedConsumer> {
+    const target = this.#targets[i % this.#targets.length]!;
+    const transport = await target.router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: true,
+      comedia: false,
+      enableSrtp: true,
+    });
+    try {
+      await transport.connect({
+        ip: '127.0.0.1',
+        port: this.#sinkPorts[i % this.#sinkPorts.length]!,
+        // The sink never sends: this key only has to be valid.
+        srtpParameters: { cryptoSuite: transport.srtpParameters!.cryptoSuite, keyBase64: crypto.randomBytes(Buffer.from(transport.srtpParameters!.keyBase64, 'base64').length).toString('base64') },
+      });
+      const consumer = await transport.consume({
+        producerId: target.producerId,
+        rtpCapabilities: sinkRtpCapabilities(target.router),
+        paused: this.#style.pausedThenResume,
+        ...(this.#style.preferredLayers ? { preferredLayers: this.#style.preferredLayers } : {}),
+      });
+      if (this.#style.pausedThenResume) await consumer.resume();
+      return { transport, consumer, ssrc: consumer.rtpParameters.encodings![0]!.ssrc! };
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+  }
+
+  /** Counts what every consumer delivers for `ms`, and the CPU the processes `workerPids` used meanwhile. */
+  async measure(ms: number, workerPids: readonly number[]): Promise<FanoutWindow> {
+    if (!this.#publisher.alive) throw new Error('the publisher is gone');
+    await this.#sinks.request({ type: 'reset' }, 'reset');
+    const cpu0 = workerPids.map(processCpuSeconds);
+    const sink0 = udpDrops(this.#sinkPorts);
+    const worker0 = udpDrops(this.#workerPorts);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    const stats = await this.#sinks.request({ type: 'collect' }, 'stats');
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = workerPids.map(processCpuSeconds);
+    const sinkDrops = udpDrops(this.#sinkPorts) - sink0;
+    const workerInboundDrops = udpDrops(this.#workerPorts) - worker0;
+    const bySsrc = new Map(stats.ssrcs.map(([ssrc, received, expected]) => [ssrc, { received, expected }]));
+    const heard = this.#consumers.map((c) => bySsrc.get(c.ssrc)).filter((s) => s !== undefined);
+    const sortedExpected = heard.map((s) => s.expected).sort((a, b) => a - b);
+    const median = sortedExpected[Math.floor(sortedExpected.length / 2)] ?? 0;
+    const silent = this.#consumers.length - heard.length;
+    const received = heard.reduce((a, s) => a + s.received, 0);
+    const expected = heard.reduce((a, s) => a + s.expected, 0) + silent * median;
+    const lost = Math.max(0, expected - received);
+    const pct = (x: number): number => (expected > 0 ? (100 * x) / expected : 0);
+    return {
+      consumers: this.#consumers.length,
+      seconds,
+      workerCpu: workerPids.map((_, i) => (cpu1[i]! - cpu0[i]!) / seconds),
+      expected,
+      received,
+      silent,
+      sinkDrops,
+      workerInboundDrops,
+      lossPct: pct(lost),
+      sinkDropsPct: pct(sinkDrops),
+      workerLossPct: pct(Math.max(0, lost - sinkDrops)),
+      packetsPerSecond: stats.packets / seconds,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#consumers) c.transport.close();
+    this.#consumers.length = 0;
+    this.#producerTransport.close();
+    await Promise.all([this.#sinks.stop({ type: 'close' }), this.#publisher.stop({ type: 'close' })]);
+  }
+}
+
+// ── the load process ────────────────────────────────────────────────────────────────────────────
+
+/**
+ * bench/load/fanout.ts as a child process: bare mediasoup fanning the recorded publisher out to sinks
+ * (see that file for its messages). Start it, set its consumers, pin its worker, measure, stop.
+ */
+export class FanoutLoad {
+  readonly #child: IpcChild<FanoutCommand, FanoutReport>;
+  readonly workerPid: number;
+  /** Its sink and publisher processes. */
+  readonly loadPids: number[];
+
+  private constructor(child: IpcChild<FanoutCommand, FanoutReport>, ready: Extract<FanoutReport, { type: 'ready' }>) {
+    this.#child = child;
+    this.workerPid = ready.workerPid;
+    this.loadPids = ready.loadPids;
+  }
+
+  /** Starts the process; resolves once its publisher runs (the first run on a machine records it: up to a minute or two). */
+  static async start({ timeoutMs = 240_000 }: { timeoutMs?: number } = {}): Promise<FanoutLoad> {
+    const child = new IpcChild<FanoutCommand, FanoutReport>(path.join(loadDir, 'fanout.ts'), 'fanout load');
+    try {
+      return new FanoutLoad(child, await child.waitFor('ready', timeoutMs));
+    } catch (error) {
+      await child.stop();
+      throw error;
+    }
+  }
+
+  /** The load process itself. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  async setConsumers(count: number): Promise<number> {
+    return (await this.#child.request({ type: 'consumers', count }, 'consumers', 120_000)).count;
+  }
+
+  /** The worker alone on `core`; this process's other processes on the other cores. */
+  async pin(core: number): Promise<void> {
+    await this.#child.request({ type: 'pin', core }, 'pinned');
+  }
+
+  measure(ms: number): Promise<Extract<FanoutReport, { type: 'measured' }>> {
+    return this.#child.request({ type: 'measure', ms }, 'measured', ms + 30_000);
+  }
+
+  /** Closes everything it runs and waits for it to exit (killed if it does not within 10 s). */
+  async stop(): Promise<void> {
+    if (!this.#child.alive) return;
+    const exited = new Promise<void>((resolve) => this.#child.child.once('exit', () => resolve()));
+    await Promise.race([this.#child.request({ type: 'stop' }, 'stopped', 10_000).catch(() => {}), exited]);
+    await this.#child.stop(undefined, 10_000);
+  }
+}
+
+/**
+ * Raises (or lowers) a FanoutLoad's consumers until its worker uses about `target` of one core
+ * (0.8: 80 %), each step measured for `measureMs` after `settleMs`; the consumers are scaled by
+ * target ÷ measured CPU, at most doubled or halved a step. Stops within `tolerance` of the target,
+ * at `maxConsumers`, or after `maxSteps`, and resolves with the last window.
+ */
+export async function rampToCpu(
+  load: FanoutLoad,
+  target = 0.8,
+  { start = 50, maxConsumers = 4000, tolerance = 0.05, settleMs = 1000, measureMs = 3000, maxSteps = 8, log = () => {} }: {
+    start?: number;
+    maxConsumers?: number;
+    tolerance?: number;
+    settleMs?: number;
+    measureMs?: number;
+    maxSteps?: number;
+    log?: (message: string) => void;
+  } = {},
+): Promise<Extract<FanoutReport, { type: 'measured' }>> {
+  let n = Math.min(start, maxConsumers);
+  let last: Extract<FanoutReport, { type: 'measured' }> | undefined;
+  for (let step = 0; step < maxSteps; step++) {
+    await load.setConsumers(n);
+    await new Promise((r) => setTimeout(r, settleMs));
+    last = await load.measure(measureMs);
+    log(`fanout load: ${n} consumers, worker ${(last.workerCpu * 100).toFixed(0)} % of a core, loss ${last.lossPct.toFixed(2)} % (sink drops ${last.sinkDropsPct.toFixed(2)} %)`);
+    if (Math.abs(last.workerCpu - target) <= tolerance) break;
+    const scaled = last.workerCpu > 0 ? Math.round((n * target) / last.workerCpu) : n * 2;
+    const next = Math.max(1, Math.min(maxConsumers, n * 2, Math.max(Math.ceil(n / 2), scaled)));
+    if (next === n) break;
+    n = next;
+  }
+  return last!;
+}

@@ -1,0 +1,240 @@
+/**
+ * A real 720p simulcast VP8 publisher, recorded once and replayed: ffmpeg (libvpx, realtime) encodes
+ * lavfi's testsrc2 at 1280x720@30 into three layers, each sent as RTP to a UDP port of this process,
+ * which keeps every packet. The recording is cached (keyed by RECORDING_VERSION), so a rerun only
+ * reads a file. `RtpReplayer` sends it again in real time from one UDP socket, looped, with each
+ * SSRC's sequence numbers and timestamps carried on across the loop so every stream stays continuous.
+ */
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+/** Change this when the encoding below changes: a cached recording of another version is made again. */
+export const RECORDING_VERSION = 'vp8-720p-simulcast-3l-v2';
+
+export const VIDEO_PAYLOAD_TYPE = 101;
+const CLOCK_RATE = 90_000;
+const FPS = 30;
+/** 8 s: a whole number of GOPs (-g 60), so keyframes keep their cadence across the loop. */
+const FRAMES = 240;
+
+/** The three layers, lowest first (the order mediasoup's simulcast encodings take). */
+export const LAYERS = [
+  { ssrc: 0x11110001, width: 320, height: 180, kbps: 150 },
+  { ssrc: 0x11110002, width: 640, height: 360, kbps: 500 },
+  { ssrc: 0x11110003, width: 1280, height: 720, kbps: 1500 },
+] as const;
+
+export interface RecordedPacket {
+  ssrc: number;
+  /** When to send it, ms from the start of the recording (from its RTP timestamp). */
+  atMs: number;
+  data: Buffer;
+}
+
+export interface Recording {
+  version: string;
+  /** One loop's length. */
+  durationMs: number;
+  packets: RecordedPacket[];
+}
+
+export function defaultCacheDir(): string {
+  return process.env.BENCH_MEDIA_CACHE ?? path.join(os.homedir(), '.cache', 'chunfeng-live', 'bench');
+}
+
+function cacheFile(dir: string): string {
+  return path.join(dir, `${RECORDING_VERSION}.bin`);
+}
+
+/** Layout: per packet u32 ssrc, f64 atMs, u16 length, bytes. */
+function serialize(recording: Recording): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(8);
+  head.writeDoubleLE(recording.durationMs);
+  parts.push(head);
+  for (const p of recording.packets) {
+    const h = Buffer.alloc(14);
+    h.writeUInt32LE(p.ssrc, 0);
+    h.writeDoubleLE(p.atMs, 4);
+    h.writeUInt16LE(p.data.length, 12);
+    parts.push(h, p.data);
+  }
+  return Buffer.concat(parts);
+}
+
+function deserialize(buf: Buffer): Recording {
+  const durationMs = buf.readDoubleLE(0);
+  const packets: RecordedPacket[] = [];
+  let off = 8;
+  while (off < buf.length) {
+    const ssrc = buf.readUInt32LE(off);
+    const atMs = buf.readDoubleLE(off + 4);
+    const len = buf.readUInt16LE(off + 12);
+    packets.push({ ssrc, atMs, data: Buffer.from(buf.subarray(off + 14, off + 14 + len)) });
+    off += 14 + len;
+  }
+  return { version: RECORDING_VERSION, durationMs, packets };
+}
+
+/** The cached recording, made first if there is none (ffmpeg: 5–20 s of CPU, as fast as it encodes). */
+export async function loadRecording(dir = defaultCacheDir(), log: (m: string) => void = () => {}): Promise<Recording> {
+  const file = cacheFile(dir);
+  if (fs.existsSync(file)) {
+    const recording = deserialize(fs.readFileSync(file));
+    if (recording.packets.length > 0) return recording;
+  }
+  log(`recording the 720p simulcast publisher once (ffmpeg, ${FRAMES / FPS} s); cached in ${file}`);
+  let recording: Recording | undefined;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3 && !recording; attempt++) {
+    try {
+      recording = await record();
+    } catch (error) {
+      lastError = error;
+      log(`recording failed (${error instanceof Error ? error.message : String(error)}); trying again`);
+    }
+  }
+  if (!recording) throw lastError instanceof Error ? lastError : new Error(String(lastError));
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, serialize(recording));
+  fs.renameSync(tmp, file);
+  return recording;
+}
+
+/** Encodes the three layers with ffmpeg and keeps every RTP packet it sends; checks none is missing. */
+async function record(): Promise<Recording> {
+  const sockets = await Promise.all(
+    LAYERS.map(
+      () =>
+        new Promise<dgram.Socket>((resolve, reject) => {
+          const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+          s.once('error', reject);
+          s.bind(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const received = new Map<number, Buffer[]>(LAYERS.map((l) => [l.ssrc, []]));
+  for (const s of sockets) {
+    s.on('message', (msg) => {
+      if (msg.length < 12 || (msg[1]! & 0x7f) !== VIDEO_PAYLOAD_TYPE) return;
+      received.get(msg.readUInt32BE(8))?.push(Buffer.from(msg));
+    });
+  }
+  const outputs = LAYERS.flatMap((layer, i) => [
+    '-map', i === 2 ? '[top]' : `[s${i}]`,
+    '-frames:v', String(FRAMES),
+    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-g', '60', '-keyint_min', '60',
+    '-b:v', `${layer.kbps}k`, '-maxrate', `${layer.kbps}k`, '-bufsize', `${layer.kbps}k`,
+    '-ssrc', String(layer.ssrc), '-payload_type', String(VIDEO_PAYLOAD_TYPE), '-pkt_size', '1200',
+    '-f', 'rtp', `rtp://127.0.0.1:${(sockets[i]!.address()).port}`,
+  ]);
+  const filter = `[0:v]split=3[a][b][top];[a]scale=${LAYERS[0].width}:${LAYERS[0].height}[s0];[b]scale=${LAYERS[1].width}:${LAYERS[1].height}[s1]`;
+  const ffmpeg = spawn(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${FPS}`, '-filter_complex', filter, ...outputs],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  ffmpeg.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        ffmpeg.kill('SIGKILL');
+        reject(new Error('ffmpeg did not finish the recording within 60 s'));
+      }, 60_000);
+      ffmpeg.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      ffmpeg.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    if (code !== 0) throw new Error(`ffmpeg exited with ${String(code)}: ${stderr.trim()}`);
+    // The last packets may still be in the sockets.
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    if (ffmpeg.exitCode === null) ffmpeg.kill('SIGKILL');
+    for (const s of sockets) s.close();
+  }
+  const packets: RecordedPacket[] = [];
+  for (const layer of LAYERS) {
+    const list = received.get(layer.ssrc)!;
+    if (list.length === 0) throw new Error(`no packets of layer ${layer.width}x${layer.height}`);
+    const seq0 = list[0]!.readUInt16BE(2);
+    const ts0 = list[0]!.readUInt32BE(4);
+    list.forEach((p, i) => {
+      if (p.readUInt16BE(2) !== ((seq0 + i) & 0xffff)) throw new Error(`layer ${layer.width}x${layer.height}: packet ${i} missing or out of order`);
+      const ticks = (p.readUInt32BE(4) - ts0) >>> 0;
+      packets.push({ ssrc: layer.ssrc, atMs: (ticks / CLOCK_RATE) * 1000, data: p });
+    });
+  }
+  packets.sort((a, b) => a.atMs - b.atMs);
+  return { version: RECORDING_VERSION, durationMs: (FRAMES / FPS) * 1000, packets };
+}
+
+/**
+ * Sends a recording in real time from one UDP socket to `host:port`, looped until stopped. On every
+ * loop each SSRC's sequence numbers go on from where they were and its timestamps advance by the
+ * loop's length, so mediasoup sees one continuous stream per layer.
+ */
+export class RtpReplayer {
+  readonly #recording: Recording;
+  readonly #socket: dgram.Socket;
+  readonly #host: string;
+  readonly #port: number;
+  /** Packets per SSRC in one loop. */
+  readonly #perLoop = new Map<number, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  sent = 0;
+
+  constructor(recording: Recording, socket: dgram.Socket, host: string, port: number) {
+    this.#recording = recording;
+    this.#socket = socket;
+    this.#host = host;
+    this.#port = port;
+    for (const p of recording.packets) this.#perLoop.set(p.ssrc, (this.#perLoop.get(p.ssrc) ?? 0) + 1);
+  }
+
+  start(): void {
+    const started = performance.now();
+    const { packets, durationMs } = this.#recording;
+    const tickLoop = Math.round((durationMs / 1000) * CLOCK_RATE);
+    let loop = 0;
+    let next = 0;
+    const step = (): void => {
+      if (this.#stopped) return;
+      const now = performance.now() - started;
+      while (!this.#stopped) {
+        const at = loop * durationMs + packets[next]!.atMs;
+        if (at > now) break;
+        const p = packets[next]!;
+        const out = Buffer.from(p.data);
+        out.writeUInt16BE((out.readUInt16BE(2) + loop * this.#perLoop.get(p.ssrc)!) & 0xffff, 2);
+        out.writeUInt32BE((out.readUInt32BE(4) + loop * tickLoop) >>> 0, 4);
+        this.#socket.send(out, this.#port, this.#host);
+        this.sent += 1;
+        next += 1;
+        if (next === packets.length) {
+          next = 0;
+          loop += 1;
+        }
+      }
+      const wait = loop * durationMs + packets[next]!.atMs - (performance.now() - started);
+      this.#timer = setTimeout(step, Math.max(0, wait));
+    };
+    step();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Video consumers per media worker core, and relay scaling, with real media (issue 14's first two
+ * benchmarks). One 720p simulcast VP8 publisher (three layers, a recording replayed in real time:
+ * bench/lib/rtpRecording.ts) and N consumers, each a PlainTransport with SRTP sending to UDP sinks in
+ * another process that count every consumer's packets (stand-ins for browsers; bench/lib/fanout.ts).
+ *
+ * - Capacity: the worker pinned to the last core (the load processes on the others); N stepped up
+ *   until the loss the worker causes reaches 0.5 % (loss at the sinks' own sockets is counted apart)
+ *   or the worker is at 95 % of its core. The platform — its WorkerPool, the stage's codecs, producer
+ *   and consumer options as mediaPeer.ts sets them — then bare mediasoup (createWorker() with its
+ *   defaults, the same codecs, plain producer and consumers, in bench/load/fanout.ts's process), one
+ *   after the other. Consumers per core = the largest N under 0.5 % loss ÷ the worker's share of its
+ *   core there (the machine is shared: a worker given half a core carries about half).
+ * - Relay scaling: the platform with 1, 2 and 3 workers, the publisher on the first, each other
+ *   worker an edge router fed through the edge relay (edgeRelay.ts: a PipeTransport pair with SRTP,
+ *   as between nodes, over 127.0.0.1), consumers spread evenly over the routers.
+ */
+import os from 'node:os';
+import type { types } from 'mediasoup';
+import { mediaCodecs } from '../../server/src/media/codecs';
+import { connectPipe, EdgeRelay, openPipe, pipeEnd, RelayedProducer } from '../../server/src/media/edgeRelay';
+import { WorkerPool } from '../../server/src/media/workerPool';
+import { createLogger } from '../../server/src/logger';
+import { FanoutLoad, FanoutRig, PLATFORM_STYLE, pinProcess, type FanoutWindow } from '../lib/fanout';
+import { progress, quick, ratioRow, report, type BenchRow } from '../lib/result';
+
+const LOSS_LIMIT_PCT = 0.5;
+const CPU_LIMIT = 0.95;
+/** Beyond this the sinks, not the worker, are what is measured. */
+const SINK_DROPS_LIMIT_PCT = 5;
+const STEPS = quick ? [20, 60] : [50, 100, 200, 300, 400, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000];
+const WINDOW_MS = quick ? 1500 : 5000;
+const WORKER_COUNTS = quick ? [1, 2] : [1, 2, 3];
+const LIVEKIT_PER_CORE = 204;
+
+const cores = os.availableParallelism();
+const lastCore = cores - 1;
+const otherCores = cores > 1 ? Array.from({ length: cores - 1 }, (_, i) => i) : [0];
+
+interface Step {
+  n: number;
+  window: FanoutWindow;
+  ok: boolean;
+}
+
+interface Ramp {
+  steps: Step[];
+  /** The largest N under the loss limit. */
+  best: Step | undefined;
+  /** Why the ramp stopped. */
+  stop: string;
+  /** It stopped at its last step, under every limit: its N is a lower bound. */
+  unbounded: boolean;
+}
+
+const pct = (x: number): string => `${x.toFixed(2)} %`;
+const cpuText = (w: FanoutWindow): string => w.workerCpu.map((c) => `${Math.round(c * 100)} %`).join(' + ');
+
+/**
+ * Steps N up through STEPS until a step fails (the worker's loss ≥ 0.5 %, or a consumer silent), the
+ * worker is at 95 % of its core, or the sinks drop too much; in the full form then tries once between
+ * the last good step and the failed one.
+ */
+async function ramp(label: string, set: (n: number) => Promise<void>, measure: () => Promise<FanoutWindow>): Promise<Ramp> {
+  const steps: Step[] = [];
+  const run = async (n: number): Promise<Step> => {
+    await set(n);
+    const window = await measure();
+    const ok = window.workerLossPct < LOSS_LIMIT_PCT && window.silent === 0;
+    progress(
+      `${label}: ${n} consumers: worker CPU ${cpuText(window)}, loss ${pct(window.lossPct)} (worker ${pct(window.workerLossPct)}, sinks ${pct(window.sinkDropsPct)}; worker inbound drops ${window.workerInboundDrops}), silent ${window.silent}, ${Math.round(window.packetsPerSecond)} pkt/s${ok ? '' : ' — over the limit'}`,
+    );
+    const step = { n, window, ok };
+    steps.push(step);
+    return step;
+  };
+  let best: Step | undefined;
+  let stop = `reached ${STEPS.at(-1)} consumers`;
+  for (const n of STEPS) {
+    const step = await run(n);
+    if (!step.ok) {
+      stop = step.window.silent > 0 ? `${step.window.silent} consumers silent at ${n}` : `loss ${pct(step.window.workerLossPct)} at ${n}`;
+      if (!quick && best && n - best.n > Math.max(20, best.n * 0.2)) {
+        const mid = await run(Math.round((best.n + n) / 2));
+        if (mid.ok) best = mid;
+      }
+      break;
+    }
+    best = step;
+    if (Math.max(...step.window.workerCpu) >= CPU_LIMIT) {
+      stop = `worker at ${cpuText(step.window)} of its core at ${n}`;
+      break;
+    }
+    if (step.window.sinkDropsPct >= SINK_DROPS_LIMIT_PCT) {
+      stop = `the sinks dropped ${pct(step.window.sinkDropsPct)} at ${n} (the sink process is the limit)`;
+      break;
+    }
+  }
+  progress(`${label}: ${best ? `${best.n} consumers under ${LOSS_LIMIT_PCT} % loss` : 'no step under the loss limit'}; stopped: ${stop}`);
+  return { steps, best, stop, unbounded: best !== undefined && best === steps.at(-1) && best.n === STEPS.at(-1) };
+}
+
+/** Consumers per core: N ÷ the worker's share of its core, at the largest N under the limit. */
+function perCore(r: Ramp): number {
+  if (!r.best) return 0;
+  return Math.round(r.best.n / Math.max(r.best.window.workerCpu[0]!, 0.05));
+}
+
+/** Worker CPU per packet delivered to a consumer, µs (every worker's CPU summed). */
+function usPerPacket(w: FanoutWindow): number {
+  const cpuSeconds = w.workerCpu.reduce((a, c) => a + c, 0) * w.seconds;
+  return w.received > 0 ? Math.round(((cpuSeconds * 1e6) / w.received) * 100) / 100 : 0;
+}
+
+function describe(r: Ramp): string {
+  if (!r.best) return `no step under ${LOSS_LIMIT_PCT} % loss (${r.stop})`;
+  const w = r.best.window;
+  return `largest N ${r.best.n} at worker CPU ${cpuText(w)}, loss ${pct(w.lossPct)} (sinks ${pct(w.sinkDropsPct)}); stopped: ${r.stop}`;
+}
+
+const logger = createLogger({ level: 'warn', pretty: false });
+let pool: WorkerPool | undefined;
+let rig: FanoutRig | undefined;
+let bare: FanoutLoad | undefined;
+const closers: Array<() => void> = [];
+
+async function cleanup(): Promise<void> {
+  for (const close of closers.splice(0)) close();
+  await rig?.close().catch(() => {});
+  await bare?.stop().catch(() => {});
+  if (pool) {
+    const pids = pool.workers.map((w) => w.worker.pid);
+    pool.close();
+    // The pool's workers exit on their own once closed; wait for them (a stray worker outlives the run).
+    for (let i = 0; i < 60 && pids.some((pid) => alive(pid)); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Feeds an edge router on `worker` from the origin through the edge relay, as another node would be fed. */
+async function relayTo(origin: types.Router, producer: types.Producer, worker: WorkerPool['workers'][number]): Promise<{ router: types.Router; ports: number[] }> {
+  const address = { listenIp: '127.0.0.1' };
+  const relay = await EdgeRelay.create({ sessionId: 'bench', origin: { node: 'origin', boot: 'bench' }, worker, address });
+  const pipe = await openPipe(origin, address);
+  closers.push(() => {
+    relay.close();
+    pipe.close();
+  });
+  await connectPipe(pipe, relay.end);
+  await relay.connect(pipeEnd(pipe));
+  const piped = await pipe.consume({ producerId: producer.id });
+  await relay.add(
+    RelayedProducer.parse({ producerId: producer.id, peerId: 'bench-publisher', kind: piped.kind, source: 'camera', paused: piped.producerPaused, rtpParameters: piped.rtpParameters }),
+  );
+  return { router: relay.slot.router, ports: [relay.end.port, pipeEnd(pipe).port] };
+}
+
+/** The platform with `count` workers of the pool: the publisher on the first, edges on the others. */
+async function platformRamp(count: number): Promise<Ramp> {
+  const workers = pool!.workers.slice(0, count);
+  const origin = await workers[0]!.worker.createRouter({ mediaCodecs, appData: { sessionId: 'bench' } });
+  closers.push(() => origin.close());
+  rig = await FanoutRig.open({ origin, style: PLATFORM_STYLE });
+  for (const w of workers.slice(1)) {
+    const edge = await relayTo(origin, rig.producer, w);
+    rig.addTarget({ router: edge.router, producerId: rig.producer.id }, edge.ports);
+  }
+  // Worker i on core (last − i), round the cores; the load processes and this one off the last core.
+  for (const [i, w] of workers.entries()) await pinProcess(w.worker.pid, [(lastCore - (i % cores) + cores) % cores]);
+  for (const pid of [process.pid, ...rig.loadPids]) await pinProcess(pid, otherCores);
+  const current = rig;
+  const pids = workers.map((w) => w.worker.pid);
+  const result = await ramp(
+    `platform, ${count} worker${count > 1 ? 's' : ''}`,
+    async (n) => {
+      await current.setConsumers(n);
+      await current.waitFlowing();
+    },
+    () => current.measure(WINDOW_MS, pids),
+  );
+  await rig.close();
+  rig = undefined;
+  for (const close of closers.splice(0)) close();
+  return result;
+}
+
+async function bareRamp(): Promise<Ramp> {
+  bare = await FanoutLoad.start();
+  await bare.pin(lastCore);
+  const load = bare;
+  const result = await ramp(
+    'bare mediasoup, 1 worker',
+    async (n) => void (await load.setConsumers(n)),
+    async () => (await load.measure(WINDOW_MS)).window,
+  );
+  await bare.stop();
+  bare = undefined;
+  return result;
+}
+
+try {
+  const started = Date.now();
+  pool = await WorkerPool.start({ size: Math.max(...WORKER_COUNTS), listenIp: '127.0.0.1', rtcPort: 0, logger });
+  progress(`${cores} cores; capacity: the worker pinned to core ${lastCore}, the load processes on ${otherCores.join(',')}`);
+  const platform = await platformRamp(1);
+  const bareResult = await bareRamp();
+  const scaling = new Map<number, Ramp>([[1, platform]]);
+  for (const count of WORKER_COUNTS.slice(1)) scaling.set(count, await platformRamp(count));
+  progress(`measured in ${Math.round((Date.now() - started) / 1000)} s`);
+
+  const platformPerCore = perCore(platform);
+  const barePerCore = perCore(bareResult);
+  const rows: BenchRow[] = [
+    {
+      ...ratioRow({
+        name: `platform: 720p video consumers per worker core at < ${LOSS_LIMIT_PCT} % loss (baseline: bare mediasoup)`,
+        value: platformPerCore,
+        unit: 'consumers',
+        baseline: barePerCore,
+        note: `N ÷ the pinned worker's share of its core; LiveKit publishes ≈ ${LIVEKIT_PER_CORE} per core. Platform: ${describe(platform)}. Bare: ${describe(bareResult)}`,
+      }),
+      target: '≥ 300',
+      pass: platformPerCore >= 300,
+    },
+    ratioRow({
+      name: `platform: largest N measured under ${LOSS_LIMIT_PCT} % loss, worker pinned to one core (baseline: bare mediasoup)`,
+      value: platform.best?.n ?? 0,
+      unit: 'consumers',
+      baseline: bareResult.best?.n ?? 0,
+      note: 'not scaled; bounded by what the shared machine gave the worker',
+    }),
+    ratioRow({
+      name: 'worker CPU per packet delivered to a consumer, at that N (baseline: bare mediasoup)',
+      value: platform.best ? usPerPacket(platform.best.window) : 0,
+      unit: 'µs',
+      baseline: bareResult.best ? usPerPacket(bareResult.best.window) : 0,
+    }),
+  ];
+  const one = platform.best?.n ?? 0;
+  for (const count of WORKER_COUNTS.slice(1)) {
+    const r = scaling.get(count)!;
+    const n = r.best?.n ?? 0;
+    const onePerCpu = platform.best ? one / platform.best.window.workerCpu.reduce((a, c) => a + c, 0) : 0;
+    const perCpu = r.best ? n / r.best.window.workerCpu.reduce((a, c) => a + c, 0) : 0;
+    rows.push(
+      ratioRow(
+        {
+          name: `relay scaling: consumers served at < ${LOSS_LIMIT_PCT} % loss, ${count} workers (baseline: 1 worker)`,
+          value: n,
+          unit: 'consumers',
+          baseline: one,
+          ...(count === 2 ? { target: '≥ 1.8×' } : {}),
+          note: `edges fed through the edge relay's SRTP PipeTransports over 127.0.0.1; ${describe(r)}; ${cores} cores shared with the load processes${count > cores ? ` (${count} workers on ${cores} cores)` : ''}${r.unbounded || platform.unbounded ? '; a ramp ended at its last step, so no verdict' : ''}`,
+        },
+        count === 2 && !r.unbounded && !platform.unbounded ? (ratio) => ratio >= 1.8 : undefined,
+      ),
+      ratioRow({
+        name: `relay scaling: consumers per core of worker CPU, ${count} workers (baseline: 1 worker)`,
+        value: Math.round(perCpu),
+        unit: 'consumers',
+        baseline: Math.round(onePerCpu),
+        note: 'N ÷ the workers\' CPU summed: the relay\'s cost, apart from what the machine can give',
+      }),
+    );
+  }
+  const worst = [platform, bareResult, ...scaling.values()].flatMap((r) => (r.best ? [r.best.window] : []));
+  rows.push({
+    name: 'loss at the sinks\' own sockets, at the largest N of each run (the load generator\'s, not the worker\'s)',
+    value: Math.round(Math.max(0, ...worst.map((w) => w.sinkDropsPct)) * 100) / 100,
+    unit: '%',
+    note: 'reported apart from the worker\'s loss, which decides N',
+  });
+  report({
+    suite: 'media-fanout',
+    title: `Video consumers per worker core: one 720p simulcast VP8 publisher (3 layers) to N SRTP PlainTransport consumers counted at UDP sinks, < ${LOSS_LIMIT_PCT} % loss; relay scaling over ${WORKER_COUNTS.join(', ')} workers`,
+    rows,
+  });
+} finally {
+  await cleanup();
+}
