@@ -1,17 +1,18 @@
 /**
  * WebRTC glass-to-glass latency with the clock pattern (bench/lib/glassClock.ts): a host goes live
  * from the real studio page in Chromium, its camera replaced by a picture of the wall clock, and a
- * viewer page watching over WebRTC reads the clock off every frame it presents. Measured idle, then
- * with a media fan-out (bench/load/fanout.ts, its own process and mediasoup worker) keeping the
- * stage worker's core ~80% busy: both workers are pinned to that one core. Target: loaded ÷ idle ≤ 1.2.
+ * viewer page watching over WebRTC reads the clock off every frame it presents. Measured idle and
+ * with a media fan-out (bench/load/fanout.ts: its own processes and a bare mediasoup worker) keeping
+ * the stage worker's core ~80% busy, both workers pinned to that one core, in interleaved windows.
+ * Target: loaded ÷ idle ≤ 1.2, for the median and the 95th percentile.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sleep } from '../lib/clock';
-import { CLOCK_CAMERA_SCRIPT, clockReaderScript, type ClockReadings } from '../lib/glassClock';
 import type { Page } from 'playwright-core';
+import { sleep } from '../lib/clock';
+import { FanoutLoad, pinProcess, processCpuSeconds, rampToCpu } from '../lib/fanout';
+import { CLOCK_CAMERA_SCRIPT, clockReaderScript, type ClockReadings } from '../lib/glassClock';
 import { percentile, progress, quick, ratioRow, report, type BenchRow } from '../lib/result';
 import { signInCookie, apiClient } from '../../tests/harness/api';
 import { launchBrowser, type TestBrowser } from '../../tests/harness/browser';
@@ -34,102 +35,28 @@ const CORE = os.availableParallelism() - 1;
  * fan-out loads the SFU's core, not the people's phones; the browser's own encoding and decoding
  * competing with it would measure the machine, not the platform.
  */
-const BROWSER_CORES = CORE > 0 ? `0-${CORE - 1}` : '0';
+const BROWSER_CORES = CORE > 0 ? Array.from({ length: CORE }, (_, i) => i) : [0];
 /** The viewer's tile of the host (one person on stage: one tile). */
 const TILE_VIDEO = 'figure.tile video';
 const MIN_READ_SHARE = 0.5;
 
-const benchDir = path.resolve(import.meta.dirname, '..');
-
-// ── the fan-out load (bench/load/fanout.ts), spoken to over IPC ──
-
-type FanoutCommand = { type: 'consumers'; count: number } | { type: 'pin'; core: number } | { type: 'measure'; ms: number } | { type: 'stop' };
-type FanoutReport = { type: 'ready'; workerPid: number } | { type: 'measured'; consumers: number; workerCpu: number; lossPct: number; sinkDropsPct: number };
-type Measured = Extract<FanoutReport, { type: 'measured' }>;
-
-class Fanout {
-  readonly #child: ChildProcess;
-  readonly #waiting = new Map<string, { resolve: (r: FanoutReport) => void; reject: (e: Error) => void }>();
-  readonly ready: Promise<Extract<FanoutReport, { type: 'ready' }>>;
-
-  constructor() {
-    // Its stdout goes to stderr: this process's stdout is the result when run by hand.
-    this.#child = fork(path.join(benchDir, 'load/fanout.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 2, 'inherit', 'ipc'] });
-    this.ready = this.#next('ready') as Promise<Extract<FanoutReport, { type: 'ready' }>>;
-    this.#child.on('message', (r: FanoutReport) => {
-      const waiter = this.#waiting.get(r.type);
-      this.#waiting.delete(r.type);
-      waiter?.resolve(r);
-    });
-    this.#child.once('exit', (code, signal) => {
-      for (const w of this.#waiting.values()) w.reject(new Error(`the fan-out exited (${code ?? signal}) before answering`));
-      this.#waiting.clear();
-    });
-  }
-
-  #next(type: FanoutReport['type']): Promise<FanoutReport> {
-    return new Promise((resolve, reject) => this.#waiting.set(type, { resolve, reject }));
-  }
-
-  tell(command: FanoutCommand): void {
-    this.#child.send(command);
-  }
-
-  async measure(ms: number): Promise<Measured> {
-    const answer = this.#next('measured');
-    this.tell({ type: 'measure', ms });
-    return (await answer) as Measured;
-  }
-
-  /** Sets the consumer count, lets it settle and measures, until the worker is within ±4 points of `target`. */
-  async rampTo(target: number, { start = 50, max = 5000, rounds = 6, settleMs = 1000, measureMs = 2000 } = {}): Promise<Measured> {
-    let count = start;
-    let last: Measured | undefined;
-    for (let round = 0; round < rounds; round += 1) {
-      this.tell({ type: 'consumers', count });
-      await sleep(settleMs);
-      last = await this.measure(measureMs);
-      progress(`  fan-out: ${last.consumers} consumers → worker ${(last.workerCpu * 100).toFixed(0)}% of a core`);
-      if (Math.abs(last.workerCpu - target) <= 0.04) break;
-      // Proportional, at most doubling a step (the first measurements of a small count are noisy).
-      const next = Math.round(count * Math.min(2, target / Math.max(last.workerCpu, 0.01)));
-      count = Math.max(1, Math.min(max, next));
-    }
-    return last!;
-  }
-
-  async stop(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    const gone = new Promise((resolve) => this.#child.once('exit', resolve));
-    try {
-      this.tell({ type: 'stop' });
-    } catch {
-      // the channel is already closed
-    }
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
-  }
-}
+type Measured = Awaited<ReturnType<FanoutLoad['measure']>>;
 
 // ── CPU from /proc ──
 
-const TICK_MS = 10;
-
-/** User + system CPU milliseconds of a process (all its threads). */
-function processCpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
-
-/** Busy and total jiffies of one core. */
-function coreTicks(core: number): { busy: number; total: number } {
-  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
-  if (!line) throw new Error(`no cpu${core} in /proc/stat`);
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-  const busy = user + nice + system + irq + softirq + steal;
-  return { busy, total: busy + idle + iowait };
+/** Busy and total jiffies of some cores, summed. */
+function coreTicks(cores: readonly number[]): { busy: number; total: number } {
+  const lines = fs.readFileSync('/proc/stat', 'utf8').split('\n');
+  let busy = 0;
+  let total = 0;
+  for (const core of cores) {
+    const line = lines.find((l) => l.startsWith(`cpu${core} `));
+    if (!line) throw new Error(`no cpu${core} in /proc/stat`);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+    busy += user + nice + system + irq + softirq + steal;
+    total += user + nice + system + idle + iowait + irq + softirq + steal;
+  }
+  return { busy, total };
 }
 
 /** The processes a process started (from any of its threads); none once it is gone. */
@@ -165,14 +92,12 @@ function chromiumProcesses(): number[] {
   return found;
 }
 
-/** Pins a process (every thread) to the given cores. A process gone meanwhile is left. */
-const pin = (pid: number, cores: string): void => {
-  try {
-    execFileSync('taskset', ['-acp', cores, String(pid)], { stdio: 'ignore' });
-  } catch (error) {
+/** Pins a process (every thread) to the given cores; one gone meanwhile is left. */
+async function pin(pid: number, cores: number[]): Promise<void> {
+  await pinProcess(pid, cores).catch((error: unknown) => {
     if (fs.existsSync(`/proc/${pid}`)) throw error;
-  }
-};
+  });
+}
 
 // ── the run ──
 
@@ -201,15 +126,18 @@ interface Condition {
   fanoutCpu: number;
   coreBusy: number;
   coreTotal: number;
+  /** The same for Chromium's cores together. */
+  browserBusy: number;
+  browserTotal: number;
   fanout: Measured[];
 }
 
-const emptyCondition = (): Condition => ({ latencies: [], received: [], frames: 0, unreadable: 0, implausible: 0, seconds: 0, stageCpu: 0, fanoutCpu: 0, coreBusy: 0, coreTotal: 0, fanout: [] });
+const emptyCondition = (): Condition => ({ latencies: [], received: [], frames: 0, unreadable: 0, implausible: 0, seconds: 0, stageCpu: 0, fanoutCpu: 0, coreBusy: 0, coreTotal: 0, browserBusy: 0, browserTotal: 0, fanout: [] });
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-bench-g2g-'));
 let server: ServerProcess | undefined;
 let browser: TestBrowser | undefined;
-let fanout: Fanout | undefined;
+let fanout: FanoutLoad | undefined;
 
 /** Every mediasoup worker seen (the stage's and the fan-out's): they must be gone at the end. */
 const workerPids: number[] = [];
@@ -246,7 +174,7 @@ try {
   const [stageWorker] = mediaWorkers(server.child.pid!);
   if (stageWorker === undefined) throw new Error('the server has no mediasoup worker');
   workerPids.push(stageWorker);
-  pin(stageWorker, String(CORE));
+  await pin(stageWorker, [CORE]);
 
   const bureau = apiClient(server.url, undefined, { cookie: await signInCookie(server.url) });
   const link = await bureau.post<{ path: string }>(`/sessions/${SESSION}/host-link`);
@@ -266,32 +194,28 @@ try {
   await sleep(quick ? 2000 : 5000);
   await viewer.page.evaluate('window.chunfengG2g.take()');
 
-  progress(`starting the fan-out, its worker pinned to core ${CORE} with the stage worker`);
-  fanout = new Fanout();
+  progress(`starting the fan-out (bench/load/fanout.ts), its worker pinned to core ${CORE} with the stage worker`);
+  fanout = await FanoutLoad.start();
   const load = fanout;
-  const { workerPid } = await load.ready;
+  const { workerPid } = load;
   workerPids.push(workerPid);
-  load.tell({ type: 'pin', core: CORE });
+  // Its own processes (the replayed publisher, the sinks) go to the other cores, with Chromium.
+  await load.pin(CORE);
   const browserProcesses = chromiumProcesses();
-  for (const pid of browserProcesses) pin(pid, BROWSER_CORES);
-  progress(`Chromium's ${browserProcesses.length} processes pinned to core(s) ${BROWSER_CORES}`);
+  for (const pid of browserProcesses) await pin(pid, BROWSER_CORES);
+  progress(`Chromium's ${browserProcesses.length} processes pinned to core(s) ${BROWSER_CORES.join(',')}`);
   let consumers = QUICK_CONSUMERS;
-  if (!quick) {
+  if (quick) await load.setConsumers(consumers);
+  else {
     progress(`ramping the fan-out to ${TARGET_CPU * 100}% of core ${CORE}`);
-    consumers = (await load.rampTo(TARGET_CPU)).consumers;
+    consumers = (await rampToCpu(load, TARGET_CPU, { log: (m) => progress(`  ${m}`) })).consumers;
   }
 
   /** Sets the fan-out for a window: none (idle) or `consumers`, then waits for it to be under way. */
   const setLoad = async (on: boolean): Promise<void> => {
-    load.tell({ type: 'consumers', count: on ? consumers : 0 });
+    // Answered once every consumer delivers.
+    await load.setConsumers(on ? consumers : 0);
     await sleep(SETTLE_MS);
-    if (!on) return;
-    // Under way: the worker busy again (creating many consumers takes a moment).
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const m = await load.measure(500);
-      if (quick || m.workerCpu >= TARGET_CPU * 0.8 || Date.now() > deadline) return;
-    }
   };
 
   const conditions = { idle: emptyCondition(), loaded: emptyCondition() };
@@ -299,26 +223,29 @@ try {
   const measureWindow = async (name: keyof typeof conditions): Promise<void> => {
     const c = conditions[name];
     // A process Chromium started since (a renderer, a utility) joins the others.
-    for (const pid of chromiumProcesses()) pin(pid, BROWSER_CORES);
+    for (const pid of chromiumProcesses()) await pin(pid, BROWSER_CORES);
     // What the viewer read before the window (while the load changed) is not part of it.
     await viewer.page.evaluate('window.chunfengG2g.take()');
-    const cpu0 = { stage: processCpuMs(stageWorker), fanout: processCpuMs(workerPid), core: coreTicks(CORE) };
+    const cpu0 = { stage: processCpuSeconds(stageWorker), fanout: processCpuSeconds(workerPid), core: coreTicks([CORE]), browser: coreTicks(BROWSER_CORES) };
     const started = performance.now();
     const during = load.measure(WINDOW_MS);
     await sleep(WINDOW_MS);
     const readings = await viewer.page.evaluate<ClockReadings>('window.chunfengG2g.take()');
     const seconds = (performance.now() - started) / 1000;
-    const core = coreTicks(CORE);
+    const core = coreTicks([CORE]);
+    const browserCores = coreTicks(BROWSER_CORES);
     c.latencies.push(...readings.latencies);
     c.received.push(...readings.received);
     c.frames += readings.frames;
     c.unreadable += readings.unreadable;
     c.implausible += readings.implausible;
     c.seconds += seconds;
-    c.stageCpu += (processCpuMs(stageWorker) - cpu0.stage) / 1000;
-    c.fanoutCpu += (processCpuMs(workerPid) - cpu0.fanout) / 1000;
+    c.stageCpu += processCpuSeconds(stageWorker) - cpu0.stage;
+    c.fanoutCpu += processCpuSeconds(workerPid) - cpu0.fanout;
     c.coreBusy += core.busy - cpu0.core.busy;
     c.coreTotal += core.total - cpu0.core.total;
+    c.browserBusy += browserCores.busy - cpu0.browser.busy;
+    c.browserTotal += browserCores.total - cpu0.browser.total;
     c.fanout.push(await during);
     progress(
       `  ${name}: p50 ${percentile(readings.latencies, 50).toFixed(0)} ms, p95 ${percentile(readings.latencies, 95).toFixed(0)} ms (to the packets' arrival: p50 ${percentile(readings.received, 50).toFixed(0)} ms) from ${readings.latencies.length} of ${readings.frames} frames` +
@@ -351,9 +278,10 @@ try {
   const passes = (r: number): boolean => r <= 1.2;
   const fanoutShare = (c: Condition): number => c.fanoutCpu / c.seconds;
   const coreShare = (c: Condition): number => c.coreBusy / Math.max(1, c.coreTotal);
+  const browserShare = (c: Condition): number => c.browserBusy / Math.max(1, c.browserTotal);
   const worst = (c: Condition, key: 'lossPct' | 'sinkDropsPct'): string => Math.max(0, ...c.fanout.map((m) => m[key])).toFixed(1);
   const about = (c: Condition): string =>
-    `${c.latencies.length} of ${c.frames} frames read; fan-out worker ${pct(fanoutShare(c))} of core ${CORE}, stage worker ${pct(c.stageCpu / c.seconds)}, core ${pct(coreShare(c))} busy`;
+    `${c.latencies.length} of ${c.frames} frames read; fan-out worker ${pct(fanoutShare(c))} of core ${CORE}, stage worker ${pct(c.stageCpu / c.seconds)}, core ${CORE} ${pct(coreShare(c))} busy; Chromium's core(s) ${BROWSER_CORES.join(',')} ${pct(browserShare(c))} busy`;
   const rows: BenchRow[] = [
     { name: 'glass-to-glass p50, idle', value: p(idle, 50), unit: 'ms', note: about(idle) },
     { name: 'glass-to-glass p95, idle', value: p(idle, 95), unit: 'ms' },
