@@ -208,7 +208,7 @@ try {
   if (quick) await load.setConsumers(consumers);
   else {
     progress(`ramping the fan-out to ${TARGET_CPU * 100}% of core ${CORE}`);
-    consumers = (await rampToCpu(load, TARGET_CPU, { log: (m) => progress(`  ${m}`) })).consumers;
+    consumers = (await rampToCpu(load, TARGET_CPU, { start: 100, measureMs: 2000, log: (m) => progress(`  ${m}`) })).consumers;
   }
 
   /** Sets the fan-out for a window: none (idle) or `consumers`, then waits for it to be under way. */
