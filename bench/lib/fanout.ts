@@ -13,6 +13,7 @@
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { types } from 'mediasoup';
@@ -141,11 +142,50 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/**
+ * Raises a process's main thread's priority (nice −10) where allowed, so that the worker being
+ * measured and the publisher feeding it come before the sinks and the driving process on a shared
+ * core: a starved publisher sends what it owes at once, which can overflow the worker's socket as loss
+ * the worker did not cause. With autogroup scheduling (Debian's default) nice orders the processes of
+ * one session only: other sessions' work still takes its share (see runQueueWaitSeconds).
+ * Whether it could (false: not permitted; the run goes on at the default priority).
+ */
+export function prioritize(pid: number): boolean {
+  try {
+    os.setPriority(pid, -10);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Pins a process and all its threads to `cores` (taskset). */
 export function pinProcess(pid: number, cores: readonly number[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile('taskset', ['-a', '-cp', cores.join(','), String(pid)], (error, _stdout, stderr) => (error ? reject(new Error(`taskset ${pid}: ${stderr || error.message}`)) : resolve()));
   });
+}
+
+/**
+ * Seconds a process's main thread has waited, runnable, for a core (/proc/<pid>/schedstat's second
+ * field): high when the machine's other work has the core, whatever this process's priority (with
+ * autogroup scheduling, nice only orders the processes of one session).
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  return Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+}
+
+/** Busy time (everything but idle and iowait) of each core so far, seconds, from /proc/stat. */
+export function coreBusySeconds(): number[] {
+  return fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l))
+    .map((l) => {
+      const f = l.split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+      return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / TICKS_PER_SECOND;
+    });
 }
 
 /** Kernel drops of the UDP sockets bound to 127.0.0.1 on `ports` (/proc/net/udp's last column), summed. */
@@ -217,6 +257,10 @@ export interface FanoutWindow {
   seconds: number;
   /** CPU of each watched worker over the window, as a share of one core (0..1 each). */
   workerCpu: number[];
+  /** Share of the window each worker was runnable but waiting for a core (0..1): starved by other work. */
+  workerWait: number[];
+  /** How busy each core of the machine was over the window (0..1 each), whoever used it. */
+  coreBusy: number[];
   /** Packets the consumers should have delivered (per consumer: highest − lowest sequence number + 1). */
   expected: number;
   received: number;
@@ -234,36 +278,62 @@ export interface FanoutWindow {
   packetsPerSecond: number;
 }
 
+/** Windows measured at the same time by several rigs (one per process), as one. */
+export function mergeWindows(windows: readonly FanoutWindow[]): FanoutWindow {
+  const sum = (f: (w: FanoutWindow) => number): number => windows.reduce((a, w) => a + f(w), 0);
+  const expected = sum((w) => w.expected);
+  const received = sum((w) => w.received);
+  const sinkDrops = sum((w) => w.sinkDrops);
+  const lost = Math.max(0, expected - received);
+  const pct = (x: number): number => (expected > 0 ? (100 * x) / expected : 0);
+  return {
+    consumers: sum((w) => w.consumers),
+    seconds: Math.max(...windows.map((w) => w.seconds)),
+    workerCpu: windows.flatMap((w) => w.workerCpu),
+    workerWait: windows.flatMap((w) => w.workerWait),
+    coreBusy: windows[0]!.coreBusy,
+    expected,
+    received,
+    silent: sum((w) => w.silent),
+    sinkDrops,
+    workerInboundDrops: sum((w) => w.workerInboundDrops),
+    lossPct: pct(lost),
+    sinkDropsPct: pct(sinkDrops),
+    workerLossPct: pct(Math.max(0, lost - sinkDrops)),
+    packetsPerSecond: sum((w) => w.packetsPerSecond),
+  };
+}
+
 export class FanoutRig {
   readonly #sinks: IpcChild<SinkCommand, SinkReport>;
-  readonly #publisher: IpcChild<PublisherCommand, PublisherReport>;
+  /** The publisher and its transport; none on a rig attached to a producer relayed from elsewhere. */
+  readonly #publisher: IpcChild<PublisherCommand, PublisherReport> | undefined;
+  readonly #producerTransport: types.PlainTransport | undefined;
   readonly #sinkPorts: number[];
   readonly #style: ConsumeStyle;
-  readonly #producerTransport: types.PlainTransport;
   readonly #targets: FanoutTarget[] = [];
   readonly #consumers: PlacedConsumer[] = [];
   /** Ports on the workers' side whose drops count as the worker's inbound drops. */
   readonly #workerPorts = new Set<number>();
-  readonly producer: types.Producer;
+  /** The video producer on the first target (undefined on an attached rig). */
+  readonly producer: types.Producer | undefined;
   #closed = false;
 
   private constructor(args: {
     sinks: IpcChild<SinkCommand, SinkReport>;
-    publisher: IpcChild<PublisherCommand, PublisherReport>;
     sinkPorts: number[];
     style: ConsumeStyle;
-    producerTransport: types.PlainTransport;
-    producer: types.Producer;
-    origin: types.Router;
+    target: FanoutTarget;
+    publisher?: { child: IpcChild<PublisherCommand, PublisherReport>; transport: types.PlainTransport; producer: types.Producer };
   }) {
     this.#sinks = args.sinks;
-    this.#publisher = args.publisher;
     this.#sinkPorts = args.sinkPorts;
     this.#style = args.style;
-    this.#producerTransport = args.producerTransport;
-    this.producer = args.producer;
-    this.#targets.push({ router: args.origin, producerId: args.producer.id });
-    this.#workerPorts.add(args.producerTransport.tuple.localPort);
+    this.#publisher = args.publisher?.child;
+    this.#producerTransport = args.publisher?.transport;
+    this.producer = args.publisher?.producer;
+    this.#targets.push(args.target);
+    if (this.#producerTransport) this.#workerPorts.add(this.#producerTransport.tuple.localPort);
   }
 
   /**
@@ -284,7 +354,8 @@ export class FanoutRig {
       });
       // The first run records the publisher: ffmpeg may take a while on a loaded machine.
       await publisher.request({ type: 'start', host: '127.0.0.1', port: transport.tuple.localPort }, 'started', 180_000);
-      return new FanoutRig({ sinks, publisher, sinkPorts: ports, style, producerTransport: transport, producer, origin });
+      prioritize(publisher.pid);
+      return new FanoutRig({ sinks, sinkPorts: ports, style, target: { router: origin, producerId: producer.id }, publisher: { child: publisher, transport, producer } });
     } catch (error) {
       transport?.close();
       await Promise.all([sinks.stop({ type: 'close' }), publisher.stop({ type: 'close' })]);
@@ -292,9 +363,23 @@ export class FanoutRig {
     }
   }
 
+  /** A rig with sinks only, for consumers of a producer that is already there (relayed from another process). */
+  static async attach({ target, style, sinkSockets = 8, workerPorts = [] }: { target: FanoutTarget; style: ConsumeStyle; sinkSockets?: number; workerPorts?: number[] }): Promise<FanoutRig> {
+    const sinks = new IpcChild<SinkCommand, SinkReport>(path.join(loadDir, 'fanoutSinks.ts'), 'fanout sinks');
+    try {
+      const { ports } = await sinks.request({ type: 'open', sockets: sinkSockets }, 'opened');
+      const rig = new FanoutRig({ sinks, sinkPorts: ports, style, target });
+      for (const p of workerPorts) rig.#workerPorts.add(p);
+      return rig;
+    } catch (error) {
+      await sinks.stop({ type: 'close' });
+      throw error;
+    }
+  }
+
   /** The load generator's processes (sinks, publisher), to keep off the workers' cores. */
   get loadPids(): number[] {
-    return [this.#sinks.pid, this.#publisher.pid];
+    return [this.#sinks.pid, ...(this.#publisher ? [this.#publisher.pid] : [])];
   }
 
   get consumers(): number {
@@ -309,6 +394,11 @@ export class FanoutRig {
   addTarget(target: FanoutTarget, workerPorts: number[] = []): void {
     this.#targets.push(target);
     for (const p of workerPorts) this.#workerPorts.add(p);
+  }
+
+  /** Ports of a worker's receiving sockets (a pipe's) whose drops count as the worker's inbound drops. */
+  watchPorts(ports: readonly number[]): void {
+    for (const p of ports) this.#workerPorts.add(p);
   }
 
   /** Consumers 0..n−1, consumer i on target i mod targets (so evenly spread); extra ones closed. */
@@ -375,9 +465,11 @@ export class FanoutRig {
 
   /** Counts what every consumer delivers for `ms`, and the CPU the processes `workerPids` used meanwhile. */
   async measure(ms: number, workerPids: readonly number[]): Promise<FanoutWindow> {
-    if (!this.#publisher.alive) throw new Error('the publisher is gone');
+    if (this.#publisher && !this.#publisher.alive) throw new Error('the publisher is gone');
     await this.#sinks.request({ type: 'reset' }, 'reset');
     const cpu0 = workerPids.map(processCpuSeconds);
+    const core0 = coreBusySeconds();
+    const wait0 = workerPids.map(runQueueWaitSeconds);
     const sink0 = udpDrops(this.#sinkPorts);
     const worker0 = udpDrops(this.#workerPorts);
     const t0 = performance.now();
@@ -385,6 +477,8 @@ export class FanoutRig {
     const stats = await this.#sinks.request({ type: 'collect' }, 'stats');
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = workerPids.map(processCpuSeconds);
+    const core1 = coreBusySeconds();
+    const wait1 = workerPids.map(runQueueWaitSeconds);
     const sinkDrops = udpDrops(this.#sinkPorts) - sink0;
     const workerInboundDrops = udpDrops(this.#workerPorts) - worker0;
     const bySsrc = new Map(stats.ssrcs.map(([ssrc, received, expected]) => [ssrc, { received, expected }]));
@@ -400,6 +494,8 @@ export class FanoutRig {
       consumers: this.#consumers.length,
       seconds,
       workerCpu: workerPids.map((_, i) => (cpu1[i]! - cpu0[i]!) / seconds),
+      workerWait: workerPids.map((_, i) => (wait1[i]! - wait0[i]!) / seconds),
+      coreBusy: core1.map((c, i) => (c - core0[i]!) / seconds),
       expected,
       received,
       silent,
@@ -417,8 +513,8 @@ export class FanoutRig {
     this.#closed = true;
     for (const c of this.#consumers) c.transport.close();
     this.#consumers.length = 0;
-    this.#producerTransport.close();
-    await Promise.all([this.#sinks.stop({ type: 'close' }), this.#publisher.stop({ type: 'close' })]);
+    this.#producerTransport?.close();
+    await Promise.all([this.#sinks.stop({ type: 'close' }), this.#publisher?.stop({ type: 'close' })]);
   }
 }
 
@@ -460,7 +556,7 @@ export class FanoutLoad {
     return (await this.#child.request({ type: 'consumers', count }, 'consumers', 120_000)).count;
   }
 
-  /** The worker alone on `core`; this process's other processes on the other cores. */
+  /** The worker alone on `core` (at nice −10 where allowed: see prioritize); this process's other processes on the other cores. */
   async pin(core: number): Promise<void> {
     await this.#child.request({ type: 'pin', core }, 'pinned');
   }

@@ -182,7 +182,9 @@ async function record(): Promise<Recording> {
 /**
  * Sends a recording in real time from one UDP socket to `host:port`, looped until stopped. On every
  * loop each SSRC's sequence numbers go on from where they were and its timestamps advance by the
- * loop's length, so mediasoup sees one continuous stream per layer.
+ * loop's length, so mediasoup sees one continuous stream per layer. Packets are paced as a browser's
+ * pacer does (at 2.5× the recording's mean bitrate): a keyframe leaves over tens of milliseconds,
+ * not in one burst.
  */
 export class RtpReplayer {
   readonly #recording: Recording;
@@ -191,16 +193,26 @@ export class RtpReplayer {
   readonly #port: number;
   /** Packets per SSRC in one loop. */
   readonly #perLoop = new Map<number, number>();
+  /** When each packet leaves, ms into the loop: its frame's time, or later if the pacer is still busy. */
+  readonly #sendAt: number[];
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   sent = 0;
 
-  constructor(recording: Recording, socket: dgram.Socket, host: string, port: number) {
+  constructor(recording: Recording, socket: dgram.Socket, host: string, port: number, pacingFactor = 2.5) {
     this.#recording = recording;
     this.#socket = socket;
     this.#host = host;
     this.#port = port;
     for (const p of recording.packets) this.#perLoop.set(p.ssrc, (this.#perLoop.get(p.ssrc) ?? 0) + 1);
+    const bytes = recording.packets.reduce((a, p) => a + p.data.length, 0);
+    const bytesPerMs = (pacingFactor * bytes) / recording.durationMs;
+    let free = 0;
+    this.#sendAt = recording.packets.map((p) => {
+      const at = Math.max(p.atMs, free);
+      free = at + p.data.length / bytesPerMs;
+      return at;
+    });
   }
 
   start(): void {
@@ -213,7 +225,7 @@ export class RtpReplayer {
       if (this.#stopped) return;
       const now = performance.now() - started;
       while (!this.#stopped) {
-        const at = loop * durationMs + packets[next]!.atMs;
+        const at = loop * durationMs + this.#sendAt[next]!;
         if (at > now) break;
         const p = packets[next]!;
         const out = Buffer.from(p.data);
@@ -227,7 +239,7 @@ export class RtpReplayer {
           loop += 1;
         }
       }
-      const wait = loop * durationMs + packets[next]!.atMs - (performance.now() - started);
+      const wait = loop * durationMs + this.#sendAt[next]! - (performance.now() - started);
       this.#timer = setTimeout(step, Math.max(0, wait));
     };
     step();

@@ -12,8 +12,9 @@
  *   out, once started      { type: 'ready', workerPid, loadPids }      loadPids: its sink and publisher processes
  *   in  { type: 'consumers', count }   → { type: 'consumers', count }      sets N (adds or closes consumers), answered
  *                                                                          once every consumer delivers (≤ 6 s)
- *   in  { type: 'pin', core }          → { type: 'pinned', core, others }  worker to `core`, this process and its
- *                                                                          load processes to the other cores
+ *   in  { type: 'pin', core }          → { type: 'pinned', core, others }  worker to `core` (and nice −10 where allowed),
+ *                                                                          this process and its load processes to the
+ *                                                                          other cores
  *   in  { type: 'measure', ms }        → { type: 'measured', consumers, workerCpu, lossPct, sinkDropsPct, window }
  *                                          workerCpu: share of one core (0..1) over the window; lossPct: % of the
  *                                          consumers' packets missing; sinkDropsPct: % dropped by the kernel at
@@ -28,7 +29,7 @@ import os from 'node:os';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { mediaCodecs } from '../../server/src/media/codecs';
-import { BARE_STYLE, closeWorker, FanoutRig, pinProcess, type FanoutWindow } from '../lib/fanout';
+import { BARE_STYLE, closeWorker, FanoutRig, pinProcess, prioritize, type FanoutWindow } from '../lib/fanout';
 
 export type FanoutCommand = { type: 'consumers'; count: number } | { type: 'pin'; core: number } | { type: 'measure'; ms: number } | { type: 'stop' };
 
@@ -64,6 +65,7 @@ async function handle(command: FanoutCommand): Promise<FanoutReport> {
       const cores = os.availableParallelism();
       const others = Array.from({ length: cores }, (_, i) => i).filter((c) => c !== command.core);
       await pinProcess(worker.pid, [command.core]);
+      prioritize(worker.pid);
       if (others.length > 0) for (const pid of [process.pid, ...rig.loadPids]) await pinProcess(pid, others);
       return { type: 'pinned', core: command.core, others };
     }
