@@ -201,6 +201,18 @@ try {
   workerPids.push(workerPid);
   // Its own processes (the replayed publisher, the sinks) go to the other cores, with Chromium.
   await load.pin(CORE);
+  // The fan-out raises its worker's priority where allowed (for its own suite, against other work on
+  // the machine). Here it stands for the stage's own viewers, which are the same worker as the stage:
+  // the stage worker gets the same priority, or the fan-out would simply come first.
+  const fanoutNice = os.getPriority(workerPid);
+  if (os.getPriority(stageWorker) !== fanoutNice) {
+    try {
+      os.setPriority(stageWorker, fanoutNice);
+    } catch {
+      os.setPriority(workerPid, os.getPriority(stageWorker));
+    }
+  }
+  progress(`both workers at nice ${os.getPriority(stageWorker)} (the stage's) and ${os.getPriority(workerPid)} (the fan-out's)`);
   const browserProcesses = chromiumProcesses();
   for (const pid of browserProcesses) await pin(pid, BROWSER_CORES);
   progress(`Chromium's ${browserProcesses.length} processes pinned to core(s) ${BROWSER_CORES.join(',')}`);
