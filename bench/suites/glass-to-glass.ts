@@ -137,7 +137,8 @@ const emptyCondition = (): Condition => ({ latencies: [], received: [], frames: 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-bench-g2g-'));
 let server: ServerProcess | undefined;
 let browser: TestBrowser | undefined;
-let fanout: FanoutLoad | undefined;
+/** The fan-out starts (its publisher, its sinks) while the server and the pages do. */
+let fanout: Promise<FanoutLoad> | undefined;
 
 /** Every mediasoup worker seen (the stage's and the fan-out's): they must be gone at the end. */
 const workerPids: number[] = [];
@@ -152,7 +153,7 @@ const alive = (pid: number): boolean => {
 };
 
 async function cleanup(): Promise<void> {
-  await fanout?.stop().catch(() => undefined);
+  await (await fanout?.catch(() => undefined))?.stop().catch(() => undefined);
   await browser?.close().catch(() => undefined);
   await server?.kill('SIGTERM');
   // A worker goes when its parent closes it or dies; one still there after 5 s is killed.
@@ -168,7 +169,10 @@ async function cleanup(): Promise<void> {
 process.once('SIGTERM', () => void cleanup().finally(() => process.exit(1)));
 
 try {
-  progress('starting the server (one media worker) and Chromium');
+  progress('starting the server (one media worker), Chromium and the fan-out (bench/load/fanout.ts)');
+  fanout = FanoutLoad.start();
+  // Awaited below; a failure meanwhile is reported there, not as an unhandled rejection.
+  fanout.catch(() => undefined);
   server = await spawnServer({ DATA_DIR: dataDir, DEMO_DATA: 'true', MEDIA_WORKERS: '1', HLS_ENABLED: 'false' });
   browser = await launchBrowser();
   const [stageWorker] = mediaWorkers(server.child.pid!);
@@ -194,9 +198,8 @@ try {
   await sleep(quick ? 2000 : 5000);
   await viewer.page.evaluate('window.chunfengG2g.take()');
 
-  progress(`starting the fan-out (bench/load/fanout.ts), its worker pinned to core ${CORE} with the stage worker`);
-  fanout = await FanoutLoad.start();
-  const load = fanout;
+  progress(`the fan-out's worker pinned to core ${CORE} with the stage worker`);
+  const load = await fanout;
   const { workerPid } = load;
   workerPids.push(workerPid);
   // Its own processes (the replayed publisher, the sinks) go to the other cores, with Chromium.
