@@ -179,32 +179,59 @@ async function record(): Promise<Recording> {
   return { version: RECORDING_VERSION, durationMs: (FRAMES / FPS) * 1000, packets };
 }
 
+/** Whether an RTP packet carries the start of a VP8 keyframe (RFC 7741's payload descriptor, then the frame's P bit). */
+export function isVp8KeyframeStart(rtp: Buffer): boolean {
+  const cc = rtp[0]! & 0x0f;
+  const hasExtension = (rtp[0]! & 0x10) !== 0;
+  let off = 12 + cc * 4;
+  if (hasExtension) off += 4 + rtp.readUInt16BE(off + 2) * 4;
+  const d = rtp[off]!;
+  // S (start of a partition) and partition 0.
+  if ((d & 0x10) === 0 || (d & 0x07) !== 0) return false;
+  off += 1;
+  if (d & 0x80) {
+    const x = rtp[off]!;
+    off += 1;
+    if (x & 0x80) off += rtp[off]! & 0x80 ? 2 : 1;
+    if (x & 0x40) off += 1;
+    if (x & 0x30) off += 1;
+  }
+  return off < rtp.length && (rtp[off]! & 0x01) === 0;
+}
+
 /**
- * Sends a recording in real time from one UDP socket to `host:port`, looped until stopped. On every
- * loop each SSRC's sequence numbers go on from where they were and its timestamps advance by the
- * loop's length, so mediasoup sees one continuous stream per layer. Packets are paced as a browser's
- * pacer does (at 2.5× the recording's mean bitrate): a keyframe leaves over tens of milliseconds,
- * not in one burst.
+ * Sends a recording in real time from one UDP socket to `host:port`, looped until stopped; each
+ * SSRC's sequence numbers and timestamps go on continuously across the loop, so mediasoup sees one
+ * stream per layer. Packets are paced as a browser's pacer does (at 2.5× the recording's mean
+ * bitrate): a keyframe leaves over tens of milliseconds, not in one burst. Like a browser, it answers
+ * a keyframe request (RTCP PLI or FIR from mediasoup) with a keyframe: it skips ahead to the
+ * recording's next keyframe of all layers (at most once every 300 ms), its timestamps carrying on from
+ * the frame it replaces.
  */
 export class RtpReplayer {
   readonly #recording: Recording;
   readonly #socket: dgram.Socket;
   readonly #host: string;
   readonly #port: number;
-  /** Packets per SSRC in one loop. */
-  readonly #perLoop = new Map<number, number>();
   /** When each packet leaves, ms into the loop: its frame's time, or later if the pacer is still busy. */
   readonly #sendAt: number[];
+  /** Indexes of the first packet of every frame that is a keyframe on every layer. */
+  readonly #syncPoints: number[];
+  /** The next sequence number of each SSRC. */
+  readonly #seq = new Map<number, number>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #keyframeWanted = false;
+  #lastJump = -Infinity;
   sent = 0;
+  /** Keyframe requests answered by skipping ahead. */
+  keyframesOnRequest = 0;
 
   constructor(recording: Recording, socket: dgram.Socket, host: string, port: number, pacingFactor = 2.5) {
     this.#recording = recording;
     this.#socket = socket;
     this.#host = host;
     this.#port = port;
-    for (const p of recording.packets) this.#perLoop.set(p.ssrc, (this.#perLoop.get(p.ssrc) ?? 0) + 1);
     const bytes = recording.packets.reduce((a, p) => a + p.data.length, 0);
     const bytesPerMs = (pacingFactor * bytes) / recording.durationMs;
     let free = 0;
@@ -213,34 +240,75 @@ export class RtpReplayer {
       free = at + p.data.length / bytesPerMs;
       return at;
     });
+    for (const p of recording.packets) if (!this.#seq.has(p.ssrc)) this.#seq.set(p.ssrc, p.data.readUInt16BE(2));
+    // A frame time at which every layer starts a keyframe.
+    const keyTimes = new Map<number, Set<number>>();
+    for (const p of recording.packets) if (isVp8KeyframeStart(p.data)) (keyTimes.get(Math.round(p.atMs)) ?? keyTimes.set(Math.round(p.atMs), new Set()).get(Math.round(p.atMs))!).add(p.ssrc);
+    const layers = this.#seq.size;
+    const syncTimes = new Set([...keyTimes].filter(([, ssrcs]) => ssrcs.size === layers).map(([t]) => t));
+    this.#syncPoints = [];
+    recording.packets.forEach((p, i) => {
+      const t = Math.round(p.atMs);
+      if (syncTimes.has(t) && (i === 0 || Math.round(recording.packets[i - 1]!.atMs) !== t)) this.#syncPoints.push(i);
+    });
+    socket.on('message', (msg) => this.#onRtcp(msg));
+  }
+
+  /** A PLI (PSFB, FMT 1) or FIR (FMT 4) anywhere in a compound RTCP packet asks for a keyframe. */
+  #onRtcp(msg: Buffer): void {
+    let off = 0;
+    while (off + 4 <= msg.length) {
+      const fmt = msg[off]! & 0x1f;
+      if (msg[off + 1] === 206 && (fmt === 1 || fmt === 4)) this.#keyframeWanted = true;
+      off += (msg.readUInt16BE(off + 2) + 1) * 4;
+    }
   }
 
   start(): void {
-    const started = performance.now();
     const { packets, durationMs } = this.#recording;
     const tickLoop = Math.round((durationMs / 1000) * CLOCK_RATE);
-    let loop = 0;
+    /** Where on the clock the current loop's 0 ms is. */
+    let loopStart = performance.now();
+    /** Added to every timestamp: the loops played, less the media time skipped for keyframes. */
+    let tsShift = 0;
     let next = 0;
+    const jump = (now: number): void => {
+      // Not when a keyframe is next anyway, or one was sent on request just now.
+      if (this.#syncPoints.length === 0 || this.#syncPoints.includes(next) || now - this.#lastJump < 300) return;
+      const ahead = this.#syncPoints.find((i) => i > next);
+      const target = ahead ?? this.#syncPoints[0]!;
+      const skippedMs = (ahead === undefined ? durationMs : 0) + packets[target]!.atMs - packets[next]!.atMs;
+      tsShift += (ahead === undefined ? tickLoop : 0) - Math.round((skippedMs / 1000) * CLOCK_RATE);
+      // The target leaves now.
+      loopStart = now - this.#sendAt[target]!;
+      next = target;
+      this.#lastJump = now;
+      this.keyframesOnRequest += 1;
+    };
     const step = (): void => {
       if (this.#stopped) return;
-      const now = performance.now() - started;
-      while (!this.#stopped) {
-        const at = loop * durationMs + this.#sendAt[next]!;
-        if (at > now) break;
+      const now = performance.now();
+      if (this.#keyframeWanted) {
+        this.#keyframeWanted = false;
+        jump(now);
+      }
+      while (!this.#stopped && loopStart + this.#sendAt[next]! <= now) {
         const p = packets[next]!;
         const out = Buffer.from(p.data);
-        out.writeUInt16BE((out.readUInt16BE(2) + loop * this.#perLoop.get(p.ssrc)!) & 0xffff, 2);
-        out.writeUInt32BE((out.readUInt32BE(4) + loop * tickLoop) >>> 0, 4);
+        const seq = this.#seq.get(p.ssrc)!;
+        out.writeUInt16BE(seq, 2);
+        this.#seq.set(p.ssrc, (seq + 1) & 0xffff);
+        out.writeUInt32BE((out.readUInt32BE(4) + tsShift) >>> 0, 4);
         this.#socket.send(out, this.#port, this.#host);
         this.sent += 1;
         next += 1;
         if (next === packets.length) {
           next = 0;
-          loop += 1;
+          loopStart += durationMs;
+          tsShift += tickLoop;
         }
       }
-      const wait = loop * durationMs + this.#sendAt[next]! - (performance.now() - started);
-      this.#timer = setTimeout(step, Math.max(0, wait));
+      this.#timer = setTimeout(step, Math.max(0, loopStart + this.#sendAt[next]! - performance.now()));
     };
     step();
   }
