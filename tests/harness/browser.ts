@@ -25,8 +25,11 @@ const ARGS = [
 
 export interface TestBrowser {
   browser: Browser;
-  /** Opens a page in its own context (own storage, like a separate phone) and records its console errors. */
-  open(url: string, options?: { viewport?: { width: number; height: number } }): Promise<TestPage>;
+  /**
+   * Opens a page in its own context (own storage, like a separate phone) and records its console
+   * errors. `initScript` (JavaScript source) runs in every document of the page before its own scripts.
+   */
+  open(url: string, options?: { viewport?: { width: number; height: number }; initScript?: string }): Promise<TestPage>;
   close(): Promise<void>;
 }
 
@@ -46,8 +49,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, downloadsPath: downloads });
   return {
     browser,
-    async open(url, { viewport = { width: 1280, height: 800 } } = {}) {
+    async open(url, { viewport = { width: 1280, height: 800 }, initScript } = {}) {
       const context = await browser.newContext({ viewport, permissions: ['camera', 'microphone'] });
+      if (initScript !== undefined) await context.addInitScript({ content: initScript });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('console', (msg) => {

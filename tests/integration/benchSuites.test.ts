@@ -31,6 +31,22 @@ const suiteChecks: Record<string, (result: SuiteResult) => void> = {
     expect(row('platform: pin → receipt p95, 3 nodes (baseline: 1 node)')).toMatchObject({ target: '≤ 1.3×', pass: expect.any(Boolean) as unknown });
     has("platform, 3 nodes: p95 at the other nodes' viewers (baseline: the stage node's)");
   },
+  'glass-to-glass'(result) {
+    const row = (name: string) => result.rows.find((r) => r.name === name);
+    const idle = row('glass-to-glass p50, idle');
+    // The clock read back over WebRTC: a real latency, not a misread or a clock from the future.
+    expect(idle?.value, 'idle p50').toBeGreaterThan(0);
+    expect(idle?.value, 'idle p50').toBeLessThan(5000);
+    expect(row('glass-to-glass p95, idle')).toBeDefined();
+    for (const p of [50, 95]) {
+      const loaded = row(`glass-to-glass p${p}, fan-out on the core (baseline: idle)`);
+      expect(loaded, `loaded p${p}`).toMatchObject({ target: '≤ 1.2×', pass: expect.any(Boolean) as unknown });
+      expect(loaded?.baseline, `loaded p${p} against the idle p${p}`).toBe(row(`glass-to-glass p${p}, idle`)?.value);
+    }
+    expect(row('glass-to-glass p50, fan-out on the core (baseline: idle)')?.baseline, 'the idle p50 as the baseline').toBeGreaterThan(0);
+    expect(row("fan-out worker's CPU on the shared core, loaded windows")?.value, 'the fan-out ran').toBeGreaterThan(0);
+    expect(row('frames whose clock read, idle / loaded')?.value, 'the clock reads on most frames').toBeGreaterThanOrEqual(50);
+  },
   'media-fanout'(result) {
     const row = (prefix: string) => result.rows.find((r) => r.name.startsWith(prefix));
     const perCore = row('platform: 720p video consumers per worker core');
