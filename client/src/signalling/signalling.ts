@@ -52,7 +52,11 @@ export class Signalling {
     this.socket = io(base, {
       ...(search ? { query: Object.fromEntries(new URLSearchParams(search)) } : {}),
       transports: ['websocket', 'polling'],
-      reconnectionDelayMax: 5000,
+      // A phone that lost its connection tries again after 0.5–1.5 s, then every 1–3 s (socket.io's
+      // default grows to 2.5–7.5 s): a rural network's blips are short, a node that restarts is back
+      // in a few seconds, and a try costs a handshake of about a kilobyte. Through nginx the first try
+      // already reaches a live node; the per-block connection budget bounds a crowd trying at once.
+      reconnectionDelayMax: 2000,
       // The anonymous device token goes with every (re)connection: chat moderation acts on it.
       auth: (cb) => void deviceToken().then((device) => cb(device ? { device } : {})),
     });
