@@ -29,7 +29,8 @@ import os from 'node:os';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { mediaCodecs } from '../../server/src/media/codecs';
-import { BARE_STYLE, closeWorker, FanoutRig, pinProcess, prioritize, type FanoutWindow } from '../lib/fanout';
+import { BARE_STYLE, FanoutRig, type FanoutWindow } from '../lib/fanout';
+import { closeWorker, pinProcess, prioritize } from '../lib/processes';
 
 export type FanoutCommand = { type: 'consumers'; count: number } | { type: 'pin'; core: number } | { type: 'measure'; ms: number } | { type: 'stop' };
 

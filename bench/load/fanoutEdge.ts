@@ -5,7 +5,8 @@
 import { createLogger } from '../../server/src/logger';
 import { EdgeRelay, RelayedProducer, type PipeEnd } from '../../server/src/media/edgeRelay';
 import { WorkerPool } from '../../server/src/media/workerPool';
-import { FanoutRig, PLATFORM_STYLE, pinProcess, prioritize, type FanoutWindow } from '../lib/fanout';
+import { FanoutRig, PLATFORM_STYLE, type FanoutWindow } from '../lib/fanout';
+import { closePool, pinProcess, prioritize } from '../lib/processes';
 
 export type EdgeCommand =
   | { type: 'connect'; origin: PipeEnd; producer: RelayedProducer }
@@ -33,21 +34,10 @@ async function close(): Promise<void> {
   stopping = true;
   await rig?.close().catch(() => {});
   relay?.close();
-  if (pool) {
-    const pids = pool.workers.map((w) => w.worker.pid);
-    pool.close();
-    for (let i = 0; i < 60 && pids.some((pid) => alive(pid)); i++) await new Promise((r) => setTimeout(r, 50));
-  }
+  // The pool's workers exit on their own once closed; wait for them (a stray worker outlives the run).
+  if (pool) await closePool(pool);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function handle(command: EdgeCommand): Promise<EdgeReport> {
   if (!pool || !relay) throw new Error('not started');

@@ -33,7 +33,8 @@ import { mediaCodecs } from '../../server/src/media/codecs';
 import { connectPipe, EdgeRelay, openPipe, pipeEnd, RelayedProducer } from '../../server/src/media/edgeRelay';
 import { WorkerPool } from '../../server/src/media/workerPool';
 import { createLogger } from '../../server/src/logger';
-import { FanoutLoad, FanoutRig, IpcChild, mergeWindows, PLATFORM_STYLE, pinProcess, prioritize, type FanoutWindow } from '../lib/fanout';
+import { FanoutLoad, FanoutRig, mergeWindows, PLATFORM_STYLE, type FanoutWindow } from '../lib/fanout';
+import { closePool, IpcChild, pinProcess, prioritize } from '../lib/processes';
 import type { EdgeCommand, EdgeReport } from '../load/fanoutEdge';
 import { progress as say, quick, ratioRow, report, type BenchRow } from '../lib/result';
 
@@ -151,22 +152,10 @@ async function cleanup(): Promise<void> {
   await rig?.close().catch(() => {});
   await bare?.stop().catch(() => {});
   await edge?.stop({ type: 'stop' }, 10_000).catch(() => {});
-  if (pool) {
-    const pids = pool.workers.map((w) => w.worker.pid);
-    pool.close();
-    // The pool's workers exit on their own once closed; wait for them (a stray worker outlives the run).
-    for (let i = 0; i < 60 && pids.some((pid) => alive(pid)); i++) await new Promise((r) => setTimeout(r, 50));
-  }
+  // The pool's workers exit on their own once closed; wait for them (a stray worker outlives the run).
+  if (pool) await closePool(pool);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Feeds an edge router on `worker` from the origin through the edge relay, as another node would be fed. */
 async function relayTo(origin: types.Router, producer: types.Producer, worker: WorkerPool['workers'][number]): Promise<{ router: types.Router; ports: number[] }> {
