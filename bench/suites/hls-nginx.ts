@@ -22,7 +22,7 @@ const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 const SMALL = quick ? 20 : 200;
 const LARGE = quick ? 200 : 2000;
 const PROCESSES = quick ? 1 : 4;
-const SECONDS = quick ? 6 : 30;
+const SECONDS = quick ? 4 : 30;
 const FROM_NODE = new Set(['MISS', 'EXPIRED', 'REVALIDATED', 'BYPASS', '-']);
 
 interface Measured {
