@@ -1,4 +1,44 @@
-import { defineConfig } from 'vitest/config';
+import fs from 'node:fs';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Integration files that must have the machine to themselves: they measure time or CPU against a
+ * bound (flood acks, scrypt timing, a memory footprint), encode video in real time, kill and restart
+ * real processes and Redis, or load both cores on purpose. They run one at a time, after the others.
+ */
+const alone = [
+  'applyFlow', 'benchSuites', 'captionsKept', 'cluster', 'clusterAudience', 'clusterCounters', 'clusterHls', 'clusterPlacement',
+  'clusterRelaySeats', 'clusterStage', 'clusterStartup', 'credentials', 'durability', 'flood', 'hls', 'hlsFailover', 'hlsNginx',
+  'hostFlood', 'redisOutage', 'relaySimulcast', 'remotePlaces', 'rosterRelay', 'sessionMemory', 'signIn', 'sqliteWriter',
+  'staleLiveSession', 'workerFailover',
+].map((name) => `tests/integration/${name}.test.ts`);
+
+/**
+ * Browser files that open no live stage (no camera, no decoding): forms, lists, consoles, error pages.
+ * Two of them at a time (each its own server and Chromium); every other browser file runs alone.
+ */
+const lightPages = ['accessibility', 'admin', 'applyPrivacy', 'crossOrigin', 'designSystem', 'deviceToken', 'errors', 'recruitment'].map(
+  (name) => `tests/e2e/${name}.test.ts`,
+);
+
+// A renamed file would otherwise slip into the wrong group unnoticed.
+for (const file of [...alone, ...lightPages]) if (!fs.existsSync(new URL(file, import.meta.url))) throw new Error(`vitest.config.ts: ${file} (listed by name) does not exist`);
+
+const e2e = { testTimeout: 90_000, hookTimeout: 90_000, retry: 1, pool: 'forks' as const };
+
+/** Real processes on a shared 2-core machine. */
+const integration = {
+  globalSetup: ['tests/harness/redisGlobalSetup.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  // A test that met a noisy neighbour gets one more try; one that fails twice fails the suite
+  // (scripts/test.sh names the tests that needed it).
+  retry: 1,
+  pool: 'forks' as const,
+  // Each file in a fresh process (isolate, the default): the flood tests measure an in-process
+  // server's ack times, and after forty files in one process (isolate: false, tried) its heap made
+  // them miss their bound twice in a row in a clean-clone run.
+};
 
 export default defineConfig({
   test: {
@@ -12,32 +52,42 @@ export default defineConfig({
       },
       {
         test: {
+          ...integration,
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
-          globalSetup: ['tests/harness/redisGlobalSetup.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          // Real processes on a shared 2-core machine: a test that met a noisy neighbour gets one more
-          // try; one that fails twice fails the suite (scripts/test.sh names the tests that needed it).
-          retry: 1,
-          pool: 'forks',
-          // One file at a time: the flood tests saturate a core on purpose and the HLS tests encode in
-          // real time; side by side on a 2-core machine each would measure the other.
-          maxWorkers: 1,
-          // Each file in a fresh process (isolate, the default): the flood tests measure an in-process
-          // server's ack times, and after forty files in one process (isolate: false, tried) its heap
-          // made them miss their bound twice in a row in a clean-clone run.
+          exclude: [...configDefaults.exclude, ...alone],
+          // The rest are functional checks that wait on sockets, timers and one process each: two at
+          // a time.
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
       {
         test: {
+          ...integration,
+          name: 'integration-alone',
+          include: alone,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        test: {
+          ...e2e,
           name: 'e2e',
+          include: lightPages,
+          maxWorkers: 2,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        test: {
+          ...e2e,
+          name: 'e2e-alone',
           include: ['tests/e2e/**/*.test.ts'],
-          testTimeout: 90_000,
-          hookTimeout: 90_000,
-          retry: 1,
-          pool: 'forks',
-          fileParallelism: false,
+          exclude: [...configDefaults.exclude, ...lightPages],
+          maxWorkers: 1,
+          sequence: { groupOrder: 4 },
         },
       },
     ],

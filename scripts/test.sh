@@ -25,8 +25,10 @@ phase() {
   fi
 }
 
+# vitest_project NAME PROJECT...: the projects' files, with their results kept as NAME.json.
 vitest_project() {
-  npx vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="$results/$1.json"
+  local name="$1"; shift
+  npx vitest run "${@/#/--project=}" --reporter=default --reporter=json --outputFile.json="$results/$name.json"
 }
 
 # Lint and typecheck read the same sources and nothing else: side by side, one core each (a minute
@@ -45,9 +47,10 @@ phase typecheck npm run --silent typecheck
 phase lint lint_result
 phase "client build" npm run --silent build
 phase "viewer bundle budget" node scripts/bundle-size.mjs
-phase unit vitest_project unit
-phase integration vitest_project integration
-phase e2e vitest_project e2e
+phase unit vitest_project unit unit
+# Two groups: most files two at a time, then those that need the machine alone (vitest.config.ts).
+phase integration vitest_project integration integration integration-alone
+phase e2e vitest_project e2e e2e e2e-alone
 
 summary="$(node -e '
   const fs = require("fs");
