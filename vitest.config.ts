@@ -14,10 +14,11 @@ const alone = [
 ].map((name) => `tests/integration/${name}.test.ts`);
 
 /**
- * Browser files that open no live stage (no camera, no decoding): forms, lists, consoles, error pages.
+ * Browser files that never go live (no host camera, nothing to decode): consoles, forms, the viewer
+ * page before go-live.
  * Two of them at a time (each its own server and Chromium); every other browser file runs alone.
  */
-const lightPages = ['accessibility', 'admin', 'applyPrivacy', 'crossOrigin', 'designSystem', 'deviceToken', 'errors', 'recruitment'].map(
+const lightPages = ['admin', 'applyPrivacy', 'crossOrigin', 'designSystem', 'deviceToken'].map(
   (name) => `tests/e2e/${name}.test.ts`,
 );
 
