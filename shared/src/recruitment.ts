@@ -186,6 +186,55 @@ export interface Application {
   createdAt: string;
 }
 
+/** A list page's size: 50 unless asked, at most 100. */
+export const APPLICATION_PAGE_SIZE = 50;
+
+/**
+ * GET /api/applications: one page of applicants, newest first. Narrowed by vacancy, employer or
+ * session, by status, by when they applied (`from` inclusive, `to` exclusive) and by a fragment of
+ * the name or phone (`q`); `cursor` is the `next` of the page before.
+ */
+export const ApplicationListQuery = z.object({
+  sessionId: z.string().max(64).optional(),
+  vacancyId: z.string().max(64).optional(),
+  employerId: z.string().max(64).optional(),
+  status: ApplicationStatus.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  q: z
+    .string()
+    .trim()
+    .max(40)
+    .optional()
+    .transform((q) => q || undefined),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(APPLICATION_PAGE_SIZE),
+});
+export type ApplicationListQuery = z.input<typeof ApplicationListQuery>;
+
+export interface ApplicationListPage {
+  applications: Application[];
+  /** The cursor of the next page, or null at the end. */
+  next: string | null;
+  /** Where to ask GET /api/applications/changes from, taken before this page was read. */
+  changes: string;
+}
+
+/** GET /api/applications/changes: what was created or changed since a `changes` cursor. */
+export const ApplicationChangesQuery = z.object({
+  since: z.string().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export interface ApplicationChangesPage {
+  /** Each changed application as it is now, in the order of their latest change. */
+  applications: Application[];
+  /** Ask from here next time. */
+  changes: string;
+  /** More changes follow: ask again at once. */
+  more: boolean;
+}
+
 export const StatusChangeInput = z.object({ status: ApplicationStatus.exclude(['withdrawn']), note: z.string().trim().max(500).default('') });
 
 /**

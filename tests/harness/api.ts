@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { CONSENT_VERSION } from '@chunfeng/shared/recruitment';
+import { CONSENT_VERSION, type Application, type ApplicationListPage } from '@chunfeng/shared/recruitment';
 import { TEST_ADMIN_PASSWORD } from './server';
 
 export interface ApiReply<T = Record<string, unknown>> {
@@ -34,6 +34,24 @@ export function apiClient(baseUrl: string, token?: string, { cookie, origin = ba
     delete: <T = Record<string, unknown>>(path: string) => call<T>('DELETE', path),
     raw: (path: string) => fetch(`${baseUrl}/api${path}`, { headers }),
   };
+}
+
+/**
+ * Every application the client may see under `query` (e.g. `vacancyId=…`), newest first: page after
+ * page of GET /api/applications, each 100 long, until the list says there is no next page.
+ */
+export async function allApplications(client: ReturnType<typeof apiClient>, query = ''): Promise<Application[]> {
+  const all: Application[] = [];
+  for (let cursor: string | null = ''; cursor !== null; ) {
+    const params = new URLSearchParams(query);
+    params.set('limit', '100');
+    if (cursor) params.set('cursor', cursor);
+    const res = await client.get<ApplicationListPage>(`/applications?${params}`);
+    if (res.status !== 200) throw new Error(`GET /api/applications?${params} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    all.push(...res.body.applications);
+    cursor = res.body.next;
+  }
+  return all;
 }
 
 /** Signs in and returns the sign-in cookie (`cf_session=…`) the server set; the body carries no token. */

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Application, Vacancy } from '@chunfeng/shared/recruitment';
-import { apiClient, applyBody, bureauClient } from '../harness/api';
+import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { allApplications, apiClient, applyBody, bureauClient } from '../harness/api';
 import { spawnServer, type ServerProcess } from '../harness/serverProcess';
 
 describe('durability: a killed server keeps every acknowledged application', () => {
@@ -40,7 +40,7 @@ describe('durability: a killed server keeps every acknowledged application', () 
 
     server = await spawnServer({ DATA_DIR: dataDir, DEMO_DATA: 'true' });
     const after = await bureauClient(server.url);
-    const stored = new Set<string>((await after.get<{ applications: Application[] }>('/applications')).body.applications.map((a) => a.phone));
+    const stored = new Set<string>((await allApplications(after)).map((a) => a.phone));
     const lost = acknowledged.filter((phone) => !stored.has(phone));
     console.log(`[measure] acknowledged before SIGKILL: ${acknowledged.length}; found after restart: ${acknowledged.length - lost.length}`);
     expect(lost).toEqual([]);

@@ -10,6 +10,7 @@ import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
 import { applicationRecord } from '../harness/records';
 import type { JobStore } from '../../server/src/store/jobStore';
+import { PAGE_SCAN } from '../../server/src/store/applicationPages';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 
@@ -154,6 +155,82 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     expect(await store.listApplications({ sessionId: 's9' })).toHaveLength(1);
     expect(await store.listApplications({ employerId: 'e9', sessionId: 's9' })).toHaveLength(1);
     expect(await store.listApplications({ employerId: 'nobody' })).toEqual([]);
+  });
+
+  test('pages of applications: newest first, a stable keyset while new ones arrive, narrowed by status, dates and name or phone', async () => {
+    const employerId = 'ep' as Application['employerId'];
+    const at = (i: number) => new Date(Date.UTC(2026, 2, 1, 8, 0, i)).toISOString();
+    const stored: Application[] = [];
+    for (let i = 0; i < 23; i += 1) {
+      const { application: a } = await store.apply(
+        application({
+          phone: `1370000${String(i).padStart(4, '0')}`,
+          name: i === 7 ? '王_%小明' : `申请人${i}`,
+          employerId,
+          vacancyId: (i % 2 ? 'vp1' : 'vp2') as Application['vacancyId'],
+          createdAt: at(i),
+          status: i % 5 === 0 ? 'hired' : 'new',
+        }),
+      );
+      stored.push(a);
+    }
+    const newestFirst = [...stored].reverse().map((a) => a.id);
+    // Pages of 10 walk the whole set once, in order.
+    const first = await store.pageApplications({ employerId, limit: 10 });
+    expect(first.applications.map((a) => a.id)).toEqual(newestFirst.slice(0, 10));
+    expect(first.next).toBeDefined();
+    // One arriving between pages does not shift the next page.
+    await store.apply(application({ phone: '13799999999', employerId, vacancyId: 'vp1' as Application['vacancyId'], createdAt: at(59) }));
+    const second = await store.pageApplications({ employerId, limit: 10, before: first.next });
+    expect(second.applications.map((a) => a.id)).toEqual(newestFirst.slice(10, 20));
+    const third = await store.pageApplications({ employerId, limit: 10, before: second.next });
+    expect(third.applications.map((a) => a.id)).toEqual(newestFirst.slice(20));
+    expect(third.next).toBeUndefined();
+    // Narrowed: by vacancy (an index), status, dates (from inclusive, to exclusive), a fragment of the phone or name.
+    expect((await store.pageApplications({ vacancyId: 'vp2', limit: 100 })).applications.map((a) => a.id)).toEqual(newestFirst.filter((_, i) => (22 - i) % 2 === 0));
+    const hired = await store.pageApplications({ employerId, status: 'hired', limit: 100 });
+    expect(hired.applications.map((a) => a.phone)).toEqual(['13700000020', '13700000015', '13700000010', '13700000005', '13700000000']);
+    const between = await store.pageApplications({ employerId, from: at(3), to: at(6), limit: 100 });
+    expect(between.applications.map((a) => a.createdAt)).toEqual([at(5), at(4), at(3)]);
+    expect((await store.pageApplications({ employerId, search: '00012', limit: 100 })).applications.map((a) => a.phone)).toEqual(['13700000012']);
+    // LIKE's wildcards in a search are taken as written.
+    expect((await store.pageApplications({ employerId, search: '_%', limit: 100 })).applications.map((a) => a.name)).toEqual(['王_%小明']);
+    expect((await store.pageApplications({ employerId, search: '%', limit: 100 })).applications.map((a) => a.name)).toEqual(['王_%小明']);
+    // A narrowed page keeps its order and pages too.
+    const hiredFirst = await store.pageApplications({ employerId, status: 'hired', limit: 2 });
+    const hiredNext = await store.pageApplications({ employerId, status: 'hired', limit: 2, before: hiredFirst.next });
+    expect([...hiredFirst.applications, ...hiredNext.applications].map((a) => a.phone)).toEqual(['13700000020', '13700000015', '13700000010', '13700000005']);
+    expect(await store.pageApplications({ employerId: 'nobody', limit: 10 })).toEqual({ applications: [], next: undefined });
+  });
+
+  test('a narrowed page reads a bounded number of applications: past them it ends early with where to go on', async () => {
+    const employerId = 'eb' as Application['employerId'];
+    for (let i = 0; i < PAGE_SCAN + 5; i += 1) await store.apply(application({ phone: `1330${String(i).padStart(7, '0')}`, employerId, status: 'new' }));
+    const none = await store.pageApplications({ employerId, status: 'hired', limit: 10 });
+    expect(none.applications).toEqual([]);
+    expect(none.next).toBeDefined();
+    const rest = await store.pageApplications({ employerId, status: 'hired', limit: 10, before: none.next });
+    expect(rest).toEqual({ applications: [], next: undefined });
+  }, 60_000);
+
+  test('changes since a position: each changed application once, in the order of its latest change', async () => {
+    const start = await store.applicationChanges(undefined, 10);
+    expect(start).toMatchObject({ ids: [], more: false });
+    const { application: a } = await store.apply(application({ phone: '13400000001' }));
+    const { application: b } = await store.apply(application({ phone: '13400000002' }));
+    await store.updateApplication(a.id, (cur) => moveApplication(cur, { status: 'contacted', by: 'bureau:李敏', note: '', at: now() }));
+    const changes = await store.applicationChanges(start.position, 10);
+    expect(changes).toMatchObject({ ids: [b.id, a.id], more: false });
+    // Nothing since; and a small limit says there is more.
+    expect(await store.applicationChanges(changes.position, 10)).toEqual({ ids: [], position: changes.position, more: false });
+    const firstTwo = await store.applicationChanges(start.position, 2);
+    expect(firstTwo).toMatchObject({ ids: [a.id, b.id], more: true });
+    expect((await store.applicationChanges(firstTwo.position, 2)).ids).toEqual([a.id]);
+    // A position that is not this store's shape is refused, typed.
+    for (const bad of ['', 'x', '1-2-3', '-1', "1' OR 1=1"]) {
+      if (bad === '' && store.kind === 'redis') continue;
+      await expect(store.applicationChanges(bad === '' ? 'abc' : bad, 5)).rejects.toMatchObject({ code: 'VALIDATION' });
+    }
   });
 
   test('concurrent updates of one application lose nothing, and every change is in the event log', async () => {

@@ -1,7 +1,7 @@
 import type { Application, MyApplicationView } from '@chunfeng/shared/recruitment';
 import { applicantView, followUpView, hashKey, keyMatches, moveApplication, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
-import type { ApplicationFilter, JobStore } from '../store/jobStore';
+import type { ApplicationFilter, ApplicationPageQuery, JobStore } from '../store/jobStore';
 import type { Actor } from './recruitment';
 
 /**
@@ -32,18 +32,43 @@ export class ApplicationFollowUp {
   }
 
   async list(actor: Actor, filter: ApplicationFilter): Promise<Application[]> {
-    if (actor.kind === 'employer') {
-      if (filter.employerId && filter.employerId !== actor.employerId) {
-        throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
-      }
-      if (filter.vacancyId) {
-        const vacancy = await this.#store.get('vacancy', filter.vacancyId);
-        if (!vacancy) throw new DomainError('NOT_FOUND', 'no such vacancy');
-        if (vacancy.employerId !== actor.employerId) throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
-      }
-      return (await this.#store.listApplications({ ...filter, employerId: actor.employerId })).map(followUpView);
+    return (await this.#store.listApplications(await this.#scope(actor, filter))).map(followUpView);
+  }
+
+  /** One page, newest first, of the applications the actor may see; `next` goes on below it. */
+  async page(actor: Actor, query: ApplicationPageQuery): Promise<{ applications: Application[]; next: number | undefined }> {
+    const { applications, next } = await this.#store.pageApplications({ ...query, ...(await this.#scope(actor, query)) });
+    return { applications: applications.map(followUpView), next };
+  }
+
+  /** Where the store's change log is now: a console asks for what changed since (see `changes`). */
+  async changesNow(): Promise<string> {
+    return (await this.#store.applicationChanges(undefined, 1)).position;
+  }
+
+  /**
+   * The applications the actor may see that were created or changed after `after` (a position from
+   * `changesNow` or an earlier call), each as it is now, in the order of their latest change.
+   */
+  async changes(actor: Actor, after: string, limit: number): Promise<{ applications: Application[]; position: string; more: boolean }> {
+    const { ids, position, more } = await this.#store.applicationChanges(after, limit);
+    const records = await Promise.all(ids.map((id) => this.#store.getApplication(id)));
+    const visible = records.filter((a): a is ApplicationRecord => a !== undefined && (actor.kind !== 'employer' || a.employerId === actor.employerId));
+    return { applications: visible.map(followUpView), position, more };
+  }
+
+  /** The filter narrowed to what the actor may see: an employer, only its own applicants. */
+  async #scope<F extends ApplicationFilter>(actor: Actor, filter: F): Promise<F> {
+    if (actor.kind !== 'employer') return filter;
+    if (filter.employerId && filter.employerId !== actor.employerId) {
+      throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
     }
-    return (await this.#store.listApplications(filter)).map(followUpView);
+    if (filter.vacancyId) {
+      const vacancy = await this.#store.get('vacancy', filter.vacancyId);
+      if (!vacancy) throw new DomainError('NOT_FOUND', 'no such vacancy');
+      if (vacancy.employerId !== actor.employerId) throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+    }
+    return { ...filter, employerId: actor.employerId };
   }
 
   async get(actor: Actor, id: string): Promise<Application> {

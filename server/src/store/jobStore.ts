@@ -82,6 +82,40 @@ export interface ApplicationFilter {
   sessionId?: string;
 }
 
+/** One page of applications, newest first, narrowed further than ApplicationFilter. */
+export interface ApplicationPageQuery extends ApplicationFilter {
+  status?: ApplicationRecord['status'];
+  /** Created at or after this instant (ISO 8601, as `createdAt` is stored). */
+  from?: string;
+  /** Created before this instant. */
+  to?: string;
+  /** A fragment of the applicant's name or phone (matched as written, any case for Latin letters). */
+  search?: string;
+  /** Only applications stored before this position: the `next` of the page before. */
+  before?: number;
+  limit: number;
+}
+
+export interface ApplicationPage {
+  applications: ApplicationRecord[];
+  /**
+   * Where the next page starts, or undefined at the end. A page narrowed by status, dates or search
+   * may hold fewer than `limit` and still have a next one: each page reads a bounded number of
+   * applications, so no request scans a whole province.
+   */
+  next: number | undefined;
+}
+
+/** What changed after a position in the store's change log (applications created or moved). */
+export interface ApplicationChanges {
+  /** The applications changed, each once, in the order of their latest change. */
+  ids: string[];
+  /** The position of the last change read: ask again from here. */
+  position: string;
+  /** Whether more changes follow (the limit was reached). */
+  more: boolean;
+}
+
 /**
  * A write about a session's stage made by the node holding it: stored only while the session's lease
  * still carries the fence's epoch, else refused with STAGE_ELSEWHERE and nothing written (atomically
@@ -127,6 +161,13 @@ export interface JobStore {
   /** Whether a tap under this key hash was answered: an application or a receipt holds it (one read). */
   keyAnswered(keyHash: string): Promise<boolean>;
   listApplications(filter: ApplicationFilter): Promise<ApplicationRecord[]>;
+  /** One page of applications, newest first (keyset: stable while new ones arrive). */
+  pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage>;
+  /**
+   * The applications created or changed after `after` (a `position` this store returned), at most
+   * `limit` changes read; without `after`, none and the position now, to ask from later.
+   */
+  applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges>;
   /** Read-modify-write of one application, safe against concurrent updates. */
   updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord>;
   /** The append-only log of what happened to applications, oldest first. */

@@ -9,11 +9,15 @@ import { FENCE_LUA, stageEpochKey, stageLeaseKey, type StageFence } from '../clu
 import { cacheable } from './docCache';
 import { storeErrorFromRedis } from './storeError';
 import { TrackedDocs } from './trackedDocs';
+import { changePosition, latestOrder, matchesPage, PAGE_SCAN, pageNarrowed } from './applicationPages';
 import {
   catalogIndex,
   indexValue,
+  type ApplicationChanges,
   type ApplicationEvent,
   type ApplicationFilter,
+  type ApplicationPage,
+  type ApplicationPageQuery,
   type CatalogKind,
   staleFence,
   type CatalogKinds,
@@ -105,9 +109,12 @@ return redis.call('GET', ARGV[1] .. 'app:' .. id)
 `;
 
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
+/** Applications read per round trip while filling a page. */
+const PAGE_CHUNK = 250;
+
 const GUARDED = [
   'put', 'get', 'list', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
-  'listApplications', 'updateApplication', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
+  'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
 
 /** The scripts above, as ioredis defines them on the client. */
@@ -285,6 +292,59 @@ export class RedisJobStore implements JobStore {
       .filter((b): b is string => b !== null)
       .map((b) => upgradeRecord(JSON.parse(b) as ApplicationRecord))
       .filter((a) => (!employerId || a.employerId === employerId) && (!sessionId || a.sessionId === sessionId) && (!vacancyId || a.vacancyId === vacancyId));
+  }
+
+  /**
+   * Newest first below `before` from the filter's sorted set, read in chunks (a bounded ZRANGE
+   * BYSCORE … LIMIT and an MGET each); narrowing by status, dates or name reads at most PAGE_SCAN.
+   */
+  async pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage> {
+    await this.#ready();
+    const p = this.#p;
+    const { vacancyId, employerId, sessionId, before, limit } = query;
+    const index = vacancyId ? `apps:vacancy:${vacancyId}` : sessionId ? `apps:session:${sessionId}` : employerId ? `apps:employer:${employerId}` : 'apps:all';
+    const budget = pageNarrowed(query) ? PAGE_SCAN : limit + 1;
+    const found: Array<{ seq: number; record: ApplicationRecord }> = [];
+    let below = before === undefined ? '+inf' : `(${before}`;
+    let read = 0;
+    let floor: number | undefined;
+    while (found.length <= limit && read < budget) {
+      const chunk = Math.min(PAGE_CHUNK, budget - read);
+      const entries = await this.#redis.zrange(`${p}${index}`, below, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, chunk, 'WITHSCORES');
+      const ids = entries.filter((_, i) => i % 2 === 0);
+      if (ids.length === 0) break;
+      const bodies = await this.#redis.mget(ids.map((id) => `${p}app:${id}`));
+      for (const [i, body] of bodies.entries()) {
+        const seq = Number(entries[i * 2 + 1]);
+        floor = seq;
+        read += 1;
+        if (body === null) continue;
+        const record = upgradeRecord(JSON.parse(body) as ApplicationRecord);
+        const inFilter = (!employerId || record.employerId === employerId) && (!sessionId || record.sessionId === sessionId) && (!vacancyId || record.vacancyId === vacancyId);
+        if (inFilter && matchesPage(record, query)) found.push({ seq, record });
+        if (found.length > limit) break;
+      }
+      if (ids.length < chunk) {
+        // The set ends here: nothing below.
+        floor = undefined;
+        break;
+      }
+      below = `(${floor}`;
+    }
+    const page = found.slice(0, limit);
+    const next = found.length > limit ? page.at(-1)!.seq : read >= budget ? floor : undefined;
+    return { applications: page.map((f) => f.record), next };
+  }
+
+  async applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges> {
+    const stream = `${this.#p}app-events`;
+    if (after === undefined) {
+      const [last] = await this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1);
+      return { ids: [], position: last?.[0] ?? '0-0', more: false };
+    }
+    const entries = await this.#redis.xrange(stream, `(${changePosition('redis', after)}`, '+', 'COUNT', limit);
+    const ids = entries.map(([, fields]) => fields[fields.indexOf('applicationId') + 1]!);
+    return { ids: latestOrder(ids), position: entries.at(-1)?.[0] ?? after, more: entries.length === limit };
   }
 
   async updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord> {

@@ -6,11 +6,12 @@ import type { ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
-import { staleFence, type ApplicationEvent, type ApplicationFilter, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore } from './jobStore';
+import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore } from './jobStore';
 import { DocCache } from './docCache';
 import { openStoreDatabase } from './sqliteSchema';
 import { SqliteWriter, type SqliteWriterOptions } from './sqliteWriter';
 import { storeErrorFromSqlite } from './storeError';
+import { changePosition, latestOrder, likePattern, PAGE_SCAN, pageNarrowed } from './applicationPages';
 
 export interface SqliteJobStoreOptions {
   dataDir: string;
@@ -131,6 +132,77 @@ export class SqliteJobStore implements JobStore {
       const rows = this.#prepare(`SELECT body FROM applications ${where} ORDER BY seq`).all(...args) as Array<{ body: string }>;
       return rows.map((r) => JSON.parse(r.body) as ApplicationRecord);
     });
+  }
+
+  /**
+   * Newest first below `before`, through the index of the filter's column. What only the record
+   * holds (status, dates, name) is matched among at most PAGE_SCAN rows a page: past them the page
+   * ends early, with a `next` to go on from.
+   */
+  pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage> {
+    return this.#read(() => {
+      const { vacancyId, employerId, sessionId, status, from, to, search, before, limit } = query;
+      const scanned: string[] = [];
+      const args: Array<string | number> = [];
+      for (const [column, value] of [['vacancy_id', vacancyId], ['employer_id', employerId], ['session_id', sessionId]] as const) {
+        if (!value) continue;
+        scanned.push(`${column} = ?`);
+        args.push(value);
+      }
+      if (before !== undefined) {
+        scanned.push('seq < ?');
+        args.push(before);
+      }
+      const scan = pageNarrowed(query) ? PAGE_SCAN : limit + 1;
+      args.push(scan);
+      const matched: string[] = [];
+      if (status) {
+        matched.push("json_extract(body, '$.status') = ?");
+        args.push(status);
+      }
+      if (from) {
+        matched.push("json_extract(body, '$.createdAt') >= ?");
+        args.push(from);
+      }
+      if (to) {
+        matched.push("json_extract(body, '$.createdAt') < ?");
+        args.push(to);
+      }
+      if (search) {
+        matched.push("(phone LIKE ? ESCAPE '\\' OR json_extract(body, '$.name') LIKE ? ESCAPE '\\')");
+        args.push(likePattern(search), likePattern(search));
+      }
+      args.push(limit + 1);
+      const sql =
+        `WITH scanned AS (SELECT seq, phone, body FROM applications ${scanned.length ? `WHERE ${scanned.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?) ` +
+        `SELECT seq, body, (SELECT min(seq) FROM scanned) AS floor, (SELECT count(*) FROM scanned) AS n FROM scanned ` +
+        `${matched.length ? `WHERE ${matched.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      const rows = this.#prepare(sql).all(...args) as Array<{ seq: number; body: string; floor: number; n: number }>;
+      const page = rows.slice(0, limit);
+      const next = rows.length > limit ? page.at(-1)!.seq : rows[0] && rows[0].n >= scan ? rows[0].floor : undefined;
+      // With nothing matched, whether the scan was cut short needs asking on its own.
+      const cut = rows.length === 0 && matched.length > 0 ? this.#scanFloor(scanned, args.slice(0, scanned.length), scan) : undefined;
+      return { applications: page.map((r) => JSON.parse(r.body) as ApplicationRecord), next: next ?? cut };
+    });
+  }
+
+  applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges> {
+    return this.#read(() => {
+      if (after === undefined) {
+        const { last } = this.#prepare('SELECT coalesce(max(seq), 0) AS last FROM application_events').get() as { last: number };
+        return { ids: [], position: String(last), more: false };
+      }
+      const from = Number(changePosition('embedded', after));
+      const rows = this.#prepare('SELECT seq, application_id AS id FROM application_events WHERE seq > ? ORDER BY seq LIMIT ?').all(from, limit) as Array<{ seq: number; id: string }>;
+      return { ids: latestOrder(rows.map((r) => r.id)), position: String(rows.at(-1)?.seq ?? from), more: rows.length === limit };
+    });
+  }
+
+  /** The lowest position of a full scan (there is more below it), or undefined when the scan reached the end. */
+  #scanFloor(scanned: string[], args: Array<string | number>, scan: number): number | undefined {
+    const sql = `SELECT min(seq) AS floor, count(*) AS n FROM (SELECT seq FROM applications ${scanned.length ? `WHERE ${scanned.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?)`;
+    const { floor, n } = this.#prepare(sql).get(...args, scan) as { floor: number | null; n: number };
+    return n >= scan && floor !== null ? floor : undefined;
   }
 
   /**

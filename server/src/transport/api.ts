@@ -2,6 +2,8 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { StaffInput } from '@chunfeng/shared/admin';
 import {
+  ApplicationChangesQuery,
+  ApplicationListQuery,
   ApplicationStatus,
   ApplyInput,
   ApplyVerifyInput,
@@ -13,6 +15,8 @@ import {
   SessionPatch,
   StatusChangeInput,
   VacancyInput,
+  type ApplicationChangesPage,
+  type ApplicationListPage,
 } from '@chunfeng/shared/recruitment';
 import type { Tokens } from '../auth/tokens';
 import { addressBlock } from '../domain/addressBlock';
@@ -33,6 +37,7 @@ import type { ApplyDoor } from './applyDoor';
 import { authenticate, requireAdmin, requireBureau } from './auth';
 import { utf8BodiesOnly } from './bodyCharset';
 import { applicationsCsv } from './csv';
+import { changeCursor, pageCursor, readChangeCursor, readPageCursor } from './cursors';
 import { deviceTokenRoute } from './deviceTokens';
 import { parse } from './httpErrors';
 import { PUBLIC_DOCUMENT_MAX_AGE, sendCached } from './cached';
@@ -304,11 +309,29 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── follow-up (bureau, or the employer of the vacancy) ──
+  // A page at a time, newest first, with the change cursor taken before it is read: a console that
+  // keeps the page asks GET /applications/changes from there and misses nothing.
   api.get('/applications', async (req, res) => {
     const actor = await authenticate(req, tokens);
-    const { status, ...filter } = parse(ApplicationQuery, req.query);
-    const all = await service.followUp.list(actor, filter);
-    res.json({ applications: status ? all.filter((a) => a.status === status) : all });
+    const { cursor, q, from, to, ...query } = parse(ApplicationListQuery, req.query);
+    const changes = await service.followUp.changesNow();
+    const page = await service.followUp.page(actor, {
+      ...query,
+      search: q,
+      // Stored times are UTC ISO strings: compared as such.
+      from: from && new Date(from).toISOString(),
+      to: to && new Date(to).toISOString(),
+      before: readPageCursor(cursor),
+    });
+    const body: ApplicationListPage = { applications: page.applications, next: pageCursor(page.next), changes: changeCursor(changes) };
+    res.json(body);
+  });
+  api.get('/applications/changes', async (req, res) => {
+    const actor = await authenticate(req, tokens);
+    const { since, limit } = parse(ApplicationChangesQuery, req.query);
+    const { applications, position, more } = await service.followUp.changes(actor, readChangeCursor(since), limit);
+    const body: ApplicationChangesPage = { applications, changes: changeCursor(position), more };
+    res.json(body);
   });
   api.get('/applications.csv', async (req, res) => {
     const actor = await authenticate(req, tokens);

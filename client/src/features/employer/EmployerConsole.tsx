@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { StatusChangeInput, type Application, type Employer, type Vacancy } from '@chunfeng/shared/recruitment';
+import { ApplicationStatus, StatusChangeInput, type Application, type Employer, type Vacancy } from '@chunfeng/shared/recruitment';
 import { api, download } from '../../signalling/api';
 import { Signalling } from '../../signalling/signalling';
 import { Button } from '../../ui/Button';
@@ -13,6 +13,7 @@ import { AnswerQueue } from '../live/AnswerQueue';
 import './employer.css';
 import { describeError } from '../../ui/errors';
 import { takeUrlToken } from '../../lib/urlToken';
+import { useApplicantList, type ApplicantFilter } from './applicantList';
 
 const TOKEN_KEY = 'chunfeng.employerToken';
 const NEXT_STATUSES = StatusChangeInput.shape.status.options;
@@ -23,8 +24,9 @@ export function EmployerConsole() {
   const token = useMemo(() => takeUrlToken(TOKEN_KEY), []);
   const [employer, setEmployer] = useState<Employer>();
   const [vacancies, setVacancies] = useState<Record<string, Vacancy>>({});
-  const [applications, setApplications] = useState<Application[]>([]);
-  const [loaded, setLoaded] = useState(false);
+  const list = useApplicantList(token);
+  const [filter, setFilter] = useState<ApplicantFilter>({});
+  const filterRef = useRef(filter);
   // Why the console cannot subscribe (a withdrawn or expired link…); worded at render time.
   const [error, setError] = useState<unknown>();
   const [live, setLive] = useState(false);
@@ -33,30 +35,24 @@ export function EmployerConsole() {
   const [signalling, setSignalling] = useState<Signalling>();
   const [exporting, setExporting] = useState(false);
   const toasts = useToast();
-
-  const load = useCallback(async () => {
-    const [me, list, vs] = await Promise.all([
-      api<{ employer?: Employer }>('/auth/me', { token }),
-      api<{ applications: Application[] }>('/applications', { token }),
-      api<{ vacancies: Vacancy[] }>('/vacancies', { token }),
-    ]);
-    setEmployer(me.employer);
-    setApplications([...list.applications].reverse());
-    setVacancies(Object.fromEntries(vs.vacancies.map((v) => [v.id, v])));
-    setLoaded(true);
-  }, [token]);
+  const { reload, catchUp, upsert } = list;
 
   useEffect(() => {
     if (!token) return;
     const signalling = new Signalling();
-    const upsert = (a: Application): void => setApplications((all) => [a, ...all.filter((x) => x.id !== a.id)]);
+    // The first subscription reads the first page; after a dropped connection only what changed since.
+    let subscribed = false;
     const subscribe = (): void => {
       signalling
         .request('console:subscribe', { token })
-        .then(() => {
+        .then(async () => {
           setLive(true);
           setError(undefined);
-          return load();
+          if (subscribed) return catchUp();
+          subscribed = true;
+          const [me, vs] = await Promise.all([api<{ employer?: Employer }>('/auth/me', { token }), api<{ vacancies: Vacancy[] }>('/vacancies', { token }), reload(filterRef.current)]);
+          setEmployer(me.employer);
+          setVacancies(Object.fromEntries(vs.vacancies.map((v) => [v.id, v])));
         })
         .catch((e: unknown) => setError(e));
     };
@@ -66,13 +62,28 @@ export function EmployerConsole() {
       upsert(a);
       setArrived(a);
     });
-    signalling.socket.on('application:updated', (a) => setApplications((all) => all.map((x) => (x.id === a.id ? a : x))));
+    signalling.socket.on('application:updated', upsert);
     const expose = setTimeout(() => setSignalling(signalling), 0);
     return () => {
       clearTimeout(expose);
       signalling.close();
     };
-  }, [token, load]);
+  }, [token, reload, catchUp, upsert]);
+
+  function narrow(change: Partial<ApplicantFilter>): void {
+    const next = { ...filterRef.current, ...change };
+    filterRef.current = next;
+    setFilter(next);
+    reload(next).catch((e: unknown) => toasts.show(describeError(e, t), { tone: 'error' }));
+  }
+
+  async function showMore(): Promise<void> {
+    try {
+      await list.more();
+    } catch (e) {
+      toasts.show(describeError(e, t), { tone: 'error' });
+    }
+  }
 
   async function exportCsv(): Promise<void> {
     setExporting(true);
@@ -109,13 +120,14 @@ export function EmployerConsole() {
           {t('employer.export')}
         </Button>
       </div>
-      {!loaded && error === undefined ? (
+      <ApplicantFilters filter={filter} vacancies={Object.values(vacancies)} onChange={narrow} />
+      {!list.loaded && error === undefined ? (
         <p role="status">{t('state.loading')}</p>
-      ) : applications.length === 0 ? (
-        <p className="muted">{t('employer.empty')}</p>
+      ) : list.applicants.length === 0 ? (
+        <p className="muted">{Object.values(filter).some(Boolean) ? t('employer.noneMatch') : t('employer.empty')}</p>
       ) : (
         <DataTable stacked caption={t('employer.applicants')} columns={[t('employer.time'), t('employer.name'), t('employer.phone'), t('employer.vacancy'), t('employer.source'), t('employer.status')]}>
-          {applications.map((a) => (
+          {list.applicants.map((a) => (
             <tr key={a.id} data-application={a.id} role="row">
               <td role="cell" data-label={t('employer.time')}>
                 {formatTime(a.createdAt, i18n.language)}
@@ -133,14 +145,79 @@ export function EmployerConsole() {
                 {t(`applySource.${a.source}`)}
               </td>
               <td role="cell" data-label={t('employer.status')}>
-                <StatusEditor application={a} token={token} onSaved={(next) => setApplications((all) => all.map((x) => (x.id === next.id ? next : x)))} />
+                <StatusEditor application={a} token={token} onSaved={upsert} />
                 <LastNote application={a} />
               </td>
             </tr>
           ))}
         </DataTable>
       )}
+      {list.loaded && (
+        <p className="list-more">
+          <span className="muted" role="status">
+            {t('employer.shown', { count: list.applicants.length })}
+          </span>
+          {list.hasMore && (
+            <Button busy={list.loadingMore} onClick={() => void showMore()}>
+              {t('employer.more')}
+            </Button>
+          )}
+        </p>
+      )}
     </section>
+  );
+}
+
+/** Narrowing the list: vacancy, status, a name or phone, the days applied. */
+function ApplicantFilters({ filter, vacancies, onChange }: { filter: ApplicantFilter; vacancies: Vacancy[]; onChange: (change: Partial<ApplicantFilter>) => void }) {
+  const { t } = useTranslation();
+  const [q, setQ] = useState(filter.q ?? '');
+  return (
+    <form
+      className="applicant-filters"
+      role="search"
+      aria-label={t('employer.filters')}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onChange({ q });
+      }}
+    >
+      <label>
+        {t('employer.vacancy')}
+        <select value={filter.vacancyId ?? ''} onChange={(e) => onChange({ vacancyId: e.target.value || undefined })}>
+          <option value="">{t('employer.allVacancies')}</option>
+          {vacancies.map((v) => (
+            <option key={v.id} value={v.id} lang={CONTENT_LANG}>
+              {v.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('employer.status')}
+        <select value={filter.status ?? ''} onChange={(e) => onChange({ status: (e.target.value || undefined) as ApplicantFilter['status'] })}>
+          <option value="">{t('employer.allStatuses')}</option>
+          {ApplicationStatus.options.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('employer.from')}
+        <input type="date" value={filter.fromDay ?? ''} onChange={(e) => onChange({ fromDay: e.target.value || undefined })} />
+      </label>
+      <label>
+        {t('employer.to')}
+        <input type="date" value={filter.toDay ?? ''} onChange={(e) => onChange({ toDay: e.target.value || undefined })} />
+      </label>
+      <label>
+        {t('employer.search')}
+        <input type="search" inputMode="search" maxLength={40} value={q} placeholder={t('employer.searchHint')} onChange={(e) => setQ(e.target.value)} />
+      </label>
+      <Button type="submit">{t('employer.find')}</Button>
+    </form>
   );
 }
 

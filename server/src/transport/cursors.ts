@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { DomainError } from '../domain/errors';
+
+/**
+ * The cursors of the application lists, opaque to clients: base64url of a small JSON object. What
+ * comes back is parsed with its schema; anything else is a VALIDATION error, never a crash or a
+ * query with a made-up position.
+ */
+const PageCursor = z.strictObject({ before: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const ChangeCursor = z.strictObject({ after: z.string().min(1).max(64) });
+
+function encode(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decode<S extends z.ZodType>(schema: S, cursor: string, what: string): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new DomainError('VALIDATION', `this ${what} cursor is not one the server gave; load the list again`);
+  return parsed.data;
+}
+
+/** The cursor of the page that starts below `before` (null: there is none). */
+export function pageCursor(before: number | undefined): string | null {
+  return before === undefined ? null : encode({ before });
+}
+
+export function readPageCursor(cursor: string | undefined): number | undefined {
+  return cursor === undefined ? undefined : decode(PageCursor, cursor, 'page').before;
+}
+
+/** A position in the store's change log, as a client keeps it. */
+export function changeCursor(position: string): string {
+  return encode({ after: position });
+}
+
+export function readChangeCursor(cursor: string): string {
+  return decode(ChangeCursor, cursor, 'change').after;
+}
