@@ -121,6 +121,23 @@ describe.each([{ store: 'embedded' }, { store: 'redis' }])('application pages an
     expect((await apiClient(server.url).get(`/applications/changes?since=${since}`)).status).toBe(401);
   });
 
+  test('the CSV export streams every applicant the list has, narrowed the same way, one row each', async () => {
+    const res = await bureau.raw('/applications.csv');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    const lines = (await res.text()).split('\r\n').filter(Boolean);
+    const everyone = (await allApplications(bureau)).map((a) => a.phone);
+    expect(lines).toHaveLength(everyone.length + 1);
+    // Newest first, as the list.
+    expect(lines.slice(1).map((l) => /="(\d+)"/.exec(l)?.[1])).toEqual(everyone);
+    const [, b] = employers;
+    const repB = await employerClient(b!.id);
+    const contacted = (await (await repB.raw('/applications.csv?status=contacted')).text()).split('\r\n').filter(Boolean);
+    expect(contacted).toHaveLength(2);
+    expect(contacted[1]).toContain('已联系');
+    expect((await repB.raw(`/applications.csv?employerId=${employers[0]!.id}`)).status).toBe(403);
+  });
+
   test('a cursor the server did not give, or a page too large, is a typed 400, never a 500', async () => {
     const otherShape = Buffer.from(JSON.stringify({ before: -4 })).toString('base64url');
     const wrongStore = Buffer.from(JSON.stringify({ after: store === 'redis' ? '12' : '12-0' })).toString('base64url');

@@ -32,6 +32,7 @@ export const enConsoles: ConsoleMessages = {
     noneMatch: 'No applicants match',
     shown: 'Applicants shown: {{count}}, newest first',
     more: 'Show 50 more',
+    exporting: 'Exporting… {{size}} so far',
   },
   admin: {
     title: 'Bureau console',

@@ -30,6 +30,7 @@ export const zhCNConsoles = {
     noneMatch: '没有符合条件的应聘人员',
     shown: '已显示 {{count}} 人，最新的在前',
     more: '再显示 50 人',
+    exporting: '正在导出…已下载 {{size}}',
   },
   admin: {
     title: '人社局管理后台',

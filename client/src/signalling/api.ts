@@ -55,11 +55,38 @@ export async function api<T>(
   return data as T;
 }
 
-/** Downloads a file from the API with the credential in a header, and hands it to the browser. */
-export async function download(path: string, { token, filename }: { token?: string | undefined; filename: string }): Promise<void> {
-  const res = await fetch(`/api${path}`, { credentials: 'same-origin', headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!res.ok) throw new ApiError('INTERNAL', res.statusText, res.status);
-  const url = URL.createObjectURL(await res.blob());
+/**
+ * Downloads a file from the API with the credential in a header, and hands it to the browser. A long
+ * (streamed) file reports the bytes received so far through `onProgress` as they arrive.
+ */
+export async function download(
+  path: string,
+  { token, filename, onProgress }: { token?: string | undefined; filename: string; onProgress?: (bytes: number) => void },
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, { credentials: 'same-origin', headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError('UNAVAILABLE', 'no answer from the server', 0);
+  }
+  if (!res.ok) {
+    const data = (await res.json().catch(() => ({}))) as { error?: AppError };
+    throw new ApiError(data.error?.code ?? 'INTERNAL', data.error?.message ?? res.statusText, res.status);
+  }
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = res.body?.getReader();
+  try {
+    for (let part = await reader?.read(); part && !part.done; part = await reader?.read()) {
+      parts.push(part.value);
+      bytes += part.value.byteLength;
+      onProgress?.(bytes);
+    }
+  } catch {
+    // Cut midway (the server failed, or the network): never hand over half a file as if whole.
+    throw new ApiError('UNAVAILABLE', 'the download was cut off; please try again', 0);
+  }
+  const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: res.headers.get('content-type') ?? 'application/octet-stream' }));
   const a = Object.assign(document.createElement('a'), { href: url, download: filename });
   document.body.append(a);
   a.click();

@@ -4,7 +4,6 @@ import { StaffInput } from '@chunfeng/shared/admin';
 import {
   ApplicationChangesQuery,
   ApplicationListQuery,
-  ApplicationStatus,
   ApplyInput,
   ApplyVerifyInput,
   CampaignInput,
@@ -15,9 +14,11 @@ import {
   SessionPatch,
   StatusChangeInput,
   VacancyInput,
+  type Application,
   type ApplicationChangesPage,
   type ApplicationListPage,
 } from '@chunfeng/shared/recruitment';
+import type { ApplicationPageQuery } from '../store/jobStore';
 import type { Tokens } from '../auth/tokens';
 import { addressBlock } from '../domain/addressBlock';
 import { currentCampaign } from '../domain/campaigns';
@@ -37,6 +38,7 @@ import type { ApplyDoor } from './applyDoor';
 import { authenticate, requireAdmin, requireBureau } from './auth';
 import { utf8BodiesOnly } from './bodyCharset';
 import { applicationsCsv } from './csv';
+import { streamOut } from './streamOut';
 import { changeCursor, pageCursor, readChangeCursor, readPageCursor } from './cursors';
 import { deviceTokenRoute } from './deviceTokens';
 import { parse } from './httpErrors';
@@ -45,12 +47,27 @@ import { sameOriginGuard } from './sameOrigin';
 import { signInRoutes } from './signIn';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
-const ApplicationQuery = z.object({
-  sessionId: z.string().max(64).optional(),
-  vacancyId: z.string().max(64).optional(),
-  employerId: z.string().max(64).optional(),
-  status: ApplicationStatus.optional(),
-});
+/** Applications a page of the CSV export reads. */
+const CSV_PAGE = 500;
+
+/** The store's page query for a parsed GET /applications query. */
+function pageQuery({ cursor, q, from, to, ...rest }: z.output<typeof ApplicationListQuery>): ApplicationPageQuery {
+  // Stored times are UTC ISO strings: compared as such.
+  return { ...rest, search: q, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString(), before: readPageCursor(cursor) };
+}
+
+/** A lookup asked once per key (the promise kept: concurrent asks share it). */
+function remembered<T>(lookup: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const known = new Map<string, Promise<T>>();
+  return (key) => {
+    let found = known.get(key);
+    if (!found) {
+      found = lookup(key);
+      known.set(key, found);
+    }
+    return found;
+  };
+}
 const WithdrawInput = z.object({ idempotencyKey: z.string().min(8).max(128) });
 const MineInput = z.object({ items: z.array(z.object({ id: z.string().min(1).max(64).optional(), idempotencyKey: z.string().min(8).max(128) })).max(100) });
 const EmployerPatch = EmployerInput.partial();
@@ -313,16 +330,9 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   // keeps the page asks GET /applications/changes from there and misses nothing.
   api.get('/applications', async (req, res) => {
     const actor = await authenticate(req, tokens);
-    const { cursor, q, from, to, ...query } = parse(ApplicationListQuery, req.query);
+    const parsed = parse(ApplicationListQuery, req.query);
     const changes = await service.followUp.changesNow();
-    const page = await service.followUp.page(actor, {
-      ...query,
-      search: q,
-      // Stored times are UTC ISO strings: compared as such.
-      from: from && new Date(from).toISOString(),
-      to: to && new Date(to).toISOString(),
-      before: readPageCursor(cursor),
-    });
+    const page = await service.followUp.page(actor, pageQuery(parsed));
     const body: ApplicationListPage = { applications: page.applications, next: pageCursor(page.next), changes: changeCursor(changes) };
     res.json(body);
   });
@@ -333,18 +343,27 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const body: ApplicationChangesPage = { applications, changes: changeCursor(position), more };
     res.json(body);
   });
+  // Streamed a page at a time (one page in memory whatever the length), newest first, narrowed as
+  // the list is. The first page is read before the headers go: a refusal is still a proper answer.
   api.get('/applications.csv', async (req, res) => {
     const actor = await authenticate(req, tokens);
-    const { status, ...filter } = parse(ApplicationQuery, req.query);
-    const all = await service.followUp.list(actor, filter);
-    const list = status ? all.filter((a) => a.status === status) : all;
-    const vacancies = new Map((await service.store.list('vacancy')).map((v) => [v.id as string, v]));
-    const employers = new Map((await service.store.list('employer')).map((e) => [e.id as string, e]));
+    const { cursor: _cursor, limit: _limit, ...narrowing } = parse(ApplicationListQuery, req.query);
+    const query = { ...pageQuery({ ...narrowing, limit: CSV_PAGE }), before: undefined };
+    const first = await service.followUp.page(actor, query);
+    async function* pages(): AsyncGenerator<Application[]> {
+      let page = first;
+      yield page.applications;
+      while (page.next !== undefined) {
+        page = await service.followUp.page(actor, { ...query, before: page.next });
+        yield page.applications;
+      }
+    }
     const day = new Date().toISOString().slice(0, 10);
     res
       .set('Content-Type', 'text/csv; charset=utf-8')
-      .set('Content-Disposition', `attachment; filename="applicants-${day}.csv"; filename*=UTF-8''${encodeURIComponent(`应聘人员-${day}.csv`)}`)
-      .send(applicationsCsv(list, { vacancies, employers, timeZone }));
+      .set('Content-Disposition', `attachment; filename="applicants-${day}.csv"; filename*=UTF-8''${encodeURIComponent(`应聘人员-${day}.csv`)}`);
+    const names = { vacancy: remembered((id) => service.store.get('vacancy', id)), employer: remembered((id) => service.store.get('employer', id)), timeZone };
+    await streamOut(res, applicationsCsv(pages(), names));
   });
   api.get('/applications/:id', async (req, res) => {
     const actor = await authenticate(req, tokens);

@@ -13,8 +13,15 @@ const TARGET_ZH: Record<TargetGroup, string> = { 'rural-worker': '农村劳动�
 
 /** "2026-11-30 16:08:34" in the bureau's time zone: what a spreadsheet shows and sorts as a time. */
 function localTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formats.set(timeZone, format);
+  }
+  return format.format(new Date(iso));
 }
+/** Made once per zone: making one costs far more than formatting with it. */
+const formats = new Map<string, Intl.DateTimeFormat>();
 
 function cell(value: string): string {
   // Neutralise spreadsheet formulas in user-written text, then quote.
@@ -22,29 +29,40 @@ function cell(value: string): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
+/** What a row names besides the application itself (looked up once per id while streaming). */
+export interface CsvNames {
+  vacancy: (id: string) => Promise<Vacancy | undefined>;
+  employer: (id: string) => Promise<Employer | undefined>;
+  timeZone?: string;
+}
+
+const HEADER = ['投递时间', '姓名', '手机号', '岗位', '企业', '状态', '来源', '人群类别', '最新备注'];
+
 /**
- * Applicants as CSV for Excel and WPS: UTF-8 with a byte-order mark so Chinese shows correctly,
- * CRLF line ends, and phone numbers written as ="138…" so they stay text, not 1.38E+10.
+ * Applicants as CSV for Excel and WPS, a chunk per page of applications: UTF-8 with a byte-order
+ * mark so Chinese shows correctly, CRLF line ends, and phone numbers written as ="138…" so they stay
+ * text, not 1.38E+10. Only one page is held at a time, whatever the export's length.
  */
-export function applicationsCsv(
-  applications: Application[],
-  { vacancies, employers, timeZone = 'Asia/Shanghai' }: { vacancies: Map<string, Vacancy>; employers: Map<string, Employer>; timeZone?: string },
-): string {
-  const header = ['投递时间', '姓名', '手机号', '岗位', '企业', '状态', '来源', '人群类别', '最新备注'];
-  const rows = applications.map((a) => {
-    const vacancy = vacancies.get(a.vacancyId);
-    const employer = employers.get(a.employerId);
-    return [
-      cell(localTime(a.createdAt, timeZone)),
-      cell(a.name),
-      `="${a.phone}"`,
-      cell(vacancy?.title ?? a.vacancyId),
-      cell(employer?.name ?? a.employerId),
-      cell(STATUS_ZH[a.status]),
-      cell(SOURCE_ZH[a.source]),
-      cell(a.targetGroup ? TARGET_ZH[a.targetGroup] : ''),
-      cell(a.history.findLast((h) => h.note !== '')?.note ?? ''),
-    ].join(',');
-  });
-  return `\uFEFF${[header.map(cell).join(','), ...rows].join('\r\n')}\r\n`;
+export async function* applicationsCsv(pages: AsyncIterable<Application[]>, { vacancy, employer, timeZone = 'Asia/Shanghai' }: CsvNames): AsyncGenerator<string> {
+  yield `\uFEFF${HEADER.map(cell).join(',')}\r\n`;
+  for await (const page of pages) {
+    const rows: string[] = [];
+    for (const a of page) {
+      const [v, e] = await Promise.all([vacancy(a.vacancyId), employer(a.employerId)]);
+      rows.push(
+        [
+          cell(localTime(a.createdAt, timeZone)),
+          cell(a.name),
+          `="${a.phone}"`,
+          cell(v?.title ?? a.vacancyId),
+          cell(e?.name ?? a.employerId),
+          cell(STATUS_ZH[a.status]),
+          cell(SOURCE_ZH[a.source]),
+          cell(a.targetGroup ? TARGET_ZH[a.targetGroup] : ''),
+          cell(a.history.findLast((h) => h.note !== '')?.note ?? ''),
+        ].join(','),
+      );
+    }
+    if (rows.length > 0) yield `${rows.join('\r\n')}\r\n`;
+  }
 }

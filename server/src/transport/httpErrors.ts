@@ -54,6 +54,12 @@ const UNREADABLE: Record<number, string> = {
 /** The last express error handler: every failure leaves as `{ error: { code, message } }`. */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      // A streamed answer failed midway: too late for an error answer. Logged; the connection is cut.
+      toAppError(error, logger, { method: req.method, path: req.path });
+      if (!res.destroyed) res.destroy();
+      return;
+    }
     if (error instanceof RequestInvalid) {
       res.status(400).json({ error: error.appError });
       return;

@@ -13,7 +13,12 @@ import { AnswerQueue } from '../live/AnswerQueue';
 import './employer.css';
 import { describeError } from '../../ui/errors';
 import { takeUrlToken } from '../../lib/urlToken';
-import { useApplicantList, type ApplicantFilter } from './applicantList';
+import { listQuery, useApplicantList, type ApplicantFilter } from './applicantList';
+
+/** "1.2 MB", "340 kB": how much of an export has arrived. */
+function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
+}
 
 const TOKEN_KEY = 'chunfeng.employerToken';
 const NEXT_STATUSES = StatusChangeInput.shape.status.options;
@@ -34,6 +39,8 @@ export function EmployerConsole() {
   const [arrived, setArrived] = useState<Application>();
   const [signalling, setSignalling] = useState<Signalling>();
   const [exporting, setExporting] = useState(false);
+  // Bytes of the export received so far (a long one streams for a while).
+  const [exported, setExported] = useState(0);
   const toasts = useToast();
   const { reload, catchUp, upsert } = list;
 
@@ -87,8 +94,14 @@ export function EmployerConsole() {
 
   async function exportCsv(): Promise<void> {
     setExporting(true);
+    setExported(0);
     try {
-      await download('/applications.csv', { token, filename: `applicants-${new Date().toISOString().slice(0, 10)}.csv` });
+      // The export is narrowed as the list is (not its cursor).
+      await download(`/applications.csv${listQuery(filterRef.current)}`, {
+        token,
+        filename: `applicants-${new Date().toISOString().slice(0, 10)}.csv`,
+        onProgress: setExported,
+      });
     } catch (e) {
       toasts.show(t('employer.exportFailed', { message: describeError(e, t) }), { tone: 'error' });
     } finally {
@@ -119,6 +132,11 @@ export function EmployerConsole() {
         <Button busy={exporting} onClick={() => void exportCsv()}>
           {t('employer.export')}
         </Button>
+        {exporting && (
+          <span className="muted" role="status">
+            {t('employer.exporting', { size: formatBytes(exported) })}
+          </span>
+        )}
       </div>
       <ApplicantFilters filter={filter} vacancies={Object.values(vacancies)} onChange={narrow} />
       {!list.loaded && error === undefined ? (
