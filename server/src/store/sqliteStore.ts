@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
 import { staleFence, type ApplicationEvent, type ApplicationFilter, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore } from './jobStore';
 import { DocCache } from './docCache';
+import type { MigrationResult } from './sqliteMigrations';
 import { openStoreDatabase } from './sqliteSchema';
 import { SqliteWriter, type SqliteWriterOptions } from './sqliteWriter';
 import { storeErrorFromSqlite } from './storeError';
@@ -38,12 +39,17 @@ export class SqliteJobStore implements JobStore {
   readonly #statements = new Map<string, Database.Statement>();
   readonly #docs = new DocCache();
   readonly #fenced: (fence: StageFence) => boolean;
+  /** What opening the file did to its schema (the version it had, the one it has now). */
+  readonly migration: MigrationResult;
 
   constructor({ dataDir, maxPageCount, logger, writer, fenced = () => true }: SqliteJobStoreOptions) {
     this.#fenced = fenced;
-    // Creating or upgrading the schema happens once, here, before the server listens; a file that
-    // cannot be opened throws a StoreError now rather than on the first write.
-    this.#db = openStoreDatabase(dataDir);
+    // Creating or migrating the schema happens once, here, before the server listens; a file that
+    // cannot be opened throws a StoreError now rather than on the first write, and one written by a
+    // newer release a SchemaTooNewError.
+    let migration: MigrationResult | undefined;
+    this.#db = openStoreDatabase(dataDir, { onMigrated: (result) => (migration = result) });
+    this.migration = migration!;
     this.#db.pragma('query_only = ON');
     this.#writer = new SqliteWriter({ ...writer, dataDir, maxPageCount, logger });
   }
