@@ -9,7 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const alone = [
   'applyFlow', 'benchSuites', 'captionsKept', 'cluster', 'clusterAudience', 'clusterCounters', 'clusterHls', 'clusterPlacement',
   'clusterRelaySeats', 'clusterStage', 'clusterStartup', 'credentials', 'durability', 'flood', 'hls', 'hlsFailover', 'hlsNginx',
-  'hostFlood', 'redisOutage', 'relaySimulcast', 'remotePlaces', 'rosterRelay', 'sessionMemory', 'signIn', 'sqliteWriter',
+  'hostFlood', 'redisOutage', 'relaySimulcast', 'remotePlaces', 'rosterRelay', 'sessionMemory', 'signIn', 'sqliteWriter', 'storageHealth',
   'staleLiveSession', 'workerFailover',
 ].map((name) => `tests/integration/${name}.test.ts`);
 

@@ -45,7 +45,10 @@ import { closeCountersRedis, openCountersRedis } from './cluster/countersRedis';
 import type { LiveStage } from './media/liveStage';
 import { relayFunnelCounts } from './transport/funnelRelay';
 import { RedisJobStore } from './store/redisStore';
-import { SqliteJobStore } from './store/sqliteStore';
+import { SqliteJobStore, type SqliteJobStoreOptions } from './store/sqliteStore';
+import { checkDataDirAtStart, StorageProbe } from './store/storageProbe';
+import { StoreError } from './store/storeError';
+import { StartupError } from './startupError';
 import { createApi, publicSessionsOf } from './transport/api';
 import { ApplyDoor, handleApplyRequests } from './transport/applyDoor';
 import { clusterBus } from './transport/clusterBus';
@@ -104,16 +107,34 @@ function loadSecret(config: Config): string {
   }
 }
 
+/** The embedded store; a file it cannot open stops the start with one line saying what to do. */
+function openSqliteStore(options: SqliteJobStoreOptions): SqliteJobStore {
+  try {
+    return new SqliteJobStore(options);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    const todo =
+      error.reason === 'corrupt'
+        ? 'move it aside and restore the last backup into DATA_DIR'
+        : 'make DATA_DIR writable and give its disk room, or point DATA_DIR at another directory';
+    throw new StartupError(`the job store in DATA_DIR ${options.dataDir} cannot be opened (${error.reason}: ${error.detail}): ${todo}`, { cause: error });
+  }
+}
+
 /** Wires config → media → http/io → listen. main.ts and the tests both start the platform here. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  // The data directory holds the store file and the signing secret: one that cannot take a write
+  // stops the start here, in one line, before anything tries to open a file there.
+  const dataProbe = new StorageProbe({ dir: config.dataDir });
+  await checkDataDirAtStart(dataProbe);
   logger.info({ nodeId: config.nodeId }, 'starting node');
   const onRedisError = redisErrorLog(logger);
   // Alone, this process holds every stage lease: the embedded store checks its fenced writes against them.
   const localLeases = new LocalStageLeases({ nodeId: config.nodeId, ttlMs: config.stageLeaseMs });
   const store: JobStore = config.redisUrl
     ? new RedisJobStore({ url: config.redisUrl, onConnectionError: onRedisError })
-    : new SqliteJobStore({ dataDir: config.dataDir, logger, fenced: (fence) => localLeases.fenced(fence) });
+    : openSqliteStore({ dataDir: config.dataDir, logger, fenced: (fence) => localLeases.fenced(fence), probe: dataProbe });
+  if (store instanceof SqliteJobStore && store.migration.from !== store.migration.to) logger.info(store.migration, 'job store schema migrated');
   const revocations = new Revocations();
   const staff = new StaffAccounts({ store, revocations });
   const secret = loadSecret(config);
@@ -204,10 +225,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const health = async (): Promise<HealthReport> => {
     const workers = pool.health();
     const workersOk = workers.length > 0 && workers.every((w) => w.alive);
-    const dataOk = await fs.promises.access(config.dataDir, fs.constants.W_OK).then(
-      () => true,
-      () => false,
-    );
+    const data = await dataProbe.check();
+    const dataOk = data.ok;
     const storeHealth = await store.ping();
     const busHealth = bus?.health() ?? { ok: true, kind: 'memory' };
     const unshared = await hlsUnshared();
@@ -215,14 +234,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const down = [...(storeHealth.ok ? [] : [store.kind === 'redis' ? 'redis' : 'store']), ...(workersOk ? [] : ['media-workers']), ...(dataOk ? [] : ['disk']), ...(hlsShared ? [] : ['hls-dir'])];
     // The bus runs on the same Redis as the store: its connection down names Redis too.
     if (!busHealth.ok && !down.includes('redis')) down.push('redis');
+    const storage = data.problem ?? (down.includes('redis') ? 'unreachable' : undefined);
     return {
       ok: down.length === 0,
       node: config.nodeId,
       down,
+      ...(storage ? { storage } : {}),
       checks: {
         bus: busHealth,
         workers: { ok: workersOk, alive: workers.filter((w) => w.alive).length, total: pool.size, workers },
-        dataDir: { ok: dataOk, path: config.dataDir },
+        dataDir: { ok: dataOk, path: config.dataDir, ...(data.problem ? { problem: data.problem } : {}), detail: data.detail, checkedAt: new Date(data.checkedAt).toISOString(), ageMs: data.ageMs },
         store: { ok: storeHealth.ok, kind: store.kind, detail: storeHealth.detail },
         stages: { ok: true, held: ownership.held() },
         hls: hls

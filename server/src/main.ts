@@ -1,6 +1,7 @@
 import { startServer } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { StartupError } from './startupError';
 
 async function main(): Promise<void> {
   let config;
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('Chunfeng Live failed to start:', error);
+  // One the operator can fix is one line; anything else is a bug and keeps its stack.
+  if (error instanceof StartupError) console.error(`Chunfeng Live failed to start: ${error.message}`);
+  else console.error('Chunfeng Live failed to start:', error);
   process.exit(1);
 });

@@ -10,7 +10,7 @@ describe('health and metrics', () => {
   });
   afterAll(() => server.stop());
 
-  test('GET /healthz tells anyone only whether the node is ok: { ok } and the status code, no paths, pids or workers', async () => {
+  test('GET /healthz tells anyone only whether the node is ok (and, when not, what is down): { ok } and the status code, no paths, pids or workers', async () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -69,7 +69,8 @@ describe('health and metrics', () => {
     await lost;
     const during = await fetch(`${server.url}/healthz`);
     expect(during.status).toBe(503);
-    expect(await during.json()).toEqual({ ok: false });
+    // Anyone is told what is down by name, nothing more.
+    expect(await during.json()).toEqual({ ok: false, down: ['media-workers'] });
     const detailed = await fetch(`${server.url}/healthz`, { headers: scraper });
     expect(await detailed.json()).toMatchObject({ ok: false, checks: { workers: { ok: false, alive: 1, total: 2 } } });
     await replaced;

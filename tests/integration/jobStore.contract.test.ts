@@ -339,6 +339,7 @@ describe('upgrading a store written before keys were hashed', () => {
     db.close();
     const store = new SqliteJobStore({ dataDir });
     try {
+      expect(store.migration).toMatchObject({ from: 0, layout: 'before-key-hash' });
       expect((await store.listApplications({})).map((a) => a.id)).toEqual(old.map((a) => a.id));
       expect((await store.applicationByKey(hashKey('old-key-one')))?.id).toBe(old[0]!.id);
       expect(await store.keyAnswered(hashKey('old-key-one'))).toBe(true);

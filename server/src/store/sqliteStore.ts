@@ -8,9 +8,13 @@ import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
 import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore } from './jobStore';
 import { DocCache } from './docCache';
+import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, catalogSchema, ModerationRecord, PinEventRecord, readRecord } from './recordSchemas';
+import type { MigrationResult } from './sqliteMigrations';
 import { openStoreDatabase } from './sqliteSchema';
 import { SqliteWriter, type SqliteWriterOptions } from './sqliteWriter';
-import { storeErrorFromSqlite } from './storeError';
+import { StorageProbe, type ProbeResult } from './storageProbe';
+import { StoreError, storeErrorFromSqlite } from './storeError';
+import type { WriteOp, WriteResults } from './sqliteWrites';
 import { changePosition, latestOrder, likePattern, PAGE_SCAN, pageNarrowed } from './applicationPages';
 
 export interface SqliteJobStoreOptions {
@@ -22,6 +26,8 @@ export interface SqliteJobStoreOptions {
   writer?: Pick<SqliteWriterOptions, 'maxRestarts' | 'restartBackoffMs' | 'maxQueued'>;
   /** Whether a fenced write may be stored now (this process's stage leases); without it every fence passes. */
   fenced?: (fence: StageFence) => boolean;
+  /** Whether the data directory takes a durable write (shared with /healthz); by default one of its own. */
+  probe?: Pick<StorageProbe, 'check'>;
 }
 
 /**
@@ -39,12 +45,19 @@ export class SqliteJobStore implements JobStore {
   readonly #statements = new Map<string, Database.Statement>();
   readonly #docs = new DocCache();
   readonly #fenced: (fence: StageFence) => boolean;
+  readonly #probe: Pick<StorageProbe, 'check'>;
+  /** What opening the file did to its schema (the version it had, the one it has now). */
+  readonly migration: MigrationResult;
 
-  constructor({ dataDir, maxPageCount, logger, writer, fenced = () => true }: SqliteJobStoreOptions) {
+  constructor({ dataDir, maxPageCount, logger, writer, fenced = () => true, probe = new StorageProbe({ dir: dataDir }) }: SqliteJobStoreOptions) {
     this.#fenced = fenced;
-    // Creating or upgrading the schema happens once, here, before the server listens; a file that
-    // cannot be opened throws a StoreError now rather than on the first write.
-    this.#db = openStoreDatabase(dataDir);
+    this.#probe = probe;
+    // Creating or migrating the schema happens once, here, before the server listens; a file that
+    // cannot be opened throws a StoreError now rather than on the first write, and one written by a
+    // newer release a SchemaTooNewError.
+    let migration: MigrationResult | undefined;
+    this.#db = openStoreDatabase(dataDir, { onMigrated: (result) => (migration = result) });
+    this.migration = migration!;
     this.#db.pragma('query_only = ON');
     this.#writer = new SqliteWriter({ ...writer, dataDir, maxPageCount, logger });
   }
@@ -57,7 +70,7 @@ export class SqliteJobStore implements JobStore {
   put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K], { fence }: FencedWrite = {}): Promise<void> {
     // One process holds every lease: checked here, nothing can move it before the write is queued.
     if (fence && !this.#fenced(fence)) return Promise.reject(staleFence(fence));
-    return this.#docs.writing(kind, doc.id, this.#writer.write({ op: 'put', kind, doc }));
+    return this.#docs.writing(kind, doc.id, this.#write({ op: 'put', kind, doc }));
   }
 
   /** Catalog documents come from memory after the first read (see DocCache), parsed afresh each time. */
@@ -68,7 +81,7 @@ export class SqliteJobStore implements JobStore {
         body = (this.#prepare('SELECT body FROM docs WHERE kind = ? AND id = ?').get(kind, id) as { body: string } | undefined)?.body;
         if (body !== undefined) this.#docs.set(kind, id, body);
       }
-      return body === undefined ? undefined : (JSON.parse(body) as CatalogKinds[K]);
+      return body === undefined ? undefined : readRecord(catalogSchema(kind), body, `${kind} ${id}`);
     });
   }
 
@@ -76,40 +89,40 @@ export class SqliteJobStore implements JobStore {
     return this.#read(() => {
       const rows = (
         where
-          ? this.#prepare('SELECT body FROM docs WHERE kind = ? AND idx = ? ORDER BY seq').all(kind, where.value)
-          : this.#prepare('SELECT body FROM docs WHERE kind = ? ORDER BY seq').all(kind)
-      ) as Array<{ body: string }>;
-      return rows.map((r) => JSON.parse(r.body) as CatalogKinds[K]);
+          ? this.#prepare('SELECT id, body FROM docs WHERE kind = ? AND idx = ? ORDER BY seq').all(kind, where.value)
+          : this.#prepare('SELECT id, body FROM docs WHERE kind = ? ORDER BY seq').all(kind)
+      ) as Array<{ id: string; body: string }>;
+      return rows.map((r) => readRecord(catalogSchema(kind), r.body, `${kind} ${r.id}`));
     });
   }
 
   putPin(event: PinEvent): Promise<void> {
-    return this.#writer.write({ op: 'putPin', event });
+    return this.#write({ op: 'putPin', event });
   }
 
   /** All of them or none: one write (its own savepoint) in the writer's group. */
   putPins(events: PinEvent[], { fence }: FencedWrite = {}): Promise<void> {
     if (fence && !this.#fenced(fence)) return Promise.reject(staleFence(fence));
-    return this.#writer.write({ op: 'putPins', events });
+    return this.#write({ op: 'putPins', events });
   }
 
   listPins(sessionId: string): Promise<PinEvent[]> {
     return this.#read(() => {
-      const rows = this.#prepare('SELECT body FROM pins WHERE session_id = ? ORDER BY pinned_at, kind').all(sessionId) as Array<{ body: string }>;
-      return rows.map((r) => JSON.parse(r.body) as PinEvent);
+      const rows = this.#prepare('SELECT kind, pinned_at, body FROM pins WHERE session_id = ? ORDER BY pinned_at, kind').all(sessionId) as Array<{ kind: string; pinned_at: string; body: string }>;
+      return rows.map((r) => readRecord(PinEventRecord, r.body, `pin ${sessionId}/${r.kind}/${r.pinned_at}`));
     });
   }
 
   apply(application: ApplicationRecord): Promise<{ application: ApplicationRecord; created: boolean }> {
-    return this.#writer.write({ op: 'apply', application });
+    return this.#write({ op: 'apply', application });
   }
 
   getApplication(id: string): Promise<ApplicationRecord | undefined> {
-    return this.#read(() => this.#applicationBody('id', id)).then((body) => (body ? (JSON.parse(body) as ApplicationRecord) : undefined));
+    return this.#read(() => this.#application('id', id));
   }
 
   applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined> {
-    return this.#read(() => this.#applicationBody('key_hash', keyHash)).then((body) => (body ? (JSON.parse(body) as ApplicationRecord) : undefined));
+    return this.#read(() => this.#application('key_hash', keyHash));
   }
 
   keyAnswered(keyHash: string): Promise<boolean> {
@@ -129,8 +142,8 @@ export class SqliteJobStore implements JobStore {
         args.push(value);
       }
       const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-      const rows = this.#prepare(`SELECT body FROM applications ${where} ORDER BY seq`).all(...args) as Array<{ body: string }>;
-      return rows.map((r) => JSON.parse(r.body) as ApplicationRecord);
+      const rows = this.#prepare(`SELECT seq, body FROM applications ${where} ORDER BY seq`).all(...args) as Array<{ seq: number; body: string }>;
+      return rows.map((r) => readRecord(ApplicationRecordSchema, r.body, `application #${r.seq}`));
     });
   }
 
@@ -182,7 +195,7 @@ export class SqliteJobStore implements JobStore {
       const next = rows.length > limit ? page.at(-1)!.seq : rows[0] && rows[0].n >= scan ? rows[0].floor : undefined;
       // With nothing matched, whether the scan was cut short needs asking on its own.
       const cut = rows.length === 0 && matched.length > 0 ? this.#scanFloor(scanned, args.slice(0, scanned.length), scan) : undefined;
-      return { applications: page.map((r) => JSON.parse(r.body) as ApplicationRecord), next: next ?? cut };
+      return { applications: page.map((r) => readRecord(ApplicationRecordSchema, r.body, `application #${r.seq}`)), next: next ?? cut };
     });
   }
 
@@ -213,9 +226,9 @@ export class SqliteJobStore implements JobStore {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const expected = await this.#read(() => this.#applicationBody('id', id));
       if (expected === undefined) throw new DomainError('NOT_FOUND', 'no such application');
-      const next = change(JSON.parse(expected) as ApplicationRecord);
+      const next = change(readRecord(ApplicationRecordSchema, expected, `application ${id}`));
       const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
-      if ((await this.#writer.write({ op: 'replaceApplication', id, expected, next, event })) === 'replaced') return next;
+      if ((await this.#write({ op: 'replaceApplication', id, expected, next, event })) === 'replaced') return next;
     }
     throw new DomainError('CONFLICT', 'the application kept changing; try again');
   }
@@ -224,26 +237,26 @@ export class SqliteJobStore implements JobStore {
     return this.#read(() => {
       const rows = (
         applicationId
-          ? this.#prepare('SELECT body FROM application_events WHERE application_id = ? ORDER BY seq').all(applicationId)
-          : this.#prepare('SELECT body FROM application_events ORDER BY seq').all()
-      ) as Array<{ body: string }>;
-      return rows.map((r) => JSON.parse(r.body) as ApplicationEvent);
+          ? this.#prepare('SELECT seq, body FROM application_events WHERE application_id = ? ORDER BY seq').all(applicationId)
+          : this.#prepare('SELECT seq, body FROM application_events ORDER BY seq').all()
+      ) as Array<{ seq: number; body: string }>;
+      return rows.map((r) => readRecord(ApplicationEventRecord, r.body, `application event #${r.seq}`));
     });
   }
 
   appendModeration(entry: ModerationEntry): Promise<void> {
-    return this.#writer.write({ op: 'appendModeration', entry });
+    return this.#write({ op: 'appendModeration', entry });
   }
 
   listModeration(sessionId: string): Promise<ModerationEntry[]> {
     return this.#read(() => {
-      const rows = this.#prepare('SELECT body FROM moderation WHERE session_id = ? ORDER BY seq').all(sessionId) as Array<{ body: string }>;
-      return rows.map((r) => JSON.parse(r.body) as ModerationEntry);
+      const rows = this.#prepare('SELECT seq, body FROM moderation WHERE session_id = ? ORDER BY seq').all(sessionId) as Array<{ seq: number; body: string }>;
+      return rows.map((r) => readRecord(ModerationRecord, r.body, `moderation #${r.seq}`));
     });
   }
 
   appendCaption(sessionId: string, { text, at }: { text: string; at: string }): Promise<Caption> {
-    return this.#writer.write({ op: 'appendCaption', sessionId, text, at });
+    return this.#write({ op: 'appendCaption', sessionId, text, at });
   }
 
   listCaptions(sessionId: string, last?: number): Promise<Caption[]> {
@@ -252,24 +265,45 @@ export class SqliteJobStore implements JobStore {
         last === undefined
           ? this.#prepare('SELECT seq, text, at FROM captions WHERE session_id = ? ORDER BY seq').all(sessionId)
           : this.#prepare('SELECT seq, text, at FROM (SELECT seq, text, at FROM captions WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(sessionId, last)
-      ) as Caption[];
-      return rows.map((r) => ({ seq: r.seq, text: r.text, at: r.at }));
+      ) as object[];
+      return rows.map((r) => readRecord(CaptionRecord, r, `caption of ${sessionId}`));
     });
   }
 
-  ping(): Promise<{ ok: boolean; detail: string }> {
+  /**
+   * Readable, writable (the writer thread is up, and the data directory took a probe write), and not
+   * stuck on a full disk: a write that failed for want of space is forgotten once a write is stored
+   * or a probe that started after it has written (space was freed, with no write since).
+   */
+  async ping(): Promise<{ ok: boolean; detail: string; disk?: ProbeResult & { ageMs: number } }> {
     try {
       this.#prepare('SELECT 1').get();
-      const writer = this.#writer.health();
-      return Promise.resolve({ ok: writer.ok, detail: `sqlite ${this.#db.name}; ${writer.detail}` });
     } catch (error) {
-      return Promise.resolve({ ok: false, detail: (error as Error).message });
+      return { ok: false, detail: (error as Error).message };
     }
+    const disk = await this.#probe.check();
+    const writer = this.#writer.health();
+    const writerOk = writer.ok || (writer.diskFullSince !== undefined && disk.ok && disk.checkedAt > writer.diskFullSince);
+    const diskDetail = disk.ok ? '' : `; the data directory cannot take a write (${disk.problem ?? 'io'}): ${disk.detail}`;
+    return { ok: writerOk && disk.ok, detail: `sqlite ${this.#db.name}; ${writerOk && !writer.ok ? 'a probe wrote after the last write failed for want of space' : writer.detail}${diskDetail}`, disk };
   }
 
   async close(): Promise<void> {
     await this.#writer.close();
     if (this.#db.open) this.#db.close();
+  }
+
+  /**
+   * One durable write. A write the disk refused is named by what the data directory says now (a probe
+   * at most 100 ms old): SQLite reports a read-only file system as a plain I/O error.
+   */
+  #write<O extends WriteOp>(op: O): Promise<WriteResults[O['op']]> {
+    return this.#writer.write(op).catch(async (error: unknown) => {
+      if (!(error instanceof StoreError) || !['disk-full', 'read-only', 'io'].includes(error.reason)) throw error;
+      const disk = await this.#probe.check(100).catch(() => undefined);
+      if (!disk || disk.ok || !disk.problem) throw error;
+      throw new StoreError(disk.problem, `the write was not stored: ${describeProblem(disk)}`);
+    });
   }
 
   #prepare(sql: string): Database.Statement {
@@ -286,6 +320,11 @@ export class SqliteJobStore implements JobStore {
     return row?.body;
   }
 
+  #application(column: 'id' | 'key_hash', value: string): ApplicationRecord | undefined {
+    const row = this.#prepare(`SELECT seq, body FROM applications WHERE ${column} = ?`).get(value) as { seq: number; body: string } | undefined;
+    return row ? readRecord(ApplicationRecordSchema, row.body, `application #${row.seq}`) : undefined;
+  }
+
   /** Runs a read, turning a SQLite failure (corrupt page, I/O error) into a typed StoreError. */
   #read<T>(query: () => T): Promise<T> {
     try {
@@ -294,4 +333,12 @@ export class SqliteJobStore implements JobStore {
       return Promise.reject(storeErrorFromSqlite(error) ?? (error instanceof Error ? error : new Error(String(error))));
     }
   }
+}
+
+/** The problem in words a client may see: the errno, never the path. */
+function describeProblem(disk: ProbeResult): string {
+  const code = disk.code ?? 'no answer in time';
+  if (disk.problem === 'disk-full') return `the data directory's disk is full (${code})`;
+  if (disk.problem === 'read-only') return `the data directory is read-only (${code})`;
+  return `the data directory fails to write (${code})`;
 }

@@ -55,8 +55,8 @@ export class SqliteWriter {
   #backoffMs: number;
   /** Runs while the writer is down; when it fires a new thread is tried. */
   #retry: ReturnType<typeof setTimeout> | undefined;
-  /** Set when the last write failed for want of space; cleared by the next one that commits. */
-  #diskFull: StoreError | undefined;
+  /** Set when the last write failed for want of space (and when); cleared by the next one that commits. */
+  #diskFull: { error: StoreError; at: number } | undefined;
   readonly #logger: SqliteWriterOptions['logger'];
   readonly #pending = new Map<number, Pending>();
   #outbox: Array<{ id: number; op: WriteOp }> = [];
@@ -96,9 +96,9 @@ export class SqliteWriter {
   }
 
   /** Whether writes are being accepted and can be stored, for the store's health check. */
-  health(): { ok: boolean; detail: string } {
+  health(): { ok: boolean; detail: string; diskFullSince?: number } {
     if (this.#down) return { ok: false, detail: `${this.#down.message}; ${this.#retry ? 'a new writer thread will be tried' : 'a new writer thread is opening the file'}` };
-    if (this.#diskFull) return { ok: false, detail: `the last write failed and none has been stored since: ${this.#diskFull.message}` };
+    if (this.#diskFull) return { ok: false, detail: `the last write failed and none has been stored since: ${this.#diskFull.error.message}`, diskFullSince: this.#diskFull.at };
     return { ok: true, detail: `writer thread ${this.#worker.threadId}, ${this.#restarts.length} restart(s) in the last minute` };
   }
 
@@ -167,7 +167,7 @@ export class SqliteWriter {
     this.#backoffMs = this.#baseBackoffMs;
     for (const { id, outcome } of message.results) {
       if (outcome.ok) this.#diskFull = undefined;
-      else if (outcome.error.kind === 'store' && outcome.error.reason === 'disk-full') this.#diskFull = rebuild(outcome.error) as StoreError;
+      else if (outcome.error.kind === 'store' && outcome.error.reason === 'disk-full') this.#diskFull = { error: rebuild(outcome.error) as StoreError, at: Date.now() };
       const pending = this.#pending.get(id);
       if (!pending) continue;
       this.#pending.delete(id);

@@ -6,6 +6,7 @@ import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
 import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds } from './jobStore';
+import { ApplicationRecordSchema, readRecord } from './recordSchemas';
 import { StoreError, storeErrorFromSqlite, type StoreFailure } from './storeError';
 
 /** Every durable write of the embedded store, as plain data that can cross to the writer thread. */
@@ -66,7 +67,7 @@ export class SqliteWrites {
       docSeq: db.prepare('SELECT seq FROM docs WHERE kind = ? AND id = ?'),
       putDoc: db.prepare('INSERT INTO docs (kind, id, idx, seq, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET idx = excluded.idx, body = excluded.body'),
       putPin: db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body'),
-      existing: db.prepare('SELECT body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1'),
+      existing: db.prepare('SELECT seq, body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1'),
       insertApplication: db.prepare(
         'INSERT INTO applications (id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -142,8 +143,8 @@ export class SqliteWrites {
         return undefined;
       case 'apply': {
         const a = op.application;
-        const existing = s.existing.get(a.keyHash, a.vacancyId, a.phone) as { body: string } | undefined;
-        if (existing) return { application: JSON.parse(existing.body) as ApplicationRecord, created: false };
+        const existing = s.existing.get(a.keyHash, a.vacancyId, a.phone) as { seq: number; body: string } | undefined;
+        if (existing) return { application: readRecord(ApplicationRecordSchema, existing.body, `application #${existing.seq}`), created: false };
         s.insertApplication.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, JSON.stringify(a));
         this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
         return { application: a, created: true };

@@ -12,6 +12,8 @@ export interface HealthReport {
   node?: string;
   /** The dependencies that are down: 'redis' (or 'store'), 'media-workers', 'disk', 'hls-dir' (HLS_DIR not shared with every node). */
   down?: string[];
+  /** What is wrong with storage, when something is: the data directory's disk is full, read-only or failing ('io'), or Redis does not answer ('unreachable'). */
+  storage?: 'disk-full' | 'read-only' | 'io' | 'unreachable';
   checks: Record<string, { ok: boolean; [detail: string]: unknown }>;
 }
 
@@ -39,10 +41,12 @@ export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDi
   app.use('/api', api);
   if (hlsDir) app.use('/hls', hlsRoutes({ hlsDir, segmentSeconds: hlsSegmentSeconds, metrics }));
 
-  // Anyone may ask whether the node is up; paths, pids and workers are for the bureau and its scraper.
+  // Anyone may ask whether the node is up, and what is down (so a full disk is plain from a curl);
+  // paths, pids, workers and the stores' own words are for the bureau and its scraper.
   app.get('/healthz', async (req, res) => {
     const report = await health();
-    res.status(report.ok ? 200 : 503).set('Cache-Control', 'no-store').json((await opsAllowed(req)) ? report : { ok: report.ok });
+    const brief = report.ok ? { ok: true } : { ok: false, down: report.down ?? [], ...(report.storage ? { storage: report.storage } : {}) };
+    res.status(report.ok ? 200 : 503).set('Cache-Control', 'no-store').json((await opsAllowed(req)) ? report : brief);
   });
 
   app.get('/metrics', async (req, res) => {

@@ -1,0 +1,140 @@
+import type Database from 'better-sqlite3';
+import { upgradeRecord, type ApplicationRecord } from '../domain/applications';
+import { StartupError } from '../startupError';
+
+/** One step of the embedded store's schema; `up` runs inside the migration transaction. */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+// One application per vacancy and phone among those not withdrawn: a withdrawn one does not block a
+// new one. The idempotency key is kept only as its hash.
+const APPLICATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS applications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  key_hash TEXT NOT NULL UNIQUE,
+  vacancy_id TEXT NOT NULL, phone TEXT NOT NULL, employer_id TEXT NOT NULL, session_id TEXT,
+  withdrawn INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS applications_open_per_phone ON applications (vacancy_id, phone) WHERE withdrawn = 0;
+CREATE INDEX IF NOT EXISTS applications_by_employer ON applications (employer_id, seq);
+CREATE INDEX IF NOT EXISTS applications_by_session ON applications (session_id, seq);
+`;
+
+const BASELINE = `
+CREATE TABLE IF NOT EXISTS docs (
+  kind TEXT NOT NULL, id TEXT NOT NULL, idx TEXT, seq INTEGER NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS docs_by_idx ON docs (kind, idx, seq);
+CREATE INDEX IF NOT EXISTS docs_by_seq ON docs (kind, seq);
+CREATE TABLE IF NOT EXISTS pins (
+  session_id TEXT NOT NULL, kind TEXT NOT NULL, pinned_at TEXT NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (session_id, kind, pinned_at)
+);
+${APPLICATIONS_TABLE}
+CREATE TABLE IF NOT EXISTS application_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, application_id TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS application_events_by_app ON application_events (application_id, seq);
+CREATE TABLE IF NOT EXISTS moderation (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS moderation_by_session ON moderation (session_id, seq);
+CREATE TABLE IF NOT EXISTS captions (
+  session_id TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
+`;
+
+/**
+ * Files written before keys were hashed kept the raw idempotency key (a withdrawal secret) and let
+ * a withdrawn application block a new one: rebuild that table, keeping every application with its
+ * order.
+ */
+function hashKeys(db: Database.Database): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('applications')").all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'idempotency_key')) return;
+  db.exec('ALTER TABLE applications RENAME TO applications_before_key_hash');
+  for (const index of ['applications_by_employer', 'applications_by_session']) db.exec(`DROP INDEX IF EXISTS ${index}`);
+  db.exec(APPLICATIONS_TABLE);
+  const rows = db.prepare('SELECT seq, body FROM applications_before_key_hash ORDER BY seq').all() as Array<{ seq: number; body: string }>;
+  const insert = db.prepare(
+    'INSERT INTO applications (seq, id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const row of rows) {
+    const a = upgradeRecord(JSON.parse(row.body) as ApplicationRecord);
+    insert.run(row.seq, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, JSON.stringify(a));
+  }
+  db.exec('DROP TABLE applications_before_key_hash');
+}
+
+/**
+ * Every schema version, oldest first; a new one is appended with the next number and never edited
+ * once released. Version 1 is the schema as it stood before versions were kept: files of that time
+ * say `user_version = 0`, so it is written to be run on them (IF NOT EXISTS, the key-hash rebuild
+ * only where the raw key is still there) as well as on an empty file.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'baseline: catalog documents, pins, applications (key hashes), events, moderation, captions',
+    up(db) {
+      hashKeys(db);
+      db.exec(BASELINE);
+    },
+  },
+];
+
+/** What an unversioned file (user_version 0) holds, judged by its tables. */
+export type UnversionedLayout = 'empty' | 'baseline' | 'before-key-hash';
+
+export function unversionedLayout(db: Database.Database): UnversionedLayout {
+  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name));
+  if (tables.size === 0) return 'empty';
+  const columns = db.prepare("SELECT name FROM pragma_table_info('applications')").all() as Array<{ name: string }>;
+  return columns.some((c) => c.name === 'idempotency_key') ? 'before-key-hash' : 'baseline';
+}
+
+/** The file was written by a newer release: this one must not touch it. */
+export class SchemaTooNewError extends StartupError {
+  constructor(file: string, found: number, known: number) {
+    super(
+      `the job store ${file} has schema version ${found}, newer than this release knows (${known}): it was written by a newer Chunfeng Live; run that release (or newer) on it, or point DATA_DIR at a copy made for this one`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+export interface MigrationResult {
+  from: number;
+  to: number;
+  /** For a file that had no version: what its tables said it was. */
+  layout?: UnversionedLayout;
+}
+
+/**
+ * Brings the file to the newest version this release knows, all steps in one transaction (a step
+ * that fails leaves the file as it was), and records it in `user_version`. A file newer than the
+ * newest step is refused with one line. An unversioned file is judged by its tables (reported as
+ * `layout`); version 1 accepts each layout there was.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const latest = migrations.at(-1)?.version ?? 0;
+  // Taken under the write lock: two connections opening one file at once migrate it once.
+  return db
+    .transaction((): MigrationResult => {
+      const from = db.pragma('user_version', { simple: true }) as number;
+      if (from > latest) throw new SchemaTooNewError(db.name, from, latest);
+      const layout = from === 0 ? unversionedLayout(db) : undefined;
+      for (const step of migrations) if (step.version > from) step.up(db);
+      // A pragma takes no bound parameters; both numbers are integers this module chose.
+      if (latest !== from) db.pragma(`user_version = ${latest}`);
+      return { from, to: latest, ...(layout ? { layout } : {}) };
+    })
+    .immediate();
+}

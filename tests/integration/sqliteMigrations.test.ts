@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import Database from 'better-sqlite3';
+import type { Employer, PinEvent, Vacancy } from '@chunfeng/shared/recruitment';
+import type { ModerationEntry } from '@chunfeng/shared/moderation';
+import { MIGRATIONS, migrate, SchemaTooNewError, type Migration } from '../../server/src/store/sqliteMigrations';
+import { storeFile } from '../../server/src/store/sqliteSchema';
+import { SqliteJobStore } from '../../server/src/store/sqliteStore';
+import { StartupError } from '../../server/src/startupError';
+import { applicationRecord } from '../harness/records';
+import { writeUnversionedStore } from '../harness/unversionedStore';
+
+const LATEST = MIGRATIONS.at(-1)!.version;
+const at = '2026-03-01T08:00:00.000Z';
+const employer: Employer = { id: 'e1' as Employer['id'], name: '春风机械厂', industry: '制造业', district: '城关区', verified: true, createdAt: at };
+const vacancy: Vacancy = {
+  id: 'v1' as Vacancy['id'],
+  employerId: employer.id,
+  title: '数控车床操作工',
+  headcount: 5,
+  pay: { min: 5000, max: 8000, unit: 'month' },
+  hours: '两班倒',
+  location: '城关区工业园',
+  insurance: ['五险'],
+  benefits: [],
+  requirements: '',
+  badges: [],
+  targetGroups: [],
+  accessibility: [],
+  createdAt: at,
+};
+const pin: PinEvent = { sessionId: 's1', kind: 'vacancy', itemId: 'v1', pinnedAt: at, unpinnedAt: '2026-03-01T08:05:00.000Z' };
+const moderation: ModerationEntry = { id: 'm1', sessionId: 's1', at, action: 'mute', by: { role: 'host', name: '' }, target: 'author-1', messageId: null, seconds: 60 };
+
+describe('embedded store schema: numbered migrations in user_version', () => {
+  const dirs: string[] = [];
+  const dataDir = (): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-migrate-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const userVersion = (dir: string): number => {
+    const db = new Database(storeFile(dir), { readonly: true });
+    try {
+      return db.pragma('user_version', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the versions are numbered 1, 2, … with no gap', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  test('an empty data directory gets the newest schema, and opening it again has nothing to do', async () => {
+    const dir = dataDir();
+    const store = new SqliteJobStore({ dataDir: dir });
+    expect(store.migration).toEqual({ from: 0, to: LATEST, layout: 'empty' });
+    await store.put('employer', employer);
+    await store.close();
+    expect(userVersion(dir)).toBe(LATEST);
+    const again = new SqliteJobStore({ dataDir: dir });
+    try {
+      expect(again.migration).toEqual({ from: LATEST, to: LATEST });
+      expect(await again.list('employer')).toEqual([employer]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('a file written by the release before versions (user_version 0) is recognised by its tables and migrated with every record intact', async () => {
+    const dir = dataDir();
+    const applications = [applicationRecord({ phone: '13900000001' }), applicationRecord({ phone: '13900000002', status: 'withdrawn' })];
+    writeUnversionedStore(storeFile(dir), {
+      docs: [
+        { kind: 'employer', id: employer.id, idx: null, body: employer },
+        { kind: 'vacancy', id: vacancy.id, idx: employer.id, body: vacancy },
+      ],
+      pins: [{ sessionId: pin.sessionId, kind: pin.kind, pinnedAt: pin.pinnedAt, body: pin }],
+      applications: applications.map((a) => ({ ...a, withdrawn: a.status === 'withdrawn', body: a })),
+      events: applications.map((a) => ({ applicationId: a.id, body: { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status } })),
+      moderation: [{ sessionId: 's1', body: moderation }],
+      captions: [{ sessionId: 's1', seq: 1, text: '欢迎来到春风行动', at }],
+    });
+    expect(userVersion(dir)).toBe(0);
+
+    const store = new SqliteJobStore({ dataDir: dir });
+    try {
+      expect(store.migration).toEqual({ from: 0, to: LATEST, layout: 'baseline' });
+      expect(await store.get('employer', employer.id)).toEqual(employer);
+      expect(await store.list('vacancy', { value: employer.id })).toEqual([vacancy]);
+      expect(await store.listPins('s1')).toEqual([pin]);
+      expect(await store.listApplications({})).toEqual(applications);
+      expect((await store.applicationEvents()).map((e) => e.applicationId)).toEqual(applications.map((a) => a.id));
+      expect(await store.listModeration('s1')).toEqual([moderation]);
+      expect(await store.listCaptions('s1')).toEqual([{ seq: 1, text: '欢迎来到春风行动', at }]);
+      // Still one open application per vacancy and phone: the withdrawn one does not block.
+      expect((await store.apply(applicationRecord({ phone: '13900000001' }))).created).toBe(false);
+      expect((await store.apply(applicationRecord({ phone: '13900000002' }))).created).toBe(true);
+    } finally {
+      await store.close();
+    }
+    expect(userVersion(dir)).toBe(LATEST);
+  });
+
+  test('a file from a newer release is refused with one line naming both versions, and left untouched', () => {
+    const dir = dataDir();
+    const db = new Database(storeFile(dir));
+    db.exec('CREATE TABLE from_the_future (x)');
+    db.pragma(`user_version = ${LATEST + 1}`);
+    db.close();
+    let thrown: unknown;
+    try {
+      new SqliteJobStore({ dataDir: dir });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SchemaTooNewError);
+    expect(thrown).toBeInstanceOf(StartupError);
+    const message = (thrown as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain(`schema version ${LATEST + 1}`);
+    expect(message).toContain(`(${LATEST})`);
+    expect(userVersion(dir)).toBe(LATEST + 1);
+    const check = new Database(storeFile(dir), { readonly: true });
+    expect((check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name)).toEqual(['from_the_future']);
+    check.close();
+  });
+
+  test('the steps after the file\'s version run in order in one transaction; one that fails leaves the file as it was', () => {
+    const db = new Database(':memory:');
+    const ran: number[] = [];
+    const step = (version: number, sql: string): Migration => ({ version, name: `step ${version}`, up: (d) => (ran.push(version), d.exec(sql)) });
+    const steps = [step(1, 'CREATE TABLE a (x)'), step(2, 'CREATE TABLE b (x)'), step(3, 'CREATE TABLE c (x)')];
+    expect(migrate(db, steps.slice(0, 1))).toEqual({ from: 0, to: 1, layout: 'empty' });
+    expect(migrate(db, steps)).toEqual({ from: 1, to: 3 });
+    expect(ran).toEqual([1, 2, 3]);
+
+    const broken = [...steps, step(4, 'CREATE TABLE d (x)'), step(5, 'THIS IS NOT SQL')];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'd'").get()).toBeUndefined();
+    db.close();
+  });
+});
