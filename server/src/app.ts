@@ -150,6 +150,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const storeCheck = await store.ping();
   if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
   if (store.kind === 'redis' && storeCheck.detail.includes('NOT durable')) logger.warn({ store: storeCheck.detail }, 'Redis acknowledges writes before they are on disk');
+  if (store.kind === 'redis' && storeCheck.detail.includes('UNKNOWN')) logger.warn({ store: storeCheck.detail }, 'cannot read whether Redis fsyncs each write');
   // With Redis every budget is counted there: one budget across nodes, whichever node a request reaches.
   const counters = config.redisUrl ? await openCountersRedis({ url: config.redisUrl, onConnectionError: onRedisError }) : undefined;
   const rateLimits: RateLimitBackend = counters ? { kind: 'redis', client: counters } : { kind: 'memory' };

@@ -24,10 +24,10 @@ interface Launched {
   exited: Promise<void>;
 }
 
-async function launch(bin: string, port: number, dir: string): Promise<Launched> {
+async function launch(bin: string, port: number, dir: string, args: readonly string[]): Promise<Launched> {
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -57,12 +57,23 @@ async function halt({ child, exited }: Launched, signal: NodeJS.Signals): Promis
  * platform expects in production (append-only file, fsync before every reply). Given the `port` and
  * `dir` of one that was killed, it starts again on them with its data.
  */
-export async function startRedis({ bin = 'redis-server', port: wanted, dir: existing }: { bin?: string; port?: number; dir?: string } = {}): Promise<TestRedis> {
+export async function startRedis({
+  bin = 'redis-server',
+  port: wanted,
+  dir: existing,
+  args = [],
+}: {
+  bin?: string;
+  port?: number;
+  dir?: string;
+  /** More of redis-server's options (e.g. `--rename-command CONFIG ""`, as managed services do). */
+  args?: readonly string[];
+} = {}): Promise<TestRedis> {
   const port = wanted ?? (await freePort());
   const dir = existing ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-redis-'));
   let current: Launched;
   try {
-    current = await launch(bin, port, dir);
+    current = await launch(bin, port, dir, args);
   } catch (error) {
     if (!existing) fs.rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -81,7 +92,7 @@ export async function startRedis({ bin = 'redis-server', port: wanted, dir: exis
     async restart({ signal = 'SIGTERM', downMs = 0 } = {}) {
       await halt(current, signal);
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      current = await launch(bin, port, dir);
+      current = await launch(bin, port, dir, args);
     },
   };
 }

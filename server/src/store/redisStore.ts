@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
@@ -109,6 +109,9 @@ return redis.call('GET', ARGV[1] .. 'app:' .. id)
 `;
 
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
+/** How long a reading of Redis's durability settings is kept (they change only by an operator's hand). */
+const DURABILITY_RECHECK_MS = 60_000;
+
 /** Applications read per round trip while filling a page. */
 const PAGE_CHUNK = 250;
 
@@ -134,6 +137,8 @@ export class RedisJobStore implements JobStore {
   readonly #scripts: Scripts;
   /** Catalog documents kept here, dropped by Redis's invalidations when any node writes them. */
   readonly #docs: TrackedDocs;
+  /** The latest reading of appendonly / appendfsync, and when it was taken. */
+  #durability: { at: number; detail: string } | undefined;
 
   constructor({ url, prefix = 'cf:', onConnectionError }: { url: string; prefix?: string; onConnectionError?: (error: Error) => void }) {
     // Auto-pipelining: the commands of many concurrent requests leave in one write, not one each.
@@ -400,16 +405,32 @@ export class RedisJobStore implements JobStore {
     return bodies.map((b) => JSON.parse(b) as ModerationEntry);
   }
 
-  /** Reachable, and whether acknowledged writes are fsynced before the reply. */
+  /**
+   * Reachable, and whether acknowledged writes are fsynced before the reply. Where CONFIG is not
+   * allowed (managed Redis services rename or forbid it) durability cannot be read: that is said,
+   * and the store is still reachable. The answer about durability is kept for a minute.
+   */
   async ping(): Promise<{ ok: boolean; detail: string }> {
     try {
       await this.#redis.ping();
-      const [, appendonly] = (await this.#redis.config('GET', 'appendonly')) as [string, string];
-      const [, fsync] = (await this.#redis.config('GET', 'appendfsync')) as [string, string];
-      const durable = appendonly === 'yes' && fsync === 'always';
-      return { ok: true, detail: durable ? 'redis, appendfsync always' : `redis NOT durable per write: appendonly ${appendonly}, appendfsync ${fsync}` };
     } catch (error) {
       return { ok: false, detail: (error as Error).message };
+    }
+    if (!this.#durability || Date.now() - this.#durability.at > DURABILITY_RECHECK_MS) {
+      this.#durability = { at: Date.now(), detail: await this.#readDurability() };
+    }
+    return { ok: true, detail: this.#durability.detail };
+  }
+
+  async #readDurability(): Promise<string> {
+    try {
+      const [, appendonly] = (await this.#redis.config('GET', 'appendonly')) as [string, string];
+      const [, fsync] = (await this.#redis.config('GET', 'appendfsync')) as [string, string];
+      return appendonly === 'yes' && fsync === 'always' ? 'redis, appendfsync always' : `redis NOT durable per write: appendonly ${appendonly}, appendfsync ${fsync}`;
+    } catch (error) {
+      // A reply error (the command is unknown or refused) is the service's policy, not an outage.
+      if (error instanceof ReplyError) return `redis, durability UNKNOWN: CONFIG GET is not allowed here (${(error as Error).message.slice(0, 80)}); make sure it runs with appendonly yes and appendfsync always`;
+      throw error;
     }
   }
 
