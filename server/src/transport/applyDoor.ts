@@ -83,12 +83,13 @@ export class ApplyDoor {
     // its address block), and only for a caller within them the phone's: the phone named is anyone's,
     // so a request refused for its own budgets must not spend it (a script past its ceiling could
     // otherwise keep any job seeker's phone refused, on every node).
-    const admission = await this.#admission.admit(hashKey(input.idempotencyKey), { device: deviceId, block: addressBlock(address), phone: input.phone });
+    const keyHash = hashKey(input.idempotencyKey);
+    const admission = await this.#admission.admit(keyHash, { device: deviceId, block: addressBlock(address), phone: input.phone });
     if (admission.answered) return APPLY_RECEIPT;
     const wait = admission.waitMs;
     if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
     if (this.#verification) await this.#verification.check(input.phone, input.code);
-    const receipt = await this.#service.apply(input, { deviceId: deviceId ?? null });
+    const receipt = await this.#service.apply(input, { deviceId: deviceId ?? null, keyHash });
     this.#recentKeys.add(input.idempotencyKey);
     if (this.#recentKeys.size > RECENT_KEYS) this.#recentKeys.delete(this.#recentKeys.values().next().value as string);
     // The same answer for a new application, a retry and a repeat: see ApplyReceipt.
