@@ -48,6 +48,7 @@ import { RedisJobStore } from './store/redisStore';
 import { SqliteJobStore } from './store/sqliteStore';
 import { createApi, publicSessionsOf } from './transport/api';
 import { ApplyDoor, handleApplyRequests } from './transport/applyDoor';
+import { applyLane } from './transport/applyLane';
 import { clusterBus } from './transport/clusterBus';
 import { disconnectRevoked, holdBureauCookie } from './transport/credentialRooms';
 import { issuanceLimiter } from './transport/deviceTokens';
@@ -312,7 +313,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   };
   const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
-  const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, hlsSegmentSeconds: config.hls.segmentSeconds, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
+  const lane = applyLane({ door: applyDoor, tokens: access, allowedOrigins: config.allowedOrigins, secure: config.secureCookies, logger });
+  const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, applyLane: lane, onError: errorHandler(logger), hlsDir: hls?.dir, hlsSegmentSeconds: config.hls.segmentSeconds, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
   // engine.io answers its own path (attached first, it sees every request); answering it here too
   // would race engine.io's reply, which its handshake middleware makes asynchronous.
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
