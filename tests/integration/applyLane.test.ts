@@ -4,7 +4,6 @@
 // rate limit).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
 import type { Tokens } from '../../server/src/auth/tokens';
@@ -141,10 +140,10 @@ describe('what the apply lane takes, and what it leaves to express', () => {
   beforeAll(async () => {
     const door = { apply: (input: unknown) => (applied.push(input), Promise.resolve({ received: true })) } as unknown as ApplyDoor;
     const tokens = { verify: () => Promise.reject(new Error('no tokens here')) } as unknown as Tokens;
-    const app = express();
-    app.use(applyLane({ door, tokens, allowedOrigins: [], secure: false, logger: createLogger({ level: 'silent', pretty: false }) }));
-    app.use((_req, res) => void res.status(299).send('express'));
-    const server = http.createServer(app);
+    const lane = applyLane({ door, tokens, allowedOrigins: [], secure: false, addressOf: (req) => req.socket.remoteAddress, logger: createLogger({ level: 'silent', pretty: false }) });
+    const server = http.createServer((req, res) => {
+      if (!lane(req, res)) res.writeHead(299).end('express');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = () => new Promise((resolve) => server.close(() => resolve()));

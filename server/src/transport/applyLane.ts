@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 import { APPLY_RECEIPT, ApplyInput } from '@chunfeng/shared/recruitment';
 import type { Tokens } from '../auth/tokens';
 import type { Logger } from '../logger';
@@ -63,22 +62,25 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 /**
  * POST /api/applications, the one request every applicant sends (often many at once, when a host pins
- * a vacancy), answered before express's router, its body parser and res.json: the same checks and the
+ * a vacancy), answered before express (its request set-up, router, body parser and res.json): the same checks and the
  * same answers as the API route (which still answers anything unusual: another encoding, a chunked or
  * oversized body, another Content-Type, another path spelling), at a fraction of their CPU per request.
  * In order, as there: the security headers, the cross-site refusal of a bureau cookie, the body read
  * as express.json reads it (64 kB, UTF-8), `Cache-Control: no-store`, the device token, the body
  * validated with ApplyInput, and the apply door, whose 202 comes once the application is on disk.
+ * Returns whether it took the request; one it did not take is express's.
  */
-export function applyLane({ door, tokens, allowedOrigins, secure, logger }: {
+export function applyLane({ door, tokens, allowedOrigins, secure, addressOf, logger }: {
   door: ApplyDoor;
   tokens: Tokens;
+  /** The client's address as express's `req.ip` names it (clientAddress, under the app's `trust proxy`). */
+  addressOf: (req: IncomingMessage) => string | undefined;
   /** As the API's sameOriginGuard has them. */
   allowedOrigins: readonly string[];
   /** As the app's securityHeaders has it (HSTS). */
   secure: boolean;
   logger: Logger;
-}): RequestHandler {
+}): (req: IncomingMessage, res: ServerResponse) => boolean {
   const security = securityHeaderList({ secure });
   const securityFlat = security.set.flat();
   const receiptBody = JSON.stringify(APPLY_RECEIPT);
@@ -104,7 +106,7 @@ export function applyLane({ door, tokens, allowedOrigins, secure, logger }: {
     res.end(body);
   };
 
-  const answer = async (req: IncomingMessage & { ip?: string | undefined }, res: ServerResponse): Promise<void> => {
+  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const name of security.removed) res.removeHeader(name);
     const refusal = crossSiteRefusal(req, allowedOrigins);
     if (refusal) return fail(res, refusal, false);
@@ -120,7 +122,7 @@ export function applyLane({ door, tokens, allowedOrigins, secure, logger }: {
       const deviceToken = req.headers['x-device-token'];
       const device = typeof deviceToken === 'string' && deviceToken ? await tokens.verify('device', deviceToken).catch(() => undefined) : undefined;
       const input = parse(ApplyInput, body);
-      await door.apply(input, { deviceId: device?.sub, address: req.ip });
+      await door.apply(input, { deviceId: device?.sub, address: addressOf(req) });
     } catch (error) {
       return fail(res, error, true);
     }
@@ -128,15 +130,13 @@ export function applyLane({ door, tokens, allowedOrigins, secure, logger }: {
     res.end(receiptBody);
   };
 
-  return (req, res, next) => {
-    if (!plainApplication(req)) {
-      next();
-      return;
-    }
+  return (req, res) => {
+    if (!plainApplication(req)) return false;
     answer(req, res).catch((error: unknown) => {
-      logger.error({ err: error, method: req.method, path: req.path }, 'request failed unexpectedly');
+      logger.error({ err: error, method: req.method, path: '/applications' }, 'request failed unexpectedly');
       if (!res.headersSent) fail(res, error, true);
       else res.destroy();
     });
+    return true;
   };
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import { etagOf, sendCached, type CachedBody } from './cached';
 import { hlsRoutes } from './hlsRoutes';
@@ -16,13 +16,11 @@ export interface HealthReport {
 }
 
 /** The HTTP side: health, metrics, and the built client (with history-API fallback). */
-export function createHttpApp({ health, metrics, clientDist, api, applyLane, onError, hlsDir, hlsSegmentSeconds = 1, opsAllowed = () => Promise.resolve(false), secure = false, trustProxy = false }: {
+export function createHttpApp({ health, metrics, clientDist, api, onError, hlsDir, hlsSegmentSeconds = 1, opsAllowed = () => Promise.resolve(false), secure = false, trustProxy = false }: {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   clientDist: string;
   api: Router;
-  /** Answers the plain POST /api/applications before everything else (see applyLane.ts); passes the rest on. */
-  applyLane?: RequestHandler | undefined;
   onError: ErrorRequestHandler;
   hlsDir?: string | undefined;
   /** The configured segment length, which sets how long a live playlist may be cached. */
@@ -37,7 +35,6 @@ export function createHttpApp({ health, metrics, clientDist, api, applyLane, onE
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
-  if (applyLane) app.use(applyLane);
   app.use(securityHeaders({ secure }));
   app.use('/api', api);
   if (hlsDir) app.use('/hls', hlsRoutes({ hlsDir, segmentSeconds: hlsSegmentSeconds, metrics }));
