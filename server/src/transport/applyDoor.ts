@@ -11,6 +11,7 @@ import { applyAdmission, type ApplyAdmission } from '../store/applyAdmission';
 import type { RateLimitBackend } from '../store/rateLimiters';
 import { identityOf } from './identity';
 import type { RequestRoutes } from './requests';
+import type { IoSocket } from './socketState';
 
 /** Who is applying, as the door it came through proved it. */
 export interface ApplyCaller {
@@ -107,12 +108,19 @@ export function handleApplyRequests(routes: RequestRoutes, { door, tokens, addre
   tokens: Tokens;
   addressOf: (req: IncomingMessage) => string | undefined;
 }): void {
-  routes.on('application:submit', async (socket, input) => {
-    const identity = await identityOf(socket, tokens);
+  // Each connection's address, worked out at its first application: its handshake never changes.
+  const addresses = new WeakMap<IoSocket, string | undefined>();
+  const addressOfSocket = (socket: IoSocket): string | undefined => {
+    if (addresses.has(socket)) return addresses.get(socket);
     // The handshake as it arrived (its peer address and headers), kept by socket.io for the life of
     // the connection: the request's own TCP socket may be gone by now (a long-polling client).
     const { address, headers } = socket.handshake;
-    const handshake = { socket: { remoteAddress: address }, headers } as unknown as IncomingMessage;
-    return door.apply(input, { deviceId: identity.deviceId, address: addressOf(handshake) });
+    const found = addressOf({ socket: { remoteAddress: address }, headers } as unknown as IncomingMessage);
+    addresses.set(socket, found);
+    return found;
+  };
+  routes.on('application:submit', async (socket, input) => {
+    const identity = await identityOf(socket, tokens);
+    return door.apply(input, { deviceId: identity.deviceId, address: addressOfSocket(socket) });
   });
 }
