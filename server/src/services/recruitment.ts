@@ -415,7 +415,11 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
    * already applied leaves a receipt for that key (a write, as a new application is) and learns
    * nothing of the stored application.
    */
-  async apply(input: ApplyInput, { deviceId = null }: { deviceId?: string | null } = {}): Promise<ApplyReceipt> {
+  async apply(input: ApplyInput, { deviceId = null, keyHash = hashKey(input.idempotencyKey) }: {
+    deviceId?: string | null;
+    /** hashKey(input.idempotencyKey), when the caller has it already. */
+    keyHash?: string;
+  } = {}): Promise<ApplyReceipt> {
     // Side by side: on Redis each read is a round trip.
     const [vacancy, session] = await Promise.all([
       this.#openVacancy(input.vacancyId),
@@ -441,7 +445,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       targetGroup: input.targetGroup ?? null,
       consent: { version: input.consent.version, at },
       source: input.source,
-      keyHash: hashKey(input.idempotencyKey),
+      keyHash,
       deviceId,
       status: 'new',
       history: [{ status: 'new', at, by: 'applicant', note: '' }],

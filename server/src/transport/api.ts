@@ -35,6 +35,7 @@ import type { StaffAccounts } from '../services/staff';
 import type { Statistics } from '../services/statistics';
 import { FlexibleRateLimiter, type RateLimitBackend } from '../store/rateLimiters';
 import type { ApplyDoor } from './applyDoor';
+import { JSON_BODY_LIMIT } from './applyLane';
 import { authenticate, requireAdmin, requireBureau } from './auth';
 import { utf8BodiesOnly } from './bodyCharset';
 import { applicationsCsv } from './csv';
@@ -119,7 +120,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
   api.use(sameOriginGuard(allowedOrigins));
   api.use(utf8BodiesOnly());
-  api.use(express.json({ limit: '64kb' }));
+  api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
@@ -306,6 +307,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     if (wait > 0) throw new DomainError('RATE_LIMITED', `too many code requests from your network; please wait ${Math.ceil(wait / 1000)} seconds`);
     res.json({ sent: true, ...(await verification.send(phone)) });
   });
+  // The plain form of this request is answered by the apply lane (applyLane.ts) before this router:
+  // this route answers the rest (another encoding or path spelling, a chunked body…) the same way.
   api.post('/applications', async (req, res) => {
     const deviceToken = req.get('x-device-token');
     const device = deviceToken ? await tokens.verify('device', deviceToken).catch(() => undefined) : undefined;

@@ -11,6 +11,7 @@ import { applyAdmission, type ApplyAdmission } from '../store/applyAdmission';
 import type { RateLimitBackend } from '../store/rateLimiters';
 import { identityOf } from './identity';
 import type { RequestRoutes } from './requests';
+import type { IoSocket } from './socketState';
 
 /** Who is applying, as the door it came through proved it. */
 export interface ApplyCaller {
@@ -83,12 +84,13 @@ export class ApplyDoor {
     // its address block), and only for a caller within them the phone's: the phone named is anyone's,
     // so a request refused for its own budgets must not spend it (a script past its ceiling could
     // otherwise keep any job seeker's phone refused, on every node).
-    const admission = await this.#admission.admit(hashKey(input.idempotencyKey), { device: deviceId, block: addressBlock(address), phone: input.phone });
+    const keyHash = hashKey(input.idempotencyKey);
+    const admission = await this.#admission.admit(keyHash, { device: deviceId, block: addressBlock(address), phone: input.phone });
     if (admission.answered) return APPLY_RECEIPT;
     const wait = admission.waitMs;
     if (wait > 0) throw new DomainError('RATE_LIMITED', `too many applications in a short time; please wait ${Math.ceil(wait / 1000)} seconds`);
     if (this.#verification) await this.#verification.check(input.phone, input.code);
-    const receipt = await this.#service.apply(input, { deviceId: deviceId ?? null });
+    const receipt = await this.#service.apply(input, { deviceId: deviceId ?? null, keyHash });
     this.#recentKeys.add(input.idempotencyKey);
     if (this.#recentKeys.size > RECENT_KEYS) this.#recentKeys.delete(this.#recentKeys.values().next().value as string);
     // The same answer for a new application, a retry and a repeat: see ApplyReceipt.
@@ -106,12 +108,19 @@ export function handleApplyRequests(routes: RequestRoutes, { door, tokens, addre
   tokens: Tokens;
   addressOf: (req: IncomingMessage) => string | undefined;
 }): void {
-  routes.on('application:submit', async (socket, input) => {
-    const identity = await identityOf(socket, tokens);
+  // Each connection's address, worked out at its first application: its handshake never changes.
+  const addresses = new WeakMap<IoSocket, string | undefined>();
+  const addressOfSocket = (socket: IoSocket): string | undefined => {
+    if (addresses.has(socket)) return addresses.get(socket);
     // The handshake as it arrived (its peer address and headers), kept by socket.io for the life of
     // the connection: the request's own TCP socket may be gone by now (a long-polling client).
     const { address, headers } = socket.handshake;
-    const handshake = { socket: { remoteAddress: address }, headers } as unknown as IncomingMessage;
-    return door.apply(input, { deviceId: identity.deviceId, address: addressOf(handshake) });
+    const found = addressOf({ socket: { remoteAddress: address }, headers } as unknown as IncomingMessage);
+    addresses.set(socket, found);
+    return found;
+  };
+  routes.on('application:submit', async (socket, input) => {
+    const identity = await identityOf(socket, tokens);
+    return door.apply(input, { deviceId: identity.deviceId, address: addressOfSocket(socket) });
   });
 }

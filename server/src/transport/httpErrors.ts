@@ -51,6 +51,29 @@ const UNREADABLE: Record<number, string> = {
   415: 'the request body must be JSON in UTF-8, without an unknown content encoding',
 };
 
+/** The status and body a failure is answered with, and its Retry-After (seconds) when it has one. */
+export interface ErrorReply {
+  status: number;
+  body: { error: AppError };
+  retryAfterSeconds?: number;
+}
+
+/**
+ * How any failure of an API request is answered: `{ error: { code, message } }` with its status.
+ * Shared by the express error handler and the apply lane (see applyLane.ts), so both answer alike.
+ */
+export function errorReply(error: unknown, logger: Logger, context: object): ErrorReply {
+  if (error instanceof RequestInvalid) return { status: 400, body: { error: error.appError } };
+  if (error instanceof URIError) return { status: 400, body: { error: { code: 'VALIDATION', message: 'the request path is not valid' } } };
+  // body-parser marks the errors it raises about the request (not the server) with `expose`.
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  if (typeof status === 'number' && expose === true && status >= 400 && status < 500) {
+    return { status, body: { error: { code: 'VALIDATION', message: UNREADABLE[status] ?? 'the request is not valid' } } };
+  }
+  const appError = toAppError(error, logger, context);
+  return { status: STATUS[appError.code], body: { error: appError }, ...(appError.retryAfterSeconds !== undefined ? { retryAfterSeconds: appError.retryAfterSeconds } : {}) };
+}
+
 /** The last express error handler: every failure leaves as `{ error: { code, message } }`. */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -60,22 +83,8 @@ export function errorHandler(logger: Logger) {
       if (!res.destroyed) res.destroy();
       return;
     }
-    if (error instanceof RequestInvalid) {
-      res.status(400).json({ error: error.appError });
-      return;
-    }
-    if (error instanceof URIError) {
-      res.status(400).json({ error: { code: 'VALIDATION', message: 'the request path is not valid' } });
-      return;
-    }
-    // body-parser marks the errors it raises about the request (not the server) with `expose`.
-    const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
-    if (typeof status === 'number' && expose === true && status >= 400 && status < 500) {
-      res.status(status).json({ error: { code: 'VALIDATION', message: UNREADABLE[status] ?? 'the request is not valid' } });
-      return;
-    }
-    const appError = toAppError(error, logger, { method: req.method, path: req.path });
-    if (appError.retryAfterSeconds !== undefined) res.set('Retry-After', String(appError.retryAfterSeconds));
-    res.status(STATUS[appError.code]).json({ error: appError });
+    const reply = errorReply(error, logger, { method: req.method, path: req.path });
+    if (reply.retryAfterSeconds !== undefined) res.set('Retry-After', String(reply.retryAfterSeconds));
+    res.status(reply.status).json(reply.body);
   };
 }

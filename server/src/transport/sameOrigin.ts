@@ -37,14 +37,16 @@ export function fromOwnOrigin(req: IncomingMessage, allowedOrigins: readonly str
 
 /** Refuses cookie-authenticated API requests from other origins (state-changing ones need proof they are ours). */
 export function sameOriginGuard(allowedOrigins: readonly string[]): RequestHandler {
-  return (req, _res, next) => {
-    const cookieAuthenticated = !req.get('authorization') && sessionCookie(req.get('cookie')) !== undefined;
-    if (cookieAuthenticated && !fromOwnOrigin(req, allowedOrigins, { unsafe: !SAFE_METHODS.has(req.method) })) {
-      next(new DomainError('FORBIDDEN', 'this request did not come from this site'));
-      return;
-    }
-    next();
-  };
+  return (req, _res, next) => next(crossSiteRefusal(req, allowedOrigins));
+}
+
+/** Why sameOriginGuard refuses this request (a cookie-authenticated one from another site), or undefined. */
+export function crossSiteRefusal(req: IncomingMessage, allowedOrigins: readonly string[]): DomainError | undefined {
+  const cookieAuthenticated = !header(req, 'authorization') && sessionCookie(header(req, 'cookie')) !== undefined;
+  if (cookieAuthenticated && !fromOwnOrigin(req, allowedOrigins, { unsafe: !SAFE_METHODS.has(req.method ?? 'GET') })) {
+    return new DomainError('FORBIDDEN', 'this request did not come from this site');
+  }
+  return undefined;
 }
 
 /**
