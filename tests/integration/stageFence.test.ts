@@ -55,8 +55,15 @@ const implementations: Array<{ name: string; open: () => Setup }> = [
   },
 ];
 
-const session = (id: string, status: LiveSession['status']): LiveSession =>
-  ({ id, campaignId: 'c1', title: '春风行动', startsAt: '2026-03-01T09:00:00.000Z', status, lineup: [], createdAt: '2026-01-01T00:00:00.000Z' }) as unknown as LiveSession;
+const session = (id: string, status: LiveSession['status']): LiveSession => ({
+  id,
+  campaignId: 'c1' as LiveSession['campaignId'],
+  title: '春风行动',
+  scheduledAt: '2026-03-01T09:00:00.000Z',
+  status,
+  lineup: [],
+  createdAt: '2026-01-01T00:00:00.000Z',
+});
 const pin = (sessionId: string, itemId: string, pinnedAt: string): PinEvent => ({ sessionId, kind: 'vacancy', itemId, pinnedAt, unpinnedAt: null });
 
 describe.each(implementations)('fenced stage writes: $name', ({ open }) => {
