@@ -31,10 +31,6 @@ export class ApplicationFollowUp {
     return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: receipt.status, createdAt: receipt.createdAt };
   }
 
-  async list(actor: Actor, filter: ApplicationFilter): Promise<Application[]> {
-    return (await this.#store.listApplications(await this.#scope(actor, filter))).map(followUpView);
-  }
-
   /** One page, newest first, of the applications the actor may see; `next` goes on below it. */
   async page(actor: Actor, query: ApplicationPageQuery): Promise<{ applications: Application[]; next: number | undefined }> {
     const { applications, next } = await this.#store.pageApplications({ ...query, ...(await this.#scope(actor, query)) });
