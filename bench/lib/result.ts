@@ -49,6 +49,8 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** A row comparing a value with its baseline: ratio = value / baseline. */
 export function ratioRow(row: Omit<BenchRow, 'ratio' | 'pass'> & { baseline: number }, passes?: (ratio: number) => boolean): BenchRow {
+  // A zero baseline (a latency under the clock's millisecond) has no ratio: the row keeps both
+  // figures and no ratio, and a target on it is not met.
   const ratio = row.baseline === 0 ? Number.NaN : row.value / row.baseline;
-  return { ...row, ratio: Math.round(ratio * 100) / 100, ...(passes ? { pass: passes(ratio) } : {}) };
+  return { ...row, ...(Number.isFinite(ratio) ? { ratio: Math.round(ratio * 100) / 100 } : {}), ...(passes ? { pass: passes(ratio) } : {}) };
 }

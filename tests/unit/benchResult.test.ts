@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, ratioRow } from '../../bench/lib/result';
+import { percentile, ratioRow, suiteResult } from '../../bench/lib/result';
 import { renderTable, type Recorded } from '../../bench/lib/table';
 
 const machine = { cpu: 'Test CPU', cores: 2, memoryGiB: 4, os: 'Linux', node: 'v20.19.0', loadAverage: [0, 0, 0] };
@@ -19,6 +19,15 @@ describe('benchmark results', () => {
     expect(row.ratio).toBe(1.3);
     expect(row.pass).toBe(true);
     expect(ratioRow({ name: 'x', value: 3, unit: 'ms', baseline: 2 }, (r) => r <= 1.3).pass).toBe(false);
+  });
+
+  it('a zero baseline (a latency under a millisecond) gives no ratio, a row the schema takes, and an unmet target', () => {
+    for (const value of [0, 2]) {
+      const row = ratioRow({ name: 'playlist fetch p95', value, unit: 'ms', baseline: 0 }, (r) => r <= 1.3);
+      expect(row.ratio).toBeUndefined();
+      expect(row.pass).toBe(false);
+      expect(suiteResult.safeParse({ suite: 's', title: 't', rows: [row] }).success).toBe(true);
+    }
   });
 
   it('renders every suite with its machine, baseline, ratio and verdict, and a failed suite as failed', () => {
