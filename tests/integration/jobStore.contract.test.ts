@@ -456,6 +456,8 @@ describe('upgrading a store written before keys were hashed', () => {
       expect(await redis.keys(`${prefix}app:key:*`)).toEqual([]);
       expect(await redis.get(`${prefix}app:${a.id}`)).not.toContain('old-redis-key');
       expect((await store.listApplications({})).map((x) => x.id)).toEqual([a.id]);
+      // And counted in its session's tallies by the schema migration that follows.
+      expect((await store.applicationCounts([a.sessionId!])).get(a.sessionId!)?.total).toBe(1);
     } finally {
       await store.close();
       await redis.quit();

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { countCells } from '../domain/statistics';
 import { StartupError } from '../startupError';
 import { countField } from './applicationCounts';
@@ -48,7 +49,8 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
       if (body === null) continue;
       let record;
       try {
-        record = readRecord(ApplicationRecordSchema, body, 'an application');
+        // As the store reads it: a record from before keys were hashed in today's shape.
+        record = readRecord(ApplicationRecordSchema, upgradeRecord(JSON.parse(body) as ApplicationRecord), 'an application');
       } catch {
         continue;
       }
