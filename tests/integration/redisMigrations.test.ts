@@ -87,6 +87,20 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     expect(await redis.get(schemaVersionKey(prefix))).toBe(String(LATEST + 1));
   });
 
+  test('a tally field or count that is not one the store writes is a typed corrupt error naming the session', async () => {
+    const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
+    const redis = raw();
+    const store = track(new RedisJobStore({ url, prefix }));
+    await store.apply(applicationRecord({ sessionId: 'fine' }));
+    for (const [session, field, value] of [['bad-status', 'status:lost', '1'], ['bad-field', 'nocolon', '1'], ['bad-count', 'total:', 'many']] as const) {
+      await redis.hset(`${prefix}counts:session:${session}`, field, value);
+      const refused = await store.applicationCounts([session]).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'corrupt' });
+      expect((refused as Error).message).toContain(`session ${session}`);
+    }
+    expect((await store.applicationCounts(['fine'])).get('fine')?.total).toBe(1);
+  });
+
   test('a version key that is not a number is a typed corrupt error, not a crash', async () => {
     const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
     await raw().set(schemaVersionKey(prefix), 'two');
