@@ -121,9 +121,10 @@ return redis.call('GET', ARGV[1] .. 'app:' .. id)
  */
 export function applyScriptArgs(prefix: string, a: ApplicationRecord): string[] {
   const event: ApplicationEvent = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
-  const tallies = countArgs(prefix, countChanges(undefined, a));
-  const fields = tallies.argv.filter((_, i) => i % 3 === 1);
-  return [...tallies.keys, prefix, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId ?? '', JSON.stringify(a), JSON.stringify(event), ...fields];
+  // Every change of a new application is +1 in its own session's hash.
+  const fields = countChanges(undefined, a).map((c) => countField(c));
+  const keys = a.sessionId && fields.length > 0 ? [countsKey(prefix, a.sessionId)] : [];
+  return [String(keys.length), ...keys, prefix, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId ?? '', JSON.stringify(a), JSON.stringify(event), ...fields];
 }
 
 /** Tally changes as script arguments: the number of keys and the keys, then (key index, field, change) in threes. */
@@ -211,9 +212,9 @@ export class RedisJobStore implements JobStore {
         this.#migration = await migrateRedis(this.#redis, this.#p);
       })
       .catch((error: unknown) => {
-      this.#upgrading = undefined;
-      throw error;
-    });
+        this.#upgrading = undefined;
+        throw error;
+      });
     return this.#upgrading;
   }
 
