@@ -12,7 +12,7 @@ import type { ApplicationRecord } from '../../server/src/domain/applications';
 import { applicationRecord } from '../../tests/harness/records';
 import { openStoreDatabase } from '../../server/src/store/sqliteSchema';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
-import { APPLY_SCRIPT } from '../../server/src/store/redisStore';
+import { APPLY_SCRIPT, applyScriptArgs } from '../../server/src/store/redisStore';
 import { serveLoad } from '../lib/child';
 
 export type RawStoreInput = ({ kind: 'sqlite'; dataDir: string } | { kind: 'sqlite-serial'; dataDir: string } | { kind: 'redis'; url: string; prefix: string }) & { concurrency: number; durationMs: number };
@@ -53,17 +53,16 @@ function sqliteSerial(dataDir: string, durationMs: number): RawStoreOutput {
 
 async function redis(url: string, prefix: string, concurrency: number, durationMs: number): Promise<RawStoreOutput> {
   const client = new Redis(url);
-  client.defineCommand('cfApply', { numberOfKeys: 0, lua: APPLY_SCRIPT });
+  client.defineCommand('cfApply', { lua: APPLY_SCRIPT });
   const run = client as unknown as { cfApply(...args: string[]): Promise<unknown> };
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
       for (let i = worker; performance.now() - started < durationMs; i += concurrency) {
-        const a = record(i);
-        const event = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
+        const args = applyScriptArgs(prefix, record(i));
         const sent = performance.now();
-        await run.cfApply(prefix, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId ?? '', JSON.stringify(a), JSON.stringify(event));
+        await run.cfApply(...args);
         latencies.push(performance.now() - sent);
       }
     }),

@@ -150,6 +150,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const bus = config.redisUrl ? clusterBus({ url: config.redisUrl, logger, mayRecover }) : undefined;
   const storeCheck = await store.ping();
   if (!storeCheck.ok) throw new Error(`the job store is not reachable: ${storeCheck.detail}`);
+  // On Redis the schema is checked (and migrated) before anything is served: data a newer release
+  // wrote stops the start in one line, as on the embedded store.
+  if (store instanceof RedisJobStore) {
+    const migrated = await store.opened();
+    if (migrated.from !== migrated.to) logger.info(migrated, 'job store schema migrated');
+  }
   if (store.kind === 'redis' && storeCheck.detail.includes('NOT durable')) logger.warn({ store: storeCheck.detail }, 'Redis acknowledges writes before they are on disk');
   if (store.kind === 'redis' && storeCheck.detail.includes('UNKNOWN')) logger.warn({ store: storeCheck.detail }, 'cannot read whether Redis fsyncs each write');
   // With Redis every budget is counted there: one budget across nodes, whichever node a request reaches.

@@ -72,3 +72,15 @@ export function writeUnversionedStore(file: string, rows: UnversionedRows): void
   for (const c of rows.captions) caption.run(c.sessionId, c.seq, c.text, c.at);
   db.close();
 }
+
+/**
+ * Writes a store file as the release with schema version 1 did (before per-session tallies): that
+ * release's schema is the one above (its migration 1 only stamps a file already in this layout), its
+ * rows written with the same statements, then `user_version = 1`.
+ */
+export function writeVersionOneStore(file: string, rows: UnversionedRows): void {
+  writeUnversionedStore(file, rows);
+  const db = new Database(file);
+  db.pragma('user_version = 1');
+  db.close();
+}

@@ -9,6 +9,7 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
 import { applicationRecord } from '../harness/records';
+import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
 import type { JobStore } from '../../server/src/store/jobStore';
 import { PAGE_SCAN } from '../../server/src/store/applicationPages';
 import { RedisJobStore } from '../../server/src/store/redisStore';
@@ -56,6 +57,10 @@ const vacancy = (id: string, employerId: string): Vacancy => ({
   createdAt: now(),
 });
 const application = (over: Partial<Application> = {}): Application => applicationRecord({ phone: '13800138000', ...over });
+
+/** Counts as the statistics page shows them (tallies that fell to zero are not listed). */
+const figures = (counts: ApplicationCounts | undefined) => (counts ? breakdownOf(counts, (id) => ({ title: id, employer: '' })) : undefined);
+const withdraw = (cur: Application) => moveApplication(cur, { status: 'withdrawn', by: 'applicant', note: '', at: now() });
 
 const moderation = (sessionId: string, over: Partial<ModerationEntry> = {}): ModerationEntry => ({
   id: crypto.randomUUID(),
@@ -247,6 +252,90 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     await expect(store.updateApplication('missing', (c) => c)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  test('application tallies per session: counted once per stored application, by vacancy, group, source and current status', async () => {
+    const vacancyId = (id: string) => id as Application['vacancyId'];
+    const made = [
+      application({ phone: '13200000001', sessionId: 'tally-1', vacancyId: vacancyId('tv1') }),
+      application({ phone: '13200000002', sessionId: 'tally-1', vacancyId: vacancyId('tv1'), targetGroup: 'disabled', source: 'replay' }),
+      application({ phone: '13200000003', sessionId: 'tally-1', vacancyId: vacancyId('tv2'), targetGroup: 'graduate', source: 'list' }),
+      application({ phone: '13200000004', sessionId: 'tally-2', vacancyId: vacancyId('tv2'), targetGroup: 'graduate' }),
+      // Outside any session: in no session's tallies.
+      application({ phone: '13200000005', sessionId: null, vacancyId: vacancyId('tv1') }),
+    ];
+    for (const a of made) expect((await store.apply(a)).created).toBe(true);
+    // Repeats (the same key, the same vacancy and phone) are answered with the stored one and not counted again.
+    expect((await store.apply({ ...made[0]!, id: crypto.randomUUID() as Application['id'] })).created).toBe(false);
+    expect((await store.apply(application({ phone: '13200000002', sessionId: 'tally-1', vacancyId: vacancyId('tv1') }))).created).toBe(false);
+    let counts = await store.applicationCounts(['tally-1', 'tally-2', 'tally-none', 'tally-1']);
+    expect([...counts.keys()]).toEqual(['tally-1', 'tally-2', 'tally-none']);
+    expect(figures(counts.get('tally-1'))).toEqual({
+      total: 3,
+      byVacancy: [
+        { vacancyId: 'tv1', title: 'tv1', employer: '', count: 2 },
+        { vacancyId: 'tv2', title: 'tv2', employer: '', count: 1 },
+      ],
+      byTargetGroup: [
+        { group: 'disabled', count: 1 },
+        { group: 'graduate', count: 1 },
+        { group: 'unspecified', count: 1 },
+      ],
+      bySource: [
+        { source: 'list', count: 1 },
+        { source: 'live', count: 1 },
+        { source: 'replay', count: 1 },
+      ],
+      byStatus: [{ status: 'new', count: 3 }],
+    });
+    expect(figures(counts.get('tally-none'))).toEqual({ total: 0, byVacancy: [], byTargetGroup: [], bySource: [], byStatus: [] });
+
+    // A status move is the old status −1 and the new one +1; a withdrawn application still counts in the total.
+    await store.updateApplication(made[0]!.id, (cur) => moveApplication(cur, { status: 'contacted', by: 'bureau:李敏', note: '', at: now() }));
+    await store.updateApplication(made[0]!.id, (cur) => moveApplication(cur, { status: 'hired', by: 'bureau:李敏', note: '', at: now() }));
+    await store.updateApplication(made[1]!.id, withdraw);
+    // A change that leaves the status alone (a note in the history) moves no tally.
+    await store.updateApplication(made[2]!.id, (cur) => ({ ...cur, history: [...cur.history, { status: cur.status, at: now(), by: 'bureau:李敏', note: '已联系' }] }));
+    // After a withdrawal the same phone may apply again: a new application, counted.
+    expect((await store.apply(application({ phone: '13200000002', sessionId: 'tally-1', vacancyId: vacancyId('tv1') }))).created).toBe(true);
+    counts = await store.applicationCounts(['tally-1', 'tally-2']);
+    expect(figures(counts.get('tally-1'))?.total).toBe(4);
+    expect(figures(counts.get('tally-1'))?.byStatus).toEqual([
+      { status: 'new', count: 2 },
+      { status: 'hired', count: 1 },
+      { status: 'withdrawn', count: 1 },
+    ]);
+    // Every figure equals a recount of the session's applications.
+    for (const sessionId of ['tally-1', 'tally-2']) {
+      expect(figures(counts.get(sessionId))).toEqual(figures(countApplications(await store.listApplications({ sessionId }))));
+    }
+    expect(await store.applicationCounts([])).toEqual(new Map());
+  });
+
+  test('application tallies stay exact under concurrent applies and status changes', async () => {
+    const sessionId = 'tally-race';
+    const keyHash = hashKey(crypto.randomUUID());
+    // Ten taps with one key, ten with one phone: two applications.
+    await Promise.all([
+      ...Array.from({ length: 10 }, () => store.apply(application({ keyHash, phone: '13100000001', sessionId }))),
+      ...Array.from({ length: 10 }, () => store.apply(application({ phone: '13100000002', sessionId }))),
+    ]);
+    const many = await Promise.all(Array.from({ length: 8 }, (_, i) => store.apply(application({ phone: `1310000010${i}`, sessionId, source: i % 2 ? 'replay' : 'live' }))));
+    // Each application moved by several at once: contacted, withdrawn and a note race; the moves that
+    // are no longer allowed when they land are refused (CONFLICT) and count nothing.
+    const moves = many.flatMap(({ application: a }) => [
+      store.updateApplication(a.id, (cur) => moveApplication(cur, { status: 'contacted', by: 'bureau:李敏', note: '', at: now() })),
+      store.updateApplication(a.id, withdraw),
+      store.updateApplication(a.id, (cur) => moveApplication(cur, { status: 'interviewing', by: 'bureau:李敏', note: '', at: now() })),
+      store.updateApplication(a.id, (cur) => ({ ...cur, history: [...cur.history, { status: cur.status, at: now(), by: 'bureau:李敏', note: '备注' }] })),
+    ]);
+    const settled = await Promise.allSettled(moves);
+    for (const r of settled) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+    const counts = (await store.applicationCounts([sessionId])).get(sessionId);
+    const stored = await store.listApplications({ sessionId });
+    expect(stored).toHaveLength(10);
+    expect(counts?.total).toBe(10);
+    expect(figures(counts)).toEqual(figures(countApplications(stored)));
+  });
+
   test('pins and their unpins are kept in order', async () => {
     const pinnedAt = '2026-01-01T10:00:00.000Z';
     await store.putPin({ sessionId: 'sp', kind: 'vacancy', itemId: 'v1', pinnedAt, unpinnedAt: null });
@@ -367,6 +456,8 @@ describe('upgrading a store written before keys were hashed', () => {
       expect(await redis.keys(`${prefix}app:key:*`)).toEqual([]);
       expect(await redis.get(`${prefix}app:${a.id}`)).not.toContain('old-redis-key');
       expect((await store.listApplications({})).map((x) => x.id)).toEqual([a.id]);
+      // And counted in its session's tallies by the schema migration that follows.
+      expect((await store.applicationCounts([a.sessionId!])).get(a.sessionId!)?.total).toBe(1);
     } finally {
       await store.close();
       await redis.quit();

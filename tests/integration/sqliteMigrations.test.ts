@@ -10,7 +10,9 @@ import { storeFile } from '../../server/src/store/sqliteSchema';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 import { StartupError } from '../../server/src/startupError';
 import { applicationRecord } from '../harness/records';
-import { writeUnversionedStore } from '../harness/unversionedStore';
+import { writeUnversionedStore, writeVersionOneStore } from '../harness/unversionedStore';
+import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
+import { moveApplication } from '../../server/src/domain/applications';
 
 const LATEST = MIGRATIONS.at(-1)!.version;
 const at = '2026-03-01T08:00:00.000Z';
@@ -96,12 +98,49 @@ describe('embedded store schema: numbered migrations in user_version', () => {
       expect(await store.list('vacancy', { value: employer.id })).toEqual([vacancy]);
       expect(await store.listPins('s1')).toEqual([pin]);
       expect(await store.listApplications({})).toEqual(applications);
+      // Tallied by migration 2 on the way (both are session s1's; the withdrawn one counts).
+      expect((await store.applicationCounts(['s1'])).get('s1')).toMatchObject({ total: 2, byStatus: new Map([['new', 1], ['withdrawn', 1]]) });
       expect((await store.applicationEvents()).map((e) => e.applicationId)).toEqual(applications.map((a) => a.id));
       expect(await store.listModeration('s1')).toEqual([moderation]);
       expect(await store.listCaptions('s1')).toEqual([{ seq: 1, text: '欢迎来到春风行动', at }]);
       // Still one open application per vacancy and phone: the withdrawn one does not block.
       expect((await store.apply(applicationRecord({ phone: '13900000001' }))).created).toBe(false);
       expect((await store.apply(applicationRecord({ phone: '13900000002' }))).created).toBe(true);
+    } finally {
+      await store.close();
+    }
+    expect(userVersion(dir)).toBe(LATEST);
+  });
+
+  test('a version-1 file (before tallies) gets each session\'s tallies counted from its applications by migration 2', async () => {
+    const dir = dataDir();
+    const applications = [
+      applicationRecord({ phone: '13900000011', sessionId: 's1', vacancyId: 'v1' as Vacancy['id'] }),
+      applicationRecord({ phone: '13900000012', sessionId: 's1', vacancyId: 'v1' as Vacancy['id'], targetGroup: 'rural-worker', source: 'replay', status: 'withdrawn' }),
+      applicationRecord({ phone: '13900000013', sessionId: 's1', vacancyId: 'v2' as Vacancy['id'], targetGroup: 'disabled', status: 'hired' }),
+      applicationRecord({ phone: '13900000014', sessionId: 's2', vacancyId: 'v2' as Vacancy['id'], source: 'list', status: 'contacted' }),
+      applicationRecord({ phone: '13900000015', sessionId: null, vacancyId: 'v1' as Vacancy['id'] }),
+    ];
+    writeVersionOneStore(storeFile(dir), {
+      docs: [],
+      pins: [],
+      applications: applications.map((a) => ({ ...a, withdrawn: a.status === 'withdrawn', body: a })),
+      events: [],
+      moderation: [],
+      captions: [],
+    });
+    expect(userVersion(dir)).toBe(1);
+    const figures = (c: ApplicationCounts | undefined) => breakdownOf(c!, (id) => ({ title: id, employer: '' }));
+    const store = new SqliteJobStore({ dataDir: dir });
+    try {
+      expect(store.migration).toEqual({ from: 1, to: LATEST });
+      const counts = await store.applicationCounts(['s1', 's2']);
+      for (const sessionId of ['s1', 's2']) expect(figures(counts.get(sessionId))).toEqual(figures(countApplications(applications.filter((a) => a.sessionId === sessionId))));
+      expect(counts.get('s1')?.total).toBe(3);
+      expect(counts.get('s1')?.byTargetGroup).toEqual(new Map([['unspecified', 1], ['rural-worker', 1], ['disabled', 1]]));
+      // Counted from here on by the writer, on top of what the migration counted.
+      await store.updateApplication(applications[3]!.id, (cur) => moveApplication(cur, { status: 'hired', by: 'bureau:李敏', note: '', at }));
+      expect(figures((await store.applicationCounts(['s2'])).get('s2')).byStatus).toEqual([{ status: 'hired', count: 1 }]);
     } finally {
       await store.close();
     }

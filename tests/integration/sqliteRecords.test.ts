@@ -43,6 +43,18 @@ describe('embedded store: every record read is parsed with its schema', () => {
     expect(await store.get('employer', 'good')).toEqual(employer('good'));
   });
 
+  test('a tally row that is not one the store writes is a typed StoreError (corrupt) naming the session; other sessions still read', async () => {
+    const { store, raw } = open();
+    await store.apply(applicationRecord({ phone: '13900000021', sessionId: 'fine' }));
+    for (const [session, dimension, key, count] of [['bad-status', 'status', 'lost', 1], ['bad-dimension', 'colour', 'red', 1], ['bad-count', 'total', '', 1.5]] as const) {
+      raw.prepare('INSERT INTO application_counts (session_id, dimension, key, count) VALUES (?, ?, ?, ?)').run(session, dimension, key, count);
+      const refused = await store.applicationCounts([session]).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'corrupt' });
+      expect((refused as Error).message).toContain(`session ${session}`);
+    }
+    expect((await store.applicationCounts(['fine'])).get('fine')?.total).toBe(1);
+  });
+
   test('an application row that is not JSON is a typed error on every read path, the apply that meets it too; the store keeps serving', async () => {
     const { store, raw } = open();
     const good = applicationRecord({ phone: '13900000011' });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Application } from '@chunfeng/shared/recruitment';
-import { appendSample, breakdown, peak } from '../../server/src/domain/statistics';
+import { appendSample, breakdown, breakdownOf, countApplications, countChanges, peak, sumCounts } from '../../server/src/domain/statistics';
 
 const app = (vacancyId: string, over: Partial<Application> = {}): Application =>
   ({ vacancyId, targetGroup: null, source: 'live', status: 'new', ...over }) as Application;
@@ -28,6 +28,37 @@ describe('statistics', () => {
       { status: 'new', count: 2 },
       { status: 'withdrawn', count: 1 },
     ]);
+  });
+
+  test('countChanges(): a new application adds 1 to each of its session\'s cells, a status move is −1 and +1, nothing outside a session', () => {
+    const made = app('v1', { sessionId: 's1', targetGroup: 'graduate' });
+    expect(countChanges(undefined, made)).toEqual([
+      { sessionId: 's1', dimension: 'total', key: '', delta: 1 },
+      { sessionId: 's1', dimension: 'vacancy', key: 'v1', delta: 1 },
+      { sessionId: 's1', dimension: 'targetGroup', key: 'graduate', delta: 1 },
+      { sessionId: 's1', dimension: 'source', key: 'live', delta: 1 },
+      { sessionId: 's1', dimension: 'status', key: 'new', delta: 1 },
+    ]);
+    expect(countChanges(made, { ...made, status: 'withdrawn' })).toEqual([
+      { sessionId: 's1', dimension: 'status', key: 'new', delta: -1 },
+      { sessionId: 's1', dimension: 'status', key: 'withdrawn', delta: 1 },
+    ]);
+    expect(countChanges(made, { ...made })).toEqual([]);
+    expect(countChanges(undefined, app('v1', { sessionId: null }))).toEqual([]);
+    expect(countChanges(made, { ...made, sessionId: 's2' }).filter((c) => c.dimension === 'total')).toEqual([
+      { sessionId: 's1', dimension: 'total', key: '', delta: -1 },
+      { sessionId: 's2', dimension: 'total', key: '', delta: 1 },
+    ]);
+  });
+
+  test('sessions\' counts summed give the breakdown of all their applications; tallies at zero are not listed', () => {
+    const one = [app('v1'), app('v2', { status: 'hired' })];
+    const two = [app('v2', { targetGroup: 'disabled', source: 'replay' }), app('v3', { status: 'withdrawn' })];
+    const names = (id: string) => ({ title: id, employer: '' });
+    expect(breakdownOf(sumCounts([countApplications(one), countApplications(two)]), names)).toEqual(breakdown([...one, ...two], names));
+    const moved = countApplications(one);
+    moved.byStatus.set('new', 0);
+    expect(breakdownOf(moved, names).byStatus).toEqual([{ status: 'hired', count: 1 }]);
   });
 
   test('appendSample() keeps every sample up to the cap, then thins the older half and keeps the recent half whole', () => {

@@ -2,25 +2,131 @@ import type { Application, ApplicationStatus, ApplySource, TargetGroup } from '@
 import type { ApplicationBreakdown, ViewerSample } from '@chunfeng/shared/statistics';
 
 type Named = { title: string; employer: string };
+type Counted = Pick<Application, 'vacancyId' | 'targetGroup' | 'source' | 'status'>;
 
-function tally<K extends string>(keys: Iterable<K>): Array<[K, number]> {
-  const counts = new Map<K, number>();
-  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+/** One tally a store keeps per session: the applications whose `dimension` is `key` ('total' has the key ''). */
+export type CountCell =
+  | { dimension: 'total'; key: '' }
+  | { dimension: 'vacancy'; key: string }
+  | { dimension: 'targetGroup'; key: TargetGroup | 'unspecified' }
+  | { dimension: 'source'; key: ApplySource }
+  | { dimension: 'status'; key: ApplicationStatus };
+export type CountDimension = CountCell['dimension'];
+
+/** A change to one session's tally, as a store applies it in the same write as the application. */
+export type CountChange = CountCell & { sessionId: string; delta: number };
+
+/** Exact tallies of a set of applications, by the dimensions the bureau reports. */
+export interface ApplicationCounts {
+  total: number;
+  byVacancy: Map<string, number>;
+  byTargetGroup: Map<TargetGroup | 'unspecified', number>;
+  bySource: Map<ApplySource, number>;
+  byStatus: Map<ApplicationStatus, number>;
+}
+
+/**
+ * The cells one application adds 1 to. Withdrawn applications still count: they were made (the
+ * status cell says how many were withdrawn). Applicants who did not say their group are 'unspecified'.
+ */
+export function countCells(a: Counted): CountCell[] {
+  return [
+    { dimension: 'total', key: '' },
+    { dimension: 'vacancy', key: a.vacancyId },
+    { dimension: 'targetGroup', key: a.targetGroup ?? 'unspecified' },
+    { dimension: 'source', key: a.source },
+    { dimension: 'status', key: a.status },
+  ];
+}
+
+/**
+ * What a session's tallies change by when `before` becomes `after` (undefined: not stored). Only
+ * applications made in a session are counted, as the statistics are per session and per campaign;
+ * a status move is its old status −1 and its new one +1.
+ */
+export function countChanges(before: (Counted & Pick<Application, 'sessionId'>) | undefined, after: (Counted & Pick<Application, 'sessionId'>) | undefined): CountChange[] {
+  const changes = new Map<string, CountChange>();
+  const add = (a: typeof before, delta: number): void => {
+    if (!a?.sessionId) return;
+    for (const cell of countCells(a)) {
+      const id = JSON.stringify([a.sessionId, cell.dimension, cell.key]);
+      const seen = changes.get(id);
+      if (seen) seen.delta += delta;
+      else changes.set(id, { ...cell, sessionId: a.sessionId, delta });
+    }
+  };
+  add(before, -1);
+  add(after, 1);
+  return [...changes.values()].filter((c) => c.delta !== 0);
+}
+
+export function emptyCounts(): ApplicationCounts {
+  return { total: 0, byVacancy: new Map(), byTargetGroup: new Map(), bySource: new Map(), byStatus: new Map() };
+}
+
+function bump<K>(map: Map<K, number>, key: K, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
+}
+
+/** Adds `n` applications in `cell` to `counts` (changed in place). */
+export function addCell(counts: ApplicationCounts, cell: CountCell, n: number): void {
+  switch (cell.dimension) {
+    case 'total':
+      counts.total += n;
+      return;
+    case 'vacancy':
+      return bump(counts.byVacancy, cell.key, n);
+    case 'targetGroup':
+      return bump(counts.byTargetGroup, cell.key, n);
+    case 'source':
+      return bump(counts.bySource, cell.key, n);
+    case 'status':
+      return bump(counts.byStatus, cell.key, n);
+  }
+}
+
+/** Tallies the applications themselves (what the stores' kept counts must always equal). */
+export function countApplications(applications: readonly Counted[]): ApplicationCounts {
+  const counts = emptyCounts();
+  for (const a of applications) for (const cell of countCells(a)) addCell(counts, cell, 1);
+  return counts;
+}
+
+/** The counts of several sessions together (a campaign). */
+export function sumCounts(parts: Iterable<ApplicationCounts>): ApplicationCounts {
+  const sum = emptyCounts();
+  for (const part of parts) {
+    sum.total += part.total;
+    for (const [k, n] of part.byVacancy) bump(sum.byVacancy, k, n);
+    for (const [k, n] of part.byTargetGroup) bump(sum.byTargetGroup, k, n);
+    for (const [k, n] of part.bySource) bump(sum.bySource, k, n);
+    for (const [k, n] of part.byStatus) bump(sum.byStatus, k, n);
+  }
+  return sum;
+}
+
+/** Largest first, ties by key; a tally that fell to zero (every one moved on) is not listed. */
+function ranked<K extends string>(counts: ReadonlyMap<K, number>): Array<[K, number]> {
+  return [...counts].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+/** Counts as the bureau reads them: each list sorted largest first, vacancies with their names. */
+export function breakdownOf(counts: ApplicationCounts, names: (vacancyId: string) => Named): ApplicationBreakdown {
+  return {
+    total: counts.total,
+    byVacancy: ranked(counts.byVacancy).map(([vacancyId, count]) => ({ vacancyId, ...names(vacancyId), count })),
+    byTargetGroup: ranked(counts.byTargetGroup).map(([group, count]) => ({ group, count })),
+    bySource: ranked(counts.bySource).map(([source, count]) => ({ source, count })),
+    byStatus: ranked(counts.byStatus).map(([status, count]) => ({ status, count })),
+  };
 }
 
 /**
  * Counts applications per vacancy, target group, source and status. Withdrawn applications still
  * count: they were made (the status breakdown shows how many were withdrawn).
  */
-export function breakdown(applications: readonly Application[], names: (vacancyId: string) => Named): ApplicationBreakdown {
-  return {
-    total: applications.length,
-    byVacancy: tally(applications.map((a) => a.vacancyId as string)).map(([vacancyId, count]) => ({ vacancyId, ...names(vacancyId), count })),
-    byTargetGroup: tally(applications.map((a): TargetGroup | 'unspecified' => a.targetGroup ?? 'unspecified')).map(([group, count]) => ({ group, count })),
-    bySource: tally(applications.map((a): ApplySource => a.source)).map(([source, count]) => ({ source, count })),
-    byStatus: tally(applications.map((a): ApplicationStatus => a.status)).map(([status, count]) => ({ status, count })),
-  };
+export function breakdown(applications: readonly Counted[], names: (vacancyId: string) => Named): ApplicationBreakdown {
+  return breakdownOf(countApplications(applications), names);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { CampaignStatistics, SessionStatistics, SessionSummary, ViewerSampl
 import type { LiveSession } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
 import { KeyedQueue } from '../domain/keyedQueue';
-import { appendSample, breakdown, peak } from '../domain/statistics';
+import { appendSample, breakdownOf, emptyCounts, peak, sumCounts } from '../domain/statistics';
 import type { JobStore } from '../store/jobStore';
 
 /** At most this many samples per session (a day at 30 s); older ones thin out past it. */
@@ -10,7 +10,9 @@ const MAX_SAMPLES = 2880;
 
 /**
  * The bureau's numbers: viewers over time (sampled while a session is live and kept in the job store)
- * and applications per vacancy, target group, source and status, per session and per campaign.
+ * and applications per vacancy, target group, source and status, per session and per campaign. The
+ * application figures are the tallies the store keeps with every write (JobStore.applicationCounts):
+ * a campaign's page reads each session's tallies, never its applications.
  */
 export class Statistics {
   readonly #store: JobStore;
@@ -64,30 +66,26 @@ export class Statistics {
   async session(sessionId: string): Promise<SessionStatistics> {
     const session = await this.#store.get('session', sessionId);
     if (!session) throw new DomainError('NOT_FOUND', 'no such session');
-    const [series, applications, names] = await Promise.all([
-      this.#store.get('viewers', sessionId),
-      this.#store.listApplications({ sessionId }),
-      this.#names(),
-    ]);
+    const [series, counts, names] = await Promise.all([this.#store.get('viewers', sessionId), this.#store.applicationCounts([sessionId]), this.#names()]);
     const viewers = series?.samples ?? [];
-    return { session: summary(session, peak(viewers), applications.length), viewers, applications: breakdown(applications, names) };
+    const applications = counts.get(sessionId) ?? emptyCounts();
+    return { session: summary(session, peak(viewers), applications.total), viewers, applications: breakdownOf(applications, names) };
   }
 
   async campaign(campaignId: string): Promise<CampaignStatistics> {
     const campaign = await this.#store.get('campaign', campaignId);
     if (!campaign) throw new DomainError('NOT_FOUND', 'no such campaign');
     const sessions = await this.#store.list('session', { value: campaignId });
-    const perSession = await Promise.all(
-      sessions.map(async (s) => {
-        const [series, applications] = await Promise.all([this.#store.get('viewers', s.id), this.#store.listApplications({ sessionId: s.id })]);
-        return { session: s, peak: peak(series?.samples ?? []), applications };
-      }),
-    );
-    const all = perSession.flatMap((p) => p.applications);
+    const [counts, peaks, names] = await Promise.all([
+      this.#store.applicationCounts(sessions.map((s) => s.id)),
+      Promise.all(sessions.map(async (s) => peak((await this.#store.get('viewers', s.id))?.samples ?? []))),
+      this.#names(),
+    ]);
+    const of = (id: string) => counts.get(id) ?? emptyCounts();
     return {
       campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
-      sessions: perSession.map((p) => summary(p.session, p.peak, p.applications.length)),
-      applications: breakdown(all, await this.#names()),
+      sessions: sessions.map((s, i) => summary(s, peaks[i]!, of(s.id).total)),
+      applications: breakdownOf(sumCounts(sessions.map((s) => of(s.id))), names),
     };
   }
 

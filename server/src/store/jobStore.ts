@@ -12,6 +12,7 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { ViewerSample } from '@chunfeng/shared/statistics';
 import type { ApplicationReceipt, ApplicationRecord } from '../domain/applications';
+import type { ApplicationCounts } from '../domain/statistics';
 import { DomainError } from '../domain/errors';
 import type { QuestionRecord } from '../domain/questions';
 import type { PhoneCode } from '../services/phoneVerification';
@@ -170,6 +171,13 @@ export interface JobStore {
   applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges>;
   /** Read-modify-write of one application, safe against concurrent updates. */
   updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord>;
+  /**
+   * Each session's tallies of its applications (total, per vacancy, target group, source and current
+   * status; withdrawn ones included), kept by the store in the same atomic write as each application
+   * and status change, so no application is read. Every id asked for is in the answer (all zero
+   * when it has none). Applications made outside a session are in no session's tallies.
+   */
+  applicationCounts(sessionIds: readonly string[]): Promise<Map<string, ApplicationCounts>>;
   /** The append-only log of what happened to applications, oldest first. */
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]>;
 

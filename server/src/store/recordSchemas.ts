@@ -5,6 +5,7 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import { AccessibilityFact, ApplicationStatus, ApplySource, Badge, Education, LineupItem, PayUnit, SessionStatus, TargetGroup, type PinEvent } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
+import type { CountCell } from '../domain/statistics';
 import type { ApplicationEvent, CatalogKind, CatalogKinds } from './jobStore';
 import { StoreError } from './storeError';
 
@@ -145,3 +146,12 @@ export function readRecord<T>(schema: z.ZodType<T>, stored: string | object, whe
   const field = issue?.path.length ? issue.path.join('.') : 'the record';
   throw new StoreError('corrupt', `${where} does not match its schema: ${field}: ${issue?.message ?? 'invalid'}`);
 }
+
+/** One kept tally of a session's applications, as a store reads it back. */
+export const CountCellRecord: z.ZodType<CountCell> = z.discriminatedUnion('dimension', [
+  z.object({ dimension: z.literal('total'), key: z.literal('') }),
+  z.object({ dimension: z.literal('vacancy'), key: z.string() }),
+  z.object({ dimension: z.literal('targetGroup'), key: z.union([TargetGroup, z.literal('unspecified')]) }),
+  z.object({ dimension: z.literal('source'), key: ApplySource }),
+  z.object({ dimension: z.literal('status'), key: ApplicationStatus }),
+]);

@@ -9,6 +9,9 @@ import { FENCE_LUA, stageEpochKey, stageLeaseKey, type StageFence } from '../clu
 import { cacheable } from './docCache';
 import { storeErrorFromRedis } from './storeError';
 import { TrackedDocs } from './trackedDocs';
+import { countChunks, countField, countsOf, parseCountField, type StoredCount } from './applicationCounts';
+import { countsKey, migrateRedis } from './redisMigrations';
+import { countChanges, type ApplicationCounts, type CountChange } from '../domain/statistics';
 import { changePosition, latestOrder, matchesPage, PAGE_SCAN, pageNarrowed } from './applicationPages';
 import {
   catalogIndex,
@@ -29,8 +32,9 @@ import {
 const fenceArg = (fence: StageFence): string => (fence.epoch === null ? '' : String(fence.epoch));
 
 // One atomic step: return the application already stored under this key hash, or the one not
-// withdrawn for this vacancy and phone; otherwise store it with its indexes and append a 'created'
-// event. Exported for the benchmark, which runs it raw as the baseline.
+// withdrawn for this vacancy and phone; otherwise store it with its indexes, add it to its session's
+// tallies (KEYS[1], when it has a session: ARGV[10…] are the fields to count it in) and append a
+// 'created' event. Exported for the benchmark, which runs it raw as the baseline (see applyScriptArgs).
 export const APPLY_SCRIPT = `
 local p = ARGV[1]
 local id, keyHash, vacancy, phone, employer, session, body, event = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
@@ -49,6 +53,7 @@ redis.call('ZADD', p .. 'apps:all', seq, id)
 redis.call('ZADD', p .. 'apps:vacancy:' .. vacancy, seq, id)
 redis.call('ZADD', p .. 'apps:employer:' .. employer, seq, id)
 if session ~= '' then redis.call('ZADD', p .. 'apps:session:' .. session, seq, id) end
+for i = 10, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
 redis.call('XADD', p .. 'app-events', '*', 'applicationId', id, 'event', event)
 return {1, body}
 `;
@@ -89,7 +94,8 @@ return 1
 `;
 
 // An application's change stored only if the record is still the one the caller read (compare and
-// swap, no connection of its own); a withdrawal releases its vacancy and phone. 0 = stale, -1 = gone.
+// swap, no connection of its own); a withdrawal releases its vacancy and phone; the sessions' tallies
+// (KEYS) move with it: ARGV[8…] in threes, the index of the key, the field, the change. 0 = stale, -1 = gone.
 const REPLACE_SCRIPT = `
 local p, id, expected, body, withdrawn, vp, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local current = redis.call('GET', p .. 'app:' .. id)
@@ -98,6 +104,7 @@ if current ~= expected then return 0 end
 redis.call('SET', p .. 'app:' .. id, body)
 redis.call('XADD', p .. 'app-events', '*', 'applicationId', id, 'event', event)
 if withdrawn == '1' and redis.call('GET', vp) == id then redis.call('DEL', vp) end
+for i = 8, #ARGV, 3 do redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2]) end
 return 1
 `;
 
@@ -108,16 +115,41 @@ if not id then return false end
 return redis.call('GET', ARGV[1] .. 'app:' .. id)
 `;
 
-/** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 /** How long a reading of Redis's durability settings is kept (they change only by an operator's hand). */
 const DURABILITY_RECHECK_MS = 60_000;
+
+/**
+ * The apply script's arguments for one application: the number of keys and its session's tally hash
+ * (none outside a session), then the record, its indexes' values, its event and the fields it counts in.
+ */
+export function applyScriptArgs(prefix: string, a: ApplicationRecord): string[] {
+  const event: ApplicationEvent = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
+  // Every change of a new application is +1 in its own session's hash.
+  const fields = countChanges(undefined, a).map((c) => countField(c));
+  const keys = a.sessionId && fields.length > 0 ? [countsKey(prefix, a.sessionId)] : [];
+  return [String(keys.length), ...keys, prefix, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId ?? '', JSON.stringify(a), JSON.stringify(event), ...fields];
+}
+
+/** Tally changes as script arguments: the number of keys and the keys, then (key index, field, change) in threes. */
+function countArgs(prefix: string, changes: readonly CountChange[]): { keys: string[]; argv: string[] } {
+  const keys: string[] = [];
+  const argv: string[] = [];
+  for (const c of changes) {
+    const key = countsKey(prefix, c.sessionId);
+    let index = keys.indexOf(key);
+    if (index < 0) index = keys.push(key) - 1;
+    argv.push(String(index + 1), countField(c), String(c.delta));
+  }
+  return { keys: [String(keys.length), ...keys], argv };
+}
 
 /** Applications read per round trip while filling a page. */
 const PAGE_CHUNK = 250;
 
+/** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 const GUARDED = [
   'put', 'get', 'list', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
-  'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
+  'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
 
 /** The scripts above, as ioredis defines them on the client. */
@@ -134,6 +166,7 @@ export class RedisJobStore implements JobStore {
   readonly #p: string;
   /** The one-time upgrade of applications written before keys were hashed; application calls wait for it. */
   #upgrading: Promise<void> | undefined;
+  #migration: { from: number; to: number } | undefined;
   readonly #scripts: Scripts;
   /** Catalog documents kept here, dropped by Redis's invalidations when any node writes them. */
   readonly #docs: TrackedDocs;
@@ -146,11 +179,12 @@ export class RedisJobStore implements JobStore {
     this.#redis = new Redis(url, { ...boundedRedisOptions(), lazyConnect: false, enableAutoPipelining: true });
     // Without a listener ioredis prints every failed reconnect; the caller decides what to log.
     this.#redis.on('error', (error: Error) => onConnectionError?.(error));
-    this.#redis.defineCommand('cfApply', { numberOfKeys: 0, lua: APPLY_SCRIPT });
+    // The number of keys is the first argument: an application outside a session has no tallies to name.
+    this.#redis.defineCommand('cfApply', { lua: APPLY_SCRIPT });
     this.#redis.defineCommand('cfPut', { numberOfKeys: 3, lua: PUT_SCRIPT });
     this.#redis.defineCommand('cfPutFenced', { numberOfKeys: 5, lua: PUT_FENCED_SCRIPT });
     this.#redis.defineCommand('cfPutPinsFenced', { numberOfKeys: 3, lua: PUT_PINS_FENCED_SCRIPT });
-    this.#redis.defineCommand('cfReplace', { numberOfKeys: 0, lua: REPLACE_SCRIPT });
+    this.#redis.defineCommand('cfReplace', { lua: REPLACE_SCRIPT });
     this.#redis.defineCommand('cfByKey', { numberOfKeys: 0, lua: BY_KEY_SCRIPT });
     this.#scripts = this.#redis as unknown as Scripts;
     this.#p = prefix;
@@ -167,12 +201,25 @@ export class RedisJobStore implements JobStore {
     }
   }
 
-  /** The key upgrade, started once; a failure surfaces on the call waiting for it and the next call tries again. */
+  /**
+   * Resolves once the data is this release's schema (what the migration did), or rejects: a
+   * RedisSchemaTooNewError for data a newer release wrote. The server waits for it before it listens.
+   */
+  async opened(): Promise<{ from: number; to: number }> {
+    await this.#ready();
+    return this.#migration!;
+  }
+
+  /** The key upgrade and the schema migration, started once; a failure surfaces on the call waiting for it and the next call tries again. */
   #ready(): Promise<void> {
-    this.#upgrading ??= this.#upgradeKeys().catch((error: unknown) => {
-      this.#upgrading = undefined;
-      throw error;
-    });
+    this.#upgrading ??= this.#upgradeKeys()
+      .then(async () => {
+        this.#migration = await migrateRedis(this.#redis, this.#p);
+      })
+      .catch((error: unknown) => {
+        this.#upgrading = undefined;
+        throw error;
+      });
     return this.#upgrading;
   }
 
@@ -253,19 +300,7 @@ export class RedisJobStore implements JobStore {
 
   async apply(application: ApplicationRecord): Promise<{ application: ApplicationRecord; created: boolean }> {
     await this.#ready();
-    const a = application;
-    const event: ApplicationEvent = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
-    const [created, body] = (await this.#scripts.cfApply(
-      this.#p,
-      a.id,
-      a.keyHash,
-      a.vacancyId,
-      a.phone,
-      a.employerId,
-      a.sessionId ?? '',
-      JSON.stringify(a),
-      JSON.stringify(event),
-    )) as [number, string];
+    const [created, body] = (await this.#scripts.cfApply(...applyScriptArgs(this.#p, application))) as [number, string];
     return { application: upgradeRecord(JSON.parse(body) as ApplicationRecord), created: created === 1 };
   }
 
@@ -359,16 +394,32 @@ export class RedisJobStore implements JobStore {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const body = await this.#redis.get(key);
       if (!body) throw new DomainError('NOT_FOUND', 'no such application');
-      const next = change(upgradeRecord(JSON.parse(body) as ApplicationRecord));
+      const current = upgradeRecord(JSON.parse(body) as ApplicationRecord);
+      const next = change(current);
       const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
       // A withdrawn application no longer holds its vacancy and phone: a new one may be made.
       const vp = `${this.#p}app:vp:${next.vacancyId}:${next.phone}`;
       const withdrawn = next.status === 'withdrawn' ? '1' : '0';
-      const result = (await this.#scripts.cfReplace(this.#p, id, body, JSON.stringify(next), withdrawn, vp, JSON.stringify(event))) as number;
+      const tallies = countArgs(this.#p, countChanges(current, next));
+      const result = (await this.#scripts.cfReplace(...tallies.keys, this.#p, id, body, JSON.stringify(next), withdrawn, vp, JSON.stringify(event), ...tallies.argv)) as number;
       if (result === 1) return next;
       if (result === -1) throw new DomainError('NOT_FOUND', 'no such application');
     }
     throw new DomainError('CONFLICT', 'the application kept changing; try again');
+  }
+
+  /** The sessions' tally hashes, COUNT_CHUNK HGETALLs at a time (one pipeline each). */
+  async applicationCounts(sessionIds: readonly string[]): Promise<Map<string, ApplicationCounts>> {
+    await this.#ready();
+    const stored: StoredCount[] = [];
+    for (const chunk of countChunks(sessionIds)) {
+      const hashes = await Promise.all(chunk.map((id) => this.#redis.hgetall(countsKey(this.#p, id))));
+      for (const [i, hash] of hashes.entries()) {
+        const sessionId = chunk[i]!;
+        for (const [field, value] of Object.entries(hash)) stored.push({ sessionId, ...parseCountField(field, value, `the tallies of session ${sessionId}`) });
+      }
+    }
+    return countsOf(sessionIds, stored);
   }
 
   async applicationEvents(applicationId?: string): Promise<ApplicationEvent[]> {

@@ -73,6 +73,41 @@ function hashKeys(db: Database.Database): void {
   db.exec('DROP TABLE applications_before_key_hash');
 }
 
+// Each session's tallies of its applications (see JobStore.applicationCounts): one row per session,
+// dimension and key, changed in the writer's transaction with every application and status change.
+const COUNTS_TABLE = `
+CREATE TABLE application_counts (
+  session_id TEXT NOT NULL, dimension TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY (session_id, dimension, key)
+) WITHOUT ROWID;
+`;
+
+/** What each dimension's key is, read from a stored application (as countCells in domain/statistics.ts reads the record). */
+const COUNT_KEYS: ReadonlyArray<[dimension: string, key: string]> = [
+  ['total', "''"],
+  ['vacancy', 'vacancy_id'],
+  ['targetGroup', "coalesce(json_extract(body, '$.targetGroup'), 'unspecified')"],
+  ['source', "json_extract(body, '$.source')"],
+  ['status', "json_extract(body, '$.status')"],
+];
+
+/**
+ * The tallies of the applications already stored, counted by SQLite (GROUP BY) in the migration's
+ * transaction. Applications outside a session are in no session's tallies; a row that is not JSON
+ * (unreadable, reported as corrupt when read) is not counted.
+ */
+function countStoredApplications(db: Database.Database): void {
+  for (const [dimension, key] of COUNT_KEYS) {
+    db.prepare(
+      `INSERT INTO application_counts (session_id, dimension, key, count)
+       SELECT session_id, ?, k, n FROM (
+         SELECT session_id, ${key} AS k, count(*) AS n FROM applications
+         WHERE session_id <> '' AND json_valid(body) GROUP BY session_id, k
+       ) WHERE k IS NOT NULL`,
+    ).run(dimension);
+  }
+}
+
 /**
  * Every schema version, oldest first; a new one is appended with the next number and never edited
  * once released. Version 1 is the schema as it stood before versions were kept: files of that time
@@ -86,6 +121,14 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       hashKeys(db);
       db.exec(BASELINE);
+    },
+  },
+  {
+    version: 2,
+    name: 'application tallies per session (statistics without reading applications), counted from those stored',
+    up(db) {
+      db.exec(COUNTS_TABLE);
+      countStoredApplications(db);
     },
   },
 ];

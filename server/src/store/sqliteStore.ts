@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
 import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore } from './jobStore';
 import { DocCache } from './docCache';
-import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, catalogSchema, ModerationRecord, PinEventRecord, readRecord } from './recordSchemas';
+import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, CountCellRecord, catalogSchema, ModerationRecord, PinEventRecord, readRecord } from './recordSchemas';
 import type { MigrationResult } from './sqliteMigrations';
 import { openStoreDatabase } from './sqliteSchema';
 import { SqliteWriter, type SqliteWriterOptions } from './sqliteWriter';
@@ -16,6 +16,8 @@ import { StorageProbe, type ProbeResult } from './storageProbe';
 import { StoreError, storeErrorFromSqlite } from './storeError';
 import type { WriteOp, WriteResults } from './sqliteWrites';
 import { changePosition, latestOrder, likePattern, PAGE_SCAN, pageNarrowed } from './applicationPages';
+import { countChunks, countsOf, readCount, type StoredCount } from './applicationCounts';
+import type { ApplicationCounts } from '../domain/statistics';
 
 export interface SqliteJobStoreOptions {
   dataDir: string;
@@ -231,6 +233,22 @@ export class SqliteJobStore implements JobStore {
       if ((await this.#write({ op: 'replaceApplication', id, expected, next, event })) === 'replaced') return next;
     }
     throw new DomainError('CONFLICT', 'the application kept changing; try again');
+  }
+
+  /** The kept tallies (application_counts), COUNT_CHUNK sessions a query through its primary key. */
+  applicationCounts(sessionIds: readonly string[]): Promise<Map<string, ApplicationCounts>> {
+    return this.#read(() => {
+      const stored: StoredCount[] = [];
+      for (const chunk of countChunks(sessionIds)) {
+        const sql = `SELECT session_id, dimension, key, count FROM application_counts WHERE session_id IN (${chunk.map(() => '?').join(', ')})`;
+        const rows = this.#prepare(sql).all(...chunk) as Array<{ session_id: string; dimension: string; key: string; count: unknown }>;
+        for (const r of rows) {
+          const where = `the tally ${r.dimension} of session ${r.session_id}`;
+          stored.push({ sessionId: r.session_id, cell: readRecord(CountCellRecord, { dimension: r.dimension, key: r.key }, where), count: readCount(r.count, where) });
+        }
+      }
+      return countsOf(sessionIds, stored);
+    });
   }
 
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]> {

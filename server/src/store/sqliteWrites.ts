@@ -5,6 +5,7 @@ import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
+import { countChanges } from '../domain/statistics';
 import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds } from './jobStore';
 import { ApplicationRecordSchema, readRecord } from './recordSchemas';
 import { StoreError, storeErrorFromSqlite, type StoreFailure } from './storeError';
@@ -73,6 +74,9 @@ export class SqliteWrites {
       ),
       replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ? WHERE id = ? AND body = ?'),
       event: db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)'),
+      count: db.prepare(
+        'INSERT INTO application_counts (session_id, dimension, key, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
+      ),
       moderation: db.prepare('INSERT INTO moderation (session_id, body) VALUES (?, ?)'),
       caption: db.prepare('INSERT INTO captions (session_id, seq, text, at) SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ? FROM captions WHERE session_id = ? RETURNING seq'),
     };
@@ -147,12 +151,15 @@ export class SqliteWrites {
         if (existing) return { application: readRecord(ApplicationRecordSchema, existing.body, `application #${existing.seq}`), created: false };
         s.insertApplication.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, JSON.stringify(a));
         this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
+        this.#count(undefined, a);
         return { application: a, created: true };
       }
       case 'replaceApplication': {
         const changed = s.replaceApplication.run(JSON.stringify(op.next), op.next.status === 'withdrawn' ? 1 : 0, op.id, op.expected).changes;
         if (changed === 0) return 'stale';
         this.#event(op.event);
+        // The stored body was `expected` (the update matched it): its tallies are the ones to move.
+        this.#count(readRecord(ApplicationRecordSchema, op.expected, `application ${op.id}`), op.next);
         return 'replaced';
       }
       case 'appendModeration':
@@ -167,5 +174,10 @@ export class SqliteWrites {
 
   #event(event: ApplicationEvent): void {
     this.#statements.event.run(event.applicationId, JSON.stringify(event));
+  }
+
+  /** The session tallies moved from `before` to `after`, in the write's own savepoint. */
+  #count(before: ApplicationRecord | undefined, after: ApplicationRecord): void {
+    for (const c of countChanges(before, after)) this.#statements.count.run(c.sessionId, c.dimension, c.key, c.delta);
   }
 }
