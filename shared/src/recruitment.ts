@@ -216,8 +216,11 @@ export interface ApplicationListPage {
   applications: Application[];
   /** The cursor of the next page, or null at the end. */
   next: string | null;
-  /** Where to ask GET /api/applications/changes from, taken before this page was read. */
-  changes: string;
+  /**
+   * Where to ask GET /api/applications/changes from, taken before this page was read; on the first
+   * page only (null on the pages after it: the first page's cursor already covers them).
+   */
+  changes: string | null;
 }
 
 /** GET /api/applications/changes: what was created or changed since a `changes` cursor. */

@@ -329,14 +329,15 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── follow-up (bureau, or the employer of the vacancy) ──
-  // A page at a time, newest first, with the change cursor taken before it is read: a console that
-  // keeps the page asks GET /applications/changes from there and misses nothing.
+  // A page at a time, newest first, with the change cursor taken before the first page is read: a
+  // console that keeps the pages asks GET /applications/changes from there and misses nothing.
   api.get('/applications', async (req, res) => {
     const actor = await authenticate(req, tokens);
     const parsed = parse(ApplicationListQuery, req.query);
-    const changes = await service.followUp.changesNow();
-    const page = await service.followUp.page(actor, pageQuery(parsed));
-    const body: ApplicationListPage = { applications: page.applications, next: pageCursor(page.next), changes: changeCursor(changes) };
+    const query = pageQuery(parsed);
+    const changes = query.before === undefined ? changeCursor(await service.followUp.changesNow()) : null;
+    const page = await service.followUp.page(actor, query);
+    const body: ApplicationListPage = { applications: page.applications, next: pageCursor(page.next), changes };
     res.json(body);
   });
   api.get('/applications/changes', async (req, res) => {

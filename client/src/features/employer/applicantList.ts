@@ -107,7 +107,7 @@ export function useApplicantList(token: string | undefined): ApplicantList {
       // A newer filter's answer wins over a slower older one.
       if (generation !== state.current.generation) return;
       state.current.next = page.next;
-      state.current.changes = page.changes;
+      state.current.changes = page.changes ?? undefined;
       setApplicants(page.applications);
       setNext(page.next);
       setLoaded(true);
