@@ -231,6 +231,8 @@ export const en: Messages = {
     codeSent: 'A code was sent to {{phone}}; it works for {{minutes}} minutes',
     codeWrong: 'That code is wrong or has expired; type it again or ask for a new one',
     codeInvalid: 'Enter the 6-digit code',
+    fixFields_one: '1 thing needs fixing; it is marked beside its field',
+    fixFields_other: '{{count}} things need fixing; each is marked beside its field',
     resend: 'Send a new code',
     sendingCode: 'Sending the code…',
   },

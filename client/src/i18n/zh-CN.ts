@@ -230,6 +230,8 @@ export const zhCN = {
     codeSent: '验证码已发送到 {{phone}}，{{minutes}} 分钟内有效',
     codeWrong: '验证码不对或已过期，请重新输入或重新获取',
     codeInvalid: '请输入 6 位数字验证码',
+    fixFields_one: '有 1 处需要修改，已在该项旁标出',
+    fixFields_other: '有 {{count}} 处需要修改，已在对应的项旁标出',
     resend: '重新获取验证码',
     sendingCode: '正在发送验证码…',
   },
