@@ -42,6 +42,12 @@ describe('questions, captions and the captioned replay in Chromium', () => {
     await withCaptions.page.locator(`article.pinned-card[data-vacancy="${a.id}"] .faq`, { hasText: '四人间，有空调和热水' }).waitFor({ timeout: 5000 });
     await expect(withCaptions.page.locator('[data-announce="answer"]').textContent()).resolves.toContain('四人间，有空调和热水');
     await expect(without.page.locator('[data-announce="answer"]').textContent()).resolves.toBe('');
+    expect(await withCaptions.page.title()).toBe('春风行动 · 人社局长直播带岗（第一场） · 春风直播带岗');
+    // Switched to English: the tab's title and the announcement are English too (the answer stays as written).
+    await withCaptions.page.getByLabel('语言').selectOption('en');
+    await expect.poll(() => withCaptions.page.locator('[data-announce="answer"]').textContent()).toBe('Your question was answered: 四人间，有空调和热水');
+    expect(await withCaptions.page.locator('[data-announce="answer"] span').getAttribute('lang')).toBe('zh-CN');
+    await expect.poll(() => withCaptions.page.title()).toMatch(/ · Chunfeng Live$/);
 
     // The captioner, invited by the host, types a line.
     await host.page.getByLabel('邀请身份').selectOption('captioner');

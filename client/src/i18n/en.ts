@@ -195,7 +195,7 @@ export const en: Messages = {
     age: 'age {{min}}–{{max}}',
     separator: '; ',
     verified: 'Verified by the bureau',
-    badge: { love: 'Love position', 'public-welfare': 'Public-welfare position' },
+    badge: { love: 'Inclusive job', 'public-welfare': 'Public-welfare job' },
     target: { 'rural-worker': 'Rural workers', 'employment-difficulty': 'Employment-difficulty persons', disabled: 'Disabled persons', graduate: 'Graduates' },
     access: {
       'wheelchair-accessible': 'Wheelchair accessible',
@@ -300,7 +300,7 @@ export const en: Messages = {
     answered: 'Employer answers:',
     onStage: 'Answered on stage',
     yours: 'My question',
-    yourAnswered: 'Your question was answered: {{answer}}',
+    yourAnswered: 'Your question was answered: ',
     answer: 'Answer',
     answerPlaceholder: 'Type the answer',
     markOnStage: 'Answered on stage',

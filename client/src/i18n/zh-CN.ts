@@ -299,7 +299,7 @@ export const zhCN = {
     answered: '企业回答：',
     onStage: '已在直播中回答',
     yours: '我的问题',
-    yourAnswered: '你的问题已有回答：{{answer}}',
+    yourAnswered: '你的问题已有回答：',
     answer: '回答',
     answerPlaceholder: '输入回答',
     markOnStage: '已在台上回答',

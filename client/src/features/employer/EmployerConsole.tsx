@@ -14,6 +14,7 @@ import './employer.css';
 import { describeError } from '../../ui/errors';
 import { takeUrlToken } from '../../lib/urlToken';
 import { listQuery, useApplicantList, type ApplicantFilter } from './applicantList';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 /** "1.2 MB", "340 kB": how much of an export has arrived. */
 function formatBytes(bytes: number): string {
@@ -26,6 +27,7 @@ const NEXT_STATUSES = StatusChangeInput.shape.status.options;
 /** An employer rep's console: applicants to their vacancies, live; status with a note; CSV export. */
 export function EmployerConsole() {
   const { t, i18n } = useTranslation();
+  useDocumentTitle(t('employer.title'));
   const token = useMemo(() => takeUrlToken(TOKEN_KEY), []);
   const [employer, setEmployer] = useState<Employer>();
   const [vacancies, setVacancies] = useState<Record<string, Vacancy>>({});

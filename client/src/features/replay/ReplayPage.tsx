@@ -13,6 +13,7 @@ import { ApplySheet } from '../viewer/ApplySheet';
 import { HlsPlayer } from '../viewer/HlsPlayer';
 import { MyApplications } from '../viewer/MyApplications';
 import { appliedVacancies, useMyApplications } from '../viewer/myApplications';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 interface Replay {
   master: string;
@@ -30,6 +31,7 @@ function clock(seconds: number): string {
 /** A finished session: the video, one chapter per pinned vacancy, and apply from any chapter. */
 export function ReplayPage({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('replay.title'));
   const [replay, setReplay] = useState<Replay>();
   const [missing, setMissing] = useState(false);
   const [failed, setFailed] = useState(false);
