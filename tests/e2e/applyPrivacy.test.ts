@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
-import { apiClient } from '../harness/api';
+import { apiClient, bureauClient } from '../harness/api';
 import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
 
@@ -107,6 +107,35 @@ describe('the apply sheet shows every problem beside its field', () => {
     await consent.check();
     await sheet.getByRole('button', { name: '提交报名' }).click();
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    expect(viewer.errors).toEqual([]);
+  });
+});
+
+describe("'my applications' follows the employer's moves live", () => {
+  const fx = e2eFixture();
+
+  test('applied on the page: the bureau marks it contacted, then interviewing; the entry says so at once and a toast tells, with no reload', async () => {
+    const { vacancies } = (await apiClient(fx.server.url).get<{ vacancies: VacancyCard[] }>('/public/sessions/demo')).body;
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: PHONE });
+    const { page } = viewer;
+    const sheet = await openSheet(page, vacancies[3]!.id);
+    await sheet.getByLabel('姓名', { exact: true }).fill('等消息');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13712349010');
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    await sheet.getByRole('button', { name: '关闭' }).click();
+    const entry = page.getByRole('region', { name: '我的报名（本机）' }).locator('li[data-application]');
+    await entry.and(page.locator('[data-status="new"]')).waitFor({ timeout: 5000 });
+    const id = (await entry.getAttribute('data-application'))!;
+
+    const bureau = await bureauClient(fx.server.url);
+    expect((await bureau.patch(`/applications/${id}/status`, { status: 'contacted', note: '' })).status).toBe(200);
+    await entry.and(page.locator('[data-status="contacted"]')).waitFor({ timeout: 5000 });
+    expect(await entry.textContent()).toContain('已联系');
+    await page.getByRole('status').filter({ hasText: `报名进度更新：${vacancies[3]!.title} 已联系` }).waitFor({ timeout: 5000 });
+    expect((await bureau.patch(`/applications/${id}/status`, { status: 'interviewing', note: '' })).status).toBe(200);
+    await entry.and(page.locator('[data-status="interviewing"]')).waitFor({ timeout: 5000 });
     expect(viewer.errors).toEqual([]);
   });
 });

@@ -328,6 +328,7 @@ export const en: Messages = {
     withdrawFailed: 'Could not withdraw: {{message}}',
     statusUnavailable: 'Could not check where your applications stand; try again later',
     statusUnknown: 'Status not available',
+    moved: 'Your application moved: {{title}} — {{status}}',
   },
   ...enConsoles,
 };

@@ -327,6 +327,7 @@ export const zhCN = {
     withdrawFailed: '撤回失败：{{message}}',
     statusUnavailable: '暂时无法查询报名进度，稍后再看',
     statusUnknown: '进度暂不可查',
+    moved: '报名进度更新：{{title}} {{status}}',
   },
   ...zhCNConsoles,
 };

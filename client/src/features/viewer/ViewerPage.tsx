@@ -323,7 +323,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           )}
         </>
       )}
-      <MyApplications refreshKey={applying} />
+      <MyApplications refreshKey={applying} signalling={signalling} />
       {!ended && (
         <div className="live-panels">
           <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} />
