@@ -10,6 +10,8 @@ export const enConsoles: ConsoleMessages = {
     note: 'Note',
     lastNote: 'Latest note ({{when}}):',
     update: 'Update',
+    saveNote: 'Save note',
+    noteSaved: 'Note saved',
     live: 'Updating live',
     missingToken: 'This link is not valid or has expired. Ask the bureau for a new one.',
     time: 'Applied at',

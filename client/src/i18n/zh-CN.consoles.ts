@@ -8,6 +8,8 @@ export const zhCNConsoles = {
     note: '备注',
     lastNote: '最新备注（{{when}}）：',
     update: '更新',
+    saveNote: '保存备注',
+    noteSaved: '备注已保存',
     live: '实时更新中',
     missingToken: '链接无效或已过期，请向人社局索取新的链接。',
     time: '投递时间',

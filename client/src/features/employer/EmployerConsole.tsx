@@ -264,7 +264,7 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
       onSaved(next);
       toasts.show(
         <>
-          <span lang={CONTENT_LANG}>{next.name}</span> · {t('employer.saved', { status: t(`status.${next.status}`) })}
+          <span lang={CONTENT_LANG}>{next.name}</span> · {next.status === application.status ? t('employer.noteSaved') : t('employer.saved', { status: t(`status.${next.status}`) })}
         </>,
         { tone: 'success' },
       );
@@ -286,8 +286,9 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
         ))}
       </select>
       <input aria-label={t('employer.note')} placeholder={t('employer.note')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
-      <Button disabled={status === application.status} busy={saving} onClick={() => void save()}>
-        {t('employer.update')}
+      {/* The same status with a note saves the note alone (kept in the history). */}
+      <Button disabled={status === application.status && !note.trim()} busy={saving} onClick={() => void save()}>
+        {status === application.status ? t('employer.saveNote') : t('employer.update')}
       </Button>
       {problem && (
         <span className="status-error" role="alert">
