@@ -115,6 +115,7 @@ export const enConsoles: ConsoleMessages = {
     verifiedFor: '{{name}} verified',
     verifiedNow: 'Verified by the bureau',
     employerInvite: 'Make console link',
+    employerInviteFor: 'Make console link: {{name}}',
     employerLink: 'Console link for {{name}}',
     newEmployer: 'Add an employer',
     field: { name: 'Employer name', industry: 'Industry', district: 'District' },

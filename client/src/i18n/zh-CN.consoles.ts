@@ -113,6 +113,7 @@ export const zhCNConsoles = {
     verifiedFor: '{{name}} 已核验',
     verifiedNow: '已由人社局核验',
     employerInvite: '生成企业后台链接',
+    employerInviteFor: '生成企业后台链接：{{name}}',
     employerLink: '{{name}} 的企业后台链接',
     newEmployer: '新增用人单位',
     field: { name: '单位名称', industry: '行业', district: '区县' },
