@@ -39,6 +39,9 @@ import {
 } from './stage';
 import type { RtpCapabilities, TransportOptions } from './webrtc';
 import {
+  ApplicationsFollowInput,
+  type ApplicationsFollowing,
+  type ApplicationStatus,
   ApplyInput,
   type ApplyReceipt,
   CardEventInput,
@@ -101,6 +104,7 @@ export const requestSchemas = {
   'question:answer': QuestionAnswerInput,
   'question:list': QuestionListInput,
   'application:submit': ApplyInput,
+  'applications:follow': ApplicationsFollowInput,
 } satisfies Record<keyof RequestResults, z.ZodType>;
 
 export interface RequestResults {
@@ -154,6 +158,8 @@ export interface RequestResults {
    * acknowledged once the application is on disk.
    */
   'application:submit': ApplyReceipt;
+  /** Joins the page to its own applications' moves (see `application:status`); again after each reconnect. */
+  'applications:follow': ApplicationsFollowing;
 }
 
 export type Empty = Record<string, never>;
@@ -211,4 +217,6 @@ export interface ServerToClientEvents {
   /** To the consoles allowed to see it: the bureau, and the employer of the vacancy. */
   'application:created': (application: Application) => void;
   'application:updated': (application: Application) => void;
+  /** To the pages following this application (its applicant's, proved by its key): where it stands now, nothing else. */
+  'application:status': (event: { id: string; status: ApplicationStatus }) => void;
 }

@@ -259,6 +259,21 @@ export interface MyApplicationView {
   createdAt: string;
 }
 
+/** The most applications one page follows live (its newest; older ones are looked up when it loads). */
+export const FOLLOW_MAX = 20;
+
+/**
+ * The viewer page asks to hear when its own applications move (an employer contacts, interviews,
+ * hires): each named by its id and proved by the key only this phone holds.
+ */
+export const ApplicationsFollowInput = z.strictObject({
+  items: z.array(z.strictObject({ id: z.string().min(1).max(64), idempotencyKey: z.string().min(8).max(128) })).max(FOLLOW_MAX),
+});
+/** The applications now followed, as they stand (any not proved by its key is simply left out). */
+export interface ApplicationsFollowing {
+  applications: Array<{ id: string; status: ApplicationStatus }>;
+}
+
 export const ApplyVerifyInput = z.strictObject({ phone: MainlandMobile });
 /** The code is on its way (the same answer whatever the phone did before). */
 export interface ApplyVerifySent {

@@ -141,7 +141,11 @@ describe('the bureau console in Chromium', () => {
     await admin.page.reload();
     await admin.page.locator('tr', { hasText: '乡村振兴服装厂' }).waitFor();
     expect(await admin.page.locator('tr', { hasText: '乡村振兴服装厂' }).getByRole('checkbox').isChecked()).toBe(false);
-    await admin.page.locator('tr', { hasText: '乡村振兴服装厂' }).getByRole('button', { name: '生成企业后台链接' }).click();
+    // Each row's button is named for its employer: a screen reader's list of buttons tells them apart.
+    const inviteNames = await admin.page.getByRole('button', { name: /^生成企业后台链接/ }).evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')));
+    expect(inviteNames.length).toBeGreaterThan(1);
+    expect(new Set(inviteNames).size).toBe(inviteNames.length);
+    await admin.page.getByRole('button', { name: '生成企业后台链接：乡村振兴服装厂', exact: true }).click();
     const employerLink = await admin.page.locator('input.invite-link').inputValue();
     expect(employerLink).toContain('/employer?token=');
     expect(await seriousViolations(admin.page)).toEqual([]);

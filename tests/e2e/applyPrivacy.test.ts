@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
-import { apiClient } from '../harness/api';
+import { apiClient, bureauClient } from '../harness/api';
 import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
 
@@ -15,6 +15,11 @@ async function openSheet(page: Page, vacancyId: string): Promise<ReturnType<Page
   await sheet.waitFor();
   return sheet;
 }
+
+/** What a screen reader reads after a control's name: the text of the elements its aria-describedby names. */
+const description = (control: ReturnType<Page['getByRole']>) =>
+  control.evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
+const focused = (control: ReturnType<Page['getByRole']>) => control.evaluate((el) => el === document.activeElement);
 
 const storage = (page: Page) => page.evaluate(() => ({ applicant: localStorage.getItem('chunfeng.applicant'), mine: localStorage.getItem('chunfeng.myApplications') ?? '' }));
 
@@ -62,6 +67,75 @@ describe('the apply sheet keeps the applicant’s details only when asked to', (
     kept = await storage(page);
     expect(kept.applicant).toBeNull();
     expect(kept.mine).not.toContain('13712349002');
+    expect(viewer.errors).toEqual([]);
+  });
+});
+
+describe('the apply sheet shows every problem beside its field', () => {
+  const fx = e2eFixture();
+
+  test('sent empty: name, phone and consent are each marked invalid with their own words and the name takes focus; fixed one by one, focus goes to the next; then it sends', async () => {
+    const { vacancies } = (await apiClient(fx.server.url).get<{ vacancies: VacancyCard[] }>('/public/sessions/demo')).body;
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: PHONE });
+    const { page } = viewer;
+    const sheet = await openSheet(page, vacancies[0]!.id);
+    const name = sheet.getByLabel('姓名', { exact: true });
+    const phone = sheet.getByLabel('手机号', { exact: true });
+    const consent = sheet.getByRole('checkbox', { name: /^我同意/ });
+    await name.fill('');
+    await phone.fill('');
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+
+    await sheet.getByRole('alert').filter({ hasText: '有 3 处需要修改' }).waitFor({ timeout: 5000 });
+    for (const control of [name, phone, consent]) expect(await control.getAttribute('aria-invalid')).toBe('true');
+    expect(await description(name)).toContain('请填写姓名');
+    expect(await description(phone)).toContain('请输入 11 位手机号');
+    // The hint stays with the phone field beside its problem.
+    expect(await description(phone)).toContain('仅该企业和人社局可见');
+    expect(await description(consent)).toContain('请勾选同意后提交');
+    expect(await focused(name)).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await name.fill('逐项修改');
+    await phone.fill('1371234');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => name.getAttribute('aria-invalid')).toBe('false');
+    await sheet.getByRole('alert').filter({ hasText: '有 2 处需要修改' }).waitFor({ timeout: 5000 });
+    expect(await focused(phone)).toBe(true);
+
+    await phone.fill('13712349009');
+    await consent.check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    expect(viewer.errors).toEqual([]);
+  });
+});
+
+describe("'my applications' follows the employer's moves live", () => {
+  const fx = e2eFixture();
+
+  test('applied on the page: the bureau marks it contacted, then interviewing; the entry says so at once and a toast tells, with no reload', async () => {
+    const { vacancies } = (await apiClient(fx.server.url).get<{ vacancies: VacancyCard[] }>('/public/sessions/demo')).body;
+    const viewer = await fx.browser.open(`${fx.server.url}/watch/demo`, { viewport: PHONE });
+    const { page } = viewer;
+    const sheet = await openSheet(page, vacancies[3]!.id);
+    await sheet.getByLabel('姓名', { exact: true }).fill('等消息');
+    await sheet.getByLabel('手机号', { exact: true }).fill('13712349010');
+    await sheet.getByRole('checkbox', { name: /^我同意/ }).check();
+    await sheet.getByRole('button', { name: '提交报名' }).click();
+    await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });
+    await sheet.getByRole('button', { name: '关闭' }).click();
+    const entry = page.getByRole('region', { name: '我的报名（本机）' }).locator('li[data-application]');
+    await entry.and(page.locator('[data-status="new"]')).waitFor({ timeout: 5000 });
+    const id = (await entry.getAttribute('data-application'))!;
+
+    const bureau = await bureauClient(fx.server.url);
+    expect((await bureau.patch(`/applications/${id}/status`, { status: 'contacted', note: '' })).status).toBe(200);
+    await entry.and(page.locator('[data-status="contacted"]')).waitFor({ timeout: 5000 });
+    expect(await entry.textContent()).toContain('已联系');
+    await page.getByRole('status').filter({ hasText: `报名进度更新：${vacancies[3]!.title} 已联系` }).waitFor({ timeout: 5000 });
+    expect((await bureau.patch(`/applications/${id}/status`, { status: 'interviewing', note: '' })).status).toBe(200);
+    await entry.and(page.locator('[data-status="interviewing"]')).waitFor({ timeout: 5000 });
     expect(viewer.errors).toEqual([]);
   });
 });
@@ -154,7 +228,10 @@ describe('APPLY_VERIFY=sms in the viewer’s apply sheet', () => {
     const code = /(\d{6})/.exec(texts[0]!.text)![1]!;
     await codeField.fill(code === '000000' ? '111111' : '000000');
     await page.keyboard.press('Enter');
-    await sheet.getByRole('alert').filter({ hasText: '验证码不对或已过期' }).waitFor({ timeout: 5000 });
+    // The wrong code is said beside the code field, which is marked and takes focus again.
+    await expect.poll(() => codeField.getAttribute('aria-invalid'), { timeout: 5000 }).toBe('true');
+    expect(await description(codeField)).toContain('验证码不对或已过期');
+    expect(await focused(codeField)).toBe(true);
     await codeField.fill(code);
     await page.keyboard.press('Enter');
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor({ timeout: 5000 });

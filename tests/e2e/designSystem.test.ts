@@ -100,6 +100,17 @@ describe('the design system on the public pages', () => {
     await row.getByLabel('状态').selectOption('interviewing');
     await row.getByRole('button', { name: '更新' }).click();
     await console_.page.locator('.toasts [role="status"]').filter({ hasText: '状态已更新为「面试中」' }).waitFor({ timeout: 5000 });
+    // A note without a move: the button says what it does, and the note is kept at the same status.
+    const noteOnly = row.getByRole('button', { name: '保存备注' });
+    await noteOnly.waitFor({ timeout: 5000 });
+    expect(await noteOnly.isDisabled()).toBe(true);
+    await row.getByLabel('备注').fill('候选人周五到岗面试');
+    await noteOnly.click();
+    await console_.page.locator('.toasts [role="status"]').filter({ hasText: '备注已保存' }).waitFor({ timeout: 5000 });
+    await row.filter({ hasText: '候选人周五到岗面试' }).waitFor({ timeout: 5000 });
+    const stored = (await bureau.get<{ applications: Array<{ name: string; status: string; history: Array<{ note: string }> }> }>(`/applications?vacancyId=${vacancy.id}`)).body.applications.find((a) => a.name === '状态提示')!;
+    expect(stored.status).toBe('interviewing');
+    expect(stored.history.at(-1)!.note).toBe('候选人周五到岗面试');
     expect(console_.errors).toEqual([]);
   });
 

@@ -66,6 +66,15 @@ describe('HLS viewers and the chaptered replay in Chromium', () => {
     await sheet.getByRole('status').filter({ hasText: '报名成功' }).waitFor();
     const stored = (await bureau.get<{ applications: Application[] }>(`/applications?vacancyId=${second.id}`)).body.applications;
     expect(stored.find((a) => a.name === '回放观众')).toMatchObject({ source: 'replay', sessionId: 'demo' });
+    // Back on the chapter, this phone's application shows instead of a second 一键报名, and is listed under "my applications".
+    await sheet.getByRole('button', { name: '关闭' }).click();
+    await chapters.nth(1).getByRole('button', { name: '已报名' }).waitFor({ timeout: 5000 });
+    expect(await chapters.nth(1).getByRole('button', { name: '一键报名' }).count()).toBe(0);
+    expect(await chapters.nth(0).getByRole('button', { name: '一键报名' }).count()).toBe(1);
+    await replay.page.getByRole('region', { name: '我的报名（本机）' }).locator('li[data-application]').filter({ hasText: second.title }).waitFor({ timeout: 5000 });
+    // Reopened later, the replay still knows.
+    await replay.page.reload();
+    await chapters.nth(1).getByRole('button', { name: '已报名' }).waitFor({ timeout: 15_000 });
 
     for (const p of [host, viewer, replay]) expect(p.errors).toEqual([]);
   });

@@ -42,6 +42,30 @@ describe('questions, captions and the captioned replay in Chromium', () => {
     await withCaptions.page.locator(`article.pinned-card[data-vacancy="${a.id}"] .faq`, { hasText: '四人间，有空调和热水' }).waitFor({ timeout: 5000 });
     await expect(withCaptions.page.locator('[data-announce="answer"]').textContent()).resolves.toContain('四人间，有空调和热水');
     await expect(without.page.locator('[data-announce="answer"]').textContent()).resolves.toBe('');
+    // The employer's panel keeps it, answered, under 已回答.
+    const history = employerPage.page.getByRole('list', { name: /^已回答/ });
+    await history.locator('li', { hasText: question }).filter({ hasText: '四人间，有空调和热水' }).waitFor({ timeout: 5000 });
+
+    // "Answered on stage" asks first: cancelled, the question stays open; confirmed, it moves to 已回答.
+    const second = '夜班有补贴吗？';
+    await without.page.getByRole('region', { name: '提问' }).getByRole('textbox').fill(second);
+    await without.page.getByRole('button', { name: '提问', exact: true }).click();
+    const open = employerPage.page.locator('li.question:not(.question-answered)', { hasText: second });
+    await open.waitFor({ timeout: 5000 });
+    await open.getByRole('button', { name: '已在台上回答' }).click();
+    const confirm = open.getByRole('group', { name: /已在直播中口头回答/ });
+    await confirm.getByRole('button', { name: '取消' }).click();
+    expect(await confirm.count()).toBe(0);
+    await open.getByRole('button', { name: '已在台上回答' }).click();
+    await confirm.getByRole('button', { name: '确认已回答' }).click();
+    await history.locator('li', { hasText: second }).filter({ hasText: '已在直播中回答' }).waitFor({ timeout: 5000 });
+    expect(await open.count()).toBe(0);
+    expect(await withCaptions.page.title()).toBe('春风行动 · 人社局长直播带岗（第一场） · 春风直播带岗');
+    // Switched to English: the tab's title and the announcement are English too (the answer stays as written).
+    await withCaptions.page.getByLabel('语言').selectOption('en');
+    await expect.poll(() => withCaptions.page.locator('[data-announce="answer"]').textContent()).toBe('Your question was answered: 四人间，有空调和热水');
+    expect(await withCaptions.page.locator('[data-announce="answer"] span').getAttribute('lang')).toBe('zh-CN');
+    await expect.poll(() => withCaptions.page.title()).toMatch(/ · Chunfeng Live$/);
 
     // The captioner, invited by the host, types a line.
     await host.page.getByLabel('邀请身份').selectOption('captioner');

@@ -175,7 +175,14 @@ describe('the viewer page as a job seeker walks it', () => {
     expect(await page.getByText(/^开播时间：/).count()).toBe(0);
     const card = page.locator(`article.pinned-card[data-vacancy="${vacancy.id}"]`);
     await card.waitFor({ timeout: 10_000 });
-    await card.getByRole('button', { name: '一键报名' }).click();
+    // At 360×640 the card sits under the video: its 一键报名 is on the screen without a scroll.
+    const apply = card.getByRole('button', { name: '一键报名' });
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    const box = (await apply.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(PHONE.height);
+    expect(await apply.evaluate((el) => { const r = el.getBoundingClientRect(); return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el || el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); })).toBe(true);
+    await apply.click();
     expect(await submitSheet(page, '置顶报名', '13712340003')).toContain('报名成功');
     await page.getByRole('dialog').getByRole('button', { name: '关闭' }).click();
     const applied = card.getByRole('button', { name: '已报名' });

@@ -80,6 +80,9 @@ describe('questions routed to the employer of the pinned vacancy', () => {
 
     const card = await apiClient(server.url).get<{ vacancy: VacancyCard }>(`/public/vacancies/${a.id}`);
     expect(card.body.vacancy.faq).toEqual([{ question: '坐轮椅可以来上班吗？', answer: '可以，厂区有无障碍通道和电梯', onStage: false }]);
+    // The employer's list keeps what it answered (its history), after the open ones; the other employer still sees nothing.
+    expect((await requestOk(consoleA, 'question:list', { sessionId: 'demo' })).questions.find((q) => q.id === question.id)).toMatchObject({ answer: { text: '可以，厂区有无障碍通道和电梯' } });
+    expect((await requestOk(consoleOther, 'question:list', { sessionId: 'demo' })).questions).toEqual([]);
     await new Promise((r) => setTimeout(r, 100));
     expect(leaked).toBe(false);
   });

@@ -124,6 +124,12 @@ describe('recruitment core over HTTP and socket.io', () => {
     expect(moved.body.application.history.map((h) => h.status)).toEqual(['new', 'contacted']);
     // The pipeline only moves forward.
     expect((await repB.patch(`/applications/${applied.body.application.id}/status`, { status: 'new', note: '' })).status).toBe(409);
+    // A note without a move: kept in the history at the status it has; nothing to save without one.
+    const noted = await repB.patch<{ application: Application }>(`/applications/${applied.body.application.id}/status`, { status: 'contacted', note: '周三下午再打一次' });
+    expect(noted.status).toBe(200);
+    expect(noted.body.application.status).toBe('contacted');
+    expect(noted.body.application.history.map((h) => [h.status, h.note])).toEqual([['new', ''], ['contacted', '已电话联系'], ['contacted', '周三下午再打一次']]);
+    expect(await repB.patch(`/applications/${applied.body.application.id}/status`, { status: 'contacted', note: '   ' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION' } } });
   });
 
   test('an unsigned, forged or expired invite is refused', async () => {

@@ -84,6 +84,39 @@ describe('application:submit: the viewer page applies over the socket it holds',
     expect(await heard).toMatchObject({ name: '孙七', phone: '13811110001', vacancyId: vacancy.id });
   });
 
+  test("an applicant's page follows its own applications by their keys: an employer's move reaches it as id and status only; a wrong key, another's id or a repeat's key follows nothing", async () => {
+    const vacancy = vacancies[9]!;
+    const page = track(await viewerSocket(server.url, { device: await deviceToken(server.url), from: '10.20.9.1' }));
+    const body = applyBody(vacancy.id, { name: '跟进者', phone: '13811110090' });
+    expect(await request(page, 'application:submit', body)).toEqual({ ok: true, data: { received: true } });
+    const [own] = await mine(server.url, body.idempotencyKey);
+    expect(await request(page, 'applications:follow', { items: [{ id: own!.id, idempotencyKey: body.idempotencyKey }] })).toEqual({ ok: true, data: { applications: [{ id: own!.id, status: 'new' }] } });
+
+    // Others: the right id with a wrong key, and the key of a repeat (the same phone applying again under a new key: a receipt).
+    const snoop = track(await viewerSocket(server.url, { device: await deviceToken(server.url), from: '10.20.9.2' }));
+    const repeat = applyBody(vacancy.id, { name: '跟进者', phone: '13811110090' });
+    expect((await post(server.url, repeat, { from: '10.20.9.2' })).status).toBe(202);
+    const [receipt] = await mine(server.url, repeat.idempotencyKey);
+    expect(await request(snoop, 'applications:follow', { items: [{ id: own!.id, idempotencyKey: crypto.randomUUID() }, { id: receipt!.id, idempotencyKey: repeat.idempotencyKey }, { id: own!.id, idempotencyKey: repeat.idempotencyKey }] })).toEqual({ ok: true, data: { applications: [] } });
+    const snooped: unknown[] = [];
+    snoop.on('application:status', (e) => snooped.push(e));
+
+    const heard = new Promise<unknown>((resolve) => page.once('application:status', resolve));
+    expect((await bureau.patch(`/applications/${own!.id}/status`, { status: 'contacted', note: '已电话联系' })).status).toBe(200);
+    expect(await heard).toEqual({ id: own!.id, status: 'contacted' });
+    // Nothing but where it stands: no name, phone or note.
+    const again = new Promise<unknown>((resolve) => page.once('application:status', resolve));
+    expect((await bureau.patch(`/applications/${own!.id}/status`, { status: 'interviewing', note: '' })).status).toBe(200);
+    expect(await again).toEqual({ id: own!.id, status: 'interviewing' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(snooped).toEqual([]);
+
+    // Checked at the edge like every request.
+    for (const bad of [null, {}, { items: 'x' }, { items: [{ id: own!.id }] }, { items: Array.from({ length: 21 }, () => ({ id: own!.id, idempotencyKey: body.idempotencyKey })) }, { items: [], extra: 1 }]) {
+      expect(await request(page, 'applications:follow', bad as never), JSON.stringify(bad)?.slice(0, 60)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    }
+  });
+
   test('the same key over the socket, then over HTTP, is one application with the same answer', async () => {
     const viewer = track(await viewerSocket(server.url, { device: await deviceToken(server.url), from: '10.20.1.1' }));
     const body = applyBody(vacancies[5]!.id, { phone: '13811110002' });

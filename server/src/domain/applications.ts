@@ -80,11 +80,16 @@ export function canMove(from: ApplicationStatus, to: ApplicationStatus): boolean
   return NEXT[from].includes(to);
 }
 
-/** Returns the application moved to `status`, with the change appended to its history. */
+/** Returns the application moved to `status` (or noted, at the status it has), with the change appended to its history. */
 export function moveApplication<A extends Application>(
   application: A,
   { status, by, note, at }: { status: ApplicationStatus; by: string; note: string; at: string },
 ): A {
+  if (status === application.status && status !== 'withdrawn') {
+    // A note on its own: the status stays, the note is kept in the history with who wrote it and when.
+    if (!note.trim()) throw new DomainError('VALIDATION', 'nothing to save: write a note, or choose the next status');
+    return { ...application, history: [...application.history, { status, at, by, note }] };
+  }
   if (!canMove(application.status, status)) {
     throw new DomainError('CONFLICT', `an application that is ${application.status} cannot become ${status}`);
   }

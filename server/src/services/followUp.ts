@@ -31,6 +31,22 @@ export class ApplicationFollowUp {
     return { id: receipt.receiptId, vacancyId: receipt.vacancyId, status: receipt.status, createdAt: receipt.createdAt };
   }
 
+  /**
+   * Of these (id, key) pairs, the applications each key proves, as they stand: what an applicant's
+   * page may follow live. A key that holds only a receipt (a repeat under another key) proves no
+   * application: whatever happens to the stored one is not that page's to hear.
+   */
+  async following(items: ReadonlyArray<{ id: string; idempotencyKey: string }>): Promise<Array<{ id: string; status: Application['status'] }>> {
+    const unique = [...new Map(items.map((i) => [i.id, i])).values()];
+    const found = await Promise.all(
+      unique.map(async ({ id, idempotencyKey }) => {
+        const own = await this.#store.applicationByKey(hashKey(idempotencyKey));
+        return own?.id === id ? { id, status: own.status } : undefined;
+      }),
+    );
+    return found.filter((a) => a !== undefined);
+  }
+
   /** One page, newest first, of the applications the actor may see; `next` goes on below it. */
   async page(actor: Actor, query: ApplicationPageQuery): Promise<{ applications: Application[]; next: number | undefined }> {
     const { applications, next } = await this.#store.pageApplications({ ...query, ...(await this.#scope(actor, query)) });

@@ -127,16 +127,17 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
     const board = await this.#questionBoard(sessionId);
     if (employerId) {
       const vacancyIds = new Set((await this.#store.list('vacancy', { value: employerId })).map((v) => v.id as string));
-      return board.queue({ vacancyIds });
+      return [...board.queue({ vacancyIds }), ...board.answered().filter((q) => q.vacancyId !== null && vacancyIds.has(q.vacancyId))];
     }
     return [...board.queue(), ...board.answered()];
   }
 
-  /** Open questions about an employer's vacancies (in one session, or all), in queue order. */
+  /** Questions about an employer's vacancies (in one session, or all): open ones in queue order, then the answered ones. */
   async forEmployer(employerId: string, sessionId?: string): Promise<QuestionRecord[]> {
     const vacancies = await this.#store.list('vacancy', { value: employerId });
     const all = (await Promise.all(vacancies.map((v) => this.#store.list('question', { value: v.id })))).flat();
-    return all.filter((q) => q.answer === null && (!sessionId || q.sessionId === sessionId)).sort(byVotesThenAge);
+    const inSession = all.filter((q) => !sessionId || q.sessionId === sessionId).sort(byVotesThenAge);
+    return [...inSession.filter((q) => q.answer === null), ...inSession.filter((q) => q.answer !== null)];
   }
 
   async #employerOf(question: QuestionRecord): Promise<string | null> {

@@ -15,6 +15,11 @@ import { authorChannel, hostChannel, stageChannel } from './stageSocket';
 
 const BUREAU_CHANNEL = 'console:bureau';
 const employerChannel = (employerId: string): string => `console:employer:${employerId}`;
+/** The pages following one application: its applicant's, each proved by the application's key. */
+const applicantChannel = (applicationId: string): string => `applicant:${applicationId}`;
+/** The most applications one connection follows (a phone holds a few; each is proved by its key). */
+const FOLLOWED_PER_SOCKET = 100;
+
 /** The employer whose console feed a room is, if it is one. */
 export const employerOfChannel = (room: string): string | undefined => (room.startsWith('console:employer:') ? room.slice('console:employer:'.length) : undefined);
 
@@ -33,7 +38,11 @@ export function broadcastRecruitment(io: IoServer, service: RecruitmentService):
   // Personal data travels only to the bureau and to the employer whose vacancy was applied to.
   // They see the applicant's follow-up view: no withdrawal secret, no device.
   service.on('applicationCreated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:created', followUpView(a)));
-  service.on('applicationUpdated', (a) => io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:updated', followUpView(a)));
+  service.on('applicationUpdated', (a) => {
+    io.to([BUREAU_CHANNEL, employerChannel(a.employerId)]).emit('application:updated', followUpView(a));
+    // The applicant's own page hears where it stands, and nothing else of it.
+    io.to(applicantChannel(a.id)).emit('application:status', { id: a.id, status: a.status });
+  });
   // Each receiver is told the vote count and whether they asked or voted, never who did: one
   // broadcast to the asker's sockets, one to the voters', one to everyone else.
   service.questions.on('question', ({ question, change, employerId }) => {
@@ -140,6 +149,17 @@ export function handleRecruitmentRequests(routes: RequestRoutes, actions: StageA
     const consoleEmployer = socket.data.consoleEmployer;
     if (consoleEmployer) return { questions: (await service.questions.forEmployer(consoleEmployer, input.sessionId)).map((q) => questionView(q, null)) };
     return actions.dispatch(socket, 'question:list', input);
+  });
+
+  // An applicant's page follows its own applications, proved one by one by the key only that phone holds.
+  routes.on('applications:follow', async (socket, { items }) => {
+    const applications = await service.followUp.following(items);
+    const rooms = applications.map((a) => applicantChannel(a.id));
+    const followed = [...socket.rooms].filter((r) => r.startsWith('applicant:')).length;
+    const added = rooms.filter((r) => !socket.rooms.has(r)).length;
+    if (followed + added > FOLLOWED_PER_SOCKET) throw new DomainError('RATE_LIMITED', `a page follows at most ${FOLLOWED_PER_SOCKET} applications`);
+    await socket.join(rooms);
+    return { applications };
   });
 
   routes.on('console:subscribe', async (socket, { token: given }) => {

@@ -15,12 +15,14 @@ import { StaffSection } from './StaffSection';
 import { CampaignStatistics, SessionStatistics } from './StatisticsPage';
 import { VacanciesSection } from './VacanciesSection';
 import './admin.css';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 type Me = { actor: { kind: 'bureau'; name: string; role: Staff['role'] } | { kind: 'employer' } };
 
 /** The bureau's console: sign in, then campaigns, sessions and their lineups, employers, vacancies, policies, links, staff, statistics. */
 export function AdminPage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('admin.title'));
   const [me, setMe] = useState<Staff | null>();
   useEffect(() => {
     api<Me>('/auth/me').then(

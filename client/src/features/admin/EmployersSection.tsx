@@ -64,7 +64,8 @@ export function EmployersSection() {
                 />
               </Cell>
               <Cell label={t('admin.actions')}>
-                <Button size="small" onClick={() => void invite(e.id, e.name)}>
+                {/* Named for its row (the visible words first, so speech input finds it by them). */}
+                <Button size="small" aria-label={t('admin.employerInviteFor', { name: e.name })} onClick={() => void invite(e.id, e.name)}>
                   {t('admin.employerInvite')}
                 </Button>
               </Cell>

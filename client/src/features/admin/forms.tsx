@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { z } from 'zod';
@@ -92,32 +92,7 @@ export function problemText(error: unknown, t: TFunction): string {
   return describeError(error, t);
 }
 
-/** A labelled form control with its error text, wired for screen readers (aria-invalid, aria-describedby). */
-export function Field({ label, error, hint, children }: {
-  label: ReactNode;
-  error?: string | undefined;
-  hint?: ReactNode;
-  children: (control: { id: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined }) => ReactNode;
-}) {
-  const id = useId();
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {hint && (
-        <span id={`${id}-hint`} className="muted field-hint">
-          {hint}
-        </span>
-      )}
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
-      {error && (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      )}
-    </div>
-  );
-}
+export { Field } from '../../ui/Field';
 
 /** The end of a form: its problem (announced) and its submit button. */
 export function FormActions({ problem, busy, label, children }: { problem?: string | undefined; busy: boolean; label: string; children?: ReactNode }) {

@@ -14,6 +14,7 @@ import { VideoTile } from '../../ui/VideoTile';
 import { useStage } from '../stage/useStage';
 import './cohost.css';
 import { takeUrlToken } from '../../lib/urlToken';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 /** The role an invite link carries (read from its payload; the server checks the signature). */
 function invitedRole(token: string | null): StageRole {
@@ -35,6 +36,7 @@ export function CohostJoin({ sessionId }: { sessionId: string }) {
 
 function StageGuest({ sessionId, token, role }: { sessionId: string; token: string | null; role: StageRole }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('cohost.title'));
   const [joined, setJoined] = useState(false);
   const [left, setLeft] = useState(false);
   // Taken off the stage: the camera and microphone are this page's to let go (the stage client never stops them).

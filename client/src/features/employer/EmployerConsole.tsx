@@ -14,6 +14,7 @@ import './employer.css';
 import { describeError } from '../../ui/errors';
 import { takeUrlToken } from '../../lib/urlToken';
 import { listQuery, useApplicantList, type ApplicantFilter } from './applicantList';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 /** "1.2 MB", "340 kB": how much of an export has arrived. */
 function formatBytes(bytes: number): string {
@@ -26,6 +27,7 @@ const NEXT_STATUSES = StatusChangeInput.shape.status.options;
 /** An employer rep's console: applicants to their vacancies, live; status with a note; CSV export. */
 export function EmployerConsole() {
   const { t, i18n } = useTranslation();
+  useDocumentTitle(t('employer.title'));
   const token = useMemo(() => takeUrlToken(TOKEN_KEY), []);
   const [employer, setEmployer] = useState<Employer>();
   const [vacancies, setVacancies] = useState<Record<string, Vacancy>>({});
@@ -262,7 +264,7 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
       onSaved(next);
       toasts.show(
         <>
-          <span lang={CONTENT_LANG}>{next.name}</span> · {t('employer.saved', { status: t(`status.${next.status}`) })}
+          <span lang={CONTENT_LANG}>{next.name}</span> · {next.status === application.status ? t('employer.noteSaved') : t('employer.saved', { status: t(`status.${next.status}`) })}
         </>,
         { tone: 'success' },
       );
@@ -284,8 +286,9 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
         ))}
       </select>
       <input aria-label={t('employer.note')} placeholder={t('employer.note')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
-      <Button disabled={status === application.status} busy={saving} onClick={() => void save()}>
-        {t('employer.update')}
+      {/* The same status with a note saves the note alone (kept in the history). */}
+      <Button disabled={status === application.status && !note.trim()} busy={saving} onClick={() => void save()}>
+        {status === application.status ? t('employer.saveNote') : t('employer.update')}
       </Button>
       {problem && (
         <span className="status-error" role="alert">

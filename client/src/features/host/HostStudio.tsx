@@ -23,10 +23,12 @@ import './studio.css';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatTime } from '../../ui/format';
 import { takeUrlToken } from '../../lib/urlToken';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 export function HostStudio({ sessionId }: { sessionId: string }) {
   const session = usePins(sessionId, undefined).lineup?.session;
   const { t, i18n } = useTranslation();
+  useDocumentTitle(t('host.title'));
   const token = useMemo(() => takeUrlToken(`chunfeng.hostToken:${sessionId}`), [sessionId]);
   // Once the session has ended for good the camera and microphone are let go.
   const [over, setOver] = useState(false);

@@ -6,6 +6,7 @@ import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatDate, formatTime } from '../../ui/format';
 import { ErrorState } from '../../ui/ErrorState';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 interface SessionItem {
   id: string;
@@ -28,6 +29,7 @@ interface CurrentCampaign {
 /** The current campaign; its live sessions first (any campaign's, in fact), then its upcoming ones, then replays. */
 export function Landing() {
   const { t, i18n } = useTranslation();
+  useDocumentTitle(undefined);
   const [sessions, setSessions] = useState<SessionItem[]>();
   const [current, setCurrent] = useState<CurrentCampaign | null>(null);
   const [failed, setFailed] = useState(false);

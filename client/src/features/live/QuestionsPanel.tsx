@@ -6,6 +6,9 @@ import { CONTENT_LANG } from '../../ui/content';
 import { useSocketEvent } from './useSocketEvent';
 import { describeError } from '../../ui/errors';
 
+/** How long the answer's announcement stays in its live region (long enough to be read out). */
+const ANNOUNCEMENT_MS = 20_000;
+
 /**
  * Ask (tagged with the vacancy pinned now), vote, and read answers. The asker hears, once, when
  * their own question is answered.
@@ -19,7 +22,14 @@ export function QuestionsPanel({ signalling, live, pinned }: {
   const [questions, setQuestions] = useState<Question[]>([]);
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string>();
-  const [announcement, setAnnouncement] = useState('');
+  // The asker's own answer, kept as what was said (not as words) so it is read in the language chosen
+  // now; cleared once read, so nothing stale is left to be read again.
+  const [announced, setAnnounced] = useState<{ answer: string | null; at: number }>();
+  useEffect(() => {
+    if (!announced) return;
+    const timer = setTimeout(() => setAnnounced(undefined), ANNOUNCEMENT_MS);
+    return () => clearTimeout(timer);
+  }, [announced]);
 
   useEffect(() => {
     if (!live || !signalling) return;
@@ -36,7 +46,7 @@ export function QuestionsPanel({ signalling, live, pinned }: {
   useSocketEvent(signalling, 'question:changed', ({ question, change }) => {
     setQuestions((all) => [question, ...all.filter((q) => q.id !== question.id)]);
     if (change === 'answered' && question.mine) {
-      setAnnouncement(t('questions.yourAnswered', { answer: question.answer?.text ?? t('questions.onStage') }));
+      setAnnounced({ answer: question.answer?.text ?? null, at: Date.now() });
     }
   });
 
@@ -82,7 +92,11 @@ export function QuestionsPanel({ signalling, live, pinned }: {
     <section className="panel" aria-labelledby="questions-title">
       <h2 id="questions-title">{t('questions.title')}</h2>
       <p className="visually-hidden" aria-live="assertive" data-announce="answer">
-        {announcement}
+        {announced && (
+          <>
+            {t('questions.yourAnswered')}{announced.answer ? <span lang={CONTENT_LANG}>{announced.answer}</span> : t('questions.onStage')}
+          </>
+        )}
       </p>
       {live && (
         <form onSubmit={(e) => void ask(e)} className="ask-form">

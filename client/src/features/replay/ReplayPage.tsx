@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { VacancyCard } from '@chunfeng/shared/recruitment';
 import { ApiError, api } from '../../signalling/api';
@@ -8,8 +8,12 @@ import { CONTENT_LANG } from '../../ui/content';
 import { ErrorState } from '../../ui/ErrorState';
 import { StatusBanner } from '../../ui/StatusBanner';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
+import { ApplyButton } from '../viewer/ApplyButton';
 import { ApplySheet } from '../viewer/ApplySheet';
 import { HlsPlayer } from '../viewer/HlsPlayer';
+import { MyApplications } from '../viewer/MyApplications';
+import { appliedVacancies, useMyApplications } from '../viewer/myApplications';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 interface Replay {
   master: string;
@@ -27,12 +31,16 @@ function clock(seconds: number): string {
 /** A finished session: the video, one chapter per pinned vacancy, and apply from any chapter. */
 export function ReplayPage({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
+  useDocumentTitle(t('replay.title'));
   const [replay, setReplay] = useState<Replay>();
   const [missing, setMissing] = useState(false);
   const [failed, setFailed] = useState(false);
   const [attempt, setAttempt] = useState(0);
   const [seekTo, setSeekTo] = useState<{ t: number }>();
   const [applying, setApplying] = useState<VacancyCard>();
+  // A chapter of a vacancy this phone applied to says so (and leads to "my applications") instead of offering 一键报名 again.
+  const mine = useMyApplications();
+  const applied = useMemo(() => appliedVacancies(mine), [mine]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -108,12 +116,11 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
             </h3>
             <VacancyFacts vacancy={c.vacancy} compact />
             <Faq vacancy={c.vacancy} />
-            <Button variant="primary" onClick={() => setApplying(c.vacancy)}>
-              {t('card.apply')}
-            </Button>
+            <ApplyButton vacancy={c.vacancy} applied={applied.has(c.vacancy.id)} onApply={setApplying} />
           </Card>
         ))}
       </ol>
+      <MyApplications refreshKey={applying} />
       {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source="replay" onClose={() => setApplying(undefined)} />}
     </section>
   );

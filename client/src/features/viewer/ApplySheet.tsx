@@ -1,9 +1,11 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { CONSENT_VERSION, TargetGroup, type ApplySource, type ApplyVerifySent, type MyApplicationView, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { api, ApiError } from '../../signalling/api';
 import type { Signalling } from '../../signalling/signalling';
 import { Button } from '../../ui/Button';
+import { Field } from '../../ui/Field';
 import { CONTENT_LANG } from '../../ui/content';
 import { describeError } from '../../ui/errors';
 import { Sheet } from '../../ui/Sheet';
@@ -25,6 +27,22 @@ const MAX_WAIT_SECONDS = 15;
 
 const PHONE = /^1[3-9]\d{9}$/;
 const CODE = /^\d{6}$/;
+/** What is wrong with the sheet, by field. */
+type FieldProblems = Partial<Record<'name' | 'phone' | 'consent' | 'code', string>>;
+
+/** The fields the server refused (it checks what the sheet checks), in the sheet's words. */
+function serverProblems(error: ApiError, t: TFunction): FieldProblems {
+  if (error.code !== 'VALIDATION') return {};
+  const found: FieldProblems = {};
+  for (const issue of error.issues) {
+    if (issue.path === 'name') found.name = t('apply.required');
+    else if (issue.path === 'phone') found.phone = t('apply.invalidPhone');
+    else if (issue.path.startsWith('consent')) found.consent = t('apply.consentRequired');
+    else if (issue.path === 'code') found.code = t('apply.codeInvalid');
+  }
+  return found;
+}
+
 /** The applicant's name and phone, kept only when they tick "remember on this phone". */
 const SAVED = 'chunfeng.applicant';
 
@@ -77,7 +95,17 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
   const [code, setCode] = useState('');
   const [sendingCode, setSendingCode] = useState(false);
   const codeInput = useRef<HTMLInputElement>(null);
-  const [problem, setProblem] = useState<string>();
+  const [problems, setProblems] = useState<FieldProblems>({});
+  // Bumped on each refused try, so focus moves to the first marked field even when the problems are the same.
+  const [refusals, setRefusals] = useState(0);
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (refusals > 0) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [refusals]);
+  function showProblems(found: FieldProblems): void {
+    setProblems(found);
+    setRefusals((n) => n + 1);
+  }
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -110,7 +138,7 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
       const sent = await api<ApplyVerifySent>('/apply/verify', { method: 'POST', body: { phone: to } });
       setCodeFor({ phone: to, minutes: Math.round(sent.expiresInSeconds / 60) });
       setCode('');
-      setProblem(undefined);
+      setProblems(({ code: _sent, ...rest }) => rest);
       setOutcome({ kind: 'idle' });
     } catch (error) {
       setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
@@ -125,12 +153,15 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
     // A tap starts a fresh series of automatic retries; a retry made by the sheet continues its series.
     if (e) autoRetries.current = 0;
     const cleanPhone = phone.replace(/[\s-]/g, '');
-    if (!name.trim()) return setProblem(t('apply.required'));
-    if (!PHONE.test(cleanPhone)) return setProblem(t('apply.invalidPhone'));
-    if (!consent) return setProblem(t('apply.consentRequired'));
     const withCode = codeFor?.phone === cleanPhone;
-    if (withCode && !CODE.test(code.trim())) return setProblem(t('apply.codeInvalid'));
-    setProblem(undefined);
+    // Every problem at once, each beside its field; the first takes focus.
+    const found: FieldProblems = {};
+    if (!name.trim()) found.name = t('apply.required');
+    if (!PHONE.test(cleanPhone)) found.phone = t('apply.invalidPhone');
+    if (!consent) found.consent = t('apply.consentRequired');
+    if (withCode && !CODE.test(code.trim())) found.code = t('apply.codeInvalid');
+    if (Object.keys(found).length > 0) return showProblems(found);
+    setProblems({});
     setOutcome({ kind: 'sending' });
     const targetGroup = TargetGroup.safeParse(group);
     try {
@@ -171,7 +202,7 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
       if (error instanceof ApiError && error.code === 'VERIFICATION_REQUIRED') {
         if (withCode) {
           setOutcome({ kind: 'idle' });
-          setProblem(t('apply.codeWrong'));
+          showProblems({ code: t('apply.codeWrong') });
           return;
         }
         await sendCode(cleanPhone);
@@ -184,6 +215,13 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
         const seconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, error.retryAfterSeconds) * Math.min(4, autoRetries.current));
         setOutcome({ kind: 'waiting', seconds });
         retryTimer.current = setTimeout(() => void submit(undefined), seconds * 1000);
+        return;
+      }
+      // The server checks what the sheet checks; a field it refused is marked as the sheet marks it.
+      const refused = error instanceof ApiError ? serverProblems(error, t) : {};
+      if (Object.keys(refused).length > 0) {
+        setOutcome({ kind: 'idle' });
+        showProblems(refused);
         return;
       }
       setOutcome({ kind: 'error', message: describeError(error, t, 'apply') });
@@ -200,27 +238,13 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
           {outcome.kind === 'applied' ? t('apply.applied') : t('apply.already')}
         </p>
       ) : (
-        <form onSubmit={(e) => void submit(e)} noValidate>
-          <label className="field">
-            {t('apply.name')}
-            <input ref={first} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={40} required />
-          </label>
-          <div className="field">
-            <label htmlFor={`${ids}-phone`}>{t('apply.phone')}</label>
-            <input
-              id={`${ids}-phone`}
-              value={phone}
-              onChange={(e) => setPhone(e.target.value)}
-              inputMode="tel"
-              autoComplete="tel"
-              maxLength={20}
-              aria-describedby={`${ids}-phone-hint`}
-              required
-            />
-            <small id={`${ids}-phone-hint`} className="muted">
-              {t('apply.phoneHint')}
-            </small>
-          </div>
+        <form ref={form} onSubmit={(e) => void submit(e)} noValidate>
+          <Field label={t('apply.name')} error={problems.name}>
+            {(control) => <input {...control} ref={first} value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={40} required />}
+          </Field>
+          <Field label={t('apply.phone')} hint={t('apply.phoneHint')} error={problems.phone}>
+            {(control) => <input {...control} value={phone} onChange={(e) => setPhone(e.target.value)} inputMode="tel" autoComplete="tel" maxLength={20} required />}
+          </Field>
           <label className="field">
             {t('apply.targetGroup')}
             <select value={group} onChange={(e) => setGroup(e.target.value)}>
@@ -232,35 +256,38 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
               ))}
             </select>
           </label>
-          <label className="consent">
-            <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
-            <span>{t('apply.consent', { employer: vacancy.employer.name })}</span>
-          </label>
-          {codeFor && (
-            <div className="field">
-              <label htmlFor={`${ids}-code`}>{t('apply.code')}</label>
+          <div className="field">
+            <label className="consent">
               <input
-                ref={codeInput}
-                id={`${ids}-code`}
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                maxLength={6}
-                aria-describedby={`${ids}-code-hint`}
-                required
+                type="checkbox"
+                checked={consent}
+                onChange={(e) => setConsent(e.target.checked)}
+                aria-invalid={Boolean(problems.consent)}
+                aria-describedby={problems.consent ? `${ids}-consent-error` : undefined}
               />
-              <small id={`${ids}-code-hint`} className="muted">
-                {t('apply.codeSent', { phone: codeFor.phone, minutes: codeFor.minutes })}
-              </small>
+              <span>{t('apply.consent', { employer: vacancy.employer.name })}</span>
+            </label>
+            {problems.consent && (
+              <span id={`${ids}-consent-error`} className="field-error">
+                {problems.consent}
+              </span>
+            )}
+          </div>
+          {codeFor && (
+            <>
+              <Field label={t('apply.code')} hint={t('apply.codeSent', { phone: codeFor.phone, minutes: codeFor.minutes })} error={problems.code}>
+                {(control) => (
+                  <input {...control} ref={codeInput} value={code} onChange={(e) => setCode(e.target.value)} inputMode="numeric" autoComplete="one-time-code" maxLength={6} required />
+                )}
+              </Field>
               <Button busy={sendingCode} onClick={() => void sendCode(codeFor.phone)}>
                 {sendingCode ? t('apply.sendingCode') : t('apply.resend')}
               </Button>
-            </div>
+            </>
           )}
-          {problem && (
+          {Object.keys(problems).length > 0 && (
             <p className="status status-error" role="alert">
-              {problem}
+              {t('apply.fixFields', { count: Object.keys(problems).length })}
             </p>
           )}
           {outcome.kind === 'error' && (

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApplicationStatus } from '@chunfeng/shared/recruitment';
+import { FOLLOW_MAX, type ApplicationStatus } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
+import type { Signalling } from '../../signalling/signalling';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
@@ -10,6 +11,7 @@ import { StatusBanner } from '../../ui/StatusBanner';
 import { useToast } from '../../ui/Toast';
 import { markWithdrawn, useMyApplications, type MyApplication } from './myApplications';
 import { describeError } from '../../ui/errors';
+import { useSocketEvent } from '../live/useSocketEvent';
 
 interface Status {
   id: string;
@@ -25,7 +27,11 @@ const OPEN: readonly ApplicationStatus[] = ['new', 'contacted', 'interviewing'];
  * The applications made on this phone, with where each stands, and withdraw while it is open.
  * Shown only once this phone has applied: a viewer who has not needs no empty box.
  */
-export function MyApplications({ refreshKey }: { refreshKey: unknown }) {
+export function MyApplications({ refreshKey, signalling }: {
+  refreshKey: unknown;
+  /** The page's socket, if it holds one: the open applications' moves arrive over it as they happen. */
+  signalling?: Signalling | undefined;
+}) {
   const { t, i18n } = useTranslation();
   const toasts = useToast();
   const mine = useMyApplications();
@@ -55,6 +61,41 @@ export function MyApplications({ refreshKey }: { refreshKey: unknown }) {
       cancelled = true;
     };
   }, [items, refreshKey]);
+
+  // Live while the page is open: the newest open applications are followed over the page's socket
+  // (each proved by its key), again after every reconnect, and the follow's answer says where each
+  // stands now, so a move made while the phone was away shows too.
+  const [connections, setConnections] = useState(0);
+  useEffect(() => signalling?.onState((state) => state === 'connected' && setConnections((n) => n + 1)), [signalling]);
+  const followed = useMemo(
+    () => mine.filter((a) => !a.withdrawn).slice(0, FOLLOW_MAX).map((a) => ({ id: a.id, idempotencyKey: a.idempotencyKey })),
+    [mine],
+  );
+  useEffect(() => {
+    if (!signalling || signalling.state !== 'connected' || followed.length === 0) return;
+    let cancelled = false;
+    signalling.request('applications:follow', { items: followed }).then(
+      ({ applications }) => {
+        if (cancelled || applications.length === 0) return;
+        setLookup((l) => ({ asked: l.asked, statuses: { ...l.statuses, ...Object.fromEntries(applications.map((a) => [a.id, a.status])) } }));
+        for (const a of applications) if (a.status === 'withdrawn') markWithdrawn(a.id);
+      },
+      // Not followed this time (a busy server): the lookup above still shows where each stands.
+      () => undefined,
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [signalling, followed, connections]);
+  // A move while watched is shown in place and said aloud (a toast is a polite live region).
+  useSocketEvent(signalling, 'application:status', ({ id, status }) => {
+    const entry = mine.find((a) => a.id === id);
+    if (!entry) return;
+    const before = lookup.statuses[id];
+    if (before !== undefined && before !== status) toasts.show(t('mine.moved', { title: entry.title, status: t(`status.${status}`) }), { tone: 'success' });
+    setLookup((l) => ({ asked: l.asked, statuses: { ...l.statuses, [id]: status } }));
+    if (status === 'withdrawn') markWithdrawn(id);
+  });
 
   async function withdraw(a: MyApplication): Promise<void> {
     setWithdrawing(a.id);

@@ -27,6 +27,7 @@ import { usePins } from './usePins';
 import { VacancyList } from './VacancyList';
 import { describeError, describeMediaError } from '../../ui/errors';
 import { useToast } from '../../ui/Toast';
+import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 const PREFS_KEY = 'chunfeng.viewerPreferences';
 const WEBRTC_TIMEOUT_MS = 6000;
@@ -169,6 +170,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   // A withdrawn application no longer blocks the vacancy: the phone may apply again (a new sheet, a new key).
   const applied = useMemo(() => appliedVacancies(mine), [mine]);
   const session = pins.lineup?.session;
+  useDocumentTitle(session?.title ?? t('viewer.title'));
   const connected = view.phase === 'live' || view.phase === 'reconnecting';
   // Over for good: the host ended it while we watched, or it had ended before the page opened (and
   // the host has not opened it again). A server shutdown or being taken off stage is not the end.
@@ -321,7 +323,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           )}
         </>
       )}
-      <MyApplications refreshKey={applying} />
+      <MyApplications refreshKey={applying} signalling={signalling} />
       {!ended && (
         <div className="live-panels">
           <QuestionsPanel signalling={view.signalling} live={live} pinned={pins.vacancy} />
