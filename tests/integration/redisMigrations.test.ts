@@ -8,6 +8,7 @@ import { RedisJobStore } from '../../server/src/store/redisStore';
 import { StartupError } from '../../server/src/startupError';
 import { applicationRecord } from '../harness/records';
 import { applyBeforeTallies } from '../harness/redisBeforeTallies';
+import { expectMovedQuestions, putQuestionDocuments, questionDocuments } from '../harness/questionDocuments';
 
 const LATEST = REDIS_MIGRATIONS.at(-1)!.version;
 const figures = (c: ApplicationCounts | undefined) => breakdownOf(c!, (id) => ({ title: id, employer: '' }));
@@ -66,6 +67,31 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     expect((await one.applicationCounts(['s0'])).get('s0')?.total).toBe(applications.filter((a) => a.sessionId === 's0').length + 1);
     // Opened again: nothing to do.
     expect(await track(new RedisJobStore({ url, prefix })).opened()).toEqual({ from: LATEST, to: LATEST });
+  });
+
+  test('question documents (schema version 1) are moved into the question structures once when two nodes open them at once, votes counted from their voters', async () => {
+    const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
+    const redis = raw();
+    await putQuestionDocuments(redis, prefix, questionDocuments());
+    // One document that is not JSON: left where it was rather than failing the upgrade.
+    await redis.set(`${prefix}doc:question:broken`, '{not json');
+    await redis.zadd(`${prefix}docs:question`, 99, 'broken');
+    expect(await redis.get(schemaVersionKey(prefix))).toBe('1');
+
+    const [one, two] = [track(new RedisJobStore({ url, prefix })), track(new RedisJobStore({ url, prefix }))];
+    const results = await Promise.all([one.opened(), two.opened()]);
+    expect(results.map((r) => r.to)).toEqual([LATEST, LATEST]);
+    expect(results.some((r) => r.from === 1)).toBe(true);
+    expect(await redis.get(schemaVersionKey(prefix))).toBe(String(LATEST));
+    await expectMovedQuestions(two);
+    // The documents and their indexes are gone, but for the unreadable one.
+    expect((await redis.keys(`${prefix}doc:question:*`)).sort()).toEqual([`${prefix}doc:question:broken`]);
+    expect(await redis.zrange(`${prefix}docs:question`, 0, -1)).toEqual(['broken']);
+    expect(await redis.keys(`${prefix}docs:question:idx:*`)).toEqual([]);
+    // Opened again: nothing to do, and the votes stay as counted.
+    const again = track(new RedisJobStore({ url, prefix }));
+    expect(await again.opened()).toEqual({ from: LATEST, to: LATEST });
+    expect((await again.getQuestion('q1'))?.votes).toBe(3);
   });
 
   test('data from a newer release is refused in one line naming both versions, and nothing is written', async () => {
