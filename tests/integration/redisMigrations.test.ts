@@ -127,6 +127,21 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     expect((await store.applicationCounts(['fine'])).get('fine')?.total).toBe(1);
   });
 
+  test('a question hash of the wrong shape or count is a typed corrupt error naming the question; other questions still read', async () => {
+    const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
+    const redis = raw();
+    const store = track(new RedisJobStore({ url, prefix }));
+    const good = { id: 'good', sessionId: 's1', vacancyId: null, text: '几点上班？', askedBy: 'a', askedAt: '2026-03-01T08:00:00.000Z', votes: 0, answer: null };
+    await store.putQuestion(good);
+    await redis.hset(`${prefix}question:bad-body`, 'body', '{not json', 'askedBy', 'a', 'votes', '0', 'answered', '0');
+    await redis.hset(`${prefix}question:bad-count`, 'body', JSON.stringify({ ...good, id: 'bad-count', votes: undefined }), 'askedBy', 'a', 'votes', 'many', 'answered', '0');
+    for (const id of ['bad-body', 'bad-count']) {
+      await expect(store.getQuestion(id)).rejects.toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'corrupt', message: expect.stringContaining(`question ${id}`) as string });
+    }
+    expect(await store.getQuestion('good')).toEqual(good);
+    expect(await store.questionsOf({ sessionId: 's1' }, 'open', 10)).toEqual([good]);
+  });
+
   test('a version key that is not a number is a typed corrupt error, not a crash', async () => {
     const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
     await raw().set(schemaVersionKey(prefix), 'two');
