@@ -84,3 +84,25 @@ export function writeVersionOneStore(file: string, rows: UnversionedRows): void 
   db.pragma('user_version = 1');
   db.close();
 }
+
+// The tallies table as schema version 2 created it (server/src/store/sqliteMigrations.ts at 478ea40).
+const COUNTS_TABLE_V2 = `
+CREATE TABLE application_counts (
+  session_id TEXT NOT NULL, dimension TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY (session_id, dimension, key)
+) WITHOUT ROWID;
+`;
+
+/**
+ * Writes a store file as the release with schema version 2 did (tallies, questions still catalog
+ * documents): the version-1 layout and rows, its tallies table (left empty: these tests do not read
+ * tallies), then `user_version = 2`. Question documents go in `docs` as that release's put wrote
+ * them: kind 'question', indexed by String(vacancyId) (so 'null' for a general question).
+ */
+export function writeVersionTwoStore(file: string, rows: UnversionedRows): void {
+  writeUnversionedStore(file, rows);
+  const db = new Database(file);
+  db.exec(COUNTS_TABLE_V2);
+  db.pragma('user_version = 2');
+  db.close();
+}

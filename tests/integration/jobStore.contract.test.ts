@@ -11,6 +11,7 @@ import { hashKey, moveApplication, type ApplicationRecord as Application } from 
 import { applicationRecord } from '../harness/records';
 import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
 import type { JobStore } from '../../server/src/store/jobStore';
+import type { StoredQuestion } from '../../server/src/domain/questions';
 import { PAGE_SCAN } from '../../server/src/store/applicationPages';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
@@ -390,6 +391,89 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     expect(await store.listCaptions('nothing')).toEqual([]);
   });
 
+  const question = (id: string, over: Partial<StoredQuestion> = {}): StoredQuestion => ({
+    id,
+    sessionId: 'sq1',
+    vacancyId: 'vq1',
+    text: `问题${id}`,
+    askedBy: `asker-${id}`,
+    askedAt: '2026-03-01T08:00:00.000Z',
+    votes: 0,
+    answer: null,
+    ...over,
+  });
+  const ids = (qs: StoredQuestion[]) => qs.map((q) => q.id);
+
+  test('a question round-trips, a second put of its id changes nothing, and an unknown one is absent', async () => {
+    const q = question('qa1', { sessionId: 'sqa' });
+    await store.putQuestion(q);
+    await store.putQuestion({ ...q, text: '改过的' });
+    expect(await store.getQuestion('qa1')).toEqual(q);
+    expect(await store.getQuestion('no-such-question')).toBeUndefined();
+    expect(await store.questionsOf({ sessionId: 'sqa' }, 'open', 10)).toEqual([q]);
+    expect(await store.questionsOf({ sessionId: 'sqa' }, 'answered', 10)).toEqual([]);
+  });
+
+  test('votes from 60 voters sent at once through two handles (two nodes) are counted exactly; a repeat counts once; the asker is refused', async () => {
+    const other = reopen();
+    try {
+      await store.putQuestion(question('qv1', { sessionId: 'sqv', askedBy: 'asker' }));
+      const voters = Array.from({ length: 60 }, (_, i) => `voter-${i}`);
+      // Every voter twice, half through each handle.
+      const results = await Promise.all([...voters, ...voters].map((v, i) => (i % 2 === 0 ? store : other).voteQuestion('qv1', v)));
+      expect(results.filter((r) => r.counted)).toHaveLength(60);
+      expect(results.filter((r) => r.counted).map((r) => r.votes).sort((a, b) => a - b)).toEqual(voters.map((_, i) => i + 1));
+      expect((await store.getQuestion('qv1'))?.votes).toBe(60);
+      expect(await store.voteQuestion('qv1', 'voter-7')).toEqual({ votes: 60, counted: false });
+      await expect(store.voteQuestion('qv1', 'asker')).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(other.voteQuestion('no-such-question', 'voter-1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await store.questionVoters(['qv1', 'no-such-question'])).get('qv1')?.sort()).toEqual([...voters].sort());
+      expect((await store.questionVoters(['no-such-question'])).get('no-such-question')).toEqual([]);
+      expect((await store.getQuestion('qv1'))?.votes).toBe(60);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("a session's open queue: most votes first, then the longest waiting, cut at the limit, its own questions only", async () => {
+    const at = (m: number) => `2026-03-01T08:0${m}:00.000Z`;
+    for (const [i, id] of ['qo1', 'qo2', 'qo3', 'qo4'].entries()) await store.putQuestion(question(id, { sessionId: 'sqo', askedAt: at(i + 1), vacancyId: i === 3 ? null : 'vqo' }));
+    await store.putQuestion(question('qo-other', { sessionId: 'sqo-other', vacancyId: 'vqo', askedAt: at(9) }));
+    expect(ids(await store.questionsOf({ sessionId: 'sqo' }, 'open', 10))).toEqual(['qo1', 'qo2', 'qo3', 'qo4']);
+    await store.voteQuestion('qo3', 'x');
+    await store.voteQuestion('qo3', 'y');
+    await store.voteQuestion('qo4', 'x');
+    await store.voteQuestion('qo2', 'y');
+    const queue = await store.questionsOf({ sessionId: 'sqo' }, 'open', 10);
+    expect(queue.map((q) => [q.id, q.votes])).toEqual([['qo3', 2], ['qo2', 1], ['qo4', 1], ['qo1', 0]]);
+    expect(ids(await store.questionsOf({ sessionId: 'sqo' }, 'open', 2))).toEqual(['qo3', 'qo2']);
+    // The vacancy's queue: its questions in every session, the general one not among them.
+    expect(ids(await store.questionsOf({ vacancyId: 'vqo' }, 'open', 10))).toEqual(['qo3', 'qo2', 'qo1', 'qo-other']);
+  });
+
+  test('an answer moves a question from the open queues to the answered ones and its FAQ; votes after it still count', async () => {
+    const at = (m: number) => `2026-03-01T09:0${m}:00.000Z`;
+    for (const [i, id] of ['qf1', 'qf2', 'qf3'].entries()) await store.putQuestion(question(id, { sessionId: 'sqf', vacancyId: 'vqf', askedAt: at(i + 1) }));
+    await store.voteQuestion('qf2', 'x');
+    const answer = { text: '包住，四人间', onStage: false, by: 'employer:e1', at: at(5) };
+    const answered = await store.answerQuestion('qf2', answer);
+    expect(answered).toEqual(question('qf2', { sessionId: 'sqf', vacancyId: 'vqf', askedAt: at(2), votes: 1, answer }));
+    expect(await store.getQuestion('qf2')).toEqual(answered);
+    await store.answerQuestion('qf3', { text: null, onStage: true, by: 'host', at: at(6) });
+    expect(ids(await store.questionsOf({ sessionId: 'sqf' }, 'open', 10))).toEqual(['qf1']);
+    expect(ids(await store.questionsOf({ vacancyId: 'vqf' }, 'open', 10))).toEqual(['qf1']);
+    expect(ids(await store.questionsOf({ sessionId: 'sqf' }, 'answered', 10))).toEqual(['qf2', 'qf3']);
+    expect(ids(await store.faq('vqf', 10))).toEqual(['qf2', 'qf3']);
+    expect(ids(await store.faq('vqf', 1))).toEqual(['qf2']);
+    // Votes for an answered question keep its place among the answered ones.
+    await store.voteQuestion('qf3', 'x');
+    await store.voteQuestion('qf3', 'y');
+    expect((await store.faq('vqf', 10)).map((q) => [q.id, q.votes])).toEqual([['qf3', 2], ['qf2', 1]]);
+    expect(ids(await store.questionsOf({ sessionId: 'sqf' }, 'open', 10))).toEqual(['qf1']);
+    await expect(store.answerQuestion('no-such-question', answer)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await store.faq('no-such-vacancy', 10)).toEqual([]);
+  });
+
   test('everything is there for a second handle (a restarted server)', async () => {
     const again = reopen();
     try {
@@ -398,6 +482,7 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
       expect((await again.listModeration('sm1')).map((e) => e.action)).toEqual(['ban', 'mute', 'delete']);
       expect((await again.list('employer')).map((e) => e.id)).toEqual(['e1', 'e2']);
       expect((await again.listApplications({})).length).toBeGreaterThanOrEqual(6);
+      expect((await again.getQuestion('qf2'))?.answer?.text).toBe('包住，四人间');
       expect((await again.ping()).ok).toBe(true);
     } finally {
       await again.close();

@@ -8,6 +8,7 @@ import { RedisJobStore } from '../../server/src/store/redisStore';
 import { StartupError } from '../../server/src/startupError';
 import { applicationRecord } from '../harness/records';
 import { applyBeforeTallies } from '../harness/redisBeforeTallies';
+import { expectMovedQuestions, putQuestionDocuments, questionDocuments } from '../harness/questionDocuments';
 
 const LATEST = REDIS_MIGRATIONS.at(-1)!.version;
 const figures = (c: ApplicationCounts | undefined) => breakdownOf(c!, (id) => ({ title: id, employer: '' }));
@@ -68,6 +69,31 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     expect(await track(new RedisJobStore({ url, prefix })).opened()).toEqual({ from: LATEST, to: LATEST });
   });
 
+  test('question documents (schema version 1) are moved into the question structures once when two nodes open them at once, votes counted from their voters', async () => {
+    const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
+    const redis = raw();
+    await putQuestionDocuments(redis, prefix, questionDocuments());
+    // One document that is not JSON: left where it was rather than failing the upgrade.
+    await redis.set(`${prefix}doc:question:broken`, '{not json');
+    await redis.zadd(`${prefix}docs:question`, 99, 'broken');
+    expect(await redis.get(schemaVersionKey(prefix))).toBe('1');
+
+    const [one, two] = [track(new RedisJobStore({ url, prefix })), track(new RedisJobStore({ url, prefix }))];
+    const results = await Promise.all([one.opened(), two.opened()]);
+    expect(results.map((r) => r.to)).toEqual([LATEST, LATEST]);
+    expect(results.some((r) => r.from === 1)).toBe(true);
+    expect(await redis.get(schemaVersionKey(prefix))).toBe(String(LATEST));
+    await expectMovedQuestions(two);
+    // The documents and their indexes are gone, but for the unreadable one.
+    expect((await redis.keys(`${prefix}doc:question:*`)).sort()).toEqual([`${prefix}doc:question:broken`]);
+    expect(await redis.zrange(`${prefix}docs:question`, 0, -1)).toEqual(['broken']);
+    expect(await redis.keys(`${prefix}docs:question:idx:*`)).toEqual([]);
+    // Opened again: nothing to do, and the votes stay as counted.
+    const again = track(new RedisJobStore({ url, prefix }));
+    expect(await again.opened()).toEqual({ from: LATEST, to: LATEST });
+    expect((await again.getQuestion('q1'))?.votes).toBe(3);
+  });
+
   test('data from a newer release is refused in one line naming both versions, and nothing is written', async () => {
     const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
     const redis = raw();
@@ -99,6 +125,21 @@ describe('Redis store schema: a version key, and the tallies counted once from t
       expect((refused as Error).message).toContain(`session ${session}`);
     }
     expect((await store.applicationCounts(['fine'])).get('fine')?.total).toBe(1);
+  });
+
+  test('a question hash of the wrong shape or count is a typed corrupt error naming the question; other questions still read', async () => {
+    const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
+    const redis = raw();
+    const store = track(new RedisJobStore({ url, prefix }));
+    const good = { id: 'good', sessionId: 's1', vacancyId: null, text: '几点上班？', askedBy: 'a', askedAt: '2026-03-01T08:00:00.000Z', votes: 0, answer: null };
+    await store.putQuestion(good);
+    await redis.hset(`${prefix}question:bad-body`, 'body', '{not json', 'askedBy', 'a', 'votes', '0', 'answered', '0');
+    await redis.hset(`${prefix}question:bad-count`, 'body', JSON.stringify({ ...good, id: 'bad-count', votes: undefined }), 'askedBy', 'a', 'votes', 'many', 'answered', '0');
+    for (const id of ['bad-body', 'bad-count']) {
+      await expect(store.getQuestion(id)).rejects.toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'corrupt', message: expect.stringContaining(`question ${id}`) as string });
+    }
+    expect(await store.getQuestion('good')).toEqual(good);
+    expect(await store.questionsOf({ sessionId: 's1' }, 'open', 10)).toEqual([good]);
   });
 
   test('a version key that is not a number is a typed corrupt error, not a crash', async () => {

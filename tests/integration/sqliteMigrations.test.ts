@@ -10,7 +10,8 @@ import { storeFile } from '../../server/src/store/sqliteSchema';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 import { StartupError } from '../../server/src/startupError';
 import { applicationRecord } from '../harness/records';
-import { writeUnversionedStore, writeVersionOneStore } from '../harness/unversionedStore';
+import { writeUnversionedStore, writeVersionOneStore, writeVersionTwoStore } from '../harness/unversionedStore';
+import { expectMovedQuestions, questionDocuments } from '../harness/questionDocuments';
 import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
 import { moveApplication } from '../../server/src/domain/applications';
 
@@ -143,6 +144,47 @@ describe('embedded store schema: numbered migrations in user_version', () => {
       expect(figures((await store.applicationCounts(['s2'])).get('s2')).byStatus).toEqual([{ status: 'hired', count: 1 }]);
     } finally {
       await store.close();
+    }
+    expect(userVersion(dir)).toBe(LATEST);
+  });
+
+  test('a version-2 file (questions as catalog documents) gets them moved into the question tables by migration 4, votes counted from their voters', async () => {
+    const dir = dataDir();
+    const documents = questionDocuments();
+    writeVersionTwoStore(storeFile(dir), {
+      // A document that is not JSON is left where it was rather than failing the upgrade.
+      docs: [
+        { kind: 'vacancy', id: vacancy.id, idx: employer.id, body: vacancy },
+        ...documents.map((d) => ({ kind: 'question', id: d.id, idx: String(d.vacancyId), body: d })),
+      ],
+      pins: [],
+      applications: [],
+      events: [],
+      moderation: [],
+      captions: [],
+    });
+    const raw = new Database(storeFile(dir));
+    raw.prepare("INSERT INTO docs (kind, id, idx, seq, body) VALUES ('question', 'broken', 'v1', 99, '{not json')").run();
+    raw.close();
+    expect(userVersion(dir)).toBe(2);
+    const store = new SqliteJobStore({ dataDir: dir });
+    try {
+      expect(store.migration).toEqual({ from: 2, to: LATEST });
+      await expectMovedQuestions(store);
+      expect(await store.get('vacancy', vacancy.id)).toEqual(vacancy);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(storeFile(dir), { readonly: true });
+    try {
+      expect(db.prepare("SELECT id FROM docs WHERE kind = 'question'").all()).toEqual([{ id: 'broken' }]);
+      // The hot reads go through the indexes made for them, never a scan of every question.
+      const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+      expect(plan("SELECT body FROM questions WHERE session_id = 's1' AND answered = 0 ORDER BY votes DESC, asked_at, id LIMIT 10")).toMatch(/USING INDEX questions_by_session/);
+      expect(plan("SELECT body FROM questions WHERE vacancy_id = 'v1' AND answered = 1 ORDER BY votes DESC, asked_at, id LIMIT 10")).toMatch(/USING INDEX questions_by_vacancy/);
+      expect(plan("SELECT body FROM questions WHERE session_id = 's1' AND answered = 0 ORDER BY votes DESC, asked_at, id LIMIT 10")).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      db.close();
     }
     expect(userVersion(dir)).toBe(LATEST);
   });

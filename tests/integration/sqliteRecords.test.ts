@@ -55,6 +55,22 @@ describe('embedded store: every record read is parsed with its schema', () => {
     expect((await store.applicationCounts(['fine'])).get('fine')?.total).toBe(1);
   });
 
+  test('a question row of the wrong shape or count is a typed StoreError (corrupt) naming the question on every path, the vote that meets it too; other questions still read', async () => {
+    const { store, raw } = open();
+    const good = { id: 'good', sessionId: 's1', vacancyId: null, text: '几点上班？', askedBy: 'a', askedAt: '2026-03-01T08:00:00.000Z', votes: 0, answer: null };
+    await store.putQuestion(good);
+    const insert = raw.prepare("INSERT INTO questions (id, session_id, vacancy_id, asked_at, answered, votes, body) VALUES (?, 's2', NULL, '2026-03-01T08:00:00.000Z', 0, ?, ?)");
+    insert.run('bad-body', 0, '{not json');
+    insert.run('bad-count', -3, JSON.stringify({ ...good, id: 'bad-count', sessionId: 's2', votes: undefined }));
+    for (const id of ['bad-body', 'bad-count']) {
+      await expect(store.getQuestion(id)).rejects.toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'corrupt', message: expect.stringContaining(`question ${id}`) as string });
+      await expect(store.voteQuestion(id, 'v')).rejects.toMatchObject({ code: 'UNAVAILABLE', reason: 'corrupt' });
+    }
+    await expect(store.questionsOf({ sessionId: 's2' }, 'open', 10)).rejects.toMatchObject({ code: 'UNAVAILABLE', reason: 'corrupt' });
+    expect(await store.questionsOf({ sessionId: 's1' }, 'open', 10)).toEqual([good]);
+    expect(await store.voteQuestion('good', 'v')).toEqual({ votes: 1, counted: true });
+  });
+
   test('an application row that is not JSON is a typed error on every read path, the apply that meets it too; the store keeps serving', async () => {
     const { store, raw } = open();
     const good = applicationRecord({ phone: '13900000011' });

@@ -87,7 +87,7 @@ describe('application views', () => {
 });
 
 describe('question views', () => {
-  const q: QuestionRecord = { id: 'q1', sessionId: 's', vacancyId: null, text: '包住吗', askedBy: 'asker', askedAt: '2026-01-01T00:00:00Z', voters: ['v1', 'v2'], answer: null };
+  const q: QuestionRecord = { id: 'q1', sessionId: 's', vacancyId: null, text: '包住吗', askedBy: 'asker', askedAt: '2026-01-01T00:00:00Z', votes: 2, voters: ['v1', 'v2'], answer: null };
 
   test('carry the vote count and the receiver\u2019s own mine / youVoted, never who asked or voted', () => {
     expect(questionView(q, 'v1')).toMatchObject({ votes: 2, youVoted: true, mine: false });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
-import { QuestionBoard, pinnedAt } from '../../server/src/domain/questions';
+import { QuestionBoard, answerOf, pinnedAt, questionView, storedQuestion } from '../../server/src/domain/questions';
 
 const pins: PinEvent[] = [
   { sessionId: 's', kind: 'vacancy', itemId: 'A', pinnedAt: '2026-01-01T10:00:00Z', unpinnedAt: '2026-01-01T10:05:00Z' },
@@ -41,32 +41,36 @@ describe('votes and answers', () => {
     return b;
   }
 
-  test('the queue sorts by votes, then by age', () => {
+  test('the queue sorts by the votes the store counted, then by age', () => {
     const b = board();
     expect(b.queue().map((q) => q.id)).toEqual(['old', 'mid', 'new']);
-    b.vote('new', 'x');
-    b.vote('new', 'y');
-    b.vote('mid', 'x');
+    b.voted('new', 'x', 1);
+    b.voted('new', 'y', 2);
+    b.voted('mid', 'x', 1);
     expect(b.queue().map((q) => q.id)).toEqual(['new', 'mid', 'old']);
   });
 
-  test('each viewer votes once, and not for their own question', () => {
+  test('a voter is known once, and nobody may vote for their own question', () => {
     const b = board();
-    b.vote('old', 'x');
-    b.vote('old', 'x');
-    expect(b.get('old').voters).toEqual(['x']);
-    expect(() => b.vote('old', 'asker-old')).toThrow(expect.objectContaining({ code: 'CONFLICT' }) as Error);
+    b.voted('old', 'x', 1);
+    b.voted('old', 'x', 1);
+    expect(b.get('old')).toMatchObject({ voters: ['x'], votes: 1 });
+    expect(questionView(b.get('old'), 'x')).toMatchObject({ votes: 1, youVoted: true, mine: false });
+    expect(questionView(b.get('old'), 'asker-old')).toMatchObject({ votes: 1, youVoted: false, mine: true });
+    expect(() => b.checkVote('old', 'asker-old')).toThrow(expect.objectContaining({ code: 'CONFLICT' }) as Error);
+    expect(() => b.checkVote('gone', 'x')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }) as Error);
   });
 
-  test('answered questions leave the queue and become the FAQ of their vacancy', () => {
+  test('an answer needs text or the stage; answered questions leave the queue', () => {
     const b = board();
-    expect(() => b.answer('old', { text: '  ', onStage: false, by: 'e', at: at(5) })).toThrow(expect.objectContaining({ code: 'VALIDATION' }) as Error);
-    b.answer('old', { text: '包住，四人间', onStage: false, by: 'employer:A', at: at(5) });
-    b.answer('mid', { text: null, onStage: true, by: 'host', at: at(6) });
+    expect(() => answerOf({ text: '  ', onStage: false, by: 'e', at: at(5) })).toThrow(expect.objectContaining({ code: 'VALIDATION' }) as Error);
+    expect(answerOf({ text: ' 包住，四人间 ', onStage: false, by: 'employer:A', at: at(5) })).toEqual({ text: '包住，四人间', onStage: false, by: 'employer:A', at: at(5) });
+    b.takeAnswer({ ...storedQuestion(b.get('old')), answer: answerOf({ text: '包住，四人间', onStage: false, by: 'employer:A', at: at(5) }) });
+    b.takeAnswer({ ...storedQuestion(b.get('mid')), votes: 3, answer: answerOf({ text: null, onStage: true, by: 'host', at: at(6) }) });
     expect(b.queue().map((q) => q.id)).toEqual(['new']);
-    expect(b.faq('A').map((q) => [q.id, q.answer?.text ?? null, q.answer?.onStage])).toEqual([
-      ['old', '包住，四人间', false],
+    expect(b.answered().map((q) => [q.id, q.answer?.text ?? null, q.answer?.onStage])).toEqual([
       ['mid', null, true],
+      ['old', '包住，四人间', false],
     ]);
   });
 });

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
-import { QuestionBoard, byVotesThenAge, type QuestionRecord } from '../domain/questions';
+import { QuestionBoard, answerOf, byVotesThenAge, storedQuestion, type QuestionRecord, type StoredQuestion } from '../domain/questions';
 import { spend, type RateLimiter } from '../domain/rateLimiter';
 import { SessionCache } from '../domain/sessionCache';
 import { screen } from '../domain/scamRules';
@@ -10,6 +10,11 @@ import type { JobStore } from '../store/jobStore';
 
 /** Sessions whose question board stays in memory at most. */
 export const BOARDS_CACHED = 500;
+/**
+ * Questions of each state a board reads (open ones by votes then age, answered ones likewise), and
+ * an employer's queue across sessions at most: the wall of a live session shows the top of each.
+ */
+export const QUESTIONS_READ = 500;
 
 export interface QuestionEvents {
   question: [{ question: QuestionRecord; change: 'asked' | 'voted' | 'answered'; employerId: string | null }];
@@ -50,8 +55,31 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
     return this.#now().toISOString();
   }
 
+  /** The session's board: its open and answered questions read through the session's index, with their voters. */
   #questionBoard(sessionId: string): Promise<QuestionBoard> {
-    return this.#boards.load(sessionId, () => this.#store.list('question').then((all) => new QuestionBoard(all.filter((q) => q.sessionId === sessionId))));
+    return this.#boards.load(sessionId, async () => {
+      const [open, answered] = await Promise.all([
+        this.#store.questionsOf({ sessionId }, 'open', QUESTIONS_READ),
+        this.#store.questionsOf({ sessionId }, 'answered', QUESTIONS_READ),
+      ]);
+      return new QuestionBoard(await this.#withVoters([...open, ...answered]));
+    });
+  }
+
+  async #withVoters(questions: StoredQuestion[]): Promise<QuestionRecord[]> {
+    const voters = await this.#store.questionVoters(questions.map((q) => q.id));
+    return questions.map((q) => ({ ...q, voters: voters.get(q.id) ?? [] }));
+  }
+
+  /** The session's board holding this question: one past what the board read is read on its own. */
+  async #boardWith(sessionId: string, questionId: string): Promise<QuestionBoard> {
+    const board = await this.#questionBoard(sessionId);
+    if (board.has(questionId)) return board;
+    const stored = await this.#store.getQuestion(questionId);
+    if (!stored || stored.sessionId !== sessionId) throw new DomainError('NOT_FOUND', 'no such question');
+    const [question] = await this.#withVoters([stored]);
+    board.add(question!);
+    return board;
   }
 
   /** Runs a change of the session's board and its write with the board kept in memory until stored. */
@@ -85,7 +113,7 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
       const board = await this.#questionBoard(sessionId);
       const pins = await this.#pinHistory(sessionId);
       const asked = board.ask({ id: crypto.randomUUID(), sessionId, text, askedBy, at: this.#stamp(), pins });
-      await this.#store.put('question', asked);
+      await this.#store.putQuestion(storedQuestion(asked));
       return asked;
     });
     this.emit('question', { question, change: 'asked', employerId: await this.#employerOf(question) });
@@ -94,9 +122,11 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
 
   async vote(sessionId: string, questionId: string, voter: string): Promise<QuestionRecord> {
     const question = await this.#change(sessionId, async () => {
-      const voted = (await this.#questionBoard(sessionId)).vote(questionId, voter);
-      await this.#store.put('question', voted);
-      return voted;
+      const board = await this.#boardWith(sessionId, questionId);
+      board.checkVote(questionId, voter);
+      // The store counts the vote atomically (once per voter, whichever node sends it); the board takes its count.
+      const { votes } = await this.#store.voteQuestion(questionId, voter);
+      return board.voted(questionId, voter, votes);
     });
     this.emit('question', { question, change: 'voted', employerId: await this.#employerOf(question) });
     return question;
@@ -104,19 +134,15 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
 
   /** The employer of the question's vacancy answers (or the host, any question), in text or on stage. */
   async answer(by: { kind: 'host'; sessionId: string } | { kind: 'employer'; employerId: string }, questionId: string, answer: { text: string | null; onStage: boolean }): Promise<QuestionRecord> {
-    const stored = await this.#store.get('question', questionId);
+    const stored = await this.#store.getQuestion(questionId);
     if (!stored) throw new DomainError('NOT_FOUND', 'no such question');
     const employerId = await this.#employerOf(stored);
     if (by.kind === 'host' && by.sessionId !== stored.sessionId) throw new DomainError('FORBIDDEN', 'that question belongs to another session');
     if (by.kind === 'employer' && by.employerId !== employerId) throw new DomainError('FORBIDDEN', 'only the employer of that vacancy can answer it');
     const question = await this.#change(stored.sessionId, async () => {
-      const answered = (await this.#questionBoard(stored.sessionId)).answer(questionId, {
-        ...answer,
-        by: by.kind === 'host' ? 'host' : `employer:${by.employerId}`,
-        at: this.#stamp(),
-      });
-      await this.#store.put('question', answered);
-      return answered;
+      const given = answerOf({ ...answer, by: by.kind === 'host' ? 'host' : `employer:${by.employerId}`, at: this.#stamp() });
+      const board = await this.#boardWith(stored.sessionId, questionId);
+      return board.takeAnswer(await this.#store.answerQuestion(questionId, given));
     });
     this.emit('question', { question, change: 'answered', employerId });
     return question;
@@ -132,15 +158,22 @@ export class QuestionService extends EventEmitter<QuestionEvents> {
     return [...board.queue(), ...board.answered()];
   }
 
-  /** Questions about an employer's vacancies (in one session, or all): open ones in queue order, then the answered ones. */
+  /**
+   * Questions about an employer's vacancies, open ones in queue order, then the answered ones (its
+   * history): in one session (from its board), or across sessions, each vacancy's queues read through
+   * their index, the first QUESTIONS_READ of each.
+   */
   async forEmployer(employerId: string, sessionId?: string): Promise<QuestionRecord[]> {
+    if (sessionId) return this.list(sessionId, { employerId });
     const vacancies = await this.#store.list('vacancy', { value: employerId });
-    const all = (await Promise.all(vacancies.map((v) => this.#store.list('question', { value: v.id })))).flat();
-    const inSession = all.filter((q) => !sessionId || q.sessionId === sessionId).sort(byVotesThenAge);
-    return [...inSession.filter((q) => q.answer === null), ...inSession.filter((q) => q.answer !== null)];
+    const read = (state: 'open' | 'answered') =>
+      Promise.all(vacancies.map((v) => this.#store.questionsOf({ vacancyId: v.id }, state, QUESTIONS_READ))).then((all) => all.flat().sort(byVotesThenAge).slice(0, QUESTIONS_READ));
+    const [open, answered] = await Promise.all([read('open'), read('answered')]);
+    // Voters are not needed here: an employer's console is told the count, never who voted.
+    return [...open, ...answered].map((q) => ({ ...q, voters: [] }));
   }
 
-  async #employerOf(question: QuestionRecord): Promise<string | null> {
+  async #employerOf(question: StoredQuestion): Promise<string | null> {
     if (!question.vacancyId) return null;
     return (await this.#store.get('vacancy', question.vacancyId))?.employerId ?? null;
   }

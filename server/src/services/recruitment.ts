@@ -30,7 +30,6 @@ import { PinBoard, type PinChange, type PinKind } from '../domain/pinBoard';
 import type { RateLimiter } from '../domain/rateLimiter';
 import { KeyedQueue } from '../domain/keyedQueue';
 import { SessionCache } from '../domain/sessionCache';
-import { byVotesThenAge } from '../domain/questions';
 import { screen } from '../domain/scamRules';
 import type { StageFence } from '../cluster/stageLease';
 import type { JobStore } from '../store/jobStore';
@@ -58,6 +57,8 @@ const newId = (): string => crypto.randomUUID();
 
 /** Sessions whose pin board (and pinned cards) stay in memory at most, live or read after their end. */
 export const SESSIONS_CACHED = 500;
+/** Answered questions a vacancy's card carries as its FAQ at most (the most asked-for first). */
+export const FAQ_SHOWN = 30;
 
 /** The scam-guard rules a vacancy's own words break: flagged to the bureau, which verifies vacancies. */
 function vacancyFlags(v: VacancyInput): string[] {
@@ -274,7 +275,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
 
   async #cardOf(vacancy: Vacancy): Promise<VacancyCard> {
     const e = await this.#require('employer', vacancy.employerId);
-    const answered = (await this.#store.list('question', { value: vacancy.id })).filter((q) => q.answer !== null).sort(byVotesThenAge);
+    const answered = await this.#store.faq(vacancy.id, FAQ_SHOWN);
     // The scam-guard flags and their check are for the bureau, not for the public card.
     const { flags: _flags, review: _review, ...publicFacts } = vacancy;
     return {

@@ -14,7 +14,7 @@ import type { ViewerSample } from '@chunfeng/shared/statistics';
 import type { ApplicationReceipt, ApplicationRecord } from '../domain/applications';
 import type { ApplicationCounts } from '../domain/statistics';
 import { DomainError } from '../domain/errors';
-import type { QuestionRecord } from '../domain/questions';
+import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import type { PhoneCode } from '../services/phoneVerification';
 import type { StageFence } from '../cluster/stageLease';
 
@@ -57,7 +57,6 @@ export interface CatalogKinds {
   vacancy: Vacancy;
   policy: PolicyCard;
   staff: StaffAccount;
-  question: QuestionRecord;
   viewers: ViewerSeries;
   invite: StoredInvite;
   /** A repeat apply under another key, by its key hash (see ApplicationReceipt). */
@@ -73,7 +72,6 @@ export const catalogIndex: { [K in CatalogKind]?: keyof CatalogKinds[K] & string
   session: 'campaignId',
   vacancy: 'employerId',
   staff: 'username',
-  question: 'vacancyId',
   signin: 'staffId',
 };
 
@@ -115,6 +113,15 @@ export interface ApplicationChanges {
   position: string;
   /** Whether more changes follow (the limit was reached). */
   more: boolean;
+}
+
+/** Which of a session's (or vacancy's) questions: waiting for an answer, or answered. */
+export type QuestionState = 'open' | 'answered';
+
+/** What a vote did: the question's count after it, and whether this voter's vote was new. */
+export interface VoteResult {
+  votes: number;
+  counted: boolean;
 }
 
 /**
@@ -180,6 +187,27 @@ export interface JobStore {
   applicationCounts(sessionIds: readonly string[]): Promise<Map<string, ApplicationCounts>>;
   /** The append-only log of what happened to applications, oldest first. */
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]>;
+
+  /** Stores a new question (no votes, not answered); a second put of the same id changes nothing. */
+  putQuestion(question: StoredQuestion): Promise<void>;
+  getQuestion(id: string): Promise<StoredQuestion | undefined>;
+  /**
+   * One voter's vote, counted once however often it is sent and from however many nodes, in one
+   * atomic step that never rewrites the question: NOT_FOUND for no such question, CONFLICT for the
+   * asker's own.
+   */
+  voteQuestion(id: string, voter: string): Promise<VoteResult>;
+  /** Answers (or answers again) a question: it leaves the open queues for the answered ones. NOT_FOUND if none. */
+  answerQuestion(id: string, answer: QuestionAnswer): Promise<StoredQuestion>;
+  /**
+   * A session's or a vacancy's questions in one state, in queue order (most votes first, then the
+   * longest waiting), at most `limit`, read through an index of that session or vacancy alone.
+   */
+  questionsOf(of: { sessionId: string } | { vacancyId: string }, state: QuestionState, limit: number): Promise<StoredQuestion[]>;
+  /** A vacancy's answered questions, most asked-for first, at most `limit`: its FAQ. */
+  faq(vacancyId: string, limit: number): Promise<StoredQuestion[]>;
+  /** Who voted for each of these questions (every id in the answer). */
+  questionVoters(ids: readonly string[]): Promise<Map<string, string[]>>;
 
   /** Appends one moderation action (ban, mute, slow mode, delete, approve) to its session's log. */
   appendModeration(entry: ModerationEntry): Promise<void>;

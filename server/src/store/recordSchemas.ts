@@ -5,6 +5,7 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import { AccessibilityFact, ApplicationStatus, ApplySource, Badge, Education, LineupItem, PayUnit, SessionStatus, TargetGroup, type PinEvent } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
+import type { StoredQuestion } from '../domain/questions';
 import type { CountCell } from '../domain/statistics';
 import type { ApplicationEvent, CatalogKind, CatalogKinds } from './jobStore';
 import { StoreError } from './storeError';
@@ -41,16 +42,6 @@ const Vacancy = z.looseObject({
 });
 const PolicyCard = z.looseObject({ id: PolicyId, title: z.string(), text: z.string(), howToApply: z.string(), createdAt: at });
 const StaffAccount = z.looseObject({ id: z.string(), username: z.string(), displayName: z.string(), passwordHash: z.string(), role: StaffRole, createdAt: at, disabled: z.boolean().optional() });
-const QuestionRecord = z.looseObject({
-  id: z.string(),
-  sessionId: z.string(),
-  vacancyId: nullable(z.string()),
-  text: z.string(),
-  askedBy: z.string(),
-  askedAt: at,
-  voters: z.array(z.string()),
-  answer: nullable(z.looseObject({ text: nullable(z.string()), onStage: z.boolean(), by: z.string(), at })),
-});
 const ViewerSeries = z.looseObject({ id: z.string(), samples: z.array(z.looseObject({ at, viewers: z.number() })) });
 const StoredInvite = z.looseObject({
   id: z.string(),
@@ -77,7 +68,6 @@ const catalogSchemas = {
   vacancy: Vacancy,
   policy: PolicyCard,
   staff: StaffAccount,
-  question: QuestionRecord,
   viewers: ViewerSeries,
   invite: StoredInvite,
   receipt: ApplicationReceipt,
@@ -89,6 +79,35 @@ const catalogSchemas = {
 export function catalogSchema<K extends CatalogKind>(kind: K): z.ZodType<CatalogKinds[K]> {
   return catalogSchemas[kind] as unknown as z.ZodType<CatalogKinds[K]>;
 }
+
+/** A question's own record (its votes counted beside it, see StoredQuestion). */
+export const QuestionRecordSchema: z.ZodType<StoredQuestion> = z.looseObject({
+  id: z.string(),
+  sessionId: z.string(),
+  vacancyId: nullable(z.string()),
+  text: z.string(),
+  askedBy: z.string(),
+  askedAt: at,
+  votes: z.number().int().nonnegative(),
+  answer: nullable(z.looseObject({ text: nullable(z.string()), onStage: z.boolean(), by: z.string(), at })),
+});
+
+/** A question's row: its record (JSON, without the count) and the votes counted beside it. */
+export function questionRow(body: string, votes: unknown, where: string): StoredQuestion {
+  return readRecord(QuestionRecordSchema, { ...readRecord(z.looseObject({}), body, where), votes }, where);
+}
+
+/** A question document as the releases before question tables kept it (the migrations read these). */
+export const QuestionDocumentRecord = z.looseObject({
+  id: z.string(),
+  sessionId: z.string(),
+  vacancyId: nullable(z.string()),
+  text: z.string(),
+  askedBy: z.string(),
+  askedAt: at,
+  voters: z.array(z.string()),
+  answer: nullable(z.looseObject({ text: nullable(z.string()), onStage: z.boolean(), by: z.string(), at })),
+});
 
 export const PinEventRecord: z.ZodType<PinEvent> = z.looseObject({ sessionId: z.string(), kind: z.enum(['vacancy', 'policy']), itemId: z.string(), pinnedAt: at, unpinnedAt: nullable(at) });
 

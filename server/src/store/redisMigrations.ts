@@ -5,7 +5,8 @@ import { upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { countCells } from '../domain/statistics';
 import { StartupError } from '../startupError';
 import { countField } from './applicationCounts';
-import { ApplicationRecordSchema, readRecord } from './recordSchemas';
+import { ApplicationRecordSchema, QuestionDocumentRecord, readRecord } from './recordSchemas';
+import { writeMovedQuestion } from './redisQuestions';
 import { StoreError } from './storeError';
 
 /** The key holding the schema version of the data under a prefix (absent: 0, written before versions). */
@@ -73,9 +74,50 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
   }
 }
 
+/**
+ * Moves the question documents of the releases before (`doc:question:<id>`, listed in `docs:question`
+ * and `docs:question:idx:<vacancy>`, voters inside) into the question structures (see
+ * redisQuestions.ts), a chunk at a time by their position in `docs:question`. Each question is moved
+ * in one MULTI that writes the new keys and drops the document and its index entries, so a run cut
+ * short and run again moves the rest. A document that cannot be read is left where it is.
+ */
+async function moveQuestionDocuments(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
+  const order = `${p}docs:question`;
+  let after = '-inf';
+  for (;;) {
+    const entries = await redis.zrange(order, after, '+inf', 'BYSCORE', 'LIMIT', 0, CHUNK, 'WITHSCORES');
+    if (entries.length === 0) break;
+    const ids = entries.filter((_, i) => i % 2 === 0);
+    after = `(${entries.at(-1)!}`;
+    const bodies = await redis.mget(ids.map((id) => `${p}doc:question:${id}`));
+    const tx = redis.multi();
+    for (const [i, body] of bodies.entries()) {
+      const id = ids[i]!;
+      if (body === null) {
+        tx.zrem(order, id);
+        continue;
+      }
+      let doc;
+      try {
+        doc = readRecord(QuestionDocumentRecord, body, `question ${id}`);
+      } catch {
+        continue;
+      }
+      writeMovedQuestion(tx, p, { ...doc, votes: 0 });
+      tx.del(`${p}doc:question:${id}`).zrem(order, id);
+      if (doc.vacancyId !== null) tx.zrem(`${p}docs:question:idx:${doc.vacancyId}`, id);
+      // As JavaScript's String() named a missing vacancy in the old index.
+      else tx.zrem(`${p}docs:question:idx:null`, id);
+    }
+    await tx.exec();
+    await stillHeld();
+  }
+}
+
 /** Every schema version of the Redis layout, oldest first; 0 is the layout before versions were kept. */
 export const REDIS_MIGRATIONS: readonly RedisMigration[] = [
   { version: 1, name: 'application tallies per session, counted from the applications stored', up: countStoredApplications },
+  { version: 3, name: 'questions and votes in their own structures (a vote adds a voter and a count), moved from the question documents', up: moveQuestionDocuments },
 ];
 
 /** The data under the prefix was written by a newer release: this one must not touch it. */

@@ -26,7 +26,11 @@ import {
   type CatalogKinds,
   type FencedWrite,
   type JobStore,
+  type QuestionState,
+  type VoteResult,
 } from './jobStore';
+import { RedisQuestions } from './redisQuestions';
+import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 
 /** A fence's epoch as the scripts read it: '' for "nobody may hold the stage". */
 const fenceArg = (fence: StageFence): string => (fence.epoch === null ? '' : String(fence.epoch));
@@ -150,6 +154,7 @@ const PAGE_CHUNK = 250;
 const GUARDED = [
   'put', 'get', 'list', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
   'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
+  'putQuestion', 'getQuestion', 'voteQuestion', 'answerQuestion', 'questionsOf', 'faq', 'questionVoters',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
 
 /** The scripts above, as ioredis defines them on the client. */
@@ -170,6 +175,8 @@ export class RedisJobStore implements JobStore {
   readonly #scripts: Scripts;
   /** Catalog documents kept here, dropped by Redis's invalidations when any node writes them. */
   readonly #docs: TrackedDocs;
+  /** Questions and votes in their own structures (see redisQuestions.ts). */
+  readonly #questions: RedisQuestions;
   /** The latest reading of appendonly / appendfsync, and when it was taken. */
   #durability: { at: number; detail: string } | undefined;
 
@@ -188,6 +195,7 @@ export class RedisJobStore implements JobStore {
     this.#redis.defineCommand('cfByKey', { numberOfKeys: 0, lua: BY_KEY_SCRIPT });
     this.#scripts = this.#redis as unknown as Scripts;
     this.#p = prefix;
+    this.#questions = new RedisQuestions(this.#redis, prefix);
     this.#docs = new TrackedDocs({ url, prefix: `${prefix}doc:`, redisOptions: boundedRedisOptions(), onError: (error) => onConnectionError?.(error) });
     this.#ready().catch(() => undefined);
     for (const name of GUARDED) {
@@ -427,6 +435,42 @@ export class RedisJobStore implements JobStore {
     return entries
       .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as ApplicationEvent)
       .filter((e) => !applicationId || e.applicationId === applicationId);
+  }
+
+  // Questions wait for the migration that moves the question documents of the releases before.
+  async putQuestion(question: StoredQuestion): Promise<void> {
+    await this.#ready();
+    await this.#questions.put(question);
+  }
+
+  async getQuestion(id: string): Promise<StoredQuestion | undefined> {
+    await this.#ready();
+    return this.#questions.get(id);
+  }
+
+  async voteQuestion(id: string, voter: string): Promise<VoteResult> {
+    await this.#ready();
+    return this.#questions.vote(id, voter);
+  }
+
+  async answerQuestion(id: string, answer: QuestionAnswer): Promise<StoredQuestion> {
+    await this.#ready();
+    return this.#questions.answer(id, answer);
+  }
+
+  async questionsOf(of: { sessionId: string } | { vacancyId: string }, state: QuestionState, limit: number): Promise<StoredQuestion[]> {
+    await this.#ready();
+    return this.#questions.of(of, state, limit);
+  }
+
+  async faq(vacancyId: string, limit: number): Promise<StoredQuestion[]> {
+    await this.#ready();
+    return this.#questions.of({ vacancyId }, 'answered', limit);
+  }
+
+  async questionVoters(ids: readonly string[]): Promise<Map<string, string[]>> {
+    await this.#ready();
+    return this.#questions.voters(ids);
   }
 
   async appendModeration(entry: ModerationEntry): Promise<void> {

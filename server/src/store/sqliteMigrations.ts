@@ -108,6 +108,45 @@ function countStoredApplications(db: Database.Database): void {
   }
 }
 
+// Questions and their votes (see JobStore.putQuestion): the question's record in `body` without its
+// votes, which are counted in `votes` beside one row per voter, so a vote inserts a row and adds one
+// and never rewrites the question. The indexes serve the reads that run while a session is live:
+// a session's open queue (or its answered wall) by votes then age, a vacancy's open questions (an
+// employer's queue) and its answered ones (the FAQ), each read in order and cut at a limit.
+const QUESTION_TABLES = `
+CREATE TABLE questions (
+  id TEXT PRIMARY KEY, session_id TEXT NOT NULL, vacancy_id TEXT, asked_at TEXT NOT NULL,
+  answered INTEGER NOT NULL DEFAULT 0, votes INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL
+);
+CREATE INDEX questions_by_session ON questions (session_id, answered, votes DESC, asked_at, id);
+CREATE INDEX questions_by_vacancy ON questions (vacancy_id, answered, votes DESC, asked_at, id) WHERE vacancy_id IS NOT NULL;
+CREATE TABLE question_votes (
+  question_id TEXT NOT NULL, voter TEXT NOT NULL,
+  PRIMARY KEY (question_id, voter)
+) WITHOUT ROWID;
+`;
+
+/**
+ * The question documents of the releases before (kind 'question' in docs, voters inside) moved into
+ * the tables: each voter a row, the count from those rows, the document gone from docs. A document
+ * that is not JSON, or has no session or time, is left in docs (nothing reads it there any more; it
+ * was unreadable before too) rather than failing the whole upgrade.
+ */
+function moveQuestionDocuments(db: Database.Database): void {
+  const movable = (d: string): string =>
+    `${d}.kind = 'question' AND json_valid(${d}.body) AND json_type(${d}.body, '$.sessionId') = 'text' AND json_type(${d}.body, '$.askedAt') = 'text'`;
+  db.exec(`
+    INSERT OR IGNORE INTO questions (id, session_id, vacancy_id, asked_at, answered, votes, body)
+    SELECT d.id, json_extract(d.body, '$.sessionId'), json_extract(d.body, '$.vacancyId'), json_extract(d.body, '$.askedAt'),
+           coalesce(json_type(d.body, '$.answer'), 'null') <> 'null', 0, json_remove(d.body, '$.voters')
+    FROM docs d WHERE ${movable('d')} ORDER BY d.seq;
+    INSERT OR IGNORE INTO question_votes (question_id, voter)
+    SELECT d.id, v.value FROM docs d, json_each(d.body, '$.voters') v WHERE ${movable('d')} AND v.type = 'text';
+    UPDATE questions SET votes = (SELECT count(*) FROM question_votes WHERE question_id = questions.id);
+    DELETE FROM docs AS d WHERE ${movable('d')};
+  `);
+}
+
 /**
  * Every schema version, oldest first; a new one is appended with the next number and never edited
  * once released. Version 1 is the schema as it stood before versions were kept: files of that time
@@ -129,6 +168,14 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(COUNTS_TABLE);
       countStoredApplications(db);
+    },
+  },
+  {
+    version: 4,
+    name: 'questions and votes in their own tables (a vote adds a row and a count), moved from the question documents',
+    up(db) {
+      db.exec(QUESTION_TABLES);
+      moveQuestionDocuments(db);
     },
   },
 ];

@@ -3,12 +3,13 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { ApplicationRecord } from '../domain/applications';
+import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
-import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore } from './jobStore';
+import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore, type QuestionState, type VoteResult } from './jobStore';
 import { DocCache } from './docCache';
-import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, CountCellRecord, catalogSchema, ModerationRecord, PinEventRecord, readRecord } from './recordSchemas';
+import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, CountCellRecord, catalogSchema, ModerationRecord, PinEventRecord, questionRow, readRecord } from './recordSchemas';
 import type { MigrationResult } from './sqliteMigrations';
 import { openStoreDatabase } from './sqliteSchema';
 import { SqliteWriter, type SqliteWriterOptions } from './sqliteWriter';
@@ -259,6 +260,50 @@ export class SqliteJobStore implements JobStore {
           : this.#prepare('SELECT seq, body FROM application_events ORDER BY seq').all()
       ) as Array<{ seq: number; body: string }>;
       return rows.map((r) => readRecord(ApplicationEventRecord, r.body, `application event #${r.seq}`));
+    });
+  }
+
+  putQuestion(question: StoredQuestion): Promise<void> {
+    return this.#write({ op: 'putQuestion', question });
+  }
+
+  getQuestion(id: string): Promise<StoredQuestion | undefined> {
+    return this.#read(() => {
+      const row = this.#prepare('SELECT body, votes FROM questions WHERE id = ?').get(id) as { body: string; votes: unknown } | undefined;
+      return row ? questionRow(row.body, row.votes, `question ${id}`) : undefined;
+    });
+  }
+
+  voteQuestion(id: string, voter: string): Promise<VoteResult> {
+    return this.#write({ op: 'voteQuestion', id, voter });
+  }
+
+  answerQuestion(id: string, answer: QuestionAnswer): Promise<StoredQuestion> {
+    return this.#write({ op: 'answerQuestion', id, answer });
+  }
+
+  /** Through questions_by_session or questions_by_vacancy: in their order, read up to the limit and no further. */
+  questionsOf(of: { sessionId: string } | { vacancyId: string }, state: QuestionState, limit: number): Promise<StoredQuestion[]> {
+    return this.#read(() => {
+      const [column, value] = 'sessionId' in of ? (['session_id', of.sessionId] as const) : (['vacancy_id', of.vacancyId] as const);
+      const sql = `SELECT id, body, votes FROM questions WHERE ${column} = ? AND answered = ? ORDER BY votes DESC, asked_at, id LIMIT ?`;
+      const rows = this.#prepare(sql).all(value, state === 'answered' ? 1 : 0, limit) as Array<{ id: string; body: string; votes: unknown }>;
+      return rows.map((r) => questionRow(r.body, r.votes, `question ${r.id}`));
+    });
+  }
+
+  faq(vacancyId: string, limit: number): Promise<StoredQuestion[]> {
+    return this.questionsOf({ vacancyId }, 'answered', limit);
+  }
+
+  questionVoters(ids: readonly string[]): Promise<Map<string, string[]>> {
+    return this.#read(() => {
+      const voters = new Map<string, string[]>(ids.map((id) => [id, []]));
+      for (const chunk of countChunks(ids)) {
+        const sql = `SELECT question_id, voter FROM question_votes WHERE question_id IN (${chunk.map(() => '?').join(', ')})`;
+        for (const r of this.#prepare(sql).all(...chunk) as Array<{ question_id: string; voter: string }>) voters.get(r.question_id)?.push(r.voter);
+      }
+      return voters;
     });
   }
 

@@ -4,10 +4,11 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { PinEvent } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
+import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
 import { countChanges } from '../domain/statistics';
-import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds } from './jobStore';
-import { ApplicationRecordSchema, readRecord } from './recordSchemas';
+import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds, type VoteResult } from './jobStore';
+import { ApplicationRecordSchema, questionRow, readRecord } from './recordSchemas';
 import { StoreError, storeErrorFromSqlite, type StoreFailure } from './storeError';
 
 /** Every durable write of the embedded store, as plain data that can cross to the writer thread. */
@@ -18,6 +19,9 @@ export type WriteOp =
   | { op: 'apply'; application: ApplicationRecord }
   /** Replaces an application only if its stored body is still `expected` (the caller's read). */
   | { op: 'replaceApplication'; id: string; expected: string; next: ApplicationRecord; event: ApplicationEvent }
+  | { op: 'putQuestion'; question: StoredQuestion }
+  | { op: 'voteQuestion'; id: string; voter: string }
+  | { op: 'answerQuestion'; id: string; answer: QuestionAnswer }
   | { op: 'appendModeration'; entry: ModerationEntry }
   | { op: 'appendCaption'; sessionId: string; text: string; at: string };
 
@@ -27,6 +31,9 @@ export interface WriteResults {
   putPins: undefined;
   apply: { application: ApplicationRecord; created: boolean };
   replaceApplication: 'replaced' | 'stale';
+  putQuestion: undefined;
+  voteQuestion: VoteResult;
+  answerQuestion: StoredQuestion;
   appendModeration: undefined;
   appendCaption: Caption;
 }
@@ -77,6 +84,12 @@ export class SqliteWrites {
       count: db.prepare(
         'INSERT INTO application_counts (session_id, dimension, key, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
       ),
+      // The record without its votes: they are counted in the votes column alone.
+      putQuestion: db.prepare('INSERT INTO questions (id, session_id, vacancy_id, asked_at, answered, votes, body) VALUES (?, ?, ?, ?, 0, 0, ?) ON CONFLICT (id) DO NOTHING'),
+      question: db.prepare('SELECT body, votes FROM questions WHERE id = ?'),
+      vote: db.prepare('INSERT INTO question_votes (question_id, voter) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      countVote: db.prepare('UPDATE questions SET votes = votes + 1 WHERE id = ? RETURNING votes'),
+      answerQuestion: db.prepare('UPDATE questions SET body = ?, answered = 1 WHERE id = ?'),
       moderation: db.prepare('INSERT INTO moderation (session_id, body) VALUES (?, ?)'),
       caption: db.prepare('INSERT INTO captions (session_id, seq, text, at) SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ? FROM captions WHERE session_id = ? RETURNING seq'),
     };
@@ -162,6 +175,23 @@ export class SqliteWrites {
         this.#count(readRecord(ApplicationRecordSchema, op.expected, `application ${op.id}`), op.next);
         return 'replaced';
       }
+      case 'putQuestion': {
+        const { votes: _votes, ...q } = op.question;
+        s.putQuestion.run(q.id, q.sessionId, q.vacancyId, q.askedAt, JSON.stringify(q));
+        return undefined;
+      }
+      case 'voteQuestion': {
+        const question = this.#question(op.id);
+        if (question.askedBy === op.voter) throw new DomainError('CONFLICT', 'you cannot vote for your own question');
+        if (s.vote.run(op.id, op.voter).changes === 0) return { votes: question.votes, counted: false };
+        const { votes } = s.countVote.get(op.id) as { votes: number };
+        return { votes, counted: true };
+      }
+      case 'answerQuestion': {
+        const { votes, ...q } = { ...this.#question(op.id), answer: op.answer };
+        s.answerQuestion.run(JSON.stringify(q), op.id);
+        return { ...q, votes };
+      }
       case 'appendModeration':
         s.moderation.run(op.entry.sessionId, JSON.stringify(op.entry));
         return undefined;
@@ -170,6 +200,12 @@ export class SqliteWrites {
         return { seq, text: op.text, at: op.at };
       }
     }
+  }
+
+  #question(id: string): StoredQuestion {
+    const row = this.#statements.question.get(id) as { body: string; votes: unknown } | undefined;
+    if (!row) throw new DomainError('NOT_FOUND', 'no such question');
+    return questionRow(row.body, row.votes, `question ${id}`);
   }
 
   #event(event: ApplicationEvent): void {

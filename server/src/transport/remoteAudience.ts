@@ -199,7 +199,7 @@ export class RemoteAudience {
 
   /** An employer's answer, given on the node holding the question's session (undefined when that is this node, or none). */
   async answerElsewhere(employerId: string, questionId: string, answer: { text: string | null; onStage: boolean }): Promise<Question | undefined> {
-    const question = await this.#service.store.get('question', questionId);
+    const question = await this.#service.store.getQuestion(questionId);
     const owner = question ? await this.#ownerElsewhere(question.sessionId as SessionId) : undefined;
     if (!owner) return undefined;
     const data = await this.#mail.ask(owner.node, 'question.answer', { employerId, questionId, ...answer });
