@@ -32,6 +32,7 @@ export function leaveSessionRooms(io: IoServer, sessionId: string, { ended }: Se
   const nsp = io.of('/');
   const rooms = [...nsp.adapter.rooms.keys()].filter((room) => sessionRoomsOf(sessionId, room));
   const socketIds = new Set(rooms.flatMap((room) => [...(nsp.adapter.rooms.get(room) ?? [])]));
+  const leaving: string[] = [];
   for (const id of socketIds) {
     const socket = nsp.sockets.get(id);
     if (!socket) continue;
@@ -40,9 +41,15 @@ export function leaveSessionRooms(io: IoServer, sessionId: string, { ended }: Se
       if (!joined.stage.closed) continue;
       socket.data.joined = undefined;
     } else if (!ended) continue;
-    for (const room of rooms) void socket.leave(room);
+    leaving.push(id);
   }
-  if (ended) io.local.in(lobbyChannel(sessionId)).socketsLeave(lobbyChannel(sessionId));
+  // Through the adapter, never socket.leave() or io.local: with the Redis bus a broadcast reaches
+  // this node's own sockets only once Redis has taken it, so the stage:ended the closing stage sent
+  // could still be on its way when its closing write is done, and sockets taken out of the rooms
+  // now would never hear it. The adapter's leave is published after it on the same connection and
+  // applied here after it is delivered (without the bus both are immediate, in the same order).
+  if (leaving.length > 0 && rooms.length > 0) io.in(leaving).socketsLeave(rooms);
+  if (ended) io.in(lobbyChannel(sessionId)).socketsLeave(lobbyChannel(sessionId));
 }
 
 /**
