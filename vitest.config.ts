@@ -30,6 +30,7 @@ const lightPages = ['admin', 'applyPrivacy', 'crossOrigin', 'designSystem', 'dev
 const notOnRedis: Record<string, string> = {
   // Already run on Redis as well as on the embedded store, or on Redis alone.
   applicationPages: 'runs its pages on both stores itself',
+  busOrdering: 'on a Redis of its own, with a slowed bus',
   captionsKept: 'runs on both stores itself, and kills and restarts Redis',
   redisOutage: 'is about Redis itself: stops and restarts it under a live server',
   remotePlaces: 'two nodes on a Redis of its own',
