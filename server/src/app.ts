@@ -395,7 +395,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return node && boot ? { node, boot } : undefined;
   };
   // With Redis a viewer watches through any node: its place is on the stage's node, asked for by mail.
-  const remote = mail ? new RemoteAudience({ mail, directory, service, actions, tokens: access, logger, hlsUrl, ownerElsewhere, connected: (id) => io.sockets.sockets.get(id)?.connected === true, censusMs: config.censusMs }) : undefined;
+  const remote = mail ? new RemoteAudience({ mail, directory, service, actions, tokens: access, logger, hlsUrl, ownerElsewhere, connected: (id) => io.sockets.sockets.get(id)?.connected === true, censusMs: config.censusMs, afterBroadcasts: () => busBarrier(io) }) : undefined;
   if (remote && mail) {
     // Viewers of other nodes' stages watch over WebRTC through a relay here.
     const { pipe } = config.media;
@@ -472,6 +472,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       return closing;
     },
   };
+}
+
+/**
+ * Resolves once every broadcast this node made before it is on the bus: an empty leave, published
+ * through the adapter after them (socket.io's cluster adapter publishes in order and resolves its
+ * own operations once published; the in-memory adapter at once).
+ */
+function busBarrier(io: IoServer): Promise<void> {
+  const adapter = io.of('/').adapter as unknown as { delSockets(opts: { rooms: Set<string>; except: Set<string> }, rooms: string[]): unknown };
+  return Promise.resolve(adapter.delSockets({ rooms: new Set(['cf:bus-barrier']), except: new Set() }, [])).then(() => undefined);
 }
 
 /** Logs that Redis is unreachable at most once every 10 s (ioredis reports every failed reconnect). */
