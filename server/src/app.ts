@@ -69,7 +69,7 @@ import { RequestRoutes, safeListener } from './transport/requests';
 import { StageActions } from './transport/stageActions';
 import { SocketState, type IoServer, type IoSocket } from './transport/socketState';
 import { broadcastStage, handleStageSockets, stageChannel } from './transport/stageSocket';
-import { relaySessionReleases } from './transport/sessionRelease';
+import { busBarrier, relaySessionReleases } from './transport/sessionRelease';
 import { registerSessionParts } from './sessionParts';
 
 export interface RunningServer {
@@ -472,16 +472,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       return closing;
     },
   };
-}
-
-/**
- * Resolves once every broadcast this node made before it is on the bus: an empty leave, published
- * through the adapter after them (socket.io's cluster adapter publishes in order and resolves its
- * own operations once published; the in-memory adapter at once).
- */
-function busBarrier(io: IoServer): Promise<void> {
-  const adapter = io.of('/').adapter as unknown as { delSockets(opts: { rooms: Set<string>; except: Set<string> }, rooms: string[]): unknown };
-  return Promise.resolve(adapter.delSockets({ rooms: new Set(['cf:bus-barrier']), except: new Set() }, [])).then(() => undefined);
 }
 
 /** Logs that Redis is unreachable at most once every 10 s (ioredis reports every failed reconnect). */

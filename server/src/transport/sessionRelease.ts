@@ -23,16 +23,40 @@ export function sessionRoomCount(io: IoServer): number {
 }
 
 /**
+ * Resolves once every broadcast this node made before it has been delivered to this node's own
+ * sockets: an empty leave, published through the adapter after them (socket.io's cluster adapter
+ * publishes in order and delivers a broadcast here once it is published, then resolves its own
+ * operations; the in-memory adapter does both at once).
+ */
+export function busBarrier(io: IoServer, { timeoutMs = 2000 }: { timeoutMs?: number } = {}): Promise<void> {
+  const adapter = io.of('/').adapter as unknown as { delSockets(opts: { rooms: Set<string>; except: Set<string> }, rooms: string[]): unknown };
+  const passed = Promise.resolve(adapter.delSockets({ rooms: new Set(['cf:bus-barrier']), except: new Set() }, [])).then(() => undefined);
+  // A bus waiting for Redis holds its publishes until Redis is back: past timeoutMs this goes on
+  // without it, so a session's rooms are not kept for as long as Redis is away (this node's sockets
+  // then miss what was held for them).
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([passed, timedOut]).finally(() => clearTimeout(timer));
+}
+
+/**
  * A session's stage closed here, or the session ended: this node's sockets that were in that stage
  * drop their hold on it (socket.data keeps no closed stage alive) and leave its rooms (its authors',
  * its moderators'). Once it ended, every socket of this node leaves them, and its lobby too: nothing
  * will be said there again. A socket in a stage of the session opened again here keeps its rooms.
  */
-export function leaveSessionRooms(io: IoServer, sessionId: string, { ended }: SessionRelease): void {
+export async function leaveSessionRooms(io: IoServer, sessionId: string, { ended }: SessionRelease): Promise<void> {
+  // With the Redis bus, the stage:ended the closing stage broadcast reaches this node's own sockets
+  // only once Redis has taken it, which can be after the closing write is done: sockets taken out of
+  // the rooms before that would never hear it. Who leaves is decided after it, so a socket that
+  // joined the session's next stage meanwhile keeps its rooms.
+  await busBarrier(io);
   const nsp = io.of('/');
   const rooms = [...nsp.adapter.rooms.keys()].filter((room) => sessionRoomsOf(sessionId, room));
   const socketIds = new Set(rooms.flatMap((room) => [...(nsp.adapter.rooms.get(room) ?? [])]));
-  const leaving: string[] = [];
   for (const id of socketIds) {
     const socket = nsp.sockets.get(id);
     if (!socket) continue;
@@ -41,15 +65,9 @@ export function leaveSessionRooms(io: IoServer, sessionId: string, { ended }: Se
       if (!joined.stage.closed) continue;
       socket.data.joined = undefined;
     } else if (!ended) continue;
-    leaving.push(id);
+    for (const room of rooms) void socket.leave(room);
   }
-  // Through the adapter, never socket.leave() or io.local: with the Redis bus a broadcast reaches
-  // this node's own sockets only once Redis has taken it, so the stage:ended the closing stage sent
-  // could still be on its way when its closing write is done, and sockets taken out of the rooms
-  // now would never hear it. The adapter's leave is published after it on the same connection and
-  // applied here after it is delivered (without the bus both are immediate, in the same order).
-  if (leaving.length > 0 && rooms.length > 0) io.in(leaving).socketsLeave(rooms);
-  if (ended) io.in(lobbyChannel(sessionId)).socketsLeave(lobbyChannel(sessionId));
+  if (ended) io.local.in(lobbyChannel(sessionId)).socketsLeave(lobbyChannel(sessionId));
 }
 
 /**
