@@ -22,8 +22,44 @@ const lightPages = ['admin', 'applyPrivacy', 'crossOrigin', 'designSystem', 'dev
   (name) => `tests/e2e/${name}.test.ts`,
 );
 
+/**
+ * Integration files whose servers the harness does not move to Redis (TEST_STORE=redis), each with
+ * the reason. The integration-redis project runs every other integration file that starts a server
+ * through the harness (`startTestServer`) with that server on Redis.
+ */
+const notOnRedis: Record<string, string> = {
+  // Already run on Redis as well as on the embedded store, or on Redis alone.
+  applicationPages: 'runs its pages on both stores itself',
+  busOrdering: 'on a Redis of its own, with a slowed bus',
+  captionsKept: 'runs on both stores itself, and kills and restarts Redis',
+  redisOutage: 'is about Redis itself: stops and restarts it under a live server',
+  remotePlaces: 'two nodes on a Redis of its own',
+  sessionMemory: 'runs its cluster half on a Redis of its own; the rest measures memory against a bound',
+  staleLiveSession: 'on a Redis of its own, killing nodes',
+  // About the embedded store itself.
+  storageHealth: 'a full disk and a read-only data dir under the embedded store',
+  // Bound by time or CPU, or loading the machine: they need it alone (the `alone` group), and a
+  // second run of them would double the slowest phase of the suite.
+  applyFlow: 'needs the machine alone (times acknowledgements)',
+  credentials: 'needs the machine alone (scrypt timing)',
+  flood: 'needs the machine alone (times acks under a flood)',
+  hls: 'needs the machine alone (real-time encoding)',
+  hlsFailover: 'needs the machine alone (kills ffmpeg)',
+  hlsNginx: 'needs the machine alone (real-time encoding behind nginx)',
+  hostFlood: 'needs the machine alone (times acks under a flood)',
+  rosterRelay: 'needs the machine alone (a crowd of sockets against a relay interval)',
+  signIn: 'needs the machine alone (scrypt timing)',
+  workerFailover: 'needs the machine alone (kills media workers)',
+};
+const integrationDir = new URL('tests/integration/', import.meta.url);
+const onRedis = fs
+  .readdirSync(integrationDir)
+  .filter((name) => name.endsWith('.test.ts') && !Object.hasOwn(notOnRedis, name.slice(0, -'.test.ts'.length)))
+  .filter((name) => fs.readFileSync(new URL(name, integrationDir), 'utf8').includes('startTestServer('))
+  .map((name) => `tests/integration/${name}`);
+
 // A renamed file would otherwise slip into the wrong group unnoticed.
-for (const file of [...alone, ...lightPages]) if (!fs.existsSync(new URL(file, import.meta.url))) throw new Error(`vitest.config.ts: ${file} (listed by name) does not exist`);
+for (const file of [...alone, ...lightPages, ...Object.keys(notOnRedis).map((name) => `tests/integration/${name}.test.ts`)]) if (!fs.existsSync(new URL(file, import.meta.url))) throw new Error(`vitest.config.ts: ${file} (listed by name) does not exist`);
 
 const e2e = { testTimeout: 90_000, hookTimeout: 90_000, retry: 1, pool: 'forks' as const };
 
@@ -66,10 +102,23 @@ export default defineConfig({
       {
         test: {
           ...integration,
+          // The same files again with every harness server on Redis (issue 15: the whole server,
+          // not only the store's contract suite, is tested on both stores).
+          name: 'integration-redis',
+          include: onRedis,
+          env: { TEST_STORE: 'redis' },
+          setupFiles: ['tests/harness/redisStoreSetup.ts'],
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        test: {
+          ...integration,
           name: 'integration-alone',
           include: alone,
           maxWorkers: 1,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
         },
       },
       {
@@ -78,7 +127,7 @@ export default defineConfig({
           name: 'e2e',
           include: lightPages,
           maxWorkers: 2,
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
         },
       },
       {
@@ -88,7 +137,7 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...lightPages],
           maxWorkers: 1,
-          sequence: { groupOrder: 4 },
+          sequence: { groupOrder: 5 },
         },
       },
     ],

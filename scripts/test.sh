@@ -48,8 +48,9 @@ phase lint lint_result
 phase "client build" npm run --silent build
 phase "viewer bundle budget" node scripts/bundle-size.mjs
 phase unit vitest_project unit unit
-# Two groups: most files two at a time, then those that need the machine alone (vitest.config.ts).
-phase integration vitest_project integration integration integration-alone
+# Three groups: most files two at a time, the same files again with the server on Redis, then
+# those that need the machine alone (vitest.config.ts).
+phase integration vitest_project integration integration integration-redis integration-alone
 phase e2e vitest_project e2e e2e e2e-alone
 
 summary="$(node -e '

@@ -69,7 +69,7 @@ import { RequestRoutes, safeListener } from './transport/requests';
 import { StageActions } from './transport/stageActions';
 import { SocketState, type IoServer, type IoSocket } from './transport/socketState';
 import { broadcastStage, handleStageSockets, stageChannel } from './transport/stageSocket';
-import { relaySessionReleases } from './transport/sessionRelease';
+import { busBarrier, relaySessionReleases } from './transport/sessionRelease';
 import { registerSessionParts } from './sessionParts';
 
 export interface RunningServer {
@@ -395,7 +395,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return node && boot ? { node, boot } : undefined;
   };
   // With Redis a viewer watches through any node: its place is on the stage's node, asked for by mail.
-  const remote = mail ? new RemoteAudience({ mail, directory, service, actions, tokens: access, logger, hlsUrl, ownerElsewhere, connected: (id) => io.sockets.sockets.get(id)?.connected === true, censusMs: config.censusMs }) : undefined;
+  const remote = mail ? new RemoteAudience({ mail, directory, service, actions, tokens: access, logger, hlsUrl, ownerElsewhere, connected: (id) => io.sockets.sockets.get(id)?.connected === true, censusMs: config.censusMs, afterBroadcasts: () => busBarrier(io) }) : undefined;
   if (remote && mail) {
     // Viewers of other nodes' stages watch over WebRTC through a relay here.
     const { pipe } = config.media;

@@ -82,9 +82,9 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     const fmt = (t: Timeline): string => `WebRTC ${t.webrtc}, audio ${t.audio}, video bytes ${t.videoBytes}, frames from both ${t.frames} ms`;
     console.log(`[measure] 3 pages opened at once (loaded in ${loaded} ms); through the relays on ${edges.map((n) => n.id).join(' and ')}: ${timelines.slice(0, 2).map(fmt).join('; ')}; on the owner ${owner.id} (baseline): ${fmt(timelines[2]!)}`);
     const bothMs = timelines.slice(0, 2).map((t) => t.frames);
-    for (const v of viewers) {
-      expect(await v.page.evaluate(() => window.chunfengStage?.mode)).toBe('webrtc');
-      const { before, after } = await statsOver(v.page, 2000);
+    for (const v of viewers) expect(await v.page.evaluate(() => window.chunfengStage?.mode)).toBe('webrtc');
+    // Both viewers over the same two seconds, not one after the other.
+    for (const { before, after } of await Promise.all(viewers.map((v) => statsOver(v.page, 2000)))) {
       for (const peer of [hostPeer, cohostPeer]) expect(after.framesByPeer[peer]! - before.framesByPeer[peer]!, `frames from ${peer}`).toBeGreaterThan(3);
       expect(after.audio.packetsReceived - before.audio.packetsReceived).toBeGreaterThan(50);
     }
@@ -198,9 +198,11 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     // grace period (1.5 s here) is over.
     await cohost.close();
     await new Promise((r) => setTimeout(r, 2000));
-    // Watching on a third node: the edge the phone does not use.
-    const observer = await e2e.browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE });
-    const phone = await e2e.browser.open(`${e2e.cluster.url}/watch/demo`, { viewport: PHONE });
+    // Watching on a third node: the edge the phone does not use. The two pages load side by side.
+    const [observer, phone] = await Promise.all([
+      e2e.browser.open(`${edges[0]!.url}/watch/demo`, { viewport: PHONE }),
+      e2e.browser.open(`${e2e.cluster.url}/watch/demo`, { viewport: PHONE }),
+    ]);
     await expect.poll(() => phone.page.evaluate(() => window.chunfengStage?.phase), { timeout: 20_000 }).toBe('live');
     await phone.page.evaluate((id) => window.chunfengSignalling?.moveTo(id), edges[1]!.id);
     await expect.poll(() => phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}`), { timeout: 20_000 }).toBe('live/webrtc');
@@ -224,6 +226,8 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
 
   test('kill -9 of a node that only relays: its viewer reconnects through nginx to another node and decodes again within 5 s, no reload', async () => {
     const edge = edges[0]!;
+    // A retry finds the node killed by the first try: it comes back first.
+    if (edge.process.child.exitCode !== null || edge.process.child.signalCode !== null) await e2e.cluster.restartNode(edge);
     // The pages closed just before hold their seats for their grace period (1.5 s here).
     await new Promise((r) => setTimeout(r, 2000));
     const phone = await e2e.browser.open(`${e2e.cluster.url}/watch/demo`, { viewport: PHONE });
@@ -242,7 +246,9 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
       return (after.framesByPeer[hostPeer] ?? 0) - (before.framesByPeer[hostPeer] ?? 0);
     };
     const killed = Date.now();
-    const restarted = e2e.cluster.restartNode(edge, 'SIGKILL');
+    // Killed, not restarted: a node starting beside the recovery would only take CPU from what is
+    // measured (and the time to start it from the file), and nothing after this needs it.
+    const down = edge.process.kill('SIGKILL');
     // Buffered frames may still be decoded for a moment: first the page sees the drop, then it is
     // live on WebRTC again through another node.
     const state = (): Promise<string> => phone.page.evaluate(() => `${window.chunfengStage?.phase}/${window.chunfengStage?.mode}`);
@@ -253,6 +259,6 @@ describe('cluster media in Chromium: the stage on one node, WebRTC viewers on th
     console.log(`[measure] relaying node killed → its viewer decodes the host again through another node: ${back} ms`);
     expect(back).toBeLessThan(5000);
     expect(await phone.page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
-    await restarted;
+    await down;
   }, 60_000);
 });

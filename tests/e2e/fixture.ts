@@ -41,8 +41,13 @@ export function e2eClusterFixture(env: Record<string, string>): E2eCluster {
   let browser: TestBrowser | undefined;
   let redis: Redis | undefined;
   beforeAll(async () => {
-    cluster = await startCluster({ size: 3, env });
-    browser = await launchBrowser();
+    // Chromium starts while the nodes do: neither needs the other.
+    const launched = launchBrowser();
+    const started = startCluster({ size: 3, env });
+    [browser, cluster] = await Promise.all([launched, started]).catch(async (error: unknown) => {
+      await Promise.allSettled([launched.then((b) => b.close()), started.then((c) => c.stop())]);
+      throw error;
+    });
     redis = new Redis(cluster.redis.url);
   }, 120_000);
   afterAll(async () => {

@@ -200,7 +200,11 @@ export class RedisJobStore implements JobStore {
     this.#ready().catch(() => undefined);
     for (const name of GUARDED) {
       const method = (this[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
+      // Writable and configurable as the method it wraps is (defineProperty's defaults are neither):
+      // a spy or an instrumentation wrapper replaces it as it would on the embedded store.
       Object.defineProperty(this, name, {
+        writable: true,
+        configurable: true,
         value: (...args: unknown[]) =>
           method(...args).catch((error: unknown) => {
             throw storeErrorFromRedis(error, REDIS_RETRY_AFTER_SECONDS) ?? error;

@@ -111,7 +111,9 @@ export class RemoteAudience {
   readonly #connected: (connection: string) => boolean;
   readonly #census: ReturnType<typeof setInterval>;
 
-  constructor({ mail, directory, service, actions, tokens, logger, hlsUrl, ownerElsewhere, connected, censusMs = 15_000 }: {
+  readonly #afterBroadcasts: () => Promise<void>;
+
+  constructor({ mail, directory, service, actions, tokens, logger, hlsUrl, ownerElsewhere, connected, censusMs = 15_000, afterBroadcasts = () => Promise.resolve() }: {
     mail: NodeMail;
     directory: StageDirectory;
     service: RecruitmentService;
@@ -125,7 +127,10 @@ export class RemoteAudience {
     connected: (connection: string) => boolean;
     /** How often the owner checks with each node that the places it holds for it are still wanted. */
     censusMs?: number;
+    /** Resolves once what this node has broadcast so far is on the bus (node mail must not overtake it). */
+    afterBroadcasts?: () => Promise<void>;
   }) {
+    this.#afterBroadcasts = afterBroadcasts;
     this.#mail = mail;
     this.#directory = directory;
     this.#service = service;
@@ -402,6 +407,7 @@ export class RemoteAudience {
 
   /** A stage held here closed: each node with places in it lets go of what it relays for them. */
   #closedHere(stage: LiveStage): void {
+    const told: string[] = [];
     for (const [nodeId, node] of this.#placesFrom) {
       let had = false;
       for (const [connection, place] of node.places) {
@@ -410,8 +416,16 @@ export class RemoteAudience {
         node.places.delete(connection);
         this.#heldFor.delete(placeKey(place.sessionId, place.peerId));
       }
-      if (had) this.#mail.tell(nodeId, 'stage.closed', { sessionId: stage.sessionId });
+      if (had) told.push(nodeId);
     }
+    if (told.length === 0) return;
+    // The notice goes by pub/sub, the stage:ended broadcast by the bus's stream: sent at once, it
+    // could reach a node first, whose viewers would leave the stage's rooms before hearing it ended.
+    void this.#afterBroadcasts()
+      .catch(() => undefined)
+      .then(() => {
+        for (const nodeId of told) this.#mail.tell(nodeId, 'stage.closed', { sessionId: stage.sessionId });
+      });
   }
 
   /** What it keeps (the session memory's footprint): sockets relayed from here, places held here for other nodes. */

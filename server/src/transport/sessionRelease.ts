@@ -23,12 +23,37 @@ export function sessionRoomCount(io: IoServer): number {
 }
 
 /**
+ * Resolves once every broadcast this node made before it has been delivered to this node's own
+ * sockets: an empty leave, published through the adapter after them (socket.io's cluster adapter
+ * publishes in order and delivers a broadcast here once it is published, then resolves its own
+ * operations; the in-memory adapter does both at once).
+ */
+export function busBarrier(io: IoServer, { timeoutMs = 2000 }: { timeoutMs?: number } = {}): Promise<void> {
+  const adapter = io.of('/').adapter as unknown as { delSockets(opts: { rooms: Set<string>; except: Set<string> }, rooms: string[]): unknown };
+  const passed = Promise.resolve(adapter.delSockets({ rooms: new Set(['cf:bus-barrier']), except: new Set() }, [])).then(() => undefined);
+  // A bus waiting for Redis holds its publishes until Redis is back: past timeoutMs this goes on
+  // without it, so a session's rooms are not kept for as long as Redis is away (this node's sockets
+  // then miss what was held for them).
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([passed, timedOut]).finally(() => clearTimeout(timer));
+}
+
+/**
  * A session's stage closed here, or the session ended: this node's sockets that were in that stage
  * drop their hold on it (socket.data keeps no closed stage alive) and leave its rooms (its authors',
  * its moderators'). Once it ended, every socket of this node leaves them, and its lobby too: nothing
  * will be said there again. A socket in a stage of the session opened again here keeps its rooms.
  */
-export function leaveSessionRooms(io: IoServer, sessionId: string, { ended }: SessionRelease): void {
+export async function leaveSessionRooms(io: IoServer, sessionId: string, { ended }: SessionRelease): Promise<void> {
+  // With the Redis bus, the stage:ended the closing stage broadcast reaches this node's own sockets
+  // only once Redis has taken it, which can be after the closing write is done: sockets taken out of
+  // the rooms before that would never hear it. Who leaves is decided after it, so a socket that
+  // joined the session's next stage meanwhile keeps its rooms.
+  await busBarrier(io);
   const nsp = io.of('/');
   const rooms = [...nsp.adapter.rooms.keys()].filter((room) => sessionRoomsOf(sessionId, room));
   const socketIds = new Set(rooms.flatMap((room) => [...(nsp.adapter.rooms.get(room) ?? [])]));
