@@ -21,8 +21,8 @@ const root = path.dirname(benchDir);
 const suitesDir = path.join(benchDir, 'suites');
 const quick = process.env.BENCH_QUICK === '1';
 const resultsDir = path.resolve(process.env.BENCH_RESULTS_DIR ?? path.join(benchDir, 'results'));
-/** Suites that need longer than the default: the cluster suite starts two clusters and opens its audience four times; the statistics suite seeds a million applications on each store. */
-const longerSeconds: Record<string, { quick: number; full: number }> = { cluster: { quick: 300, full: 3600 }, 'store-statistics': { quick: 180, full: 7200 } };
+/** Suites that need longer than the default: the cluster suite starts two clusters and opens its audience four times; the statistics and scale suites seed a million applications on each store. */
+const longerSeconds: Record<string, { quick: number; full: number }> = { cluster: { quick: 300, full: 3600 }, 'store-statistics': { quick: 180, full: 7200 }, 'store-scale': { quick: 180, full: 7200 } };
 const suiteTimeoutMs = (name: string): number =>
   Number(process.env.BENCH_SUITE_TIMEOUT_SECONDS ?? longerSeconds[name]?.[quick ? 'quick' : 'full'] ?? (quick ? 180 : 1200)) * 1000;
 const readmeMarkers = ['<!-- bench:start -->', '<!-- bench:end -->'] as const;

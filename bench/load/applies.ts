@@ -23,6 +23,8 @@ export interface AppliesInput {
   door?: ApplyDoor;
   /** Over the socket: each applicant's page has a device token (POST /api/device; the bare server has none). */
   devices?: boolean;
+  /** The session applied in ('demo' by default); its lineup must hold the vacancies. */
+  sessionId?: string;
 }
 
 export interface AppliesOutput {
@@ -65,7 +67,7 @@ function submit(socket: Socket, body: unknown): Promise<Ack<unknown>> {
 }
 
 /** The socket door: connections are made (and tokens issued) before the clock starts. */
-async function overSockets({ url, vacancyIds, concurrency, durationMs, devices = true }: AppliesInput): Promise<AppliesOutput> {
+async function overSockets({ url, vacancyIds, concurrency, durationMs, devices = true, sessionId = 'demo' }: AppliesInput): Promise<AppliesOutput> {
   const sockets = await Promise.all(Array.from({ length: concurrency }, async () => connect(url, devices ? await deviceToken(url) : undefined)));
   const latencies: number[] = [];
   const refused: Record<string, number> = {};
@@ -74,7 +76,7 @@ async function overSockets({ url, vacancyIds, concurrency, durationMs, devices =
   await Promise.all(
     sockets.map(async (socket, worker) => {
       for (let i = worker; performance.now() < end; i += concurrency) {
-        const body = applyBody(vacancyIds[i % vacancyIds.length]!);
+        const body = applyBody(vacancyIds[i % vacancyIds.length]!, { sessionId });
         const sent = performance.now();
         try {
           const ack = await submit(socket, body);
@@ -93,7 +95,7 @@ async function overSockets({ url, vacancyIds, concurrency, durationMs, devices =
 
 serveLoad<AppliesInput, AppliesOutput>(async (input) => {
   if (input.door === 'socket') return overSockets(input);
-  const { url, vacancyIds, concurrency, durationMs } = input;
+  const { url, vacancyIds, concurrency, durationMs, sessionId = 'demo' } = input;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const target = new URL('/api/applications', url);
   const latencies: number[] = [];
@@ -103,7 +105,7 @@ serveLoad<AppliesInput, AppliesOutput>(async (input) => {
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
       for (let i = worker; performance.now() < end; i += concurrency) {
-        const body = JSON.stringify(applyBody(vacancyIds[i % vacancyIds.length]!));
+        const body = JSON.stringify(applyBody(vacancyIds[i % vacancyIds.length]!, { sessionId }));
         const sent = performance.now();
         try {
           const status = await post(agent, target, url, body);

@@ -20,6 +20,8 @@ export interface SeedShape {
   employers: number;
   vacancies: number;
   applications: number;
+  /** Each session's own vacancies in its lineup (for a suite that applies through the server; the statistics suite seeds none). */
+  lineups?: boolean;
 }
 export type SeedInput = ({ kind: 'sqlite'; dataDir: string } | { kind: 'redis'; url: string; prefix: string }) & SeedShape;
 export interface SeedOutput {
@@ -31,7 +33,7 @@ const groups = [null, 'rural-worker', 'employment-difficulty', 'disabled', 'grad
 const sources = ['live', 'live', 'replay', 'list'] as const;
 const statuses = ['new', 'new', 'new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'] as const;
 
-function catalog({ campaignId, sessions, employers, vacancies }: SeedShape): Array<{ [K in CatalogKind]: { kind: K; doc: CatalogKinds[K] } }[CatalogKind]> {
+function catalog({ campaignId, sessions, employers, vacancies, lineups = false }: SeedShape): Array<{ [K in CatalogKind]: { kind: K; doc: CatalogKinds[K] } }[CatalogKind]> {
   const docs: Array<{ [K in CatalogKind]: { kind: K; doc: CatalogKinds[K] } }[CatalogKind]> = [];
   const campaign: Campaign = { id: campaignId as Campaign['id'], name: '春风行动', startsOn: '2027-03-01', endsOn: '2027-03-31', description: '', createdAt: at };
   docs.push({ kind: 'campaign', doc: campaign });
@@ -59,7 +61,9 @@ function catalog({ campaignId, sessions, employers, vacancies }: SeedShape): Arr
     docs.push({ kind: 'vacancy', doc: vacancy });
   }
   for (let s = 0; s < sessions; s += 1) {
-    const session: LiveSession = { id: `s${s}`, campaignId: campaignId as LiveSession['campaignId'], title: `专场${s}`, scheduledAt: at, lineup: [], status: 'ended', createdAt: at };
+    // The vacancies application() puts in this session.
+    const lineup = lineups ? Array.from({ length: 10 }, (_, k) => ({ kind: 'vacancy' as const, id: `v${(s * 10 + k) % vacancies}` as Vacancy['id'] })) : [];
+    const session: LiveSession = { id: `s${s}`, campaignId: campaignId as LiveSession['campaignId'], title: `专场${s}`, scheduledAt: at, lineup, status: 'ended', createdAt: at };
     docs.push({ kind: 'session', doc: session });
   }
   return docs;

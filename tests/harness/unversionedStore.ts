@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { MIGRATIONS, migrate } from '../../server/src/store/sqliteMigrations';
 
 // The embedded store's schema as the release before schema versions wrote it (server/src/store/
 // sqliteSchema.ts at 340d98a, verbatim), and the statements that release wrote rows with: files it
@@ -58,6 +59,8 @@ export function writeUnversionedStore(file: string, rows: UnversionedRows): void
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.exec(UNVERSIONED_SCHEMA);
+  // One transaction for the whole fixture (tens of thousands of rows in a second); the file is the same.
+  db.exec('BEGIN');
   const putDoc = db.prepare('INSERT INTO docs (kind, id, idx, seq, body) VALUES (?, ?, ?, ?, ?)');
   rows.docs.forEach((d, i) => putDoc.run(d.kind, d.id, d.idx, i + 1, JSON.stringify(d.body)));
   const putPin = db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?)');
@@ -70,6 +73,7 @@ export function writeUnversionedStore(file: string, rows: UnversionedRows): void
   for (const m of rows.moderation) moderation.run(m.sessionId, JSON.stringify(m.body));
   const caption = db.prepare('INSERT INTO captions (session_id, seq, text, at) VALUES (?, ?, ?, ?)');
   for (const c of rows.captions) caption.run(c.sessionId, c.seq, c.text, c.at);
+  db.exec('COMMIT');
   db.close();
 }
 
@@ -85,24 +89,15 @@ export function writeVersionOneStore(file: string, rows: UnversionedRows): void 
   db.close();
 }
 
-// The tallies table as schema version 2 created it (server/src/store/sqliteMigrations.ts at 478ea40).
-const COUNTS_TABLE_V2 = `
-CREATE TABLE application_counts (
-  session_id TEXT NOT NULL, dimension TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (session_id, dimension, key)
-) WITHOUT ROWID;
-`;
-
 /**
- * Writes a store file as the release with schema version 2 did (tallies, questions still catalog
- * documents): the version-1 layout and rows, its tallies table (left empty: these tests do not read
- * tallies), then `user_version = 2`. Question documents go in `docs` as that release's put wrote
- * them: kind 'question', indexed by String(vacancyId) (so 'null' for a general question).
+ * Writes a store file as the release with schema version 2 left one (per-session tallies; status and
+ * created time only inside each document): that release's rows are written with the statements
+ * above, which it still used, and its migrations 1 and 2 (released, never edited since) bring the
+ * file to version 2 as that release did at start, counting the tallies.
  */
 export function writeVersionTwoStore(file: string, rows: UnversionedRows): void {
-  writeUnversionedStore(file, rows);
+  writeVersionOneStore(file, rows);
   const db = new Database(file);
-  db.exec(COUNTS_TABLE_V2);
-  db.pragma('user_version = 2');
+  migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
   db.close();
 }

@@ -31,6 +31,16 @@ const suiteChecks: Record<string, (result: SuiteResult) => void> = {
     expect(row('platform: pin → receipt p95, 3 nodes (baseline: 1 node)')).toMatchObject({ target: '≤ 1.3×', pass: expect.any(Boolean) as unknown });
     has("platform, 3 nodes: p95 at the other nodes' viewers (baseline: the stage node's)");
   },
+  'store-scale'(result) {
+    for (const store of ['embedded (SQLite)', 'Redis']) {
+      const row = (start: string) => result.rows.find((r) => r.name.startsWith(`${store}: ${start}`));
+      expect(row("an employer's applicants, page 100 (following next), p50")?.baseline, `${store}: page 100 against the first page`).toBeGreaterThan(0);
+      expect(row("an employer's applicants at interview, page")?.baseline, `${store}: a deep page by status against its first`).toBeGreaterThan(0);
+      expect(row('CSV export of all')?.value, `${store}: the export ran`).toBeGreaterThan(0);
+      expect(row("CSV export of all 5,100 applications: the server's RSS growth"), `${store}: the export's memory`).toMatchObject({ target: '≤ 50 MB', pass: expect.any(Boolean) as unknown });
+      expect(row('durable applies/s over HTTP'), `${store}: applies against the empty store`).toMatchObject({ target: '≥ 0.8×', baseline: expect.any(Number) as unknown });
+    }
+  },
   'glass-to-glass'(result) {
     const row = (name: string) => result.rows.find((r) => r.name === name);
     const idle = row('glass-to-glass p50, idle');
@@ -95,7 +105,7 @@ async function runQuick(suite: string): Promise<QuickRun> {
  */
 const LANES = 2;
 const usualSeconds: Record<string, number> = {
-  cluster: 58, 'durable-applies': 48, audience: 31, 'hls-nginx': 31, 'glass-to-glass': 30, 'media-fanout': 20, 'rate-limit': 20, 'public-session': 17, 'store-statistics': 12,
+  cluster: 58, 'durable-applies': 48, audience: 31, 'hls-nginx': 31, 'glass-to-glass': 30, 'media-fanout': 20, 'rate-limit': 20, 'public-session': 17, 'store-statistics': 12, 'store-scale': 40,
 };
 const inOrder = [...suites].sort((a, b) => (usualSeconds[b] ?? 60) - (usualSeconds[a] ?? 60));
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import type { Employer, PinEvent, Vacancy } from '@chunfeng/shared/recruitment';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import { MIGRATIONS, migrate, SchemaTooNewError, type Migration } from '../../server/src/store/sqliteMigrations';
+import { BACKFILL_BATCH, MIGRATIONS, migrate, SchemaTooNewError, type Migration } from '../../server/src/store/sqliteMigrations';
 import { storeFile } from '../../server/src/store/sqliteSchema';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 import { StartupError } from '../../server/src/startupError';
@@ -188,6 +188,91 @@ describe('embedded store schema: numbered migrations in user_version', () => {
     }
     expect(userVersion(dir)).toBe(LATEST);
   });
+
+  test('a version-2 file (status and time only in the documents) gets them as indexed columns by migration 3, copied in batches, kept by every write after', async () => {
+    const dir = dataDir();
+    // More rows than two backfill batches, the statuses spread, the times each its own minute.
+    const statuses = ['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'] as const;
+    const count = 2 * BACKFILL_BATCH + 7;
+    const applications = Array.from({ length: count }, (_, i) =>
+      applicationRecord({
+        phone: `139${String(i).padStart(8, '0')}`,
+        employerId: `e${i % 3}` as Employer['id'],
+        vacancyId: `v${i % 5}` as Vacancy['id'],
+        sessionId: `s${i % 2}`,
+        status: statuses[i % statuses.length]!,
+        createdAt: new Date(Date.parse(at) + i * 60_000).toISOString(),
+      }),
+    );
+    writeVersionTwoStore(storeFile(dir), {
+      docs: [],
+      pins: [],
+      applications: [...applications.map((a) => ({ ...a, withdrawn: a.status === 'withdrawn', body: a })), { ...applicationRecord({ phone: '13800000000', employerId: 'e0' as Employer['id'] }), withdrawn: false, body: ['not', 'an', 'application'] }],
+      events: [],
+      moderation: [],
+      captions: [],
+    });
+    expect(userVersion(dir)).toBe(2);
+    const store = new SqliteJobStore({ dataDir: dir });
+    const columns = (): Map<string, { status: string; created_at: string }> => {
+      const db = new Database(storeFile(dir), { readonly: true });
+      try {
+        const rows = db.prepare('SELECT id, status, created_at FROM applications').all() as Array<{ id: string; status: string; created_at: string }>;
+        return new Map(rows.map((r) => [r.id, r]));
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      expect(store.migration).toEqual({ from: 2, to: LATEST });
+      const copied = columns();
+      for (const a of applications) expect(copied.get(a.id), a.id).toEqual({ id: a.id, status: a.status, created_at: a.createdAt });
+      // A row that is not an application is left out of every status.
+      expect([...copied.values()].filter((r) => r.status === '')).toHaveLength(1);
+
+      // An employer's hired applicants, newest first, page after page, read through the status index.
+      const hired = applications.filter((a) => a.employerId === 'e0' && a.status === 'hired').reverse();
+      const paged: string[] = [];
+      let next: number | undefined;
+      do {
+        const page = await store.pageApplications({ employerId: 'e0', status: 'hired', limit: 100, ...(next === undefined ? {} : { before: next }) });
+        if (page.next !== undefined) expect(page.applications).toHaveLength(100);
+        paged.push(...page.applications.map((a) => a.id));
+        next = page.next;
+      } while (next !== undefined);
+      expect(paged).toEqual(hired.map((a) => a.id));
+      const plan = new Database(storeFile(dir), { readonly: true });
+      try {
+        const steps = plan.prepare('EXPLAIN QUERY PLAN SELECT seq, body FROM applications WHERE employer_id = ? AND status = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all('e0', 'hired', 1e9, 51) as Array<{ detail: string }>;
+        expect(steps.map((s) => s.detail).join('; ')).toMatch(/USING INDEX applications_by_employer_status/);
+      } finally {
+        plan.close();
+      }
+      // Dates are matched on the copied column (within the bounded read of each page: the cursor goes on).
+      const inRange: string[] = [];
+      next = undefined;
+      do {
+        const page = await store.pageApplications({ employerId: 'e1', from: applications[100]!.createdAt, to: applications[130]!.createdAt, limit: 100, ...(next === undefined ? {} : { before: next }) });
+        inRange.push(...page.applications.map((a) => a.id));
+        next = page.next;
+      } while (next !== undefined);
+      expect(inRange).toEqual(applications.slice(100, 130).filter((a) => a.employerId === 'e1').reverse().map((a) => a.id));
+
+      // Kept from here on by the writer: a status change moves the column, a new application has both.
+      const moved = applications.find((a) => a.status === 'new')!;
+      await store.updateApplication(moved.id, (cur) => moveApplication(cur, { status: 'hired', by: 'bureau:李敏', note: '', at }));
+      const { application: fresh } = await store.apply(applicationRecord({ phone: '13700000001', employerId: 'e0' as Employer['id'], status: 'contacted' }));
+      const after = columns();
+      expect(after.get(moved.id)?.status).toBe('hired');
+      expect(after.get(fresh.id)).toEqual({ id: fresh.id, status: 'contacted', created_at: fresh.createdAt });
+      expect((await store.pageApplications({ employerId: moved.employerId, status: 'hired', limit: 1 })).applications[0]?.id).toBe(
+        [...applications.filter((a) => a.employerId === moved.employerId && (a.status === 'hired' || a.id === moved.id))].at(-1)!.id,
+      );
+    } finally {
+      await store.close();
+    }
+    expect(userVersion(dir)).toBe(LATEST);
+  }, 60_000);
 
   test('a file from a newer release is refused with one line naming both versions, and left untouched', () => {
     const dir = dataDir();

@@ -98,9 +98,10 @@ export interface ApplicationPageQuery extends ApplicationFilter {
 export interface ApplicationPage {
   applications: ApplicationRecord[];
   /**
-   * Where the next page starts, or undefined at the end. A page narrowed by status, dates or search
-   * may hold fewer than `limit` and still have a next one: each page reads a bounded number of
-   * applications, so no request scans a whole province.
+   * Where the next page starts, or undefined at the end. A page narrowed by dates or search (and by
+   * status on Redis) may hold fewer than `limit` and still have a next one: each page reads a bounded
+   * number of applications, so no request scans a whole province. The embedded store keeps status
+   * in an indexed column: a page narrowed only by it is full unless it is the last.
    */
   next: number | undefined;
 }

@@ -151,16 +151,18 @@ export class SqliteJobStore implements JobStore {
   }
 
   /**
-   * Newest first below `before`, through the index of the filter's column. What only the record
-   * holds (status, dates, name) is matched among at most PAGE_SCAN rows a page: past them the page
-   * ends early, with a `next` to go on from.
+   * Newest first below `before`, through an index of the filter's columns: vacancy, employer,
+   * session and status (migration 3) are columns, so a page narrowed only by them is read straight
+   * from an index ending in seq, exact whatever lies between its rows. Dates and name or phone are
+   * matched among at most PAGE_SCAN of those rows a page (on columns, but for the name): past them
+   * the page ends early, with a `next` to go on from.
    */
   pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage> {
     return this.#read(() => {
       const { vacancyId, employerId, sessionId, status, from, to, search, before, limit } = query;
       const scanned: string[] = [];
       const args: Array<string | number> = [];
-      for (const [column, value] of [['vacancy_id', vacancyId], ['employer_id', employerId], ['session_id', sessionId]] as const) {
+      for (const [column, value] of [['vacancy_id', vacancyId], ['employer_id', employerId], ['session_id', sessionId], ['status', status]] as const) {
         if (!value) continue;
         scanned.push(`${column} = ?`);
         args.push(value);
@@ -169,19 +171,21 @@ export class SqliteJobStore implements JobStore {
         scanned.push('seq < ?');
         args.push(before);
       }
-      const scan = pageNarrowed(query) ? PAGE_SCAN : limit + 1;
-      args.push(scan);
-      const matched: string[] = [];
-      if (status) {
-        matched.push("json_extract(body, '$.status') = ?");
-        args.push(status);
+      const where = scanned.length ? `WHERE ${scanned.join(' AND ')}` : '';
+      if (!pageNarrowed({ ...query, status: undefined })) {
+        const rows = this.#prepare(`SELECT seq, body FROM applications ${where} ORDER BY seq DESC LIMIT ?`).all(...args, limit + 1) as Array<{ seq: number; body: string }>;
+        const page = rows.slice(0, limit);
+        return { applications: page.map((r) => readRecord(ApplicationRecordSchema, r.body, `application #${r.seq}`)), next: rows.length > limit ? page.at(-1)!.seq : undefined };
       }
+      const indexed = args.length;
+      args.push(PAGE_SCAN);
+      const matched: string[] = [];
       if (from) {
-        matched.push("json_extract(body, '$.createdAt') >= ?");
+        matched.push('created_at >= ?');
         args.push(from);
       }
       if (to) {
-        matched.push("json_extract(body, '$.createdAt') < ?");
+        matched.push('created_at < ?');
         args.push(to);
       }
       if (search) {
@@ -190,14 +194,14 @@ export class SqliteJobStore implements JobStore {
       }
       args.push(limit + 1);
       const sql =
-        `WITH scanned AS (SELECT seq, phone, body FROM applications ${scanned.length ? `WHERE ${scanned.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?) ` +
+        `WITH scanned AS (SELECT seq, phone, created_at, body FROM applications ${where} ORDER BY seq DESC LIMIT ?) ` +
         `SELECT seq, body, (SELECT min(seq) FROM scanned) AS floor, (SELECT count(*) FROM scanned) AS n FROM scanned ` +
-        `${matched.length ? `WHERE ${matched.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+        `WHERE ${matched.join(' AND ')} ORDER BY seq DESC LIMIT ?`;
       const rows = this.#prepare(sql).all(...args) as Array<{ seq: number; body: string; floor: number; n: number }>;
       const page = rows.slice(0, limit);
-      const next = rows.length > limit ? page.at(-1)!.seq : rows[0] && rows[0].n >= scan ? rows[0].floor : undefined;
+      const next = rows.length > limit ? page.at(-1)!.seq : rows[0] && rows[0].n >= PAGE_SCAN ? rows[0].floor : undefined;
       // With nothing matched, whether the scan was cut short needs asking on its own.
-      const cut = rows.length === 0 && matched.length > 0 ? this.#scanFloor(scanned, args.slice(0, scanned.length), scan) : undefined;
+      const cut = rows.length === 0 ? this.#scanFloor(where, args.slice(0, indexed)) : undefined;
       return { applications: page.map((r) => readRecord(ApplicationRecordSchema, r.body, `application #${r.seq}`)), next: next ?? cut };
     });
   }
@@ -215,10 +219,10 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** The lowest position of a full scan (there is more below it), or undefined when the scan reached the end. */
-  #scanFloor(scanned: string[], args: Array<string | number>, scan: number): number | undefined {
-    const sql = `SELECT min(seq) AS floor, count(*) AS n FROM (SELECT seq FROM applications ${scanned.length ? `WHERE ${scanned.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?)`;
-    const { floor, n } = this.#prepare(sql).get(...args, scan) as { floor: number | null; n: number };
-    return n >= scan && floor !== null ? floor : undefined;
+  #scanFloor(where: string, args: Array<string | number>): number | undefined {
+    const sql = `SELECT min(seq) AS floor, count(*) AS n FROM (SELECT seq FROM applications ${where} ORDER BY seq DESC LIMIT ?)`;
+    const { floor, n } = this.#prepare(sql).get(...args, PAGE_SCAN) as { floor: number | null; n: number };
+    return n >= PAGE_SCAN && floor !== null ? floor : undefined;
   }
 
   /**

@@ -77,9 +77,10 @@ export class SqliteWrites {
       putPin: db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body'),
       existing: db.prepare('SELECT seq, body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1'),
       insertApplication: db.prepare(
-        'INSERT INTO applications (id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO applications (id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, status, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ? WHERE id = ? AND body = ?'),
+      // The status column moves with the body (created_at never changes).
+      replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ?, status = ? WHERE id = ? AND body = ?'),
       event: db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)'),
       count: db.prepare(
         'INSERT INTO application_counts (session_id, dimension, key, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
@@ -162,13 +163,13 @@ export class SqliteWrites {
         const a = op.application;
         const existing = s.existing.get(a.keyHash, a.vacancyId, a.phone) as { seq: number; body: string } | undefined;
         if (existing) return { application: readRecord(ApplicationRecordSchema, existing.body, `application #${existing.seq}`), created: false };
-        s.insertApplication.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, JSON.stringify(a));
+        s.insertApplication.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, a.status, a.createdAt, JSON.stringify(a));
         this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
         this.#count(undefined, a);
         return { application: a, created: true };
       }
       case 'replaceApplication': {
-        const changed = s.replaceApplication.run(JSON.stringify(op.next), op.next.status === 'withdrawn' ? 1 : 0, op.id, op.expected).changes;
+        const changed = s.replaceApplication.run(JSON.stringify(op.next), op.next.status === 'withdrawn' ? 1 : 0, op.next.status, op.id, op.expected).changes;
         if (changed === 0) return 'stale';
         this.#event(op.event);
         // The stored body was `expected` (the update matched it): its tallies are the ones to move.
