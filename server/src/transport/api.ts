@@ -46,6 +46,7 @@ import { parse } from './httpErrors';
 import { PUBLIC_DOCUMENT_MAX_AGE, sendCached } from './cached';
 import { sameOriginGuard } from './sameOrigin';
 import { signInRoutes } from './signIn';
+import { catalogListRoutes } from './catalogLists';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
 /** Applications a page of the CSV export reads. */
@@ -139,17 +140,10 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── the bureau's catalog ──
-  api.get('/campaigns', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ campaigns: await service.store.list('campaign') });
-  });
+  catalogListRoutes(api, { service, tokens, staff, invites });
   api.post('/campaigns', async (req, res) => {
     await requireBureau(req, tokens);
     res.status(201).json({ campaign: await service.createCampaign(parse(CampaignInput, req.body)) });
-  });
-  api.get('/sessions', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ sessions: await service.store.list('session') });
   });
   api.post('/sessions', async (req, res) => {
     await requireBureau(req, tokens);
@@ -172,10 +166,6 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { token, path, invite } = await invites.hostLink(id, actor);
     res.json({ token, path, expiresAt: invite.expiresAt, invite });
   });
-  api.get('/employers', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ employers: await service.store.list('employer') });
-  });
   api.post('/employers', async (req, res) => {
     await requireBureau(req, tokens);
     res.status(201).json({ employer: await service.createEmployer(parse(EmployerInput, req.body)) });
@@ -190,11 +180,6 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { id } = parse(Id, req.params);
     const { token, path, invite } = await invites.employerLink(id, actor);
     res.json({ token, path, expiresAt: invite.expiresAt, invite });
-  });
-  api.get('/vacancies', async (req, res) => {
-    const actor = await authenticate(req, tokens);
-    const employerId = actor.kind === 'employer' ? actor.employerId : parse(z.object({ employerId: z.string().max(64).optional() }), req.query).employerId;
-    res.json({ vacancies: await service.store.list('vacancy', employerId ? { value: employerId } : undefined) });
   });
   api.post('/vacancies', async (req, res) => {
     await requireBureau(req, tokens);
@@ -215,29 +200,16 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { id } = parse(Id, req.params);
     res.json({ vacancy: await service.reviewVacancy(id, actor) });
   });
-  api.get('/policies', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ policies: await service.store.list('policy') });
-  });
   api.post('/policies', async (req, res) => {
     await requireBureau(req, tokens);
     res.status(201).json({ policy: await service.createPolicy(parse(PolicyInput, req.body)) });
   });
 
   // ── links handed out, staff accounts, statistics ──
-  api.get('/invites', async (req, res) => {
-    await requireBureau(req, tokens);
-    // The server's clock says which links have expired (a console's clock may be off).
-    res.json({ invites: await invites.list(), now: new Date().toISOString() });
-  });
   api.post('/invites/:id/revoke', async (req, res) => {
     await requireBureau(req, tokens);
     const { id } = parse(Id, req.params);
     res.json({ invite: await invites.revoke(id) });
-  });
-  api.get('/staff', async (req, res) => {
-    await requireAdmin(req, tokens);
-    res.json({ staff: await staff.list() });
   });
   api.post('/staff', async (req, res) => {
     await requireAdmin(req, tokens);
