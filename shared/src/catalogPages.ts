@@ -42,3 +42,37 @@ export type VacancyListQuery = z.input<typeof VacancyListQuery>;
 
 /** A page of a bureau list: the documents under the list's own name (`sessions`, `employers`…) and the cursor of the next page, or null at the end. */
 export type CatalogListPage<Name extends string, T> = { [N in Name]: T[] } & { next: string | null };
+
+/** GET /api/public/sessions: the landing page's sessions, a page at a time. */
+export const PublicSessionListQuery = z.object(page);
+
+/** A session as the landing page lists it (nothing personal). */
+export interface PublicSessionItem {
+  id: string;
+  title: string;
+  status: z.infer<typeof SessionStatus>;
+  scheduledAt: string;
+  campaignId: string;
+  campaign: string;
+  /** Ended with a finished recording to play back. */
+  replay: boolean;
+}
+
+/** The campaign the landing page names as running today. */
+export interface CurrentCampaign {
+  id: string;
+  name: string;
+  startsOn: string;
+  endsOn: string;
+  description: string;
+}
+
+/**
+ * A page of the landing page's sessions: live and upcoming ones first (newest created first), then
+ * ended ones (the most recent first). `current` comes with the first page only.
+ */
+export interface PublicSessionPage {
+  current?: CurrentCampaign | null;
+  sessions: PublicSessionItem[];
+  next: string | null;
+}

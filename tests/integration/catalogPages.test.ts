@@ -154,6 +154,24 @@ describe.each([{ store: 'embedded' }, { store: 'redis' }])('the bureau lists in 
     expect((await apiClient(server.url).get('/vacancies')).status).toBe(401);
   });
 
+  test('the public landing list pages by its cursor (no sign-in), and refuses a cursor of another list with a typed 400', async () => {
+    const anonymous = apiClient(server.url);
+    const first = await anonymous.get<{ sessions: Array<{ id: string; status: string }>; next: string | null; current?: unknown }>('/public/sessions?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.body).toHaveProperty('current');
+    expect(first.body.sessions).toHaveLength(1);
+    const walked = await walk<'sessions', { id: string }>('/public/sessions?limit=1', 'sessions', anonymous);
+    const all = (await anonymous.get<{ sessions: Array<{ id: string }> }>('/public/sessions?limit=100')).body.sessions.map((s) => s.id);
+    expect(all.length).toBeGreaterThan(1);
+    expect(walked.items.map((s) => s.id)).toEqual(all);
+    const employersCursor = (await bureau.get<Page<'employers', Employer>>('/employers?limit=1')).body.next!;
+    for (const cursor of ['garbage', employersCursor]) {
+      const res = await anonymous.get<{ error: { code: string } }>(`/public/sessions?cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION');
+    }
+  });
+
   test('invite links page newest first and narrow by kind; staff accounts page without the removed ones', async () => {
     const made: string[] = [];
     for (let i = 0; i < 5; i += 1) made.push((await bureau.post<{ invite: Invite }>('/sessions/demo/host-link')).body.invite.id);

@@ -21,7 +21,6 @@ import {
 import type { ApplicationPageQuery } from '../store/jobStore';
 import type { Tokens } from '../auth/tokens';
 import { addressBlock } from '../domain/addressBlock';
-import { currentCampaign } from '../domain/campaigns';
 import { DomainError } from '../domain/errors';
 import type { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
@@ -47,6 +46,9 @@ import { PUBLIC_DOCUMENT_MAX_AGE, sendCached } from './cached';
 import { sameOriginGuard } from './sameOrigin';
 import { signInRoutes } from './signIn';
 import { catalogListRoutes } from './catalogLists';
+import { publicSessionPage } from './publicSessionList';
+import { ReplayCheck } from '../media/hls/replayCheck';
+import { PublicSessionListQuery } from '@chunfeng/shared/catalogPages';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
 /** Applications a page of the CSV export reads. */
@@ -112,6 +114,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   publicSessions?: PublicSessions;
 }): Router {
   const api = express.Router();
+  const replays = hls && new ReplayCheck({ read: (id) => hls.hasReplay(id) });
   const codeLimiter = new FlexibleRateLimiter({ name: 'code-block', points: applyPerBlockPerMinute, seconds: 60, backend: rateLimits });
   // Every viewer page load asks for this: answered first, from memory, before the body parsers and
   // the other routes are tried (it reads no cookie and no body).
@@ -237,24 +240,11 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── public ──
-  /** What the landing page lists: the current campaign, every session with its campaign, and whether a replay exists. */
-  api.get('/public/sessions', async (_req, res) => {
-    const all = await service.store.list('campaign');
-    const campaigns = new Map(all.map((c) => [c.id as string, c.name]));
-    const current = currentCampaign(all, new Date().toISOString().slice(0, 10));
-    const sessions = await service.store.list('session');
-    res.json({
-      current: current ? { id: current.id, name: current.name, startsOn: current.startsOn, endsOn: current.endsOn, description: current.description } : null,
-      sessions: sessions.map((s) => ({
-        id: s.id,
-        title: s.title,
-        status: s.status,
-        scheduledAt: s.scheduledAt,
-        campaignId: s.campaignId,
-        campaign: campaigns.get(s.campaignId) ?? '',
-        replay: s.status === 'ended' && Boolean(hls?.hasReplay(s.id)),
-      })),
-    });
+  /** What the landing page lists, a page at a time (see publicSessionPage). */
+  api.get('/public/sessions', async (req, res) => {
+    const { cursor, limit } = parse(PublicSessionListQuery, req.query);
+    const today = new Date().toISOString().slice(0, 10);
+    res.json(await publicSessionPage(service.store, { cursor, limit, today, hasReplay: replays && ((id) => replays.has(id)) }));
   });
   api.get('/public/sessions/:id/replay', async (req, res) => {
     const { id } = parse(Id, req.params);

@@ -56,3 +56,11 @@ export function readCatalogCursor(list: string, cursor: string | undefined): num
   if (read.list !== list) throw new DomainError('VALIDATION', `this page cursor is not one of the ${list} list; load the list again`);
   return read.after;
 }
+
+/** A cursor of a list read in phases (one list name each): which phase, and the position in it. */
+export function readPhasedCursor<L extends string>(lists: readonly L[], cursor: string | undefined): { list: L; after: number } | undefined {
+  if (cursor === undefined) return undefined;
+  const read = decode(CatalogCursor, cursor, 'page');
+  if (!(lists as readonly string[]).includes(read.list)) throw new DomainError('VALIDATION', 'this page cursor is not one of this list; load the list again');
+  return { list: read.list as L, after: read.after };
+}
