@@ -127,4 +127,45 @@ describe('no HTTP request gets a 500', () => {
       }
     }
   });
+
+  test("the bureau lists' paging and narrowing parameters: every hostile value is a typed 400 or a page, never 500", async () => {
+    const bureau = { authorization: `Bearer ${bureauToken}` };
+    const lists: Record<string, string[]> = {
+      '/api/campaigns': ['q'],
+      '/api/sessions': ['campaignId', 'status', 'q'],
+      '/api/employers': ['q', 'verified'],
+      '/api/vacancies': ['employerId', 'q'],
+      '/api/policies': ['q'],
+      '/api/invites': ['kind'],
+      '/api/staff': [],
+      '/api/public/sessions': [],
+    };
+    const cursorOf = (value: unknown) => encodeURIComponent(Buffer.from(JSON.stringify(value)).toString('base64url'));
+    const values = ['', '%00', '%E0%A4%A', 'x'.repeat(5000), '__proto__', '-1', '1e309', 'NaN', '%25_%5C', encodeURIComponent('黄河%_')];
+    const failures: string[] = [];
+    let sent = 0;
+    await Promise.all(
+      Object.entries(lists).map(async ([path, params]) => {
+        const queries = [
+          ...['cursor', 'limit', ...params].flatMap((param) => [...values.map((v) => `${param}=${v}`), `${param}[toString]=x`, `${param}=a&${param}=b`]),
+          `cursor=${cursorOf({ list: 'staff', after: 1 })}`,
+          `cursor=${cursorOf({ list: 'session', after: Number.MAX_SAFE_INTEGER + 2 })}`,
+          `cursor=${cursorOf({ list: 'employer', after: 0.5 })}`,
+          `cursor=${cursorOf(null)}`,
+          `cursor=${cursorOf([1])}`,
+          'limit=100&cursor=',
+        ];
+        for (const query of queries) {
+          const res = await fetch(`${server.url}${path}?${query}`, { headers: bureau });
+          sent += 1;
+          const where = `${path}?${query.slice(0, 50)} → ${res.status}`;
+          if (res.status >= 500) failures.push(where);
+          else if (res.status >= 400 && !ErrorBody.safeParse(await res.json()).success) failures.push(`untyped: ${where}`);
+          else if (res.status === 200 && !z.object({ next: z.string().nullable() }).safeParse(await res.json()).success) failures.push(`no next: ${where}`);
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    expect(sent).toBeGreaterThan(300);
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ import { breakdownOf, countApplications, type ApplicationCounts } from '../../se
 import type { JobStore } from '../../server/src/store/jobStore';
 import type { StoredQuestion } from '../../server/src/domain/questions';
 import { PAGE_SCAN } from '../../server/src/store/applicationPages';
+import { CATALOG_SCAN } from '../../server/src/store/catalogPages';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 
@@ -100,6 +101,89 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     expect((await store.list('vacancy', { value: 'e1' })).map((v) => v.id)).toEqual(['v3']);
     expect((await store.list('vacancy', { value: 'e2' })).map((v) => v.id).sort()).toEqual(['v1', 'v2']);
     await store.put('vacancy', vacancy('v1', 'e1'));
+  });
+
+  test('pageCatalog() pages a kind oldest first to its end; documents created between pages come at the end, an update moves nothing', async () => {
+    const fresh = open();
+    try {
+      const ids = (page: { docs: Employer[] }) => page.docs.map((e) => e.id);
+      expect(await fresh.store.pageCatalog('employer', { limit: 3 })).toEqual({ docs: [], next: undefined });
+      for (let i = 0; i < 7; i += 1) await fresh.store.put('employer', employer(`p${i}`));
+      const first = await fresh.store.pageCatalog('employer', { limit: 3 });
+      expect(ids(first)).toEqual(['p0', 'p1', 'p2']);
+      await fresh.store.put('employer', employer('p7'));
+      await fresh.store.put('employer', { ...employer('p1'), name: '改名' });
+      const second = await fresh.store.pageCatalog('employer', { limit: 3, after: first.next });
+      expect(ids(second)).toEqual(['p3', 'p4', 'p5']);
+      const third = await fresh.store.pageCatalog('employer', { limit: 3, after: second.next });
+      expect(ids(third)).toEqual(['p6', 'p7']);
+      expect(third.next).toBeUndefined();
+      // A page that ends exactly at the last document says there is no next one.
+      const exact = await fresh.store.pageCatalog('employer', { limit: 8 });
+      expect(exact.docs).toHaveLength(8);
+      expect(exact.next).toBeUndefined();
+    } finally {
+      await fresh.store.close();
+      fresh.cleanup();
+    }
+  });
+
+  test('pageCatalog() newest first: a document created between pages is not in the later ones, and each is listed once', async () => {
+    const fresh = open();
+    try {
+      const ids = (page: { docs: Employer[] }) => page.docs.map((e) => e.id);
+      for (let i = 0; i < 5; i += 1) await fresh.store.put('employer', employer(`n${i}`));
+      const first = await fresh.store.pageCatalog('employer', { limit: 2, order: 'newest' });
+      expect(ids(first)).toEqual(['n4', 'n3']);
+      await fresh.store.put('employer', employer('n5'));
+      const second = await fresh.store.pageCatalog('employer', { limit: 2, order: 'newest', after: first.next });
+      expect(ids(second)).toEqual(['n2', 'n1']);
+      const third = await fresh.store.pageCatalog('employer', { limit: 2, order: 'newest', after: second.next });
+      expect(ids(third)).toEqual(['n0']);
+      expect(third.next).toBeUndefined();
+      expect(ids(await fresh.store.pageCatalog('employer', { limit: 2, order: 'newest' }))).toEqual(['n5', 'n4']);
+    } finally {
+      await fresh.store.close();
+      fresh.cleanup();
+    }
+  });
+
+  test('pageCatalog() by an index value pages only that value, and follows a document moved to another value', async () => {
+    for (let i = 0; i < 5; i += 1) await store.put('vacancy', vacancy(`pv${i}`, i % 2 === 0 ? 'pe-a' : 'pe-b'));
+    const first = await store.pageCatalog('vacancy', { where: { value: 'pe-a' }, limit: 2 });
+    expect(first.docs.map((v) => v.id)).toEqual(['pv0', 'pv2']);
+    await store.put('vacancy', vacancy('pv1', 'pe-a'));
+    const second = await store.pageCatalog('vacancy', { where: { value: 'pe-a' }, limit: 2, after: first.next });
+    // pv1 keeps its creation place, before the cursor: the moved document is not read twice or out of order.
+    expect(second.docs.map((v) => v.id)).toEqual(['pv4']);
+    expect(second.next).toBeUndefined();
+    expect((await store.pageCatalog('vacancy', { where: { value: 'pe-b' }, limit: 10 })).docs.map((v) => v.id)).toEqual(['pv3']);
+    expect((await store.pageCatalog('vacancy', { where: { value: 'pe-a' }, limit: 10 })).docs.map((v) => v.id)).toEqual(['pv0', 'pv1', 'pv2', 'pv4']);
+  });
+
+  test(`pageCatalog() matching on the document reads at most ${CATALOG_SCAN} a page and goes on from where it stopped`, async () => {
+    const fresh = open();
+    try {
+      const count = CATALOG_SCAN + 60;
+      const all = Array.from({ length: count }, (_, i) => employer(`m${String(i).padStart(5, '0')}`));
+      for (let i = 0; i < all.length; i += 200) await Promise.all(all.slice(i, i + 200).map((e) => fresh.store.put('employer', e)));
+      const wanted = new Set(['m00003', `m${String(count - 5).padStart(5, '0')}`]);
+      const match = (e: Employer) => wanted.has(e.id);
+      const first = await fresh.store.pageCatalog('employer', { limit: 50, match });
+      // Only one of the two is within the first scan: the page is short, and says where to go on.
+      expect(first.docs.map((e) => e.id)).toEqual(['m00003']);
+      expect(first.next).toBeDefined();
+      const second = await fresh.store.pageCatalog('employer', { limit: 50, match, after: first.next });
+      expect(second.docs.map((e) => e.id)).toEqual([`m${String(count - 5).padStart(5, '0')}`]);
+      expect(second.next).toBeUndefined();
+      const nothing = await fresh.store.pageCatalog('employer', { limit: 50, match: () => false, order: 'newest' });
+      expect(nothing.docs).toEqual([]);
+      expect(nothing.next).toBeDefined();
+      expect(await fresh.store.pageCatalog('employer', { limit: 50, match: () => false, order: 'newest', after: nothing.next })).toEqual({ docs: [], next: undefined });
+    } finally {
+      await fresh.store.close();
+      fresh.cleanup();
+    }
   });
 
   test('apply() stores once per idempotency key and once per vacancy and phone', async () => {

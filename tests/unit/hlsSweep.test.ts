@@ -20,7 +20,7 @@ function recording(dir: string, sessionId: string, endedAt: string | null): void
 }
 
 describe('removing replays past their retention from one HLS_DIR shared by several nodes', () => {
-  test('each old replay is removed once, by one node; recent and unfinished ones stay', () => {
+  test('each old replay is removed once, by one node; recent and unfinished ones stay', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-sweep-'));
     recording(dir, 'old-1', new Date(NOW - 31 * DAY).toISOString());
     recording(dir, 'old-2', new Date(NOW - 40 * DAY).toISOString());
@@ -30,8 +30,9 @@ describe('removing replays past their retention from one HLS_DIR shared by sever
     const removed = [a.sweep(NOW), b.sweep(NOW), c.sweep(NOW)];
     expect(removed.flat().sort()).toEqual(['old-1', 'old-2']);
     expect(fs.readdirSync(dir).sort()).toEqual(['recent', 'still-live']);
-    expect(a.hasReplay('recent')).toBe(true);
-    expect(b.hasReplay('old-1')).toBe(false);
+    expect(await a.hasReplay('recent')).toBe(true);
+    expect(await b.hasReplay('old-1')).toBe(false);
+    expect(await a.hasReplay('still-live')).toBe(false);
   });
 
   test('a directory a node claimed and left for 10 minutes (it died deleting it) is deleted by the next sweep of any node; a claim still moving is left to its node', () => {

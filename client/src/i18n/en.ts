@@ -84,6 +84,7 @@ export const en: Messages = {
   source: { camera: 'Camera', microphone: 'Microphone', screen: 'Screen share' },
   landing: {
     heading: 'Live now',
+    more: 'More sessions',
     watch: 'Watch',
     upcoming: 'Coming up',
     vacancies: 'See the vacancies',

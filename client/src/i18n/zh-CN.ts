@@ -83,6 +83,7 @@ export const zhCN = {
   source: { camera: '摄像头', microphone: '麦克风', screen: '屏幕共享' },
   landing: {
     heading: '正在直播',
+    more: '更多场次',
     watch: '进入直播间',
     upcoming: '即将开始',
     vacancies: '先看岗位',

@@ -83,9 +83,10 @@ export class Invites {
     });
   }
 
-  /** Every link handed out, newest first. */
-  async list(): Promise<Invite[]> {
-    return (await this.#store.list('invite')).reverse().map(publicView);
+  /** A page of the links handed out, newest first, of one kind or all, after `after` (a `next` of this list). */
+  async page({ kind, after, limit }: { kind?: Invite['kind'] | undefined; after: number | undefined; limit: number }): Promise<{ invites: Invite[]; next: number | undefined }> {
+    const { docs, next } = await this.#store.pageCatalog('invite', { after, limit, order: 'newest', ...(kind && { match: (i) => i.kind === kind }) });
+    return { invites: docs.map(publicView), next };
   }
 
   async revoke(id: string): Promise<Invite> {

@@ -17,8 +17,10 @@ export class StaffAccounts {
     this.#revocations = revocations;
   }
 
-  async list(): Promise<StaffView[]> {
-    return (await this.#store.list('staff')).filter((s) => !s.disabled).map(view);
+  /** A page of the accounts not removed, oldest first, after `after` (a `next` of this list). */
+  async page({ after, limit }: { after: number | undefined; limit: number }): Promise<{ staff: StaffView[]; next: number | undefined }> {
+    const { docs, next } = await this.#store.pageCatalog('staff', { after, limit, match: (s) => !s.disabled });
+    return { staff: docs.map(view), next };
   }
 
   async create(input: StaffInput): Promise<StaffView> {

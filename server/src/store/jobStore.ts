@@ -106,6 +106,28 @@ export interface ApplicationPage {
   next: number | undefined;
 }
 
+/** One page of a catalog kind in creation order (keyset on the store's creation sequence). */
+export interface CatalogPageQuery<K extends CatalogKind> {
+  /** Only documents whose indexed field (see catalogIndex) equals this value. */
+  where?: { value: string };
+  /** Only documents past this position: the `next` of the page before. */
+  after?: number;
+  /** `oldest` first (the default) or `newest` first. */
+  order?: 'oldest' | 'newest';
+  /**
+   * What only the document holds (a name fragment, a status), matched among at most CATALOG_SCAN
+   * documents a page: past them the page ends early, with a `next` to go on from.
+   */
+  match?: (doc: CatalogKinds[K]) => boolean;
+  limit: number;
+}
+
+export interface CatalogPage<K extends CatalogKind> {
+  docs: Array<CatalogKinds[K]>;
+  /** Where the next page starts, or undefined at the end (a matched page may be short and still have one). */
+  next: number | undefined;
+}
+
 /** What changed after a position in the store's change log (applications created or moved). */
 export interface ApplicationChanges {
   /** The applications changed, each once, in the order of their latest change. */
@@ -152,6 +174,12 @@ export interface JobStore {
   get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined>;
   /** All of a kind in creation order, or those whose indexed field equals `value`. */
   list<K extends CatalogKind>(kind: K, where?: { value: string }): Promise<CatalogKinds[K][]>;
+  /**
+   * One page of a kind (or of those whose indexed field equals `where.value`) in creation order,
+   * keyset on the creation sequence: documents created between two pages do not shift the next one
+   * (oldest first: they come at the end; newest first: they are not in later pages). Bounded reads.
+   */
+  pageCatalog<K extends CatalogKind>(kind: K, query: CatalogPageQuery<K>): Promise<CatalogPage<K>>;
 
   /** Saves a pin or its later unpin (same session, kind and pinnedAt). */
   putPin(event: PinEvent): Promise<void>;

@@ -6,6 +6,7 @@ import { hashKey, upgradeRecord, type ApplicationRecord } from '../domain/applic
 import { DomainError } from '../domain/errors';
 import { boundedRedisOptions, REDIS_RETRY_AFTER_SECONDS } from '../cluster/redisOptions';
 import { FENCE_LUA, stageEpochKey, stageLeaseKey, type StageFence } from '../cluster/stageLease';
+import { fillCatalogPage } from './catalogPages';
 import { cacheable } from './docCache';
 import { storeErrorFromRedis } from './storeError';
 import { TrackedDocs } from './trackedDocs';
@@ -22,6 +23,8 @@ import {
   type ApplicationPage,
   type ApplicationPageQuery,
   type CatalogKind,
+  type CatalogPage,
+  type CatalogPageQuery,
   staleFence,
   type CatalogKinds,
   type FencedWrite,
@@ -147,12 +150,22 @@ function countArgs(prefix: string, changes: readonly CountChange[]): { keys: str
   return { keys: [String(keys.length), ...keys], argv };
 }
 
+/** A catalog document's key (as put() writes it). */
+function catalogDocKey(prefix: string, kind: CatalogKind, id: string): string {
+  return `${prefix}doc:${kind}:${id}`;
+}
+
+/** The sorted set of a kind's documents by creation sequence, or of those with one index value (as put() keeps them). */
+function catalogOrderKey(prefix: string, kind: CatalogKind, indexed?: string): string {
+  return indexed === undefined ? `${prefix}docs:${kind}` : `${prefix}docs:${kind}:idx:${indexed}`;
+}
+
 /** Applications read per round trip while filling a page. */
 const PAGE_CHUNK = 250;
 
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 const GUARDED = [
-  'put', 'get', 'list', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
+  'put', 'get', 'list', 'pageCatalog', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
   'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
   'putQuestion', 'getQuestion', 'voteQuestion', 'answerQuestion', 'questionsOf', 'faq', 'questionVoters',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
@@ -283,6 +296,25 @@ export class RedisJobStore implements JobStore {
     if (ids.length === 0) return [];
     const bodies = await this.#redis.mget(ids.map((id) => `${p}doc:${kind}:${id}`));
     return bodies.filter((b): b is string => b !== null).map((b) => JSON.parse(b) as CatalogKinds[K]);
+  }
+
+  /**
+   * Chunks of the kind's order (or one index value's set) by score past the position — a bounded
+   * ZRANGE … BYSCORE LIMIT and an MGET each, never the whole set. A document deleted between the
+   * two reads is skipped.
+   */
+  async pageCatalog<K extends CatalogKind>(kind: K, query: CatalogPageQuery<K>): Promise<CatalogPage<K>> {
+    const set = catalogOrderKey(this.#p, kind, query.where?.value);
+    const newest = query.order === 'newest';
+    return fillCatalogPage(query, async (after, count) => {
+      const entries = newest
+        ? await this.#redis.zrange(set, after === undefined ? '+inf' : `(${after}`, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
+        : await this.#redis.zrange(set, after === undefined ? '-inf' : `(${after}`, '+inf', 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES');
+      const ids = entries.filter((_, i) => i % 2 === 0);
+      if (ids.length === 0) return [];
+      const bodies = await this.#redis.mget(ids.map((id) => catalogDocKey(this.#p, kind, id)));
+      return ids.map((_, i) => ({ seq: Number(entries[i * 2 + 1]), doc: bodies[i] ? (JSON.parse(bodies[i]) as CatalogKinds[K]) : undefined }));
+    });
   }
 
   async putPin(event: PinEvent): Promise<void> {

@@ -7,7 +7,8 @@ import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
-import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogKinds, type FencedWrite, type JobStore, type QuestionState, type VoteResult } from './jobStore';
+import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogPage, type CatalogPageQuery, type CatalogKinds, type FencedWrite, type JobStore, type QuestionState, type VoteResult } from './jobStore';
+import { fillCatalogPage } from './catalogPages';
 import { DocCache } from './docCache';
 import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, CountCellRecord, catalogSchema, ModerationRecord, PinEventRecord, questionRow, readRecord } from './recordSchemas';
 import type { MigrationResult } from './sqliteMigrations';
@@ -97,6 +98,25 @@ export class SqliteJobStore implements JobStore {
       ) as Array<{ id: string; body: string }>;
       return rows.map((r) => readRecord(catalogSchema(kind), r.body, `${kind} ${r.id}`));
     });
+  }
+
+  /** Chunks through the docs_by_seq / docs_by_idx indexes past the position, in the page's order. */
+  pageCatalog<K extends CatalogKind>(kind: K, query: CatalogPageQuery<K>): Promise<CatalogPage<K>> {
+    const newest = query.order === 'newest';
+    const clauses = ['kind = ?'];
+    const base: string[] = [kind];
+    if (query.where) {
+      clauses.push('idx = ?');
+      base.push(query.where.value);
+    }
+    const sql = (past: boolean): string =>
+      `SELECT seq, id, body FROM docs WHERE ${clauses.join(' AND ')}${past ? (newest ? ' AND seq < ?' : ' AND seq > ?') : ''} ORDER BY seq ${newest ? 'DESC' : 'ASC'} LIMIT ?`;
+    return fillCatalogPage(query, (after, count) =>
+      this.#read(() => {
+        const rows = (after === undefined ? this.#prepare(sql(false)).all(...base, count) : this.#prepare(sql(true)).all(...base, after, count)) as Array<{ seq: number; id: string; body: string }>;
+        return rows.map((r) => ({ seq: r.seq, doc: readRecord(catalogSchema(kind), r.body, `${kind} ${r.id}`) }));
+      }),
+    );
   }
 
   putPin(event: PinEvent): Promise<void> {

@@ -21,7 +21,6 @@ import {
 import type { ApplicationPageQuery } from '../store/jobStore';
 import type { Tokens } from '../auth/tokens';
 import { addressBlock } from '../domain/addressBlock';
-import { currentCampaign } from '../domain/campaigns';
 import { DomainError } from '../domain/errors';
 import type { RateLimiter } from '../domain/rateLimiter';
 import type { HlsService } from '../media/hls/hlsService';
@@ -46,6 +45,10 @@ import { parse } from './httpErrors';
 import { PUBLIC_DOCUMENT_MAX_AGE, sendCached } from './cached';
 import { sameOriginGuard } from './sameOrigin';
 import { signInRoutes } from './signIn';
+import { catalogListRoutes } from './catalogLists';
+import { publicSessionPage } from './publicSessionList';
+import { ReplayCheck } from '../media/hls/replayCheck';
+import { PublicSessionListQuery } from '@chunfeng/shared/catalogPages';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
 /** Applications a page of the CSV export reads. */
@@ -111,6 +114,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   publicSessions?: PublicSessions;
 }): Router {
   const api = express.Router();
+  const replays = hls && new ReplayCheck({ read: (id) => hls.hasReplay(id) });
   const codeLimiter = new FlexibleRateLimiter({ name: 'code-block', points: applyPerBlockPerMinute, seconds: 60, backend: rateLimits });
   // Every viewer page load asks for this: answered first, from memory, before the body parsers and
   // the other routes are tried (it reads no cookie and no body).
@@ -139,17 +143,10 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── the bureau's catalog ──
-  api.get('/campaigns', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ campaigns: await service.store.list('campaign') });
-  });
+  catalogListRoutes(api, { service, tokens, staff, invites });
   api.post('/campaigns', async (req, res) => {
     await requireBureau(req, tokens);
     res.status(201).json({ campaign: await service.createCampaign(parse(CampaignInput, req.body)) });
-  });
-  api.get('/sessions', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ sessions: await service.store.list('session') });
   });
   api.post('/sessions', async (req, res) => {
     await requireBureau(req, tokens);
@@ -172,10 +169,6 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { token, path, invite } = await invites.hostLink(id, actor);
     res.json({ token, path, expiresAt: invite.expiresAt, invite });
   });
-  api.get('/employers', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ employers: await service.store.list('employer') });
-  });
   api.post('/employers', async (req, res) => {
     await requireBureau(req, tokens);
     res.status(201).json({ employer: await service.createEmployer(parse(EmployerInput, req.body)) });
@@ -190,11 +183,6 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { id } = parse(Id, req.params);
     const { token, path, invite } = await invites.employerLink(id, actor);
     res.json({ token, path, expiresAt: invite.expiresAt, invite });
-  });
-  api.get('/vacancies', async (req, res) => {
-    const actor = await authenticate(req, tokens);
-    const employerId = actor.kind === 'employer' ? actor.employerId : parse(z.object({ employerId: z.string().max(64).optional() }), req.query).employerId;
-    res.json({ vacancies: await service.store.list('vacancy', employerId ? { value: employerId } : undefined) });
   });
   api.post('/vacancies', async (req, res) => {
     await requireBureau(req, tokens);
@@ -215,29 +203,16 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { id } = parse(Id, req.params);
     res.json({ vacancy: await service.reviewVacancy(id, actor) });
   });
-  api.get('/policies', async (req, res) => {
-    await requireBureau(req, tokens);
-    res.json({ policies: await service.store.list('policy') });
-  });
   api.post('/policies', async (req, res) => {
     await requireBureau(req, tokens);
     res.status(201).json({ policy: await service.createPolicy(parse(PolicyInput, req.body)) });
   });
 
   // ── links handed out, staff accounts, statistics ──
-  api.get('/invites', async (req, res) => {
-    await requireBureau(req, tokens);
-    // The server's clock says which links have expired (a console's clock may be off).
-    res.json({ invites: await invites.list(), now: new Date().toISOString() });
-  });
   api.post('/invites/:id/revoke', async (req, res) => {
     await requireBureau(req, tokens);
     const { id } = parse(Id, req.params);
     res.json({ invite: await invites.revoke(id) });
-  });
-  api.get('/staff', async (req, res) => {
-    await requireAdmin(req, tokens);
-    res.json({ staff: await staff.list() });
   });
   api.post('/staff', async (req, res) => {
     await requireAdmin(req, tokens);
@@ -265,24 +240,11 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   });
 
   // ── public ──
-  /** What the landing page lists: the current campaign, every session with its campaign, and whether a replay exists. */
-  api.get('/public/sessions', async (_req, res) => {
-    const all = await service.store.list('campaign');
-    const campaigns = new Map(all.map((c) => [c.id as string, c.name]));
-    const current = currentCampaign(all, new Date().toISOString().slice(0, 10));
-    const sessions = await service.store.list('session');
-    res.json({
-      current: current ? { id: current.id, name: current.name, startsOn: current.startsOn, endsOn: current.endsOn, description: current.description } : null,
-      sessions: sessions.map((s) => ({
-        id: s.id,
-        title: s.title,
-        status: s.status,
-        scheduledAt: s.scheduledAt,
-        campaignId: s.campaignId,
-        campaign: campaigns.get(s.campaignId) ?? '',
-        replay: s.status === 'ended' && Boolean(hls?.hasReplay(s.id)),
-      })),
-    });
+  /** What the landing page lists, a page at a time (see publicSessionPage). */
+  api.get('/public/sessions', async (req, res) => {
+    const { cursor, limit } = parse(PublicSessionListQuery, req.query);
+    const today = new Date().toISOString().slice(0, 10);
+    res.json(await publicSessionPage(service.store, { cursor, limit, today, hasReplay: replays && ((id) => replays.has(id)) }));
   });
   api.get('/public/sessions/:id/replay', async (req, res) => {
     const { id } = parse(Id, req.params);

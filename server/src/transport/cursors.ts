@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { DomainError } from '../domain/errors';
 
 /**
- * The cursors of the application lists, opaque to clients: base64url of a small JSON object. What
+ * The cursors of the application and bureau lists, opaque to clients: base64url of a small JSON object. What
  * comes back is parsed with its schema; anything else is a VALIDATION error, never a crash or a
  * query with a made-up position.
  */
 const PageCursor = z.strictObject({ before: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const CatalogCursor = z.strictObject({ list: z.string().min(1).max(20), after: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const ChangeCursor = z.strictObject({ after: z.string().min(1).max(64) });
 
 function encode(value: object): string {
@@ -41,4 +42,25 @@ export function changeCursor(position: string): string {
 
 export function readChangeCursor(cursor: string): string {
   return decode(ChangeCursor, cursor, 'change').after;
+}
+
+/** The cursor of a bureau list's next page (null: there is none), naming its list so it is not taken for another's. */
+export function catalogCursor(list: string, after: number | undefined): string | null {
+  return after === undefined ? null : encode({ list, after });
+}
+
+/** A bureau list's cursor read back: its position, or VALIDATION for one not given for this list. */
+export function readCatalogCursor(list: string, cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const read = decode(CatalogCursor, cursor, 'page');
+  if (read.list !== list) throw new DomainError('VALIDATION', `this page cursor is not one of the ${list} list; load the list again`);
+  return read.after;
+}
+
+/** A cursor of a list read in phases (one list name each): which phase, and the position in it. */
+export function readPhasedCursor<L extends string>(lists: readonly L[], cursor: string | undefined): { list: L; after: number } | undefined {
+  if (cursor === undefined) return undefined;
+  const read = decode(CatalogCursor, cursor, 'page');
+  if (!(lists as readonly string[]).includes(read.list)) throw new DomainError('VALIDATION', 'this page cursor is not one of this list; load the list again');
+  return { list: read.list as L, after: read.after };
 }

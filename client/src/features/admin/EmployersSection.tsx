@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { EmployerInput } from '@chunfeng/shared/recruitment';
+import { EmployerInput, type Employer } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
@@ -9,14 +9,23 @@ import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
 import { IssuedLink, type Issued } from './IssuedLink';
+import { LoadMore } from './LoadMore';
+import { usePagedList } from './pagedList';
 
-/** Employers: verification by the bureau, and console links for their recruiters. */
+/** Employers a page at a time, searched by name: verification by the bureau, and console links for their recruiters. */
 export function EmployersSection() {
   const { t } = useTranslation();
   const { catalog, reload } = useCatalog();
   const toast = useToast();
   const [issued, setIssued] = useState<Issued>();
   const [pending, setPending] = useState<Record<string, boolean>>({});
+  const [q, setQ] = useState('');
+  const employers = usePagedList<'employers', Employer>('/employers', 'employers', { q });
+  const { reload: reloadPage } = employers;
+  // An employer added or verified (the catalog read again) is shown as it is now.
+  useEffect(() => {
+    if (catalog) void reloadPage();
+  }, [catalog, reloadPage]);
   if (!catalog) return null;
 
   async function setVerified(id: string, verified: boolean): Promise<void> {
@@ -44,11 +53,20 @@ export function EmployersSection() {
     <section className="panel" aria-labelledby="employers-title">
       <h2 id="employers-title">{t('admin.employers')}</h2>
       {issued && <IssuedLink issued={issued} onDone={() => setIssued(undefined)} />}
-      {catalog.employers.length === 0 ? (
-        <p className="muted">{t('admin.noEmployers')}</p>
+      <div className="filters">
+        <label className="field">
+          {t('admin.searchName')}
+          <input type="search" value={q} maxLength={40} onChange={(e) => setQ(e.target.value)} data-filter="name" />
+        </label>
+      </div>
+      {employers.error !== undefined && <p role="alert">{problemText(employers.error, t)}</p>}
+      {!employers.items ? (
+        employers.error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : employers.items.length === 0 ? (
+        <p className="muted">{q.trim() ? t('admin.noMatch') : t('admin.noEmployers')}</p>
       ) : (
         <DataTable stacked caption={t('admin.employers')} columns={[t('admin.employer'), t('admin.industry'), t('admin.district'), t('admin.vacancyCount'), t('admin.verified'), t('admin.actions')]}>
-          {catalog.employers.map((e) => (
+          {employers.items.map((e) => (
             <Row key={e.id} data-employer={e.id}>
               <Cell label={t('admin.employer')}><span lang={CONTENT_LANG}>{e.name}</span></Cell>
               <Cell label={t('admin.industry')}><span lang={CONTENT_LANG}>{e.industry}</span></Cell>
@@ -73,6 +91,7 @@ export function EmployersSection() {
           ))}
         </DataTable>
       )}
+      <LoadMore more={employers.more} busy={employers.busy} shown={employers.items?.length ?? 0} onMore={() => void employers.loadMore()} />
       <NewEmployer />
     </section>
   );

@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import { LiveSessionInput } from '@chunfeng/shared/recruitment';
+import { LiveSessionInput, SessionStatus, type LiveSession } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
@@ -11,13 +11,26 @@ import { useToast } from '../../ui/Toast';
 import { localDateTime, useCatalog } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm, type FieldErrors } from './forms';
 import { IssuedLink, type Issued } from './IssuedLink';
+import { LoadMore } from './LoadMore';
+import { usePagedList } from './pagedList';
 
-/** Every session with its host link, lineup editor and statistics; and a form to schedule a new one. */
+/**
+ * The sessions a page at a time, narrowed by campaign and status, each with its host link, lineup
+ * editor and statistics; and a form to schedule a new one.
+ */
 export function SessionsSection() {
   const { t, i18n } = useTranslation();
   const { catalog } = useCatalog();
   const toast = useToast();
   const [issued, setIssued] = useState<Issued>();
+  const [campaignId, setCampaignId] = useState('');
+  const [status, setStatus] = useState('');
+  const sessions = usePagedList<'sessions', LiveSession>('/sessions', 'sessions', { campaignId, status });
+  const { reload } = sessions;
+  // A session scheduled or edited (the catalog read again) is shown where it stands.
+  useEffect(() => {
+    if (catalog) void reload();
+  }, [catalog, reload]);
   if (!catalog) return null;
   const campaignName = (id: string): string => catalog.campaigns.find((c) => c.id === id)?.name ?? '';
 
@@ -34,11 +47,38 @@ export function SessionsSection() {
     <section className="panel" aria-labelledby="sessions-title">
       <h2 id="sessions-title">{t('admin.sessions')}</h2>
       {issued && <IssuedLink issued={issued} onDone={() => setIssued(undefined)} />}
-      {catalog.sessions.length === 0 ? (
-        <p className="muted">{t('admin.noSessions')}</p>
+      <div className="filters">
+        <label className="field">
+          {t('admin.campaign')}
+          <select value={campaignId} onChange={(e) => setCampaignId(e.target.value)} data-filter="campaign">
+            <option value="">{t('admin.anyCampaign')}</option>
+            {catalog.campaigns.map((c) => (
+              <option key={c.id} value={c.id} lang={CONTENT_LANG}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          {t('admin.status')}
+          <select value={status} onChange={(e) => setStatus(e.target.value)} data-filter="status">
+            <option value="">{t('admin.anyStatus')}</option>
+            {SessionStatus.options.map((s) => (
+              <option key={s} value={s}>
+                {t(`admin.sessionStatus.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {sessions.error !== undefined && <p role="alert">{problemText(sessions.error, t)}</p>}
+      {!sessions.items ? (
+        sessions.error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : sessions.items.length === 0 ? (
+        <p className="muted">{campaignId || status ? t('admin.noMatch') : t('admin.noSessions')}</p>
       ) : (
         <DataTable stacked caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.campaign'), t('admin.when'), t('admin.status'), t('admin.actions')]}>
-          {catalog.sessions.map((s) => (
+          {sessions.items.map((s) => (
             <Row key={s.id} data-session={s.id}>
               <Cell label={t('admin.session')}><span lang={CONTENT_LANG}>{s.title}</span></Cell>
               <Cell label={t('admin.campaign')}><span lang={CONTENT_LANG}>{campaignName(s.campaignId)}</span></Cell>
@@ -59,6 +99,7 @@ export function SessionsSection() {
           ))}
         </DataTable>
       )}
+      <LoadMore more={sessions.more} busy={sessions.busy} shown={sessions.items?.length ?? 0} onMore={() => void sessions.loadMore()} />
       <NewSession />
     </section>
   );

@@ -1,6 +1,6 @@
 import { createContext, use, useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { Campaign, Employer, LiveSession, PolicyCard, Vacancy } from '@chunfeng/shared/recruitment';
-import { api } from '../../signalling/api';
+import { allPages } from './pagedList';
 
 export interface Catalog {
   campaigns: Campaign[];
@@ -25,15 +25,20 @@ interface CatalogState {
 
 const CatalogContext = createContext<CatalogState | null>(null);
 
+/**
+ * Every page of each kind: the pickers (a session's campaign, a vacancy's employer, the lineup's
+ * vacancies) and the names shown beside ids still need the whole catalog. The sessions and
+ * employers lists themselves are read a page at a time (usePagedList).
+ */
 async function fetchCatalog(): Promise<Catalog> {
-  const [c, s, e, v, p] = await Promise.all([
-    api<{ campaigns: Campaign[] }>('/campaigns'),
-    api<{ sessions: LiveSession[] }>('/sessions'),
-    api<{ employers: Employer[] }>('/employers'),
-    api<{ vacancies: Vacancy[] }>('/vacancies'),
-    api<{ policies: PolicyCard[] }>('/policies'),
+  const [campaigns, sessions, employers, vacancies, policies] = await Promise.all([
+    allPages<'campaigns', Campaign>('/campaigns', 'campaigns'),
+    allPages<'sessions', LiveSession>('/sessions', 'sessions'),
+    allPages<'employers', Employer>('/employers', 'employers'),
+    allPages<'vacancies', Vacancy>('/vacancies', 'vacancies'),
+    allPages<'policies', PolicyCard>('/policies', 'policies'),
   ]);
-  return { campaigns: c.campaigns, sessions: s.sessions, employers: e.employers, vacancies: v.vacancies, policies: p.policies };
+  return { campaigns, sessions, employers, vacancies, policies };
 }
 
 /** The bureau's catalog, read once for the whole console and re-read after each change. */

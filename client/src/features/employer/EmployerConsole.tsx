@@ -15,6 +15,7 @@ import { describeError } from '../../ui/errors';
 import { takeUrlToken } from '../../lib/urlToken';
 import { listQuery, useApplicantList, type ApplicantFilter } from './applicantList';
 import { useDocumentTitle } from '../../ui/useDocumentTitle';
+import { allPages } from '../admin/pagedList';
 
 /** "1.2 MB", "340 kB": how much of an export has arrived. */
 function formatBytes(bytes: number): string {
@@ -59,9 +60,9 @@ export function EmployerConsole() {
           setError(undefined);
           if (subscribed) return catchUp();
           subscribed = true;
-          const [me, vs] = await Promise.all([api<{ employer?: Employer }>('/auth/me', { token }), api<{ vacancies: Vacancy[] }>('/vacancies', { token }), reload(filterRef.current)]);
+          const [me, vs] = await Promise.all([api<{ employer?: Employer }>('/auth/me', { token }), allPages<'vacancies', Vacancy>('/vacancies', 'vacancies', {}, (path) => api(path, { token })), reload(filterRef.current)]);
           setEmployer(me.employer);
-          setVacancies(Object.fromEntries(vs.vacancies.map((v) => [v.id, v])));
+          setVacancies(Object.fromEntries(vs.map((v) => [v.id, v])));
         })
         .catch((e: unknown) => setError(e));
     };

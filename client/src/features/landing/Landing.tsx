@@ -1,30 +1,14 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CurrentCampaign, PublicSessionItem as SessionItem, PublicSessionPage } from '@chunfeng/shared/catalogPages';
 import { api } from '../../signalling/api';
+import { Button } from '../../ui/Button';
 import { ButtonLink } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatDate, formatTime } from '../../ui/format';
 import { ErrorState } from '../../ui/ErrorState';
 import { useDocumentTitle } from '../../ui/useDocumentTitle';
-
-interface SessionItem {
-  id: string;
-  title: string;
-  status: 'scheduled' | 'live' | 'ended';
-  scheduledAt: string;
-  campaignId: string;
-  campaign: string;
-  replay: boolean;
-}
-
-interface CurrentCampaign {
-  id: string;
-  name: string;
-  startsOn: string;
-  endsOn: string;
-  description: string;
-}
 
 /** The current campaign; its live sessions first (any campaign's, in fact), then its upcoming ones, then replays. */
 export function Landing() {
@@ -34,14 +18,17 @@ export function Landing() {
   const [current, setCurrent] = useState<CurrentCampaign | null>(null);
   const [failed, setFailed] = useState(false);
   const [attempt, setAttempt] = useState(0);
+  const [next, setNext] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
-    api<{ sessions: SessionItem[]; current: CurrentCampaign | null }>('/public/sessions').then(
-      ({ sessions: list, current: campaign }) => {
+    api<PublicSessionPage>('/public/sessions').then(
+      ({ sessions: list, current: campaign, next: cursor }) => {
         if (cancelled) return;
         setSessions(list);
-        setCurrent(campaign);
+        setCurrent(campaign ?? null);
+        setNext(cursor);
       },
       () => !cancelled && setFailed(true),
     );
@@ -49,6 +36,26 @@ export function Landing() {
       cancelled = true;
     };
   }, [attempt]);
+
+  // The next page (live and upcoming ones come first, then the most recent ended): a session already
+  // shown (it ended while the list was read) is kept once, as it is now.
+  async function more(): Promise<void> {
+    if (!next) return;
+    setBusy(true);
+    try {
+      const page = await api<PublicSessionPage>(`/public/sessions?cursor=${encodeURIComponent(next)}`);
+      setSessions((shown) => {
+        const byId = new Map((shown ?? []).map((s) => [s.id, s]));
+        for (const s of page.sessions) byId.set(s.id, s);
+        return [...byId.values()];
+      });
+      setNext(page.next);
+    } catch {
+      setFailed(true);
+    } finally {
+      setBusy(false);
+    }
+  }
 
   const group = (status: SessionItem['status']) => (sessions ?? []).filter((s) => s.status === status);
   const live = group('live');
@@ -119,6 +126,13 @@ export function Landing() {
       {section(t('landing.replays'), replays, (s) => (
         <ButtonLink href={`/replay/${encodeURIComponent(s.id)}`}>{t('landing.replay')}</ButtonLink>
       ))}
+      {next && (
+        <p>
+          <Button busy={busy} onClick={() => void more()} data-load-more="">
+            {t('landing.more')}
+          </Button>
+        </p>
+      )}
     </section>
   );
 }

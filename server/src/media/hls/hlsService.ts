@@ -106,9 +106,19 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
     return this.#ready.has(sessionId) ? `/hls/${sessionId}/master.m3u8` : null;
   }
 
-  /** Whether a finished recording of the session can be played back (from its small metadata file only). */
-  hasReplay(sessionId: string): boolean {
-    return SAFE_ID.test(sessionId) && Boolean(this.#readMeta(sessionId)?.endedAt);
+  /**
+   * Whether a finished recording of the session can be played back (from its small metadata file
+   * only), read without blocking the event loop: the landing page asks it for every replay it lists
+   * (through a ReplayCheck that keeps the answers).
+   */
+  async hasReplay(sessionId: string): Promise<boolean> {
+    if (!SAFE_ID.test(sessionId)) return false;
+    try {
+      const meta = JSON.parse(await fs.promises.readFile(path.join(this.sessionDir(sessionId), 'session.json'), 'utf8')) as Partial<SessionMeta> | null;
+      return Boolean(meta?.endedAt);
+    } catch {
+      return false;
+    }
   }
 
   /** Master and a first segment of every rendition are on disk. */

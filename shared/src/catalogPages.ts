@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { InviteKind } from './admin';
+import { SessionStatus } from './recruitment';
+
+/** Documents a page of a bureau list holds unless asked for fewer (at most 100). */
+export const CATALOG_PAGE_SIZE = 50;
+
+const page = {
+  /** The `next` of the page before. */
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(CATALOG_PAGE_SIZE),
+};
+/** A fragment of a name or title, matched anywhere, any case for Latin letters; blank is no narrowing. */
+const fragment = z
+  .string()
+  .trim()
+  .max(40)
+  .optional()
+  .transform((q) => q || undefined);
+const id = z.string().min(1).max(64).optional();
+const yesNo = z.enum(['yes', 'no']).optional();
+
+/** GET /api/campaigns: oldest first, narrowed by a fragment of the name. */
+export const CampaignListQuery = z.object({ ...page, q: fragment });
+/** GET /api/sessions: oldest first, narrowed by campaign, status and a fragment of the title. */
+export const SessionListQuery = z.object({ ...page, campaignId: id, status: SessionStatus.optional(), q: fragment });
+/** GET /api/employers: oldest first, narrowed by a fragment of the name and whether the bureau verified them. */
+export const EmployerListQuery = z.object({ ...page, q: fragment, verified: yesNo });
+/** GET /api/vacancies: oldest first, narrowed by employer (an employer always sees only its own) and a fragment of the title. */
+export const VacancyListQuery = z.object({ ...page, employerId: id, q: fragment });
+/** GET /api/policies: oldest first, narrowed by a fragment of the title. */
+export const PolicyListQuery = z.object({ ...page, q: fragment });
+/** GET /api/staff: the accounts not removed, oldest first. */
+export const StaffListQuery = z.object(page);
+/** GET /api/invites: newest first, narrowed by kind. */
+export const InviteListQuery = z.object({ ...page, kind: InviteKind.optional() });
+
+export type CampaignListQuery = z.input<typeof CampaignListQuery>;
+export type SessionListQuery = z.input<typeof SessionListQuery>;
+export type EmployerListQuery = z.input<typeof EmployerListQuery>;
+export type VacancyListQuery = z.input<typeof VacancyListQuery>;
+
+/** A page of a bureau list: the documents under the list's own name (`sessions`, `employers`…) and the cursor of the next page, or null at the end. */
+export type CatalogListPage<Name extends string, T> = { [N in Name]: T[] } & { next: string | null };
+
+/** GET /api/public/sessions: the landing page's sessions, a page at a time. */
+export const PublicSessionListQuery = z.object(page);
+
+/** A session as the landing page lists it (nothing personal). */
+export interface PublicSessionItem {
+  id: string;
+  title: string;
+  status: z.infer<typeof SessionStatus>;
+  scheduledAt: string;
+  campaignId: string;
+  campaign: string;
+  /** Ended with a finished recording to play back. */
+  replay: boolean;
+}
+
+/** The campaign the landing page names as running today. */
+export interface CurrentCampaign {
+  id: string;
+  name: string;
+  startsOn: string;
+  endsOn: string;
+  description: string;
+}
+
+/**
+ * A page of the landing page's sessions: live and upcoming ones first (newest created first), then
+ * ended ones (the most recent first). `current` comes with the first page only.
+ */
+export interface PublicSessionPage {
+  current?: CurrentCampaign | null;
+  sessions: PublicSessionItem[];
+  next: string | null;
+}
