@@ -12,6 +12,7 @@ import { applicationRecord } from '../harness/records';
 import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
 import type { JobStore } from '../../server/src/store/jobStore';
 import { PAGE_SCAN } from '../../server/src/store/applicationPages';
+import { jobKeys } from '../../server/src/store/redisKeys';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 
@@ -454,7 +455,7 @@ describe('upgrading a store written before keys were hashed', () => {
       expect(await store.keyAnswered(hashKey('old-redis-key'))).toBe(true);
       expect((await store.applicationByKey(hashKey('old-redis-key')))?.id).toBe(a.id);
       expect(await redis.keys(`${prefix}app:key:*`)).toEqual([]);
-      expect(await redis.get(`${prefix}app:${a.id}`)).not.toContain('old-redis-key');
+      expect(await redis.get(jobKeys(prefix).application(a.id))).not.toContain('old-redis-key');
       expect((await store.listApplications({})).map((x) => x.id)).toEqual([a.id]);
       // And counted in its session's tallies by the schema migration that follows.
       expect((await store.applicationCounts([a.sessionId!])).get(a.sessionId!)?.total).toBe(1);
