@@ -92,7 +92,7 @@ async function scanKeys(redis: Redis, match: string, each: (keys: string[]) => P
  * only an open application (the apply script no longer reads the record it names: keys left pointing at
  * a withdrawn or missing one are dropped), and each application has its own list of its events, filled
  * from the event stream in order a chunk at a time, each chunk in one MULTI with the stream position
- * reached (`{p}schema:v2:events`), so a run cut short never pushes an event twice.
+ * reached (`{p}schema:v2:events`, kept afterwards), so a run cut short never pushes an event twice.
  */
 async function tagKeys(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
   const k = jobKeys(p);
@@ -137,7 +137,8 @@ async function tagKeys(redis: Redis, p: string, stillHeld: () => Promise<void>):
     await execAll(tx.set(progress, entries.at(-1)![0]));
     await stillHeld();
   }
-  await redis.del(progress);
+  // The position stays: a node dying between here and the version being recorded leaves the step to
+  // run again, and it must find every event listed already.
 }
 
 /** Runs a MULTI or pipeline and throws the first of its commands' errors (ioredis answers them per command) not `expected`. */
