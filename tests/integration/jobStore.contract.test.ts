@@ -9,12 +9,16 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
 import { applicationRecord } from '../harness/records';
+import { startClusterModeRedis } from '../harness/redisClusterMode';
 import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
 import type { JobStore } from '../../server/src/store/jobStore';
 import { PAGE_SCAN } from '../../server/src/store/applicationPages';
 import { jobKeys } from '../../server/src/store/redisKeys';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
+
+const clusterMode = await startClusterModeRedis();
+afterAll(() => clusterMode.stop());
 
 /** Each implementation, and how to open a second handle on the same data (a restart). */
 const implementations: Array<{ name: string; open: () => { store: JobStore; reopen: () => JobStore; cleanup: () => void } }> = [
@@ -34,6 +38,15 @@ const implementations: Array<{ name: string; open: () => { store: JobStore; reop
     open: () => {
       const prefix = `t${crypto.randomUUID().slice(0, 8)}:`;
       const url = inject('redisUrl');
+      return { store: new RedisJobStore({ url, prefix }), reopen: () => new RedisJobStore({ url, prefix }), cleanup: () => undefined };
+    },
+  },
+  {
+    // Every slot on one node: a script, transaction or command whose keys span two slots is refused.
+    name: 'Redis in cluster mode',
+    open: () => {
+      const prefix = `c${crypto.randomUUID().slice(0, 8)}:`;
+      const { url } = clusterMode;
       return { store: new RedisJobStore({ url, prefix }), reopen: () => new RedisJobStore({ url, prefix }), cleanup: () => undefined };
     },
   },
