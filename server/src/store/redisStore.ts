@@ -305,16 +305,23 @@ export class RedisJobStore implements JobStore {
     return bodies.map((b) => JSON.parse(b) as CatalogKinds[K]);
   }
 
-  /** The bodies a sorted set names, in its order, read READ_CHUNK at a time; members whose body is gone are skipped. */
+  /**
+   * The bodies a sorted set names, in its order, READ_CHUNK at a time by score (each member's seq,
+   * unique): a keyset, so a member added or moved between two chunks shifts nothing. Members whose
+   * body is gone are skipped.
+   */
   async #readIndexed(set: string, keyOf: (id: string) => string): Promise<string[]> {
     const out: string[] = [];
-    for (let start = 0; ; start += READ_CHUNK) {
-      const ids = await this.#redis.zrange(set, start, start + READ_CHUNK - 1);
+    let above = '-inf';
+    for (;;) {
+      const entries = await this.#redis.zrange(set, above, '+inf', 'BYSCORE', 'LIMIT', 0, READ_CHUNK, 'WITHSCORES');
+      const ids = entries.filter((_, i) => i % 2 === 0);
       if (ids.length > 0) {
         const bodies = await this.#redis.mget(ids.map(keyOf));
         for (const b of bodies) if (b !== null) out.push(b);
       }
       if (ids.length < READ_CHUNK) return out;
+      above = `(${entries.at(-1)!}`;
     }
   }
 
