@@ -1,3 +1,4 @@
+import { stageLeaseKey } from '../../server/src/cluster/stageLease';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../harness/browser';
@@ -65,7 +66,7 @@ export function e2eClusterFixture(env: Record<string, string>): E2eCluster {
       return browser;
     },
     async ownerOf(sessionId) {
-      const lease = JSON.parse((await redis!.get(`cf:cluster:stage:${sessionId}`)) ?? 'null') as { nodeId: string } | null;
+      const lease = JSON.parse((await redis!.get(stageLeaseKey('cf:', sessionId))) ?? 'null') as { nodeId: string } | null;
       const node = fixture.cluster.nodes.find((n) => n.id === lease?.nodeId);
       if (!node) throw new Error(`no node holds the stage of ${sessionId} (lease: ${JSON.stringify(lease)})`);
       return node;

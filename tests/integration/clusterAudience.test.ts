@@ -1,3 +1,4 @@
+import { stageLeaseKey } from '../../server/src/cluster/stageLease';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
@@ -79,7 +80,7 @@ describe('cluster: one audience over every node', () => {
     await requestOk(host, 'stage:join', { sessionId: SESSION, role: 'host', token: hostToken });
     return host;
   };
-  const lease = async (): Promise<{ nodeId: string } | null> => JSON.parse((await redis.get(`cf:cluster:stage:${SESSION}`)) ?? 'null') as { nodeId: string } | null;
+  const lease = async (): Promise<{ nodeId: string } | null> => JSON.parse((await redis.get(stageLeaseKey('cf:', SESSION))) ?? 'null') as { nodeId: string } | null;
 
   beforeAll(async () => {
     cluster = await startCluster({ size: 3, env: { STAGE_LEASE_MS: String(LEASE_MS), STAGE_GRACE_MS: '3000', DEVICE_TOKENS_PER_MINUTE: '1000', DEVICE_TOKEN_BURST: '1000' } });

@@ -1,3 +1,4 @@
+import { stageLeaseKey } from '../../server/src/cluster/stageLease';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -87,7 +88,7 @@ describe('cluster: HLS and replays from any node, on one shared HLS_DIR', () => 
     return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
   };
   const lease = async (): Promise<{ nodeId: string; epoch: number } | null> =>
-    JSON.parse((await redis.get(`cf:cluster:stage:${SESSION}`)) ?? 'null') as { nodeId: string; epoch: number } | null;
+    JSON.parse((await redis.get(stageLeaseKey('cf:', SESSION))) ?? 'null') as { nodeId: string; epoch: number } | null;
   const open = async (url: string, options: { device?: string } = {}): Promise<TestSocket> => {
     const s = await connect(url, options);
     sockets.push(s);

@@ -1,3 +1,4 @@
+import { stageEpochKey, stageLeaseKey } from '../../server/src/cluster/stageLease';
 import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
@@ -67,7 +68,7 @@ describe('cluster: one stage per session, through a fenced lease', () => {
     return held;
   };
   const owners = async (): Promise<string[]> => [...(await heldBy())].filter(([, stages]) => stages.length > 0).map(([id]) => id);
-  const lease = async (): Promise<{ nodeId: string; epoch: number } | null> => JSON.parse((await redis.get(`cf:cluster:stage:${SESSION}`)) ?? 'null') as { nodeId: string; epoch: number } | null;
+  const lease = async (): Promise<{ nodeId: string; epoch: number } | null> => JSON.parse((await redis.get(stageLeaseKey('cf:', SESSION))) ?? 'null') as { nodeId: string; epoch: number } | null;
   const goLiveOn = async (n: ClusterNode): Promise<TestSocket> => {
     const s = await open(n.url);
     await requestOk(s, 'stage:join', { sessionId: SESSION, role: 'host', token: hostToken });
@@ -182,8 +183,8 @@ describe('cluster: one stage per session, through a fenced lease', () => {
     const before = (await (await fetch(`${node('node-b').url}/api/public/sessions/${SESSION}`)).json()) as { pinned: { seq: number } };
     const { epoch } = (await lease())!;
     // Node B takes the lease (as if A had been cut off past its lifetime): the next epoch, named node-b.
-    const next = await redis.incr(`cf:cluster:stage-epoch:${SESSION}`);
-    await redis.set(`cf:cluster:stage:${SESSION}`, JSON.stringify({ nodeId: 'node-b', epoch: next, since: new Date().toISOString() }), 'PX', 10_000);
+    const next = await redis.incr(stageEpochKey('cf:', SESSION));
+    await redis.set(stageLeaseKey('cf:', SESSION), JSON.stringify({ nodeId: 'node-b', epoch: next, since: new Date().toISOString() }), 'PX', 10_000);
     const moved = new Promise<StageEndReason>((resolve) => signalling.socket.once('stage:ended', ({ reason }) => resolve(reason)));
     const pin = await request(signalling.socket, 'vacancy:pin', { vacancyId: vacancyIds[1] });
     expect(pin).toMatchObject({ ok: false, error: { code: 'STAGE_ELSEWHERE' } });

@@ -9,13 +9,18 @@ import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { hashKey, moveApplication, type ApplicationRecord as Application } from '../../server/src/domain/applications';
 import { applicationRecord } from '../harness/records';
+import { startClusterModeRedis } from '../harness/redisClusterMode';
 import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
 import type { JobStore } from '../../server/src/store/jobStore';
 import type { StoredQuestion } from '../../server/src/domain/questions';
 import { PAGE_SCAN } from '../../server/src/store/applicationPages';
 import { CATALOG_SCAN } from '../../server/src/store/catalogPages';
+import { jobKeys } from '../../server/src/store/redisKeys';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
+
+const clusterMode = await startClusterModeRedis();
+afterAll(() => clusterMode.stop());
 
 /** Each implementation, and how to open a second handle on the same data (a restart). */
 const implementations: Array<{ name: string; open: () => { store: JobStore; reopen: () => JobStore; cleanup: () => void } }> = [
@@ -35,6 +40,15 @@ const implementations: Array<{ name: string; open: () => { store: JobStore; reop
     open: () => {
       const prefix = `t${crypto.randomUUID().slice(0, 8)}:`;
       const url = inject('redisUrl');
+      return { store: new RedisJobStore({ url, prefix }), reopen: () => new RedisJobStore({ url, prefix }), cleanup: () => undefined };
+    },
+  },
+  {
+    // Every slot on one node: a script, transaction or command whose keys span two slots is refused.
+    name: 'Redis in cluster mode',
+    open: () => {
+      const prefix = `c${crypto.randomUUID().slice(0, 8)}:`;
+      const { url } = clusterMode;
       return { store: new RedisJobStore({ url, prefix }), reopen: () => new RedisJobStore({ url, prefix }), cleanup: () => undefined };
     },
   },
@@ -640,7 +654,7 @@ describe('upgrading a store written before keys were hashed', () => {
       expect(await store.keyAnswered(hashKey('old-redis-key'))).toBe(true);
       expect((await store.applicationByKey(hashKey('old-redis-key')))?.id).toBe(a.id);
       expect(await redis.keys(`${prefix}app:key:*`)).toEqual([]);
-      expect(await redis.get(`${prefix}app:${a.id}`)).not.toContain('old-redis-key');
+      expect(await redis.get(jobKeys(prefix).application(a.id))).not.toContain('old-redis-key');
       expect((await store.listApplications({})).map((x) => x.id)).toEqual([a.id]);
       // And counted in its session's tallies by the schema migration that follows.
       expect((await store.applicationCounts([a.sessionId!])).get(a.sessionId!)?.total).toBe(1);

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { ApplicationRecord } from '../../server/src/domain/applications';
 import { breakdownOf, countApplications, type ApplicationCounts } from '../../server/src/domain/statistics';
 import { REDIS_MIGRATIONS, RedisSchemaTooNewError, schemaVersionKey } from '../../server/src/store/redisMigrations';
+import { jobKeys } from '../../server/src/store/redisKeys';
 import { RedisJobStore } from '../../server/src/store/redisStore';
 import { StartupError } from '../../server/src/startupError';
 import { applicationRecord } from '../harness/records';
@@ -119,7 +120,7 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     const store = track(new RedisJobStore({ url, prefix }));
     await store.apply(applicationRecord({ sessionId: 'fine' }));
     for (const [session, field, value] of [['bad-status', 'status:lost', '1'], ['bad-field', 'nocolon', '1'], ['bad-count', 'total:', 'many']] as const) {
-      await redis.hset(`${prefix}counts:session:${session}`, field, value);
+      await redis.hset(jobKeys(prefix).counts(session), field, value);
       const refused = await store.applicationCounts([session]).catch((error: unknown) => error);
       expect(refused).toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'corrupt' });
       expect((refused as Error).message).toContain(`session ${session}`);

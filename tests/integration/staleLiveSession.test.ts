@@ -1,3 +1,4 @@
+import { stageLeaseKey } from '../../server/src/cluster/stageLease';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,11 +90,11 @@ describe('a session left live by a node that died is reconciled', () => {
     expect(await listedStatus(b.url, 'demo')).toBe('live');
     const client = new Redis(redis.url);
     try {
-      expect(JSON.parse((await client.get('cf:cluster:stage:demo')) ?? 'null')).toMatchObject({ nodeId: 'node-a' });
+      expect(JSON.parse((await client.get(stageLeaseKey('cf:', 'demo'))) ?? 'null')).toMatchObject({ nodeId: 'node-a' });
       // Renewed while the host is on air: still there well past one lease.
       await new Promise((r) => setTimeout(r, LEASE_MS * 1.5));
       expect(await listedStatus(b.url, 'demo')).toBe('live');
-      expect(await client.pttl('cf:cluster:stage:demo')).toBeGreaterThan(0);
+      expect(await client.pttl(stageLeaseKey('cf:', 'demo'))).toBeGreaterThan(0);
 
       const killedAt = Date.now();
       await a.kill('SIGKILL');
@@ -101,11 +102,11 @@ describe('a session left live by a node that died is reconciled', () => {
       const took = Date.now() - killedAt;
       console.log(`[measure] live session of a killed node listed scheduled after ${took} ms (STAGE_LEASE_MS ${LEASE_MS})`);
       expect(took).toBeLessThanOrEqual(LEASE_MS * 2 + 3000);
-      expect(await client.exists('cf:cluster:stage:demo')).toBe(0);
+      expect(await client.exists(stageLeaseKey('cf:', 'demo'))).toBe(0);
 
       await goLive(b);
       expect(await listedStatus(b.url, 'demo')).toBe('live');
-      expect(JSON.parse((await client.get('cf:cluster:stage:demo')) ?? 'null')).toMatchObject({ nodeId: 'node-b' });
+      expect(JSON.parse((await client.get(stageLeaseKey('cf:', 'demo'))) ?? 'null')).toMatchObject({ nodeId: 'node-b' });
     } finally {
       client.disconnect();
     }
@@ -141,7 +142,7 @@ describe('a clean close behaves as before and lets go of the heartbeat', () => {
     await server.stop();
   });
 
-  const heartbeat = async (id: string) => JSON.parse((await client.get(`cf:cluster:stage:${id}`)) ?? 'null') as { nodeId: string; since: string } | null;
+  const heartbeat = async (id: string) => JSON.parse((await client.get(stageLeaseKey('cf:', id))) ?? 'null') as { nodeId: string; since: string } | null;
 
   test('the host ending the session: ended, and its heartbeat key is gone', async () => {
     const id = `clean-end-${Date.now()}`;

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { jobTag } from '../store/redisKeys';
 import { storeErrorFromRedis } from '../store/storeError';
 import { boundedRedisOptions, REDIS_RETRY_AFTER_SECONDS } from './redisOptions';
 
@@ -48,10 +49,13 @@ export interface StageLeases {
   close(): Promise<void>;
 }
 
-/** The Redis key of a session's lease (the job store's fenced writes read it too). */
-export const stageLeaseKey = (prefix: string, sessionId: string): string => `${prefix}cluster:stage:${sessionId}`;
-/** The Redis key of a session's epoch counter, raised by every take. */
-export const stageEpochKey = (prefix: string, sessionId: string): string => `${prefix}cluster:stage-epoch:${sessionId}`;
+/**
+ * The Redis key of a session's lease. The job store's fenced writes read it in their scripts, so it
+ * is under the store's hash tag (see store/redisKeys.ts): one slot with the keys those scripts write.
+ */
+export const stageLeaseKey = (prefix: string, sessionId: string): string => `${jobTag(prefix)}cluster:stage:${sessionId}`;
+/** The Redis key of a session's epoch counter, raised by every take (under the store's tag, as the lease). */
+export const stageEpochKey = (prefix: string, sessionId: string): string => `${jobTag(prefix)}cluster:stage-epoch:${sessionId}`;
 
 /**
  * The fence check, for the job store's scripts: `fenced(leaseKey, epochKey, epoch)` is true while
@@ -110,7 +114,7 @@ type Scripts = {
   cfStageRelease(lease: string, nodeId: string, epoch: string): Promise<number>;
 };
 
-/** Stage leases in Redis (`<prefix>cluster:stage:<sessionId>` → `{ nodeId, epoch, since }`), shared by every node. */
+/** Stage leases in Redis (`{<prefix>}cluster:stage:<sessionId>` → `{ nodeId, epoch, since }`), shared by every node. */
 export class RedisStageLeases implements StageLeases {
   readonly ttlMs: number;
   readonly nodeId: string;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Budget } from '../domain/rateLimiter';
 import type { JobStore } from './jobStore';
+import { jobKeys, type JobKeys } from './redisKeys';
 import { counterFailure, type RateLimitBackend } from './rateLimiters';
 import { WindowLimiter } from './windowLimiter';
 
@@ -58,7 +59,8 @@ class MemoryAdmission implements ApplyAdmission {
 // One round trip on Redis: whether the key hash is answered (an application or a receipt holds it),
 // then fixed windows as rate-limiter-flexible counts them (a key's window opens at its first action;
 // its value counts the actions, its TTL is the window). KEYS: the application key index, the receipt,
-// the device counter ('' when none), the block counter, the phone counter. ARGV: points and window
+// the device counter (the block counter again when none: every key must be in the tag's slot), the
+// block counter, the phone counter. ARGV: points and window
 // seconds of the device, the block and the phone. Returns {1} when answered, else {0, wait ms}.
 const ADMIT_SCRIPT = `
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return {1} end
@@ -74,7 +76,7 @@ local function take(key, points, seconds)
   return 0
 end
 local own = take(KEYS[4], ARGV[3], ARGV[4])
-if KEYS[3] ~= '' then own = math.max(own, take(KEYS[3], ARGV[1], ARGV[2])) end
+if KEYS[3] ~= KEYS[4] then own = math.max(own, take(KEYS[3], ARGV[1], ARGV[2])) end
 if own > 0 then return {0, own} end
 return {0, take(KEYS[5], ARGV[5], ARGV[6])}
 `;
@@ -83,33 +85,34 @@ type AdmitCommand = (...args: string[]) => Promise<[number, number?]>;
 
 /**
  * The gate on Redis (one budget across nodes): the answered check and every counter in one script,
- * one round trip per tap where it took three in a row. The counters are the keys rate-limiter-flexible
- * kept for them (`<prefix>rl:apply-device:device:<id>`, `…rl:apply-block:<block>`, `…rl:apply:phone:<phone>`)
- * with its fixed windows, so budgets spent before an upgrade still count.
+ * one round trip per tap where it took three in a row. The counters keep the names rate-limiter-flexible
+ * gave them (`rl:apply-device:device:<id>`, `rl:apply-block:<block>`, `rl:apply:phone:<phone>`) with its
+ * fixed windows, under the job store's hash tag (`{<prefix>}`, store/redisKeys.ts) with the key index
+ * the script reads, so it runs on Redis Cluster; Redis schema migration 2 moved them there.
  */
 class RedisAdmission implements ApplyAdmission {
   readonly #admit: AdmitCommand;
-  readonly #prefix: string;
+  readonly #k: JobKeys;
   readonly #budgets: ApplyBudgets;
 
   constructor(client: Redis, prefix: string, budgets: ApplyBudgets) {
     client.defineCommand('cfAdmitApply', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
     this.#admit = (client as unknown as { cfAdmitApply: AdmitCommand }).cfAdmitApply.bind(client);
-    this.#prefix = prefix;
+    this.#k = jobKeys(prefix);
     this.#budgets = budgets;
   }
 
   async admit(keyHash: string, { device, block, phone }: ApplyCounterKeys): Promise<Admission> {
-    const p = this.#prefix;
+    const k = this.#k;
     const { device: d, block: b, phone: f } = this.#budgets;
     let reply: [number, number?];
     try {
       reply = await this.#admit(
-        `${p}app:kh:${keyHash}`,
-        `${p}doc:receipt:${keyHash}`,
-        device === undefined ? '' : `${p}rl:apply-device:device:${device}`,
-        `${p}rl:apply-block:${block}`,
-        `${p}rl:apply:phone:${phone}`,
+        k.byKeyHash(keyHash),
+        k.doc('receipt', keyHash),
+        device === undefined ? `${k.tag}rl:apply-block:${block}` : `${k.tag}rl:apply-device:device:${device}`,
+        `${k.tag}rl:apply-block:${block}`,
+        `${k.tag}rl:apply:phone:${phone}`,
         String(d.points), String(d.seconds), String(b.points), String(b.seconds), String(f.points), String(f.seconds),
       );
     } catch (error) {

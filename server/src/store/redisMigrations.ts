@@ -5,6 +5,7 @@ import { upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { countCells } from '../domain/statistics';
 import { StartupError } from '../startupError';
 import { countField } from './applicationCounts';
+import { globEscape, jobKeys, UNTAGGED_FAMILIES } from './redisKeys';
 import { ApplicationRecordSchema, QuestionDocumentRecord, readRecord } from './recordSchemas';
 import { writeMovedQuestion } from './redisQuestions';
 import { StoreError } from './storeError';
@@ -13,10 +14,10 @@ import { StoreError } from './storeError';
 export const schemaVersionKey = (prefix: string): string => `${prefix}schema:version`;
 /** Held by the node migrating, so nodes starting together migrate once. */
 const migratingKey = (prefix: string): string => `${prefix}schema:migrating`;
-/** A session's application tallies: one hash, a field per cell (`countField`). */
-export const countsKey = (prefix: string, sessionId: string): string => `${prefix}counts:session:${sessionId}`;
+/** A session's application tallies as version 1 named them, before the hash tag (migration 2 moves them under it). */
+const untaggedCountsKey = (prefix: string, sessionId: string): string => `${prefix}counts:session:${sessionId}`;
 
-/** Applications read per round trip while counting (a bounded ZRANGE and an MGET each). */
+/** Applications read per round trip while counting (a bounded ZRANGE and an MGET each); keys per SCAN and stream entries per XRANGE. */
 const CHUNK = 500;
 /** How long the migrating node's hold lasts unless renewed (it is, after every chunk). */
 const HOLD_MS = 30_000;
@@ -38,7 +39,8 @@ export interface RedisMigration {
  * Counts every application stored so far into its session's tallies, as the apply and update scripts
  * keep them from now on. Reads `apps:all` a chunk at a time; each session's hash is then replaced
  * whole (DEL and HSET in one MULTI), so a run cut short and run again counts nothing twice. A record
- * that cannot be read is not counted (reading it reports it corrupt).
+ * that cannot be read is not counted (reading it reports it corrupt). This layout is before the hash
+ * tag: it reads and writes the untagged names, which migration 2 then moves.
  */
 async function countStoredApplications(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
   const tallies = new Map<string, Map<string, number>>();
@@ -66,12 +68,85 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
   for (let i = 0; i < sessions.length; i += CHUNK) {
     await Promise.all(
       sessions.slice(i, i + CHUNK).map(([sessionId, fields]) => {
-        const key = countsKey(p, sessionId);
+        const key = untaggedCountsKey(p, sessionId);
         return redis.multi().del(key).hset(key, Object.fromEntries(fields)).exec();
       }),
     );
     await stillHeld();
   }
+}
+
+/** The keys a SCAN of `match` finds, COUNT at a time, handed to `each` batch by batch. */
+async function scanKeys(redis: Redis, match: string, each: (keys: string[]) => Promise<void>): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', CHUNK);
+    cursor = next;
+    if (keys.length > 0) await each(keys);
+  } while (cursor !== '0');
+}
+
+/**
+ * Version 2, cluster-safe keys: every key of the job store moves under its hash tag (`cf:app:1` →
+ * `{cf:}app:1`, RENAME keeps values and TTLs), found with SCAN a batch at a time, so a run cut short
+ * and run again moves the rest. Then two things the new scripts rely on: a vacancy-and-phone key names
+ * only an open application (the apply script no longer reads the record it names: keys left pointing at
+ * a withdrawn or missing one are dropped), and each application has its own list of its events, filled
+ * from the event stream in order a chunk at a time, each chunk in one MULTI with the stream position
+ * reached (`{p}schema:v2:events`, kept afterwards), so a run cut short never pushes an event twice.
+ */
+async function tagKeys(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
+  const k = jobKeys(p);
+  await scanKeys(redis, `${globEscape(p)}*`, async (keys) => {
+    // A pipeline, not a MULTI: the old names are in many slots. Each RENAME is atomic on its own.
+    const moves = redis.pipeline();
+    for (const key of new Set(keys)) {
+      const rest = key.slice(p.length);
+      if (UNTAGGED_FAMILIES.some((family) => rest.startsWith(family))) moves.rename(key, `${k.tag}${rest}`);
+    }
+    // SCAN may name a key twice; the second RENAME finds it gone.
+    if (moves.length > 0) await execAll(moves, /no such key/);
+    await stillHeld();
+  });
+  await scanKeys(redis, `${globEscape(k.tag)}app:vp:*`, async (keys) => {
+    const ids = await redis.mget(keys);
+    const bodies = await redis.mget(ids.map((id) => k.application(id ?? '')));
+    const closed = keys.filter((_, i) => {
+      const body = bodies[i];
+      if (ids[i] === null || !body) return true;
+      try {
+        return (JSON.parse(body) as { status?: unknown }).status === 'withdrawn';
+      } catch {
+        // Unreadable: reading it reports it corrupt; the key stays as it was.
+        return false;
+      }
+    });
+    if (closed.length > 0) await redis.del(...closed);
+    await stillHeld();
+  });
+  const progress = `${k.tag}schema:v2:events`;
+  for (;;) {
+    const reached = await redis.get(progress);
+    const entries = await redis.xrange(k.events, reached === null ? '-' : `(${reached}`, '+', 'COUNT', CHUNK);
+    if (entries.length === 0) break;
+    const tx = redis.multi();
+    for (const [, fields] of entries) {
+      const id = fields[fields.indexOf('applicationId') + 1];
+      const event = fields[fields.indexOf('event') + 1];
+      if (id !== undefined && event !== undefined) tx.rpush(k.applicationEvents(id), event);
+    }
+    await execAll(tx.set(progress, entries.at(-1)![0]));
+    await stillHeld();
+  }
+  // The position stays: a node dying between here and the version being recorded leaves the step to
+  // run again, and it must find every event listed already.
+}
+
+/** Runs a MULTI or pipeline and throws the first of its commands' errors (ioredis answers them per command) not `expected`. */
+async function execAll(tx: ReturnType<Redis['multi']>, expected?: RegExp): Promise<void> {
+  const replies = await tx.exec();
+  const failed = replies?.find(([error]) => error !== null && !(expected && expected.test(error.message)))?.[0];
+  if (failed) throw failed;
 }
 
 /**
@@ -82,14 +157,16 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
  * short and run again moves the rest. A document that cannot be read is left where it is.
  */
 async function moveQuestionDocuments(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
-  const order = `${p}docs:question`;
+  // After version 2: the documents, and the question structures written here, are under the tag.
+  const k = jobKeys(p);
+  const order = k.docOrder('question');
   let after = '-inf';
   for (;;) {
     const entries = await redis.zrange(order, after, '+inf', 'BYSCORE', 'LIMIT', 0, CHUNK, 'WITHSCORES');
     if (entries.length === 0) break;
     const ids = entries.filter((_, i) => i % 2 === 0);
     after = `(${entries.at(-1)!}`;
-    const bodies = await redis.mget(ids.map((id) => `${p}doc:question:${id}`));
+    const bodies = await redis.mget(ids.map((id) => k.doc('question', id)));
     const tx = redis.multi();
     for (const [i, body] of bodies.entries()) {
       const id = ids[i]!;
@@ -103,11 +180,11 @@ async function moveQuestionDocuments(redis: Redis, p: string, stillHeld: () => P
       } catch {
         continue;
       }
-      writeMovedQuestion(tx, p, { ...doc, votes: 0 });
-      tx.del(`${p}doc:question:${id}`).zrem(order, id);
-      if (doc.vacancyId !== null) tx.zrem(`${p}docs:question:idx:${doc.vacancyId}`, id);
+      writeMovedQuestion(tx, k.tag, { ...doc, votes: 0 });
+      tx.del(k.doc('question', id)).zrem(order, id);
+      if (doc.vacancyId !== null) tx.zrem(k.docIndex('question', doc.vacancyId), id);
       // As JavaScript's String() named a missing vacancy in the old index.
-      else tx.zrem(`${p}docs:question:idx:null`, id);
+      else tx.zrem(k.docIndex('question', 'null'), id);
     }
     await tx.exec();
     await stillHeld();
@@ -117,6 +194,7 @@ async function moveQuestionDocuments(redis: Redis, p: string, stillHeld: () => P
 /** Every schema version of the Redis layout, oldest first; 0 is the layout before versions were kept. */
 export const REDIS_MIGRATIONS: readonly RedisMigration[] = [
   { version: 1, name: 'application tallies per session, counted from the applications stored', up: countStoredApplications },
+  { version: 2, name: 'every key of the job store under its hash tag; each application\'s own event list', up: tagKeys },
   { version: 3, name: 'questions and votes in their own structures (a vote adds a voter and a count), moved from the question documents', up: moveQuestionDocuments },
 ];
 

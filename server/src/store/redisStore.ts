@@ -8,10 +8,11 @@ import { boundedRedisOptions, REDIS_RETRY_AFTER_SECONDS } from '../cluster/redis
 import { FENCE_LUA, stageEpochKey, stageLeaseKey, type StageFence } from '../cluster/stageLease';
 import { fillCatalogPage } from './catalogPages';
 import { cacheable } from './docCache';
-import { storeErrorFromRedis } from './storeError';
 import { TrackedDocs } from './trackedDocs';
 import { countChunks, countField, countsOf, parseCountField, type StoredCount } from './applicationCounts';
-import { countsKey, migrateRedis } from './redisMigrations';
+import { migrateRedis } from './redisMigrations';
+import { globEscape, jobKeys, type JobKeys } from './redisKeys';
+import { StoreError, storeErrorFromRedis } from './storeError';
 import { countChanges, type ApplicationCounts, type CountChange } from '../domain/statistics';
 import { changePosition, latestOrder, matchesPage, PAGE_SCAN, pageNarrowed } from './applicationPages';
 import {
@@ -38,58 +39,59 @@ import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 /** A fence's epoch as the scripts read it: '' for "nobody may hold the stage". */
 const fenceArg = (fence: StageFence): string => (fence.epoch === null ? '' : String(fence.epoch));
 
-// One atomic step: return the application already stored under this key hash, or the one not
-// withdrawn for this vacancy and phone; otherwise store it with its indexes, add it to its session's
-// tallies (KEYS[1], when it has a session: ARGV[10…] are the fields to count it in) and append a
-// 'created' event. Exported for the benchmark, which runs it raw as the baseline (see applyScriptArgs).
+// One atomic step, every key named in KEYS (one hash tag: one cluster slot): answer the id of the
+// application already stored under this key hash, or of the one open for this vacancy and phone (a
+// withdrawal lets go of that key, so it names an open one); otherwise store it with its indexes, its
+// own event list and the store's event stream, and add it to its session's tallies. KEYS: key hash,
+// vacancy+phone, seq, record, all, vacancy, employer, event stream, its events, then its session's set
+// and tally hash when it has a session. ARGV: id, record, event, then the fields it counts in.
+// Exported for the benchmark, which runs it raw as the baseline (see applyScriptArgs).
 export const APPLY_SCRIPT = `
-local p = ARGV[1]
-local id, keyHash, vacancy, phone, employer, session, body, event = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local existing = redis.call('GET', p .. 'app:kh:' .. keyHash)
-if existing then return {0, redis.call('GET', p .. 'app:' .. existing)} end
-local open = redis.call('GET', p .. 'app:vp:' .. vacancy .. ':' .. phone)
-if open then
-  local current = redis.call('GET', p .. 'app:' .. open)
-  if current and cjson.decode(current).status ~= 'withdrawn' then return {0, current} end
-end
-local seq = redis.call('INCR', p .. 'apps:seq')
-redis.call('SET', p .. 'app:' .. id, body)
-redis.call('SET', p .. 'app:kh:' .. keyHash, id)
-redis.call('SET', p .. 'app:vp:' .. vacancy .. ':' .. phone, id)
-redis.call('ZADD', p .. 'apps:all', seq, id)
-redis.call('ZADD', p .. 'apps:vacancy:' .. vacancy, seq, id)
-redis.call('ZADD', p .. 'apps:employer:' .. employer, seq, id)
-if session ~= '' then redis.call('ZADD', p .. 'apps:session:' .. session, seq, id) end
-for i = 10, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
-redis.call('XADD', p .. 'app-events', '*', 'applicationId', id, 'event', event)
+local existing = redis.call('GET', KEYS[1])
+if existing then return {0, existing} end
+local open = redis.call('GET', KEYS[2])
+if open then return {0, open} end
+local id, body, event = ARGV[1], ARGV[2], ARGV[3]
+local seq = redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[4], body)
+redis.call('SET', KEYS[1], id)
+redis.call('SET', KEYS[2], id)
+redis.call('ZADD', KEYS[5], seq, id)
+redis.call('ZADD', KEYS[6], seq, id)
+redis.call('ZADD', KEYS[7], seq, id)
+redis.call('XADD', KEYS[8], '*', 'applicationId', id, 'event', event)
+redis.call('RPUSH', KEYS[9], event)
+if #KEYS >= 10 then redis.call('ZADD', KEYS[10], seq, id) end
+if #KEYS >= 11 then for i = 4, #ARGV do redis.call('HINCRBY', KEYS[11], ARGV[i], 1) end end
 return {1, body}
 `;
 
-// A catalog write in one round trip: keeps the document's creation order (its first seq) and moves
-// it between index values. KEYS: the document, the kind's order, the seq counter.
+// A catalog write in one round trip, if the document is still as the caller read it (ARGV[3]; '' for
+// absent): keeps its creation order (its first seq) and moves it from the index value it had (KEYS[5],
+// named from what was read) to its new one (KEYS[4]). KEYS: the document, the kind's order, the seq
+// counter, the new and the old index set (the document's own key twice for a kind without an index: a
+// key outside the tag would be another slot). ARGV: id, body, the
+// body read, whether it was there. 0 = changed meanwhile (read again and retry).
 const PUT_BODY = `
 local previous = redis.call('GET', KEYS[1])
+if ARGV[4] == '1' then
+  if previous ~= ARGV[3] then return 0 end
+elseif previous then return 0 end
 local seq = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if not seq then seq = redis.call('INCR', KEYS[3]) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], seq, ARGV[1])
-if ARGV[3] ~= '' then
-  local field = ARGV[3]
-  if previous then
-    -- As JavaScript's String() names a missing or null field.
-    local old = cjson.decode(previous)[field]
-    if old == nil then old = 'undefined' elseif old == cjson.null then old = 'null' else old = tostring(old) end
-    if old ~= ARGV[4] then redis.call('ZREM', ARGV[5] .. old, ARGV[1]) end
-  end
-  redis.call('ZADD', ARGV[5] .. ARGV[4], seq, ARGV[1])
+if KEYS[4] ~= KEYS[1] then
+  if previous and KEYS[5] ~= KEYS[4] then redis.call('ZREM', KEYS[5], ARGV[1]) end
+  redis.call('ZADD', KEYS[4], seq, ARGV[1])
 end
 return 1
 `;
 
 const PUT_SCRIPT = PUT_BODY;
-// The same, only while the session's stage lease carries the epoch. KEYS 4-5: the lease and its epoch counter; ARGV[6]: the epoch. 0 = refused.
+// The same, only while the session's stage lease carries the epoch. KEYS 6-7: the lease and its epoch counter; ARGV[5]: the epoch. -1 = refused.
 const PUT_FENCED_SCRIPT = `${FENCE_LUA}
-if not fenced(KEYS[4], KEYS[5], ARGV[6]) then return 0 end
+if not fenced(KEYS[6], KEYS[7], ARGV[5]) then return -1 end
 ${PUT_BODY}`;
 
 // Pin records only while the session's stage lease carries the epoch. KEYS: the pins hash, the lease,
@@ -101,64 +103,60 @@ return 1
 `;
 
 // An application's change stored only if the record is still the one the caller read (compare and
-// swap, no connection of its own); a withdrawal releases its vacancy and phone; the sessions' tallies
-// (KEYS) move with it: ARGV[8…] in threes, the index of the key, the field, the change. 0 = stale, -1 = gone.
+// swap, no connection of its own), with its event in the stream and its own list; a withdrawal
+// releases its vacancy and phone; the sessions' tallies (KEYS 5…) move with it. KEYS: the record, the
+// event stream, its events, its vacancy+phone key. ARGV: id, the body read, the new body, withdrawn,
+// the event, then (key index, field, change) in threes. 0 = stale, -1 = gone.
 const REPLACE_SCRIPT = `
-local p, id, expected, body, withdrawn, vp, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local current = redis.call('GET', p .. 'app:' .. id)
+local id, expected, body, withdrawn, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= expected then return 0 end
-redis.call('SET', p .. 'app:' .. id, body)
-redis.call('XADD', p .. 'app-events', '*', 'applicationId', id, 'event', event)
-if withdrawn == '1' and redis.call('GET', vp) == id then redis.call('DEL', vp) end
-for i = 8, #ARGV, 3 do redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2]) end
+redis.call('SET', KEYS[1], body)
+redis.call('XADD', KEYS[2], '*', 'applicationId', id, 'event', event)
+redis.call('RPUSH', KEYS[3], event)
+if withdrawn == '1' and redis.call('GET', KEYS[4]) == id then redis.call('DEL', KEYS[4]) end
+for i = 6, #ARGV, 3 do redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2]) end
 return 1
-`;
-
-// The application stored under a key hash, in one round trip.
-const BY_KEY_SCRIPT = `
-local id = redis.call('GET', ARGV[1] .. 'app:kh:' .. ARGV[2])
-if not id then return false end
-return redis.call('GET', ARGV[1] .. 'app:' .. id)
 `;
 
 /** How long a reading of Redis's durability settings is kept (they change only by an operator's hand). */
 const DURABILITY_RECHECK_MS = 60_000;
 
 /**
- * The apply script's arguments for one application: the number of keys and its session's tally hash
- * (none outside a session), then the record, its indexes' values, its event and the fields it counts in.
+ * The apply script's arguments for one application: the number of keys and the keys (its session's set
+ * and tally hash last, none outside a session), then the record, its event and the fields it counts in.
  */
 export function applyScriptArgs(prefix: string, a: ApplicationRecord): string[] {
+  const k = jobKeys(prefix);
   const event: ApplicationEvent = { applicationId: a.id, type: 'created', at: a.createdAt, status: a.status };
   // Every change of a new application is +1 in its own session's hash.
   const fields = countChanges(undefined, a).map((c) => countField(c));
-  const keys = a.sessionId && fields.length > 0 ? [countsKey(prefix, a.sessionId)] : [];
-  return [String(keys.length), ...keys, prefix, a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId ?? '', JSON.stringify(a), JSON.stringify(event), ...fields];
+  const keys = [
+    k.byKeyHash(a.keyHash), k.openFor(a.vacancyId, a.phone), k.applicationSeq, k.application(a.id), k.allApplications,
+    k.byVacancy(a.vacancyId), k.byEmployer(a.employerId), k.events, k.applicationEvents(a.id),
+    ...(a.sessionId ? [k.bySession(a.sessionId), k.counts(a.sessionId)] : []),
+  ];
+  return [String(keys.length), ...keys, a.id, JSON.stringify(a), JSON.stringify(event), ...(a.sessionId ? fields : [])];
 }
 
-/** Tally changes as script arguments: the number of keys and the keys, then (key index, field, change) in threes. */
-function countArgs(prefix: string, changes: readonly CountChange[]): { keys: string[]; argv: string[] } {
+/** Tally changes as script arguments after `before` keys: the keys, then (key index, field, change) in threes. */
+function countArgs(k: JobKeys, before: number, changes: readonly CountChange[]): { keys: string[]; argv: string[] } {
   const keys: string[] = [];
   const argv: string[] = [];
   for (const c of changes) {
-    const key = countsKey(prefix, c.sessionId);
+    const key = k.counts(c.sessionId);
     let index = keys.indexOf(key);
     if (index < 0) index = keys.push(key) - 1;
-    argv.push(String(index + 1), countField(c), String(c.delta));
+    argv.push(String(before + index + 1), countField(c), String(c.delta));
   }
-  return { keys: [String(keys.length), ...keys], argv };
+  return { keys, argv };
 }
 
-/** A catalog document's key (as put() writes it). */
-function catalogDocKey(prefix: string, kind: CatalogKind, id: string): string {
-  return `${prefix}doc:${kind}:${id}`;
-}
-
-/** The sorted set of a kind's documents by creation sequence, or of those with one index value (as put() keeps them). */
-function catalogOrderKey(prefix: string, kind: CatalogKind, indexed?: string): string {
-  return indexed === undefined ? `${prefix}docs:${kind}` : `${prefix}docs:${kind}:idx:${indexed}`;
-}
+/** Records read per round trip wherever a whole set or list is read (a bounded range and an MGET each). */
+const READ_CHUNK = 500;
+/** How often a catalog write is tried when the document keeps changing between its read and its write. */
+const PUT_ATTEMPTS = 10;
 
 /** Applications read per round trip while filling a page. */
 const PAGE_CHUNK = 250;
@@ -171,18 +169,25 @@ const GUARDED = [
 ] as const satisfies ReadonlyArray<keyof JobStore>;
 
 /** The scripts above, as ioredis defines them on the client. */
-type Scripts = Record<'cfApply' | 'cfPut' | 'cfPutFenced' | 'cfPutPinsFenced' | 'cfReplace' | 'cfByKey', (...args: string[]) => Promise<unknown>>;
+type Scripts = Record<'cfApply' | 'cfPut' | 'cfPutFenced' | 'cfPutPinsFenced' | 'cfReplace', (...args: string[]) => Promise<unknown>>;
+
+/** A record the store's own keys point at is missing: the data was changed behind the store's back. */
+const dangling = (what: string): StoreError => new StoreError('corrupt', `${what} names an application that is not stored`);
 
 /**
  * The job store on Redis, for several nodes: JSON records, sorted-set indexes per vacancy, employer
- * and session, and an append-only stream of application events. Durable acknowledgements need the
- * server to run with appendonly yes and appendfsync always (the setup script configures the local one).
+ * and session, an append-only stream of application events and each application's own list of them.
+ * Every key is under one hash tag (store/redisKeys.ts) and every script is given all its keys, so it
+ * runs on Redis Cluster as on one server. Durable acknowledgements need the server to run with
+ * appendonly yes and appendfsync always (the setup script configures the local one).
  */
 export class RedisJobStore implements JobStore {
   readonly kind = 'redis' as const;
   readonly #redis: Redis;
+  /** The prefix as given: what the migrations and the untagged keys of earlier releases are named from. */
   readonly #p: string;
-  /** The one-time upgrade of applications written before keys were hashed; application calls wait for it. */
+  readonly #k: JobKeys;
+  /** The one-time upgrade of applications written before keys were hashed and the schema migration; every call waits for it. */
   #upgrading: Promise<void> | undefined;
   #migration: { from: number; to: number } | undefined;
   readonly #scripts: Scripts;
@@ -194,6 +199,7 @@ export class RedisJobStore implements JobStore {
   #durability: { at: number; detail: string } | undefined;
 
   constructor({ url, prefix = 'cf:', onConnectionError }: { url: string; prefix?: string; onConnectionError?: (error: Error) => void }) {
+    this.#k = jobKeys(prefix);
     // Auto-pipelining: the commands of many concurrent requests leave in one write, not one each.
     // Bounded retries: while Redis is away a request fails within seconds as UNAVAILABLE, it never hangs.
     this.#redis = new Redis(url, { ...boundedRedisOptions(), lazyConnect: false, enableAutoPipelining: true });
@@ -201,15 +207,14 @@ export class RedisJobStore implements JobStore {
     this.#redis.on('error', (error: Error) => onConnectionError?.(error));
     // The number of keys is the first argument: an application outside a session has no tallies to name.
     this.#redis.defineCommand('cfApply', { lua: APPLY_SCRIPT });
-    this.#redis.defineCommand('cfPut', { numberOfKeys: 3, lua: PUT_SCRIPT });
-    this.#redis.defineCommand('cfPutFenced', { numberOfKeys: 5, lua: PUT_FENCED_SCRIPT });
+    this.#redis.defineCommand('cfPut', { numberOfKeys: 5, lua: PUT_SCRIPT });
+    this.#redis.defineCommand('cfPutFenced', { numberOfKeys: 7, lua: PUT_FENCED_SCRIPT });
     this.#redis.defineCommand('cfPutPinsFenced', { numberOfKeys: 3, lua: PUT_PINS_FENCED_SCRIPT });
     this.#redis.defineCommand('cfReplace', { lua: REPLACE_SCRIPT });
-    this.#redis.defineCommand('cfByKey', { numberOfKeys: 0, lua: BY_KEY_SCRIPT });
     this.#scripts = this.#redis as unknown as Scripts;
     this.#p = prefix;
-    this.#questions = new RedisQuestions(this.#redis, prefix);
-    this.#docs = new TrackedDocs({ url, prefix: `${prefix}doc:`, redisOptions: boundedRedisOptions(), onError: (error) => onConnectionError?.(error) });
+    this.#questions = new RedisQuestions(this.#redis, this.#k.tag);
+    this.#docs = new TrackedDocs({ url, prefix: this.#k.docPrefix, redisOptions: boundedRedisOptions(), onError: (error) => onConnectionError?.(error) });
     this.#ready().catch(() => undefined);
     for (const name of GUARDED) {
       const method = (this[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
@@ -218,10 +223,13 @@ export class RedisJobStore implements JobStore {
       Object.defineProperty(this, name, {
         writable: true,
         configurable: true,
+        // Every key is read under this release's names: nothing is read or written before the data is migrated.
         value: (...args: unknown[]) =>
-          method(...args).catch((error: unknown) => {
-            throw storeErrorFromRedis(error, REDIS_RETRY_AFTER_SECONDS) ?? error;
-          }),
+          this.#ready()
+            .then(() => method(...args))
+            .catch((error: unknown) => {
+              throw storeErrorFromRedis(error, REDIS_RETRY_AFTER_SECONDS) ?? error;
+            }),
       });
     }
   }
@@ -250,13 +258,15 @@ export class RedisJobStore implements JobStore {
 
   /**
    * Applications written before keys were hashed are indexed by the raw key (app:key:<key>) and carry
-   * it in their record: index them by its hash instead, and drop the raw key from the record.
+   * it in their record: index them by its hash instead, and drop the raw key from the record. That
+   * layout is older than the hash tag, so these keys are the untagged ones (schema migration 2 then
+   * moves them under the tag).
    */
   async #upgradeKeys(): Promise<void> {
     const p = this.#p;
     let cursor = '0';
     do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${p}app:key:*`, 'COUNT', 500);
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${globEscape(p)}app:key:*`, 'COUNT', 500);
       cursor = next;
       for (const rawKeyName of keys) {
         const id = await this.#redis.get(rawKeyName);
@@ -269,33 +279,65 @@ export class RedisJobStore implements JobStore {
     } while (cursor !== '0');
   }
 
+  /**
+   * A compare-and-swap in one script: the document is read, and written only if it is still that
+   * body, so the index value it leaves is the one read (named in KEYS, never built inside the script).
+   */
   async put<K extends CatalogKind>(kind: K, doc: CatalogKinds[K], { fence }: FencedWrite = {}): Promise<void> {
-    const p = this.#p;
-    const field = catalogIndex[kind] ?? '';
-    const args = [`${p}doc:${kind}:${doc.id}`, `${p}docs:${kind}`, `${p}docs:seq`, doc.id, JSON.stringify(doc), field, indexValue(kind, doc) ?? '', `${p}docs:${kind}:idx:`] as const;
-    const [docKey, order, seq, ...argv] = args;
+    const k = this.#k;
+    const docKey = k.doc(kind, doc.id);
+    const body = JSON.stringify(doc);
+    const value = indexValue(kind, doc);
+    const indexed = catalogIndex[kind] !== undefined && value !== undefined;
+    const fenceKeys = fence ? [stageLeaseKey(this.#p, fence.sessionId), stageEpochKey(this.#p, fence.sessionId)] : [];
     await this.#docs.writing(docKey, async () => {
-      if (!fence) {
-        await this.#scripts.cfPut(...args);
-        return;
+      for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt += 1) {
+        const previous = await this.#redis.get(docKey);
+        // As JavaScript's String() names the field it had (missing or null included), as indexValue does.
+        const before = previous === null || !indexed ? undefined : indexValue(kind, JSON.parse(previous) as CatalogKinds[K]);
+        const newIndex = indexed ? k.docIndex(kind, value) : docKey;
+        const oldIndex = before === undefined ? newIndex : k.docIndex(kind, before);
+        const keys = [docKey, k.docOrder(kind), k.docSeq, newIndex, oldIndex, ...fenceKeys];
+        const argv = [doc.id, body, previous ?? '', previous === null ? '0' : '1'];
+        const stored = fence ? await this.#scripts.cfPutFenced(...keys, ...argv, fenceArg(fence)) : await this.#scripts.cfPut(...keys, ...argv);
+        if (stored === -1) throw staleFence(fence!);
+        if (stored === 1) return;
       }
-      const stored = await this.#scripts.cfPutFenced(docKey, order, seq, stageLeaseKey(p, fence.sessionId), stageEpochKey(p, fence.sessionId), ...argv, fenceArg(fence));
-      if (stored === 0) throw staleFence(fence);
+      throw new DomainError('CONFLICT', `the ${kind} kept changing; try again`);
     });
   }
 
   async get<K extends CatalogKind>(kind: K, id: string): Promise<CatalogKinds[K] | undefined> {
-    const key = `${this.#p}doc:${kind}:${id}`;
+    const key = this.#k.doc(kind, id);
     const body = cacheable(kind) ? await this.#docs.get(key, () => this.#redis.get(key)) : await this.#redis.get(key);
     return body ? (JSON.parse(body) as CatalogKinds[K]) : undefined;
   }
 
+  /** In creation order, READ_CHUNK at a time (a bounded ZRANGE and an MGET each): no command reads the whole kind. */
   async list<K extends CatalogKind>(kind: K, where?: { value: string }): Promise<CatalogKinds[K][]> {
-    const p = this.#p;
-    const ids = await this.#redis.zrange(where ? `${p}docs:${kind}:idx:${where.value}` : `${p}docs:${kind}`, 0, -1);
-    if (ids.length === 0) return [];
-    const bodies = await this.#redis.mget(ids.map((id) => `${p}doc:${kind}:${id}`));
-    return bodies.filter((b): b is string => b !== null).map((b) => JSON.parse(b) as CatalogKinds[K]);
+    const k = this.#k;
+    const bodies = await this.#readIndexed(where ? k.docIndex(kind, where.value) : k.docOrder(kind), (id) => k.doc(kind, id));
+    return bodies.map((b) => JSON.parse(b) as CatalogKinds[K]);
+  }
+
+  /**
+   * The bodies a sorted set names, in its order, READ_CHUNK at a time by score (each member's seq,
+   * unique): a keyset, so a member added or moved between two chunks shifts nothing. Members whose
+   * body is gone are skipped.
+   */
+  async #readIndexed(set: string, keyOf: (id: string) => string): Promise<string[]> {
+    const out: string[] = [];
+    let above = '-inf';
+    for (;;) {
+      const entries = await this.#redis.zrange(set, above, '+inf', 'BYSCORE', 'LIMIT', 0, READ_CHUNK, 'WITHSCORES');
+      const ids = entries.filter((_, i) => i % 2 === 0);
+      if (ids.length > 0) {
+        const bodies = await this.#redis.mget(ids.map(keyOf));
+        for (const b of bodies) if (b !== null) out.push(b);
+      }
+      if (ids.length < READ_CHUNK) return out;
+      above = `(${entries.at(-1)!}`;
+    }
   }
 
   /**
@@ -304,7 +346,7 @@ export class RedisJobStore implements JobStore {
    * two reads is skipped.
    */
   async pageCatalog<K extends CatalogKind>(kind: K, query: CatalogPageQuery<K>): Promise<CatalogPage<K>> {
-    const set = catalogOrderKey(this.#p, kind, query.where?.value);
+    const set = query.where === undefined ? this.#k.docOrder(kind) : this.#k.docIndex(kind, query.where.value);
     const newest = query.order === 'newest';
     return fillCatalogPage(query, async (after, count) => {
       const entries = newest
@@ -312,19 +354,19 @@ export class RedisJobStore implements JobStore {
         : await this.#redis.zrange(set, after === undefined ? '-inf' : `(${after}`, '+inf', 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES');
       const ids = entries.filter((_, i) => i % 2 === 0);
       if (ids.length === 0) return [];
-      const bodies = await this.#redis.mget(ids.map((id) => catalogDocKey(this.#p, kind, id)));
+      const bodies = await this.#redis.mget(ids.map((id) => this.#k.doc(kind, id)));
       return ids.map((_, i) => ({ seq: Number(entries[i * 2 + 1]), doc: bodies[i] ? (JSON.parse(bodies[i]) as CatalogKinds[K]) : undefined }));
     });
   }
 
   async putPin(event: PinEvent): Promise<void> {
-    await this.#redis.hset(`${this.#p}pins:${event.sessionId}`, `${event.pinnedAt}|${event.kind}`, JSON.stringify(event));
+    await this.#redis.hset(this.#k.pins(event.sessionId), `${event.pinnedAt}|${event.kind}`, JSON.stringify(event));
   }
 
   async putPins(events: PinEvent[], { fence }: FencedWrite = {}): Promise<void> {
     const first = events[0];
     if (!first) return;
-    const key = `${this.#p}pins:${first.sessionId}`;
+    const key = this.#k.pins(first.sessionId);
     const fields = events.flatMap((e) => [`${e.pinnedAt}|${e.kind}`, JSON.stringify(e)]);
     if (fence) {
       const p = this.#p;
@@ -335,45 +377,50 @@ export class RedisJobStore implements JobStore {
     await this.#redis.hset(key, ...fields);
   }
 
+  /** A session's pins, read with HSCAN (bounded replies) rather than one HGETALL of the whole hash. */
   async listPins(sessionId: string): Promise<PinEvent[]> {
-    const all = await this.#redis.hgetall(`${this.#p}pins:${sessionId}`);
-    return Object.keys(all)
-      .sort()
-      .map((k) => JSON.parse(all[k]!) as PinEvent);
+    const all = new Map<string, string>();
+    let cursor = '0';
+    do {
+      const [next, pairs] = await this.#redis.hscan(this.#k.pins(sessionId), cursor, 'COUNT', READ_CHUNK);
+      cursor = next;
+      for (let i = 0; i + 1 < pairs.length; i += 2) all.set(pairs[i]!, pairs[i + 1]!);
+    } while (cursor !== '0');
+    return [...all.keys()].sort().map((k) => JSON.parse(all.get(k)!) as PinEvent);
   }
 
   async apply(application: ApplicationRecord): Promise<{ application: ApplicationRecord; created: boolean }> {
-    await this.#ready();
-    const [created, body] = (await this.#scripts.cfApply(...applyScriptArgs(this.#p, application))) as [number, string];
-    return { application: upgradeRecord(JSON.parse(body) as ApplicationRecord), created: created === 1 };
+    const [created, reply] = (await this.#scripts.cfApply(...applyScriptArgs(this.#p, application))) as [number, string];
+    if (created === 1) return { application: upgradeRecord(JSON.parse(reply) as ApplicationRecord), created: true };
+    // The script answered the id of the one stored already (its record is read as it is now).
+    const stored = await this.getApplication(reply);
+    if (!stored) throw dangling(`the key or the vacancy and phone of application ${application.id}`);
+    return { application: stored, created: false };
   }
 
   async getApplication(id: string): Promise<ApplicationRecord | undefined> {
-    await this.#ready();
-    const body = await this.#redis.get(`${this.#p}app:${id}`);
+    const body = await this.#redis.get(this.#k.application(id));
     return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
   }
 
   async applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined> {
-    await this.#ready();
-    const body = (await this.#scripts.cfByKey(this.#p, keyHash)) as string | null;
-    return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
+    const id = await this.#redis.get(this.#k.byKeyHash(keyHash));
+    return id === null ? undefined : this.getApplication(id);
   }
 
   async keyAnswered(keyHash: string): Promise<boolean> {
-    await this.#ready();
-    return (await this.#redis.exists(`${this.#p}app:kh:${keyHash}`, `${this.#p}doc:receipt:${keyHash}`)) > 0;
+    return (await this.#redis.exists(this.#k.byKeyHash(keyHash), this.#k.doc('receipt', keyHash))) > 0;
   }
 
-  async listApplications({ vacancyId, employerId, sessionId }: ApplicationFilter): Promise<ApplicationRecord[]> {
-    await this.#ready();
-    const p = this.#p;
-    const index = vacancyId ? `apps:vacancy:${vacancyId}` : sessionId ? `apps:session:${sessionId}` : employerId ? `apps:employer:${employerId}` : 'apps:all';
-    const ids = await this.#redis.zrange(`${p}${index}`, 0, -1);
-    if (ids.length === 0) return [];
-    const bodies = await this.#redis.mget(ids.map((id) => `${p}app:${id}`));
+  #index({ vacancyId, employerId, sessionId }: ApplicationFilter): string {
+    const k = this.#k;
+    return vacancyId ? k.byVacancy(vacancyId) : sessionId ? k.bySession(sessionId) : employerId ? k.byEmployer(employerId) : k.allApplications;
+  }
+
+  async listApplications(filter: ApplicationFilter): Promise<ApplicationRecord[]> {
+    const { vacancyId, employerId, sessionId } = filter;
+    const bodies = await this.#readIndexed(this.#index(filter), (id) => this.#k.application(id));
     return bodies
-      .filter((b): b is string => b !== null)
       .map((b) => upgradeRecord(JSON.parse(b) as ApplicationRecord))
       .filter((a) => (!employerId || a.employerId === employerId) && (!sessionId || a.sessionId === sessionId) && (!vacancyId || a.vacancyId === vacancyId));
   }
@@ -383,10 +430,8 @@ export class RedisJobStore implements JobStore {
    * BYSCORE … LIMIT and an MGET each); narrowing by status, dates or name reads at most PAGE_SCAN.
    */
   async pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage> {
-    await this.#ready();
-    const p = this.#p;
     const { vacancyId, employerId, sessionId, before, limit } = query;
-    const index = vacancyId ? `apps:vacancy:${vacancyId}` : sessionId ? `apps:session:${sessionId}` : employerId ? `apps:employer:${employerId}` : 'apps:all';
+    const index = this.#index(query);
     const budget = pageNarrowed(query) ? PAGE_SCAN : limit + 1;
     const found: Array<{ seq: number; record: ApplicationRecord }> = [];
     let below = before === undefined ? '+inf' : `(${before}`;
@@ -394,10 +439,10 @@ export class RedisJobStore implements JobStore {
     let floor: number | undefined;
     while (found.length <= limit && read < budget) {
       const chunk = Math.min(PAGE_CHUNK, budget - read);
-      const entries = await this.#redis.zrange(`${p}${index}`, below, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, chunk, 'WITHSCORES');
+      const entries = await this.#redis.zrange(index, below, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, chunk, 'WITHSCORES');
       const ids = entries.filter((_, i) => i % 2 === 0);
       if (ids.length === 0) break;
-      const bodies = await this.#redis.mget(ids.map((id) => `${p}app:${id}`));
+      const bodies = await this.#redis.mget(ids.map((id) => this.#k.application(id)));
       for (const [i, body] of bodies.entries()) {
         const seq = Number(entries[i * 2 + 1]);
         floor = seq;
@@ -421,7 +466,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges> {
-    const stream = `${this.#p}app-events`;
+    const stream = this.#k.events;
     if (after === undefined) {
       const [last] = await this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1);
       return { ids: [], position: last?.[0] ?? '0-0', more: false };
@@ -432,9 +477,9 @@ export class RedisJobStore implements JobStore {
   }
 
   async updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord> {
-    await this.#ready();
-    const key = `${this.#p}app:${id}`;
-    // Optimistic concurrency: the change is stored only if the record is still the one read.
+    const k = this.#k;
+    const key = k.application(id);
+    // Optimistic concurrency in one script (no WATCH, no connection of its own): the change is stored only if the record is still the one read.
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const body = await this.#redis.get(key);
       if (!body) throw new DomainError('NOT_FOUND', 'no such application');
@@ -442,10 +487,11 @@ export class RedisJobStore implements JobStore {
       const next = change(current);
       const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
       // A withdrawn application no longer holds its vacancy and phone: a new one may be made.
-      const vp = `${this.#p}app:vp:${next.vacancyId}:${next.phone}`;
       const withdrawn = next.status === 'withdrawn' ? '1' : '0';
-      const tallies = countArgs(this.#p, countChanges(current, next));
-      const result = (await this.#scripts.cfReplace(...tallies.keys, this.#p, id, body, JSON.stringify(next), withdrawn, vp, JSON.stringify(event), ...tallies.argv)) as number;
+      const keys = [key, k.events, k.applicationEvents(id), k.openFor(next.vacancyId, next.phone)];
+      const tallies = countArgs(k, keys.length, countChanges(current, next));
+      keys.push(...tallies.keys);
+      const result = (await this.#scripts.cfReplace(String(keys.length), ...keys, id, body, JSON.stringify(next), withdrawn, JSON.stringify(event), ...tallies.argv)) as number;
       if (result === 1) return next;
       if (result === -1) throw new DomainError('NOT_FOUND', 'no such application');
     }
@@ -454,10 +500,9 @@ export class RedisJobStore implements JobStore {
 
   /** The sessions' tally hashes, COUNT_CHUNK HGETALLs at a time (one pipeline each). */
   async applicationCounts(sessionIds: readonly string[]): Promise<Map<string, ApplicationCounts>> {
-    await this.#ready();
     const stored: StoredCount[] = [];
     for (const chunk of countChunks(sessionIds)) {
-      const hashes = await Promise.all(chunk.map((id) => this.#redis.hgetall(countsKey(this.#p, id))));
+      const hashes = await Promise.all(chunk.map((id) => this.#redis.hgetall(this.#k.counts(id))));
       for (const [i, hash] of hashes.entries()) {
         const sessionId = chunk[i]!;
         for (const [field, value] of Object.entries(hash)) stored.push({ sessionId, ...parseCountField(field, value, `the tallies of session ${sessionId}`) });
@@ -466,11 +511,33 @@ export class RedisJobStore implements JobStore {
     return countsOf(sessionIds, stored);
   }
 
+  /**
+   * One application's events from its own list (written in the same scripts as the stream); every
+   * event of the store from the stream, READ_CHUNK entries at a time by id.
+   */
   async applicationEvents(applicationId?: string): Promise<ApplicationEvent[]> {
-    const entries = await this.#redis.xrange(`${this.#p}app-events`, '-', '+');
-    return entries
-      .map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as ApplicationEvent)
-      .filter((e) => !applicationId || e.applicationId === applicationId);
+    if (applicationId !== undefined) {
+      const bodies = await this.#readList(this.#k.applicationEvents(applicationId));
+      return bodies.map((b) => JSON.parse(b) as ApplicationEvent);
+    }
+    const events: ApplicationEvent[] = [];
+    let from = '-';
+    for (;;) {
+      const entries = await this.#redis.xrange(this.#k.events, from, '+', 'COUNT', READ_CHUNK);
+      for (const [, fields] of entries) events.push(JSON.parse(fields[fields.indexOf('event') + 1]!) as ApplicationEvent);
+      if (entries.length < READ_CHUNK) return events;
+      from = `(${entries.at(-1)![0]}`;
+    }
+  }
+
+  /** A list read READ_CHUNK entries at a time from its head (lists here only grow at the tail). */
+  async #readList(key: string): Promise<string[]> {
+    const out: string[] = [];
+    for (let start = 0; ; start += READ_CHUNK) {
+      const part = await this.#redis.lrange(key, start, start + READ_CHUNK - 1);
+      out.push(...part);
+      if (part.length < READ_CHUNK) return out;
+    }
   }
 
   // Questions wait for the migration that moves the question documents of the releases before.
@@ -510,20 +577,26 @@ export class RedisJobStore implements JobStore {
   }
 
   async appendModeration(entry: ModerationEntry): Promise<void> {
-    await this.#redis.rpush(`${this.#p}moderation:${entry.sessionId}`, JSON.stringify(entry));
+    await this.#redis.rpush(this.#k.moderation(entry.sessionId), JSON.stringify(entry));
   }
 
   async appendCaption(sessionId: string, { text, at }: { text: string; at: string }): Promise<Caption> {
     // RPUSH answers the list's new length: the line's number, whichever node pushed before it.
-    const seq = await this.#redis.rpush(`${this.#p}captions:${sessionId}`, JSON.stringify({ text, at }));
+    const seq = await this.#redis.rpush(this.#k.captions(sessionId), JSON.stringify({ text, at }));
     return { seq, text, at };
   }
 
   async listCaptions(sessionId: string, last?: number): Promise<Caption[]> {
-    const key = `${this.#p}captions:${sessionId}`;
+    const key = this.#k.captions(sessionId);
     if (last !== undefined && last <= 0) return [];
+    if (last === undefined || last > READ_CHUNK) {
+      // Lines are only appended: a line's number is its position, so the list is read in chunks from the head.
+      const bodies = await this.#readList(key);
+      const from = last === undefined ? 0 : Math.max(0, bodies.length - last);
+      return bodies.slice(from).map((b, i) => ({ seq: from + i + 1, ...(JSON.parse(b) as { text: string; at: string }) }));
+    }
     // The length and the lines in one transaction: the numbers are the lines' positions.
-    const replies = await this.#redis.multi().llen(key).lrange(key, last === undefined ? 0 : -last, -1).exec();
+    const replies = await this.#redis.multi().llen(key).lrange(key, -last, -1).exec();
     const [[lengthError, length], [rangeError, bodies]] = replies as [[Error | null, number], [Error | null, string[]]];
     const failed = lengthError ?? rangeError;
     if (failed) throw failed;
@@ -532,7 +605,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async listModeration(sessionId: string): Promise<ModerationEntry[]> {
-    const bodies = await this.#redis.lrange(`${this.#p}moderation:${sessionId}`, 0, -1);
+    const bodies = await this.#readList(this.#k.moderation(sessionId));
     return bodies.map((b) => JSON.parse(b) as ModerationEntry);
   }
 
