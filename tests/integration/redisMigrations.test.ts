@@ -85,10 +85,12 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     expect(results.some((r) => r.from === 1)).toBe(true);
     expect(await redis.get(schemaVersionKey(prefix))).toBe(String(LATEST));
     await expectMovedQuestions(two);
-    // The documents and their indexes are gone, but for the unreadable one.
-    expect((await redis.keys(`${prefix}doc:question:*`)).sort()).toEqual([`${prefix}doc:question:broken`]);
-    expect(await redis.zrange(`${prefix}docs:question`, 0, -1)).toEqual(['broken']);
-    expect(await redis.keys(`${prefix}docs:question:idx:*`)).toEqual([]);
+    // The documents (carried under the hash tag by version 2) and their indexes are gone, but for the unreadable one.
+    const { tag } = jobKeys(prefix);
+    expect(await redis.keys(`${prefix}doc:*`)).toEqual([]);
+    expect((await redis.keys(`${tag}doc:question:*`)).sort()).toEqual([`${tag}doc:question:broken`]);
+    expect(await redis.zrange(`${tag}docs:question`, 0, -1)).toEqual(['broken']);
+    expect(await redis.keys(`${tag}docs:question:idx:*`)).toEqual([]);
     // Opened again: nothing to do, and the votes stay as counted.
     const again = track(new RedisJobStore({ url, prefix }));
     expect(await again.opened()).toEqual({ from: LATEST, to: LATEST });
@@ -134,8 +136,8 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     const store = track(new RedisJobStore({ url, prefix }));
     const good = { id: 'good', sessionId: 's1', vacancyId: null, text: '几点上班？', askedBy: 'a', askedAt: '2026-03-01T08:00:00.000Z', votes: 0, answer: null };
     await store.putQuestion(good);
-    await redis.hset(`${prefix}question:bad-body`, 'body', '{not json', 'askedBy', 'a', 'votes', '0', 'answered', '0');
-    await redis.hset(`${prefix}question:bad-count`, 'body', JSON.stringify({ ...good, id: 'bad-count', votes: undefined }), 'askedBy', 'a', 'votes', 'many', 'answered', '0');
+    await redis.hset(`${jobKeys(prefix).tag}question:bad-body`, 'body', '{not json', 'askedBy', 'a', 'votes', '0', 'answered', '0');
+    await redis.hset(`${jobKeys(prefix).tag}question:bad-count`, 'body', JSON.stringify({ ...good, id: 'bad-count', votes: undefined }), 'askedBy', 'a', 'votes', 'many', 'answered', '0');
     for (const id of ['bad-body', 'bad-count']) {
       await expect(store.getQuestion(id)).rejects.toMatchObject({ name: 'StoreError', code: 'UNAVAILABLE', reason: 'corrupt', message: expect.stringContaining(`question ${id}`) as string });
     }
