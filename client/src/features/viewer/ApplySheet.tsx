@@ -256,7 +256,8 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
               ))}
             </select>
           </label>
-          <div className="field">
+          {/* Not a .field: its inputs are stretched to the full width, which a checkbox must not be. */}
+          <div>
             <label className="consent">
               <input
                 type="checkbox"
