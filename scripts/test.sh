@@ -10,7 +10,8 @@ started=$SECONDS
 bash scripts/setup.sh || die "setup failed"
 
 results=.test-results
-rm -rf "$results" && mkdir -p "$results"
+logs=.test-logs
+rm -rf "$results" "$logs" && mkdir -p "$results" "$logs"
 failed=()
 
 phase() {
@@ -28,7 +29,21 @@ phase() {
 # vitest_project NAME PROJECT...: the projects' files, with their results kept as NAME.json.
 vitest_project() {
   local name="$1"; shift
-  npx vitest run "${@/#/--project=}" --reporter=default --reporter=json --outputFile.json="$results/$name.json"
+  npx vitest run "${@/#/--project=}" --reporter=default --reporter=json --outputFile.json="$results/$name.json" \
+    2>&1 | tee "$logs/$name.log"
+}
+
+# why_failed NAME: what made a vitest phase fail, printed again at the very end where a CI log's
+# tail shows it: the failed files and tests, and vitest's unhandled-error section (an error thrown
+# outside any test fails the run with every test passed).
+why_failed() {
+  local log="$logs/$1.log"
+  [ -f "$log" ] || return 0
+  sed -e 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+    /⎯+ (Unhandled|Failed)/ { keep = 1; shown = 0 }
+    keep && shown < 80 { print; shown++ }
+    / FAIL / && !keep { print }
+  ' | head -200
 }
 
 # Lint and typecheck read the same sources and nothing else: side by side, one core each (a minute
@@ -75,6 +90,9 @@ screenshots="$(realpath -m "${SCREENSHOT_DIR:-test-results/screenshots}")"
 [ -d "$screenshots" ] && summary="$summary
 screenshots: $screenshots"
 if [ "${#failed[@]}" -gt 0 ]; then
+  for name in "${failed[@]}"; do
+    case "$name" in unit|integration|e2e) say "── why $name failed"; why_failed "$name" ;; esac
+  done
   warn "failed phases: ${failed[*]}"
   echo "$summary"
   exit 1
