@@ -224,4 +224,24 @@ describe('the cluster bus: socket.io rooms across nodes through Redis streams', 
       expect(heard.slice(2)).toEqual(expect.arrayContaining([3, 4].map((n) => ['chat:message', { n }])));
     }
   });
+
+  test('a node that tells the others something after its bus closed (a session released while it shuts down) leaves no rejection behind', async () => {
+    // socket.io's serverSideEmit goes out as a Redis PUBLISH whose promise the adapter drops: on a
+    // closed connection it would reject with nobody listening, and fail whatever process runs it.
+    const node = await startNode();
+    nodes.splice(nodes.indexOf(node), 1);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await node.bus.close();
+      node.io.serverSideEmit('session:released', { sessionId: 's', ended: true });
+      node.io.serverSideEmit('funnel:counted', { sessionId: 's', vacancyIds: ['v'] });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await node.io.close();
+    }
+  });
 });

@@ -78,6 +78,17 @@ export function clusterBus({ url, prefix = 'cf:', logger, mayRecover, retentionM
     lost = false;
     logger.info('the socket.io bus reached Redis again');
   });
+  // The adapter sends serverSideEmit (a session released, a funnel counted) as a PUBLISH whose promise
+  // it drops: on a connection already closed (this node shutting down while a release is told) it
+  // would reject with nobody listening and take the process's unhandled-rejection path (it failed a
+  // CI run). What was not sent is lost either way (the others learn it from the session's own state);
+  // the rejection is observed here and still reaches anyone who does wait on the publish.
+  const publish = redis.publish.bind(redis) as (...args: unknown[]) => Promise<unknown>;
+  (redis as unknown as { publish: typeof publish }).publish = (...args) => {
+    const sent = publish(...args);
+    sent.catch((err: unknown) => logger.debug({ err }, 'a bus message was not published'));
+    return sent;
+  };
   const make = createAdapter(redis, {
     streamName: base,
     channelPrefix: base,
