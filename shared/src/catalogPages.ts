@@ -26,8 +26,11 @@ export const CampaignListQuery = z.object({ ...page, q: fragment });
 export const SessionListQuery = z.object({ ...page, campaignId: id, status: SessionStatus.optional(), q: fragment });
 /** GET /api/employers: oldest first, narrowed by a fragment of the name and whether the bureau verified them. */
 export const EmployerListQuery = z.object({ ...page, q: fragment, verified: yesNo });
-/** GET /api/vacancies: oldest first, narrowed by employer (an employer always sees only its own) and a fragment of the title. */
-export const VacancyListQuery = z.object({ ...page, employerId: id, q: fragment });
+/**
+ * GET /api/vacancies: oldest first, narrowed by employer (an employer always sees only its own), a
+ * fragment of the title, and `flagged=yes` (held by a scam-guard flag the bureau has not checked).
+ */
+export const VacancyListQuery = z.object({ ...page, employerId: id, q: fragment, flagged: yesNo });
 /** GET /api/policies: oldest first, narrowed by a fragment of the title. */
 export const PolicyListQuery = z.object({ ...page, q: fragment });
 /** GET /api/staff: the accounts not removed, oldest first. */

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { Employer } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
 import { TEST_ADMIN_PASSWORD } from '../harness/server';
 import { e2eFixture } from './fixture';
@@ -32,5 +33,67 @@ describe('the bureau console pages its lists in Chromium', () => {
     expect(requests.some((q) => new URLSearchParams(q).get('q') === '黄河')).toBe(true);
     await admin.page.getByLabel('按名称搜索').fill('没有这家');
     await admin.page.getByText('没有符合条件的记录').waitFor();
+  });
+
+  test('campaigns, vacancies, policies, links and staff: 50 shown, Show more brings the rest; vacancies narrowed on the server by title and unchecked flags', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    /** How many a list holds, walked through the API a page of 100 at a time. */
+    const total = async (path: string, name: string): Promise<number> => {
+      let count = 0;
+      let cursor: string | null = '';
+      do {
+        const res: { status: number; body: Record<string, unknown> & { next: string | null } } = await bureau.get(`${path}?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        count += (res.body[name] as unknown[]).length;
+        cursor = res.body.next;
+      } while (cursor);
+      return count;
+    };
+    const [employer] = (await bureau.get<{ employers: Employer[] }>('/employers?limit=1')).body.employers as [Employer];
+    for (let i = 0; i < 55; i += 1) {
+      await bureau.post('/campaigns', { name: `翻页活动${i}`, startsOn: '2027-03-01', endsOn: '2027-03-31', description: '' });
+      await bureau.post('/policies', { title: `翻页政策${i}`, text: '每人1500元', howToApply: '到县人社局服务大厅办理' });
+      await bureau.post('/vacancies', { employerId: employer.id, title: i === 7 ? '翻页缝纫工' : `翻页岗位${i}`, headcount: 3, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇', requirements: i === 9 ? '详情加V：abc12345' : '' });
+      await bureau.post(`/employers/${employer.id}/invite`, {});
+      await bureau.post('/staff', { username: `pager.${i}`, displayName: `翻页${i}`, password: 'a-long-first-password', role: 'staff' });
+    }
+    const admin = await fx.browser.open(`${fx.server.url}/admin/campaigns`, { viewport: { width: 1366, height: 768 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const lists = [
+      { path: '/admin/campaigns', api: '/campaigns', name: 'campaigns', rows: 'tr[data-campaign]' },
+      { path: '/admin/vacancies', api: '/vacancies', name: 'vacancies', rows: 'tr[data-vacancy]' },
+      { path: '/admin/policies', api: '/policies', name: 'policies', rows: 'li[data-policy]' },
+      { path: '/admin/links', api: '/invites', name: 'invites', rows: 'tr[data-invite]' },
+      { path: '/admin/staff', api: '/staff', name: 'staff', rows: 'tr[data-staff]' },
+    ];
+    for (const list of lists) {
+      const all = await total(list.api, list.name);
+      expect(all, list.name).toBeGreaterThan(50);
+      expect(all, list.name).toBeLessThanOrEqual(100);
+      if (list.path !== '/admin/campaigns') await admin.page.locator(`nav a[href="${list.path}"]`).click();
+      const rows = admin.page.locator(list.rows);
+      await rows.first().waitFor();
+      await expect.poll(() => rows.count(), { message: list.name }).toBe(50);
+      await admin.page.getByRole('button', { name: '显示更多' }).click();
+      await expect.poll(() => rows.count(), { message: list.name }).toBe(all);
+      await admin.page.getByText(`已全部显示（${all} 条）`).waitFor();
+    }
+
+    await admin.page.locator('nav a[href="/admin/vacancies"]').click();
+    const rows = admin.page.locator('tr[data-vacancy]');
+    await expect.poll(() => rows.count()).toBe(50);
+    const requests: string[] = [];
+    admin.page.on('request', (r) => {
+      if (r.url().includes('/api/vacancies?')) requests.push(new URL(r.url()).search);
+    });
+    await admin.page.getByLabel('按标题搜索').fill('缝纫');
+    await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('翻页缝纫工')]);
+    expect(requests.some((q) => new URLSearchParams(q).get('q') === '缝纫')).toBe(true);
+    await admin.page.getByLabel('按标题搜索').fill('');
+    // The one held by a flag is found among 55 more on the server, not among the 50 shown.
+    await admin.page.getByLabel('只看疑似违规').check();
+    await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('翻页岗位9')]);
+    expect(requests.some((q) => new URLSearchParams(q).get('flagged') === 'yes')).toBe(true);
   });
 });

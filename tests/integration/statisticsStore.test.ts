@@ -119,7 +119,21 @@ describe.each(stores)('statistics from the store\'s tallies: $name', ({ open }) 
       applications: breakdown(perSession.flatMap((p) => p.applications), names),
     };
 
-    const statistics = new Statistics({ store });
+    // Only the campaign's own sessions are listed (its index); vacancies and employers are read by
+    // id, never as whole kinds, which grow with every campaign the province has run.
+    const listed: Array<[string, string | undefined]> = [];
+    const list: JobStore['list'] = (kind, where) => {
+      listed.push([kind, where?.value]);
+      return store.list(kind, where);
+    };
+    const spied = new Proxy(store, {
+      get: (target, key) => {
+        if (key === 'list') return list;
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const statistics = new Statistics({ store: spied });
     const whole = await statistics.campaign('c1');
     expect(whole).toEqual(recount);
     expect(whole.sessions.map((s) => [s.id, s.peakViewers, s.applications])).toEqual([
@@ -133,6 +147,7 @@ describe.each(stores)('statistics from the store\'s tallies: $name', ({ open }) 
       expect(one.applications).toEqual(breakdown(applications, names));
       expect(one.session.applications).toBe(applications.length);
     }
+    expect(listed).toEqual([['session', 'c1']]);
     await expect(statistics.campaign('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(statistics.session('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

@@ -82,6 +82,7 @@ export const enConsoles: ConsoleMessages = {
     anyCampaign: 'Every campaign',
     anyStatus: 'Any status',
     searchName: 'Search by name',
+    searchTitle: 'Search by title',
     sessionStatus: { scheduled: 'Scheduled', live: 'Live', ended: 'Ended' },
     newSession: 'Schedule a session',
     createSession: 'Create session',

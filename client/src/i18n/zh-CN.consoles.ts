@@ -80,6 +80,7 @@ export const zhCNConsoles = {
     anyCampaign: '全部活动',
     anyStatus: '全部状态',
     searchName: '按名称搜索',
+    searchTitle: '按标题搜索',
     sessionStatus: { scheduled: '未开始', live: '直播中', ended: '已结束' },
     newSession: '新建直播场次',
     createSession: '创建场次',

@@ -66,33 +66,42 @@ export class Statistics {
   async session(sessionId: string): Promise<SessionStatistics> {
     const session = await this.#store.get('session', sessionId);
     if (!session) throw new DomainError('NOT_FOUND', 'no such session');
-    const [series, counts, names] = await Promise.all([this.#store.get('viewers', sessionId), this.#store.applicationCounts([sessionId]), this.#names()]);
+    const [series, counts] = await Promise.all([this.#store.get('viewers', sessionId), this.#store.applicationCounts([sessionId])]);
     const viewers = series?.samples ?? [];
     const applications = counts.get(sessionId) ?? emptyCounts();
-    return { session: summary(session, peak(viewers), applications.total), viewers, applications: breakdownOf(applications, names) };
+    return { session: summary(session, peak(viewers), applications.total), viewers, applications: breakdownOf(applications, await this.#names(applications.byVacancy.keys())) };
   }
 
   async campaign(campaignId: string): Promise<CampaignStatistics> {
     const campaign = await this.#store.get('campaign', campaignId);
     if (!campaign) throw new DomainError('NOT_FOUND', 'no such campaign');
+    // The campaign's own sessions (its index), each of which the answer lists: read as it grows, not the province's.
     const sessions = await this.#store.list('session', { value: campaignId });
-    const [counts, peaks, names] = await Promise.all([
+    const [counts, peaks] = await Promise.all([
       this.#store.applicationCounts(sessions.map((s) => s.id)),
       Promise.all(sessions.map(async (s) => peak((await this.#store.get('viewers', s.id))?.samples ?? []))),
-      this.#names(),
     ]);
     const of = (id: string) => counts.get(id) ?? emptyCounts();
+    const total = sumCounts(sessions.map((s) => of(s.id)));
     return {
       campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
       sessions: sessions.map((s, i) => summary(s, peaks[i]!, of(s.id).total)),
-      applications: breakdownOf(sumCounts(sessions.map((s) => of(s.id))), names),
+      applications: breakdownOf(total, await this.#names(total.byVacancy.keys())),
     };
   }
 
-  async #names(): Promise<(vacancyId: string) => { title: string; employer: string }> {
-    const [vacancies, employers] = await Promise.all([this.#store.list('vacancy'), this.#store.list('employer')]);
-    const employerName = new Map(employers.map((e) => [e.id as string, e.name]));
-    const byId = new Map(vacancies.map((v) => [v.id as string, { title: v.title, employer: employerName.get(v.employerId) ?? '' }]));
+  /**
+   * The title and employer of each vacancy the figures name, read by id (the stores keep these
+   * documents in memory): as many as the breakdown lists, never every vacancy and employer of the
+   * province, which the whole-kind reads before this did on every view.
+   */
+  async #names(vacancyIds: Iterable<string>): Promise<(vacancyId: string) => { title: string; employer: string }> {
+    const ids = [...vacancyIds];
+    const vacancies = await Promise.all(ids.map((id) => this.#store.get('vacancy', id)));
+    const employerIds = [...new Set(vacancies.flatMap((v) => (v ? [v.employerId as string] : [])))];
+    const employers = await Promise.all(employerIds.map((id) => this.#store.get('employer', id)));
+    const employerName = new Map(employerIds.map((id, i) => [id, employers[i]?.name ?? '']));
+    const byId = new Map(vacancies.flatMap((v) => (v ? [[v.id as string, { title: v.title, employer: employerName.get(v.employerId) ?? '' }] as const] : [])));
     return (id) => byId.get(id) ?? { title: id, employer: '' };
   }
 }

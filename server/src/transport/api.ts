@@ -328,7 +328,13 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     res
       .set('Content-Type', 'text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="applicants-${day}.csv"; filename*=UTF-8''${encodeURIComponent(`应聘人员-${day}.csv`)}`);
-    const names = { vacancy: remembered((id) => service.store.get('vacancy', id)), employer: remembered((id) => service.store.get('employer', id)), timeZone };
+    // Only the names are kept (a province's ten thousand titles are a few hundred kB; the documents
+    // themselves would be megabytes more, held to the export's end).
+    const names = {
+      vacancyTitle: remembered((id) => service.store.get('vacancy', id).then((v) => v?.title)),
+      employerName: remembered((id) => service.store.get('employer', id).then((e) => e?.name)),
+      timeZone,
+    };
     await streamOut(res, applicationsCsv(pages(), names));
   });
   api.get('/applications/:id', async (req, res) => {

@@ -8,6 +8,7 @@ import {
   StaffListQuery,
   VacancyListQuery,
 } from '@chunfeng/shared/catalogPages';
+import { openFlags } from '@chunfeng/shared/recruitment';
 import type { Tokens } from '../auth/tokens';
 import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
@@ -63,9 +64,9 @@ export function catalogListRoutes(api: Router, { service, tokens, staff, invites
   // An employer's console sees its own vacancies whatever it asks for; the bureau any employer's, or all.
   api.get('/vacancies', async (req, res) => {
     const actor = await authenticate(req, tokens);
-    const { cursor, limit, q, ...asked } = parse(VacancyListQuery, req.query);
+    const { cursor, limit, q, flagged, ...asked } = parse(VacancyListQuery, req.query);
     const employerId = actor.kind === 'employer' ? actor.employerId : asked.employerId;
-    const match = allOf<CatalogKinds['vacancy']>([q !== undefined && ((v) => holds(v.title, q))]);
+    const match = allOf<CatalogKinds['vacancy']>([q !== undefined && ((v) => holds(v.title, q)), flagged !== undefined && ((v) => openFlags(v).length > 0 === (flagged === 'yes'))]);
     const { docs, next } = await page('vacancy', cursor, { limit, match, ...(employerId && { where: { value: employerId } }) });
     res.json({ vacancies: docs, next });
   });

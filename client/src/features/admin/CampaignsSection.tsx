@@ -1,28 +1,46 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import { CampaignInput } from '@chunfeng/shared/recruitment';
+import { CampaignInput, type Campaign } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { CONTENT_LANG } from '../../ui/content';
 import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatDate } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { localDate, useCatalog } from './catalog';
-import { Field, FormActions, onSubmit, useSchemaForm } from './forms';
+import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { LoadMore } from './LoadMore';
+import { usePagedList } from './pagedList';
 
-/** Campaigns (Spring Breeze Action, Employment Assistance Month…): their dates, sessions and statistics. */
+/** Campaigns (Spring Breeze Action, Employment Assistance Month…) a page at a time, searched by name: their dates, sessions and statistics. */
 export function CampaignsSection() {
   const { t, i18n } = useTranslation();
   const { catalog } = useCatalog();
+  const [q, setQ] = useState('');
+  const campaigns = usePagedList<'campaigns', Campaign>('/campaigns', 'campaigns', { q });
+  const { reload: reloadPage } = campaigns;
+  // A campaign added (the catalog read again) is shown as it is now.
+  useEffect(() => {
+    if (catalog) void reloadPage();
+  }, [catalog, reloadPage]);
   if (!catalog) return null;
   return (
     <section className="panel" aria-labelledby="campaigns-title">
       <h2 id="campaigns-title">{t('admin.section.campaigns')}</h2>
-      {catalog.campaigns.length === 0 ? (
-        <p className="muted">{t('admin.noCampaigns')}</p>
+      <div className="filters">
+        <label className="field">
+          {t('admin.searchName')}
+          <input type="search" value={q} maxLength={40} onChange={(e) => setQ(e.target.value)} data-filter="name" />
+        </label>
+      </div>
+      {campaigns.error !== undefined && <p role="alert">{problemText(campaigns.error, t)}</p>}
+      {!campaigns.items ? (
+        campaigns.error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : campaigns.items.length === 0 ? (
+        <p className="muted">{q.trim() ? t('admin.noMatch') : t('admin.noCampaigns')}</p>
       ) : (
         <DataTable stacked caption={t('admin.section.campaigns')} columns={[t('admin.campaign'), t('admin.dates'), t('admin.sessionCount'), t('admin.actions')]}>
-          {catalog.campaigns.map((c) => (
+          {campaigns.items.map((c) => (
             <Row key={c.id} data-campaign={c.id}>
               <Cell label={t('admin.campaign')}><span lang={CONTENT_LANG}>{c.name}</span></Cell>
               <Cell label={t('admin.dates')}>
@@ -38,6 +56,7 @@ export function CampaignsSection() {
           ))}
         </DataTable>
       )}
+      <LoadMore more={campaigns.more} busy={campaigns.busy} shown={campaigns.items?.length ?? 0} onMore={() => void campaigns.loadMore()} />
       <NewCampaign />
     </section>
   );

@@ -8,15 +8,17 @@ import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { problemText } from './forms';
-import { useApiData } from './useApiData';
+import { LoadMore } from './LoadMore';
+import { usePagedList } from './pagedList';
 
-/** Every host and employer link handed out: who made it, until when it works; withdraw one gone astray. */
+/** The host and employer links handed out, newest first a page at a time: who made it, until when it works; withdraw one gone astray. */
 export function InvitesSection() {
   const { t, i18n } = useTranslation();
   const toast = useToast();
-  const { data, error, reload: load } = useApiData<{ invites: Invite[]; now: string }>('/invites');
-  const invites = data?.invites;
-  const readAt = data ? Date.parse(data.now) : 0;
+  const list = usePagedList<'invites', Invite>('/invites', 'invites');
+  const { items: invites, error, reload: load } = list;
+  // Expired by the server's clock when the page was read (a console's clock may be off).
+  const readAt = list.now ? Date.parse(list.now) : 0;
   async function revoke(invite: Invite): Promise<void> {
     try {
       await api(`/invites/${encodeURIComponent(invite.id)}/revoke`, { method: 'POST', body: {} });
@@ -58,6 +60,7 @@ export function InvitesSection() {
           ))}
         </DataTable>
       )}
+      <LoadMore more={list.more} busy={list.busy} shown={invites?.length ?? 0} onMore={() => void list.loadMore()} />
     </section>
   );
 }

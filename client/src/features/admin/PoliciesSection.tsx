@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PolicyInput, type PolicyCard } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
@@ -8,13 +8,22 @@ import { CONTENT_LANG } from '../../ui/content';
 import { Sheet } from '../../ui/Sheet';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
-import { Field, FormActions, onSubmit, useSchemaForm } from './forms';
+import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
+import { LoadMore } from './LoadMore';
+import { usePagedList } from './pagedList';
 
-/** Policy cards the host pins between vacancies (subsidies, training, how to apply). */
+/** Policy cards the host pins between vacancies (subsidies, training, how to apply), a page at a time, searched by title. */
 export function PoliciesSection() {
   const { t } = useTranslation();
   const { catalog } = useCatalog();
   const [editing, setEditing] = useState<PolicyCard | 'new'>();
+  const [q, setQ] = useState('');
+  const policies = usePagedList<'policies', PolicyCard>('/policies', 'policies', { q });
+  const { reload: reloadPage } = policies;
+  // A card added or edited (the catalog read again) is shown as it is now.
+  useEffect(() => {
+    if (catalog) void reloadPage();
+  }, [catalog, reloadPage]);
   if (!catalog) return null;
   return (
     <section className="panel" aria-labelledby="policies-title">
@@ -23,12 +32,19 @@ export function PoliciesSection() {
         <Button variant="primary" onClick={() => setEditing('new')}>
           {t('admin.newPolicy')}
         </Button>
+        <label className="field">
+          {t('admin.searchTitle')}
+          <input type="search" value={q} maxLength={40} onChange={(e) => setQ(e.target.value)} data-filter="title" />
+        </label>
       </div>
-      {catalog.policies.length === 0 ? (
-        <p className="muted">{t('admin.noPolicies')}</p>
+      {policies.error !== undefined && <p role="alert">{problemText(policies.error, t)}</p>}
+      {!policies.items ? (
+        policies.error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : policies.items.length === 0 ? (
+        <p className="muted">{q.trim() ? t('admin.noMatch') : t('admin.noPolicies')}</p>
       ) : (
         <ul className="card-list">
-          {catalog.policies.map((p) => (
+          {policies.items.map((p) => (
             <Card as="li" key={p.id} className="policy-row" data-policy={p.id}>
               <h3 lang={CONTENT_LANG}>{p.title}</h3>
               <p lang={CONTENT_LANG}>{p.text}</p>
@@ -42,6 +58,7 @@ export function PoliciesSection() {
           ))}
         </ul>
       )}
+      <LoadMore more={policies.more} busy={policies.busy} shown={policies.items?.length ?? 0} onMore={() => void policies.loadMore()} />
       {editing && (
         <Sheet title={editing === 'new' ? t('admin.newPolicy') : t('admin.editNamed', { title: editing.title })} onClose={() => setEditing(undefined)}>
           <PolicyForm policy={editing === 'new' ? undefined : editing} onSaved={() => setEditing(undefined)} />

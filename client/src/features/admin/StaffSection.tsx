@@ -9,15 +9,16 @@ import { formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
-import { useApiData } from './useApiData';
+import { LoadMore } from './LoadMore';
+import { usePagedList } from './pagedList';
 
-/** The bureau's staff accounts (admins only): who may sign in to this console. */
+/** The bureau's staff accounts (admins only), a page at a time: who may sign in to this console. */
 export function StaffSection() {
   const { t, i18n } = useTranslation();
   const { staff: me } = useCatalog();
   const toast = useToast();
-  const { data, error, reload: load } = useApiData<{ staff: StaffView[] }>('/staff');
-  const staff = data?.staff;
+  const list = usePagedList<'staff', StaffView>('/staff', 'staff');
+  const { items: staff, error, reload: load } = list;
   const [confirm, setConfirm] = useState<string>();
   if (me.role !== 'admin') return <p role="alert">{t('errors.FORBIDDEN')}</p>;
   async function remove(id: string): Promise<void> {
@@ -64,6 +65,7 @@ export function StaffSection() {
           ))}
         </DataTable>
       )}
+      <LoadMore more={list.more} busy={list.busy} shown={staff?.length ?? 0} onMore={() => void list.loadMore()} />
       <NewStaff onCreated={load} />
     </section>
   );

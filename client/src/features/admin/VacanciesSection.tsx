@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { openFlags, type Vacancy } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
@@ -11,9 +11,14 @@ import { Sheet } from '../../ui/Sheet';
 import { useToast } from '../../ui/Toast';
 import { useCatalog } from './catalog';
 import { problemText } from './forms';
+import { LoadMore } from './LoadMore';
+import { usePagedList } from './pagedList';
 import { VacancyForm } from './VacancyForm';
 
-/** Every vacancy, filterable by employer, with the scam-guard flags the bureau must check; create and edit. */
+/**
+ * Vacancies a page at a time, narrowed on the server by employer, title and unchecked scam-guard
+ * flags (the flags the bureau must check); create and edit.
+ */
 export function VacanciesSection() {
   const { t, i18n } = useTranslation();
   const { catalog, reload } = useCatalog();
@@ -21,9 +26,16 @@ export function VacanciesSection() {
   const [editing, setEditing] = useState<Vacancy | 'new'>();
   const [employerId, setEmployerId] = useState('');
   const [flaggedOnly, setFlaggedOnly] = useState(false);
+  const [q, setQ] = useState('');
+  const vacancies = usePagedList<'vacancies', Vacancy>('/vacancies', 'vacancies', { employerId, q, flagged: flaggedOnly ? 'yes' : undefined });
+  const { reload: reloadPage } = vacancies;
+  // A vacancy added, edited or checked (the catalog read again) is shown as it is now.
+  useEffect(() => {
+    if (catalog) void reloadPage();
+  }, [catalog, reloadPage]);
   if (!catalog) return null;
   const employerName = (id: string): string => catalog.employers.find((e) => e.id === id)?.name ?? id;
-  const shown = catalog.vacancies.filter((v) => (!employerId || v.employerId === employerId) && (!flaggedOnly || openFlags(v).length > 0));
+  const shown = vacancies.items ?? [];
   return (
     <section className="panel" aria-labelledby="vacancies-title">
       <h2 id="vacancies-title">{t('admin.vacancies')}</h2>
@@ -39,6 +51,10 @@ export function VacanciesSection() {
             ))}
           </select>
         </label>
+        <label>
+          {t('admin.searchTitle')}
+          <input type="search" value={q} maxLength={40} onChange={(e) => setQ(e.target.value)} data-filter="title" />
+        </label>
         <label className="check">
           <input type="checkbox" className="checkbox" checked={flaggedOnly} onChange={(e) => setFlaggedOnly(e.target.checked)} />
           {t('admin.flaggedOnly')}
@@ -47,9 +63,12 @@ export function VacanciesSection() {
           {t('admin.newVacancy')}
         </Button>
       </div>
-      <p role="status" className="muted">
-        {t('list.showing', { count: shown.length })}
-      </p>
+      {vacancies.error !== undefined && <p role="alert">{problemText(vacancies.error, t)}</p>}
+      {!vacancies.items ? (
+        vacancies.error === undefined && <p role="status">{t('state.loading')}</p>
+      ) : (
+        shown.length === 0 && <p className="muted">{t('admin.noMatch')}</p>
+      )}
       {shown.length > 0 && (
         <DataTable stacked caption={t('admin.vacancies')} columns={[t('admin.vacancy'), t('admin.employer'), t('admin.pay'), t('admin.headcount'), t('admin.flags'), t('admin.actions')]}>
           {shown.map((v) => (
@@ -70,6 +89,7 @@ export function VacanciesSection() {
           ))}
         </DataTable>
       )}
+      <LoadMore more={vacancies.more} busy={vacancies.busy} shown={shown.length} onMore={() => void vacancies.loadMore()} />
       {editing && (
         <Sheet title={editing === 'new' ? t('admin.newVacancy') : t('admin.editNamed', { title: editing.title })} onClose={() => setEditing(undefined)} className="sheet-wide">
           <VacancyForm

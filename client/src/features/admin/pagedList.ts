@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../../signalling/api';
 
-/** A page of a bureau list as the server answers it: the items under the list's name, and the next cursor. */
-export type ListPage<Name extends string, T> = { [N in Name]: T[] } & { next: string | null };
+/** A page of a bureau list as the server answers it: the items under the list's name, the next cursor, and the server's time where the list gives it. */
+export type ListPage<Name extends string, T> = { [N in Name]: T[] } & { next: string | null; now?: string };
 
 /** Fetches one page (the console's api(), or a test's fake). */
 export type PageFetch = <P>(path: string) => Promise<P>;
@@ -35,6 +35,8 @@ export async function allPages<Name extends string, T>(path: string, name: Name,
 export interface PagedState<T> {
   items: T[];
   next: string | null;
+  /** The server's clock when the last page was read (the invites list says which links expired by it). */
+  now?: string | undefined;
 }
 
 /**
@@ -69,7 +71,7 @@ export class PagedList<Name extends string, T> {
     const generation = ++this.#generation;
     this.#set(undefined);
     const page = await this.#fetch<ListPage<Name, T>>(pagePath(this.#path, params));
-    if (generation === this.#generation) this.#set({ items: page[this.#name], next: page.next });
+    if (generation === this.#generation) this.#set({ items: page[this.#name], next: page.next, now: page.now });
   }
 
   /** The next page, appended (nothing when all are shown). */
@@ -79,7 +81,7 @@ export class PagedList<Name extends string, T> {
     const generation = this.#generation;
     const page = await this.#fetch<ListPage<Name, T>>(pagePath(this.#path, this.#params, shown.next));
     if (generation !== this.#generation || this.#state !== shown) return;
-    this.#set({ items: [...shown.items, ...page[this.#name]], next: page.next });
+    this.#set({ items: [...shown.items, ...page[this.#name]], next: page.next, now: page.now });
   }
 
   /** As many items as are shown, read again from the first page (an edit shows where it stands). */
@@ -88,12 +90,14 @@ export class PagedList<Name extends string, T> {
     const generation = ++this.#generation;
     const items: T[] = [];
     let next: string | null = null;
+    let now: string | undefined;
     do {
       const page: ListPage<Name, T> = await this.#fetch<ListPage<Name, T>>(pagePath(this.#path, this.#params, next));
       items.push(...page[this.#name]);
       next = page.next;
+      now = page.now;
     } while (next !== null && items.length < wanted);
-    if (generation === this.#generation) this.#set({ items, next });
+    if (generation === this.#generation) this.#set({ items, next, now });
   }
 
   #set(state: PagedState<T> | undefined): void {
@@ -135,5 +139,5 @@ export function usePagedList<Name extends string, T>(path: string, name: Name, p
       ),
     [],
   );
-  return { items: state?.items, more: state !== undefined && state.next !== null, busy, error, loadMore, reload };
+  return { items: state?.items, now: state?.now, more: state !== undefined && state.next !== null, busy, error, loadMore, reload };
 }
