@@ -1,4 +1,4 @@
-import type { CampaignStatistics, SessionStatistics, SessionSummary, ViewerSample } from '@chunfeng/shared/statistics';
+import type { ApplicationBreakdown, CampaignStatistics, SessionStatistics, SessionSummary, ViewerSample } from '@chunfeng/shared/statistics';
 import type { LiveSession } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
 import { KeyedQueue } from '../domain/keyedQueue';
@@ -73,6 +73,15 @@ export class Statistics {
   }
 
   async campaign(campaignId: string): Promise<CampaignStatistics> {
+    return (await this.campaignDetail(campaignId)).statistics;
+  }
+
+  /**
+   * The campaign's statistics (what `campaign` answers) and, from the same read of the tallies, each
+   * session's own breakdown in the order of `statistics.sessions`: the campaign report is built from
+   * this, so its figures are the statistics page's by construction.
+   */
+  async campaignDetail(campaignId: string): Promise<{ statistics: CampaignStatistics; sessions: LiveSession[]; perSession: ApplicationBreakdown[] }> {
     const campaign = await this.#store.get('campaign', campaignId);
     if (!campaign) throw new DomainError('NOT_FOUND', 'no such campaign');
     const sessions = await this.#store.list('session', { value: campaignId });
@@ -83,9 +92,13 @@ export class Statistics {
     ]);
     const of = (id: string) => counts.get(id) ?? emptyCounts();
     return {
-      campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
-      sessions: sessions.map((s, i) => summary(s, peaks[i]!, of(s.id).total)),
-      applications: breakdownOf(sumCounts(sessions.map((s) => of(s.id))), names),
+      statistics: {
+        campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
+        sessions: sessions.map((s, i) => summary(s, peaks[i]!, of(s.id).total)),
+        applications: breakdownOf(sumCounts(sessions.map((s) => of(s.id))), names),
+      },
+      sessions,
+      perSession: sessions.map((s) => breakdownOf(of(s.id), names)),
     };
   }
 
