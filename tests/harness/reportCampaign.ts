@@ -1,5 +1,5 @@
 import type { Application, ApplicationStatus, Campaign, Employer, LiveSession, TargetGroup, Vacancy } from '@chunfeng/shared/recruitment';
-import { allApplications, apiClient, applyBody, bureauClient } from './api';
+import { allApplications, apiClient, applyBody, type bureauClient } from './api';
 
 type Bureau = Awaited<ReturnType<typeof bureauClient>>;
 
