@@ -47,7 +47,7 @@ import { sameOriginGuard } from './sameOrigin';
 import { signInRoutes } from './signIn';
 import { catalogListRoutes } from './catalogLists';
 import { CampaignReports } from '../services/campaignReport';
-import { campaignReportRoutes } from './campaignReportRoutes';
+import { addCampaignReportRoutes } from './campaignReportRoutes';
 import { publicSessionPage } from './publicSessionList';
 import { ReplayCheck } from '../media/hls/replayCheck';
 import { PublicSessionListQuery } from '@chunfeng/shared/catalogPages';
@@ -346,7 +346,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     res.json({ application: await service.followUp.changeStatus(actor, id, parse(StatusChangeInput, req.body)) });
   });
 
-  api.use(campaignReportRoutes({ tokens, timeZone, reports: new CampaignReports({ statistics, store: service.store, bureau: bureauName, timeZone }) }));
+  addCampaignReportRoutes(api, { tokens, timeZone, reports: new CampaignReports({ statistics, store: service.store, bureau: bureauName, timeZone }) });
 
   api.use((_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such API route')));
   return api;
