@@ -322,6 +322,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     allowedOrigins: config.allowedOrigins,
     statistics,
     timeZone: config.timeZone,
+    bureauName: config.bureauName,
     secureCookies: config.secureCookies,
     hls,
     verification,

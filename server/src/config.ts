@@ -64,6 +64,7 @@ const EnvSchema = z.object({
         return false;
       }
     }, 'an IANA time zone such as Asia/Shanghai'),
+  BUREAU_NAME: z.string().trim().min(1).max(120).default('人力资源和社会保障局'),
   DEMO_DATA: bool.default(false),
   BUREAU_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').max(256).optional(),
@@ -145,6 +146,8 @@ export interface Config {
   statsSampleMs: number;
   /** The bureau's time zone (exports write local times). */
   timeZone: string;
+  /** The bureau's name, at the head of the campaign report. */
+  bureauName: string;
   /** Device tokens issued per address block (/24, /48): steadily per minute, and a burst on top within ten minutes. */
   deviceTokens: { perMinute: number; burst: number };
   /** A bearer token that may read /metrics and the /healthz details (besides a staff sign-in). */
@@ -221,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     interactiveSeats: e.INTERACTIVE_SEATS,
     statsSampleMs: e.STATS_SAMPLE_MS,
     timeZone: e.TIME_ZONE,
+    bureauName: e.BUREAU_NAME,
     deviceTokens: Object.freeze({ perMinute: e.DEVICE_TOKENS_PER_MINUTE, burst: e.DEVICE_TOKEN_BURST }),
     metricsToken: e.METRICS_TOKEN,
     socketEvents: Object.freeze({ perSecond: e.SOCKET_EVENTS_PER_SECOND, burst: e.SOCKET_EVENT_BURST, ceiling: e.SOCKET_FLOOD_CEILING }),

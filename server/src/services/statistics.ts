@@ -1,4 +1,4 @@
-import type { CampaignStatistics, SessionStatistics, SessionSummary, ViewerSample } from '@chunfeng/shared/statistics';
+import type { ApplicationBreakdown, CampaignStatistics, SessionStatistics, SessionSummary, ViewerSample } from '@chunfeng/shared/statistics';
 import type { LiveSession } from '@chunfeng/shared/recruitment';
 import { DomainError } from '../domain/errors';
 import { KeyedQueue } from '../domain/keyedQueue';
@@ -73,6 +73,15 @@ export class Statistics {
   }
 
   async campaign(campaignId: string): Promise<CampaignStatistics> {
+    return (await this.campaignDetail(campaignId)).statistics;
+  }
+
+  /**
+   * The campaign's statistics (what `campaign` answers) and, from the same read of the tallies, each
+   * session's own breakdown in the order of `statistics.sessions`: the campaign report is built from
+   * this, so its figures are the statistics page's by construction.
+   */
+  async campaignDetail(campaignId: string): Promise<{ statistics: CampaignStatistics; sessions: LiveSession[]; perSession: ApplicationBreakdown[] }> {
     const campaign = await this.#store.get('campaign', campaignId);
     if (!campaign) throw new DomainError('NOT_FOUND', 'no such campaign');
     // The campaign's own sessions (its index), each of which the answer lists: read as it grows, not the province's.
@@ -83,10 +92,16 @@ export class Statistics {
     ]);
     const of = (id: string) => counts.get(id) ?? emptyCounts();
     const total = sumCounts(sessions.map((s) => of(s.id)));
+    // Every session's vacancies are in the total's: one read of their names serves each breakdown.
+    const names = await this.#names(total.byVacancy.keys());
     return {
-      campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
-      sessions: sessions.map((s, i) => summary(s, peaks[i]!, of(s.id).total)),
-      applications: breakdownOf(total, await this.#names(total.byVacancy.keys())),
+      statistics: {
+        campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
+        sessions: sessions.map((s, i) => summary(s, peaks[i]!, of(s.id).total)),
+        applications: breakdownOf(total, names),
+      },
+      sessions,
+      perSession: sessions.map((s) => breakdownOf(of(s.id), names)),
     };
   }
 

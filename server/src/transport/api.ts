@@ -46,6 +46,8 @@ import { PUBLIC_DOCUMENT_MAX_AGE, sendCached } from './cached';
 import { sameOriginGuard } from './sameOrigin';
 import { signInRoutes } from './signIn';
 import { catalogListRoutes } from './catalogLists';
+import { CampaignReports } from '../services/campaignReport';
+import { addCampaignReportRoutes } from './campaignReportRoutes';
 import { publicSessionPage } from './publicSessionList';
 import { ReplayCheck } from '../media/hls/replayCheck';
 import { PublicSessionListQuery } from '@chunfeng/shared/catalogPages';
@@ -86,7 +88,7 @@ export function publicSessionsOf(service: RecruitmentService, hls: HlsService | 
 }
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, applyDoor, rateLimits = { kind: 'memory' }, deviceLimiter, verification, applyPerBlockPerMinute = 300, publicSessions = publicSessionsOf(service, hls) }: {
+export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, applyDoor, rateLimits = { kind: 'memory' }, deviceLimiter, verification, applyPerBlockPerMinute = 300, publicSessions = publicSessionsOf(service, hls), bureauName }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -112,6 +114,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   applyPerBlockPerMinute?: number;
   /** The public session documents served from memory (made here unless the caller keeps them to count them). */
   publicSessions?: PublicSessions;
+  /** The bureau's name, at the head of the campaign report. */
+  bureauName: string;
 }): Router {
   const api = express.Router();
   const replays = hls && new ReplayCheck({ read: (id) => hls.hasReplay(id) });
@@ -347,6 +351,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { id } = parse(Id, req.params);
     res.json({ application: await service.followUp.changeStatus(actor, id, parse(StatusChangeInput, req.body)) });
   });
+
+  addCampaignReportRoutes(api, { tokens, timeZone, reports: new CampaignReports({ statistics, store: service.store, bureau: bureauName, timeZone }) });
 
   api.use((_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such API route')));
   return api;

@@ -4,6 +4,7 @@ import { Link, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { StatusBanner } from '../../ui/StatusBanner';
+import { CampaignReportPage } from './CampaignReportPage';
 import { CampaignsSection } from './CampaignsSection';
 import { CatalogProvider, useCatalog, type Staff } from './catalog';
 import { EmployersSection } from './EmployersSection';
@@ -146,6 +147,7 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
           </Route>
           <Route path="/admin/statistics/sessions/:id">{(p) => <SessionStatistics sessionId={p.id} />}</Route>
           <Route path="/admin/statistics/campaigns/:id">{(p) => <CampaignStatistics campaignId={p.id} />}</Route>
+          <Route path="/admin/reports/campaigns/:id">{(p) => <CampaignReportPage campaignId={p.id} />}</Route>
           <Route>
             <p role="alert">{t('admin.notFound')}</p>
           </Route>

@@ -50,6 +50,9 @@ export function CampaignsSection() {
               <Cell label={t('admin.actions')}>
                 <Link href={`/admin/statistics/campaigns/${encodeURIComponent(c.id)}`} className="button button-secondary button-small" aria-label={t('admin.statisticsNamed', { title: c.name })}>
                   {t('admin.statistics')}
+                </Link>{' '}
+                <Link href={`/admin/reports/campaigns/${encodeURIComponent(c.id)}`} className="button button-secondary button-small" aria-label={t('report.openNamed', { title: c.name })}>
+                  {t('report.open')}
                 </Link>
               </Cell>
             </Row>

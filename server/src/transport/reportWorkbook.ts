@@ -1,0 +1,184 @@
+import type { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { CampaignReport, ReportGroupRow, ReportLanguage } from '@chunfeng/shared/campaignReport';
+import type { ApplicationStatus, ApplySource, SessionStatus, TargetGroup } from '@chunfeng/shared/recruitment';
+import { NONE } from '../domain/campaignReport';
+
+const STATUSES: readonly ApplicationStatus[] = ['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'];
+
+/** The workbook's words in each language (the console's own wording, so the sheets read like its pages). */
+const WORDS = {
+  'zh-CN': {
+    sheet: { summary: '汇总', sessions: '场次', sector: '按行业', district: '按区县', group: '按重点群体', employer: '按用人单位', top: '热门岗位', source: '按报名渠道', trend: '每日趋势' },
+    title: '活动总结',
+    bureau: '单位',
+    campaign: '活动',
+    dates: '活动时间',
+    generated: '生成时间',
+    item: '项目',
+    value: '数值',
+    note: '说明',
+    sessions: '场次',
+    sessionsHeld: '已结束场次',
+    peakViewers: '最高同时观看',
+    sumOfPeaks: '各场最高同时观看合计',
+    uniqueViewers: '独立观众',
+    notRecorded: '未记录（见说明）',
+    uniqueNote: '平台只记录每场直播的同时观看人数，未记录独立观众与累计观看人次',
+    employers: '参与用人单位',
+    vacancies: '提供岗位',
+    headcount: '招聘人数',
+    love: '爱心岗位',
+    publicWelfare: '公益性岗位',
+    applications: '报名数',
+    session: '场次名称',
+    day: '日期',
+    scheduledAt: '开播时间',
+    state: '状态',
+    sector: '行业',
+    district: '区县',
+    name: '名称',
+    employer: '用人单位',
+    vacancy: '岗位',
+    group: '重点群体',
+    source: '报名渠道',
+    share: '占比',
+    none: '未指定',
+    statuses: { new: '新投递', contacted: '已联系', interviewing: '面试中', hired: '已录用', 'not-suitable': '不合适', withdrawn: '已撤回' },
+    sessionStatus: { scheduled: '未开始', live: '直播中', ended: '已结束' },
+    groups: { 'rural-worker': '农村劳动力', 'employment-difficulty': '就业困难人员', disabled: '残疾人', graduate: '高校毕业生', unspecified: '未填写' },
+    sources: { live: '直播', replay: '回放', list: '岗位列表' },
+    yes: '是',
+    no: '',
+  },
+  en: {
+    sheet: { summary: 'Summary', sessions: 'Sessions', sector: 'By sector', district: 'By district', group: 'By priority group', employer: 'By employer', top: 'Top vacancies', source: 'By source', trend: 'Daily trend' },
+    title: 'Campaign summary',
+    bureau: 'Bureau',
+    campaign: 'Campaign',
+    dates: 'Dates',
+    generated: 'Generated',
+    item: 'Item',
+    value: 'Value',
+    note: 'Note',
+    sessions: 'Sessions',
+    sessionsHeld: 'Sessions ended',
+    peakViewers: 'Peak concurrent viewers',
+    sumOfPeaks: 'Sessions’ peak viewers added up',
+    uniqueViewers: 'Unique viewers',
+    notRecorded: 'not recorded (see note)',
+    uniqueNote: 'The platform records how many watched each live session at once; it does not record unique viewers or total views',
+    employers: 'Employers',
+    vacancies: 'Vacancies offered',
+    headcount: 'Positions (headcount)',
+    love: 'Inclusive jobs (爱心岗位)',
+    publicWelfare: 'Public-welfare jobs (公益性岗位)',
+    applications: 'Applications',
+    session: 'Session',
+    day: 'Day',
+    scheduledAt: 'Scheduled',
+    state: 'Status',
+    sector: 'Sector',
+    district: 'District',
+    name: 'Name',
+    employer: 'Employer',
+    vacancy: 'Vacancy',
+    group: 'Priority group',
+    source: 'Source',
+    share: 'Share',
+    none: 'not given',
+    statuses: { new: 'New', contacted: 'Contacted', interviewing: 'Interviewing', hired: 'Hired', 'not-suitable': 'Not suitable', withdrawn: 'Withdrawn' },
+    sessionStatus: { scheduled: 'Scheduled', live: 'Live', ended: 'Ended' },
+    groups: { 'rural-worker': 'Rural workers', 'employment-difficulty': 'Employment-difficulty persons', disabled: 'Disabled persons', graduate: 'Graduates', unspecified: 'Not stated' },
+    sources: { live: 'Live', replay: 'Replay', list: 'Vacancy list' },
+    yes: 'yes',
+    no: '',
+  },
+} satisfies Record<ReportLanguage, unknown>;
+
+type Words = (typeof WORDS)['zh-CN'];
+// A compile error if a language misses a status, group or source.
+const _complete: Record<ReportLanguage, { statuses: Record<ApplicationStatus, string>; sessionStatus: Record<SessionStatus, string>; groups: Record<TargetGroup | 'unspecified', string>; sources: Record<ApplySource, string> }> = WORDS;
+void _complete;
+
+type Cell = string | number;
+
+/**
+ * Writes the report as an XLSX workbook to `out`, a row at a time (exceljs's streaming writer: no
+ * sheet is held whole). A summary sheet first, then one sheet per breakdown; figures are numbers.
+ */
+export async function writeReportWorkbook(report: CampaignReport, lang: ReportLanguage, out: Writable, timeZone: string): Promise<void> {
+  const w: Words = WORDS[lang];
+  const name = (s: string): string => (s === NONE ? w.none : s);
+  const local = (iso: string): string => new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(new Date(iso));
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  book.creator = report.bureau;
+  book.title = `${report.campaign.name} ${w.title}`;
+  book.created = new Date(report.generatedAt);
+
+  const sheet = (title: string, header: Cell[], rows: Iterable<Cell[]>, widths: number[] = []): void => {
+    const ws = book.addWorksheet(title, { views: [{ state: 'frozen', ySplit: 1 }], pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
+    ws.columns = header.map((_, i) => ({ width: widths[i] ?? 14 }));
+    const head = ws.addRow(header);
+    head.font = { bold: true };
+    head.commit();
+    for (const row of rows) ws.addRow(row).commit();
+    ws.commit();
+  };
+
+  const t = report.totals;
+  const summaryRows: Cell[][] = [
+    [w.bureau, report.bureau],
+    [w.campaign, report.campaign.name],
+    [w.dates, `${report.campaign.startsOn} – ${report.campaign.endsOn}`],
+    [w.generated, local(report.generatedAt)],
+    [w.sessions, t.sessions],
+    [w.sessionsHeld, t.sessionsHeld],
+    [w.peakViewers, t.peakViewers],
+    [w.sumOfPeaks, t.sumOfPeaks],
+    [w.uniqueViewers, w.notRecorded, w.uniqueNote],
+    [w.employers, t.employers],
+    [w.vacancies, t.vacancies],
+    [w.headcount, t.headcount],
+    [w.love, t.love],
+    [w.publicWelfare, t.publicWelfare],
+    [w.applications, t.applications],
+    ...STATUSES.map((s): Cell[] => [w.statuses[s], t.byStatus[s]]),
+  ];
+  sheet(w.sheet.summary, [w.item, w.value, w.note], summaryRows, [26, 40, 60]);
+
+  sheet(
+    w.sheet.sessions,
+    [w.session, w.scheduledAt, w.state, w.sector, w.district, w.peakViewers, w.applications, ...STATUSES.map((s) => w.statuses[s])],
+    report.sessions.map((s) => [s.title, local(s.scheduledAt), w.sessionStatus[s.status], s.sectors.map(name).join('、'), s.districts.map(name).join('、'), s.peakViewers, s.applications, ...STATUSES.map((st) => s.byStatus[st])]),
+    [36, 18, 10, 20, 16],
+  );
+
+  const groupSheet = (title: string, heading: string, rows: ReportGroupRow[]): void =>
+    sheet(title, [heading, w.sessions, w.employers, w.vacancies, w.applications], rows.map((r) => [name(r.name), r.sessions, r.employers, r.vacancies, r.applications]), [24]);
+  groupSheet(w.sheet.sector, w.sector, report.bySector);
+  groupSheet(w.sheet.district, w.district, report.byDistrict);
+
+  const share = (n: number): number => (t.applications === 0 ? 0 : Math.round((n / t.applications) * 1000) / 1000);
+  sheet(w.sheet.group, [w.group, w.applications, w.share], report.byTargetGroup.map((g) => [w.groups[g.group], g.count, share(g.count)]), [30]);
+
+  sheet(
+    w.sheet.employer,
+    [w.employer, w.sector, w.district, w.vacancies, w.love, w.publicWelfare, w.headcount, w.applications],
+    report.byEmployer.map((e) => [name(e.name), name(e.industry), name(e.district), e.vacancies, e.love, e.publicWelfare, e.headcount, e.applications]),
+    [30, 16, 14],
+  );
+
+  sheet(
+    w.sheet.top,
+    [w.vacancy, w.employer, w.district, w.love, w.publicWelfare, w.applications],
+    report.topVacancies.map((v) => [v.title, name(v.employer), name(v.district), v.love ? w.yes : w.no, v.publicWelfare ? w.yes : w.no, v.count]),
+    [30, 30, 14],
+  );
+
+  sheet(w.sheet.source, [w.source, w.applications, w.share], report.bySource.map((s) => [w.sources[s.source], s.count, share(s.count)]), [20]);
+
+  sheet(w.sheet.trend, [w.day, w.sessions, w.peakViewers, w.applications], report.trend.map((d) => [d.day, d.sessions, d.peakViewers, d.applications]));
+
+  await book.commit();
+}
