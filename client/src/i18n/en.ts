@@ -250,7 +250,7 @@ export const en: Messages = {
     empty: 'No lineup was registered for this session',
   },
   status: { new: 'New', contacted: 'Contacted', interviewing: 'Interviewing', hired: 'Hired', 'not-suitable': 'Not suitable', withdrawn: 'Withdrawn' },
-  applySource: { live: 'Live', replay: 'Replay', list: 'Vacancy list' },
+  applySource: { live: 'Live', replay: 'Replay', list: 'Vacancy list', zone: 'Online job zone' },
   hls: { loading: 'Loading…', buffering: 'Buffering…', paused: 'Paused', error: 'Playback failed; retrying' },
   mode: {
     label: 'How to watch',
