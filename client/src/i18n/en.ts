@@ -1,4 +1,5 @@
 import { enConsoles } from './en.consoles';
+import { enZone } from './en.zone';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
@@ -335,5 +336,6 @@ export const en: Messages = {
     statusUnknown: 'Status not available',
     moved: 'Your application moved: {{title}} — {{status}}',
   },
+  zone: enZone,
   ...enConsoles,
 };

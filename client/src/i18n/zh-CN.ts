@@ -1,4 +1,5 @@
 import { zhCNConsoles } from './zh-CN.consoles';
+import { zhCNZone } from './zh-CN.zone';
 
 export const zhCN = {
   app: { name: '春风直播带岗', tagline: '人社局长直播带岗 · 春风行动' },
@@ -334,6 +335,7 @@ export const zhCN = {
     statusUnknown: '进度暂不可查',
     moved: '报名进度更新：{{title}} {{status}}',
   },
+  zone: zhCNZone,
   ...zhCNConsoles,
 };
 
