@@ -9,6 +9,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
+    // Which chunks and styles each lazily loaded page needs at once: scripts/bundle-size.mjs reads it to
+    // hold the job zone's first load to the viewer page's budget.
+    manifest: true,
     target: 'es2020',
     rolldownOptions: {
       output: {

@@ -12,6 +12,9 @@ const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => (
 const EmployerConsole = lazy(() => import('./features/employer/EmployerConsole').then((m) => ({ default: m.EmployerConsole })));
 const ReplayPage = lazy(() => import('./features/replay/ReplayPage').then((m) => ({ default: m.ReplayPage })));
 const AdminPage = lazy(() => import('./features/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
+// The job zone is its own chunk too: the viewer page's first load stays as it was, and the zone's
+// first load (the shell plus this chunk) is held to the same budget (scripts/bundle-size.mjs).
+const JobZone = lazy(() => import('./features/jobs/JobZone').then((m) => ({ default: m.JobZone })));
 const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) => ({ default: m.CohostJoin })));
 
 export function App() {
@@ -38,6 +41,9 @@ export function App() {
               </Route>
               <Route path="/replay/:sessionId">{(params) => <ReplayPage sessionId={params.sessionId} />}</Route>
               <Route path="/join/:sessionId">{(params) => <CohostJoin sessionId={params.sessionId} />}</Route>
+              <Route path="/jobs">
+                <JobZone />
+              </Route>
               <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
               <Route>
                 <Landing />

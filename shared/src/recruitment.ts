@@ -139,7 +139,8 @@ export const MainlandMobile = z
 
 export const CONSENT_VERSION = '2026-11-v1';
 
-export const ApplySource = z.enum(['live', 'replay', 'list']);
+/** Where an application was made: the live page, a replay, a session's vacancy list, or the campaign's job zone (/jobs). */
+export const ApplySource = z.enum(['live', 'replay', 'list', 'zone']);
 export type ApplySource = z.infer<typeof ApplySource>;
 
 export const ApplyInput = z.object({

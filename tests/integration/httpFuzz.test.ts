@@ -139,6 +139,7 @@ describe('no HTTP request gets a 500', () => {
       '/api/invites': ['kind'],
       '/api/staff': [],
       '/api/public/sessions': [],
+      '/api/public/jobs': ['district', 'sector', 'pay', 'badge', 'group', 'access'],
     };
     const cursorOf = (value: unknown) => encodeURIComponent(Buffer.from(JSON.stringify(value)).toString('base64url'));
     const values = ['', '%00', '%E0%A4%A', 'x'.repeat(5000), '__proto__', '-1', '1e309', 'NaN', '%25_%5C', encodeURIComponent('黄河%_')];

@@ -1,5 +1,6 @@
 import { enReport } from './en.report';
 import { enConsoles } from './en.consoles';
+import { enZone } from './en.zone';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
@@ -251,7 +252,7 @@ export const en: Messages = {
     empty: 'No lineup was registered for this session',
   },
   status: { new: 'New', contacted: 'Contacted', interviewing: 'Interviewing', hired: 'Hired', 'not-suitable': 'Not suitable', withdrawn: 'Withdrawn' },
-  applySource: { live: 'Live', replay: 'Replay', list: 'Vacancy list' },
+  applySource: { live: 'Live', replay: 'Replay', list: 'Vacancy list', zone: 'Online job zone' },
   hls: { loading: 'Loading…', buffering: 'Buffering…', paused: 'Paused', error: 'Playback failed; retrying' },
   mode: {
     label: 'How to watch',
@@ -336,6 +337,7 @@ export const en: Messages = {
     statusUnknown: 'Status not available',
     moved: 'Your application moved: {{title}} — {{status}}',
   },
+  zone: enZone,
   ...enConsoles,
   ...enReport,
 };

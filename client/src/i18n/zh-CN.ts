@@ -1,5 +1,6 @@
 import { zhCNReport } from './zh-CN.report';
 import { zhCNConsoles } from './zh-CN.consoles';
+import { zhCNZone } from './zh-CN.zone';
 
 export const zhCN = {
   app: { name: '春风直播带岗', tagline: '人社局长直播带岗 · 春风行动' },
@@ -250,7 +251,7 @@ export const zhCN = {
     empty: '本场未登记岗位清单',
   },
   status: { new: '新投递', contacted: '已联系', interviewing: '面试中', hired: '已录用', 'not-suitable': '不合适', withdrawn: '已撤回' },
-  applySource: { live: '直播', replay: '回放', list: '岗位列表' },
+  applySource: { live: '直播', replay: '回放', list: '岗位列表', zone: '线上招聘专区' },
   hls: { loading: '正在加载…', buffering: '缓冲中…', paused: '已暂停', error: '播放失败，正在重试' },
   mode: {
     label: '观看方式',
@@ -335,6 +336,7 @@ export const zhCN = {
     statusUnknown: '进度暂不可查',
     moved: '报名进度更新：{{title}} {{status}}',
   },
+  zone: zhCNZone,
   ...zhCNConsoles,
   ...zhCNReport,
 };

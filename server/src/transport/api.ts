@@ -51,6 +51,8 @@ import { addCampaignReportRoutes } from './campaignReportRoutes';
 import { publicSessionPage } from './publicSessionList';
 import { ReplayCheck } from '../media/hls/replayCheck';
 import { PublicSessionListQuery } from '@chunfeng/shared/catalogPages';
+import { JobZoneQuery } from '@chunfeng/shared/jobZone';
+import { JobZone } from './jobZone';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
 /** Applications a page of the CSV export reads. */
@@ -125,6 +127,11 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   api.get('/public/sessions/:id', async (req, res) => {
     const { id } = parse(Id, req.params);
     sendCached(req, res, await publicSessions.get(id), PUBLIC_DOCUMENT_MAX_AGE);
+  });
+  // The online job zone (/jobs): as public and as often read, so served the same way (see JobZone).
+  const jobZone = new JobZone({ service, hasReplay: replays && ((id) => replays.has(id)) });
+  api.get('/public/jobs', async (req, res) => {
+    sendCached(req, res, await jobZone.page(parse(JobZoneQuery, req.query)), PUBLIC_DOCUMENT_MAX_AGE);
   });
   api.use(sameOriginGuard(allowedOrigins));
   api.use(utf8BodiesOnly());

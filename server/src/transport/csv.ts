@@ -8,7 +8,7 @@ const STATUS_ZH: Record<ApplicationStatus, string> = {
   'not-suitable': '不合适',
   withdrawn: '已撤回',
 };
-const SOURCE_ZH: Record<Application['source'], string> = { live: '直播', replay: '回放', list: '岗位列表' };
+const SOURCE_ZH: Record<Application['source'], string> = { live: '直播', replay: '回放', list: '岗位列表', zone: '线上招聘专区' };
 const TARGET_ZH: Record<TargetGroup, string> = { 'rural-worker': '农村劳动力', 'employment-difficulty': '就业困难人员', disabled: '残疾人', graduate: '高校毕业生' };
 
 /** "2026-11-30 16:08:34" in the bureau's time zone: what a spreadsheet shows and sorts as a time. */

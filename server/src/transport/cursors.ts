@@ -64,3 +64,21 @@ export function readPhasedCursor<L extends string>(lists: readonly L[], cursor: 
   if (!(lists as readonly string[]).includes(read.list)) throw new DomainError('VALIDATION', 'this page cursor is not one of this list; load the list again');
   return { list: read.list as L, after: read.after };
 }
+
+const KeyCursor = z.strictObject({ list: z.string().min(1).max(20), at: z.string().min(1).max(40), id: z.string().min(1).max(64) });
+
+/**
+ * The cursor of a list ordered by a document's time and id (null: there is none): the next page
+ * starts after that document wherever it now is, so a list rebuilt between two pages shifts nothing.
+ */
+export function keyCursor(list: string, key: { at: string; id: string } | undefined): string | null {
+  return key === undefined ? null : encode({ list, ...key });
+}
+
+/** A keyed cursor read back, or VALIDATION for one not given for this list. */
+export function readKeyCursor(list: string, cursor: string | undefined): { at: string; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const { list: named, at, id } = decode(KeyCursor, cursor, 'page');
+  if (named !== list) throw new DomainError('VALIDATION', `this page cursor is not one of the ${list} list; load the list again`);
+  return { at, id };
+}

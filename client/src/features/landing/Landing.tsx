@@ -97,6 +97,8 @@ export function Landing() {
               <span lang={CONTENT_LANG}>{current.description}</span>
             </>
           )}
+          <br />
+          <a href="/jobs">{t('zone.link')}</a>
         </p>
       )}
       {failed && (

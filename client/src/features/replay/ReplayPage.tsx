@@ -38,6 +38,8 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
   const [attempt, setAttempt] = useState(0);
   const [seekTo, setSeekTo] = useState<{ t: number }>();
   const [applying, setApplying] = useState<VacancyCard>();
+  // A link to one vacancy's chapter (the job zone's, `?vacancy=`): the replay starts at it.
+  const [chapterOf] = useState(() => new URLSearchParams(window.location.search).get('vacancy'));
   // A chapter of a vacancy this phone applied to says so (and leads to "my applications") instead of offering 一键报名 again.
   const mine = useMyApplications();
   const applied = useMemo(() => appliedVacancies(mine), [mine]);
@@ -98,16 +100,17 @@ export function ReplayPage({ sessionId }: { sessionId: string }) {
     );
   }
   if (!replay) return <p role="status">{t('state.loading')}</p>;
+  const opening = replay.chapters.find((c) => c.itemId === chapterOf);
   return (
     <section className="replay" aria-labelledby="replay-title">
       <h1 id="replay-title">{t('replay.title')}</h1>
       {!replay.ended && <StatusBanner tone="warn" text={t('replay.notEnded')} />}
-      <HlsPlayer src={replay.master} label={t('replay.title')} live={false} seekTo={seekTo} startAt={0} captions={replay.captions} />
+      <HlsPlayer src={replay.master} label={t('replay.title')} live={false} seekTo={seekTo} startAt={opening?.start ?? 0} captions={replay.captions} />
       <h2>{t('replay.chapters')}</h2>
       {replay.chapters.length === 0 && <p className="muted">{replay.ended ? t('replay.noChapters') : t('replay.noChaptersYet')}</p>}
       <ol className="chapters">
         {replay.chapters.map((c, i) => (
-          <Card as="li" key={`${c.itemId}-${i}`} className="chapter" data-vacancy={c.itemId}>
+          <Card as="li" key={`${c.itemId}-${i}`} className="chapter" data-vacancy={c.itemId} aria-current={c === opening ? 'true' : undefined}>
             <Button onClick={() => setSeekTo({ t: c.start })}>
               {clock(c.start)} · {t('replay.jump')}
             </Button>

@@ -1,5 +1,6 @@
 import { useId, useMemo, useRef, useState, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
+import { PAY_FLOORS, paysAtLeast } from '@chunfeng/shared/jobZone';
 import { AccessibilityFact, Badge, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
@@ -8,15 +9,6 @@ import { ErrorState } from '../../ui/ErrorState';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 import { ApplyButton } from './ApplyButton';
 import type { LineupStatus } from './usePins';
-
-const PAY_FLOORS = [3000, 4000, 5000, 6000, 8000];
-/** Roughly what a day or hour rate comes to in a month (22 working days of 8 hours). */
-const PER_MONTH = { month: 1, day: 22, hour: 22 * 8 } as const;
-
-/** Can the vacancy pay at least `floor` a month? Piece rates depend on output, so they always stay listed. */
-function paysAtLeast(v: VacancyCard, floor: number): boolean {
-  return v.pay.unit === 'piece' || v.pay.max * PER_MONTH[v.pay.unit] >= floor;
-}
 
 /**
  * Every vacancy of the session as text: the low-data way to take part, filterable by district,
@@ -40,7 +32,7 @@ export function VacancyList({ vacancies, status, applied, onRetry, onApply }: {
   const shown = vacancies.filter(
     (v) =>
       (!district || v.employer.district === district) &&
-      (!payFloor || paysAtLeast(v, payFloor)) &&
+      (!payFloor || paysAtLeast(v.pay, payFloor)) &&
       (!badge || v.badges.includes(badge as VacancyCard['badges'][number])) &&
       (!access || v.accessibility.includes(access as VacancyCard['accessibility'][number])),
   );

@@ -1,0 +1,31 @@
+import type { ZoneMessages } from './zh-CN.zone';
+
+export const enZone: ZoneMessages = {
+  title: 'Online job zone',
+  lead: '{{campaign}} · every vacancy',
+  link: 'Online job zone: every vacancy',
+  filters: 'Filter vacancies',
+  district: 'District',
+  sector: 'Sector',
+  pay: 'Monthly pay',
+  payAtLeast: '{{amount}} yuan or more',
+  badges: 'Type',
+  group: 'For',
+  access: 'Accessibility',
+  all: 'All',
+  apply: 'Filter',
+  clear: 'Clear filters',
+  found: '{{count}} vacancies found',
+  shown: 'Showing {{shown}} of {{total}}',
+  more: 'Show more vacancies',
+  none: 'No recruitment campaign is running right now.',
+  noMatch: 'No vacancy matches these filters.',
+  failed: 'Could not load the vacancies; please try again later',
+  employer: '{{name}} · {{district}} · {{sector}}',
+  session: {
+    live: 'Live now: {{title}}',
+    scheduled: 'Live {{time}}: {{title}}',
+    replay: 'Watch the replay: {{title}}',
+    ended: 'Ended: {{title}}',
+  },
+};

@@ -1,0 +1,31 @@
+/** The online job zone (/jobs): every vacancy of the current campaign. */
+export const zhCNZone = {
+  title: '线上招聘专区',
+  lead: '{{campaign}} · 全部岗位',
+  link: '线上招聘专区：全部岗位',
+  filters: '筛选岗位',
+  district: '区县',
+  sector: '行业',
+  pay: '月收入',
+  payAtLeast: '{{amount}} 元以上',
+  badges: '岗位类型',
+  group: '面向人群',
+  access: '无障碍',
+  all: '全部',
+  apply: '筛选',
+  clear: '清除筛选',
+  found: '找到 {{count}} 个岗位',
+  shown: '已显示 {{shown}} 个，共 {{total}} 个',
+  more: '显示更多岗位',
+  none: '目前没有进行中的招聘活动。',
+  noMatch: '没有符合这些条件的岗位。',
+  failed: '无法加载岗位，请稍后再试',
+  employer: '{{name}} · {{district}} · {{sector}}',
+  session: {
+    live: '正在直播：{{title}}',
+    scheduled: '{{time}} 直播：{{title}}',
+    replay: '看回放：{{title}}',
+    ended: '已结束：{{title}}',
+  },
+};
+export type ZoneMessages = typeof zhCNZone;
