@@ -12,6 +12,7 @@ const HostStudio = lazy(() => import('./features/host/HostStudio').then((m) => (
 const EmployerConsole = lazy(() => import('./features/employer/EmployerConsole').then((m) => ({ default: m.EmployerConsole })));
 const ReplayPage = lazy(() => import('./features/replay/ReplayPage').then((m) => ({ default: m.ReplayPage })));
 const AdminPage = lazy(() => import('./features/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
+const SharePage = lazy(() => import('./features/promotion/SharePage').then((m) => ({ default: m.SharePage })));
 const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) => ({ default: m.CohostJoin })));
 
 export function App() {
@@ -38,6 +39,7 @@ export function App() {
               </Route>
               <Route path="/replay/:sessionId">{(params) => <ReplayPage sessionId={params.sessionId} />}</Route>
               <Route path="/join/:sessionId">{(params) => <CohostJoin sessionId={params.sessionId} />}</Route>
+              <Route path="/share/:sessionId">{(params) => <SharePage sessionId={params.sessionId} />}</Route>
               <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
               <Route>
                 <Landing />
