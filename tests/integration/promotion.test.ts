@@ -71,9 +71,9 @@ describe('promotion (送岗): the calendar entry and the share channels', () => 
   test('the calendar entry: text/calendar, one VEVENT with UID, DTSTART/DTEND in UTC, SUMMARY and URL; a title with commas, semicolons, a backslash and line breaks escaped; lines folded at 75 octets', async () => {
     const { session } = (await publicApi.get<{ session: LiveSession }>('/public/sessions/demo')).body;
     const title = '春风行动,招聘;专场\\第二场\n下午场\r\n电子厂、物流、餐饮、家政、保安、护工、快递、仓储、制衣、汽配岗位专场';
-    const created = await bureau.post<LiveSession>('/sessions', { campaignId: session.campaignId, title, scheduledAt: '2027-02-20T10:30:00+08:00' });
+    const created = await bureau.post<{ session: LiveSession }>('/sessions', { campaignId: session.campaignId, title, scheduledAt: '2027-02-20T10:30:00+08:00' });
     expect(created.status).toBe(201);
-    const res = await fetch(`${server.url}/api/public/sessions/${created.body.id}/calendar.ics?ch=sms`);
+    const res = await fetch(`${server.url}/api/public/sessions/${created.body.session.id}/calendar.ics?ch=sms`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
     const ics = await res.text();
@@ -83,12 +83,12 @@ describe('promotion (送岗): the calendar entry and the share channels', () => 
     const unfolded = ics.replace(/\r\n /g, '');
     const lines = unfolded.split('\r\n');
     expect(lines.filter((l) => l === 'BEGIN:VEVENT')).toHaveLength(1);
-    expect(lines).toContain(`UID:session-${created.body.id}@chunfeng-live`);
+    expect(lines).toContain(`UID:session-${created.body.session.id}@chunfeng-live`);
     expect(lines).toContain('DTSTART:20270220T023000Z');
     expect(lines).toContain('DTEND:20270220T033000Z');
     expect(lines.some((l) => /^DTSTAMP:\d{8}T\d{6}Z$/.test(l))).toBe(true);
-    expect(lines).toContain(`URL:${server.url}/watch/${created.body.id}?ch=sms`);
-    const stored = (await publicApi.get<{ session: LiveSession }>(`/public/sessions/${created.body.id}`)).body.session.title;
+    expect(lines).toContain(`URL:${server.url}/watch/${created.body.session.id}?ch=sms`);
+    const stored = (await publicApi.get<{ session: LiveSession }>(`/public/sessions/${created.body.session.id}`)).body.session.title;
     const escaped = stored.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
     expect(escaped).toContain('春风行动\\,招聘\\;专场\\\\第二场\\n下午场\\n');
     expect(lines).toContain(`SUMMARY:${escaped}`);
