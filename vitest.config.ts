@@ -18,7 +18,7 @@ const alone = [
  * page before go-live.
  * Two of them at a time (each its own server and Chromium); every other browser file runs alone.
  */
-const lightPages = ['admin', 'adminPaging', 'applyPrivacy', 'campaignReport', 'crossOrigin', 'designSystem', 'deviceToken', 'employerConsole', 'jobZone'].map(
+const lightPages = ['admin', 'adminPaging', 'applyPrivacy', 'campaignReport', 'crossOrigin', 'designSystem', 'deviceToken', 'employerConsole', 'jobZone', 'promotion'].map(
   (name) => `tests/e2e/${name}.test.ts`,
 );
 

@@ -15,6 +15,7 @@ const AdminPage = lazy(() => import('./features/admin/AdminPage').then((m) => ({
 // The job zone is its own chunk too: the viewer page's first load stays as it was, and the zone's
 // first load (the shell plus this chunk) is held to the same budget (scripts/bundle-size.mjs).
 const JobZone = lazy(() => import('./features/jobs/JobZone').then((m) => ({ default: m.JobZone })));
+const SharePage = lazy(() => import('./features/promotion/SharePage').then((m) => ({ default: m.SharePage })));
 const CohostJoin = lazy(() => import('./features/cohost/CohostJoin').then((m) => ({ default: m.CohostJoin })));
 
 export function App() {
@@ -44,6 +45,7 @@ export function App() {
               <Route path="/jobs">
                 <JobZone />
               </Route>
+              <Route path="/share/:sessionId">{(params) => <SharePage sessionId={params.sessionId} />}</Route>
               <Route path="/watch/:sessionId">{(params) => <ViewerPage sessionId={params.sessionId} />}</Route>
               <Route>
                 <Landing />

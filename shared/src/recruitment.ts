@@ -143,6 +143,13 @@ export const CONSENT_VERSION = '2026-11-v1';
 export const ApplySource = z.enum(['live', 'replay', 'list', 'zone']);
 export type ApplySource = z.infer<typeof ApplySource>;
 
+/**
+ * Where a viewer came from: the `ch` of a share link (送岗). The poster's QR code carries `poster`, the
+ * links copied for a WeChat group or a text message `wechat` and `sms`, the bureau's own site `site`.
+ */
+export const ShareChannel = z.enum(['wechat', 'sms', 'poster', 'site']);
+export type ShareChannel = z.infer<typeof ShareChannel>;
+
 export const ApplyInput = z.object({
   vacancyId: VacancyId,
   sessionId: z.string().min(1).max(64).optional(),
@@ -151,6 +158,8 @@ export const ApplyInput = z.object({
   targetGroup: TargetGroup.optional(),
   consent: z.object({ version: z.string().min(1).max(32), accepted: z.literal(true) }),
   source: ApplySource,
+  /** The share link the viewer arrived by, when they came by one. */
+  channel: ShareChannel.optional(),
   /** Chosen by the client once per intended application: retries and double taps reuse it. */
   idempotencyKey: z.string().min(8).max(128),
   /** The one-time code texted to the phone, where the bureau requires one (APPLY_VERIFY=sms). */
@@ -182,6 +191,8 @@ export interface Application {
   targetGroup: TargetGroup | null;
   consent: { version: string; at: string };
   source: ApplySource;
+  /** The share link the applicant arrived by; absent when they came another way (and on applications made before channels). */
+  channel?: ShareChannel;
   status: ApplicationStatus;
   history: StatusChange[];
   createdAt: string;

@@ -1,4 +1,4 @@
-import type { ApplicationStatus, ApplySource, SessionStatus, TargetGroup } from './recruitment';
+import type { ApplicationStatus, ApplySource, SessionStatus, ShareChannel, TargetGroup } from './recruitment';
 
 /** How many people were watching a live session at one moment (WebRTC and HLS viewers alike). */
 export interface ViewerSample {
@@ -21,6 +21,12 @@ export interface ApplicationBreakdown {
   byTargetGroup: Array<{ group: TargetGroup | 'unspecified'; count: number }>;
   bySource: Array<{ source: ApplySource; count: number }>;
   byStatus: Array<{ status: ApplicationStatus; count: number }>;
+  /**
+   * What each share link's channel brought, every channel listed (zeros too): the viewers who opened
+   * the viewer page through it (each browser once per session) and the applications they made.
+   * Applications that came by no channel are the rest of `total`.
+   */
+  byChannel: Array<{ channel: ShareChannel; viewers: number; applications: number }>;
 }
 
 export interface SessionSummary {

@@ -1,4 +1,5 @@
 import { enReport } from './en.report';
+import { enPromotion } from './en.promotion';
 import { enConsoles } from './en.consoles';
 import { enZone } from './en.zone';
 import type { Messages } from './zh-CN';
@@ -340,4 +341,5 @@ export const en: Messages = {
   zone: enZone,
   ...enConsoles,
   ...enReport,
+  ...enPromotion,
 };

@@ -1,4 +1,5 @@
 import { zhCNReport } from './zh-CN.report';
+import { zhCNPromotion } from './zh-CN.promotion';
 import { zhCNConsoles } from './zh-CN.consoles';
 import { zhCNZone } from './zh-CN.zone';
 
@@ -339,6 +340,7 @@ export const zhCN = {
   zone: zhCNZone,
   ...zhCNConsoles,
   ...zhCNReport,
+  ...zhCNPromotion,
 };
 
 export type Messages = typeof zhCN;

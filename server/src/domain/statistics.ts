@@ -1,8 +1,8 @@
-import type { Application, ApplicationStatus, ApplySource, TargetGroup } from '@chunfeng/shared/recruitment';
+import { ShareChannel, type Application, type ApplicationStatus, type ApplySource, type TargetGroup } from '@chunfeng/shared/recruitment';
 import type { ApplicationBreakdown, ViewerSample } from '@chunfeng/shared/statistics';
 
 type Named = { title: string; employer: string };
-type Counted = Pick<Application, 'vacancyId' | 'targetGroup' | 'source' | 'status'>;
+type Counted = Pick<Application, 'vacancyId' | 'targetGroup' | 'source' | 'status' | 'channel'>;
 
 /** One tally a store keeps per session: the applications whose `dimension` is `key` ('total' has the key ''). */
 export type CountCell =
@@ -10,7 +10,14 @@ export type CountCell =
   | { dimension: 'vacancy'; key: string }
   | { dimension: 'targetGroup'; key: TargetGroup | 'unspecified' }
   | { dimension: 'source'; key: ApplySource }
-  | { dimension: 'status'; key: ApplicationStatus };
+  | { dimension: 'status'; key: ApplicationStatus }
+  | { dimension: 'channel'; key: ShareChannel }
+  /**
+   * Not an application's: a viewer who opened the viewer page through a share link (see
+   * countVisit). Kept in the session's tallies beside the applications' so one read of a session's
+   * tallies (one row range, one hash) answers both.
+   */
+  | { dimension: 'visit'; key: ShareChannel };
 export type CountDimension = CountCell['dimension'];
 
 /** A change to one session's tally, as a store applies it in the same write as the application. */
@@ -23,6 +30,10 @@ export interface ApplicationCounts {
   byTargetGroup: Map<TargetGroup | 'unspecified', number>;
   bySource: Map<ApplySource, number>;
   byStatus: Map<ApplicationStatus, number>;
+  /** Applications per share channel (those that came by none are in no cell). */
+  byChannel: Map<ShareChannel, number>;
+  /** Viewers per share channel (see the 'visit' cell): no application makes these. */
+  visits: Map<ShareChannel, number>;
 }
 
 /**
@@ -30,13 +41,16 @@ export interface ApplicationCounts {
  * status cell says how many were withdrawn). Applicants who did not say their group are 'unspecified'.
  */
 export function countCells(a: Counted): CountCell[] {
-  return [
+  const cells: CountCell[] = [
     { dimension: 'total', key: '' },
     { dimension: 'vacancy', key: a.vacancyId },
     { dimension: 'targetGroup', key: a.targetGroup ?? 'unspecified' },
     { dimension: 'source', key: a.source },
     { dimension: 'status', key: a.status },
   ];
+  // Applications made before channels existed, or by no share link, have none: no cell to migrate.
+  if (a.channel) cells.push({ dimension: 'channel', key: a.channel });
+  return cells;
 }
 
 /**
@@ -61,7 +75,7 @@ export function countChanges(before: (Counted & Pick<Application, 'sessionId'>) 
 }
 
 export function emptyCounts(): ApplicationCounts {
-  return { total: 0, byVacancy: new Map(), byTargetGroup: new Map(), bySource: new Map(), byStatus: new Map() };
+  return { total: 0, byVacancy: new Map(), byTargetGroup: new Map(), bySource: new Map(), byStatus: new Map(), byChannel: new Map(), visits: new Map() };
 }
 
 function bump<K>(map: Map<K, number>, key: K, n: number): void {
@@ -82,6 +96,10 @@ export function addCell(counts: ApplicationCounts, cell: CountCell, n: number): 
       return bump(counts.bySource, cell.key, n);
     case 'status':
       return bump(counts.byStatus, cell.key, n);
+    case 'channel':
+      return bump(counts.byChannel, cell.key, n);
+    case 'visit':
+      return bump(counts.visits, cell.key, n);
   }
 }
 
@@ -101,6 +119,8 @@ export function sumCounts(parts: Iterable<ApplicationCounts>): ApplicationCounts
     for (const [k, n] of part.byTargetGroup) bump(sum.byTargetGroup, k, n);
     for (const [k, n] of part.bySource) bump(sum.bySource, k, n);
     for (const [k, n] of part.byStatus) bump(sum.byStatus, k, n);
+    for (const [k, n] of part.byChannel) bump(sum.byChannel, k, n);
+    for (const [k, n] of part.visits) bump(sum.visits, k, n);
   }
   return sum;
 }
@@ -118,6 +138,8 @@ export function breakdownOf(counts: ApplicationCounts, names: (vacancyId: string
     byTargetGroup: ranked(counts.byTargetGroup).map(([group, count]) => ({ group, count })),
     bySource: ranked(counts.bySource).map(([source, count]) => ({ source, count })),
     byStatus: ranked(counts.byStatus).map(([status, count]) => ({ status, count })),
+    // Every channel, in a fixed order, so the bureau sees the ones that brought nobody too.
+    byChannel: ShareChannel.options.map((channel) => ({ channel, viewers: counts.visits.get(channel) ?? 0, applications: counts.byChannel.get(channel) ?? 0 })),
   };
 }
 

@@ -446,6 +446,7 @@ export class RecruitmentService extends EventEmitter<RecruitmentEvents> {
       targetGroup: input.targetGroup ?? null,
       consent: { version: input.consent.version, at },
       source: input.source,
+      ...(input.channel === undefined ? {} : { channel: input.channel }),
       keyHash,
       deviceId,
       status: 'new',

@@ -5,6 +5,7 @@ import type {
   LiveSession,
   PinEvent,
   PolicyCard,
+  ShareChannel,
   Vacancy,
 } from '@chunfeng/shared/recruitment';
 import type { Invite } from '@chunfeng/shared/admin';
@@ -214,6 +215,11 @@ export interface JobStore {
    * when it has none). Applications made outside a session are in no session's tallies.
    */
   applicationCounts(sessionIds: readonly string[]): Promise<Map<string, ApplicationCounts>>;
+  /**
+   * Counts one viewer who opened a session's viewer page through a share link of `channel`, in the
+   * session's tallies (read back by applicationCounts as its `visits`): one increment, no record.
+   */
+  countVisit(sessionId: string, channel: ShareChannel): Promise<void>;
   /** The append-only log of what happened to applications, oldest first. */
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]>;
 

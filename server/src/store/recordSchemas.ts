@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApplicationId, CampaignId, EmployerId, PolicyId, VacancyId } from '@chunfeng/shared/ids';
 import { InviteKind, StaffRole } from '@chunfeng/shared/admin';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import { AccessibilityFact, ApplicationStatus, ApplySource, Badge, Education, LineupItem, PayUnit, SessionStatus, TargetGroup, type PinEvent } from '@chunfeng/shared/recruitment';
+import { AccessibilityFact, ApplicationStatus, ApplySource, Badge, ShareChannel, Education, LineupItem, PayUnit, SessionStatus, TargetGroup, type PinEvent } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
 import type { StoredQuestion } from '../domain/questions';
@@ -121,6 +121,8 @@ export const ApplicationRecordSchema: z.ZodType<ApplicationRecord> = z.looseObje
   targetGroup: nullable(TargetGroup),
   consent: z.looseObject({ version: z.string(), at }),
   source: ApplySource,
+  // Applications stored before share channels have none.
+  channel: ShareChannel.optional(),
   status: ApplicationStatus,
   history: z.array(z.looseObject({ status: ApplicationStatus, at, by: z.string(), note: z.string() })),
   createdAt: at,
@@ -173,4 +175,6 @@ export const CountCellRecord: z.ZodType<CountCell> = z.discriminatedUnion('dimen
   z.object({ dimension: z.literal('targetGroup'), key: z.union([TargetGroup, z.literal('unspecified')]) }),
   z.object({ dimension: z.literal('source'), key: ApplySource }),
   z.object({ dimension: z.literal('status'), key: ApplicationStatus }),
+  z.object({ dimension: z.literal('channel'), key: ShareChannel }),
+  z.object({ dimension: z.literal('visit'), key: ShareChannel }),
 ]);

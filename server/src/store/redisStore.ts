@@ -1,6 +1,6 @@
 import { Redis, ReplyError } from 'ioredis';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { PinEvent, ShareChannel } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
 import { hashKey, upgradeRecord, type ApplicationRecord } from '../domain/applications';
 import { DomainError } from '../domain/errors';
@@ -174,7 +174,7 @@ const BULK_READS = ['mget', 'zrange'];
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 const GUARDED = [
   'put', 'get', 'list', 'pageCatalog', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
-  'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
+  'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'countVisit', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
   'putQuestion', 'getQuestion', 'voteQuestion', 'answerQuestion', 'questionsOf', 'faq', 'questionVoters',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
 
@@ -506,6 +506,11 @@ export class RedisJobStore implements JobStore {
       if (result === -1) throw new DomainError('NOT_FOUND', 'no such application');
     }
     throw new DomainError('CONFLICT', 'the application kept changing; try again');
+  }
+
+  /** One field of the session's tally hash: atomic, whichever node counts. */
+  async countVisit(sessionId: string, channel: ShareChannel): Promise<void> {
+    await this.#redis.hincrby(this.#k.counts(sessionId), countField({ dimension: 'visit', key: channel }), 1);
   }
 
   /** The sessions' tally hashes, COUNT_CHUNK HGETALLs at a time (one pipeline each). */

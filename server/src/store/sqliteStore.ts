@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
 import type { Caption } from '@chunfeng/shared/stage';
-import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { PinEvent, ShareChannel } from '@chunfeng/shared/recruitment';
 import type { ApplicationRecord } from '../domain/applications';
 import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
@@ -258,6 +258,10 @@ export class SqliteJobStore implements JobStore {
       if ((await this.#write({ op: 'replaceApplication', id, expected, next, event })) === 'replaced') return next;
     }
     throw new DomainError('CONFLICT', 'the application kept changing; try again');
+  }
+
+  countVisit(sessionId: string, channel: ShareChannel): Promise<void> {
+    return this.#write({ op: 'countVisit', sessionId, channel });
   }
 
   /** The kept tallies (application_counts), COUNT_CHUNK sessions a query through its primary key. */

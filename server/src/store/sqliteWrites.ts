@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ErrorCode } from '@chunfeng/shared/errors';
 import type { ModerationEntry } from '@chunfeng/shared/moderation';
-import type { PinEvent } from '@chunfeng/shared/recruitment';
+import type { PinEvent, ShareChannel } from '@chunfeng/shared/recruitment';
 import type { Caption } from '@chunfeng/shared/stage';
 import type { ApplicationRecord } from '../domain/applications';
 import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
@@ -23,7 +23,8 @@ export type WriteOp =
   | { op: 'voteQuestion'; id: string; voter: string }
   | { op: 'answerQuestion'; id: string; answer: QuestionAnswer }
   | { op: 'appendModeration'; entry: ModerationEntry }
-  | { op: 'appendCaption'; sessionId: string; text: string; at: string };
+  | { op: 'appendCaption'; sessionId: string; text: string; at: string }
+  | { op: 'countVisit'; sessionId: string; channel: ShareChannel };
 
 export interface WriteResults {
   put: undefined;
@@ -36,6 +37,7 @@ export interface WriteResults {
   answerQuestion: StoredQuestion;
   appendModeration: undefined;
   appendCaption: Caption;
+  countVisit: undefined;
 }
 export type WriteResult = WriteResults[WriteOp['op']];
 
@@ -200,6 +202,9 @@ export class SqliteWrites {
         const { seq } = s.caption.get(op.sessionId, op.text, op.at, op.sessionId) as { seq: number };
         return { seq, text: op.text, at: op.at };
       }
+      case 'countVisit':
+        s.count.run(op.sessionId, 'visit', op.channel, 1);
+        return undefined;
     }
   }
 

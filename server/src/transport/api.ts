@@ -27,6 +27,7 @@ import type { HlsService } from '../media/hls/hlsService';
 import type { Invites } from '../services/invites';
 import type { PhoneVerification } from '../services/phoneVerification';
 import { PublicSessions } from './publicSessions';
+import { promotionRoutes } from './promotion';
 import type { RecruitmentService } from '../services/recruitment';
 import type { SignInThrottle } from '../services/signInThrottle';
 import type { SignIns } from '../services/signIns';
@@ -270,6 +271,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const { id } = parse(Id, req.params);
     res.json({ vacancy: await service.card(id) });
   });
+  promotionRoutes(api, { service, publicSessions, rateLimits });
   api.post('/device', deviceTokenRoute({ tokens, limiter: deviceLimiter }));
   // Code requests are limited per phone (in the verification) and per address block (a ceiling that
   // a village behind one carrier NAT does not reach, but a script does).

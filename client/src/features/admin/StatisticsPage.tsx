@@ -76,11 +76,23 @@ function ApplicationCharts({ applications }: { applications: ApplicationBreakdow
     () => ({ labels: applications.bySource.map((s) => t(`applySource.${s.source}`)), series: [{ label: t('admin.stats.applications'), data: applications.bySource.map((s) => s.count) }] }),
     [applications, t],
   );
+  // Viewers and applications each share channel brought, side by side (older documents have none).
+  const byChannel = useMemo(() => {
+    const channels = applications.byChannel ?? [];
+    return {
+      labels: channels.map((c) => t(`shareChannel.${c.channel}`)),
+      series: [
+        { label: t('shareStats.viewers'), data: channels.map((c) => c.viewers) },
+        { label: t('shareStats.applications'), data: channels.map((c) => c.applications) },
+      ],
+    };
+  }, [applications, t]);
   return (
     <div className="chart-grid">
       <Chart kind="bar" horizontal contentLabels title={t('admin.stats.perVacancy')} {...perVacancy} />
       <Chart kind="bar" title={t('admin.stats.byGroup')} {...byGroup} />
       <Chart kind="bar" title={t('admin.stats.bySource')} {...bySource} />
+      <Chart kind="bar" title={t('shareStats.byChannel')} {...byChannel} />
     </div>
   );
 }

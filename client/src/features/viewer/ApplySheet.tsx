@@ -11,6 +11,7 @@ import { describeError } from '../../ui/errors';
 import { Sheet } from '../../ui/Sheet';
 import { myApplications, rememberApplication } from './myApplications';
 import { submitApplication } from './submitApplication';
+import { arrivedChannel } from '../promotion/shareChannel';
 
 type Outcome =
   | { kind: 'idle' }
@@ -108,6 +109,8 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
   }
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   const [idempotencyKey] = useState(() => crypto.randomUUID());
+  // The share link this browser came to the session by (kept from the viewer page's address).
+  const [channel] = useState(() => (sessionId ? arrivedChannel(sessionId) : undefined));
   const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const autoRetries = useRef(0);
   useEffect(() => () => clearTimeout(retryTimer.current), []);
@@ -175,6 +178,7 @@ export function ApplySheet({ vacancy, sessionId, source, signalling, onClose }: 
           ...(targetGroup.success ? { targetGroup: targetGroup.data } : {}),
           consent: { version: CONSENT_VERSION, accepted: true },
           source,
+          ...(channel ? { channel } : {}),
           idempotencyKey,
           ...(withCode ? { code: code.trim() } : {}),
         },

@@ -25,6 +25,7 @@ import { MyApplications } from './MyApplications';
 import { appliedVacancies, useMyApplications } from './myApplications';
 import { usePins } from './usePins';
 import { VacancyList } from './VacancyList';
+import { arrivedChannel, reportVisit } from '../promotion/shareChannel';
 import { describeError, describeMediaError } from '../../ui/errors';
 import { useToast } from '../../ui/Toast';
 import { useDocumentTitle } from '../../ui/useDocumentTitle';
@@ -64,6 +65,11 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
     [sessionId, joinPreferences, wish],
   );
   const view = useStage(options);
+  // A viewer who came by a share link (?ch=…) is counted once for its channel; any other ch is ignored.
+  useEffect(() => {
+    const channel = arrivedChannel(sessionId);
+    if (channel && new URLSearchParams(location.search).has('ch')) reportVisit(sessionId, channel).catch(() => undefined);
+  }, [sessionId]);
   const { mode } = view;
   const modeNote = fellBack ? 'fallback' : view.modeNote;
   const [latency, setLatency] = useState(0);

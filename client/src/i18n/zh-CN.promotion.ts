@@ -1,0 +1,43 @@
+/** Promotion (送岗): the share page, its poster and the statistics' channels. */
+export const zhCNPromotion = {
+  share: {
+    pageTitle: '分享：{{title}}',
+    heading: '分享这场直播',
+    when: '开播时间',
+    employers: '参与企业',
+    noEmployers: '参与企业待公布',
+    watch: '进入直播间',
+    calendar: '加入日历',
+    linksHeading: '分享链接',
+    wechatLink: '发到微信群的链接',
+    smsText: '短信内容',
+    sendSms: '用短信发送',
+    copy: '复制',
+    copied: '已复制',
+    copyFailed: '无法自动复制，请长按选中后复制',
+    smsBody: '{{title}}，{{when}}开播，点此观看并一键报名：{{url}}',
+    posterHeading: '海报',
+    posterPreview: '海报预览：{{title}}，扫码观看直播',
+    posterDrawing: '正在生成海报…',
+    posterFailed: '海报生成失败，请稍后再试',
+    downloadWechat: '下载微信群海报（750 像素宽）',
+    downloadPrint: '下载打印海报（A4，150 dpi）',
+    missing: '没有这场直播。',
+    failed: '无法加载这场直播的信息，请稍后再试',
+    poster: {
+      brand: '春风直播带岗',
+      tagline: '人社局长直播带岗 · 春风行动',
+      when: '开播：{{when}}',
+      employers: '参与企业',
+      more: '等 {{count}} 家企业',
+      scan: '微信扫码观看直播 · 一键报名',
+    },
+  },
+  shareChannel: { wechat: '微信', sms: '短信', poster: '海报', site: '网站' },
+  shareStats: {
+    byChannel: '按分享渠道（带来的观众与报名）',
+    viewers: '观众',
+    applications: '报名',
+  },
+};
+export type PromotionMessages = typeof zhCNPromotion;
