@@ -1,3 +1,4 @@
+import { enServicesClips } from './en.servicesClips';
 import { enConsoles } from './en.consoles';
 import type { Messages } from './zh-CN';
 
@@ -336,4 +337,5 @@ export const en: Messages = {
     moved: 'Your application moved: {{title}} — {{status}}',
   },
   ...enConsoles,
+  ...enServicesClips,
 };

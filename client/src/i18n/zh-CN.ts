@@ -1,3 +1,4 @@
+import { zhCNServicesClips } from './zh-CN.servicesClips';
 import { zhCNConsoles } from './zh-CN.consoles';
 
 export const zhCN = {
@@ -335,6 +336,7 @@ export const zhCN = {
     moved: '报名进度更新：{{title}} {{status}}',
   },
   ...zhCNConsoles,
+  ...zhCNServicesClips,
 };
 
 export type Messages = typeof zhCN;
