@@ -48,6 +48,8 @@ import { signInRoutes } from './signIn';
 import { catalogListRoutes } from './catalogLists';
 import { publicSessionPage } from './publicSessionList';
 import { ReplayCheck } from '../media/hls/replayCheck';
+import type { ReplayClips } from '../media/hls/replayClips';
+import { clipRoutes } from './clipRoutes';
 import { PublicSessionListQuery } from '@chunfeng/shared/catalogPages';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
@@ -86,7 +88,7 @@ export function publicSessionsOf(service: RecruitmentService, hls: HlsService | 
 }
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, applyDoor, rateLimits = { kind: 'memory' }, deviceLimiter, verification, applyPerBlockPerMinute = 300, publicSessions = publicSessionsOf(service, hls) }: {
+export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, applyDoor, rateLimits = { kind: 'memory' }, deviceLimiter, verification, applyPerBlockPerMinute = 300, publicSessions = publicSessionsOf(service, hls), clips }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -112,6 +114,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   applyPerBlockPerMinute?: number;
   /** The public session documents served from memory (made here unless the caller keeps them to count them). */
   publicSessions?: PublicSessions;
+  /** Publicity clips of finished replays (with HLS on), and the recording's segment length. */
+  clips?: { clips: ReplayClips; segmentSeconds: number } | undefined;
 }): Router {
   const api = express.Router();
   const replays = hls && new ReplayCheck({ read: (id) => hls.hasReplay(id) });
@@ -238,6 +242,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     await requireBureau(req, tokens);
     res.json(await statistics.campaign(parse(Id, req.params).id));
   });
+
+  if (clips && hls) clipRoutes(api, { ...clips, hls, service, tokens });
 
   // ── public ──
   /** What the landing page lists, a page at a time (see publicSessionPage). */
