@@ -18,7 +18,7 @@ export function PolicyList({ policies }: { policies: PolicyCard[] }) {
       <p className="muted">{t('policy.sectionHint')}</p>
       <ul className="policy-list">
         {policies.map((p) => (
-          <li key={p.id} data-policy={p.id} aria-labelledby={`policy-list-${p.id}`}>
+          <li key={p.id} data-policy={p.id}>
             <h3 id={`policy-list-${p.id}`} lang={CONTENT_LANG}>
               {p.title}
             </h3>
