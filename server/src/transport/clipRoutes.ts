@@ -75,7 +75,10 @@ export function clipRoutes(api: Router, { clips, hls, service, tokens, segmentSe
     const { at } = parse(StillQuery, req.query);
     const recording = await recordingOf(id);
     if (at >= recording.duration) throw pastEnd('at', recording);
-    const file = await clips.still(id, recording, at);
+    // ffmpeg failing on a recording is the media's fault, said as such (502), not an unknown 500.
+    const file = await clips.still(id, recording, at).catch((error: unknown) => {
+      throw error instanceof DomainError ? error : new DomainError('MEDIA', 'could not take a still from the replay');
+    });
     res.set('Cache-Control', 'private, max-age=3600');
     res.type('image/jpeg').sendFile(file, { dotfiles: 'allow' });
   });
