@@ -9,7 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const alone = [
   'applyFlow', 'benchSuites', 'captionsKept', 'cluster', 'clusterAudience', 'clusterCounters', 'clusterHls', 'clusterPlacement',
   'clusterRelaySeats', 'clusterStage', 'clusterStartup', 'credentials', 'durability', 'flood', 'hls', 'hlsFailover', 'hlsNginx',
-  'hostFlood', 'redisOutage', 'relaySimulcast', 'remotePlaces', 'rosterRelay', 'sessionMemory', 'signIn', 'sqliteWriter', 'storageHealth',
+  'hostFlood', 'redisOutage', 'relaySimulcast', 'remotePlaces', 'replayClips', 'rosterRelay', 'sessionMemory', 'signIn', 'sqliteWriter', 'storageHealth',
   'staleLiveSession', 'workerFailover',
 ].map((name) => `tests/integration/${name}.test.ts`);
 
@@ -46,6 +46,7 @@ const notOnRedis: Record<string, string> = {
   hls: 'needs the machine alone (real-time encoding)',
   hlsFailover: 'needs the machine alone (kills ffmpeg)',
   hlsNginx: 'needs the machine alone (real-time encoding behind nginx)',
+  replayClips: 'needs the machine alone (real-time encoding, then ffmpeg clips)',
   hostFlood: 'needs the machine alone (times acks under a flood)',
   rosterRelay: 'needs the machine alone (a crowd of sockets against a relay interval)',
   signIn: 'needs the machine alone (scrypt timing)',

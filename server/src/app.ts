@@ -24,6 +24,7 @@ import { SessionMemory, type SessionFootprint, type SessionRelease } from './dom
 import { createMetrics } from './metrics';
 import { StageDirectory } from './media/stageDirectory';
 import { HlsService } from './media/hls/hlsService';
+import { ReplayClips } from './media/hls/replayClips';
 import { WorkerPool } from './media/workerPool';
 import { Captions } from './services/captions';
 import { RedisFunnelCounter } from './services/funnelCounter';
@@ -210,6 +211,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (swept.length > 0) logger.info({ sessions: swept }, 'removed replays past their retention');
   }
   const sweeper = hls ? setInterval(() => hls.sweep(), 3600_000) : undefined;
+  // Clips live in each replay's directory (its .clips), so the sweep above removes them with it.
+  const clips = hls && new ReplayClips({ sessionDir: (id) => hls.sessionDir(id), logger: logger.child({ part: 'clips' }) });
   sweeper?.unref();
   const directory = new StageDirectory({
     pool,
@@ -330,6 +333,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     applyDoor,
     rateLimits,
     deviceLimiter: issuanceLimiter(config.deviceTokens, rateLimits),
+    clips: clips && { clips, segmentSeconds: config.hls.segmentSeconds },
   });
   // Everything this node keeps per session, let go when the session's stage closes here (once its
   // closing writes are done) or, with the bus, when another node says its stage there closed.
@@ -453,6 +457,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clips?.close();
         stopReconciling();
         await directory.closeAll('server-shutdown');
         remote?.relays?.close();

@@ -105,7 +105,33 @@ export interface VacancyCard extends Vacancy {
   faq: Array<{ question: string; answer: string | null; onStage: boolean }>;
 }
 
-export const PolicyInput = z.object({ title: text(80), text: text(1000), howToApply: text(500) });
+/**
+ * A service hotline or office number as people dial it: digits with spaces or dashes between them,
+ * an optional leading + (12333, 0571-8765 4321, +86 571 8765 4321). The viewer page links it as tel:.
+ */
+export const ServicePhone = z
+  .string()
+  .trim()
+  .regex(/^\+?\d(?:[\d -]{0,22}\d)?$/, { message: 'digits, spaces and dashes only', abort: true })
+  .refine((p) => p.replace(/\D/g, '').length >= 3, { message: 'at least 3 digits' });
+
+/** The digits (and a leading +) a tel: link dials. */
+export const telHref = (phone: string): string => `tel:${phone.replace(/[^\d+]/g, '')}`;
+
+/**
+ * A policy or service card. Besides its summary it may carry the claim procedure (申领流程) as
+ * numbered steps, the documents to bring, where to go and a phone to call: all optional, so cards made
+ * before they existed stay valid, and all bounded (a card is read on a phone, pinned over the video).
+ */
+export const PolicyInput = z.object({
+  title: text(80),
+  text: text(1000),
+  howToApply: text(500),
+  steps: z.array(text(200)).max(12).optional(),
+  documents: z.array(text(80)).max(12).optional(),
+  office: text(200).optional(),
+  phone: ServicePhone.optional(),
+});
 export type PolicyInput = z.infer<typeof PolicyInput>;
 export interface PolicyCard extends PolicyInput {
   id: PolicyId;

@@ -1,5 +1,6 @@
 import { enReport } from './en.report';
 import { enPromotion } from './en.promotion';
+import { enServicesClips } from './en.servicesClips';
 import { enConsoles } from './en.consoles';
 import { enZone } from './en.zone';
 import type { Messages } from './zh-CN';
@@ -342,4 +343,5 @@ export const en: Messages = {
   ...enConsoles,
   ...enReport,
   ...enPromotion,
+  ...enServicesClips,
 };

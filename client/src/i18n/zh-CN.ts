@@ -1,5 +1,6 @@
 import { zhCNReport } from './zh-CN.report';
 import { zhCNPromotion } from './zh-CN.promotion';
+import { zhCNServicesClips } from './zh-CN.servicesClips';
 import { zhCNConsoles } from './zh-CN.consoles';
 import { zhCNZone } from './zh-CN.zone';
 
@@ -341,6 +342,7 @@ export const zhCN = {
   ...zhCNConsoles,
   ...zhCNReport,
   ...zhCNPromotion,
+  ...zhCNServicesClips,
 };
 
 export type Messages = typeof zhCN;

@@ -90,7 +90,15 @@ export async function seedDemo(service: RecruitmentService, { logger }: { logger
   const policies = [
     { title: '就业困难人员社保补贴', text: '招用就业困难人员并缴纳社保的单位，可按规定享受社会保险补贴。', howToApply: '用人单位携劳动合同到区人社局就业服务窗口申请。' },
     { title: '一次性求职创业补贴', text: '困难家庭高校毕业生可申请一次性求职创业补贴。', howToApply: '毕业学年内通过学校就业部门申报。' },
-    { title: '免费职业技能培训', text: '农村劳动力、失业人员可参加免费职业技能培训并领取生活费补贴。', howToApply: '拨打人社服务热线12333或到乡镇社保所报名。' },
+    {
+      title: '免费职业技能培训',
+      text: '农村劳动力、失业人员可参加免费职业技能培训并领取生活费补贴。',
+      howToApply: '拨打人社服务热线12333或到乡镇社保所报名。',
+      steps: ['拨打12333或到乡镇社保所报名，选定培训工种', '携带材料到培训机构确认开班时间', '参加培训并通过考核，领取职业技能等级证书', '结业后到社保所申领生活费补贴'],
+      documents: ['身份证', '户口簿或居住证', '一寸照片两张'],
+      office: '各乡镇（街道）社保所，或区人社局就业服务大厅（政务服务中心二楼）',
+      phone: '12333',
+    },
   ];
   for (const p of policies) lineup.push({ kind: 'policy', id: (await service.createPolicy(p)).id });
   await service.createSession(

@@ -40,7 +40,18 @@ const Vacancy = z.looseObject({
   flags: z.array(z.string()).optional(),
   review: z.looseObject({ by: z.string(), at, rules: z.array(z.string()) }).optional(),
 });
-const PolicyCard = z.looseObject({ id: PolicyId, title: z.string(), text: z.string(), howToApply: z.string(), createdAt: at });
+// Steps, documents, office and phone came later: a card stored before them has none.
+const PolicyCard = z.looseObject({
+  id: PolicyId,
+  title: z.string(),
+  text: z.string(),
+  howToApply: z.string(),
+  steps: z.array(z.string()).optional(),
+  documents: z.array(z.string()).optional(),
+  office: z.string().optional(),
+  phone: z.string().optional(),
+  createdAt: at,
+});
 const StaffAccount = z.looseObject({ id: z.string(), username: z.string(), displayName: z.string(), passwordHash: z.string(), role: StaffRole, createdAt: at, disabled: z.boolean().optional() });
 const ViewerSeries = z.looseObject({ id: z.string(), samples: z.array(z.looseObject({ at, viewers: z.number() })) });
 const StoredInvite = z.looseObject({

@@ -51,6 +51,8 @@ import { CampaignReports } from '../services/campaignReport';
 import { addCampaignReportRoutes } from './campaignReportRoutes';
 import { publicSessionPage } from './publicSessionList';
 import { ReplayCheck } from '../media/hls/replayCheck';
+import type { ReplayClips } from '../media/hls/replayClips';
+import { clipRoutes } from './clipRoutes';
 import { PublicSessionListQuery } from '@chunfeng/shared/catalogPages';
 import { JobZoneQuery } from '@chunfeng/shared/jobZone';
 import { JobZone } from './jobZone';
@@ -91,7 +93,7 @@ export function publicSessionsOf(service: RecruitmentService, hls: HlsService | 
 }
 
 /** The HTTP API: bureau administration, employer follow-up, and the public apply endpoint. */
-export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, applyDoor, rateLimits = { kind: 'memory' }, deviceLimiter, verification, applyPerBlockPerMinute = 300, publicSessions = publicSessionsOf(service, hls), bureauName }: {
+export function createApi({ service, tokens, staff, invites, signIns, throttle, allowedOrigins = [], statistics, secureCookies, hls, timeZone, applyDoor, rateLimits = { kind: 'memory' }, deviceLimiter, verification, applyPerBlockPerMinute = 300, publicSessions = publicSessionsOf(service, hls), bureauName, clips }: {
   service: RecruitmentService;
   tokens: Tokens;
   staff: StaffAccounts;
@@ -119,6 +121,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
   publicSessions?: PublicSessions;
   /** The bureau's name, at the head of the campaign report. */
   bureauName: string;
+  /** Publicity clips of finished replays (with HLS on), and the recording's segment length. */
+  clips?: { clips: ReplayClips; segmentSeconds: number } | undefined;
 }): Router {
   const api = express.Router();
   const replays = hls && new ReplayCheck({ read: (id) => hls.hasReplay(id) });
@@ -250,6 +254,8 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     await requireBureau(req, tokens);
     res.json(await statistics.campaign(parse(Id, req.params).id));
   });
+
+  if (clips && hls) clipRoutes(api, { ...clips, hls, service, tokens });
 
   // ── public ──
   /** What the landing page lists, a page at a time (see publicSessionPage). */

@@ -16,6 +16,7 @@ import { StaffSection } from './StaffSection';
 import { CampaignStatistics, SessionStatistics } from './StatisticsPage';
 import { VacanciesSection } from './VacanciesSection';
 import './admin.css';
+import { ClipsPage } from './ClipsPage';
 import { useDocumentTitle } from '../../ui/useDocumentTitle';
 
 type Me = { actor: { kind: 'bureau'; name: string; role: Staff['role'] } | { kind: 'employer' } };
@@ -146,6 +147,7 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
             <StaffSection />
           </Route>
           <Route path="/admin/statistics/sessions/:id">{(p) => <SessionStatistics sessionId={p.id} />}</Route>
+          <Route path="/admin/clips/sessions/:id">{(p) => <ClipsPage sessionId={p.id} />}</Route>
           <Route path="/admin/statistics/campaigns/:id">{(p) => <CampaignStatistics campaignId={p.id} />}</Route>
           <Route path="/admin/reports/campaigns/:id">{(p) => <CampaignReportPage campaignId={p.id} />}</Route>
           <Route>

@@ -94,6 +94,11 @@ export function SessionsSection() {
                 <Link href={`/admin/statistics/sessions/${encodeURIComponent(s.id)}`} className="button button-secondary button-small" aria-label={t('admin.statisticsNamed', { title: s.title })}>
                   {t('admin.statistics')}
                 </Link>
+                {s.status === 'ended' && (
+                  <Link href={`/admin/clips/sessions/${encodeURIComponent(s.id)}`} className="button button-secondary button-small" aria-label={t('clips.openNamed', { title: s.title })}>
+                    {t('clips.open')}
+                  </Link>
+                )}
               </Cell>
             </Row>
           ))}

@@ -5,6 +5,7 @@ import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { formatPay } from '../../ui/format';
+import { PolicyDetails } from '../recruitment/PolicyDetails';
 import { Faq, VacancyFacts } from '../recruitment/VacancyFacts';
 import { ApplyButton } from './ApplyButton';
 
@@ -43,10 +44,7 @@ export function PinnedCard({ vacancy, policy, applied, onApply, onShown }: {
             {policy.title}
           </h2>
           <p lang={CONTENT_LANG}>{policy.text}</p>
-          <p>
-            <strong>{t('card.howToApply')}: </strong>
-            <span lang={CONTENT_LANG}>{policy.howToApply}</span>
-          </p>
+          <PolicyDetails policy={policy} />
         </Card>
       )}
     </>

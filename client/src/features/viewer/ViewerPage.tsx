@@ -24,6 +24,7 @@ import { PinnedCard } from './PinnedCard';
 import { MyApplications } from './MyApplications';
 import { appliedVacancies, useMyApplications } from './myApplications';
 import { usePins } from './usePins';
+import { PolicyList } from './PolicyList';
 import { VacancyList } from './VacancyList';
 import { arrivedChannel, reportVisit } from '../promotion/shareChannel';
 import { describeError, describeMediaError } from '../../ui/errors';
@@ -346,6 +347,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           setApplying(v);
         }}
       />
+      <PolicyList policies={pins.lineup?.policies ?? []} />
       {applying && <ApplySheet vacancy={applying} sessionId={sessionId} source={applyingFrom} signalling={signalling} onClose={() => setApplying(undefined)} />}
     </section>
   );

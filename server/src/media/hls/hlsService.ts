@@ -204,7 +204,8 @@ export class HlsService extends EventEmitter<{ ready: [sessionId: string, url: s
   #variants(sessionId: string): string[] {
     const dir = this.sessionDir(sessionId);
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    // Dot directories are not renditions: the bureau's publicity clips are kept in `.clips`.
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
   }
 
   #readMeta(sessionId: string): SessionMeta | undefined {
