@@ -17,7 +17,7 @@ export type ClipRequest = z.infer<typeof ClipRequest>;
 
 /** Where in the replay a still is taken (query string: `?at=12.5`). */
 // An empty `at=` is refused (coercion would read it as 0).
-export const StillQuery = z.object({ at: z.string().trim().min(1).max(16).pipe(z.transform(Number)).pipe(z.number().finite().min(0).max(REPLAY_SECONDS)) }).strict();
+export const StillQuery = z.object({ at: z.string().trim().min(1).max(32).pipe(z.transform(Number)).pipe(z.number().finite().min(0).max(REPLAY_SECONDS)) }).strict();
 
 export const ClipState = z.enum(['queued', 'running', 'done', 'failed']);
 export type ClipState = z.infer<typeof ClipState>;

@@ -372,7 +372,7 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     const vacancyId = (id: string) => id as Application['vacancyId'];
     const made = [
       application({ phone: '13200000001', sessionId: 'tally-1', vacancyId: vacancyId('tv1') }),
-      application({ phone: '13200000002', sessionId: 'tally-1', vacancyId: vacancyId('tv1'), targetGroup: 'disabled', source: 'replay' }),
+      application({ phone: '13200000002', sessionId: 'tally-1', vacancyId: vacancyId('tv1'), targetGroup: 'disabled', source: 'replay', channel: 'sms' }),
       application({ phone: '13200000003', sessionId: 'tally-1', vacancyId: vacancyId('tv2'), targetGroup: 'graduate', source: 'list' }),
       application({ phone: '13200000004', sessionId: 'tally-2', vacancyId: vacancyId('tv2'), targetGroup: 'graduate' }),
       // Outside any session: in no session's tallies.
@@ -401,8 +401,22 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
         { source: 'replay', count: 1 },
       ],
       byStatus: [{ status: 'new', count: 3 }],
+      // Every share channel is listed, counted or not; the one application that came by a link is under it.
+      byChannel: [
+        { channel: 'wechat', applications: 0, viewers: 0 },
+        { channel: 'sms', applications: 1, viewers: 0 },
+        { channel: 'poster', applications: 0, viewers: 0 },
+        { channel: 'site', applications: 0, viewers: 0 },
+      ],
     });
-    expect(figures(counts.get('tally-none'))).toEqual({ total: 0, byVacancy: [], byTargetGroup: [], bySource: [], byStatus: [] });
+    expect(figures(counts.get('tally-none'))).toEqual({
+      total: 0,
+      byVacancy: [],
+      byTargetGroup: [],
+      bySource: [],
+      byStatus: [],
+      byChannel: ['wechat', 'sms', 'poster', 'site'].map((channel) => ({ channel, applications: 0, viewers: 0 })),
+    });
 
     // A status move is the old status −1 and the new one +1; a withdrawn application still counts in the total.
     await store.updateApplication(made[0]!.id, (cur) => moveApplication(cur, { status: 'contacted', by: 'bureau:李敏', note: '', at: now() }));
