@@ -1,5 +1,5 @@
 import { ShareChannel } from '@chunfeng/shared/recruitment';
-import { api } from '../../signalling/api';
+import { api, ApiError } from '../../signalling/api';
 
 const channelKey = (sessionId: string) => `chunfeng.channel.${sessionId}`;
 const visitKey = (sessionId: string) => `chunfeng.visited.${sessionId}`;
@@ -9,6 +9,14 @@ function stored(key: string): string | null {
     return localStorage.getItem(key);
   } catch {
     return null;
+  }
+}
+
+function forget(key: string): void {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    // Storage is unusable: nothing was kept to take back.
   }
 }
 
@@ -37,11 +45,20 @@ export function arrivedChannel(sessionId: string, search = location.search): Sha
 
 /**
  * Tells the server once per browser and session that a viewer came by this channel (the statistics'
- * viewers per channel): a reload or a second tab counts nobody again. Best effort: a failure is
- * tried again on the next load.
+ * viewers per channel): a reload or a second tab counts nobody again. The visit is marked before the
+ * request leaves, so a reload while it is in flight (which cancels it in the page, though the server
+ * may well have counted it) does not count the viewer twice. Only a refusal from the server (rate
+ * limited, store away) takes the mark back, to be tried again on the next load; with no answer at all
+ * the viewer may go uncounted, never counted twice.
  */
 export async function reportVisit(sessionId: string, channel: ShareChannel): Promise<void> {
-  if (stored(visitKey(sessionId))) return;
-  await api(`/public/sessions/${encodeURIComponent(sessionId)}/visit`, { method: 'POST', body: { channel } });
-  store(visitKey(sessionId), channel);
+  const key = visitKey(sessionId);
+  if (stored(key)) return;
+  store(key, channel);
+  try {
+    await api(`/public/sessions/${encodeURIComponent(sessionId)}/visit`, { method: 'POST', body: { channel } });
+  } catch (error) {
+    if (error instanceof ApiError && error.status > 0) forget(key);
+    throw error;
+  }
 }
