@@ -21,6 +21,41 @@ import './jobs.css';
 /** The filter names, in the order a link writes them: the page's query and the API's are the same. */
 const NAMES = ['district', 'sector', 'pay', 'badge', 'group', 'access'] as const;
 
+type FilterOption = { value: string; text: string; lang?: string };
+type FilterProps = { name: (typeof NAMES)[number]; chosen: URLSearchParams; options: FilterOption[]; onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => void };
+
+/** One of the board's single-choice filters: "all" first, then its options. */
+function FilterSelect({ name, label, all, chosen, options, onChange }: FilterProps & { label: string; all: string }) {
+  return (
+    <label>
+      {label}
+      <select name={name} value={chosen.get(name) ?? ''} onChange={onChange}>
+        <option value="">{all}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value} lang={o.lang}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** One of the board's any-of filters: a box per option under a legend. */
+function FilterChecks({ name, legend, chosen, options, onChange }: FilterProps & { legend: string }) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {options.map((o) => (
+        <label key={o.value} className="zone-check">
+          <input type="checkbox" name={name} value={o.value} checked={chosen.getAll(name).includes(o.value)} onChange={onChange} />
+          {o.text}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /**
  * The page's query as the API takes it: only the filters, each once, in one order, values checked by
  * the API's own schema (a hand-edited link with a bad value shows the whole board, not an error).
@@ -143,68 +178,19 @@ export function JobZone() {
           submit(e.currentTarget);
         }}
       >
-        <label>
-          {t('zone.district')}
-          <select name="district" value={chosen.get('district') ?? ''} onChange={changed}>
-            <option value="">{t('zone.all')}</option>
-            {(board?.districts ?? []).map((d) => (
-              <option key={d} value={d} lang={CONTENT_LANG}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('zone.sector')}
-          <select name="sector" value={chosen.get('sector') ?? ''} onChange={changed}>
-            <option value="">{t('zone.all')}</option>
-            {(board?.sectors ?? []).map((s) => (
-              <option key={s} value={s} lang={CONTENT_LANG}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('zone.pay')}
-          <select name="pay" value={chosen.get('pay') ?? ''} onChange={changed}>
-            <option value="">{t('zone.all')}</option>
-            {PAY_FLOORS.map((p) => (
-              <option key={p} value={String(p)}>
-                {t('zone.payAtLeast', { amount: new Intl.NumberFormat(i18n.language).format(p) })}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('zone.group')}
-          <select name="group" value={chosen.get('group') ?? ''} onChange={changed}>
-            <option value="">{t('zone.all')}</option>
-            {TargetGroup.options.map((g) => (
-              <option key={g} value={g}>
-                {t(`card.target.${g}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <fieldset>
-          <legend>{t('zone.badges')}</legend>
-          {Badge.options.map((b) => (
-            <label key={b} className="zone-check">
-              <input type="checkbox" name="badge" value={b} checked={chosen.getAll('badge').includes(b)} onChange={changed} />
-              {t(`card.badge.${b}`)}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset>
-          <legend>{t('zone.access')}</legend>
-          {AccessibilityFact.options.map((a) => (
-            <label key={a} className="zone-check">
-              <input type="checkbox" name="access" value={a} checked={chosen.getAll('access').includes(a)} onChange={changed} />
-              {t(`card.access.${a}`)}
-            </label>
-          ))}
-        </fieldset>
+        <FilterSelect name="district" label={t('zone.district')} all={t('zone.all')} chosen={chosen} onChange={changed} options={(board?.districts ?? []).map((d) => ({ value: d, text: d, lang: CONTENT_LANG }))} />
+        <FilterSelect name="sector" label={t('zone.sector')} all={t('zone.all')} chosen={chosen} onChange={changed} options={(board?.sectors ?? []).map((d) => ({ value: d, text: d, lang: CONTENT_LANG }))} />
+        <FilterSelect
+          name="pay"
+          label={t('zone.pay')}
+          all={t('zone.all')}
+          chosen={chosen}
+          onChange={changed}
+          options={PAY_FLOORS.map((p) => ({ value: String(p), text: t('zone.payAtLeast', { amount: new Intl.NumberFormat(i18n.language).format(p) }) }))}
+        />
+        <FilterSelect name="group" label={t('zone.group')} all={t('zone.all')} chosen={chosen} onChange={changed} options={TargetGroup.options.map((g) => ({ value: g, text: t(`card.target.${g}`) }))} />
+        <FilterChecks name="badge" legend={t('zone.badges')} chosen={chosen} onChange={changed} options={Badge.options.map((b) => ({ value: b, text: t(`card.badge.${b}`) }))} />
+        <FilterChecks name="access" legend={t('zone.access')} chosen={chosen} onChange={changed} options={AccessibilityFact.options.map((a) => ({ value: a, text: t(`card.access.${a}`) }))} />
         <div className="toolbar">
           <Button type="submit" variant="primary">
             {t('zone.apply')}
