@@ -27,6 +27,12 @@ export interface ApplicationBreakdown {
    * Applications that came by no channel are the rest of `total`.
    */
   byChannel: Array<{ channel: ShareChannel; viewers: number; applications: number }>;
+  /**
+   * Follow-up: the applications of each priority group, and to each vacancy, by where each is now
+   * (largest first; a pair with none is not listed). Each list adds up to `total`.
+   */
+  byGroupAndStatus: Array<{ group: TargetGroup | 'unspecified'; status: ApplicationStatus; count: number }>;
+  byVacancyAndStatus: Array<{ vacancyId: string; status: ApplicationStatus; count: number }>;
 }
 
 export interface SessionSummary {

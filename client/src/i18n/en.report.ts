@@ -43,6 +43,5 @@ export const enReport: typeof zhCNReport = {
     share: 'Share',
     none: 'not given',
     badges: 'Badges',
-    crossNote: 'Follow-up (contacted, interviewing, hired) is counted per session; by priority group, employer and district only applications are counted (the platform does not record follow-up by them).',
   },
 };

@@ -76,6 +76,43 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
   }
 }
 
+/**
+ * Version 4, follow-up tallies: each session's status-by-group and status-by-vacancy cells, counted
+ * from the applications stored (`apps:all` a chunk at a time, as version 1 counted) and written into
+ * the session's tally hash beside the cells it has. HSET writes the counts themselves, not increments,
+ * so a run cut short and run again counts nothing twice; the other fields of the hash are left alone.
+ */
+async function countFollowUp(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
+  const k = jobKeys(p);
+  const tallies = new Map<string, Map<string, number>>();
+  for (let start = 0; ; start += CHUNK) {
+    const ids = await redis.zrange(k.allApplications, start, start + CHUNK - 1);
+    if (ids.length === 0) break;
+    const bodies = await redis.mget(ids.map((id) => k.application(id)));
+    for (const body of bodies) {
+      if (body === null) continue;
+      let record;
+      try {
+        record = readRecord(ApplicationRecordSchema, upgradeRecord(JSON.parse(body) as ApplicationRecord), 'an application');
+      } catch {
+        continue;
+      }
+      if (!record.sessionId) continue;
+      let fields = tallies.get(record.sessionId);
+      if (!fields) tallies.set(record.sessionId, (fields = new Map<string, number>()));
+      for (const cell of countCells(record)) {
+        if (cell.dimension === 'groupStatus' || cell.dimension === 'vacancyStatus') fields.set(countField(cell), (fields.get(countField(cell)) ?? 0) + 1);
+      }
+    }
+    await stillHeld();
+  }
+  const sessions = [...tallies];
+  for (let i = 0; i < sessions.length; i += CHUNK) {
+    await Promise.all(sessions.slice(i, i + CHUNK).map(([sessionId, fields]) => redis.hset(k.counts(sessionId), Object.fromEntries(fields))));
+    await stillHeld();
+  }
+}
+
 /** The keys a SCAN of `match` finds, COUNT at a time, handed to `each` batch by batch. */
 async function scanKeys(redis: Redis, match: string, each: (keys: string[]) => Promise<void>): Promise<void> {
   let cursor = '0';
@@ -196,6 +233,7 @@ export const REDIS_MIGRATIONS: readonly RedisMigration[] = [
   { version: 1, name: 'application tallies per session, counted from the applications stored', up: countStoredApplications },
   { version: 2, name: 'every key of the job store under its hash tag; each application\'s own event list', up: tagKeys },
   { version: 3, name: 'questions and votes in their own structures (a vote adds a voter and a count), moved from the question documents', up: moveQuestionDocuments },
+  { version: 4, name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored', up: countFollowUp },
 ];
 
 /** The data under the prefix was written by a newer release: this one must not touch it. */

@@ -91,13 +91,19 @@ const COUNT_KEYS: ReadonlyArray<[dimension: string, key: string]> = [
   ['status', "json_extract(body, '$.status')"],
 ];
 
+/** The follow-up cells' keys (status, ':', group or vacancy), as countCells writes them. */
+const FOLLOW_UP_KEYS: ReadonlyArray<[dimension: string, key: string]> = [
+  ['groupStatus', "json_extract(body, '$.status') || ':' || coalesce(json_extract(body, '$.targetGroup'), 'unspecified')"],
+  ['vacancyStatus', "json_extract(body, '$.status') || ':' || vacancy_id"],
+];
+
 /**
  * The tallies of the applications already stored, counted by SQLite (GROUP BY) in the migration's
  * transaction. Applications outside a session are in no session's tallies; a row that is not JSON
  * (unreadable, reported as corrupt when read) is not counted.
  */
-function countStoredApplications(db: Database.Database): void {
-  for (const [dimension, key] of COUNT_KEYS) {
+function countStoredApplications(db: Database.Database, keys: ReadonlyArray<[dimension: string, key: string]> = COUNT_KEYS): void {
+  for (const [dimension, key] of keys) {
     db.prepare(
       `INSERT INTO application_counts (session_id, dimension, key, count)
        SELECT session_id, ?, k, n FROM (
@@ -218,6 +224,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(QUESTION_TABLES);
       moveQuestionDocuments(db);
+    },
+  },
+  {
+    version: 5,
+    name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored',
+    up(db) {
+      countStoredApplications(db, FOLLOW_UP_KEYS);
     },
   },
 ];

@@ -1,10 +1,12 @@
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { CampaignReport, ReportGroupRow, ReportLanguage } from '@chunfeng/shared/campaignReport';
+import type { CampaignReport, ReportGroupRow, ReportLanguage, StatusCounts } from '@chunfeng/shared/campaignReport';
 import type { ApplicationStatus, ApplySource, SessionStatus, TargetGroup } from '@chunfeng/shared/recruitment';
 import { NONE } from '../domain/campaignReport';
 
 const STATUSES: readonly ApplicationStatus[] = ['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'];
+/** The follow-up each breakdown sheet (group, sector, district, employer) has after its applications. */
+const FOLLOW_UP: readonly ApplicationStatus[] = ['contacted', 'interviewing', 'hired'];
 
 /** The workbook's words in each language (the console's own wording, so the sheets read like its pages). */
 const WORDS = {
@@ -154,18 +156,20 @@ export async function writeReportWorkbook(report: CampaignReport, lang: ReportLa
     [36, 18, 10, 20, 16],
   );
 
+  const followUpHeads = FOLLOW_UP.map((s) => w.statuses[s]);
+  const followUp = (byStatus: StatusCounts): number[] => FOLLOW_UP.map((s) => byStatus[s]);
   const groupSheet = (title: string, heading: string, rows: ReportGroupRow[]): void =>
-    sheet(title, [heading, w.sessions, w.employers, w.vacancies, w.applications], rows.map((r) => [name(r.name), r.sessions, r.employers, r.vacancies, r.applications]), [24]);
+    sheet(title, [heading, w.sessions, w.employers, w.vacancies, w.applications, ...followUpHeads], rows.map((r) => [name(r.name), r.sessions, r.employers, r.vacancies, r.applications, ...followUp(r.byStatus)]), [24]);
   groupSheet(w.sheet.sector, w.sector, report.bySector);
   groupSheet(w.sheet.district, w.district, report.byDistrict);
 
   const share = (n: number): number => (t.applications === 0 ? 0 : Math.round((n / t.applications) * 1000) / 1000);
-  sheet(w.sheet.group, [w.group, w.applications, w.share], report.byTargetGroup.map((g) => [w.groups[g.group], g.count, share(g.count)]), [30]);
+  sheet(w.sheet.group, [w.group, w.applications, w.share, ...followUpHeads], report.byTargetGroup.map((g) => [w.groups[g.group], g.count, share(g.count), ...followUp(g.byStatus)]), [30]);
 
   sheet(
     w.sheet.employer,
-    [w.employer, w.sector, w.district, w.vacancies, w.love, w.publicWelfare, w.headcount, w.applications],
-    report.byEmployer.map((e) => [name(e.name), name(e.industry), name(e.district), e.vacancies, e.love, e.publicWelfare, e.headcount, e.applications]),
+    [w.employer, w.sector, w.district, w.vacancies, w.love, w.publicWelfare, w.headcount, w.applications, ...followUpHeads],
+    report.byEmployer.map((e) => [name(e.name), name(e.industry), name(e.district), e.vacancies, e.love, e.publicWelfare, e.headcount, e.applications, ...followUp(e.byStatus)]),
     [30, 16, 14],
   );
 

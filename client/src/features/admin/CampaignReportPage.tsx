@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import type { CampaignReport, ReportGroupRow } from '@chunfeng/shared/campaignReport';
+import type { CampaignReport, ReportGroupRow, StatusCounts } from '@chunfeng/shared/campaignReport';
 import { download } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
@@ -14,6 +14,8 @@ import { useApiData } from './useApiData';
 import './campaignReport.css';
 
 const STATUSES = ['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'] as const;
+/** The follow-up each breakdown (group, sector, district, employer) shows beside its applications. */
+const FOLLOW_UP = ['contacted', 'interviewing', 'hired'] as const;
 
 /**
  * The campaign summary (活动总结): the figures of the XLSX workbook on one page that prints on A4
@@ -58,10 +60,15 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
     [t('report.applications'), totals.applications],
     ...STATUSES.map((s): [string, number] => [t(`status.${s}`), totals.byStatus[s]]),
   ];
+  const followUpColumns = FOLLOW_UP.map((s) => t(`status.${s}`));
+  const followUpCells = (byStatus: StatusCounts) =>
+    FOLLOW_UP.map((st) => (
+      <Cell key={st} label={t(`status.${st}`)}>{n.format(byStatus[st])}</Cell>
+    ));
   const groupTable = (caption: string, heading: string, rows: ReportGroupRow[]) => (
     <section className="report-block" aria-label={caption}>
       <h3>{caption}</h3>
-      <DataTable caption={caption} columns={[heading, t('report.sessions'), t('report.employers'), t('report.vacancies'), t('report.applications')]}>
+      <DataTable caption={caption} columns={[heading, t('report.sessions'), t('report.employers'), t('report.vacancies'), t('report.applications'), ...followUpColumns]}>
         {rows.map((r) => (
           <Row key={r.name}>
             <Cell label={heading}><span lang={CONTENT_LANG}>{name(r.name)}</span></Cell>
@@ -69,6 +76,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
             <Cell label={t('report.employers')}>{n.format(r.employers)}</Cell>
             <Cell label={t('report.vacancies')}>{n.format(r.vacancies)}</Cell>
             <Cell label={t('report.applications')}>{n.format(r.applications)}</Cell>
+            {followUpCells(r.byStatus)}
           </Row>
         ))}
       </DataTable>
@@ -108,7 +116,6 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
           ))}
         </dl>
         <p className="muted report-note">{t('report.notRecorded')}</p>
-        <p className="muted report-note">{t('report.crossNote')}</p>
       </section>
 
       <section className="report-block" aria-label={t('report.bySession')}>
@@ -135,12 +142,13 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
 
       <section className="report-block" aria-label={t('report.byGroup')}>
         <h3>{t('report.byGroup')}</h3>
-        <DataTable caption={t('report.byGroup')} columns={[t('report.group'), t('report.applications'), t('report.share')]}>
+        <DataTable caption={t('report.byGroup')} columns={[t('report.group'), t('report.applications'), t('report.share'), ...followUpColumns]}>
           {data.byTargetGroup.map((g) => (
             <Row key={g.group}>
               <Cell label={t('report.group')}>{g.group === 'unspecified' ? t('admin.stats.unspecified') : t(`card.target.${g.group}`)}</Cell>
               <Cell label={t('report.applications')}>{n.format(g.count)}</Cell>
               <Cell label={t('report.share')}>{of(g.count)}</Cell>
+              {followUpCells(g.byStatus)}
             </Row>
           ))}
         </DataTable>
@@ -148,7 +156,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
 
       <section className="report-block" aria-label={t('report.byEmployer')}>
         <h3>{t('report.byEmployer')}</h3>
-        <DataTable caption={t('report.byEmployer')} columns={[t('report.employer'), t('report.sector'), t('report.district'), t('report.vacancies'), t('report.love'), t('report.publicWelfare'), t('report.headcount'), t('report.applications')]}>
+        <DataTable caption={t('report.byEmployer')} columns={[t('report.employer'), t('report.sector'), t('report.district'), t('report.vacancies'), t('report.love'), t('report.publicWelfare'), t('report.headcount'), t('report.applications'), ...followUpColumns]}>
           {data.byEmployer.map((e) => (
             <Row key={e.employerId || '-'}>
               <Cell label={t('report.employer')}><span lang={CONTENT_LANG}>{name(e.name)}</span></Cell>
@@ -159,6 +167,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
               <Cell label={t('report.publicWelfare')}>{n.format(e.publicWelfare)}</Cell>
               <Cell label={t('report.headcount')}>{n.format(e.headcount)}</Cell>
               <Cell label={t('report.applications')}>{n.format(e.applications)}</Cell>
+              {followUpCells(e.byStatus)}
             </Row>
           ))}
         </DataTable>
