@@ -408,6 +408,15 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
         { channel: 'poster', applications: 0, viewers: 0 },
         { channel: 'site', applications: 0, viewers: 0 },
       ],
+      byGroupAndStatus: [
+        { group: 'disabled', status: 'new', count: 1 },
+        { group: 'graduate', status: 'new', count: 1 },
+        { group: 'unspecified', status: 'new', count: 1 },
+      ],
+      byVacancyAndStatus: [
+        { vacancyId: 'tv1', status: 'new', count: 2 },
+        { vacancyId: 'tv2', status: 'new', count: 1 },
+      ],
     });
     expect(figures(counts.get('tally-none'))).toEqual({
       total: 0,
@@ -416,6 +425,8 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
       bySource: [],
       byStatus: [],
       byChannel: ['wechat', 'sms', 'poster', 'site'].map((channel) => ({ channel, applications: 0, viewers: 0 })),
+      byGroupAndStatus: [],
+      byVacancyAndStatus: [],
     });
 
     // A status move is the old status −1 and the new one +1; a withdrawn application still counts in the total.
@@ -432,6 +443,19 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
       { status: 'new', count: 2 },
       { status: 'hired', count: 1 },
       { status: 'withdrawn', count: 1 },
+    ]);
+    // Follow-up by group and by vacancy moved with each status: the hired one out of new, the withdrawn one too.
+    expect(figures(counts.get('tally-1'))?.byGroupAndStatus).toEqual([
+      { group: 'unspecified', status: 'hired', count: 1 },
+      { group: 'graduate', status: 'new', count: 1 },
+      { group: 'unspecified', status: 'new', count: 1 },
+      { group: 'disabled', status: 'withdrawn', count: 1 },
+    ]);
+    expect(figures(counts.get('tally-1'))?.byVacancyAndStatus).toEqual([
+      { vacancyId: 'tv1', status: 'hired', count: 1 },
+      { vacancyId: 'tv1', status: 'new', count: 1 },
+      { vacancyId: 'tv2', status: 'new', count: 1 },
+      { vacancyId: 'tv1', status: 'withdrawn', count: 1 },
     ]);
     // Every figure equals a recount of the session's applications.
     for (const sessionId of ['tally-1', 'tally-2']) {
