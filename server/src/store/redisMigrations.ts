@@ -79,8 +79,8 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
 /**
  * Version 4, follow-up tallies: each session's status-by-group and status-by-vacancy cells, counted
  * from the applications stored (`apps:all` a chunk at a time, as version 1 counted) and written into
- * the session's tally hash beside the cells it has. HSET writes the counts themselves, not increments,
- * so a run cut short and run again counts nothing twice; the other fields of the hash are left alone.
+ * the session's tally hash beside the cells it has, replacing any follow-up field there was, so a run
+ * cut short and run again counts nothing twice; the other fields of the hash are left alone.
  */
 async function countFollowUp(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
   const k = jobKeys(p);
@@ -106,12 +106,29 @@ async function countFollowUp(redis: Redis, p: string, stillHeld: () => Promise<v
     }
     await stillHeld();
   }
-  const sessions = [...tallies];
-  for (let i = 0; i < sessions.length; i += CHUNK) {
-    await Promise.all(sessions.slice(i, i + CHUNK).map(([sessionId, fields]) => redis.hset(k.counts(sessionId), Object.fromEntries(fields))));
+  // Each session's follow-up fields are replaced whole (HDEL of those there, HSET of the counted, in
+  // one MULTI): a run cut short and run again, or a field no application backs, leaves nothing stale.
+  const rewrite = async (key: string, fields: Map<string, number> | undefined): Promise<void> => {
+    const stale = (await redis.hkeys(key)).filter(isFollowUpField);
+    const tx = redis.multi();
+    if (stale.length > 0) tx.hdel(key, ...stale);
+    if (fields && fields.size > 0) tx.hset(key, Object.fromEntries(fields));
+    if (stale.length > 0 || fields) await execAll(tx);
+  };
+  const prefix = k.counts('');
+  await scanKeys(redis, `${globEscape(prefix)}*`, async (keys) => {
+    for (const key of new Set(keys)) {
+      const sessionId = key.slice(prefix.length);
+      await rewrite(key, tallies.get(sessionId));
+      tallies.delete(sessionId);
+    }
     await stillHeld();
-  }
+  });
+  // Sessions with applications but no hash yet (none should be: every application writes its tallies).
+  for (const [sessionId, fields] of tallies) await rewrite(k.counts(sessionId), fields);
 }
+
+const isFollowUpField = (field: string): boolean => field.startsWith('groupStatus:') || field.startsWith('vacancyStatus:');
 
 /** The keys a SCAN of `match` finds, COUNT at a time, handed to `each` batch by batch. */
 async function scanKeys(redis: Redis, match: string, each: (keys: string[]) => Promise<void>): Promise<void> {
