@@ -65,6 +65,30 @@ describe('the campaign report in Chromium', () => {
     expect(sum('按用人单位', 7)).toBe(stats.applications.total);
     expect(sum('按区县', 4)).toBe(stats.applications.total);
     expect(sum('每日趋势', 3)).toBe(stats.applications.total);
+
+    // Follow-up (已联系, 面试中, 已录用) by priority group, employer and district: each group's row is
+    // the statistics' own figure; the employers' and districts' add up to the campaign's.
+    const followUp = ['contacted', 'interviewing', 'hired'] as const;
+    const groups = rowsOf(book, '按重点群体');
+    expect(groups[0]!.slice(3)).toEqual(['已联系', '面试中', '已录用']);
+    const stated = (group: string, status: string) => stats.applications.byGroupAndStatus.find((c) => c.group === group && c.status === status)?.count ?? 0;
+    expect(groups.slice(1).map((row) => [row[0], ...row.slice(3)])).toEqual(stats.applications.byTargetGroup.map((g) => [groupLabel[g.group], ...followUp.map((s) => stated(g.group, s))]));
+    const statusTotal = (status: string) => stats.applications.byStatus.find((c) => c.status === status)?.count ?? 0;
+    for (const [i, status] of followUp.entries()) {
+      expect(sum('按重点群体', 3 + i), status).toBe(statusTotal(status));
+      expect(sum('按用人单位', 8 + i), status).toBe(statusTotal(status));
+      expect(sum('按区县', 5 + i), status).toBe(statusTotal(status));
+      expect(stats.applications.byVacancyAndStatus.filter((c) => c.status === status).reduce((n, c) => n + c.count, 0)).toBe(statusTotal(status));
+    }
+    expect(rowsOf(book, '按区县').slice(1).map((row) => [row[0], ...row.slice(5)])).toEqual([
+      ['七里河区', 2, 2, 1],
+      ['安宁区', 1, 1, 2],
+    ]);
+    // The printable page shows the same: the factory's district row and the disabled group's, follow-up last.
+    const row = (table: string, heading: string) => admin.page.getByRole('table', { name: table, exact: true }).getByRole('row').filter({ hasText: heading });
+    expect((await row('按区县', '七里河区').getByRole('cell').allInnerTexts()).map((t) => t.trim())).toEqual(['七里河区', '3', '1', '2', '8', '2', '2', '1']);
+    expect((await row('按重点群体', '残疾人').getByRole('cell').allInnerTexts()).map((t) => t.trim()).slice(-3)).toEqual(['0', '1', '1']);
+    expect((await admin.page.getByRole('table', { name: '按用人单位', exact: true }).getByRole('columnheader').allInnerTexts()).slice(-4)).toEqual(['报名数', '已联系', '面试中', '已录用']);
     expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   });
 
