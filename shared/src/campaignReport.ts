@@ -68,6 +68,10 @@ export interface CampaignReport {
     /** The highest of the sessions' peak viewers, and their peaks added up. */
     peakViewers: number;
     sumOfPeaks: number;
+    /** Distinct viewers of the campaign's sessions together (the statistics' uniqueViewers). */
+    uniqueViewers: number;
+    /** True on the Redis store, whose unique viewers are an estimate (±0.81%). */
+    uniqueViewersApproximate: boolean;
     employers: number;
     vacancies: number;
     headcount: number;

@@ -142,6 +142,8 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
       sessionsHeld: reportSessions.filter((s) => s.status === 'ended').length,
       peakViewers: reportSessions.reduce((m, s) => Math.max(m, s.peakViewers), 0),
       sumOfPeaks: reportSessions.reduce((n, s) => n + s.peakViewers, 0),
+      uniqueViewers: statistics.uniqueViewers.count,
+      uniqueViewersApproximate: statistics.uniqueViewers.approximate,
       employers: byEmployer.filter((e) => e.employerId !== NONE).length,
       vacancies: offered.size,
       headcount: offeredVacancies.reduce((n, v) => n + (v?.headcount ?? 0), 0),

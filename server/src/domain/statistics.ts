@@ -1,4 +1,5 @@
 import { ShareChannel, type Application, type ApplicationStatus, type ApplySource, type TargetGroup } from '@chunfeng/shared/recruitment';
+import { z } from 'zod';
 import type { ApplicationBreakdown, ViewerSample } from '@chunfeng/shared/statistics';
 
 type Named = { title: string; employer: string };
@@ -200,3 +201,9 @@ export function appendSample(series: readonly ViewerSample[], sample: ViewerSamp
 export function peak(series: readonly ViewerSample[]): number {
   return series.reduce((m, s) => Math.max(m, s.viewers), 0);
 }
+
+/**
+ * An opaque viewer id as the stores keep it (AuthorIds.viewerOf: 32 hex characters, never a phone,
+ * name or address). Checked before every write, so nothing longer or of another shape is stored.
+ */
+export const ViewerKey = z.string().regex(/^[0-9a-f]{32}$/);

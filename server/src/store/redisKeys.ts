@@ -32,6 +32,8 @@ export function jobKeys(prefix: string) {
     /** Every application event of the store, in order (a stream: the changes feed reads it by id). */
     events: `${t}app-events`,
     counts: (sessionId: string) => `${t}counts:session:${sessionId}`,
+    /** A session's viewers, a HyperLogLog (in the tag's one slot, so PFCOUNT can join several sessions'). */
+    viewers: (sessionId: string) => `${t}viewers:session:${sessionId}`,
     /** The prefix of catalog documents' keys (tracked by TrackedDocs). */
     docPrefix: `${t}doc:`,
     doc: (kind: string, id: string) => `${t}doc:${kind}:${id}`,

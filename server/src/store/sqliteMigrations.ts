@@ -130,6 +130,15 @@ CREATE INDEX applications_by_vacancy_status ON applications (vacancy_id, status,
 CREATE INDEX applications_by_session_status ON applications (session_id, status, seq);
 `;
 
+// The viewers of each session (JobStore.countViewer): a row per session and viewer, so the distinct
+// count of a session, or of a campaign's sessions together, is exact.
+const VIEWERS_TABLE = `
+CREATE TABLE session_viewers (
+  session_id TEXT NOT NULL, viewer TEXT NOT NULL,
+  PRIMARY KEY (session_id, viewer)
+) WITHOUT ROWID;
+`;
+
 /** Rows a backfill statement rewrites at once: a province's million in bounded steps, not one statement holding them all. */
 export const BACKFILL_BATCH = 10_000;
 
@@ -231,6 +240,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored',
     up(db) {
       countStoredApplications(db, FOLLOW_UP_KEYS);
+    },
+  },
+  {
+    version: 6,
+    name: 'unique viewers: one row per session and viewer (an opaque per-browser id)',
+    up(db) {
+      db.exec(VIEWERS_TABLE);
     },
   },
 ];

@@ -25,8 +25,8 @@ const WORDS = {
     peakViewers: '最高同时观看',
     sumOfPeaks: '各场最高同时观看合计',
     uniqueViewers: '独立观众',
-    notRecorded: '未记录（见说明）',
-    uniqueNote: '平台只记录每场直播的同时观看人数，未记录独立观众与累计观看人次',
+    uniqueExact: '按浏览器计，同一浏览器看多场只计一次；未取得设备标识的观看不计入',
+    uniqueApproximate: '估算值（误差约 ±0.81%）；按浏览器计，同一浏览器看多场只计一次；未取得设备标识的观看不计入',
     employers: '参与用人单位',
     vacancies: '提供岗位',
     headcount: '招聘人数',
@@ -68,8 +68,8 @@ const WORDS = {
     peakViewers: 'Peak concurrent viewers',
     sumOfPeaks: 'Sessions’ peak viewers added up',
     uniqueViewers: 'Unique viewers',
-    notRecorded: 'not recorded (see note)',
-    uniqueNote: 'The platform records how many watched each live session at once; it does not record unique viewers or total views',
+    uniqueExact: 'Per browser: one browser watching several sessions counts once; viewing without a device id is not counted',
+    uniqueApproximate: 'An estimate (about ±0.81%); per browser: one browser watching several sessions counts once; viewing without a device id is not counted',
     employers: 'Employers',
     vacancies: 'Vacancies offered',
     headcount: 'Positions (headcount)',
@@ -138,7 +138,7 @@ export async function writeReportWorkbook(report: CampaignReport, lang: ReportLa
     [w.sessionsHeld, t.sessionsHeld],
     [w.peakViewers, t.peakViewers],
     [w.sumOfPeaks, t.sumOfPeaks],
-    [w.uniqueViewers, w.notRecorded, w.uniqueNote],
+    [w.uniqueViewers, t.uniqueViewers, t.uniqueViewersApproximate ? w.uniqueApproximate : w.uniqueExact],
     [w.employers, t.employers],
     [w.vacancies, t.vacancies],
     [w.headcount, t.headcount],
@@ -151,8 +151,8 @@ export async function writeReportWorkbook(report: CampaignReport, lang: ReportLa
 
   sheet(
     w.sheet.sessions,
-    [w.session, w.scheduledAt, w.state, w.sector, w.district, w.peakViewers, w.applications, ...STATUSES.map((s) => w.statuses[s])],
-    report.sessions.map((s) => [s.title, local(s.scheduledAt), w.sessionStatus[s.status], s.sectors.map(name).join('、'), s.districts.map(name).join('、'), s.peakViewers, s.applications, ...STATUSES.map((st) => s.byStatus[st])]),
+    [w.session, w.scheduledAt, w.state, w.sector, w.district, w.peakViewers, w.applications, ...STATUSES.map((s) => w.statuses[s]), w.uniqueViewers],
+    report.sessions.map((s) => [s.title, local(s.scheduledAt), w.sessionStatus[s.status], s.sectors.map(name).join('、'), s.districts.map(name).join('、'), s.peakViewers, s.applications, ...STATUSES.map((st) => s.byStatus[st]), s.uniqueViewers]),
     [36, 18, 10, 20, 16],
   );
 

@@ -52,6 +52,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
     [t('report.sessionsHeld'), totals.sessionsHeld],
     [t('report.peakViewers'), totals.peakViewers],
     [t('report.sumOfPeaks'), totals.sumOfPeaks],
+    [t('report.uniqueViewers'), totals.uniqueViewers],
     [t('report.employers'), totals.employers],
     [t('report.vacancies'), totals.vacancies],
     [t('report.headcount'), totals.headcount],
@@ -115,12 +116,12 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
             </div>
           ))}
         </dl>
-        <p className="muted report-note">{t('report.notRecorded')}</p>
+        <p className="muted report-note">{t(totals.uniqueViewersApproximate ? 'report.uniqueApproximate' : 'report.uniqueExact')}</p>
       </section>
 
       <section className="report-block" aria-label={t('report.bySession')}>
         <h3>{t('report.bySession')}</h3>
-        <DataTable caption={t('report.bySession')} columns={[t('report.session'), t('report.when'), t('report.sector'), t('report.district'), t('report.peakViewers'), t('report.applications'), ...STATUSES.map((s) => t(`status.${s}`))]}>
+        <DataTable caption={t('report.bySession')} columns={[t('report.session'), t('report.when'), t('report.sector'), t('report.district'), t('report.peakViewers'), t('report.uniqueViewers'), t('report.applications'), ...STATUSES.map((s) => t(`status.${s}`))]}>
           {data.sessions.map((s) => (
             <Row key={s.id}>
               <Cell label={t('report.session')}><span lang={CONTENT_LANG}>{s.title}</span></Cell>
@@ -128,6 +129,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
               <Cell label={t('report.sector')}><span lang={CONTENT_LANG}>{s.sectors.map(name).join('、')}</span></Cell>
               <Cell label={t('report.district')}><span lang={CONTENT_LANG}>{s.districts.map(name).join('、')}</span></Cell>
               <Cell label={t('report.peakViewers')}>{n.format(s.peakViewers)}</Cell>
+              <Cell label={t('report.uniqueViewers')}>{n.format(s.uniqueViewers)}</Cell>
               <Cell label={t('report.applications')}>{n.format(s.applications)}</Cell>
               {STATUSES.map((st) => (
                 <Cell key={st} label={t(`status.${st}`)}>{n.format(s.byStatus[st])}</Cell>
