@@ -464,6 +464,33 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
     expect(await store.applicationCounts([])).toEqual(new Map());
   });
 
+  test('unique viewers: each viewer once per session and once across sessions; exact on the embedded store, within the HyperLogLog\'s error on Redis', async () => {
+    const viewer = (i: number) => crypto.createHash('sha256').update(`viewer ${i}`).digest('hex').slice(0, 32);
+    // 1,500 viewers of one session, 1,000 of another, 500 of them watched both: 2,000 people.
+    const first = Array.from({ length: 1_500 }, (_, i) => viewer(i));
+    const second = Array.from({ length: 1_000 }, (_, i) => viewer(1_000 + i));
+    for (let i = 0; i < first.length; i += 100) await Promise.all(first.slice(i, i + 100).map((v) => store.countViewer('uv-1', v)));
+    for (let i = 0; i < second.length; i += 100) await Promise.all(second.slice(i, i + 100).map((v) => store.countViewer('uv-2', v)));
+    // Coming back (a reload, a second tab, a reconnect) changes nothing.
+    await Promise.all(first.slice(0, 50).map((v) => store.countViewer('uv-1', v)));
+    const unique = await store.uniqueViewers(['uv-1', 'uv-2', 'uv-none', 'uv-1']);
+    const near = (stated: number | undefined, exact: number) => {
+      if (!unique.approximate) return expect(stated).toBe(exact);
+      // Three standard errors of Redis's HyperLogLog (0.81%).
+      expect(Math.abs(stated! - exact)).toBeLessThanOrEqual(Math.ceil(exact * 0.0243));
+    };
+    near(unique.perSession.get('uv-1'), 1_500);
+    near(unique.perSession.get('uv-2'), 1_000);
+    expect(unique.perSession.get('uv-none')).toBe(0);
+    near(unique.together, 2_000);
+    expect([...unique.perSession.keys()]).toEqual(['uv-1', 'uv-2', 'uv-none']);
+    // A handful is counted exactly on both.
+    for (const i of [1, 2, 3]) await store.countViewer('uv-small', viewer(i));
+    await store.countViewer('uv-small', viewer(1));
+    expect((await store.uniqueViewers(['uv-small'])).together).toBe(3);
+    expect(await store.uniqueViewers([])).toEqual({ perSession: new Map(), together: 0, approximate: unique.approximate });
+  });
+
   test('application tallies stay exact under concurrent applies and status changes', async () => {
     const sessionId = 'tally-race';
     const keyHash = hashKey(crypto.randomUUID());
