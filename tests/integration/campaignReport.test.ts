@@ -125,8 +125,11 @@ describe('the campaign report (活动总结): GET /api/campaigns/:id/report and 
     expect(value('场次')).toBe(3);
     expect(value('爱心岗位')).toBe(1);
     expect(value('公益性岗位')).toBe(1);
-    for (const label of ['报名数', '已录用', '场次', '最高同时观看', '提供岗位']) expect(typeof value(label)).toBe('number');
-    expect(value('独立观众')).toBe('未记录（见说明）');
+    for (const label of ['报名数', '已录用', '场次', '最高同时观看', '独立观众', '提供岗位']) expect(typeof value(label)).toBe('number');
+    // Nobody watched these sessions (scheduled, never live): no viewer, said as a number, with how it is counted.
+    expect(value('独立观众')).toBe(stats.uniqueViewers.count);
+    expect(value('独立观众')).toBe(0);
+    expect(summary.find((row) => row[0] === '独立观众')?.[2]).toMatch(stats.uniqueViewers.approximate ? /^估算值（误差约 ±0\.81%）/ : /^按浏览器计/);
 
     const groups = rowsOf(book, '按重点群体');
     expect(groups[0]).toEqual(['重点群体', '报名数', '占比', '已联系', '面试中', '已录用']);
@@ -136,7 +139,7 @@ describe('the campaign report (活动总结): GET /api/campaigns/:id/report and 
     expect(groups.slice(1).map((row) => row.slice(3))).toEqual(stats.applications.byTargetGroup.map((g) => [stated(g.group, 'contacted'), stated(g.group, 'interviewing'), stated(g.group, 'hired')]));
 
     const sessions = rowsOf(book, '场次');
-    expect(sessions[0]).toEqual(['场次名称', '开播时间', '状态', '行业', '区县', '最高同时观看', '报名数', '新投递', '已联系', '面试中', '已录用', '不合适', '已撤回']);
+    expect(sessions[0]).toEqual(['场次名称', '开播时间', '状态', '行业', '区县', '最高同时观看', '报名数', '新投递', '已联系', '面试中', '已录用', '不合适', '已撤回', '独立观众']);
     expect(sessions.slice(1).map((row) => [row[0], row[6]])).toEqual(stats.sessions.map((s) => [s.title, s.applications]));
     for (const row of sessions.slice(1)) for (const cell of row.slice(5)) expect(typeof cell).toBe('number');
 

@@ -163,6 +163,8 @@ describe('embedded store schema: numbered migrations in user_version', () => {
     await first.close();
     const raw = new Database(storeFile(dir));
     raw.prepare("DELETE FROM application_counts WHERE dimension IN ('groupStatus', 'vacancyStatus')").run();
+    // Nor the tables of the versions after it.
+    raw.exec('DROP TABLE session_viewers');
     raw.pragma('user_version = 4');
     raw.close();
     const figures = (c: ApplicationCounts | undefined) => breakdownOf(c!, (id) => ({ title: id, employer: '' }));
@@ -188,6 +190,14 @@ describe('embedded store schema: numbered migrations in user_version', () => {
       await store.close();
     }
     expect(userVersion(dir)).toBe(LATEST);
+    // Migration 6 made the viewers' table: the store counts viewers.
+    const reopened = new SqliteJobStore({ dataDir: dir });
+    try {
+      await reopened.countViewer('s1', 'a'.repeat(32));
+      expect((await reopened.uniqueViewers(['s1'])).together).toBe(1);
+    } finally {
+      await reopened.close();
+    }
   });
 
   test('a version-2 file (questions as catalog documents) gets them moved into the question tables by migration 4, votes counted from their voters', async () => {
