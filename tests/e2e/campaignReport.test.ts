@@ -52,6 +52,7 @@ describe('the campaign report in Chromium', () => {
     expect(value('场次')).toBe(stats.sessions.length);
     expect(value('最高同时观看')).toBe(Math.max(...stats.sessions.map((s) => s.peakViewers)));
     expect(value('报名数')).toBe(stats.applications.total);
+    expect(value('独立观众')).toBe(stats.uniqueViewers.count);
     const statusLabel: Record<string, string> = { new: '新投递', contacted: '已联系', interviewing: '面试中', hired: '已录用', 'not-suitable': '不合适', withdrawn: '已撤回' };
     for (const { status, count } of stats.applications.byStatus) expect(value(statusLabel[status]!), status).toBe(count);
     expect([value('已联系'), value('面试中'), value('已录用')]).toEqual([3, 3, 3]);
@@ -89,6 +90,12 @@ describe('the campaign report in Chromium', () => {
     expect((await row('按区县', '七里河区').getByRole('cell').allInnerTexts()).map((t) => t.trim())).toEqual(['七里河区', '3', '1', '2', '8', '2', '2', '1']);
     expect((await row('按重点群体', '残疾人').getByRole('cell').allInnerTexts()).map((t) => t.trim()).slice(-3)).toEqual(['0', '1', '1']);
     expect((await admin.page.getByRole('table', { name: '按用人单位', exact: true }).getByRole('columnheader').allInnerTexts()).slice(-4)).toEqual(['报名数', '已联系', '面试中', '已录用']);
+    // The campaign's statistics page states its unique viewers too, "estimate" where the store estimates them.
+    await admin.page.goto(`${fx.server.url}/admin/statistics/campaigns/${encodeURIComponent(campaign.id)}`);
+    const kpi = admin.page.locator('.kpi').filter({ hasText: '独立观众' });
+    await kpi.waitFor();
+    expect(await kpi.locator('dt').innerText()).toBe(stats.uniqueViewers.approximate ? '独立观众（估算，误差约 ±0.81%）' : '独立观众');
+    expect(await kpi.locator('dd').innerText()).toBe(String(stats.uniqueViewers.count));
     expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   });
 
