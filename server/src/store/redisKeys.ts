@@ -37,6 +37,8 @@ export function jobKeys(prefix: string) {
     doc: (kind: string, id: string) => `${t}doc:${kind}:${id}`,
     docOrder: (kind: string) => `${t}docs:${kind}`,
     docIndex: (kind: string, value: string) => `${t}docs:${kind}:idx:${value}`,
+    /** A status-indexed kind's documents of one status, scored by their creation seq (see statusIndexed). */
+    docStatus: (kind: string, status: string) => `${t}docs:${kind}:status:${status}`,
     docSeq: `${t}docs:seq`,
     pins: (sessionId: string) => `${t}pins:${sessionId}`,
     moderation: (sessionId: string) => `${t}moderation:${sessionId}`,

@@ -191,11 +191,42 @@ async function moveQuestionDocuments(redis: Redis, p: string, stillHeld: () => P
   }
 }
 
+/**
+ * Version 4, the status sets: each stored session added to its status's set (`docs:session:status:<status>`)
+ * with its creation seq, a chunk of `docs:session` at a time, as the put script keeps them from now on.
+ * ZADD is idempotent, so a run cut short and run again adds nothing twice. A document that cannot be
+ * read is in no set (reading it reports it corrupt).
+ */
+async function indexSessionStatus(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
+  const k = jobKeys(p);
+  let after = '-inf';
+  for (;;) {
+    const entries = await redis.zrange(k.docOrder('session'), after, '+inf', 'BYSCORE', 'LIMIT', 0, CHUNK, 'WITHSCORES');
+    if (entries.length === 0) break;
+    after = `(${entries.at(-1)!}`;
+    const ids = entries.filter((_, i) => i % 2 === 0);
+    const bodies = await redis.mget(ids.map((id) => k.doc('session', id)));
+    const tx = redis.multi();
+    for (const [i, body] of bodies.entries()) {
+      let status: unknown;
+      try {
+        status = body === null ? undefined : (JSON.parse(body) as { status?: unknown }).status;
+      } catch {
+        continue;
+      }
+      if (typeof status === 'string') tx.zadd(k.docStatus('session', status), entries[i * 2 + 1]!, ids[i]!);
+    }
+    if (tx.length > 0) await execAll(tx);
+    await stillHeld();
+  }
+}
+
 /** Every schema version of the Redis layout, oldest first; 0 is the layout before versions were kept. */
 export const REDIS_MIGRATIONS: readonly RedisMigration[] = [
   { version: 1, name: 'application tallies per session, counted from the applications stored', up: countStoredApplications },
   { version: 2, name: 'every key of the job store under its hash tag; each application\'s own event list', up: tagKeys },
   { version: 3, name: 'questions and votes in their own structures (a vote adds a voter and a count), moved from the question documents', up: moveQuestionDocuments },
+  { version: 4, name: 'sessions indexed by status (the live ones read without the others), from the sessions stored', up: indexSessionStatus },
 ];
 
 /** The data under the prefix was written by a newer release: this one must not touch it. */

@@ -180,6 +180,22 @@ function moveQuestionDocuments(db: Database.Database): void {
   `);
 }
 
+// The status of the kinds indexed by it (see statusIndexed in jobStore.ts; null for the others), kept
+// by every write of the document, so the reconciler reads the live sessions from an index instead
+// of every session of every campaign.
+const STATUS_COLUMN = `
+ALTER TABLE docs ADD COLUMN status TEXT;
+CREATE INDEX docs_by_status ON docs (kind, status, seq) WHERE status IS NOT NULL;
+`;
+
+/**
+ * Copies the status out of each stored session. A document that is not JSON is left without one (it
+ * is reported as corrupt when read; no status read lists it).
+ */
+function backfillStatus(db: Database.Database): void {
+  db.prepare("UPDATE docs SET status = json_extract(body, '$.status') WHERE kind = 'session' AND json_valid(body)").run();
+}
+
 /**
  * Every schema version, oldest first; a new one is appended with the next number and never edited
  * once released. Version 1 is the schema as it stood before versions were kept: files of that time
@@ -218,6 +234,14 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(QUESTION_TABLES);
       moveQuestionDocuments(db);
+    },
+  },
+  {
+    version: 5,
+    name: 'catalog documents indexed by status (the live sessions read without the others), copied from the stored sessions',
+    up(db) {
+      db.exec(STATUS_COLUMN);
+      backfillStatus(db);
     },
   },
 ];

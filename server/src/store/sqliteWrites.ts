@@ -7,7 +7,7 @@ import type { ApplicationRecord } from '../domain/applications';
 import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
 import { countChanges } from '../domain/statistics';
-import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds, type VoteResult } from './jobStore';
+import { indexValue, statusValue, type ApplicationEvent, type CatalogKind, type CatalogKinds, type VoteResult } from './jobStore';
 import { ApplicationRecordSchema, questionRow, readRecord } from './recordSchemas';
 import { StoreError, storeErrorFromSqlite, type StoreFailure } from './storeError';
 
@@ -75,7 +75,9 @@ export class SqliteWrites {
     this.#seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM docs').get() as { s: number }).s;
     this.#statements = {
       docSeq: db.prepare('SELECT seq FROM docs WHERE kind = ? AND id = ?'),
-      putDoc: db.prepare('INSERT INTO docs (kind, id, idx, seq, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET idx = excluded.idx, body = excluded.body'),
+      putDoc: db.prepare(
+        'INSERT INTO docs (kind, id, idx, status, seq, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET idx = excluded.idx, status = excluded.status, body = excluded.body',
+      ),
       putPin: db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body'),
       existing: db.prepare('SELECT seq, body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1'),
       insertApplication: db.prepare(
@@ -152,7 +154,7 @@ export class SqliteWrites {
     switch (op.op) {
       case 'put': {
         const existing = s.docSeq.get(op.kind, op.doc.id) as { seq: number } | undefined;
-        s.putDoc.run(op.kind, op.doc.id, indexValue(op.kind, op.doc) ?? null, existing?.seq ?? ++this.#seq, JSON.stringify(op.doc));
+        s.putDoc.run(op.kind, op.doc.id, indexValue(op.kind, op.doc) ?? null, statusValue(op.kind, op.doc) ?? null, existing?.seq ?? ++this.#seq, JSON.stringify(op.doc));
         return undefined;
       }
       case 'putPin':
