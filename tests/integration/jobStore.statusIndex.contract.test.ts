@@ -17,37 +17,12 @@ import { MIGRATIONS, migrate } from '../../server/src/store/sqliteMigrations';
 import { storeFile } from '../../server/src/store/sqliteSchema';
 import { SqliteJobStore } from '../../server/src/store/sqliteStore';
 import { startClusterModeRedis } from '../harness/redisClusterMode';
+import { storeImplementations } from '../harness/storeImplementations';
 
 const clusterMode = await startClusterModeRedis();
 afterAll(() => clusterMode.stop());
 
-/** Each implementation, and how to open a second handle on the same data (a restart). */
-const implementations: Array<{ name: string; open: () => { store: JobStore; reopen: () => JobStore; cleanup: () => void } }> = [
-  {
-    name: 'embedded (SQLite)',
-    open: () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunfeng-status-'));
-      return { store: new SqliteJobStore({ dataDir }), reopen: () => new SqliteJobStore({ dataDir }), cleanup: () => fs.rmSync(dataDir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'Redis',
-    open: () => {
-      const prefix = `t${crypto.randomUUID().slice(0, 8)}:`;
-      const url = inject('redisUrl');
-      return { store: new RedisJobStore({ url, prefix }), reopen: () => new RedisJobStore({ url, prefix }), cleanup: () => undefined };
-    },
-  },
-  {
-    // Every slot on one node: a script whose keys span two slots is refused.
-    name: 'Redis in cluster mode',
-    open: () => {
-      const prefix = `c${crypto.randomUUID().slice(0, 8)}:`;
-      const { url } = clusterMode;
-      return { store: new RedisJobStore({ url, prefix }), reopen: () => new RedisJobStore({ url, prefix }), cleanup: () => undefined };
-    },
-  },
-];
+const implementations = storeImplementations({ redisUrl: inject('redisUrl'), clusterUrl: clusterMode.url });
 
 const at = '2026-03-01T08:00:00.000Z';
 const session = (id: string, status: SessionStatus, campaignId = 'c1'): LiveSession => ({

@@ -216,9 +216,11 @@ export interface JobStore {
   pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage>;
   /**
    * The applications created or changed after `after` (a `position` this store returned), at most
-   * `limit` changes read; without `after`, none and the position now, to ask from later.
+   * `limit` changes read; without `after`, none and the position now, to ask from later. Narrowed to
+   * one employer's applications, only that employer's changes are read (from its own log, kept in the
+   * same write as the store's): the answer, its position and `more` say nothing of other employers'.
    */
-  applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges>;
+  applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges>;
   /** Read-modify-write of one application, safe against concurrent updates. */
   updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord>;
   /**

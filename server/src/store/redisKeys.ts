@@ -31,6 +31,8 @@ export function jobKeys(prefix: string) {
     bySession: (id: string) => `${t}apps:session:${id}`,
     /** Every application event of the store, in order (a stream: the changes feed reads it by id). */
     events: `${t}app-events`,
+    /** One employer's application events (a stream, each entry under the id it has in \`events\`): its change feed. */
+    employerEvents: (id: string) => `${t}app-events:employer:${id}`,
     counts: (sessionId: string) => `${t}counts:session:${sessionId}`,
     /** The prefix of catalog documents' keys (tracked by TrackedDocs). */
     docPrefix: `${t}doc:`,

@@ -44,9 +44,10 @@ const fenceArg = (fence: StageFence): string => (fence.epoch === null ? '' : Str
 // One atomic step, every key named in KEYS (one hash tag: one cluster slot): answer the id of the
 // application already stored under this key hash, or of the one open for this vacancy and phone (a
 // withdrawal lets go of that key, so it names an open one); otherwise store it with its indexes, its
-// own event list and the store's event stream, and add it to its session's tallies. KEYS: key hash,
-// vacancy+phone, seq, record, all, vacancy, employer, event stream, its events, then its session's set
-// and tally hash when it has a session. ARGV: id, record, event, then the fields it counts in.
+// own event list, the store's event stream and its employer's (under the same entry id), and add it to
+// its session's tallies. KEYS: key hash, vacancy+phone, seq, record, all, vacancy, employer, event
+// stream, its events, its employer's event stream, then its session's set and tally hash when it has a
+// session. ARGV: id, record, event, then the fields it counts in.
 // Exported for the benchmark, which runs it raw as the baseline (see applyScriptArgs).
 export const APPLY_SCRIPT = `
 local existing = redis.call('GET', KEYS[1])
@@ -61,10 +62,11 @@ redis.call('SET', KEYS[2], id)
 redis.call('ZADD', KEYS[5], seq, id)
 redis.call('ZADD', KEYS[6], seq, id)
 redis.call('ZADD', KEYS[7], seq, id)
-redis.call('XADD', KEYS[8], '*', 'applicationId', id, 'event', event)
+local entry = redis.call('XADD', KEYS[8], '*', 'applicationId', id, 'event', event)
 redis.call('RPUSH', KEYS[9], event)
-if #KEYS >= 10 then redis.call('ZADD', KEYS[10], seq, id) end
-if #KEYS >= 11 then for i = 4, #ARGV do redis.call('HINCRBY', KEYS[11], ARGV[i], 1) end end
+redis.call('XADD', KEYS[10], entry, 'applicationId', id)
+if #KEYS >= 11 then redis.call('ZADD', KEYS[11], seq, id) end
+if #KEYS >= 12 then for i = 4, #ARGV do redis.call('HINCRBY', KEYS[12], ARGV[i], 1) end end
 return {1, body}
 `;
 
@@ -109,17 +111,18 @@ return 1
 
 // An application's change stored only if the record is still the one the caller read (compare and
 // swap, no connection of its own), with its event in the stream and its own list; a withdrawal
-// releases its vacancy and phone; the sessions' tallies (KEYS 5…) move with it. KEYS: the record, the
-// event stream, its events, its vacancy+phone key. ARGV: id, the body read, the new body, withdrawn,
-// the event, then (key index, field, change) in threes. 0 = stale, -1 = gone.
+// releases its vacancy and phone; the sessions' tallies (KEYS 6…) move with it. KEYS: the record, the
+// event stream, its events, its vacancy+phone key, its employer's event stream. ARGV: id, the body
+// read, the new body, withdrawn, the event, then (key index, field, change) in threes. 0 = stale, -1 = gone.
 const REPLACE_SCRIPT = `
 local id, expected, body, withdrawn, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= expected then return 0 end
 redis.call('SET', KEYS[1], body)
-redis.call('XADD', KEYS[2], '*', 'applicationId', id, 'event', event)
+local entry = redis.call('XADD', KEYS[2], '*', 'applicationId', id, 'event', event)
 redis.call('RPUSH', KEYS[3], event)
+redis.call('XADD', KEYS[5], entry, 'applicationId', id)
 if withdrawn == '1' and redis.call('GET', KEYS[4]) == id then redis.call('DEL', KEYS[4]) end
 for i = 6, #ARGV, 3 do redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2]) end
 return 1
@@ -139,7 +142,7 @@ export function applyScriptArgs(prefix: string, a: ApplicationRecord): string[] 
   const fields = countChanges(undefined, a).map((c) => countField(c));
   const keys = [
     k.byKeyHash(a.keyHash), k.openFor(a.vacancyId, a.phone), k.applicationSeq, k.application(a.id), k.allApplications,
-    k.byVacancy(a.vacancyId), k.byEmployer(a.employerId), k.events, k.applicationEvents(a.id),
+    k.byVacancy(a.vacancyId), k.byEmployer(a.employerId), k.events, k.applicationEvents(a.id), k.employerEvents(a.employerId),
     ...(a.sessionId ? [k.bySession(a.sessionId), k.counts(a.sessionId)] : []),
   ];
   return [String(keys.length), ...keys, a.id, JSON.stringify(a), JSON.stringify(event), ...(a.sessionId ? fields : [])];
@@ -508,8 +511,9 @@ export class RedisJobStore implements JobStore {
     return { applications: page.map((f) => f.record), next };
   }
 
-  async applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges> {
-    const stream = this.#k.events;
+  /** The store's event stream, or one employer's (the same entry ids): XRANGE past the position, at most `limit`. */
+  async applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges> {
+    const stream = of && after !== undefined ? this.#k.employerEvents(of.employerId) : this.#k.events;
     if (after === undefined) {
       const [last] = await this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1);
       return { ids: [], position: last?.[0] ?? '0-0', more: false };
@@ -531,7 +535,7 @@ export class RedisJobStore implements JobStore {
       const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
       // A withdrawn application no longer holds its vacancy and phone: a new one may be made.
       const withdrawn = next.status === 'withdrawn' ? '1' : '0';
-      const keys = [key, k.events, k.applicationEvents(id), k.openFor(next.vacancyId, next.phone)];
+      const keys = [key, k.events, k.applicationEvents(id), k.openFor(next.vacancyId, next.phone), k.employerEvents(next.employerId)];
       const tallies = countArgs(k, keys.length, countChanges(current, next));
       keys.push(...tallies.keys);
       const result = (await this.#scripts.cfReplace(String(keys.length), ...keys, id, body, JSON.stringify(next), withdrawn, JSON.stringify(event), ...tallies.argv)) as number;

@@ -237,14 +237,19 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges> {
+  /** The store's log by seq; one employer's through application_events_by_employer (employer_id, seq), no other employer's row read. */
+  applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges> {
     return this.#read(() => {
       if (after === undefined) {
         const { last } = this.#prepare('SELECT coalesce(max(seq), 0) AS last FROM application_events').get() as { last: number };
         return { ids: [], position: String(last), more: false };
       }
       const from = Number(changePosition('embedded', after));
-      const rows = this.#prepare('SELECT seq, application_id AS id FROM application_events WHERE seq > ? ORDER BY seq LIMIT ?').all(from, limit) as Array<{ seq: number; id: string }>;
+      const rows = (
+        of
+          ? this.#prepare('SELECT seq, application_id AS id FROM application_events WHERE employer_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(of.employerId, from, limit)
+          : this.#prepare('SELECT seq, application_id AS id FROM application_events WHERE seq > ? ORDER BY seq LIMIT ?').all(from, limit)
+      ) as Array<{ seq: number; id: string }>;
       return { ids: latestOrder(rows.map((r) => r.id)), position: String(rows.at(-1)?.seq ?? from), more: rows.length === limit };
     });
   }

@@ -85,7 +85,7 @@ export class SqliteWrites {
       ),
       // The status column moves with the body (created_at never changes).
       replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ?, status = ? WHERE id = ? AND body = ?'),
-      event: db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)'),
+      event: db.prepare('INSERT INTO application_events (application_id, employer_id, body) VALUES (?, ?, ?)'),
       count: db.prepare(
         'INSERT INTO application_counts (session_id, dimension, key, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
       ),
@@ -168,14 +168,14 @@ export class SqliteWrites {
         const existing = s.existing.get(a.keyHash, a.vacancyId, a.phone) as { seq: number; body: string } | undefined;
         if (existing) return { application: readRecord(ApplicationRecordSchema, existing.body, `application #${existing.seq}`), created: false };
         s.insertApplication.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, a.status, a.createdAt, JSON.stringify(a));
-        this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
+        this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status }, a.employerId);
         this.#count(undefined, a);
         return { application: a, created: true };
       }
       case 'replaceApplication': {
         const changed = s.replaceApplication.run(JSON.stringify(op.next), op.next.status === 'withdrawn' ? 1 : 0, op.next.status, op.id, op.expected).changes;
         if (changed === 0) return 'stale';
-        this.#event(op.event);
+        this.#event(op.event, op.next.employerId);
         // The stored body was `expected` (the update matched it): its tallies are the ones to move.
         this.#count(readRecord(ApplicationRecordSchema, op.expected, `application ${op.id}`), op.next);
         return 'replaced';
@@ -216,8 +216,9 @@ export class SqliteWrites {
     return questionRow(row.body, row.votes, `question ${id}`);
   }
 
-  #event(event: ApplicationEvent): void {
-    this.#statements.event.run(event.applicationId, JSON.stringify(event));
+  /** An event in the store's log, under the employer of its application (that employer's change feed reads it by employer_id). */
+  #event(event: ApplicationEvent, employerId: string): void {
+    this.#statements.event.run(event.applicationId, employerId, JSON.stringify(event));
   }
 
   /** The session tallies moved from `before` to `after`, in the write's own savepoint. */
