@@ -194,7 +194,7 @@ const dangling = (what: string): StoreError => new StoreError('corrupt', `${what
 
 /**
  * The job store on Redis, for several nodes: JSON records, sorted-set indexes per vacancy, employer
- * and session, an append-only stream of application events and each application's own list of them.
+ * and session, an append-only stream of application events (and one per employer, its change feed) and each application's own list of them.
  * Every key is under one hash tag (store/redisKeys.ts) and every script is given all its keys, so it
  * runs on Redis Cluster as on one server. Durable acknowledgements need the server to run with
  * appendonly yes and appendfsync always (the setup script configures the local one).
