@@ -32,11 +32,11 @@ function sqliteSerial(dataDir: string, durationMs: number): RawStoreOutput {
   db.pragma('synchronous = FULL');
   const existing = db.prepare('SELECT body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1');
   const insert = db.prepare('INSERT INTO applications (id, key_hash, vacancy_id, phone, employer_id, session_id, withdrawn, status, created_at, body) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)');
-  const event = db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)');
+  const event = db.prepare('INSERT INTO application_events (application_id, employer_id, body) VALUES (?, ?, ?)');
   const apply = db.transaction((a: ReturnType<typeof record>) => {
     if (existing.get(a.keyHash, a.vacancyId, a.phone)) return;
     insert.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status, a.createdAt, JSON.stringify(a));
-    event.run(a.id, JSON.stringify({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status }));
+    event.run(a.id, a.employerId, JSON.stringify({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status }));
   });
   const latencies: number[] = [];
   const started = performance.now();

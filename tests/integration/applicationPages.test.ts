@@ -127,6 +127,21 @@ describe.each([{ store: 'embedded' }, { store: 'redis' }])('application pages an
     expect((await apiClient(server.url).get(`/applications/changes?since=${since}`)).status).toBe(401);
   });
 
+  test("another employer's activity tells an employer nothing: no application, the same cursor, no `more`", async () => {
+    const [a, b] = employers;
+    const repA = await employerClient(a!.id);
+    const since = (await repA.get<ApplicationListPage>('/applications?limit=1')).body.changes!;
+    const others = vacancies.find((v) => v.employerId === b!.id)!;
+    for (let i = 0; i < 3; i += 1) await apply(others);
+    // The bureau, one change at a time, is told more follow; the employer, asking the same, is not.
+    expect((await bureau.get<ApplicationChangesPage>(`/applications/changes?since=${since}&limit=1`)).body.more).toBe(true);
+    expect((await repA.get<ApplicationChangesPage>(`/applications/changes?since=${since}&limit=1`)).body).toEqual({ applications: [], changes: since, more: false });
+    // Its own next change comes through from that same cursor.
+    const own = await apply(vacancies.find((v) => v.employerId === a!.id)!);
+    const changes = await repA.get<ApplicationChangesPage>(`/applications/changes?since=${since}&limit=1`);
+    expect(changes.body.applications.map((x) => x.phone)).toEqual([own]);
+  });
+
   test('the CSV export streams every applicant the list has, narrowed the same way, one row each', async () => {
     const res = await bureau.raw('/applications.csv');
     expect(res.status).toBe(200);

@@ -88,11 +88,13 @@ export function stageElsewhere(nodeId: string): DomainError {
 /**
  * Sessions marked live whose stage heartbeat has expired were left by a node that died: they go back
  * to `scheduled` (as when a host's connection is gone for good), so the host can go live again.
- * Returns the sessions it changed.
+ * Only the live sessions are read. Returns the sessions it changed.
  */
 export async function reconcileLiveSessions({ service, leases }: { service: RecruitmentService; leases: StageLeases }): Promise<string[]> {
   const reconciled: string[] = [];
-  for (const session of await service.store.list('session')) {
+  // Read through the status index: a province's thousands of scheduled and ended sessions are not read.
+  for (const session of await service.store.listByStatus('session', ['live'])) {
+    // Changed since the index was read: another node's reconciler or a host's close got there first.
     if (session.status !== 'live') continue;
     if (await leases.holder(session.id)) continue;
     // Fenced on "nobody holds it": a host going live on some node meanwhile keeps the session live.

@@ -60,10 +60,13 @@ export class ApplicationFollowUp {
 
   /**
    * The applications the actor may see that were created or changed after `after` (a position from
-   * `changesNow` or an earlier call), each as it is now, in the order of their latest change.
+   * `changesNow` or an earlier call), each as it is now, in the order of their latest change. An
+   * employer's are read from its own change log: no other employer's change is read or skipped, so
+   * neither the answer, nor its position, nor `more` tells it whether others had any.
    */
   async changes(actor: Actor, after: string, limit: number): Promise<{ applications: Application[]; position: string; more: boolean }> {
-    const { ids, position, more } = await this.#store.applicationChanges(after, limit);
+    const of = actor.kind === 'employer' ? { employerId: actor.employerId } : undefined;
+    const { ids, position, more } = await this.#store.applicationChanges(after, limit, of);
     const records = await Promise.all(ids.map((id) => this.#store.getApplication(id)));
     const visible = records.filter((a): a is ApplicationRecord => a !== undefined && (actor.kind !== 'employer' || a.employerId === actor.employerId));
     return { applications: visible.map(followUpView), position, more };

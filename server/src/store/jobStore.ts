@@ -76,6 +76,13 @@ export const catalogIndex: { [K in CatalogKind]?: keyof CatalogKinds[K] & string
   signin: 'staffId',
 };
 
+/**
+ * Kinds also indexed by their status, for the reads that want only a few statuses of a kind that
+ * grows without bound (the reconciler wants the live sessions among a province's thousands).
+ */
+export const statusIndexed = { session: true } as const satisfies { [K in CatalogKind]?: true };
+export type StatusIndexedKind = keyof typeof statusIndexed;
+
 export interface ApplicationFilter {
   vacancyId?: string;
   employerId?: string;
@@ -189,6 +196,12 @@ export interface JobStore {
    */
   pageCatalog<K extends CatalogKind>(kind: K, query: CatalogPageQuery<K>): Promise<CatalogPage<K>>;
 
+  /**
+   * The documents of a status-indexed kind whose status is one of `statuses`, in creation order, read
+   * through the status index alone (no other document is read).
+   */
+  listByStatus<K extends StatusIndexedKind>(kind: K, statuses: ReadonlyArray<CatalogKinds[K]['status']>): Promise<CatalogKinds[K][]>;
+
   /** Saves a pin or its later unpin (same session, kind and pinnedAt). */
   putPin(event: PinEvent): Promise<void>;
   /** Saves several pin records at once, all or none (moving to the next vacancy closes one pin and opens another). */
@@ -210,9 +223,11 @@ export interface JobStore {
   pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage>;
   /**
    * The applications created or changed after `after` (a `position` this store returned), at most
-   * `limit` changes read; without `after`, none and the position now, to ask from later.
+   * `limit` changes read; without `after`, none and the position now, to ask from later. Narrowed to
+   * one employer's applications, only that employer's changes are read (from its own log, kept in the
+   * same write as the store's): the answer, its position and `more` say nothing of other employers'.
    */
-  applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges>;
+  applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges>;
   /** Read-modify-write of one application, safe against concurrent updates. */
   updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord>;
   /**
@@ -282,6 +297,11 @@ export interface JobStore {
 /** What a fenced write whose lease moved on is refused with. */
 export function staleFence(fence: StageFence): DomainError {
   return new DomainError('STAGE_ELSEWHERE', `session ${fence.sessionId}: this node no longer holds its stage (epoch ${fence.epoch ?? 'none'})`);
+}
+
+/** The status a document is indexed by, if its kind is status-indexed (see statusIndexed). */
+export function statusValue<K extends CatalogKind>(kind: K, doc: CatalogKinds[K]): string | undefined {
+  return kind in statusIndexed ? String((doc as unknown as { status: unknown }).status) : undefined;
 }
 
 /** The value of a document's indexed field, if its kind has an index. */

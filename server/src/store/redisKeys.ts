@@ -31,6 +31,8 @@ export function jobKeys(prefix: string) {
     bySession: (id: string) => `${t}apps:session:${id}`,
     /** Every application event of the store, in order (a stream: the changes feed reads it by id). */
     events: `${t}app-events`,
+    /** One employer's application events (a stream, each entry under the id it has in \`events\`): its change feed. */
+    employerEvents: (id: string) => `${t}app-events:employer:${id}`,
     counts: (sessionId: string) => `${t}counts:session:${sessionId}`,
     /** A session's viewers, a HyperLogLog (in the tag's one slot, so PFCOUNT can join several sessions'). */
     viewers: (sessionId: string) => `${t}viewers:session:${sessionId}`,
@@ -39,6 +41,8 @@ export function jobKeys(prefix: string) {
     doc: (kind: string, id: string) => `${t}doc:${kind}:${id}`,
     docOrder: (kind: string) => `${t}docs:${kind}`,
     docIndex: (kind: string, value: string) => `${t}docs:${kind}:idx:${value}`,
+    /** A status-indexed kind's documents of one status, scored by their creation seq (see statusIndexed). */
+    docStatus: (kind: string, status: string) => `${t}docs:${kind}:status:${status}`,
     docSeq: `${t}docs:seq`,
     pins: (sessionId: string) => `${t}pins:${sessionId}`,
     moderation: (sessionId: string) => `${t}moderation:${sessionId}`,

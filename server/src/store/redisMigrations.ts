@@ -245,12 +245,75 @@ async function moveQuestionDocuments(redis: Redis, p: string, stillHeld: () => P
   }
 }
 
+/**
+ * Version 4, the status sets: each stored session added to its status's set (`docs:session:status:<status>`)
+ * with its creation seq, a chunk of `docs:session` at a time, as the put script keeps them from now on.
+ * ZADD is idempotent, so a run cut short and run again adds nothing twice. A document that cannot be
+ * read is in no set (reading it reports it corrupt).
+ */
+async function indexSessionStatus(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
+  const k = jobKeys(p);
+  let after = '-inf';
+  for (;;) {
+    const entries = await redis.zrange(k.docOrder('session'), after, '+inf', 'BYSCORE', 'LIMIT', 0, CHUNK, 'WITHSCORES');
+    if (entries.length === 0) break;
+    after = `(${entries.at(-1)!}`;
+    const ids = entries.filter((_, i) => i % 2 === 0);
+    const bodies = await redis.mget(ids.map((id) => k.doc('session', id)));
+    const tx = redis.multi();
+    for (const [i, body] of bodies.entries()) {
+      let status: unknown;
+      try {
+        status = body === null ? undefined : (JSON.parse(body) as { status?: unknown }).status;
+      } catch {
+        continue;
+      }
+      if (typeof status === 'string') tx.zadd(k.docStatus('session', status), entries[i * 2 + 1]!, ids[i]!);
+    }
+    if (tx.length > 0) await execAll(tx);
+    await stillHeld();
+  }
+}
+
+/**
+ * Version 5, each employer's change feed: every entry of the event stream copied, in order and under
+ * its own id, to the stream of its application's employer (`app-events:employer:<id>`), a chunk at a
+ * time, each chunk in one MULTI with the position reached (`{p}schema:v5:events`), so a run cut short
+ * never adds an entry twice. An event whose application is gone or unreadable is in no employer's feed.
+ */
+async function employerEventStreams(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
+  const k = jobKeys(p);
+  const progress = `${k.tag}schema:v5:events`;
+  for (;;) {
+    const reached = await redis.get(progress);
+    const entries = await redis.xrange(k.events, reached === null ? '-' : `(${reached}`, '+', 'COUNT', CHUNK);
+    if (entries.length === 0) break;
+    const ids = entries.map(([, fields]) => fields[fields.indexOf('applicationId') + 1] ?? '');
+    const bodies = await redis.mget(ids.map((id) => k.application(id)));
+    const tx = redis.multi();
+    for (const [i, [entry]] of entries.entries()) {
+      const body = bodies[i];
+      let employerId: unknown;
+      try {
+        employerId = body ? (JSON.parse(body) as { employerId?: unknown }).employerId : undefined;
+      } catch {
+        continue;
+      }
+      if (typeof employerId === 'string') tx.xadd(k.employerEvents(employerId), entry, 'applicationId', ids[i]!);
+    }
+    await execAll(tx.set(progress, entries.at(-1)![0]));
+    await stillHeld();
+  }
+}
+
 /** Every schema version of the Redis layout, oldest first; 0 is the layout before versions were kept. */
 export const REDIS_MIGRATIONS: readonly RedisMigration[] = [
   { version: 1, name: 'application tallies per session, counted from the applications stored', up: countStoredApplications },
   { version: 2, name: 'every key of the job store under its hash tag; each application\'s own event list', up: tagKeys },
   { version: 3, name: 'questions and votes in their own structures (a vote adds a voter and a count), moved from the question documents', up: moveQuestionDocuments },
-  { version: 4, name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored', up: countFollowUp },
+  { version: 4, name: 'sessions indexed by status (the live ones read without the others), from the sessions stored', up: indexSessionStatus },
+  { version: 5, name: 'each employer\'s own stream of application events (its change feed reads no other employer\'s), copied from the event stream', up: employerEventStreams },
+  { version: 6, name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored', up: countFollowUp },
 ];
 
 /** The data under the prefix was written by a newer release: this one must not touch it. */

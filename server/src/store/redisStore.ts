@@ -18,6 +18,8 @@ import { changePosition, latestOrder, matchesPage, PAGE_SCAN, pageNarrowed } fro
 import {
   catalogIndex,
   indexValue,
+  statusValue,
+  type StatusIndexedKind,
   type ApplicationChanges,
   type ApplicationEvent,
   type ApplicationFilter,
@@ -43,9 +45,10 @@ const fenceArg = (fence: StageFence): string => (fence.epoch === null ? '' : Str
 // One atomic step, every key named in KEYS (one hash tag: one cluster slot): answer the id of the
 // application already stored under this key hash, or of the one open for this vacancy and phone (a
 // withdrawal lets go of that key, so it names an open one); otherwise store it with its indexes, its
-// own event list and the store's event stream, and add it to its session's tallies. KEYS: key hash,
-// vacancy+phone, seq, record, all, vacancy, employer, event stream, its events, then its session's set
-// and tally hash when it has a session. ARGV: id, record, event, then the fields it counts in.
+// own event list, the store's event stream and its employer's (under the same entry id), and add it to
+// its session's tallies. KEYS: key hash, vacancy+phone, seq, record, all, vacancy, employer, event
+// stream, its events, its employer's event stream, then its session's set and tally hash when it has a
+// session. ARGV: id, record, event, then the fields it counts in.
 // Exported for the benchmark, which runs it raw as the baseline (see applyScriptArgs).
 export const APPLY_SCRIPT = `
 local existing = redis.call('GET', KEYS[1])
@@ -60,19 +63,21 @@ redis.call('SET', KEYS[2], id)
 redis.call('ZADD', KEYS[5], seq, id)
 redis.call('ZADD', KEYS[6], seq, id)
 redis.call('ZADD', KEYS[7], seq, id)
-redis.call('XADD', KEYS[8], '*', 'applicationId', id, 'event', event)
+local entry = redis.call('XADD', KEYS[8], '*', 'applicationId', id, 'event', event)
 redis.call('RPUSH', KEYS[9], event)
-if #KEYS >= 10 then redis.call('ZADD', KEYS[10], seq, id) end
-if #KEYS >= 11 then for i = 4, #ARGV do redis.call('HINCRBY', KEYS[11], ARGV[i], 1) end end
+redis.call('XADD', KEYS[10], entry, 'applicationId', id)
+if #KEYS >= 11 then redis.call('ZADD', KEYS[11], seq, id) end
+if #KEYS >= 12 then for i = 4, #ARGV do redis.call('HINCRBY', KEYS[12], ARGV[i], 1) end end
 return {1, body}
 `;
 
 // A catalog write in one round trip, if the document is still as the caller read it (ARGV[3]; '' for
 // absent): keeps its creation order (its first seq) and moves it from the index value it had (KEYS[5],
-// named from what was read) to its new one (KEYS[4]). KEYS: the document, the kind's order, the seq
-// counter, the new and the old index set (the document's own key twice for a kind without an index: a
-// key outside the tag would be another slot). ARGV: id, body, the
-// body read, whether it was there. 0 = changed meanwhile (read again and retry).
+// named from what was read) to its new one (KEYS[4]), and likewise from the status set it was in
+// (KEYS[7]) to its new status's (KEYS[6]). KEYS: the document, the kind's order, the seq counter, the
+// new and the old index set, the new and the old status set (the document's own key twice for a kind
+// without an index or without a status index: a key outside the tag would be another slot). ARGV: id,
+// body, the body read, whether it was there. 0 = changed meanwhile (read again and retry).
 const PUT_BODY = `
 local previous = redis.call('GET', KEYS[1])
 if ARGV[4] == '1' then
@@ -82,17 +87,19 @@ local seq = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if not seq then seq = redis.call('INCR', KEYS[3]) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], seq, ARGV[1])
-if KEYS[4] ~= KEYS[1] then
-  if previous and KEYS[5] ~= KEYS[4] then redis.call('ZREM', KEYS[5], ARGV[1]) end
-  redis.call('ZADD', KEYS[4], seq, ARGV[1])
+for i = 4, 6, 2 do
+  if KEYS[i] ~= KEYS[1] then
+    if previous and KEYS[i + 1] ~= KEYS[i] then redis.call('ZREM', KEYS[i + 1], ARGV[1]) end
+    redis.call('ZADD', KEYS[i], seq, ARGV[1])
+  end
 end
 return 1
 `;
 
 const PUT_SCRIPT = PUT_BODY;
-// The same, only while the session's stage lease carries the epoch. KEYS 6-7: the lease and its epoch counter; ARGV[5]: the epoch. -1 = refused.
+// The same, only while the session's stage lease carries the epoch. KEYS 8-9: the lease and its epoch counter; ARGV[5]: the epoch. -1 = refused.
 const PUT_FENCED_SCRIPT = `${FENCE_LUA}
-if not fenced(KEYS[6], KEYS[7], ARGV[5]) then return -1 end
+if not fenced(KEYS[8], KEYS[9], ARGV[5]) then return -1 end
 ${PUT_BODY}`;
 
 // Pin records only while the session's stage lease carries the epoch. KEYS: the pins hash, the lease,
@@ -105,17 +112,18 @@ return 1
 
 // An application's change stored only if the record is still the one the caller read (compare and
 // swap, no connection of its own), with its event in the stream and its own list; a withdrawal
-// releases its vacancy and phone; the sessions' tallies (KEYS 5…) move with it. KEYS: the record, the
-// event stream, its events, its vacancy+phone key. ARGV: id, the body read, the new body, withdrawn,
-// the event, then (key index, field, change) in threes. 0 = stale, -1 = gone.
+// releases its vacancy and phone; the sessions' tallies (KEYS 6…) move with it. KEYS: the record, the
+// event stream, its events, its vacancy+phone key, its employer's event stream. ARGV: id, the body
+// read, the new body, withdrawn, the event, then (key index, field, change) in threes. 0 = stale, -1 = gone.
 const REPLACE_SCRIPT = `
 local id, expected, body, withdrawn, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= expected then return 0 end
 redis.call('SET', KEYS[1], body)
-redis.call('XADD', KEYS[2], '*', 'applicationId', id, 'event', event)
+local entry = redis.call('XADD', KEYS[2], '*', 'applicationId', id, 'event', event)
 redis.call('RPUSH', KEYS[3], event)
+redis.call('XADD', KEYS[5], entry, 'applicationId', id)
 if withdrawn == '1' and redis.call('GET', KEYS[4]) == id then redis.call('DEL', KEYS[4]) end
 for i = 6, #ARGV, 3 do redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2]) end
 return 1
@@ -135,7 +143,7 @@ export function applyScriptArgs(prefix: string, a: ApplicationRecord): string[] 
   const fields = countChanges(undefined, a).map((c) => countField(c));
   const keys = [
     k.byKeyHash(a.keyHash), k.openFor(a.vacancyId, a.phone), k.applicationSeq, k.application(a.id), k.allApplications,
-    k.byVacancy(a.vacancyId), k.byEmployer(a.employerId), k.events, k.applicationEvents(a.id),
+    k.byVacancy(a.vacancyId), k.byEmployer(a.employerId), k.events, k.applicationEvents(a.id), k.employerEvents(a.employerId),
     ...(a.sessionId ? [k.bySession(a.sessionId), k.counts(a.sessionId)] : []),
   ];
   return [String(keys.length), ...keys, a.id, JSON.stringify(a), JSON.stringify(event), ...(a.sessionId ? fields : [])];
@@ -174,7 +182,7 @@ const BULK_READS = ['mget', 'zrange'];
 
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 const GUARDED = [
-  'put', 'get', 'list', 'pageCatalog', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
+  'put', 'get', 'list', 'listByStatus', 'pageCatalog', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
   'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'countVisit', 'countViewer', 'uniqueViewers', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
   'putQuestion', 'getQuestion', 'voteQuestion', 'answerQuestion', 'questionsOf', 'faq', 'questionVoters',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
@@ -187,7 +195,7 @@ const dangling = (what: string): StoreError => new StoreError('corrupt', `${what
 
 /**
  * The job store on Redis, for several nodes: JSON records, sorted-set indexes per vacancy, employer
- * and session, an append-only stream of application events and each application's own list of them.
+ * and session, an append-only stream of application events (and one per employer, its change feed) and each application's own list of them.
  * Every key is under one hash tag (store/redisKeys.ts) and every script is given all its keys, so it
  * runs on Redis Cluster as on one server. Durable acknowledgements need the server to run with
  * appendonly yes and appendfsync always (the setup script configures the local one).
@@ -218,8 +226,8 @@ export class RedisJobStore implements JobStore {
     this.#redis.on('error', (error: Error) => onConnectionError?.(error));
     // The number of keys is the first argument: an application outside a session has no tallies to name.
     this.#redis.defineCommand('cfApply', { lua: APPLY_SCRIPT });
-    this.#redis.defineCommand('cfPut', { numberOfKeys: 5, lua: PUT_SCRIPT });
-    this.#redis.defineCommand('cfPutFenced', { numberOfKeys: 7, lua: PUT_FENCED_SCRIPT });
+    this.#redis.defineCommand('cfPut', { numberOfKeys: 7, lua: PUT_SCRIPT });
+    this.#redis.defineCommand('cfPutFenced', { numberOfKeys: 9, lua: PUT_FENCED_SCRIPT });
     this.#redis.defineCommand('cfPutPinsFenced', { numberOfKeys: 3, lua: PUT_PINS_FENCED_SCRIPT });
     this.#redis.defineCommand('cfReplace', { lua: REPLACE_SCRIPT });
     this.#scripts = this.#redis as unknown as Scripts;
@@ -300,15 +308,20 @@ export class RedisJobStore implements JobStore {
     const body = JSON.stringify(doc);
     const value = indexValue(kind, doc);
     const indexed = catalogIndex[kind] !== undefined && value !== undefined;
+    const status = statusValue(kind, doc);
     const fenceKeys = fence ? [stageLeaseKey(this.#p, fence.sessionId), stageEpochKey(this.#p, fence.sessionId)] : [];
     await this.#docs.writing(docKey, async () => {
       for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt += 1) {
         const previous = await this.#redis.get(docKey);
         // As JavaScript's String() names the field it had (missing or null included), as indexValue does.
-        const before = previous === null || !indexed ? undefined : indexValue(kind, JSON.parse(previous) as CatalogKinds[K]);
+        const was = previous === null ? undefined : (JSON.parse(previous) as CatalogKinds[K]);
+        const before = was === undefined || !indexed ? undefined : indexValue(kind, was);
         const newIndex = indexed ? k.docIndex(kind, value) : docKey;
         const oldIndex = before === undefined ? newIndex : k.docIndex(kind, before);
-        const keys = [docKey, k.docOrder(kind), k.docSeq, newIndex, oldIndex, ...fenceKeys];
+        const statusBefore = was === undefined || status === undefined ? undefined : statusValue(kind, was);
+        const newStatus = status === undefined ? docKey : k.docStatus(kind, status);
+        const oldStatus = statusBefore === undefined ? newStatus : k.docStatus(kind, statusBefore);
+        const keys = [docKey, k.docOrder(kind), k.docSeq, newIndex, oldIndex, newStatus, oldStatus, ...fenceKeys];
         const argv = [doc.id, body, previous ?? '', previous === null ? '0' : '1'];
         const stored = fence ? await this.#scripts.cfPutFenced(...keys, ...argv, fenceArg(fence)) : await this.#scripts.cfPut(...keys, ...argv);
         if (stored === -1) throw staleFence(fence!);
@@ -349,6 +362,29 @@ export class RedisJobStore implements JobStore {
       if (ids.length < READ_CHUNK) return out;
       above = `(${entries.at(-1)!}`;
     }
+  }
+
+  /** Each status's set READ_CHUNK at a time (as list reads the kind's order), merged by creation seq. */
+  async listByStatus<K extends StatusIndexedKind>(kind: K, statuses: ReadonlyArray<CatalogKinds[K]['status']>): Promise<CatalogKinds[K][]> {
+    const k = this.#k;
+    const entries: Array<{ seq: number; id: string }> = [];
+    for (const status of new Set(statuses)) {
+      const set = k.docStatus(kind, status);
+      let above = '-inf';
+      for (;;) {
+        const chunk = await this.#redis.zrange(set, above, '+inf', 'BYSCORE', 'LIMIT', 0, READ_CHUNK, 'WITHSCORES');
+        for (let i = 0; i < chunk.length; i += 2) entries.push({ id: chunk[i]!, seq: Number(chunk[i + 1]) });
+        if (chunk.length < READ_CHUNK * 2) break;
+        above = `(${chunk.at(-1)!}`;
+      }
+    }
+    entries.sort((a, b) => a.seq - b.seq);
+    const docs: Array<CatalogKinds[K]> = [];
+    for (let i = 0; i < entries.length; i += READ_CHUNK) {
+      const bodies = await this.#redis.mget(entries.slice(i, i + READ_CHUNK).map((e) => k.doc(kind, e.id)));
+      for (const b of bodies) if (b !== null) docs.push(JSON.parse(b) as CatalogKinds[K]);
+    }
+    return docs;
   }
 
   /**
@@ -476,8 +512,9 @@ export class RedisJobStore implements JobStore {
     return { applications: page.map((f) => f.record), next };
   }
 
-  async applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges> {
-    const stream = this.#k.events;
+  /** The store's event stream, or one employer's (the same entry ids): XRANGE past the position, at most `limit`. */
+  async applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges> {
+    const stream = of && after !== undefined ? this.#k.employerEvents(of.employerId) : this.#k.events;
     if (after === undefined) {
       const [last] = await this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1);
       return { ids: [], position: last?.[0] ?? '0-0', more: false };
@@ -499,7 +536,7 @@ export class RedisJobStore implements JobStore {
       const event: ApplicationEvent = { applicationId: id, type: 'status', at: next.history.at(-1)?.at ?? new Date().toISOString(), status: next.status };
       // A withdrawn application no longer holds its vacancy and phone: a new one may be made.
       const withdrawn = next.status === 'withdrawn' ? '1' : '0';
-      const keys = [key, k.events, k.applicationEvents(id), k.openFor(next.vacancyId, next.phone)];
+      const keys = [key, k.events, k.applicationEvents(id), k.openFor(next.vacancyId, next.phone), k.employerEvents(next.employerId)];
       const tallies = countArgs(k, keys.length, countChanges(current, next));
       keys.push(...tallies.keys);
       const result = (await this.#scripts.cfReplace(String(keys.length), ...keys, id, body, JSON.stringify(next), withdrawn, JSON.stringify(event), ...tallies.argv)) as number;

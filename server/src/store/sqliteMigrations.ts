@@ -195,6 +195,40 @@ function moveQuestionDocuments(db: Database.Database): void {
   `);
 }
 
+// The status of the kinds indexed by it (see statusIndexed in jobStore.ts; null for the others), kept
+// by every write of the document, so the reconciler reads the live sessions from an index instead
+// of every session of every campaign.
+const STATUS_COLUMN = `
+ALTER TABLE docs ADD COLUMN status TEXT;
+CREATE INDEX docs_by_status ON docs (kind, status, seq) WHERE status IS NOT NULL;
+`;
+
+/**
+ * Copies the status out of each stored session. A document that is not JSON is left without one (it
+ * is reported as corrupt when read; no status read lists it).
+ */
+function backfillStatus(db: Database.Database): void {
+  db.prepare("UPDATE docs SET status = json_extract(body, '$.status') WHERE kind = 'session' AND json_valid(body)").run();
+}
+
+// Each event under the employer of its application, so an employer's change feed reads its own
+// events from an index and never learns, by skipping them, that others had any.
+const EVENT_EMPLOYER = `
+ALTER TABLE application_events ADD COLUMN employer_id TEXT;
+`;
+
+/**
+ * Copies each event's employer from its application, BACKFILL_BATCH events of seq at a time (inside
+ * the migration's transaction). An event whose application is not stored is left without one (no
+ * employer's feed lists it; the bureau's still does).
+ */
+function backfillEventEmployers(db: Database.Database): void {
+  const { last } = db.prepare('SELECT coalesce(max(seq), 0) AS last FROM application_events').get() as { last: number };
+  const fill = db.prepare('UPDATE application_events SET employer_id = (SELECT employer_id FROM applications WHERE id = application_id) WHERE seq > ? AND seq <= ?');
+  for (let from = 0; from < last; from += BACKFILL_BATCH) fill.run(from, from + BACKFILL_BATCH);
+  db.exec('CREATE INDEX application_events_by_employer ON application_events (employer_id, seq)');
+}
+
 /**
  * Every schema version, oldest first; a new one is appended with the next number and never edited
  * once released. Version 1 is the schema as it stood before versions were kept: files of that time
@@ -237,13 +271,29 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: 'catalog documents indexed by status (the live sessions read without the others), copied from the stored sessions',
+    up(db) {
+      db.exec(STATUS_COLUMN);
+      backfillStatus(db);
+    },
+  },
+  {
+    version: 6,
+    name: 'application events under the employer of their application (an employer\'s change feed read from an index), copied from the applications',
+    up(db) {
+      db.exec(EVENT_EMPLOYER);
+      backfillEventEmployers(db);
+    },
+  },
+  {
+    version: 7,
     name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored',
     up(db) {
       countStoredApplications(db, FOLLOW_UP_KEYS);
     },
   },
   {
-    version: 6,
+    version: 8,
     name: 'unique viewers: one row per session and viewer (an opaque per-browser id)',
     up(db) {
       db.exec(VIEWERS_TABLE);

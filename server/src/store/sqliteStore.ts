@@ -7,7 +7,7 @@ import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
-import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogPage, type CatalogPageQuery, type CatalogKinds, type FencedWrite, type JobStore, type QuestionState, type UniqueViewers, type VoteResult } from './jobStore';
+import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogPage, type CatalogPageQuery, type CatalogKinds, type StatusIndexedKind, type FencedWrite, type JobStore, type QuestionState, type UniqueViewers, type VoteResult } from './jobStore';
 import { fillCatalogPage } from './catalogPages';
 import { DocCache } from './docCache';
 import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, CountCellRecord, catalogSchema, ModerationRecord, PinEventRecord, questionRow, readRecord } from './recordSchemas';
@@ -96,6 +96,17 @@ export class SqliteJobStore implements JobStore {
           ? this.#prepare('SELECT id, body FROM docs WHERE kind = ? AND idx = ? ORDER BY seq').all(kind, where.value)
           : this.#prepare('SELECT id, body FROM docs WHERE kind = ? ORDER BY seq').all(kind)
       ) as Array<{ id: string; body: string }>;
+      return rows.map((r) => readRecord(catalogSchema(kind), r.body, `${kind} ${r.id}`));
+    });
+  }
+
+  /** Through docs_by_status (kind, status, seq): only the documents of those statuses are read, then sorted. */
+  listByStatus<K extends StatusIndexedKind>(kind: K, statuses: ReadonlyArray<CatalogKinds[K]['status']>): Promise<CatalogKinds[K][]> {
+    return this.#read(() => {
+      if (statuses.length === 0) return [];
+      const marks = statuses.map(() => '?').join(', ');
+      // Named: without statistics the planner would rather walk docs_by_seq (every session) than sort the few found.
+      const rows = this.#prepare(`SELECT id, body FROM docs INDEXED BY docs_by_status WHERE kind = ? AND status IN (${marks}) ORDER BY seq`).all(kind, ...statuses) as Array<{ id: string; body: string }>;
       return rows.map((r) => readRecord(catalogSchema(kind), r.body, `${kind} ${r.id}`));
     });
   }
@@ -226,14 +237,19 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  applicationChanges(after: string | undefined, limit: number): Promise<ApplicationChanges> {
+  /** The store's log by seq; one employer's through application_events_by_employer (employer_id, seq), no other employer's row read. */
+  applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges> {
     return this.#read(() => {
       if (after === undefined) {
         const { last } = this.#prepare('SELECT coalesce(max(seq), 0) AS last FROM application_events').get() as { last: number };
         return { ids: [], position: String(last), more: false };
       }
       const from = Number(changePosition('embedded', after));
-      const rows = this.#prepare('SELECT seq, application_id AS id FROM application_events WHERE seq > ? ORDER BY seq LIMIT ?').all(from, limit) as Array<{ seq: number; id: string }>;
+      const rows = (
+        of
+          ? this.#prepare('SELECT seq, application_id AS id FROM application_events WHERE employer_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(of.employerId, from, limit)
+          : this.#prepare('SELECT seq, application_id AS id FROM application_events WHERE seq > ? ORDER BY seq LIMIT ?').all(from, limit)
+      ) as Array<{ seq: number; id: string }>;
       return { ids: latestOrder(rows.map((r) => r.id)), position: String(rows.at(-1)?.seq ?? from), more: rows.length === limit };
     });
   }

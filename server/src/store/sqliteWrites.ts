@@ -7,7 +7,7 @@ import type { ApplicationRecord } from '../domain/applications';
 import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
 import { countChanges } from '../domain/statistics';
-import { indexValue, type ApplicationEvent, type CatalogKind, type CatalogKinds, type VoteResult } from './jobStore';
+import { indexValue, statusValue, type ApplicationEvent, type CatalogKind, type CatalogKinds, type VoteResult } from './jobStore';
 import { ApplicationRecordSchema, questionRow, readRecord } from './recordSchemas';
 import { StoreError, storeErrorFromSqlite, type StoreFailure } from './storeError';
 
@@ -77,7 +77,9 @@ export class SqliteWrites {
     this.#seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM docs').get() as { s: number }).s;
     this.#statements = {
       docSeq: db.prepare('SELECT seq FROM docs WHERE kind = ? AND id = ?'),
-      putDoc: db.prepare('INSERT INTO docs (kind, id, idx, seq, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET idx = excluded.idx, body = excluded.body'),
+      putDoc: db.prepare(
+        'INSERT INTO docs (kind, id, idx, status, seq, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET idx = excluded.idx, status = excluded.status, body = excluded.body',
+      ),
       putPin: db.prepare('INSERT INTO pins (session_id, kind, pinned_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET body = excluded.body'),
       existing: db.prepare('SELECT seq, body FROM applications WHERE key_hash = ? OR (vacancy_id = ? AND phone = ? AND withdrawn = 0) LIMIT 1'),
       insertApplication: db.prepare(
@@ -85,7 +87,7 @@ export class SqliteWrites {
       ),
       // The status column moves with the body (created_at never changes).
       replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ?, status = ? WHERE id = ? AND body = ?'),
-      event: db.prepare('INSERT INTO application_events (application_id, body) VALUES (?, ?)'),
+      event: db.prepare('INSERT INTO application_events (application_id, employer_id, body) VALUES (?, ?, ?)'),
       viewer: db.prepare('INSERT OR IGNORE INTO session_viewers (session_id, viewer) VALUES (?, ?)'),
       count: db.prepare(
         'INSERT INTO application_counts (session_id, dimension, key, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
@@ -155,7 +157,7 @@ export class SqliteWrites {
     switch (op.op) {
       case 'put': {
         const existing = s.docSeq.get(op.kind, op.doc.id) as { seq: number } | undefined;
-        s.putDoc.run(op.kind, op.doc.id, indexValue(op.kind, op.doc) ?? null, existing?.seq ?? ++this.#seq, JSON.stringify(op.doc));
+        s.putDoc.run(op.kind, op.doc.id, indexValue(op.kind, op.doc) ?? null, statusValue(op.kind, op.doc) ?? null, existing?.seq ?? ++this.#seq, JSON.stringify(op.doc));
         return undefined;
       }
       case 'putPin':
@@ -169,14 +171,14 @@ export class SqliteWrites {
         const existing = s.existing.get(a.keyHash, a.vacancyId, a.phone) as { seq: number; body: string } | undefined;
         if (existing) return { application: readRecord(ApplicationRecordSchema, existing.body, `application #${existing.seq}`), created: false };
         s.insertApplication.run(a.id, a.keyHash, a.vacancyId, a.phone, a.employerId, a.sessionId, a.status === 'withdrawn' ? 1 : 0, a.status, a.createdAt, JSON.stringify(a));
-        this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status });
+        this.#event({ applicationId: a.id, type: 'created', at: a.createdAt, status: a.status }, a.employerId);
         this.#count(undefined, a);
         return { application: a, created: true };
       }
       case 'replaceApplication': {
         const changed = s.replaceApplication.run(JSON.stringify(op.next), op.next.status === 'withdrawn' ? 1 : 0, op.next.status, op.id, op.expected).changes;
         if (changed === 0) return 'stale';
-        this.#event(op.event);
+        this.#event(op.event, op.next.employerId);
         // The stored body was `expected` (the update matched it): its tallies are the ones to move.
         this.#count(readRecord(ApplicationRecordSchema, op.expected, `application ${op.id}`), op.next);
         return 'replaced';
@@ -220,8 +222,9 @@ export class SqliteWrites {
     return questionRow(row.body, row.votes, `question ${id}`);
   }
 
-  #event(event: ApplicationEvent): void {
-    this.#statements.event.run(event.applicationId, JSON.stringify(event));
+  /** An event in the store's log, under the employer of its application (that employer's change feed reads it by employer_id). */
+  #event(event: ApplicationEvent, employerId: string): void {
+    this.#statements.event.run(event.applicationId, employerId, JSON.stringify(event));
   }
 
   /** The session tallies moved from `before` to `after`, in the write's own savepoint. */
