@@ -29,6 +29,8 @@ export interface ReportGroupRow {
   employers: number;
   vacancies: number;
   applications: number;
+  /** Those applications by where each is now (follow-up: contacted, interviewing, hired …). */
+  byStatus: StatusCounts;
 }
 
 export interface ReportEmployerRow {
@@ -42,6 +44,7 @@ export interface ReportEmployerRow {
   publicWelfare: number;
   headcount: number;
   applications: number;
+  byStatus: StatusCounts;
 }
 
 export interface ReportVacancyRow extends VacancyCount {
@@ -65,6 +68,10 @@ export interface CampaignReport {
     /** The highest of the sessions' peak viewers, and their peaks added up. */
     peakViewers: number;
     sumOfPeaks: number;
+    /** Distinct viewers of the campaign's sessions together (the statistics' uniqueViewers). */
+    uniqueViewers: number;
+    /** True on the Redis store, whose unique viewers are an estimate (±0.81%). */
+    uniqueViewersApproximate: boolean;
     employers: number;
     vacancies: number;
     headcount: number;
@@ -73,7 +80,8 @@ export interface CampaignReport {
     applications: number;
     byStatus: StatusCounts;
   };
-  byTargetGroup: Array<{ group: TargetGroup | 'unspecified'; count: number }>;
+  /** Applications per priority group, each with where they are now (the statistics' byGroupAndStatus). */
+  byTargetGroup: Array<{ group: TargetGroup | 'unspecified'; count: number; byStatus: StatusCounts }>;
   bySource: Array<{ source: ApplySource; count: number }>;
   sessions: ReportSession[];
   bySector: ReportGroupRow[];

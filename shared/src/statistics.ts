@@ -27,6 +27,12 @@ export interface ApplicationBreakdown {
    * Applications that came by no channel are the rest of `total`.
    */
   byChannel: Array<{ channel: ShareChannel; viewers: number; applications: number }>;
+  /**
+   * Follow-up: the applications of each priority group, and to each vacancy, by where each is now
+   * (largest first; a pair with none is not listed). Each list adds up to `total`.
+   */
+  byGroupAndStatus: Array<{ group: TargetGroup | 'unspecified'; status: ApplicationStatus; count: number }>;
+  byVacancyAndStatus: Array<{ vacancyId: string; status: ApplicationStatus; count: number }>;
 }
 
 export interface SessionSummary {
@@ -35,11 +41,24 @@ export interface SessionSummary {
   status: SessionStatus;
   scheduledAt: string;
   peakViewers: number;
+  /** Distinct browsers (device-token families) that joined as viewers; see UniqueViewerTotal. */
+  uniqueViewers: number;
   applications: number;
+}
+
+/**
+ * Distinct viewers of a session or of a campaign's sessions together (a viewer of two sessions is
+ * one). `approximate` on the Redis store, which estimates them (HyperLogLog, standard error 0.81%);
+ * exact on the embedded store.
+ */
+export interface UniqueViewerTotal {
+  count: number;
+  approximate: boolean;
 }
 
 export interface SessionStatistics {
   session: SessionSummary;
+  uniqueViewers: UniqueViewerTotal;
   viewers: ViewerSample[];
   applications: ApplicationBreakdown;
 }
@@ -47,5 +66,6 @@ export interface SessionStatistics {
 export interface CampaignStatistics {
   campaign: { id: string; name: string; startsOn: string; endsOn: string };
   sessions: SessionSummary[];
+  uniqueViewers: UniqueViewerTotal;
   applications: ApplicationBreakdown;
 }

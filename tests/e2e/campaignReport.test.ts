@@ -52,6 +52,7 @@ describe('the campaign report in Chromium', () => {
     expect(value('场次')).toBe(stats.sessions.length);
     expect(value('最高同时观看')).toBe(Math.max(...stats.sessions.map((s) => s.peakViewers)));
     expect(value('报名数')).toBe(stats.applications.total);
+    expect(value('独立观众')).toBe(stats.uniqueViewers.count);
     const statusLabel: Record<string, string> = { new: '新投递', contacted: '已联系', interviewing: '面试中', hired: '已录用', 'not-suitable': '不合适', withdrawn: '已撤回' };
     for (const { status, count } of stats.applications.byStatus) expect(value(statusLabel[status]!), status).toBe(count);
     expect([value('已联系'), value('面试中'), value('已录用')]).toEqual([3, 3, 3]);
@@ -65,6 +66,36 @@ describe('the campaign report in Chromium', () => {
     expect(sum('按用人单位', 7)).toBe(stats.applications.total);
     expect(sum('按区县', 4)).toBe(stats.applications.total);
     expect(sum('每日趋势', 3)).toBe(stats.applications.total);
+
+    // Follow-up (已联系, 面试中, 已录用) by priority group, employer and district: each group's row is
+    // the statistics' own figure; the employers' and districts' add up to the campaign's.
+    const followUp = ['contacted', 'interviewing', 'hired'] as const;
+    const groups = rowsOf(book, '按重点群体');
+    expect(groups[0]!.slice(3)).toEqual(['已联系', '面试中', '已录用']);
+    const stated = (group: string, status: string) => stats.applications.byGroupAndStatus.find((c) => c.group === group && c.status === status)?.count ?? 0;
+    expect(groups.slice(1).map((row) => [row[0], ...row.slice(3)])).toEqual(stats.applications.byTargetGroup.map((g) => [groupLabel[g.group], ...followUp.map((s) => stated(g.group, s))]));
+    const statusTotal = (status: string) => stats.applications.byStatus.find((c) => c.status === status)?.count ?? 0;
+    for (const [i, status] of followUp.entries()) {
+      expect(sum('按重点群体', 3 + i), status).toBe(statusTotal(status));
+      expect(sum('按用人单位', 8 + i), status).toBe(statusTotal(status));
+      expect(sum('按区县', 5 + i), status).toBe(statusTotal(status));
+      expect(stats.applications.byVacancyAndStatus.filter((c) => c.status === status).reduce((n, c) => n + c.count, 0)).toBe(statusTotal(status));
+    }
+    expect(rowsOf(book, '按区县').slice(1).map((row) => [row[0], ...row.slice(5)])).toEqual([
+      ['七里河区', 2, 2, 1],
+      ['安宁区', 1, 1, 2],
+    ]);
+    // The printable page shows the same: the factory's district row and the disabled group's, follow-up last.
+    const row = (table: string, heading: string) => admin.page.getByRole('table', { name: table, exact: true }).getByRole('row').filter({ hasText: heading });
+    expect((await row('按区县', '七里河区').getByRole('cell').allInnerTexts()).map((t) => t.trim())).toEqual(['七里河区', '3', '1', '2', '8', '2', '2', '1']);
+    expect((await row('按重点群体', '残疾人').getByRole('cell').allInnerTexts()).map((t) => t.trim()).slice(-3)).toEqual(['0', '1', '1']);
+    expect((await admin.page.getByRole('table', { name: '按用人单位', exact: true }).getByRole('columnheader').allInnerTexts()).slice(-4)).toEqual(['报名数', '已联系', '面试中', '已录用']);
+    // The campaign's statistics page states its unique viewers too, "estimate" where the store estimates them.
+    await admin.page.goto(`${fx.server.url}/admin/statistics/campaigns/${encodeURIComponent(campaign.id)}`);
+    const kpi = admin.page.locator('.kpi').filter({ hasText: '独立观众' });
+    await kpi.waitFor();
+    expect(await kpi.locator('dt').innerText()).toBe(stats.uniqueViewers.approximate ? '独立观众（估算，误差约 ±0.81%）' : '独立观众');
+    expect(await kpi.locator('dd').innerText()).toBe(String(stats.uniqueViewers.count));
     expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   });
 

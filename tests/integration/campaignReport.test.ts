@@ -41,7 +41,7 @@ describe('the campaign report (活动总结): GET /api/campaigns/:id/report and 
     expect(r.campaign).toEqual(stats.campaign);
     expect(r.totals.applications).toBe(stats.applications.total);
     expect(r.totals.applications).toBe(14);
-    expect(r.byTargetGroup).toEqual(stats.applications.byTargetGroup);
+    expect(r.byTargetGroup.map(({ group, count }) => ({ group, count }))).toEqual(stats.applications.byTargetGroup);
     expect(r.bySource).toEqual(stats.applications.bySource);
     for (const { status, count } of stats.applications.byStatus) expect(r.totals.byStatus[status]).toBe(count);
     expect(r.totals.byStatus).toEqual({ new: 3, contacted: 3, interviewing: 3, hired: 3, 'not-suitable': 1, withdrawn: 1 });
@@ -65,6 +65,43 @@ describe('the campaign report (活动总结): GET /api/campaigns/:id/report and 
       ['居民服务', 2, 6],
     ]);
     expect(r.topVacancies.map((v) => [v.vacancyId, v.count])).toEqual(stats.applications.byVacancy.map((v) => [v.vacancyId, v.count]));
+
+    // Follow-up (contacted, interviewing, hired) by priority group, employer, district and sector:
+    // each group's is the statistics' own, and each breakdown adds up to the campaign's.
+    const followUp = (byStatus: CampaignReport['totals']['byStatus']) => [byStatus.contacted, byStatus.interviewing, byStatus.hired];
+    for (const g of r.byTargetGroup) {
+      for (const status of ['contacted', 'interviewing', 'hired'] as const) {
+        const stated = stats.applications.byGroupAndStatus.find((c) => c.group === g.group && c.status === status)?.count ?? 0;
+        expect(g.byStatus[status], `${g.group} ${status}`).toBe(stated);
+      }
+      expect(Object.values(g.byStatus).reduce((a, b) => a + b, 0)).toBe(g.count);
+    }
+    expect(Object.fromEntries(r.byTargetGroup.map((g) => [g.group, followUp(g.byStatus)]))).toEqual({
+      'rural-worker': [1, 1, 1],
+      'employment-difficulty': [1, 1, 1],
+      disabled: [0, 1, 1],
+      graduate: [1, 0, 0],
+      unspecified: [0, 0, 0],
+    });
+    expect(r.byEmployer.map((e) => [e.name, ...followUp(e.byStatus)])).toEqual([
+      ['报告测试机械厂', 2, 2, 1],
+      ['报告测试物业公司', 1, 1, 2],
+    ]);
+    expect(r.byDistrict.map((d) => [d.name, ...followUp(d.byStatus)])).toEqual([
+      ['七里河区', 2, 2, 1],
+      ['安宁区', 1, 1, 2],
+    ]);
+    expect(r.bySector.map((d) => [d.name, ...followUp(d.byStatus)])).toEqual([
+      ['制造业', 2, 2, 1],
+      ['居民服务', 1, 1, 2],
+    ]);
+    // The employers' figures are their vacancies' in the statistics, added up.
+    const factoryVacancies = new Set(stats.applications.byVacancy.filter((v) => v.employer === '报告测试机械厂').map((v) => v.vacancyId));
+    for (const status of ['contacted', 'interviewing', 'hired'] as const) {
+      const stated = stats.applications.byVacancyAndStatus.filter((c) => factoryVacancies.has(c.vacancyId) && c.status === status).reduce((n, c) => n + c.count, 0);
+      expect(r.byEmployer[0]!.byStatus[status]).toBe(stated);
+    }
+    for (const rows of [r.byTargetGroup, r.byEmployer, r.byDistrict]) expect(rows.reduce((n, row) => n + row.byStatus.hired, 0)).toBe(r.totals.byStatus.hired);
     expect(r.trend).toEqual([
       { day: '2027-02-10', sessions: 2, peakViewers: 0, applications: 8 },
       { day: '2027-02-17', sessions: 1, peakViewers: 0, applications: 6 },
@@ -88,25 +125,36 @@ describe('the campaign report (活动总结): GET /api/campaigns/:id/report and 
     expect(value('场次')).toBe(3);
     expect(value('爱心岗位')).toBe(1);
     expect(value('公益性岗位')).toBe(1);
-    for (const label of ['报名数', '已录用', '场次', '最高同时观看', '提供岗位']) expect(typeof value(label)).toBe('number');
-    expect(value('独立观众')).toBe('未记录（见说明）');
+    for (const label of ['报名数', '已录用', '场次', '最高同时观看', '独立观众', '提供岗位']) expect(typeof value(label)).toBe('number');
+    // Nobody watched these sessions (scheduled, never live): no viewer, said as a number, with how it is counted.
+    expect(value('独立观众')).toBe(stats.uniqueViewers.count);
+    expect(value('独立观众')).toBe(0);
+    expect(summary.find((row) => row[0] === '独立观众')?.[2]).toMatch(stats.uniqueViewers.approximate ? /^估算值（误差约 ±0\.81%）/ : /^按浏览器计/);
 
     const groups = rowsOf(book, '按重点群体');
-    expect(groups[0]).toEqual(['重点群体', '报名数', '占比']);
+    expect(groups[0]).toEqual(['重点群体', '报名数', '占比', '已联系', '面试中', '已录用']);
     const label: Record<string, string> = { 'rural-worker': '农村劳动力', 'employment-difficulty': '就业困难人员', disabled: '残疾人', graduate: '高校毕业生', unspecified: '未填写' };
     expect(groups.slice(1).map((row) => [row[0], row[1]])).toEqual(stats.applications.byTargetGroup.map((g) => [label[g.group], g.count]));
+    const stated = (group: string, status: string) => stats.applications.byGroupAndStatus.find((c) => c.group === group && c.status === status)?.count ?? 0;
+    expect(groups.slice(1).map((row) => row.slice(3))).toEqual(stats.applications.byTargetGroup.map((g) => [stated(g.group, 'contacted'), stated(g.group, 'interviewing'), stated(g.group, 'hired')]));
 
     const sessions = rowsOf(book, '场次');
-    expect(sessions[0]).toEqual(['场次名称', '开播时间', '状态', '行业', '区县', '最高同时观看', '报名数', '新投递', '已联系', '面试中', '已录用', '不合适', '已撤回']);
+    expect(sessions[0]).toEqual(['场次名称', '开播时间', '状态', '行业', '区县', '最高同时观看', '报名数', '新投递', '已联系', '面试中', '已录用', '不合适', '已撤回', '独立观众']);
     expect(sessions.slice(1).map((row) => [row[0], row[6]])).toEqual(stats.sessions.map((s) => [s.title, s.applications]));
     for (const row of sessions.slice(1)) for (const cell of row.slice(5)) expect(typeof cell).toBe('number');
 
     const employers = rowsOf(book, '按用人单位');
+    expect(employers[0]!.slice(7)).toEqual(['报名数', '已联系', '面试中', '已录用']);
     expect(employers.slice(1).reduce((n, row) => n + (row[7] as number), 0)).toBe(stats.applications.total);
+    expect(employers.slice(1).map((row) => [row[0], ...row.slice(8)])).toEqual([
+      ['报告测试机械厂', 2, 2, 1],
+      ['报告测试物业公司', 1, 1, 2],
+    ]);
     const districts = rowsOf(book, '按区县');
-    expect(districts.slice(1).map((row) => [row[0], row[4]])).toEqual([
-      ['七里河区', 8],
-      ['安宁区', 6],
+    expect(districts[0]).toEqual(['区县', '场次', '参与用人单位', '提供岗位', '报名数', '已联系', '面试中', '已录用']);
+    expect(districts.slice(1).map((row) => [row[0], row[4], ...row.slice(5)])).toEqual([
+      ['七里河区', 8, 2, 2, 1],
+      ['安宁区', 6, 1, 1, 2],
     ]);
   });
 

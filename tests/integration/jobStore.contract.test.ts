@@ -408,6 +408,15 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
         { channel: 'poster', applications: 0, viewers: 0 },
         { channel: 'site', applications: 0, viewers: 0 },
       ],
+      byGroupAndStatus: [
+        { group: 'disabled', status: 'new', count: 1 },
+        { group: 'graduate', status: 'new', count: 1 },
+        { group: 'unspecified', status: 'new', count: 1 },
+      ],
+      byVacancyAndStatus: [
+        { vacancyId: 'tv1', status: 'new', count: 2 },
+        { vacancyId: 'tv2', status: 'new', count: 1 },
+      ],
     });
     expect(figures(counts.get('tally-none'))).toEqual({
       total: 0,
@@ -416,6 +425,8 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
       bySource: [],
       byStatus: [],
       byChannel: ['wechat', 'sms', 'poster', 'site'].map((channel) => ({ channel, applications: 0, viewers: 0 })),
+      byGroupAndStatus: [],
+      byVacancyAndStatus: [],
     });
 
     // A status move is the old status −1 and the new one +1; a withdrawn application still counts in the total.
@@ -433,11 +444,51 @@ describe.each(implementations)('job store contract: $name', ({ open }) => {
       { status: 'hired', count: 1 },
       { status: 'withdrawn', count: 1 },
     ]);
+    // Follow-up by group and by vacancy moved with each status: the hired one out of new, the withdrawn one too.
+    expect(figures(counts.get('tally-1'))?.byGroupAndStatus).toEqual([
+      { group: 'unspecified', status: 'hired', count: 1 },
+      { group: 'graduate', status: 'new', count: 1 },
+      { group: 'unspecified', status: 'new', count: 1 },
+      { group: 'disabled', status: 'withdrawn', count: 1 },
+    ]);
+    expect(figures(counts.get('tally-1'))?.byVacancyAndStatus).toEqual([
+      { vacancyId: 'tv1', status: 'hired', count: 1 },
+      { vacancyId: 'tv1', status: 'new', count: 1 },
+      { vacancyId: 'tv2', status: 'new', count: 1 },
+      { vacancyId: 'tv1', status: 'withdrawn', count: 1 },
+    ]);
     // Every figure equals a recount of the session's applications.
     for (const sessionId of ['tally-1', 'tally-2']) {
       expect(figures(counts.get(sessionId))).toEqual(figures(countApplications(await store.listApplications({ sessionId }))));
     }
     expect(await store.applicationCounts([])).toEqual(new Map());
+  });
+
+  test('unique viewers: each viewer once per session and once across sessions; exact on the embedded store, within the HyperLogLog\'s error on Redis', async () => {
+    const viewer = (i: number) => crypto.createHash('sha256').update(`viewer ${i}`).digest('hex').slice(0, 32);
+    // 1,500 viewers of one session, 1,000 of another, 500 of them watched both: 2,000 people.
+    const first = Array.from({ length: 1_500 }, (_, i) => viewer(i));
+    const second = Array.from({ length: 1_000 }, (_, i) => viewer(1_000 + i));
+    for (let i = 0; i < first.length; i += 100) await Promise.all(first.slice(i, i + 100).map((v) => store.countViewer('uv-1', v)));
+    for (let i = 0; i < second.length; i += 100) await Promise.all(second.slice(i, i + 100).map((v) => store.countViewer('uv-2', v)));
+    // Coming back (a reload, a second tab, a reconnect) changes nothing.
+    await Promise.all(first.slice(0, 50).map((v) => store.countViewer('uv-1', v)));
+    const unique = await store.uniqueViewers(['uv-1', 'uv-2', 'uv-none', 'uv-1']);
+    const near = (stated: number | undefined, exact: number) => {
+      if (!unique.approximate) return expect(stated).toBe(exact);
+      // Three standard errors of Redis's HyperLogLog (0.81%).
+      expect(Math.abs(stated! - exact)).toBeLessThanOrEqual(Math.ceil(exact * 0.0243));
+    };
+    near(unique.perSession.get('uv-1'), 1_500);
+    near(unique.perSession.get('uv-2'), 1_000);
+    expect(unique.perSession.get('uv-none')).toBe(0);
+    near(unique.together, 2_000);
+    expect([...unique.perSession.keys()]).toEqual(['uv-1', 'uv-2', 'uv-none']);
+    // A handful is counted exactly on both.
+    for (const i of [1, 2, 3]) await store.countViewer('uv-small', viewer(i));
+    await store.countViewer('uv-small', viewer(1));
+    expect((await store.uniqueViewers(['uv-small'])).together).toBe(3);
+    expect(await store.uniqueViewers([])).toEqual({ perSession: new Map(), together: 0, approximate: unique.approximate });
   });
 
   test('application tallies stay exact under concurrent applies and status changes', async () => {

@@ -97,6 +97,40 @@ describe('Redis store schema: a version key, and the tallies counted once from t
     expect((await again.getQuestion('q1'))?.votes).toBe(3);
   });
 
+  test('version-5 data (tallies without follow-up) gets status by group and by vacancy counted once by version 6; other fields of the hash untouched', async () => {
+    const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
+    const redis = raw();
+    const applications = Array.from({ length: 1_103 }, (_, i) => before(i));
+    const first = track(new RedisJobStore({ url, prefix }));
+    await first.opened();
+    for (let i = 0; i < applications.length; i += 100) await Promise.all(applications.slice(i, i + 100).map((a) => first.apply(a)));
+    await first.countVisit('s0', 'sms');
+    // As version 5 left it: the hashes without follow-up fields, the version 5.
+    const k = jobKeys(prefix);
+    for (const sessionId of ['s0', 's1', 's2']) {
+      const fields = (await redis.hkeys(k.counts(sessionId))).filter((f) => f.startsWith('groupStatus:') || f.startsWith('vacancyStatus:'));
+      expect(fields.length).toBeGreaterThan(0);
+      await redis.hdel(k.counts(sessionId), ...fields);
+    }
+    // A run cut short before left one follow-up field half counted: it is set, not added to.
+    await redis.hset(k.counts('s1'), 'groupStatus:new:graduate', '999');
+    await redis.set(schemaVersionKey(prefix), '5');
+
+    const [one, two] = [track(new RedisJobStore({ url, prefix })), track(new RedisJobStore({ url, prefix }))];
+    const results = await Promise.all([one.opened(), two.opened()]);
+    expect(results.map((r) => r.to)).toEqual([LATEST, LATEST]);
+    expect(results.some((r) => r.from === 5)).toBe(true);
+    const counts = await one.applicationCounts(['s0', 's1', 's2']);
+    for (const sessionId of ['s0', 's1', 's2']) {
+      const own = applications.filter((a) => a.sessionId === sessionId);
+      const stated = figures(counts.get(sessionId));
+      expect(stated.byGroupAndStatus.reduce((n, c) => n + c.count, 0)).toBe(own.length);
+      expect({ ...stated, byChannel: [] }).toEqual({ ...figures(countApplications(own)), byChannel: [] });
+    }
+    // The visit the hash held before is still there.
+    expect(counts.get('s0')?.visits.get('sms')).toBe(1);
+  });
+
   test('data from a newer release is refused in one line naming both versions, and nothing is written', async () => {
     const prefix = `m${crypto.randomUUID().slice(0, 8)}:`;
     const redis = raw();

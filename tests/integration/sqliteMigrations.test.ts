@@ -148,6 +148,58 @@ describe('embedded store schema: numbered migrations in user_version', () => {
     expect(userVersion(dir)).toBe(LATEST);
   });
 
+  test('a version-6 file (tallies without follow-up) gets status by group and by vacancy counted from its applications by migration 7; other tallies untouched', async () => {
+    const dir = dataDir();
+    const applications = [
+      applicationRecord({ phone: '13900000021', sessionId: 's1', vacancyId: 'v1' as Vacancy['id'], targetGroup: 'graduate', status: 'hired' }),
+      applicationRecord({ phone: '13900000022', sessionId: 's1', vacancyId: 'v1' as Vacancy['id'], status: 'contacted' }),
+      applicationRecord({ phone: '13900000023', sessionId: 's1', vacancyId: 'v:2' as Vacancy['id'], targetGroup: 'graduate', status: 'hired' }),
+      applicationRecord({ phone: '13900000024', sessionId: 's2', vacancyId: 'v1' as Vacancy['id'], targetGroup: 'disabled', status: 'interviewing' }),
+      applicationRecord({ phone: '13900000025', sessionId: null, vacancyId: 'v1' as Vacancy['id'], status: 'hired' }),
+    ];
+    // A version-6 file as that release left it: its tallies kept, no follow-up cell among them.
+    const first = new SqliteJobStore({ dataDir: dir });
+    for (const a of applications) await first.apply(a);
+    await first.close();
+    const raw = new Database(storeFile(dir));
+    raw.prepare("DELETE FROM application_counts WHERE dimension IN ('groupStatus', 'vacancyStatus')").run();
+    // Nor the tables of the versions after it.
+    raw.exec('DROP TABLE session_viewers');
+    raw.pragma('user_version = 6');
+    raw.close();
+    const figures = (c: ApplicationCounts | undefined) => breakdownOf(c!, (id) => ({ title: id, employer: '' }));
+    const store = new SqliteJobStore({ dataDir: dir });
+    try {
+      expect(store.migration).toEqual({ from: 6, to: LATEST });
+      const counts = await store.applicationCounts(['s1', 's2']);
+      for (const sessionId of ['s1', 's2']) expect(figures(counts.get(sessionId))).toEqual(figures(countApplications(applications.filter((a) => a.sessionId === sessionId))));
+      expect(figures(counts.get('s1')).byGroupAndStatus).toEqual([
+        { group: 'graduate', status: 'hired', count: 2 },
+        { group: 'unspecified', status: 'contacted', count: 1 },
+      ]);
+      expect(figures(counts.get('s1')).byVacancyAndStatus).toEqual([
+        { vacancyId: 'v1', status: 'contacted', count: 1 },
+        { vacancyId: 'v1', status: 'hired', count: 1 },
+        { vacancyId: 'v:2', status: 'hired', count: 1 },
+      ]);
+      expect(counts.get('s1')?.total).toBe(3);
+      // Kept by the writer from here on: a move is −1 in the old pair and +1 in the new.
+      await store.updateApplication(applications[3]!.id, (cur) => moveApplication(cur, { status: 'hired', by: 'bureau:李敏', note: '', at }));
+      expect(figures((await store.applicationCounts(['s2'])).get('s2')).byGroupAndStatus).toEqual([{ group: 'disabled', status: 'hired', count: 1 }]);
+    } finally {
+      await store.close();
+    }
+    expect(userVersion(dir)).toBe(LATEST);
+    // Migration 6 made the viewers' table: the store counts viewers.
+    const reopened = new SqliteJobStore({ dataDir: dir });
+    try {
+      await reopened.countViewer('s1', 'a'.repeat(32));
+      expect((await reopened.uniqueViewers(['s1'])).together).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   test('a version-2 file (questions as catalog documents) gets them moved into the question tables by migration 4, votes counted from their voters', async () => {
     const dir = dataDir();
     const documents = questionDocuments();

@@ -113,9 +113,12 @@ describe.each(stores)('statistics from the store\'s tallies: $name', ({ open }) 
           status: s.status,
           scheduledAt: s.scheduledAt,
           peakViewers: peak((await store.get('viewers', s.id))?.samples ?? []),
+          uniqueViewers: 0,
           applications: applications.length,
         })),
       ),
+      // Nobody joined a stage in this test: no viewer was counted.
+      uniqueViewers: { count: 0, approximate: (await store.uniqueViewers([])).approximate },
       applications: breakdown(perSession.flatMap((p) => p.applications), names),
     };
 

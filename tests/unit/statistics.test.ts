@@ -28,6 +28,17 @@ describe('statistics', () => {
       { status: 'new', count: 2 },
       { status: 'withdrawn', count: 1 },
     ]);
+    // Follow-up by priority group and by vacancy: each pair of group (or vacancy) and status.
+    expect(b.byGroupAndStatus).toEqual([
+      { group: 'disabled', status: 'new', count: 1 },
+      { group: 'unspecified', status: 'new', count: 1 },
+      { group: 'disabled', status: 'withdrawn', count: 1 },
+    ]);
+    expect(b.byVacancyAndStatus).toEqual([
+      { vacancyId: 'v1', status: 'new', count: 1 },
+      { vacancyId: 'v2', status: 'new', count: 1 },
+      { vacancyId: 'v2', status: 'withdrawn', count: 1 },
+    ]);
   });
 
   test('countChanges(): a new application adds 1 to each of its session\'s cells, a status move is −1 and +1, nothing outside a session', () => {
@@ -38,11 +49,20 @@ describe('statistics', () => {
       { sessionId: 's1', dimension: 'targetGroup', key: 'graduate', delta: 1 },
       { sessionId: 's1', dimension: 'source', key: 'live', delta: 1 },
       { sessionId: 's1', dimension: 'status', key: 'new', delta: 1 },
+      { sessionId: 's1', dimension: 'groupStatus', key: 'new:graduate', delta: 1 },
+      { sessionId: 's1', dimension: 'vacancyStatus', key: 'new:v1', delta: 1 },
     ]);
+    // The follow-up cells move with the status: out of the old pair, into the new one.
     expect(countChanges(made, { ...made, status: 'withdrawn' })).toEqual([
       { sessionId: 's1', dimension: 'status', key: 'new', delta: -1 },
+      { sessionId: 's1', dimension: 'groupStatus', key: 'new:graduate', delta: -1 },
+      { sessionId: 's1', dimension: 'vacancyStatus', key: 'new:v1', delta: -1 },
       { sessionId: 's1', dimension: 'status', key: 'withdrawn', delta: 1 },
+      { sessionId: 's1', dimension: 'groupStatus', key: 'withdrawn:graduate', delta: 1 },
+      { sessionId: 's1', dimension: 'vacancyStatus', key: 'withdrawn:v1', delta: 1 },
     ]);
+    // A vacancy id with a ':' in it stays whole after the status.
+    expect(breakdown([app('a:b', { status: 'hired' })], (id) => ({ title: id, employer: '' })).byVacancyAndStatus).toEqual([{ vacancyId: 'a:b', status: 'hired', count: 1 }]);
     expect(countChanges(made, { ...made })).toEqual([]);
     expect(countChanges(undefined, app('v1', { sessionId: null }))).toEqual([]);
     expect(countChanges(made, { ...made, sessionId: 's2' }).filter((c) => c.dimension === 'total')).toEqual([

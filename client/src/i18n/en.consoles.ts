@@ -222,6 +222,8 @@ export const enConsoles: ConsoleMessages = {
       viewers: 'Viewers',
       viewersOverTime: 'Viewers over time',
       peakViewers: 'Peak viewers',
+      uniqueViewers: 'Unique viewers',
+      uniqueViewersApprox: 'Unique viewers (estimate, about ±0.81%)',
       applications: 'Applications',
       withdrawn: 'Withdrawn',
       sessions: 'Sessions',

@@ -22,7 +22,9 @@ export const enReport: typeof zhCNReport = {
     love: 'Inclusive jobs (爱心岗位)',
     publicWelfare: 'Public-welfare jobs (公益性岗位)',
     applications: 'Applications',
-    notRecorded: 'The platform records how many watched each live session at once; unique viewers and total views are not recorded.',
+    uniqueViewers: 'Unique viewers',
+    uniqueExact: 'Unique viewers are counted per browser (one browser watching several sessions counts once); viewing without a device id is not counted.',
+    uniqueApproximate: 'Unique viewers are counted per browser (one browser watching several sessions counts once) and are an estimate (about ±0.81%); viewing without a device id is not counted.',
     bySession: 'Sessions',
     bySector: 'By sector',
     byDistrict: 'By district',
@@ -43,6 +45,5 @@ export const enReport: typeof zhCNReport = {
     share: 'Share',
     none: 'not given',
     badges: 'Badges',
-    crossNote: 'Follow-up (contacted, interviewing, hired) is counted per session; by priority group, employer and district only applications are counted (the platform does not record follow-up by them).',
   },
 };

@@ -220,6 +220,8 @@ export const zhCNConsoles = {
       viewers: '观看人数',
       viewersOverTime: '观看人数变化',
       peakViewers: '最高同时观看',
+      uniqueViewers: '独立观众',
+      uniqueViewersApprox: '独立观众（估算，误差约 ±0.81%）',
       applications: '报名数',
       withdrawn: '已撤回',
       sessions: '场次',

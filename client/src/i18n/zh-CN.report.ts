@@ -21,7 +21,9 @@ export const zhCNReport = {
     love: '爱心岗位',
     publicWelfare: '公益性岗位',
     applications: '报名数',
-    notRecorded: '平台只记录每场直播的同时观看人数，独立观众与累计观看人次未记录。',
+    uniqueViewers: '独立观众',
+    uniqueExact: '独立观众按浏览器计（同一浏览器看多场只计一次），未取得设备标识的观看不计入。',
+    uniqueApproximate: '独立观众按浏览器计（同一浏览器看多场只计一次），为估算值（误差约 ±0.81%），未取得设备标识的观看不计入。',
     bySession: '各场次',
     bySector: '按行业',
     byDistrict: '按区县',
@@ -42,6 +44,5 @@ export const zhCNReport = {
     share: '占比',
     none: '未指定',
     badges: '标识',
-    crossNote: '报名的处理进度（已联系、面试中、已录用）按场次统计；按重点群体、用人单位和区县只统计报名数（平台未按这些维度记录进度）。',
   },
 };

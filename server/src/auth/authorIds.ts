@@ -14,6 +14,15 @@ export class AuthorIds {
     this.#key = crypto.createHmac('sha256', secret).update('chunfeng:author-ids:v1').digest();
   }
 
+  /**
+   * The viewer id of `basis` (a device-token family) for counting unique viewers: the same in every
+   * session, so a campaign's viewers are counted once each, and keyed like the author ids so it names
+   * nobody outside the statistics (hex, 32 characters: see ViewerKey).
+   */
+  viewerOf(basis: string): string {
+    return crypto.createHmac('sha256', this.#key).update(`viewer\n${basis}`).digest('hex').slice(0, 32);
+  }
+
   /** The author id of `basis` (a device or connection, never shown) in one session. */
   of(sessionId: string, basis: string): string {
     return crypto.createHmac('sha256', this.#key).update(`${sessionId}\n${basis}`).digest('base64url').slice(0, 22);

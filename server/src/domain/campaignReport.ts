@@ -18,10 +18,30 @@ export interface ReportInputs {
 /** The heading of sessions, vacancies and applications whose employer is not in the catalog (or that featured no vacancy). */
 export const NONE = '';
 
+function noStatuses(): StatusCounts {
+  return Object.fromEntries(ApplicationStatus.options.map((s) => [s, 0])) as StatusCounts;
+}
+
 function statusCounts(byStatus: ApplicationBreakdown['byStatus']): StatusCounts {
-  const counts = Object.fromEntries(ApplicationStatus.options.map((s) => [s, 0])) as StatusCounts;
+  const counts = noStatuses();
   for (const { status, count } of byStatus) counts[status] += count;
   return counts;
+}
+
+function addStatuses(to: StatusCounts, from: StatusCounts): void {
+  for (const s of ApplicationStatus.options) to[s] += from[s];
+}
+
+/** Status counts per group or vacancy, from one of the statistics' follow-up lists. */
+function statusesBy<R extends { status: ApplicationStatus; count: number }>(rows: readonly R[], keyOf: (row: R) => string): Map<string, StatusCounts> {
+  const by = new Map<string, StatusCounts>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    let counts = by.get(key);
+    if (!counts) by.set(key, (counts = noStatuses()));
+    counts[row.status] += row.count;
+  }
+  return by;
 }
 
 function localDay(iso: string, timeZone: string): string {
@@ -48,6 +68,8 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
   const featured = sessions.map((s, i) => new Set([...s.lineup.filter((item) => item.kind === 'vacancy').map((item) => item.id as string), ...(perSession[i]?.byVacancy ?? []).map((v) => v.vacancyId)]));
   const offered = new Set(featured.flatMap((ids) => [...ids]));
   const applicationsOf = new Map(statistics.applications.byVacancy.map((v) => [v.vacancyId, v.count]));
+  const statusesOfVacancy = statusesBy(statistics.applications.byVacancyAndStatus, (r) => r.vacancyId);
+  const statusesOfGroup = statusesBy(statistics.applications.byGroupAndStatus, (r) => r.group);
   // Applications to a vacancy no session featured cannot exist (each was made in a session), but a
   // vacancy is counted wherever its applications are, so the groups always add up to the total.
   for (const id of applicationsOf.keys()) offered.add(id);
@@ -71,13 +93,14 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
     const v = vacancyById.get(id);
     const e = employerOf(id);
     const key = e?.id ?? NONE;
-    const row = employerRows.get(key) ?? { employerId: key, name: e?.name ?? NONE, industry: e?.industry ?? NONE, district: e?.district ?? NONE, vacancies: 0, love: 0, publicWelfare: 0, headcount: 0, applications: 0 };
+    const row = employerRows.get(key) ?? { employerId: key, name: e?.name ?? NONE, industry: e?.industry ?? NONE, district: e?.district ?? NONE, vacancies: 0, love: 0, publicWelfare: 0, headcount: 0, applications: 0, byStatus: noStatuses() };
     const b = badges(v);
     row.vacancies += 1;
     row.love += b.love ? 1 : 0;
     row.publicWelfare += b.publicWelfare ? 1 : 0;
     row.headcount += v?.headcount ?? 0;
     row.applications += applicationsOf.get(id) ?? 0;
+    addStatuses(row.byStatus, statusesOfVacancy.get(id) ?? noStatuses());
     employerRows.set(key, row);
   }
   const byEmployer = [...employerRows.values()].sort((a, b) => b.applications - a.applications || byName(a, b));
@@ -86,7 +109,7 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
     const rows = new Map<string, ReportGroupRow>();
     const row = (name: string): ReportGroupRow => {
       let r = rows.get(name);
-      if (!r) rows.set(name, (r = { name, sessions: 0, employers: 0, vacancies: 0, applications: 0 }));
+      if (!r) rows.set(name, (r = { name, sessions: 0, employers: 0, vacancies: 0, applications: 0, byStatus: noStatuses() }));
       return r;
     };
     for (const s of reportSessions) for (const name of sessionHeadings(s)) row(name).sessions += 1;
@@ -95,6 +118,7 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
       r.employers += e.employerId === NONE ? 0 : 1;
       r.vacancies += e.vacancies;
       r.applications += e.applications;
+      addStatuses(r.byStatus, e.byStatus);
     }
     return [...rows.values()].sort((a, b) => b.applications - a.applications || b.sessions - a.sessions || byName(a, b));
   };
@@ -118,6 +142,8 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
       sessionsHeld: reportSessions.filter((s) => s.status === 'ended').length,
       peakViewers: reportSessions.reduce((m, s) => Math.max(m, s.peakViewers), 0),
       sumOfPeaks: reportSessions.reduce((n, s) => n + s.peakViewers, 0),
+      uniqueViewers: statistics.uniqueViewers.count,
+      uniqueViewersApproximate: statistics.uniqueViewers.approximate,
       employers: byEmployer.filter((e) => e.employerId !== NONE).length,
       vacancies: offered.size,
       headcount: offeredVacancies.reduce((n, v) => n + (v?.headcount ?? 0), 0),
@@ -126,7 +152,7 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
       applications: statistics.applications.total,
       byStatus: statusCounts(statistics.applications.byStatus),
     },
-    byTargetGroup: statistics.applications.byTargetGroup,
+    byTargetGroup: statistics.applications.byTargetGroup.map((g) => ({ ...g, byStatus: statusesOfGroup.get(g.group) ?? noStatuses() })),
     bySource: statistics.applications.bySource,
     sessions: reportSessions,
     bySector: grouped((e) => e.industry, (s) => s.sectors),

@@ -1,4 +1,5 @@
 import { ShareChannel, type Application, type ApplicationStatus, type ApplySource, type TargetGroup } from '@chunfeng/shared/recruitment';
+import { z } from 'zod';
 import type { ApplicationBreakdown, ViewerSample } from '@chunfeng/shared/statistics';
 
 type Named = { title: string; employer: string };
@@ -12,6 +13,13 @@ export type CountCell =
   | { dimension: 'source'; key: ApplySource }
   | { dimension: 'status'; key: ApplicationStatus }
   | { dimension: 'channel'; key: ShareChannel }
+  /**
+   * Follow-up by priority group and by vacancy (employer and district follow from the vacancy): the
+   * applications of a group, or to a vacancy, that are now in a status. The key is the status, ':',
+   * then the group or vacancy id (a status has no ':'; a vacancy id may).
+   */
+  | { dimension: 'groupStatus'; key: `${ApplicationStatus}:${TargetGroup | 'unspecified'}` }
+  | { dimension: 'vacancyStatus'; key: `${ApplicationStatus}:${string}` }
   /**
    * Not an application's: a viewer who opened the viewer page through a share link (see
    * countVisit). Kept in the session's tallies beside the applications' so one read of a session's
@@ -34,6 +42,17 @@ export interface ApplicationCounts {
   byChannel: Map<ShareChannel, number>;
   /** Viewers per share channel (see the 'visit' cell): no application makes these. */
   visits: Map<ShareChannel, number>;
+  /** Applications per 'status:group' and 'status:vacancyId' (the follow-up cells). */
+  byGroupStatus: Map<CellKey<'groupStatus'>, number>;
+  byVacancyStatus: Map<CellKey<'vacancyStatus'>, number>;
+}
+
+type CellKey<D extends CountDimension> = Extract<CountCell, { dimension: D }>['key'];
+
+/** A follow-up cell's key split into its status and the rest (a group or a vacancy id). */
+export function splitStatusKey(key: string): [ApplicationStatus, string] {
+  const colon = key.indexOf(':');
+  return [key.slice(0, colon) as ApplicationStatus, key.slice(colon + 1)];
 }
 
 /**
@@ -47,6 +66,8 @@ export function countCells(a: Counted): CountCell[] {
     { dimension: 'targetGroup', key: a.targetGroup ?? 'unspecified' },
     { dimension: 'source', key: a.source },
     { dimension: 'status', key: a.status },
+    { dimension: 'groupStatus', key: `${a.status}:${a.targetGroup ?? 'unspecified'}` },
+    { dimension: 'vacancyStatus', key: `${a.status}:${a.vacancyId}` },
   ];
   // Applications made before channels existed, or by no share link, have none: no cell to migrate.
   if (a.channel) cells.push({ dimension: 'channel', key: a.channel });
@@ -75,7 +96,7 @@ export function countChanges(before: (Counted & Pick<Application, 'sessionId'>) 
 }
 
 export function emptyCounts(): ApplicationCounts {
-  return { total: 0, byVacancy: new Map(), byTargetGroup: new Map(), bySource: new Map(), byStatus: new Map(), byChannel: new Map(), visits: new Map() };
+  return { total: 0, byVacancy: new Map(), byTargetGroup: new Map(), bySource: new Map(), byStatus: new Map(), byChannel: new Map(), visits: new Map(), byGroupStatus: new Map(), byVacancyStatus: new Map() };
 }
 
 function bump<K>(map: Map<K, number>, key: K, n: number): void {
@@ -100,6 +121,10 @@ export function addCell(counts: ApplicationCounts, cell: CountCell, n: number): 
       return bump(counts.byChannel, cell.key, n);
     case 'visit':
       return bump(counts.visits, cell.key, n);
+    case 'groupStatus':
+      return bump(counts.byGroupStatus, cell.key, n);
+    case 'vacancyStatus':
+      return bump(counts.byVacancyStatus, cell.key, n);
   }
 }
 
@@ -121,6 +146,8 @@ export function sumCounts(parts: Iterable<ApplicationCounts>): ApplicationCounts
     for (const [k, n] of part.byStatus) bump(sum.byStatus, k, n);
     for (const [k, n] of part.byChannel) bump(sum.byChannel, k, n);
     for (const [k, n] of part.visits) bump(sum.visits, k, n);
+    for (const [k, n] of part.byGroupStatus) bump(sum.byGroupStatus, k, n);
+    for (const [k, n] of part.byVacancyStatus) bump(sum.byVacancyStatus, k, n);
   }
   return sum;
 }
@@ -140,6 +167,14 @@ export function breakdownOf(counts: ApplicationCounts, names: (vacancyId: string
     byStatus: ranked(counts.byStatus).map(([status, count]) => ({ status, count })),
     // Every channel, in a fixed order, so the bureau sees the ones that brought nobody too.
     byChannel: ShareChannel.options.map((channel) => ({ channel, viewers: counts.visits.get(channel) ?? 0, applications: counts.byChannel.get(channel) ?? 0 })),
+    byGroupAndStatus: ranked(counts.byGroupStatus).map(([key, count]) => {
+      const [status, group] = splitStatusKey(key);
+      return { group: group as TargetGroup | 'unspecified', status, count };
+    }),
+    byVacancyAndStatus: ranked(counts.byVacancyStatus).map(([key, count]) => {
+      const [status, vacancyId] = splitStatusKey(key);
+      return { vacancyId, status, count };
+    }),
   };
 }
 
@@ -166,3 +201,9 @@ export function appendSample(series: readonly ViewerSample[], sample: ViewerSamp
 export function peak(series: readonly ViewerSample[]): number {
   return series.reduce((m, s) => Math.max(m, s.viewers), 0);
 }
+
+/**
+ * An opaque viewer id as the stores keep it (AuthorIds.viewerOf: 32 hex characters, never a phone,
+ * name or address). Checked before every write, so nothing longer or of another shape is stored.
+ */
+export const ViewerKey = z.string().regex(/^[0-9a-f]{32}$/);

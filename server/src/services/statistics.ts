@@ -66,10 +66,15 @@ export class Statistics {
   async session(sessionId: string): Promise<SessionStatistics> {
     const session = await this.#store.get('session', sessionId);
     if (!session) throw new DomainError('NOT_FOUND', 'no such session');
-    const [series, counts] = await Promise.all([this.#store.get('viewers', sessionId), this.#store.applicationCounts([sessionId])]);
+    const [series, counts, unique] = await Promise.all([this.#store.get('viewers', sessionId), this.#store.applicationCounts([sessionId]), this.#store.uniqueViewers([sessionId])]);
     const viewers = series?.samples ?? [];
     const applications = counts.get(sessionId) ?? emptyCounts();
-    return { session: summary(session, peak(viewers), applications.total), viewers, applications: breakdownOf(applications, await this.#names(applications.byVacancy.keys())) };
+    return {
+      session: summary(session, peak(viewers), unique.together, applications.total),
+      uniqueViewers: { count: unique.together, approximate: unique.approximate },
+      viewers,
+      applications: breakdownOf(applications, await this.#names(applications.byVacancy.keys())),
+    };
   }
 
   async campaign(campaignId: string): Promise<CampaignStatistics> {
@@ -86,8 +91,9 @@ export class Statistics {
     if (!campaign) throw new DomainError('NOT_FOUND', 'no such campaign');
     // The campaign's own sessions (its index), each of which the answer lists: read as it grows, not the province's.
     const sessions = await this.#store.list('session', { value: campaignId });
-    const [counts, peaks] = await Promise.all([
+    const [counts, unique, peaks] = await Promise.all([
       this.#store.applicationCounts(sessions.map((s) => s.id)),
+      this.#store.uniqueViewers(sessions.map((s) => s.id)),
       Promise.all(sessions.map(async (s) => peak((await this.#store.get('viewers', s.id))?.samples ?? []))),
     ]);
     const of = (id: string) => counts.get(id) ?? emptyCounts();
@@ -97,7 +103,8 @@ export class Statistics {
     return {
       statistics: {
         campaign: { id: campaign.id, name: campaign.name, startsOn: campaign.startsOn, endsOn: campaign.endsOn },
-        sessions: sessions.map((s, i) => summary(s, peaks[i]!, of(s.id).total)),
+        sessions: sessions.map((s, i) => summary(s, peaks[i]!, unique.perSession.get(s.id) ?? 0, of(s.id).total)),
+        uniqueViewers: { count: unique.together, approximate: unique.approximate },
         applications: breakdownOf(total, names),
       },
       sessions,
@@ -121,6 +128,6 @@ export class Statistics {
   }
 }
 
-function summary(s: LiveSession, peakViewers: number, applications: number): SessionSummary {
-  return { id: s.id, title: s.title, status: s.status, scheduledAt: s.scheduledAt, peakViewers, applications };
+function summary(s: LiveSession, peakViewers: number, uniqueViewers: number, applications: number): SessionSummary {
+  return { id: s.id, title: s.title, status: s.status, scheduledAt: s.scheduledAt, peakViewers, uniqueViewers, applications };
 }

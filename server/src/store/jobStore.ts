@@ -175,6 +175,13 @@ export interface ApplicationEvent {
  * The job store: the bureau's catalog and every application. Two implementations (embedded SQLite,
  * Redis) pass one contract suite. Every write has reached durable storage when its promise resolves.
  */
+/** What uniqueViewers answers. */
+export interface UniqueViewers {
+  perSession: Map<string, number>;
+  together: number;
+  approximate: boolean;
+}
+
 export interface JobStore {
   readonly kind: 'embedded' | 'redis';
 
@@ -235,6 +242,17 @@ export interface JobStore {
    * session's tallies (read back by applicationCounts as its `visits`): one increment, no record.
    */
   countVisit(sessionId: string, channel: ShareChannel): Promise<void>;
+  /**
+   * Records that `viewer` (an opaque per-browser id, see viewerKey; never a phone, name or address)
+   * watched the session. Recording the same viewer again changes nothing.
+   */
+  countViewer(sessionId: string, viewer: string): Promise<void>;
+  /**
+   * Distinct viewers of each session and of all of them together (a viewer of two sessions is one).
+   * Exact on the embedded store; on Redis a HyperLogLog's estimate (standard error 0.81%), and
+   * `approximate` says so.
+   */
+  uniqueViewers(sessionIds: readonly string[]): Promise<UniqueViewers>;
   /** The append-only log of what happened to applications, oldest first. */
   applicationEvents(applicationId?: string): Promise<ApplicationEvent[]>;
 

@@ -188,4 +188,12 @@ export const CountCellRecord: z.ZodType<CountCell> = z.discriminatedUnion('dimen
   z.object({ dimension: z.literal('status'), key: ApplicationStatus }),
   z.object({ dimension: z.literal('channel'), key: ShareChannel }),
   z.object({ dimension: z.literal('visit'), key: ShareChannel }),
+  z.object({ dimension: z.literal('groupStatus'), key: z.custom<`${ApplicationStatus}:${TargetGroup | 'unspecified'}`>((k) => typeof k === 'string' && statusKeyOf(k, (rest) => rest === 'unspecified' || TargetGroup.safeParse(rest).success)) }),
+  z.object({ dimension: z.literal('vacancyStatus'), key: z.custom<`${ApplicationStatus}:${string}`>((k) => typeof k === 'string' && statusKeyOf(k, (rest) => rest.length > 0)) }),
 ]);
+
+/** A follow-up cell's key: a status, ':', then what `rest` accepts. */
+function statusKeyOf(key: string, rest: (r: string) => boolean): boolean {
+  const colon = key.indexOf(':');
+  return colon > 0 && ApplicationStatus.safeParse(key.slice(0, colon)).success && rest(key.slice(colon + 1));
+}

@@ -34,6 +34,8 @@ export function jobKeys(prefix: string) {
     /** One employer's application events (a stream, each entry under the id it has in \`events\`): its change feed. */
     employerEvents: (id: string) => `${t}app-events:employer:${id}`,
     counts: (sessionId: string) => `${t}counts:session:${sessionId}`,
+    /** A session's viewers, a HyperLogLog (in the tag's one slot, so PFCOUNT can join several sessions'). */
+    viewers: (sessionId: string) => `${t}viewers:session:${sessionId}`,
     /** The prefix of catalog documents' keys (tracked by TrackedDocs). */
     docPrefix: `${t}doc:`,
     doc: (kind: string, id: string) => `${t}doc:${kind}:${id}`,

@@ -76,6 +76,60 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
   }
 }
 
+/**
+ * Version 4, follow-up tallies: each session's status-by-group and status-by-vacancy cells, counted
+ * from the applications stored (`apps:all` a chunk at a time, as version 1 counted) and written into
+ * the session's tally hash beside the cells it has, replacing any follow-up field there was, so a run
+ * cut short and run again counts nothing twice; the other fields of the hash are left alone.
+ */
+async function countFollowUp(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
+  const k = jobKeys(p);
+  const tallies = new Map<string, Map<string, number>>();
+  for (let start = 0; ; start += CHUNK) {
+    const ids = await redis.zrange(k.allApplications, start, start + CHUNK - 1);
+    if (ids.length === 0) break;
+    const bodies = await redis.mget(ids.map((id) => k.application(id)));
+    for (const body of bodies) {
+      if (body === null) continue;
+      let record;
+      try {
+        record = readRecord(ApplicationRecordSchema, upgradeRecord(JSON.parse(body) as ApplicationRecord), 'an application');
+      } catch {
+        continue;
+      }
+      if (!record.sessionId) continue;
+      let fields = tallies.get(record.sessionId);
+      if (!fields) tallies.set(record.sessionId, (fields = new Map<string, number>()));
+      for (const cell of countCells(record)) {
+        if (cell.dimension === 'groupStatus' || cell.dimension === 'vacancyStatus') fields.set(countField(cell), (fields.get(countField(cell)) ?? 0) + 1);
+      }
+    }
+    await stillHeld();
+  }
+  // Each session's follow-up fields are replaced whole (HDEL of those there, HSET of the counted, in
+  // one MULTI): a run cut short and run again, or a field no application backs, leaves nothing stale.
+  const rewrite = async (key: string, fields: Map<string, number> | undefined): Promise<void> => {
+    const stale = (await redis.hkeys(key)).filter(isFollowUpField);
+    const tx = redis.multi();
+    if (stale.length > 0) tx.hdel(key, ...stale);
+    if (fields && fields.size > 0) tx.hset(key, Object.fromEntries(fields));
+    if (stale.length > 0 || fields) await execAll(tx);
+  };
+  const prefix = k.counts('');
+  await scanKeys(redis, `${globEscape(prefix)}*`, async (keys) => {
+    for (const key of new Set(keys)) {
+      const sessionId = key.slice(prefix.length);
+      await rewrite(key, tallies.get(sessionId));
+      tallies.delete(sessionId);
+    }
+    await stillHeld();
+  });
+  // Sessions with applications but no hash yet (none should be: every application writes its tallies).
+  for (const [sessionId, fields] of tallies) await rewrite(k.counts(sessionId), fields);
+}
+
+const isFollowUpField = (field: string): boolean => field.startsWith('groupStatus:') || field.startsWith('vacancyStatus:');
+
 /** The keys a SCAN of `match` finds, COUNT at a time, handed to `each` batch by batch. */
 async function scanKeys(redis: Redis, match: string, each: (keys: string[]) => Promise<void>): Promise<void> {
   let cursor = '0';
@@ -259,6 +313,7 @@ export const REDIS_MIGRATIONS: readonly RedisMigration[] = [
   { version: 3, name: 'questions and votes in their own structures (a vote adds a voter and a count), moved from the question documents', up: moveQuestionDocuments },
   { version: 4, name: 'sessions indexed by status (the live ones read without the others), from the sessions stored', up: indexSessionStatus },
   { version: 5, name: 'each employer\'s own stream of application events (its change feed reads no other employer\'s), copied from the event stream', up: employerEventStreams },
+  { version: 6, name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored', up: countFollowUp },
 ];
 
 /** The data under the prefix was written by a newer release: this one must not touch it. */

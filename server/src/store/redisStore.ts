@@ -34,6 +34,7 @@ import {
   type JobStore,
   type QuestionState,
   type VoteResult,
+  type UniqueViewers,
 } from './jobStore';
 import { RedisQuestions } from './redisQuestions';
 import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
@@ -182,7 +183,7 @@ const BULK_READS = ['mget', 'zrange'];
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 const GUARDED = [
   'put', 'get', 'list', 'listByStatus', 'pageCatalog', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
-  'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'countVisit', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
+  'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'countVisit', 'countViewer', 'uniqueViewers', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
   'putQuestion', 'getQuestion', 'voteQuestion', 'answerQuestion', 'questionsOf', 'faq', 'questionVoters',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
 
@@ -548,6 +549,27 @@ export class RedisJobStore implements JobStore {
   /** One field of the session's tally hash: atomic, whichever node counts. */
   async countVisit(sessionId: string, channel: ShareChannel): Promise<void> {
     await this.#redis.hincrby(this.#k.counts(sessionId), countField({ dimension: 'visit', key: channel }), 1);
+  }
+
+  /** PFADD to the session's HyperLogLog: a fixed ~12 kB per session however many viewers, atomic on every node. */
+  async countViewer(sessionId: string, viewer: string): Promise<void> {
+    await this.#redis.pfadd(this.#k.viewers(sessionId), viewer);
+  }
+
+  /**
+   * Estimates (HyperLogLog, standard error 0.81%): PFCOUNT of each session's key, and one PFCOUNT of
+   * all of them, which Redis answers for the union (every key is in the tag's slot, so this works on
+   * a cluster too).
+   */
+  async uniqueViewers(sessionIds: readonly string[]): Promise<UniqueViewers> {
+    const ids = [...new Set(sessionIds)];
+    const perSession = new Map<string, number>();
+    for (const chunk of countChunks(ids)) {
+      const counts = await Promise.all(chunk.map((id) => this.#redis.pfcount(this.#k.viewers(id))));
+      for (const [i, n] of counts.entries()) perSession.set(chunk[i]!, n);
+    }
+    const together = ids.length === 0 ? 0 : await this.#redis.pfcount(...ids.map((id) => this.#k.viewers(id)));
+    return { perSession, together, approximate: true };
   }
 
   /** The sessions' tally hashes, COUNT_CHUNK HGETALLs at a time (one pipeline each). */

@@ -91,13 +91,19 @@ const COUNT_KEYS: ReadonlyArray<[dimension: string, key: string]> = [
   ['status', "json_extract(body, '$.status')"],
 ];
 
+/** The follow-up cells' keys (status, ':', group or vacancy), as countCells writes them. */
+const FOLLOW_UP_KEYS: ReadonlyArray<[dimension: string, key: string]> = [
+  ['groupStatus', "json_extract(body, '$.status') || ':' || coalesce(json_extract(body, '$.targetGroup'), 'unspecified')"],
+  ['vacancyStatus', "json_extract(body, '$.status') || ':' || vacancy_id"],
+];
+
 /**
  * The tallies of the applications already stored, counted by SQLite (GROUP BY) in the migration's
  * transaction. Applications outside a session are in no session's tallies; a row that is not JSON
  * (unreadable, reported as corrupt when read) is not counted.
  */
-function countStoredApplications(db: Database.Database): void {
-  for (const [dimension, key] of COUNT_KEYS) {
+function countStoredApplications(db: Database.Database, keys: ReadonlyArray<[dimension: string, key: string]> = COUNT_KEYS): void {
+  for (const [dimension, key] of keys) {
     db.prepare(
       `INSERT INTO application_counts (session_id, dimension, key, count)
        SELECT session_id, ?, k, n FROM (
@@ -122,6 +128,15 @@ CREATE INDEX applications_by_status ON applications (status, seq);
 CREATE INDEX applications_by_employer_status ON applications (employer_id, status, seq);
 CREATE INDEX applications_by_vacancy_status ON applications (vacancy_id, status, seq);
 CREATE INDEX applications_by_session_status ON applications (session_id, status, seq);
+`;
+
+// The viewers of each session (JobStore.countViewer): a row per session and viewer, so the distinct
+// count of a session, or of a campaign's sessions together, is exact.
+const VIEWERS_TABLE = `
+CREATE TABLE session_viewers (
+  session_id TEXT NOT NULL, viewer TEXT NOT NULL,
+  PRIMARY KEY (session_id, viewer)
+) WITHOUT ROWID;
 `;
 
 /** Rows a backfill statement rewrites at once: a province's million in bounded steps, not one statement holding them all. */
@@ -268,6 +283,20 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(EVENT_EMPLOYER);
       backfillEventEmployers(db);
+    },
+  },
+  {
+    version: 7,
+    name: 'follow-up tallies per session (status by priority group, status by vacancy), counted from the applications stored',
+    up(db) {
+      countStoredApplications(db, FOLLOW_UP_KEYS);
+    },
+  },
+  {
+    version: 8,
+    name: 'unique viewers: one row per session and viewer (an opaque per-browser id)',
+    up(db) {
+      db.exec(VIEWERS_TABLE);
     },
   },
 ];

@@ -7,7 +7,7 @@ import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { StageFence } from '../cluster/stageLease';
-import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogPage, type CatalogPageQuery, type CatalogKinds, type StatusIndexedKind, type FencedWrite, type JobStore, type QuestionState, type VoteResult } from './jobStore';
+import { staleFence, type ApplicationChanges, type ApplicationEvent, type ApplicationFilter, type ApplicationPage, type ApplicationPageQuery, type CatalogKind, type CatalogPage, type CatalogPageQuery, type CatalogKinds, type StatusIndexedKind, type FencedWrite, type JobStore, type QuestionState, type UniqueViewers, type VoteResult } from './jobStore';
 import { fillCatalogPage } from './catalogPages';
 import { DocCache } from './docCache';
 import { ApplicationEventRecord, ApplicationRecordSchema, CaptionRecord, CountCellRecord, catalogSchema, ModerationRecord, PinEventRecord, questionRow, readRecord } from './recordSchemas';
@@ -278,6 +278,28 @@ export class SqliteJobStore implements JobStore {
 
   countVisit(sessionId: string, channel: ShareChannel): Promise<void> {
     return this.#write({ op: 'countVisit', sessionId, channel });
+  }
+
+  countViewer(sessionId: string, viewer: string): Promise<void> {
+    return this.#write({ op: 'countViewer', sessionId, viewer });
+  }
+
+  /** Exact: COUNT(DISTINCT) over the sessions' rows, through the primary key. */
+  uniqueViewers(sessionIds: readonly string[]): Promise<UniqueViewers> {
+    return this.#read(() => {
+      const ids = [...new Set(sessionIds)];
+      const perSession = new Map(ids.map((id) => [id, 0]));
+      let together = 0;
+      if (ids.length > 0) {
+        // A temporary list of the sessions, not an IN list per chunk: a viewer of two chunks' sessions is still one.
+        const list = `(SELECT value FROM json_each(?))`;
+        const rows = this.#prepare(`SELECT session_id, count(*) AS n FROM session_viewers WHERE session_id IN ${list} GROUP BY session_id`).all(JSON.stringify(ids)) as Array<{ session_id: string; n: unknown }>;
+        for (const r of rows) perSession.set(r.session_id, readCount(r.n, `the viewers of session ${r.session_id}`));
+        const all = this.#prepare(`SELECT count(DISTINCT viewer) AS n FROM session_viewers WHERE session_id IN ${list}`).get(JSON.stringify(ids)) as { n: unknown };
+        together = readCount(all.n, 'the viewers of the sessions');
+      }
+      return { perSession, together, approximate: false };
+    });
   }
 
   /** The kept tallies (application_counts), COUNT_CHUNK sessions a query through its primary key. */

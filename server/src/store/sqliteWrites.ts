@@ -24,7 +24,8 @@ export type WriteOp =
   | { op: 'answerQuestion'; id: string; answer: QuestionAnswer }
   | { op: 'appendModeration'; entry: ModerationEntry }
   | { op: 'appendCaption'; sessionId: string; text: string; at: string }
-  | { op: 'countVisit'; sessionId: string; channel: ShareChannel };
+  | { op: 'countVisit'; sessionId: string; channel: ShareChannel }
+  | { op: 'countViewer'; sessionId: string; viewer: string };
 
 export interface WriteResults {
   put: undefined;
@@ -38,6 +39,7 @@ export interface WriteResults {
   appendModeration: undefined;
   appendCaption: Caption;
   countVisit: undefined;
+  countViewer: undefined;
 }
 export type WriteResult = WriteResults[WriteOp['op']];
 
@@ -86,6 +88,7 @@ export class SqliteWrites {
       // The status column moves with the body (created_at never changes).
       replaceApplication: db.prepare('UPDATE applications SET body = ?, withdrawn = ?, status = ? WHERE id = ? AND body = ?'),
       event: db.prepare('INSERT INTO application_events (application_id, employer_id, body) VALUES (?, ?, ?)'),
+      viewer: db.prepare('INSERT OR IGNORE INTO session_viewers (session_id, viewer) VALUES (?, ?)'),
       count: db.prepare(
         'INSERT INTO application_counts (session_id, dimension, key, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
       ),
@@ -206,6 +209,9 @@ export class SqliteWrites {
       }
       case 'countVisit':
         s.count.run(op.sessionId, 'visit', op.channel, 1);
+        return undefined;
+      case 'countViewer':
+        s.viewer.run(op.sessionId, op.viewer);
         return undefined;
     }
   }

@@ -29,6 +29,11 @@ export class SocketIdentity {
   authorIdIn(sessionId: string): string {
     return this.#authors.of(sessionId, this.#basis);
   }
+
+  /** What unique viewers are counted by (AuthorIds.viewerOf): only a device token's family; a bare connection is nobody to count. */
+  get viewerKey(): string | undefined {
+    return this.device ? this.#authors.viewerOf(this.#basis) : undefined;
+  }
 }
 
 /**

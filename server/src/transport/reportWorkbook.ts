@@ -1,10 +1,12 @@
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { CampaignReport, ReportGroupRow, ReportLanguage } from '@chunfeng/shared/campaignReport';
+import type { CampaignReport, ReportGroupRow, ReportLanguage, StatusCounts } from '@chunfeng/shared/campaignReport';
 import type { ApplicationStatus, ApplySource, SessionStatus, TargetGroup } from '@chunfeng/shared/recruitment';
 import { NONE } from '../domain/campaignReport';
 
 const STATUSES: readonly ApplicationStatus[] = ['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'];
+/** The follow-up each breakdown sheet (group, sector, district, employer) has after its applications. */
+const FOLLOW_UP: readonly ApplicationStatus[] = ['contacted', 'interviewing', 'hired'];
 
 /** The workbook's words in each language (the console's own wording, so the sheets read like its pages). */
 const WORDS = {
@@ -23,8 +25,8 @@ const WORDS = {
     peakViewers: '最高同时观看',
     sumOfPeaks: '各场最高同时观看合计',
     uniqueViewers: '独立观众',
-    notRecorded: '未记录（见说明）',
-    uniqueNote: '平台只记录每场直播的同时观看人数，未记录独立观众与累计观看人次',
+    uniqueExact: '按浏览器计，同一浏览器看多场只计一次；未取得设备标识的观看不计入',
+    uniqueApproximate: '估算值（误差约 ±0.81%）；按浏览器计，同一浏览器看多场只计一次；未取得设备标识的观看不计入',
     employers: '参与用人单位',
     vacancies: '提供岗位',
     headcount: '招聘人数',
@@ -66,8 +68,8 @@ const WORDS = {
     peakViewers: 'Peak concurrent viewers',
     sumOfPeaks: 'Sessions’ peak viewers added up',
     uniqueViewers: 'Unique viewers',
-    notRecorded: 'not recorded (see note)',
-    uniqueNote: 'The platform records how many watched each live session at once; it does not record unique viewers or total views',
+    uniqueExact: 'Per browser: one browser watching several sessions counts once; viewing without a device id is not counted',
+    uniqueApproximate: 'An estimate (about ±0.81%); per browser: one browser watching several sessions counts once; viewing without a device id is not counted',
     employers: 'Employers',
     vacancies: 'Vacancies offered',
     headcount: 'Positions (headcount)',
@@ -136,7 +138,7 @@ export async function writeReportWorkbook(report: CampaignReport, lang: ReportLa
     [w.sessionsHeld, t.sessionsHeld],
     [w.peakViewers, t.peakViewers],
     [w.sumOfPeaks, t.sumOfPeaks],
-    [w.uniqueViewers, w.notRecorded, w.uniqueNote],
+    [w.uniqueViewers, t.uniqueViewers, t.uniqueViewersApproximate ? w.uniqueApproximate : w.uniqueExact],
     [w.employers, t.employers],
     [w.vacancies, t.vacancies],
     [w.headcount, t.headcount],
@@ -149,23 +151,25 @@ export async function writeReportWorkbook(report: CampaignReport, lang: ReportLa
 
   sheet(
     w.sheet.sessions,
-    [w.session, w.scheduledAt, w.state, w.sector, w.district, w.peakViewers, w.applications, ...STATUSES.map((s) => w.statuses[s])],
-    report.sessions.map((s) => [s.title, local(s.scheduledAt), w.sessionStatus[s.status], s.sectors.map(name).join('、'), s.districts.map(name).join('、'), s.peakViewers, s.applications, ...STATUSES.map((st) => s.byStatus[st])]),
+    [w.session, w.scheduledAt, w.state, w.sector, w.district, w.peakViewers, w.applications, ...STATUSES.map((s) => w.statuses[s]), w.uniqueViewers],
+    report.sessions.map((s) => [s.title, local(s.scheduledAt), w.sessionStatus[s.status], s.sectors.map(name).join('、'), s.districts.map(name).join('、'), s.peakViewers, s.applications, ...STATUSES.map((st) => s.byStatus[st]), s.uniqueViewers]),
     [36, 18, 10, 20, 16],
   );
 
+  const followUpHeads = FOLLOW_UP.map((s) => w.statuses[s]);
+  const followUp = (byStatus: StatusCounts): number[] => FOLLOW_UP.map((s) => byStatus[s]);
   const groupSheet = (title: string, heading: string, rows: ReportGroupRow[]): void =>
-    sheet(title, [heading, w.sessions, w.employers, w.vacancies, w.applications], rows.map((r) => [name(r.name), r.sessions, r.employers, r.vacancies, r.applications]), [24]);
+    sheet(title, [heading, w.sessions, w.employers, w.vacancies, w.applications, ...followUpHeads], rows.map((r) => [name(r.name), r.sessions, r.employers, r.vacancies, r.applications, ...followUp(r.byStatus)]), [24]);
   groupSheet(w.sheet.sector, w.sector, report.bySector);
   groupSheet(w.sheet.district, w.district, report.byDistrict);
 
   const share = (n: number): number => (t.applications === 0 ? 0 : Math.round((n / t.applications) * 1000) / 1000);
-  sheet(w.sheet.group, [w.group, w.applications, w.share], report.byTargetGroup.map((g) => [w.groups[g.group], g.count, share(g.count)]), [30]);
+  sheet(w.sheet.group, [w.group, w.applications, w.share, ...followUpHeads], report.byTargetGroup.map((g) => [w.groups[g.group], g.count, share(g.count), ...followUp(g.byStatus)]), [30]);
 
   sheet(
     w.sheet.employer,
-    [w.employer, w.sector, w.district, w.vacancies, w.love, w.publicWelfare, w.headcount, w.applications],
-    report.byEmployer.map((e) => [name(e.name), name(e.industry), name(e.district), e.vacancies, e.love, e.publicWelfare, e.headcount, e.applications]),
+    [w.employer, w.sector, w.district, w.vacancies, w.love, w.publicWelfare, w.headcount, w.applications, ...followUpHeads],
+    report.byEmployer.map((e) => [name(e.name), name(e.industry), name(e.district), e.vacancies, e.love, e.publicWelfare, e.headcount, e.applications, ...followUp(e.byStatus)]),
     [30, 16, 14],
   );
 

@@ -52,6 +52,8 @@ export class SocketState {
   switches: KeyedQueue | undefined = undefined;
   /** The employer whose console this connection subscribed to, if any. */
   consoleEmployer: string | undefined = undefined;
+  /** The sessions this connection was counted a viewer of (see countViewer in stageSocket): made on the first. */
+  viewerCounted: Set<string> | undefined = undefined;
 
   constructor(authors: AuthorIds) {
     this.authors = authors;

@@ -6,6 +6,7 @@ import { Coalescer } from '../domain/coalescer';
 import { DomainError } from '../domain/errors';
 import { KeyedQueue } from '../domain/keyedQueue';
 import { spend } from '../domain/rateLimiter';
+import { ViewerKey } from '../domain/statistics';
 import { mayCaption, requiresCredential } from '../domain/stagePolicy';
 import type { Logger } from '../logger';
 import { LiveStage } from '../media/liveStage';
@@ -152,6 +153,20 @@ async function stageFor(socket: IoSocket, input: StageJoinInput, { directory, se
 export function handleStageSockets(routes: RequestRoutes, options: StageSocketOptions): (socket: IoSocket) => void {
   const { io, tokens, invites, logger, service, access, limiters, captions, actions, remote, hlsUrl = () => null } = options;
 
+  /**
+   * A viewer in, for the unique-viewer statistics: by their device-token family's opaque id (a socket
+   * without a token is not counted), once per socket and session. Issued tokens are rate-limited per
+   * network, so the ids a script can add are too. A store that fails is logged, never a refused join.
+   */
+  const countViewer = async (socket: IoSocket, sessionId: string): Promise<void> => {
+    const viewer = ViewerKey.safeParse((await identityOf(socket, access)).viewerKey);
+    if (!viewer.success) return;
+    const counted = (socket.data.viewerCounted ??= new Set<string>());
+    if (counted.has(sessionId)) return;
+    counted.add(sessionId);
+    await service.store.countViewer(sessionId, viewer.data).catch((error: unknown) => logger.warn({ err: error, sessionId }, 'could not count a viewer'));
+  };
+
   routes.on('stage:join', async (socket, input) => {
     const previous = socket.data.joined;
     if (socket.data.remote || (previous && !previous.stage.closed && !previous.peer.closed)) throw new DomainError('CONFLICT', 'already joined');
@@ -165,6 +180,7 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
       if (!remote) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
       const reply = await remote.join(socket, input, where).catch(notLive);
       await leaveLobby(socket);
+      if (input.role === 'viewer') await countViewer(socket, input.sessionId);
       return reply;
     }
     const stage = where;
@@ -187,6 +203,7 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
     const peer = seat.place;
     const joined: Joined = { stage, peer };
     socket.data.joined = joined;
+    if (peer.role === 'viewer') await countViewer(socket, stage.sessionId);
     await socket.join([stageChannel(stage.sessionId), authorChannel(stage.sessionId, authorId)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
     const jti = credential?.jti;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import type { CampaignReport, ReportGroupRow } from '@chunfeng/shared/campaignReport';
+import type { CampaignReport, ReportGroupRow, StatusCounts } from '@chunfeng/shared/campaignReport';
 import { download } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
@@ -14,6 +14,8 @@ import { useApiData } from './useApiData';
 import './campaignReport.css';
 
 const STATUSES = ['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'] as const;
+/** The follow-up each breakdown (group, sector, district, employer) shows beside its applications. */
+const FOLLOW_UP = ['contacted', 'interviewing', 'hired'] as const;
 
 /**
  * The campaign summary (活动总结): the figures of the XLSX workbook on one page that prints on A4
@@ -50,6 +52,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
     [t('report.sessionsHeld'), totals.sessionsHeld],
     [t('report.peakViewers'), totals.peakViewers],
     [t('report.sumOfPeaks'), totals.sumOfPeaks],
+    [t('report.uniqueViewers'), totals.uniqueViewers],
     [t('report.employers'), totals.employers],
     [t('report.vacancies'), totals.vacancies],
     [t('report.headcount'), totals.headcount],
@@ -58,10 +61,15 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
     [t('report.applications'), totals.applications],
     ...STATUSES.map((s): [string, number] => [t(`status.${s}`), totals.byStatus[s]]),
   ];
+  const followUpColumns = FOLLOW_UP.map((s) => t(`status.${s}`));
+  const followUpCells = (byStatus: StatusCounts) =>
+    FOLLOW_UP.map((st) => (
+      <Cell key={st} label={t(`status.${st}`)}>{n.format(byStatus[st])}</Cell>
+    ));
   const groupTable = (caption: string, heading: string, rows: ReportGroupRow[]) => (
     <section className="report-block" aria-label={caption}>
       <h3>{caption}</h3>
-      <DataTable caption={caption} columns={[heading, t('report.sessions'), t('report.employers'), t('report.vacancies'), t('report.applications')]}>
+      <DataTable caption={caption} columns={[heading, t('report.sessions'), t('report.employers'), t('report.vacancies'), t('report.applications'), ...followUpColumns]}>
         {rows.map((r) => (
           <Row key={r.name}>
             <Cell label={heading}><span lang={CONTENT_LANG}>{name(r.name)}</span></Cell>
@@ -69,6 +77,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
             <Cell label={t('report.employers')}>{n.format(r.employers)}</Cell>
             <Cell label={t('report.vacancies')}>{n.format(r.vacancies)}</Cell>
             <Cell label={t('report.applications')}>{n.format(r.applications)}</Cell>
+            {followUpCells(r.byStatus)}
           </Row>
         ))}
       </DataTable>
@@ -107,13 +116,12 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
             </div>
           ))}
         </dl>
-        <p className="muted report-note">{t('report.notRecorded')}</p>
-        <p className="muted report-note">{t('report.crossNote')}</p>
+        <p className="muted report-note">{t(totals.uniqueViewersApproximate ? 'report.uniqueApproximate' : 'report.uniqueExact')}</p>
       </section>
 
       <section className="report-block" aria-label={t('report.bySession')}>
         <h3>{t('report.bySession')}</h3>
-        <DataTable caption={t('report.bySession')} columns={[t('report.session'), t('report.when'), t('report.sector'), t('report.district'), t('report.peakViewers'), t('report.applications'), ...STATUSES.map((s) => t(`status.${s}`))]}>
+        <DataTable caption={t('report.bySession')} columns={[t('report.session'), t('report.when'), t('report.sector'), t('report.district'), t('report.peakViewers'), t('report.uniqueViewers'), t('report.applications'), ...STATUSES.map((s) => t(`status.${s}`))]}>
           {data.sessions.map((s) => (
             <Row key={s.id}>
               <Cell label={t('report.session')}><span lang={CONTENT_LANG}>{s.title}</span></Cell>
@@ -121,6 +129,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
               <Cell label={t('report.sector')}><span lang={CONTENT_LANG}>{s.sectors.map(name).join('、')}</span></Cell>
               <Cell label={t('report.district')}><span lang={CONTENT_LANG}>{s.districts.map(name).join('、')}</span></Cell>
               <Cell label={t('report.peakViewers')}>{n.format(s.peakViewers)}</Cell>
+              <Cell label={t('report.uniqueViewers')}>{n.format(s.uniqueViewers)}</Cell>
               <Cell label={t('report.applications')}>{n.format(s.applications)}</Cell>
               {STATUSES.map((st) => (
                 <Cell key={st} label={t(`status.${st}`)}>{n.format(s.byStatus[st])}</Cell>
@@ -135,12 +144,13 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
 
       <section className="report-block" aria-label={t('report.byGroup')}>
         <h3>{t('report.byGroup')}</h3>
-        <DataTable caption={t('report.byGroup')} columns={[t('report.group'), t('report.applications'), t('report.share')]}>
+        <DataTable caption={t('report.byGroup')} columns={[t('report.group'), t('report.applications'), t('report.share'), ...followUpColumns]}>
           {data.byTargetGroup.map((g) => (
             <Row key={g.group}>
               <Cell label={t('report.group')}>{g.group === 'unspecified' ? t('admin.stats.unspecified') : t(`card.target.${g.group}`)}</Cell>
               <Cell label={t('report.applications')}>{n.format(g.count)}</Cell>
               <Cell label={t('report.share')}>{of(g.count)}</Cell>
+              {followUpCells(g.byStatus)}
             </Row>
           ))}
         </DataTable>
@@ -148,7 +158,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
 
       <section className="report-block" aria-label={t('report.byEmployer')}>
         <h3>{t('report.byEmployer')}</h3>
-        <DataTable caption={t('report.byEmployer')} columns={[t('report.employer'), t('report.sector'), t('report.district'), t('report.vacancies'), t('report.love'), t('report.publicWelfare'), t('report.headcount'), t('report.applications')]}>
+        <DataTable caption={t('report.byEmployer')} columns={[t('report.employer'), t('report.sector'), t('report.district'), t('report.vacancies'), t('report.love'), t('report.publicWelfare'), t('report.headcount'), t('report.applications'), ...followUpColumns]}>
           {data.byEmployer.map((e) => (
             <Row key={e.employerId || '-'}>
               <Cell label={t('report.employer')}><span lang={CONTENT_LANG}>{name(e.name)}</span></Cell>
@@ -159,6 +169,7 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
               <Cell label={t('report.publicWelfare')}>{n.format(e.publicWelfare)}</Cell>
               <Cell label={t('report.headcount')}>{n.format(e.headcount)}</Cell>
               <Cell label={t('report.applications')}>{n.format(e.applications)}</Cell>
+              {followUpCells(e.byStatus)}
             </Row>
           ))}
         </DataTable>

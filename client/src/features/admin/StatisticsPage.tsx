@@ -119,6 +119,7 @@ export function SessionStatistics({ sessionId }: { sessionId: string }) {
       <Numbers
         items={[
           { label: t('admin.stats.peakViewers'), value: data.session.peakViewers },
+          { label: t(data.uniqueViewers.approximate ? 'admin.stats.uniqueViewersApprox' : 'admin.stats.uniqueViewers'), value: data.uniqueViewers.count },
           { label: t('admin.stats.applications'), value: data.applications.total },
           { label: t('admin.stats.withdrawn'), value: withdrawn },
         ]}
@@ -151,13 +152,14 @@ export function CampaignStatistics({ campaignId }: { campaignId: string }) {
         items={[
           { label: t('admin.stats.sessions'), value: data.sessions.length },
           { label: t('admin.stats.peakViewers'), value: data.sessions.reduce((m, s) => Math.max(m, s.peakViewers), 0) },
+          { label: t(data.uniqueViewers.approximate ? 'admin.stats.uniqueViewersApprox' : 'admin.stats.uniqueViewers'), value: data.uniqueViewers.count },
           { label: t('admin.stats.applications'), value: data.applications.total },
         ]}
       />
       <Chart kind="bar" contentLabels title={t('admin.stats.perSession')} {...perSession} />
       <ApplicationCharts applications={data.applications} />
       {data.sessions.length > 0 && (
-        <DataTable stacked caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.when'), t('admin.status'), t('admin.stats.peakViewers'), t('admin.stats.applications')]}>
+        <DataTable stacked caption={t('admin.sessions')} columns={[t('admin.session'), t('admin.when'), t('admin.status'), t('admin.stats.peakViewers'), t('admin.stats.uniqueViewers'), t('admin.stats.applications')]}>
           {data.sessions.map((s) => (
             <Row key={s.id}>
               <Cell label={t('admin.session')}><span lang={CONTENT_LANG}>
@@ -166,6 +168,7 @@ export function CampaignStatistics({ campaignId }: { campaignId: string }) {
               <Cell label={t('admin.when')}>{formatTime(s.scheduledAt, i18n.language)}</Cell>
               <Cell label={t('admin.status')}>{t(`admin.sessionStatus.${s.status}`)}</Cell>
               <Cell label={t('admin.stats.peakViewers')}>{s.peakViewers}</Cell>
+              <Cell label={t('admin.stats.uniqueViewers')}>{s.uniqueViewers}</Cell>
               <Cell label={t('admin.stats.applications')}>{s.applications}</Cell>
             </Row>
           ))}

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { bureauClient } from '../harness/api';
+import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
+import { TEST_ADMIN_PASSWORD } from '../harness/server';
+import { connect, requestOk } from '../harness/socketClient';
+import { waitFor } from '../harness/waitFor';
+import { e2eFixture } from './fixture';
+
+const run = promisify(execFile);
+
+/**
+ * A finished replay of the demo session (the real HLS pipeline: RTP from ffmpeg into mediasoup, two
+ * vacancies pinned in turn, the session ended), then, in Chromium, the job zone's link to a vacancy's
+ * replay chapter and the console's clips page.
+ */
+describe('a finished replay in Chromium: the job zone opens it at the vacancy; the clips page lists and downloads clips', () => {
+  const fx = e2eFixture({ HLS_ENABLED: 'true', HLS_RENDITIONS: '360p,audio', MEDIA_WORKERS: '1' });
+  let pinned: Vacancy[] = [];
+
+  async function record(): Promise<void> {
+    const server = fx.server;
+    const bureau = await bureauClient(server.url);
+    const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
+    const host = await connect(server.url);
+    const joined = await requestOk(host, 'stage:join', { sessionId: 'demo', role: 'host', token: await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'h' }) });
+    const stage = (await server.directory.get('demo' as never))!;
+    const video = await stage.room.ingest({ peerId: joined.peerId, kind: 'video', source: 'camera', rtpParameters: TEST_RTP.video });
+    const audio = await stage.room.ingest({ peerId: joined.peerId, kind: 'audio', source: 'microphone', rtpParameters: TEST_RTP.audio });
+    const source = startRtpSource({ video, audio });
+    const vod = path.join(server.hls!.sessionDir('demo'), '360p/vod.m3u8');
+    const segments = (): number => (fs.existsSync(vod) ? fs.readFileSync(vod, 'utf8').split('\n').filter((l) => l.endsWith('.ts')).length : 0);
+    await waitFor('the first segments', () => segments() >= 2, 20_000);
+    pinned = [vacancies[0]!, vacancies[1]!];
+    for (const v of pinned) {
+      await requestOk(host, 'vacancy:pin', { vacancyId: v.id });
+      const from = segments();
+      await waitFor('a chapter of a few segments', () => segments() >= from + 3, 20_000);
+    }
+    await requestOk(host, 'stage:end', {});
+    await waitFor('the finalized replay', () => fs.readFileSync(vod, 'utf8').includes('#EXT-X-ENDLIST'), 20_000);
+    for (const deadline = Date.now() + 20_000; !(await server.hls!.hasReplay('demo')); ) {
+      if (Date.now() > deadline) throw new Error('the replay was not marked ended');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await source.stop();
+    host.close();
+  }
+
+  test('recorded, then the zone\'s replay link opens the replay at that vacancy\'s chapter', async () => {
+    await record();
+    const zone = await fx.browser.open(`${fx.server.url}/jobs`, { viewport: { width: 360, height: 640 } });
+    // A pinned vacancy's card links to its replay chapter (`?vacancy=`), named by the session.
+    const link = zone.page.locator(`[data-vacancy="${pinned[1]!.id}"] a[href*="/replay/"]`);
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(`/replay/demo?vacancy=${encodeURIComponent(pinned[1]!.id)}`);
+    expect(await link.innerText()).toMatch(/^看回放：/);
+    await link.click();
+    await zone.page.waitForURL(/\/replay\/demo\?vacancy=/);
+    // The replay opens at that chapter: it is the current one, the other is not.
+    const chapter = zone.page.locator(`.chapter[data-vacancy="${pinned[1]!.id}"]`);
+    await chapter.waitFor();
+    await zone.page.locator(`.chapter[data-vacancy="${pinned[1]!.id}"][aria-current="true"]`).waitFor();
+    expect(await zone.page.locator(`.chapter[data-vacancy="${pinned[0]!.id}"]`).getAttribute('aria-current')).toBeNull();
+    expect(zone.errors).toEqual([]);
+  }, 120_000);
+
+  test('the clips page lists each chapter, makes a clip of one, shows its length and size, and the download is that MP4', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin/clips/sessions/demo`);
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    await admin.page.getByRole('heading', { name: '宣传片段' }).waitFor();
+    for (const v of pinned) await admin.page.getByRole('button', { name: `导出“${v.title}”的片段` }).waitFor();
+    await admin.page.getByRole('button', { name: `导出“${pinned[0]!.title}”的片段` }).click();
+    const download = admin.page.getByRole('link', { name: /^下载片段 / });
+    await download.waitFor({ timeout: 60_000 });
+    const row = admin.page.getByRole('row').filter({ has: download });
+    const cells = (await row.getByRole('cell').allInnerTexts()).map((t) => t.trim());
+    // Length (m:ss) and size are stated, not the placeholder.
+    expect(cells[2]).toMatch(/^\d+:\d{2}$/);
+    expect(cells[3]).toMatch(/\d/);
+    const [file] = await Promise.all([admin.page.waitForEvent('download'), download.click()]);
+    const saved = await file.path();
+    expect(fs.statSync(saved).size).toBeGreaterThan(1000);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration,format_name', '-of', 'json', saved]);
+    const format = (JSON.parse(stdout) as { format: { duration: string; format_name: string } }).format;
+    expect(format.format_name).toMatch(/mp4/);
+    const [m, s] = cells[2]!.split(':').map(Number);
+    expect(Math.abs(Number(format.duration) - (m! * 60 + s!))).toBeLessThanOrEqual(1);
+    expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,61 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { CampaignReport } from '@chunfeng/shared/campaignReport';
+import type { CampaignStatistics, SessionStatistics } from '@chunfeng/shared/statistics';
+import { bureauClient } from '../harness/api';
+import { startTestServer, testStore, type TestServer } from '../harness/server';
+import { StageDriver } from '../harness/stage';
+
+/**
+ * Unique viewers (独立观众): a viewer joining a live stage is counted by their device-token family,
+ * once per session and once across a campaign's sessions, and the statistics and the report say so.
+ */
+describe('unique viewers in the statistics and the campaign report', () => {
+  let server: TestServer;
+  let driver: StageDriver;
+
+  beforeAll(async () => {
+    server = await startTestServer({ STAGE_GRACE_MS: '500' });
+    driver = new StageDriver(server);
+  });
+  afterEach(() => driver.closeAll());
+  afterAll(() => server.stop());
+
+  test('each browser once per session and once per campaign; a reconnect is the same viewer; a socket without a device token is not counted', async () => {
+    await driver.join('uv-a', 'host');
+    const campaignId = (await server.store.get('session', 'uv-a'))!.campaignId;
+    await server.service.createSession({ campaignId, title: 'session uv-b', scheduledAt: new Date().toISOString(), lineup: [] }, 'uv-b');
+    await driver.join('uv-b', 'host');
+
+    const [one, two] = [await driver.device(), await driver.device()];
+    await driver.audience('uv-a', { device: one });
+    // The same phone again on a new connection (a reload), and a second phone.
+    await driver.audience('uv-a', { device: one });
+    await driver.audience('uv-a', { device: two });
+    // Without a device token: watching, but nobody to count.
+    await driver.audience('uv-a');
+    // The first phone watches the campaign's other session too.
+    await driver.audience('uv-b', { device: one });
+
+    const bureau = await bureauClient(server.url);
+    const session = async (id: string) => (await bureau.get<SessionStatistics>(`/statistics/sessions/${id}`)).body;
+    // Counted before each join is answered.
+    expect((await session('uv-b')).uniqueViewers.count).toBe(1);
+    const a = await session('uv-a');
+    expect(a.uniqueViewers).toEqual({ count: 2, approximate: testStore === 'redis' });
+    expect(a.session.uniqueViewers).toBe(2);
+
+    const campaign = (await bureau.get<CampaignStatistics>(`/statistics/campaigns/${campaignId}`)).body;
+    expect(campaign.uniqueViewers).toEqual({ count: 2, approximate: testStore === 'redis' });
+    expect(campaign.sessions.map((s) => [s.id, s.uniqueViewers]).sort()).toEqual([
+      ['uv-a', 2],
+      ['uv-b', 1],
+    ]);
+
+    const report = (await bureau.get<CampaignReport>(`/campaigns/${campaignId}/report`)).body;
+    expect(report.totals).toMatchObject({ uniqueViewers: 2, uniqueViewersApproximate: testStore === 'redis' });
+    expect(report.sessions.map((s) => [s.id, s.uniqueViewers]).sort()).toEqual([
+      ['uv-a', 2],
+      ['uv-b', 1],
+    ]);
+  });
+});
