@@ -3,6 +3,13 @@ import { CampaignId, EmployerId, PolicyId, VacancyId, type ApplicationId } from 
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+/**
+ * A person's name as a phone typed it, without what no name is written with: control characters and
+ * invisible format characters (zero-width, bidi overrides and isolates). A right-to-left override
+ * would show one applicant under another's name in the employer's console and the CSV export.
+ */
+const personName = (max: number) => z.string().transform((name) => name.replace(/[\p{Cc}\p{Cf}]/gu, '')).pipe(text(max));
+
 const isoDate = z.iso.date();
 
 export const CampaignInput = z
@@ -179,7 +186,7 @@ export type ShareChannel = z.infer<typeof ShareChannel>;
 export const ApplyInput = z.object({
   vacancyId: VacancyId,
   sessionId: z.string().min(1).max(64).optional(),
-  name: text(40),
+  name: personName(40),
   phone: MainlandMobile,
   targetGroup: TargetGroup.optional(),
   consent: z.object({ version: z.string().min(1).max(32), accepted: z.literal(true) }),

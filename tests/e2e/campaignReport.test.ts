@@ -128,6 +128,21 @@ describe('the campaign report in Chromium', () => {
     // Wide tables scroll inside their own region: the page itself is not wider than the phone.
     expect(await admin.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     expect(await admin.page.getByRole('button', { name: '下载 Excel 报表' }).isVisible()).toBe(true);
+
+    // In English the sessions table's thirteen headings are longer: printed, it still fits A4's width
+    // between the margins (210 mm − 2 × 12 mm = 186 mm, 703 CSS px), every table inside the page.
+    await admin.page.evaluate(() => localStorage.setItem('chunfeng.lang', 'en'));
+    await admin.page.reload();
+    await admin.page.getByRole('heading', { name: `${campaign.name} · Campaign summary` }).waitFor();
+    await admin.page.setViewportSize({ width: 703, height: 1000 });
+    await admin.page.emulateMedia({ media: 'print' });
+    const printed = await admin.page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      tables: [...document.querySelectorAll('.campaign-report table')].map((t) => t.getBoundingClientRect().right),
+    }));
+    expect(printed.tables.length).toBeGreaterThan(5);
+    expect(printed.page).toBeLessThanOrEqual(703);
+    for (const right of printed.tables) expect(right).toBeLessThanOrEqual(703);
     expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   });
 });

@@ -97,14 +97,15 @@ describe('the design system on the public pages', () => {
     const console_ = await fx.browser.open(`${fx.server.url}${invite.body.path}`);
     const row = console_.page.locator('tr', { hasText: '状态提示' });
     await row.waitFor({ timeout: 10_000 });
-    await row.getByLabel('状态').selectOption('interviewing');
-    await row.getByRole('button', { name: '更新' }).click();
+    // The applicant's name has 状态 in it: the select is asked for by its whole name (the applicant's, then 状态).
+    await row.getByRole('combobox', { name: '状态提示的状态', exact: true }).selectOption('interviewing');
+    await row.getByRole('button', { name: '更新：状态提示', exact: true }).click();
     await console_.page.locator('.toasts [role="status"]').filter({ hasText: '状态已更新为「面试中」' }).waitFor({ timeout: 5000 });
     // A note without a move: the button says what it does, and the note is kept at the same status.
     const noteOnly = row.getByRole('button', { name: '保存备注' });
     await noteOnly.waitFor({ timeout: 5000 });
     expect(await noteOnly.isDisabled()).toBe(true);
-    await row.getByLabel('备注').fill('候选人周五到岗面试');
+    await row.getByRole('textbox', { name: '备注' }).fill('候选人周五到岗面试');
     await noteOnly.click();
     await console_.page.locator('.toasts [role="status"]').filter({ hasText: '备注已保存' }).waitFor({ timeout: 5000 });
     await row.filter({ hasText: '候选人周五到岗面试' }).waitFor({ timeout: 5000 });

@@ -31,6 +31,12 @@ describe("the employer console's applicant list (Chromium)", () => {
     expect(await rows.count()).toBe(50);
     // Newest first: the last one applied is on top.
     await expect(rows.first().textContent()).resolves.toContain('赵小燕');
+    // Each row's controls are named with its applicant: a screen reader's list of controls tells the 50 rows apart.
+    expect(await page.getByRole('combobox', { name: '赵小燕的状态', exact: true }).count()).toBe(1);
+    expect(await page.getByRole('textbox', { name: '赵小燕的备注', exact: true }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: '保存备注：赵小燕', exact: true }).count()).toBe(1);
+    const statusNames = await rows.getByRole('combobox').evaluateAll((selects) => selects.map((s) => s.getAttribute('aria-label')));
+    expect(new Set(statusNames).size).toBe(50);
 
     await page.getByRole('button', { name: '再显示 50 人' }).click();
     await page.getByRole('status').filter({ hasText: '已显示 55 人' }).waitFor();

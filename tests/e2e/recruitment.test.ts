@@ -53,8 +53,8 @@ describe('the core loop in Chromium: pin → card → apply → employer console
     await host.page.locator(`li[data-vacancy="${vacancy.id}"] .counters`).filter({ hasText: '报名 1' }).waitFor({ timeout: 5000 });
 
     // The employer moves the applicant on, then exports.
-    await row.getByLabel('状态').selectOption('contacted');
-    await row.getByLabel('备注').fill('已电话联系，周三面试');
+    await row.getByRole('combobox', { name: '状态' }).selectOption('contacted');
+    await row.getByRole('textbox', { name: '备注' }).fill('已电话联系，周三面试');
     await row.getByRole('button', { name: '更新' }).click();
     await expect
       .poll(async () => (await bureau.get<{ applications: Array<{ name: string; status: string }> }>('/applications')).body.applications.find((a) => a.name === '陈春燕')?.status)

@@ -205,8 +205,8 @@ describe('every public page at a phone size and a desktop size', () => {
         // The table is a named region a keyboard user can focus and scroll sideways on a phone.
         expect(await page.getByRole('region', { name: '应聘人员' }).getAttribute('tabindex')).toBe('0');
 
-        await row.getByLabel('状态').selectOption('contacted');
-        await row.getByLabel('备注').fill('已电话联系');
+        await row.getByRole('combobox', { name: '状态' }).selectOption('contacted');
+        await row.getByRole('textbox', { name: '备注' }).fill('已电话联系');
         await row.getByRole('button', { name: '更新' }).click();
         await page.getByText('状态已更新为「已联系」').waitFor({ timeout: 5000 });
         const stored = (await bureau.get<{ applications: Application[] }>('/applications')).body.applications.find((a) => a.name === name);

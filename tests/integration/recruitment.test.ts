@@ -176,6 +176,22 @@ describe('recruitment core over HTTP and socket.io', () => {
     expect(row).toContain('"残疾人"');
   });
 
+  test("an applicant's name reaches the employer's list and CSV without invisible characters, and a formula behind one is still neutralised", async () => {
+    const employer = employers[3]!;
+    const anonymous = apiClient(server.url);
+    // U+202E would show 赵明小 as 赵小明; U+200B would hide the = from the CSV's formula guard.
+    for (const name of ['赵\u202E明小', '\u200B=HYPERLINK("http://x.example","点我")']) {
+      expect((await anonymous.post('/applications', applyBody(vacancyOf(employer.id).id, { name }))).status).toBe(202);
+    }
+    const { client } = await employerClient(employer.id);
+    const names = (await client.get<{ applications: Application[] }>('/applications')).body.applications.map((a) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['赵明小', '=HYPERLINK("http://x.example","点我")']));
+    const text = await (await client.raw('/applications.csv')).text();
+    expect(text).toContain('"赵明小"');
+    expect(text).toContain('"\'=HYPERLINK(""http://x.example"",""点我"")"');
+    expect(text).not.toMatch(/[\u200B\u202E]/);
+  });
+
   test('a pin reaches 200 connected viewers, and applications reach only the right consoles', async () => {
     const host = await connect(server.url);
     sockets.push(host);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { requestSchemas } from '@chunfeng/shared/events';
+import { CONSENT_VERSION } from '@chunfeng/shared/recruitment';
 
 describe('request schemas', () => {
   test('stage:join accepts a viewer with only a session id and role', () => {
@@ -29,5 +30,27 @@ describe('request schemas', () => {
         expect(schema.safeParse(bad).success, `${name} accepted ${JSON.stringify(bad)}`).toBe(false);
       }
     }
+  });
+
+  test("an applicant's name is stored without control, zero-width or bidi-override characters (they would spoof names in the employer's console and the CSV); a name of nothing else is refused", () => {
+    const submit = requestSchemas['application:submit'];
+    const apply = (name: string) =>
+      submit.safeParse({ vacancyId: 'v1', name, phone: '13912345678', consent: { version: CONSENT_VERSION, accepted: true }, source: 'live', idempotencyKey: 'key-12345678' });
+    const nameOf = (name: string) => {
+      const parsed = apply(name);
+      return parsed.success ? parsed.data.name : undefined;
+    };
+    // U+202E turns the rest of a line around: "王\u202E明小" is shown as 王小明.
+    expect(nameOf('王\u202E明小')).toBe('王明小');
+    expect(nameOf('\u202Dabc\u202C')).toBe('abc');
+    expect(nameOf('王\u2067小明\u2069')).toBe('王小明');
+    expect(nameOf('王\u200B小\u200D明\uFEFF')).toBe('王小明');
+    expect(nameOf('王\u0007小\u001B明\u007F')).toBe('王小明');
+    expect(nameOf('王\n小明')).toBe('王小明');
+    // A formula hidden behind an invisible character is a formula once the character is gone: the CSV still neutralises it.
+    expect(nameOf('\u200B=1+1')).toBe('=1+1');
+    expect(nameOf(' 王小明 ')).toBe('王小明');
+    expect(nameOf('Zoë Müller-Lüdenscheidt')).toBe('Zoë Müller-Lüdenscheidt');
+    for (const invisible of ['\u202E', '\u200B\u200B', '\u0000', ' \u2066 ']) expect(apply(invisible).success, JSON.stringify(invisible)).toBe(false);
   });
 });

@@ -35,6 +35,10 @@ export const enConsoles: ConsoleMessages = {
     shown: 'Applicants shown: {{count}}, newest first',
     more: 'Show 50 more',
     exporting: 'Exporting… {{size}} so far',
+    statusOf: 'Status of {{name}}',
+    noteOf: 'Note on {{name}}',
+    updateOf: 'Update {{name}}',
+    saveNoteOf: 'Save note on {{name}}',
   },
   admin: {
     title: 'Bureau console',

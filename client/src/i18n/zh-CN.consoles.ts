@@ -33,6 +33,11 @@ export const zhCNConsoles = {
     shown: '已显示 {{count}} 人，最新的在前',
     more: '再显示 50 人',
     exporting: '正在导出…已下载 {{size}}',
+    // Each applicant's row controls, named with the applicant (a screen reader lists them side by side).
+    statusOf: '{{name}}的状态',
+    noteOf: '{{name}}的备注',
+    updateOf: '更新：{{name}}',
+    saveNoteOf: '保存备注：{{name}}',
   },
   admin: {
     title: '人社局管理后台',

@@ -278,7 +278,7 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
 
   return (
     <div className="status-editor">
-      <select aria-label={t('employer.status')} value={status} onChange={(e) => setStatus(e.target.value as Application['status'])}>
+      <select aria-label={t('employer.statusOf', { name: application.name })} value={status} onChange={(e) => setStatus(e.target.value as Application['status'])}>
         <option value={application.status}>{t(`status.${application.status}`)}</option>
         {NEXT_STATUSES.filter((s) => s !== application.status && s !== 'new').map((s) => (
           <option key={s} value={s}>
@@ -286,9 +286,14 @@ function StatusEditor({ application, token, onSaved }: { application: Applicatio
           </option>
         ))}
       </select>
-      <input aria-label={t('employer.note')} placeholder={t('employer.note')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+      <input aria-label={t('employer.noteOf', { name: application.name })} placeholder={t('employer.note')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
       {/* The same status with a note saves the note alone (kept in the history). */}
-      <Button disabled={status === application.status && !note.trim()} busy={saving} onClick={() => void save()}>
+      <Button
+        disabled={status === application.status && !note.trim()}
+        busy={saving}
+        aria-label={status === application.status ? t('employer.saveNoteOf', { name: application.name }) : t('employer.updateOf', { name: application.name })}
+        onClick={() => void save()}
+      >
         {status === application.status ? t('employer.saveNote') : t('employer.update')}
       </Button>
       {problem && (
