@@ -9,6 +9,7 @@ export type UplinkQuality = 'good' | 'weak' | 'bad';
 export interface UplinkSample {
   /** When the sample was taken, in ms. */
   at: number;
+  /** Frames encoded, summed over the active simulcast layers. */
   framesEncoded: number;
   bytesSent: number;
   /** From the selected candidate pair, bits per second, when the browser gives it. */

@@ -5,6 +5,7 @@ import type { JoinOptions, StageClient } from '../../media/stageClient';
 import { publishCameraAndMic } from '../../media/publish';
 import { useClockPattern } from '../../media/useClockPattern';
 import { useLocalMedia } from '../../media/useLocalMedia';
+import { useUplinkQuality } from '../../media/useUplinkQuality';
 import { DevicePickers } from '../../ui/DevicePickers';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
@@ -62,6 +63,8 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
   );
   const view = useStage(options, publishAll, generation);
   const { client } = view;
+  // On a weak uplink (a phone inside a factory) the camera's layers are lowered, and the host is told.
+  const uplink = useUplinkQuality(client, view.phase === 'live');
 
   // A different camera or microphone picked while live replaces the published track in place.
   useEffect(() => {
@@ -132,6 +135,16 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
           <StatusBanner tone="warn" text={t('host.takenOver')} />
         ) : (
           live && <PhaseBanner view={view} />
+        )}
+        {isLive && (
+          <p className="uplink" data-quality={uplink ?? 'unknown'} role="status" aria-live="polite">
+            <span className="uplink-bars" aria-hidden="true">
+              <span />
+              <span />
+              <span />
+            </span>{' '}
+            {uplink ? t(`host.uplink.${uplink}`) : t('host.uplink.measuring')}
+          </p>
         )}
         {isLive && <p className="viewer-count">{t('host.viewers', { count: view.roster.viewerCount })}</p>}
         <SessionClock since={liveSince} running={!ended} />
