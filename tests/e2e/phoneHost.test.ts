@@ -3,7 +3,7 @@ import type { Vacancy } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
 import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
-import { framesDecodedOver, waitForFirstFrame } from './pages';
+import { framesDecodedOver, mediaStats, waitForFirstFrame } from './pages';
 
 /** A phone held upright (入企探岗: the host walks a factory floor with it). */
 const PHONE = { width: 390, height: 844 };
@@ -50,6 +50,16 @@ describe('the host studio on a phone held upright', () => {
     await host.page.evaluate(() => window.chunfengStage!.adaptUplink('good'));
     await expect.poll(pictureHeight, { timeout: 15_000 }).toBeGreaterThan(fullHeight / 4);
     expect(await framesDecodedOver(viewer.page, 3000)).toBeGreaterThan(10);
+
+    // Switching to the rear camera replaces the track on the same producer: the viewer's frames keep
+    // counting on the producer it already decodes (Chromium's fake capture has one camera to give).
+    const producersBefore = (await mediaStats(viewer.page)).framesByProducer;
+    await host.page.getByRole('button', { name: '切换到后置摄像头' }).click();
+    await host.page.getByRole('button', { name: '切换到前置摄像头' }).waitFor();
+    expect(await framesDecodedOver(viewer.page, 3000)).toBeGreaterThan(10);
+    const producersAfter = (await mediaStats(viewer.page)).framesByProducer;
+    expect(Object.keys(producersAfter)).toEqual(Object.keys(producersBefore));
+    for (const [id, frames] of Object.entries(producersBefore)) expect(producersAfter[id]).toBeGreaterThan(frames);
 
     // A 3 s offline blip on the host (DevTools network emulation: it cuts the signalling socket and
     // HTTP; the WebRTC media path is not cut by it). The session stays live and the viewer decodes.

@@ -145,6 +145,8 @@ export const en: Messages = {
     panelsAfterLive: 'Once you are live, the lineup, questions and chat appear here.',
     takenOver: 'The host link was opened on another device or tab: the broadcast continues there, and this page has stopped sending.',
     continueHere: 'Continue on this device',
+    rearCamera: 'Switch to the rear camera',
+    frontCamera: 'Switch to the front camera',
     uplink: {
       measuring: 'Uplink: measuring…',
       good: 'Uplink: good',

@@ -156,6 +156,13 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
           <div className="studio-monitor">
             {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : !over && <p role="status">{t('devices.opening')}</p>}
             {!over && <DevicePickers media={media} />}
+            {!over && (
+              // On a phone: the rear camera shows the workplace, the front one the host. The published
+              // track is replaced in place, so viewers keep decoding.
+              <button type="button" className="button switch-camera" disabled={!stream} onClick={() => media.switchFacing()}>
+                {media.facing === 'environment' ? t('host.frontCamera') : t('host.rearCamera')}
+              </button>
+            )}
             <div className="toolbar">
               {over ? null : takenOver ? (
                 // Joins again as host, which takes the broadcast back from the other device in turn.
