@@ -35,6 +35,9 @@ describe('the host studio on a phone held upright', () => {
     const pictureHeight = (): Promise<number> =>
       viewer.page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('video')].map((v) => v.videoHeight)));
 
+    // A portrait picture is shown whole (letterboxed), never cropped to fill the tile.
+    expect(await viewer.page.locator('.tile video').first().evaluate((v) => getComputedStyle(v).objectFit)).toBe('contain');
+
     // The uplink monitor samples the camera sender every 2 s; on the test machine's loopback it is good.
     const uplink = host.page.locator('.uplink');
     expect(await uplink.getAttribute('aria-live')).toBe('polite');
