@@ -146,6 +146,14 @@ export const en: Messages = {
     panelsAfterLive: 'Once you are live, the lineup, questions and chat appear here.',
     takenOver: 'The host link was opened on another device or tab: the broadcast continues there, and this page has stopped sending.',
     continueHere: 'Continue on this device',
+    rearCamera: 'Switch to the rear camera',
+    frontCamera: 'Switch to the front camera',
+    uplink: {
+      measuring: 'Uplink: measuring…',
+      good: 'Uplink: good',
+      weak: 'Uplink: weak — picture lowered to keep it moving',
+      bad: 'Uplink: poor — sending the smallest picture only',
+    },
   },
   cohost: {
     title: 'Join the stage',

@@ -145,6 +145,14 @@ export const zhCN = {
     panelsAfterLive: '开播后，这里显示岗位清单、观众提问和聊天。',
     takenOver: '主持人链接已在其他设备或标签页打开：直播在那里继续，本页已停止推流。',
     continueHere: '在此设备继续直播',
+    rearCamera: '切换到后置摄像头',
+    frontCamera: '切换到前置摄像头',
+    uplink: {
+      measuring: '上行网络：检测中…',
+      good: '上行网络：良好',
+      weak: '上行网络：较弱，已降低画质以保持流畅',
+      bad: '上行网络：很差，仅发送最小画面',
+    },
   },
   cohost: {
     title: '嘉宾上台',

@@ -17,6 +17,7 @@ import type { RtpCapabilities } from '@chunfeng/shared/webrtc';
 import { Emitter } from '../lib/emitter';
 import { RequestError, type Signalling } from '../signalling/signalling';
 import type { MediaStats } from './mediaStats';
+import type { UplinkQuality, UplinkSample } from './uplinkQuality';
 import type { JoinOptions, StageClientEvents, StagePhase } from './stageEvents';
 import { PlaceMedia } from './placeMedia';
 
@@ -383,6 +384,16 @@ export class StageClient extends Emitter<StageClientEvents> {
   /** Switches a published source to another device's track without interrupting viewers. */
   replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
     return this.#media.publisher.replaceTrack(source, track);
+  }
+
+  /** A getStats sample of the published camera, for the uplink monitor. */
+  sampleUplink(): Promise<UplinkSample | undefined> {
+    return this.#media.publisher.sampleCamera();
+  }
+
+  /** Lowers or restores the published camera's layers for the uplink's quality. */
+  adaptUplink(quality: UplinkQuality): Promise<void> {
+    return this.#media.publisher.adaptCamera(quality);
   }
 
   unpublish(source: MediaSource): Promise<void> {

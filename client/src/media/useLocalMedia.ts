@@ -9,6 +9,10 @@ export interface LocalMedia {
   microphoneId: string | undefined;
   setCameraId(id: string): void;
   setMicrophoneId(id: string): void;
+  /** Which way the camera faces, once switched: a phone's front ('user') or rear ('environment') camera. */
+  facing: 'user' | 'environment' | undefined;
+  /** Switches between the front and rear camera (a picked camera gives way to the facing asked for). */
+  switchFacing(): void;
 }
 
 /**
@@ -21,6 +25,7 @@ export function useLocalMedia(enabled = true): LocalMedia {
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [cameraId, setCameraId] = useState<string>();
   const [microphoneId, setMicrophoneId] = useState<string>();
+  const [facing, setFacing] = useState<'user' | 'environment'>();
 
   useEffect(() => {
     if (!enabled) return;
@@ -28,7 +33,7 @@ export function useLocalMedia(enabled = true): LocalMedia {
     let opened: MediaStream | undefined;
     navigator.mediaDevices
       .getUserMedia({
-        video: { width: { ideal: 1280 }, height: { ideal: 720 }, ...(cameraId ? { deviceId: { exact: cameraId } } : {}) },
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, ...(cameraId ? { deviceId: { exact: cameraId } } : facing ? { facingMode: { ideal: facing } } : {}) },
         audio: { echoCancellation: true, noiseSuppression: true, ...(microphoneId ? { deviceId: { exact: microphoneId } } : {}) },
       })
       .then(async (s) => {
@@ -50,7 +55,7 @@ export function useLocalMedia(enabled = true): LocalMedia {
       opened?.getTracks().forEach((tr) => tr.stop());
       setStream(undefined);
     };
-  }, [enabled, cameraId, microphoneId]);
+  }, [enabled, cameraId, microphoneId, facing]);
 
   return {
     stream,
@@ -61,5 +66,10 @@ export function useLocalMedia(enabled = true): LocalMedia {
     microphoneId: microphoneId ?? stream?.getAudioTracks()[0]?.getSettings().deviceId,
     setCameraId,
     setMicrophoneId,
+    facing,
+    switchFacing: () => {
+      setCameraId(undefined);
+      setFacing((f) => (f === 'environment' ? 'user' : 'environment'));
+    },
   };
 }

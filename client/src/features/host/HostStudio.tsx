@@ -5,6 +5,7 @@ import type { JoinOptions, StageClient } from '../../media/stageClient';
 import { publishCameraAndMic } from '../../media/publish';
 import { useClockPattern } from '../../media/useClockPattern';
 import { useLocalMedia } from '../../media/useLocalMedia';
+import { useUplinkQuality } from '../../media/useUplinkQuality';
 import { DevicePickers } from '../../ui/DevicePickers';
 import { PhaseBanner } from '../../ui/PhaseBanner';
 import { StageGrid } from '../../ui/StageGrid';
@@ -62,6 +63,8 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
   );
   const view = useStage(options, publishAll, generation);
   const { client } = view;
+  // On a weak uplink (a phone inside a factory) the camera's layers are lowered, and the host is told.
+  const uplink = useUplinkQuality(client, view.phase === 'live');
 
   // A different camera or microphone picked while live replaces the published track in place.
   useEffect(() => {
@@ -133,6 +136,16 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
         ) : (
           live && <PhaseBanner view={view} />
         )}
+        {isLive && (
+          <p className="uplink" data-quality={uplink ?? 'unknown'} role="status" aria-live="polite">
+            <span className="uplink-bars" aria-hidden="true">
+              <span />
+              <span />
+              <span />
+            </span>{' '}
+            {uplink ? t(`host.uplink.${uplink}`) : t('host.uplink.measuring')}
+          </p>
+        )}
         {isLive && <p className="viewer-count">{t('host.viewers', { count: view.roster.viewerCount })}</p>}
         <SessionClock since={liveSince} running={!ended} />
       </header>
@@ -143,6 +156,13 @@ export function HostStudio({ sessionId }: { sessionId: string }) {
           <div className="studio-monitor">
             {stream ? <VideoTile stream={stream} label={t('devices.preview')} muted /> : !over && <p role="status">{t('devices.opening')}</p>}
             {!over && <DevicePickers media={media} />}
+            {!over && (
+              // On a phone: the rear camera shows the workplace, the front one the host. The published
+              // track is replaced in place, so viewers keep decoding.
+              <button type="button" className="button switch-camera" disabled={!stream} onClick={() => media.switchFacing()}>
+                {media.facing === 'environment' ? t('host.frontCamera') : t('host.rearCamera')}
+              </button>
+            )}
             <div className="toolbar">
               {over ? null : takenOver ? (
                 // Joins again as host, which takes the broadcast back from the other device in turn.
