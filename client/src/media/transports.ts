@@ -35,7 +35,32 @@ export async function createStageTransport(device: types.Device, signalling: Sig
     // 'disconnected' often heals by itself; restart only if it lasts.
     if (state === 'disconnected') timer = setTimeout(() => void restartIce(transport, signalling), ICE_RESTART_AFTER_MS);
   });
+  watchNetworkChanges(transport, signalling);
   return transport;
+}
+
+/** The Network Information API where the browser has it (Chromium on Android does). */
+type NetworkInformation = EventTarget & { type?: string };
+
+/**
+ * A phone moving from Wi-Fi to 4G (or back) keeps its ICE pair until consent checks fail, several
+ * seconds of frozen picture later. When the browser says the network changed (the connection's
+ * `change`, or `online` after being offline), ICE is restarted at once, so new candidates on the new
+ * network are gathered and checked while the old pair still works. With the socket still away the
+ * restart is skipped: its re-join heals every transport that is not connected.
+ */
+function watchNetworkChanges(transport: types.Transport, signalling: Signalling): void {
+  if (typeof window === 'undefined') return;
+  const connection = (navigator as Navigator & { connection?: NetworkInformation }).connection;
+  const changed = (): void => {
+    if (transport.connectionState !== 'new') void restartIce(transport, signalling);
+  };
+  window.addEventListener('online', changed);
+  connection?.addEventListener('change', changed);
+  transport.observer.once('close', () => {
+    window.removeEventListener('online', changed);
+    connection?.removeEventListener('change', changed);
+  });
 }
 
 /**
