@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { upgradeRecord, type ApplicationRecord } from '../domain/applications';
-import { countCells } from '../domain/statistics';
+import { countCells, type CountCell } from '../domain/statistics';
 import { StartupError } from '../startupError';
 import { countField } from './applicationCounts';
 import { globEscape, jobKeys, UNTAGGED_FAMILIES } from './redisKeys';
@@ -43,27 +43,7 @@ export interface RedisMigration {
  * tag: it reads and writes the untagged names, which migration 2 then moves.
  */
 async function countStoredApplications(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
-  const tallies = new Map<string, Map<string, number>>();
-  for (let start = 0; ; start += CHUNK) {
-    const ids = await redis.zrange(`${p}apps:all`, start, start + CHUNK - 1);
-    if (ids.length === 0) break;
-    const bodies = await redis.mget(ids.map((id) => `${p}app:${id}`));
-    for (const body of bodies) {
-      if (body === null) continue;
-      let record;
-      try {
-        // As the store reads it: a record from before keys were hashed in today's shape.
-        record = readRecord(ApplicationRecordSchema, upgradeRecord(JSON.parse(body) as ApplicationRecord), 'an application');
-      } catch {
-        continue;
-      }
-      if (!record.sessionId) continue;
-      let fields = tallies.get(record.sessionId);
-      if (!fields) tallies.set(record.sessionId, (fields = new Map<string, number>()));
-      for (const cell of countCells(record)) fields.set(countField(cell), (fields.get(countField(cell)) ?? 0) + 1);
-    }
-    await stillHeld();
-  }
+  const tallies = await tallyStoredApplications(redis, { all: `${p}apps:all`, application: (id) => `${p}app:${id}` }, () => true, stillHeld);
   const sessions = [...tallies];
   for (let i = 0; i < sessions.length; i += CHUNK) {
     await Promise.all(
@@ -77,35 +57,14 @@ async function countStoredApplications(redis: Redis, p: string, stillHeld: () =>
 }
 
 /**
- * Version 4, follow-up tallies: each session's status-by-group and status-by-vacancy cells, counted
+ * Version 6, follow-up tallies: each session's status-by-group and status-by-vacancy cells, counted
  * from the applications stored (`apps:all` a chunk at a time, as version 1 counted) and written into
  * the session's tally hash beside the cells it has, replacing any follow-up field there was, so a run
  * cut short and run again counts nothing twice; the other fields of the hash are left alone.
  */
 async function countFollowUp(redis: Redis, p: string, stillHeld: () => Promise<void>): Promise<void> {
   const k = jobKeys(p);
-  const tallies = new Map<string, Map<string, number>>();
-  for (let start = 0; ; start += CHUNK) {
-    const ids = await redis.zrange(k.allApplications, start, start + CHUNK - 1);
-    if (ids.length === 0) break;
-    const bodies = await redis.mget(ids.map((id) => k.application(id)));
-    for (const body of bodies) {
-      if (body === null) continue;
-      let record;
-      try {
-        record = readRecord(ApplicationRecordSchema, upgradeRecord(JSON.parse(body) as ApplicationRecord), 'an application');
-      } catch {
-        continue;
-      }
-      if (!record.sessionId) continue;
-      let fields = tallies.get(record.sessionId);
-      if (!fields) tallies.set(record.sessionId, (fields = new Map<string, number>()));
-      for (const cell of countCells(record)) {
-        if (cell.dimension === 'groupStatus' || cell.dimension === 'vacancyStatus') fields.set(countField(cell), (fields.get(countField(cell)) ?? 0) + 1);
-      }
-    }
-    await stillHeld();
-  }
+  const tallies = await tallyStoredApplications(redis, { all: k.allApplications, application: k.application }, (cell) => cell.dimension === 'groupStatus' || cell.dimension === 'vacancyStatus', stillHeld);
   // Each session's follow-up fields are replaced whole (HDEL of those there, HSET of the counted, in
   // one MULTI): a run cut short and run again, or a field no application backs, leaves nothing stale.
   const rewrite = async (key: string, fields: Map<string, number> | undefined): Promise<void> => {
@@ -126,6 +85,41 @@ async function countFollowUp(redis: Redis, p: string, stillHeld: () => Promise<v
   });
   // Sessions with applications but no hash yet (none should be: every application writes its tallies).
   for (const [sessionId, fields] of tallies) await rewrite(k.counts(sessionId), fields);
+}
+
+/**
+ * Each session's tallies of the applications stored, as field → count, only the cells `keep` takes:
+ * `all` read a chunk at a time, the records with one MGET a chunk. A record that cannot be read is
+ * not counted (reading it reports it corrupt); one made in no session counts nowhere.
+ */
+async function tallyStoredApplications(
+  redis: Redis,
+  keys: { all: string; application: (id: string) => string },
+  keep: (cell: CountCell) => boolean,
+  stillHeld: () => Promise<void>,
+): Promise<Map<string, Map<string, number>>> {
+  const tallies = new Map<string, Map<string, number>>();
+  for (let start = 0; ; start += CHUNK) {
+    const ids = await redis.zrange(keys.all, start, start + CHUNK - 1);
+    if (ids.length === 0) break;
+    const bodies = await redis.mget(ids.map(keys.application));
+    for (const body of bodies) {
+      if (body === null) continue;
+      let record;
+      try {
+        // As the store reads it: a record from before keys were hashed in today's shape.
+        record = readRecord(ApplicationRecordSchema, upgradeRecord(JSON.parse(body) as ApplicationRecord), 'an application');
+      } catch {
+        continue;
+      }
+      if (!record.sessionId) continue;
+      let fields = tallies.get(record.sessionId);
+      if (!fields) tallies.set(record.sessionId, (fields = new Map<string, number>()));
+      for (const cell of countCells(record).filter(keep)) fields.set(countField(cell), (fields.get(countField(cell)) ?? 0) + 1);
+    }
+    await stillHeld();
+  }
+  return tallies;
 }
 
 const isFollowUpField = (field: string): boolean => field.startsWith('groupStatus:') || field.startsWith('vacancyStatus:');
