@@ -19,20 +19,39 @@ const fragment = z
   .transform((q) => q || undefined);
 const id = z.string().min(1).max(64).optional();
 const yesNo = z.enum(['yes', 'no']).optional();
+/** Most ids one read may name (a page's worth: a console looks up the names a page shows). */
+export const MAX_IDS = 100;
+/** Ids, comma-separated (at most MAX_IDS, none blank): what a console looks up by id. */
+const idList = z
+  .string()
+  .max(MAX_IDS * 65)
+  .transform((text) => text.split(','))
+  .pipe(z.array(z.string().trim().min(1).max(64)).min(1).max(MAX_IDS));
+/**
+ * `ids`: only these documents (those not found, or not the asker's to see, left out; no `next`);
+ * `order`: `newest` first for a picker, where the latest campaign or employer is the likely one.
+ */
+const lookup = { ids: idList.optional(), order: z.enum(['oldest', 'newest']).optional() };
 
 /** GET /api/campaigns: oldest first, narrowed by a fragment of the name. */
-export const CampaignListQuery = z.object({ ...page, q: fragment });
+export const CampaignListQuery = z.object({ ...page, ...lookup, q: fragment });
 /** GET /api/sessions: oldest first, narrowed by campaign, status and a fragment of the title. */
-export const SessionListQuery = z.object({ ...page, campaignId: id, status: SessionStatus.optional(), q: fragment });
+export const SessionListQuery = z.object({ ...page, ...lookup, campaignId: id, status: SessionStatus.optional(), q: fragment });
 /** GET /api/employers: oldest first, narrowed by a fragment of the name and whether the bureau verified them. */
-export const EmployerListQuery = z.object({ ...page, q: fragment, verified: yesNo });
+export const EmployerListQuery = z.object({ ...page, ...lookup, q: fragment, verified: yesNo });
 /**
  * GET /api/vacancies: oldest first, narrowed by employer (an employer always sees only its own), a
  * fragment of the title, and `flagged=yes` (held by a scam-guard flag the bureau has not checked).
  */
-export const VacancyListQuery = z.object({ ...page, employerId: id, q: fragment, flagged: yesNo });
+export const VacancyListQuery = z.object({ ...page, ...lookup, employerId: id, q: fragment, flagged: yesNo });
 /** GET /api/policies: oldest first, narrowed by a fragment of the title. */
-export const PolicyListQuery = z.object({ ...page, q: fragment });
+export const PolicyListQuery = z.object({ ...page, ...lookup, q: fragment });
+/**
+ * GET /api/catalog/counts: how many vacancies each employer has (`of=vacancy`) or sessions each
+ * campaign (`of=session`), for the ids of a page of the console's list; read from the store's index.
+ */
+export const CatalogCountsQuery = z.object({ of: z.enum(['vacancy', 'session']), ids: idList });
+export type CatalogCounts = { counts: Record<string, number> };
 /** GET /api/staff: the accounts not removed, oldest first. */
 export const StaffListQuery = z.object(page);
 /** GET /api/invites: newest first, narrowed by kind. */

@@ -145,6 +145,48 @@ describe.each([{ store: 'embedded' }, { store: 'redis' }])('the bureau lists in 
     expect((await walk<'policies', PolicyCard>('/policies?limit=1', 'policies')).items.length).toBeGreaterThan(0);
   });
 
+  test('ids read just those documents (in the order asked, unknown ones left out), order=newest lists the latest first, and counts come from the index', async () => {
+    const employers = (await walk<'employers', Employer>('/employers', 'employers')).items;
+    const [a, b] = [employers[3]!, employers[1]!];
+    const byIds = await bureau.get<Page<'employers', Employer>>(`/employers?ids=${a.id},nobody,${b.id},${a.id}`);
+    expect(byIds.status).toBe(200);
+    expect(byIds.body.employers.map((e) => e.id)).toEqual([a.id, b.id]);
+    expect(byIds.body.next).toBeNull();
+    // The other narrowing still holds: a fragment that only one of them has.
+    const narrowed = await bureau.get<Page<'employers', Employer>>(`/employers?ids=${a.id},${b.id}&q=${encodeURIComponent(b.name)}`);
+    expect(narrowed.body.employers.map((e) => e.id)).toEqual([b.id]);
+    const newest = await bureau.get<Page<'employers', Employer>>('/employers?order=newest&limit=2');
+    expect(newest.body.employers.map((e) => e.id)).toEqual(employers.slice(-2).reverse().map((e) => e.id));
+    const older = await walk<'employers', Employer>(`/employers?order=newest&limit=40`, 'employers');
+    expect(older.items.map((e) => e.id)).toEqual([...employers].reverse().map((e) => e.id));
+
+    const vacancies = (await walk<'vacancies', Vacancy>('/vacancies', 'vacancies')).items;
+    const owners = [...new Set(vacancies.map((v): string => v.employerId))];
+    const counts = await bureau.get<{ counts: Record<string, number> }>(`/catalog/counts?of=vacancy&ids=${[...owners, 'nobody'].join(',')}`);
+    expect(counts.status).toBe(200);
+    expect(counts.body.counts).toEqual(Object.fromEntries([...owners.map((id) => [id, vacancies.filter((v) => v.employerId === id).length]), ['nobody', 0]]));
+    const campaigns = (await walk<'campaigns', Campaign>('/campaigns', 'campaigns')).items;
+    const sessions = (await walk<'sessions', LiveSession>('/sessions', 'sessions')).items;
+    const sessionCounts = await bureau.get<{ counts: Record<string, number> }>(`/catalog/counts?of=session&ids=${campaigns.map((c) => c.id).join(',')}`);
+    expect(sessionCounts.body.counts).toEqual(Object.fromEntries(campaigns.map((c) => [c.id, sessions.filter((s) => s.campaignId === c.id).length])));
+
+    // An employer reads by id only its own vacancies, and no counts.
+    const invite = await bureau.post<{ token: string }>(`/employers/${owners[0]}/invite`);
+    const employer = apiClient(server.url, invite.body.token);
+    const theirs = vacancies.find((v) => v.employerId !== owners[0])!;
+    const mine = vacancies.find((v) => v.employerId === owners[0])!;
+    expect((await employer.get<Page<'vacancies', Vacancy>>(`/vacancies?ids=${theirs.id},${mine.id}`)).body.vacancies.map((v) => v.id)).toEqual([mine.id]);
+    expect((await employer.get(`/catalog/counts?of=vacancy&ids=${owners[0]}`)).status).toBe(403);
+
+    // Hostile shapes are typed 400s: too many ids, a blank one, an array, an unknown kind or order.
+    const tooMany = Array.from({ length: 101 }, (_, i) => `e${i}`).join(',');
+    for (const path of [`/employers?ids=${tooMany}`, '/employers?ids=a,,b', '/employers?ids=', '/employers?ids=a&ids=b', '/employers?order=sideways', '/catalog/counts?of=staff&ids=a', '/catalog/counts?of=vacancy', `/catalog/counts?of=vacancy&ids=${tooMany}`]) {
+      const res = await bureau.get<{ error: { code: string } }>(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code, path).toBe('VALIDATION');
+    }
+  });
+
   test("an employer pages only its own vacancies, whatever employer or cursor it asks with, and none of the bureau's lists", async () => {
     const vacancies = (await walk<'vacancies', Vacancy>('/vacancies', 'vacancies')).items;
     const [mine, theirs] = [...new Set(vacancies.map((v): string => v.employerId))] as [string, string];

@@ -78,6 +78,18 @@ describe.each(implementations)('job store contract, sessions by status: $name', 
     expect(ids(await again.listByStatus('session', ['scheduled']))).toEqual([]);
   });
 
+  test('countIndexed() counts each index value from the index and follows a document moving between values', async () => {
+    const { store } = fresh();
+    await store.put('session', session('s1', 'scheduled'));
+    await store.put('session', session('s2', 'live', 'c2'));
+    await store.put('session', session('s3', 'ended'));
+    expect(await store.countIndexed('session', ['c1', 'c2', 'c3'])).toEqual(new Map([['c1', 2], ['c2', 1], ['c3', 0]]));
+    await store.put('session', session('s3', 'ended', 'c2'));
+    expect(await store.countIndexed('session', ['c1', 'c2'])).toEqual(new Map([['c1', 1], ['c2', 2]]));
+    expect(await store.countIndexed('vacancy', ['c2'])).toEqual(new Map([['c2', 0]]));
+    expect(await store.countIndexed('session', [])).toEqual(new Map());
+  });
+
   test('the reconciler reads only the live sessions: a province of scheduled and ended ones is never listed', async () => {
     const { store } = fresh();
     for (let i = 0; i < 30; i += 1) await store.put('session', session(`old${i}`, i % 2 === 0 ? 'ended' : 'scheduled'));

@@ -197,6 +197,13 @@ export interface JobStore {
   pageCatalog<K extends CatalogKind>(kind: K, query: CatalogPageQuery<K>): Promise<CatalogPage<K>>;
 
   /**
+   * How many documents of a kind have each of these values in their indexed field (see catalogIndex:
+   * a campaign's sessions, an employer's vacancies), counted from the index alone. Every value asked
+   * is in the answer (0 when none).
+   */
+  countIndexed(kind: CatalogKind, values: readonly string[]): Promise<Map<string, number>>;
+
+  /**
    * The documents of a status-indexed kind whose status is one of `statuses`, in creation order, read
    * through the status index alone (no other document is read).
    */

@@ -182,7 +182,7 @@ const BULK_READS = ['mget', 'zrange'];
 
 /** Every method that talks to Redis: its connection failures reach the caller as UNAVAILABLE (a StoreError). */
 const GUARDED = [
-  'put', 'get', 'list', 'listByStatus', 'pageCatalog', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
+  'put', 'get', 'list', 'countIndexed', 'listByStatus', 'pageCatalog', 'putPin', 'putPins', 'listPins', 'apply', 'getApplication', 'applicationByKey', 'keyAnswered',
   'listApplications', 'pageApplications', 'applicationChanges', 'updateApplication', 'applicationCounts', 'countVisit', 'countViewer', 'uniqueViewers', 'applicationEvents', 'appendModeration', 'listModeration', 'appendCaption', 'listCaptions',
   'putQuestion', 'getQuestion', 'voteQuestion', 'answerQuestion', 'questionsOf', 'faq', 'questionVoters',
 ] as const satisfies ReadonlyArray<keyof JobStore>;
@@ -362,6 +362,12 @@ export class RedisJobStore implements JobStore {
       if (ids.length < READ_CHUNK) return out;
       above = `(${entries.at(-1)!}`;
     }
+  }
+
+  /** ZCARD of each value's index set, sent together (one round trip with auto-pipelining). */
+  async countIndexed(kind: CatalogKind, values: readonly string[]): Promise<Map<string, number>> {
+    const counts = await Promise.all(values.map((value) => this.#redis.zcard(this.#k.docIndex(kind, value))));
+    return new Map(values.map((value, i) => [value, counts[i]!]));
   }
 
   /** Each status's set READ_CHUNK at a time (as list reads the kind's order), merged by creation seq. */

@@ -100,6 +100,14 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
+  /** COUNT over docs_by_idx (kind, idx, seq): the index alone is read, one lookup a value. */
+  countIndexed(kind: CatalogKind, values: readonly string[]): Promise<Map<string, number>> {
+    return this.#read(() => {
+      const count = this.#prepare('SELECT COUNT(*) AS n FROM docs WHERE kind = ? AND idx = ?');
+      return new Map(values.map((value) => [value, (count.get(kind, value) as { n: number }).n]));
+    });
+  }
+
   /** Through docs_by_status (kind, status, seq): only the documents of those statuses are read, then sorted. */
   listByStatus<K extends StatusIndexedKind>(kind: K, statuses: ReadonlyArray<CatalogKinds[K]['status']>): Promise<CatalogKinds[K][]> {
     return this.#read(() => {

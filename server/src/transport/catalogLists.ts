@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import {
   CampaignListQuery,
+  CatalogCountsQuery,
   EmployerListQuery,
   InviteListQuery,
   PolicyListQuery,
@@ -13,7 +14,7 @@ import type { Tokens } from '../auth/tokens';
 import type { Invites } from '../services/invites';
 import type { RecruitmentService } from '../services/recruitment';
 import type { StaffAccounts } from '../services/staff';
-import type { CatalogKind, CatalogKinds, CatalogPageQuery } from '../store/jobStore';
+import { catalogIndex, type CatalogKind, type CatalogKinds, type CatalogPageQuery } from '../store/jobStore';
 import { authenticate, requireAdmin, requireBureau } from './auth';
 import { catalogCursor, readCatalogCursor } from './cursors';
 import { parse } from './httpErrors';
@@ -36,45 +37,65 @@ function allOf<T>(conditions: Array<((doc: T) => boolean) | false | undefined>):
  */
 export function catalogListRoutes(api: Router, { service, tokens, staff, invites }: { service: RecruitmentService; tokens: Tokens; staff: StaffAccounts; invites: Invites }): void {
   const store = service.store;
-  async function page<K extends CatalogKind>(kind: K, cursor: string | undefined, query: Omit<CatalogPageQuery<K>, 'after'>): Promise<{ docs: Array<CatalogKinds[K]>; next: string | null }> {
+  /**
+   * A page in creation order (`order` newest or oldest first), or, when `ids` are given, just those
+   * documents in the order asked, each read by id and held to the same narrowing (no `next`).
+   */
+  async function page<K extends CatalogKind>(
+    kind: K,
+    { cursor, ids }: { cursor: string | undefined; ids: string[] | undefined },
+    query: Omit<CatalogPageQuery<K>, 'after'>,
+  ): Promise<{ docs: Array<CatalogKinds[K]>; next: string | null }> {
+    if (ids !== undefined) {
+      const found: Array<CatalogKinds[K] | undefined> = await Promise.all([...new Set(ids)].map((id): Promise<CatalogKinds[K] | undefined> => store.get(kind, id)));
+      const field = catalogIndex[kind];
+      const inWhere = (doc: CatalogKinds[K]): boolean => query.where === undefined || (field !== undefined && String(doc[field]) === query.where.value);
+      return { docs: found.filter((doc): doc is CatalogKinds[K] => doc !== undefined && inWhere(doc) && (query.match?.(doc) ?? true)), next: null };
+    }
     const { docs, next } = await store.pageCatalog(kind, { ...query, after: readCatalogCursor(kind, cursor) });
     return { docs, next: catalogCursor(kind, next) };
   }
 
   api.get('/campaigns', async (req, res) => {
     await requireBureau(req, tokens);
-    const { cursor, limit, q } = parse(CampaignListQuery, req.query);
-    const { docs, next } = await page('campaign', cursor, { limit, match: allOf([q !== undefined && ((c) => holds(c.name, q))]) });
+    const { cursor, ids, order, limit, q } = parse(CampaignListQuery, req.query);
+    const { docs, next } = await page('campaign', { cursor, ids }, { limit, order, match: allOf([q !== undefined && ((c) => holds(c.name, q))]) });
     res.json({ campaigns: docs, next });
   });
   api.get('/sessions', async (req, res) => {
     await requireBureau(req, tokens);
-    const { cursor, limit, campaignId, status, q } = parse(SessionListQuery, req.query);
+    const { cursor, ids, order, limit, campaignId, status, q } = parse(SessionListQuery, req.query);
     const match = allOf<CatalogKinds['session']>([status !== undefined && ((s) => s.status === status), q !== undefined && ((s) => holds(s.title, q))]);
-    const { docs, next } = await page('session', cursor, { limit, match, ...(campaignId && { where: { value: campaignId } }) });
+    const { docs, next } = await page('session', { cursor, ids }, { limit, order, match, ...(campaignId && { where: { value: campaignId } }) });
     res.json({ sessions: docs, next });
   });
   api.get('/employers', async (req, res) => {
     await requireBureau(req, tokens);
-    const { cursor, limit, q, verified } = parse(EmployerListQuery, req.query);
+    const { cursor, ids, order, limit, q, verified } = parse(EmployerListQuery, req.query);
     const match = allOf<CatalogKinds['employer']>([q !== undefined && ((e) => holds(e.name, q)), verified !== undefined && ((e) => e.verified === (verified === 'yes'))]);
-    const { docs, next } = await page('employer', cursor, { limit, match });
+    const { docs, next } = await page('employer', { cursor, ids }, { limit, order, match });
     res.json({ employers: docs, next });
   });
   // An employer's console sees its own vacancies whatever it asks for; the bureau any employer's, or all.
   api.get('/vacancies', async (req, res) => {
     const actor = await authenticate(req, tokens);
-    const { cursor, limit, q, flagged, ...asked } = parse(VacancyListQuery, req.query);
+    const { cursor, ids, order, limit, q, flagged, ...asked } = parse(VacancyListQuery, req.query);
     const employerId = actor.kind === 'employer' ? actor.employerId : asked.employerId;
     const match = allOf<CatalogKinds['vacancy']>([q !== undefined && ((v) => holds(v.title, q)), flagged !== undefined && ((v) => openFlags(v).length > 0 === (flagged === 'yes'))]);
-    const { docs, next } = await page('vacancy', cursor, { limit, match, ...(employerId && { where: { value: employerId } }) });
+    const { docs, next } = await page('vacancy', { cursor, ids }, { limit, order, match, ...(employerId && { where: { value: employerId } }) });
     res.json({ vacancies: docs, next });
   });
   api.get('/policies', async (req, res) => {
     await requireBureau(req, tokens);
-    const { cursor, limit, q } = parse(PolicyListQuery, req.query);
-    const { docs, next } = await page('policy', cursor, { limit, match: allOf([q !== undefined && ((p) => holds(p.title, q))]) });
+    const { cursor, ids, order, limit, q } = parse(PolicyListQuery, req.query);
+    const { docs, next } = await page('policy', { cursor, ids }, { limit, order, match: allOf([q !== undefined && ((p) => holds(p.title, q))]) });
     res.json({ policies: docs, next });
+  });
+  api.get('/catalog/counts', async (req, res) => {
+    await requireBureau(req, tokens);
+    const { of, ids } = parse(CatalogCountsQuery, req.query);
+    const counts = await store.countIndexed(of, [...new Set(ids)]);
+    res.json({ counts: Object.fromEntries(counts) });
   });
   api.get('/invites', async (req, res) => {
     await requireBureau(req, tokens);
