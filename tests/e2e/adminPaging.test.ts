@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import type { Employer } from '@chunfeng/shared/recruitment';
+import type { Employer, Vacancy } from '@chunfeng/shared/recruitment';
 import { bureauClient } from '../harness/api';
 import { TEST_ADMIN_PASSWORD } from '../harness/server';
+import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
+import { pickOption } from './pages';
 
 /** The bureau console's long lists: a page at a time, the next on demand, narrowed on the server. */
 describe('the bureau console pages its lists in Chromium', () => {
@@ -95,5 +97,77 @@ describe('the bureau console pages its lists in Chromium', () => {
     await admin.page.getByLabel('只看疑似违规').check();
     await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('翻页岗位9')]);
     expect(requests.some((q) => new URLSearchParams(q).get('flagged') === 'yes')).toBe(true);
+  });
+  test('pickers search the server as staff type and names are read by id: the console never walks a whole list', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    // Named apart on each run (a retry finds the first run's employer stored).
+    const factory = `最新登记的食品厂${Date.now() % 100_000}`;
+    // Past a page of 100: the employer wanted is the newest of them, far from the first page.
+    for (let i = 0; i < 50; i += 1) await bureau.post('/employers', { name: `检索物流${i}`, industry: '物流', district: '城关区' });
+    const newest = (await bureau.post<{ employer: Employer }>('/employers', { name: factory, industry: '食品', district: '河东镇' })).body.employer;
+    const made = await bureau.post<{ vacancy: Vacancy }>('/vacancies', { employerId: newest.id, title: '食品包装工', headcount: 8, pay: { min: 4200, max: 5200, unit: 'month' }, hours: '8:00-17:00', location: '河东镇' });
+    expect(made.status).toBe(201);
+
+    const admin = await fx.browser.open(`${fx.server.url}/admin/vacancies`, { viewport: { width: 1366, height: 768 } });
+    const requests: string[] = [];
+    admin.page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/api/') && r.method() === 'GET') requests.push(`${url.pathname}${url.search}`);
+    });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const rows = admin.page.locator('tr[data-vacancy]');
+    await rows.first().waitFor();
+    const unfiltered = await rows.count();
+    expect(unfiltered).toBeGreaterThan(1);
+
+    // The employer filter: typing asks the server; the keyboard moves to the option and Enter picks it.
+    const filter = admin.page.getByRole('combobox', { name: '单位', exact: true });
+    await filter.fill('食品厂');
+    const listbox = admin.page.locator(`[id="${await filter.getAttribute('aria-controls')}"]`);
+    await listbox.getByRole('option', { name: factory }).waitFor();
+    expect(await filter.getAttribute('aria-expanded')).toBe('true');
+    await filter.press('ArrowDown');
+    await filter.press('ArrowDown');
+    expect(await filter.getAttribute('aria-activedescendant')).toBe(await listbox.getByRole('option', { name: factory }).getAttribute('id'));
+    await filter.press('Enter');
+    await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('食品包装工')]);
+    // Its employer's name beside it, read by id.
+    await rows.first().getByText(factory).waitFor();
+    expect(requests.some((r) => r.startsWith('/api/employers?') && new URLSearchParams(r.split('?')[1]).get('q') === '食品厂')).toBe(true);
+    // The names beside the first page's rows were read by id, not from a list of every employer.
+    expect(requests.some((r) => r.startsWith('/api/employers?') && new URLSearchParams(r.split('?')[1]).has('ids'))).toBe(true);
+    expect(await seriousViolations(admin.page)).toEqual([]);
+    // Emptied by hand, the filter means every employer again.
+    await filter.fill('');
+    await filter.blur();
+    await expect.poll(() => rows.count()).toBe(unfiltered);
+
+    // A new vacancy for that employer, chosen by search in the form.
+    await admin.page.getByRole('button', { name: '新增岗位' }).click();
+    const sheet = admin.page.getByRole('dialog', { name: '新增岗位' });
+    await pickOption(admin.page, sheet, '单位', factory);
+    await sheet.getByLabel('岗位名称').fill('食品质检员');
+    await sheet.getByLabel('招聘人数').fill('2');
+    await sheet.getByLabel('最低薪资（元）').fill('4500');
+    await sheet.getByLabel('最高薪资（元）').fill('5500');
+    await sheet.getByLabel('工作时间').fill('8:00-17:00');
+    await sheet.getByLabel('工作地点').fill('河东镇');
+    await sheet.getByRole('button', { name: '创建岗位' }).click();
+    await sheet.waitFor({ state: 'detached' });
+    const created = (await bureau.get<{ vacancies: Vacancy[] }>(`/vacancies?employerId=${newest.id}`)).body.vacancies.map((v) => v.title);
+    expect(created).toEqual(['食品包装工', '食品质检员']);
+
+    // Every section once: with more than a page of employers, vacancies, campaigns and policies
+    // stored, no list is read past its first page unless staff ask for more.
+    for (const path of ['/admin/campaigns', '/admin/employers', '/admin/policies', '/admin', '/admin/sessions/demo']) {
+      await admin.page.locator(`nav a[href="${path}"]`).or(admin.page.locator(`a[href="${path}"]`)).first().click();
+      await admin.page.getByRole('heading', { level: 2 }).first().waitFor();
+    }
+    await admin.page.getByRole('heading', { name: '岗位顺序' }).waitFor();
+    await admin.page.locator('[data-lineup-item]').first().waitFor();
+    const walked = requests.filter((r) => new URLSearchParams(r.split('?')[1] ?? '').has('cursor'));
+    expect(walked).toEqual([]);
+    expect(requests.filter((r) => new URLSearchParams(r.split('?')[1] ?? '').get('limit') === '100')).toEqual([]);
   });
 });

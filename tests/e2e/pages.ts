@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { TestBrowser, TestPage } from '../harness/browser';
 import type { MediaStats } from '../../client/src/media/mediaStats';
 // For the type of window.chunfengStage inside page.evaluate().
@@ -78,4 +78,15 @@ export async function hostGoesLive(browser: TestBrowser, url: string): Promise<T
   await host.page.getByRole('button', { name: '开始直播' }).click();
   await host.page.getByRole('status').filter({ hasText: '直播中' }).waitFor({ timeout: 15_000 });
   return host;
+}
+
+/**
+ * Picks in one of the bureau console's search-as-you-type pickers (a combobox named `label` within
+ * `scope`): types `text`, waits for the server's options, and clicks the first one holding it.
+ */
+export async function pickOption(page: Page, scope: Page | Locator, label: string, text: string): Promise<void> {
+  const input = scope.getByRole('combobox', { name: label, exact: true });
+  await input.fill(text);
+  const listId = await input.getAttribute('aria-controls');
+  await page.locator(`[id="${listId}"]`).getByRole('option').filter({ hasText: text }).first().click();
 }

@@ -3,7 +3,6 @@ import { useTranslation } from 'react-i18next';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
-import { StatusBanner } from '../../ui/StatusBanner';
 import { CampaignReportPage } from './CampaignReportPage';
 import { CampaignsSection } from './CampaignsSection';
 import { CatalogProvider, useCatalog, type Staff } from './catalog';
@@ -96,7 +95,7 @@ const SECTIONS = [
 
 function Console({ onSignOut }: { onSignOut: () => void }) {
   const { t } = useTranslation();
-  const { catalog, error, staff } = useCatalog();
+  const { staff } = useCatalog();
   const [location] = useLocation();
   const current = (path: string): boolean => (path === '/admin' ? location === '/admin' || location.startsWith('/admin/sessions') : location.startsWith(path));
   return (
@@ -119,11 +118,7 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
           ))}
         </ul>
       </nav>
-      {error !== undefined && <StatusBanner tone="error" text={t('admin.loadFailed')} />}
-      {!catalog ? (
-        error === undefined && <p role="status">{t('state.loading')}</p>
-      ) : (
-        <Switch>
+      <Switch>
           <Route path="/admin">
             <SessionsSection />
           </Route>
@@ -154,7 +149,6 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
             <p role="alert">{t('admin.notFound')}</p>
           </Route>
         </Switch>
-      )}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { CampaignInput, type Campaign } from '@chunfeng/shared/recruitment';
@@ -7,7 +7,7 @@ import { CONTENT_LANG } from '../../ui/content';
 import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatDate } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
-import { localDate, useCatalog } from './catalog';
+import { localDate, useCatalog, useCounts, useOnCatalogChange } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
 import { LoadMore } from './LoadMore';
 import { usePagedList } from './pagedList';
@@ -15,15 +15,11 @@ import { usePagedList } from './pagedList';
 /** Campaigns (Spring Breeze Action, Employment Assistance Month…) a page at a time, searched by name: their dates, sessions and statistics. */
 export function CampaignsSection() {
   const { t, i18n } = useTranslation();
-  const { catalog } = useCatalog();
   const [q, setQ] = useState('');
   const campaigns = usePagedList<'campaigns', Campaign>('/campaigns', 'campaigns', { q });
-  const { reload: reloadPage } = campaigns;
-  // A campaign added (the catalog read again) is shown as it is now.
-  useEffect(() => {
-    if (catalog) void reloadPage();
-  }, [catalog, reloadPage]);
-  if (!catalog) return null;
+  // A campaign added is shown as it is now.
+  useOnCatalogChange(() => void campaigns.reload());
+  const sessionCounts = useCounts('session', (campaigns.items ?? []).map((c) => c.id));
   return (
     <section className="panel" aria-labelledby="campaigns-title">
       <h2 id="campaigns-title">{t('admin.section.campaigns')}</h2>
@@ -46,7 +42,7 @@ export function CampaignsSection() {
               <Cell label={t('admin.dates')}>
                 {formatDate(c.startsOn, i18n.language)} – {formatDate(c.endsOn, i18n.language)}
               </Cell>
-              <Cell label={t('admin.sessionCount')}>{catalog.sessions.filter((s) => s.campaignId === c.id).length}</Cell>
+              <Cell label={t('admin.sessionCount')}>{sessionCounts.get(c.id)}</Cell>
               <Cell label={t('admin.actions')}>
                 <Link href={`/admin/statistics/campaigns/${encodeURIComponent(c.id)}`} className="button button-secondary button-small" aria-label={t('admin.statisticsNamed', { title: c.name })}>
                   {t('admin.statistics')}

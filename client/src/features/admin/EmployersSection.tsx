@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { EmployerInput, type Employer } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
@@ -6,7 +6,7 @@ import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
 import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { useToast } from '../../ui/Toast';
-import { useCatalog } from './catalog';
+import { useCatalog, useCounts, useOnCatalogChange } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm } from './forms';
 import { IssuedLink, type Issued } from './IssuedLink';
 import { LoadMore } from './LoadMore';
@@ -15,18 +15,15 @@ import { usePagedList } from './pagedList';
 /** Employers a page at a time, searched by name: verification by the bureau, and console links for their recruiters. */
 export function EmployersSection() {
   const { t } = useTranslation();
-  const { catalog, reload } = useCatalog();
+  const { reload } = useCatalog();
   const toast = useToast();
   const [issued, setIssued] = useState<Issued>();
   const [pending, setPending] = useState<Record<string, boolean>>({});
   const [q, setQ] = useState('');
   const employers = usePagedList<'employers', Employer>('/employers', 'employers', { q });
-  const { reload: reloadPage } = employers;
-  // An employer added or verified (the catalog read again) is shown as it is now.
-  useEffect(() => {
-    if (catalog) void reloadPage();
-  }, [catalog, reloadPage]);
-  if (!catalog) return null;
+  // An employer added or verified is shown as it is now.
+  useOnCatalogChange(() => void employers.reload());
+  const vacancyCounts = useCounts('vacancy', (employers.items ?? []).map((e) => e.id));
 
   async function setVerified(id: string, verified: boolean): Promise<void> {
     // Shown at once; the server's answer (or the reload after an error) settles it.
@@ -71,7 +68,7 @@ export function EmployersSection() {
               <Cell label={t('admin.employer')}><span lang={CONTENT_LANG}>{e.name}</span></Cell>
               <Cell label={t('admin.industry')}><span lang={CONTENT_LANG}>{e.industry}</span></Cell>
               <Cell label={t('admin.district')}><span lang={CONTENT_LANG}>{e.district}</span></Cell>
-              <Cell label={t('admin.vacancyCount')}>{catalog.vacancies.filter((v) => v.employerId === e.id).length}</Cell>
+              <Cell label={t('admin.vacancyCount')}>{vacancyCounts.get(e.id)}</Cell>
               <Cell label={t('admin.verified')}>
                 <input
                   type="checkbox"

@@ -12,10 +12,12 @@ import {
 } from '@dnd-kit/core';
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { LineupItem, openFlags } from '@chunfeng/shared/recruitment';
+import { LineupItem, openFlags, type Employer, type PolicyCard, type Vacancy } from '@chunfeng/shared/recruitment';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
-import type { Catalog } from './catalog';
+import { CatalogPicker } from './CatalogPicker';
+import { useDocs } from './catalog';
+import { Field } from './forms';
 
 const keyOf = (item: LineupItem): string => `${item.kind}:${item.id}`;
 
@@ -23,18 +25,21 @@ const keyOf = (item: LineupItem): string => `${item.kind}:${item.id}`;
  * The order the host will present a session in: drag a row by its handle (mouse, touch, or keyboard:
  * Space to pick up, arrows to move, Space to drop), or use its up/down buttons; add and remove items.
  */
-export function LineupEditor({ lineup, onChange, catalog }: { lineup: LineupItem[]; onChange: (next: LineupItem[]) => void; catalog: Catalog }) {
+export function LineupEditor({ lineup, onChange }: { lineup: LineupItem[]; onChange: (next: LineupItem[]) => void }) {
   const { t } = useTranslation();
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
     useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
   );
-  const titleOf = (item: LineupItem): string =>
-    item.kind === 'vacancy' ? (catalog.vacancies.find((v) => v.id === item.id)?.title ?? item.id) : (catalog.policies.find((p) => p.id === item.id)?.title ?? item.id);
+  // Only the lineup's own vacancies, cards and employers are read (by id), never the whole catalog.
+  const vacancies = useDocs<Vacancy>('/vacancies', lineup.filter((i) => i.kind === 'vacancy').map((i) => i.id));
+  const policies = useDocs<PolicyCard>('/policies', lineup.filter((i) => i.kind === 'policy').map((i) => i.id));
+  const employers = useDocs<Employer>('/employers', [...vacancies.values()].map((v) => v?.employerId));
+  const titleOf = (item: LineupItem): string => (item.kind === 'vacancy' ? vacancies.get(item.id)?.title : policies.get(item.id)?.title) ?? item.id;
   const employerOf = (item: LineupItem): string => {
     if (item.kind !== 'vacancy') return t('admin.policyCard');
-    const employerId = catalog.vacancies.find((v) => v.id === item.id)?.employerId;
-    return catalog.employers.find((e) => e.id === employerId)?.name ?? '';
+    const employerId = vacancies.get(item.id)?.employerId;
+    return (employerId && employers.get(employerId)?.name) || '';
   };
   const keys = lineup.map(keyOf);
   const nameOfKey = (key: string | number): string => {
@@ -87,7 +92,7 @@ export function LineupEditor({ lineup, onChange, catalog }: { lineup: LineupItem
           </SortableContext>
         </DndContext>
       )}
-      <AddItems lineup={lineup} catalog={catalog} onAdd={(item) => onChange([...lineup, item])} />
+      <AddItems lineup={lineup} onAdd={(item) => onChange([...lineup, item])} />
     </div>
   );
 }
@@ -132,45 +137,52 @@ function SortableRow({ id, title, subtitle, index, count, onMove, onRemove }: {
   );
 }
 
-function AddItems({ lineup, catalog, onAdd }: { lineup: LineupItem[]; catalog: Catalog; onAdd: (item: LineupItem) => void }) {
+/**
+ * Adds to the lineup by searching: a vacancy (with its employer beside it, and a warning when the
+ * scam guard holds it) or a policy card; picking one adds it at the end.
+ */
+function AddItems({ lineup, onAdd }: { lineup: LineupItem[]; onAdd: (item: LineupItem) => void }) {
   const { t } = useTranslation();
-  const inLineup = new Set(lineup.map(keyOf));
-  const vacancies = catalog.vacancies.filter((v) => !inLineup.has(`vacancy:${v.id}`));
-  const policies = catalog.policies.filter((p) => !inLineup.has(`policy:${p.id}`));
-  const [choice, setChoice] = useState('');
-  const employerName = (id: string): string => catalog.employers.find((e) => e.id === id)?.name ?? '';
-  const add = (): void => {
-    const [kind, id] = choice.split(':');
+  const [options, setOptions] = useState<Vacancy[]>([]);
+  const inLineup = (kind: LineupItem['kind']) => new Set(lineup.filter((i) => i.kind === kind).map((i) => i.id));
+  const employers = useDocs<Employer>('/employers', options.map((v) => v.employerId));
+  const add = (kind: LineupItem['kind'], id: string): void => {
     const item = LineupItem.safeParse({ kind, id });
-    if (!item.success) return;
-    onAdd(item.data);
-    setChoice('');
+    if (item.success) onAdd(item.data);
   };
   return (
-    <div className="toolbar">
-      <label htmlFor="lineup-add">{t('admin.lineup.add')}</label>
-      <select id="lineup-add" value={choice} onChange={(e) => setChoice(e.target.value)}>
-        <option value="">{t('admin.lineup.choose')}</option>
-        <optgroup label={t('admin.vacancies')}>
-          {vacancies.map((v) => (
+    <div className="toolbar lineup-add">
+      <Field label={t('admin.lineup.addVacancy')}>
+        {(p) => (
+          <CatalogPicker<Vacancy>
+            list="/vacancies"
+            control={p}
+            label={t('admin.lineup.addVacancy')}
+            value=""
+            clearOnPick
+            exclude={inLineup('vacancy')}
+            onChange={(id) => add('vacancy', id)}
+            onOptions={setOptions}
+            textOf={(v) => v.title}
             // A vacancy the scam guard flagged says so here too: staff check it before putting it before the public.
-            <option key={v.id} value={`vacancy:${v.id}`} lang={CONTENT_LANG}>
-              {v.title} · {employerName(v.employerId)}
-              {openFlags(v).length > 0 ? t('admin.lineup.flagged') : ''}
-            </option>
-          ))}
-        </optgroup>
-        <optgroup label={t('admin.policies')}>
-          {policies.map((p) => (
-            <option key={p.id} value={`policy:${p.id}`} lang={CONTENT_LANG}>
-              {p.title}
-            </option>
-          ))}
-        </optgroup>
-      </select>
-      <Button disabled={!choice} onClick={add}>
-        {t('admin.lineup.addButton')}
-      </Button>
+            detailOf={(v) => `${employers.get(v.employerId)?.name ?? ''}${openFlags(v).length > 0 ? t('admin.lineup.flagged') : ''}`}
+          />
+        )}
+      </Field>
+      <Field label={t('admin.lineup.addPolicy')}>
+        {(p) => (
+          <CatalogPicker<PolicyCard>
+            list="/policies"
+            control={p}
+            label={t('admin.lineup.addPolicy')}
+            value=""
+            clearOnPick
+            exclude={inLineup('policy')}
+            onChange={(id) => add('policy', id)}
+            textOf={(c) => c.title}
+          />
+        )}
+      </Field>
     </div>
   );
 }

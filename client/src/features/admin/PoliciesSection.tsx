@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PolicyInput, type PolicyCard } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
@@ -8,7 +8,7 @@ import { CONTENT_LANG } from '../../ui/content';
 import { Sheet } from '../../ui/Sheet';
 import { useToast } from '../../ui/Toast';
 import { PolicyDetails } from '../recruitment/PolicyDetails';
-import { useCatalog } from './catalog';
+import { useCatalog, useOnCatalogChange } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm, type FieldErrors } from './forms';
 import { LoadMore } from './LoadMore';
 import { usePagedList } from './pagedList';
@@ -16,16 +16,11 @@ import { usePagedList } from './pagedList';
 /** Policy cards the host pins between vacancies (subsidies, training, how to apply), a page at a time, searched by title. */
 export function PoliciesSection() {
   const { t } = useTranslation();
-  const { catalog } = useCatalog();
   const [editing, setEditing] = useState<PolicyCard | 'new'>();
   const [q, setQ] = useState('');
   const policies = usePagedList<'policies', PolicyCard>('/policies', 'policies', { q });
-  const { reload: reloadPage } = policies;
-  // A card added or edited (the catalog read again) is shown as it is now.
-  useEffect(() => {
-    if (catalog) void reloadPage();
-  }, [catalog, reloadPage]);
-  if (!catalog) return null;
+  // A card added or edited is shown as it is now.
+  useOnCatalogChange(() => void policies.reload());
   return (
     <section className="panel" aria-labelledby="policies-title">
       <h2 id="policies-title">{t('admin.policies')}</h2>

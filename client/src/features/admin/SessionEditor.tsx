@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import { SessionPatch, type LineupItem, type LiveSession } from '@chunfeng/shared/recruitment';
+import { SessionPatch, type Campaign, type LineupItem, type LiveSession } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
 import { useToast } from '../../ui/Toast';
-import { localDateTime, useCatalog } from './catalog';
+import { localDateTime, useCatalog, useDocs } from './catalog';
 import { FormActions, onSubmit, problemText, useSchemaForm } from './forms';
 import { LineupEditor } from './LineupEditor';
 import { ModerationLog } from './ModerationLog';
@@ -15,10 +15,10 @@ import { ScheduleFields, ScheduleWarning, whenToIso } from './SessionsSection';
 /** One session: its title and schedule, its lineup in presenting order, and its moderation log. */
 export function SessionEditor({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
-  const { catalog } = useCatalog();
-  const session = catalog?.sessions.find((s) => s.id === sessionId);
-  if (!catalog) return null;
-  if (!session) return <p role="alert">{t('admin.notFound')}</p>;
+  // Read by its id (and again after each save): the console holds no list of every session.
+  const session = useDocs<LiveSession>('/sessions', [sessionId]).get(sessionId);
+  if (session === undefined) return <p role="status">{t('state.loading')}</p>;
+  if (session === null) return <p role="alert">{t('admin.notFound')}</p>;
   return (
     <div className="admin-stack">
       <p>
@@ -34,7 +34,8 @@ export function SessionEditor({ sessionId }: { sessionId: string }) {
 
 function Schedule({ session }: { session: LiveSession }) {
   const { t } = useTranslation();
-  const { catalog, reload } = useCatalog();
+  const { reload } = useCatalog();
+  const campaign = useDocs<Campaign>('/campaigns', [session.campaignId]).get(session.campaignId) ?? undefined;
   const toast = useToast();
   const [form, setForm] = useState({ title: session.title, when: localDateTime(session.scheduledAt) });
   const { errors, problem, busy, submit, formRef } = useSchemaForm(SessionPatch, async (patch) => {
@@ -48,7 +49,7 @@ function Schedule({ session }: { session: LiveSession }) {
       <div className="form-grid">
         <ScheduleFields form={form} onChange={setForm} errors={errors} />
       </div>
-      <ScheduleWarning when={form.when} campaign={catalog?.campaigns.find((c) => c.id === session.campaignId)} />
+      <ScheduleWarning when={form.when} campaign={campaign} />
       <FormActions problem={problem} busy={busy} label={t('admin.save')} />
     </form>
   );
@@ -56,7 +57,7 @@ function Schedule({ session }: { session: LiveSession }) {
 
 function Lineup({ session }: { session: LiveSession }) {
   const { t } = useTranslation();
-  const { catalog, reload } = useCatalog();
+  const { reload } = useCatalog();
   const toast = useToast();
   const [lineup, setLineup] = useState<LineupItem[]>(session.lineup);
   const [busy, setBusy] = useState(false);
@@ -73,12 +74,11 @@ function Lineup({ session }: { session: LiveSession }) {
       setBusy(false);
     }
   }
-  if (!catalog) return null;
   return (
     <section className="panel" aria-labelledby="lineup-title">
       <h3 id="lineup-title">{t('admin.lineup.title')}</h3>
       <p className="muted">{t('admin.lineup.help')}</p>
-      <LineupEditor lineup={lineup} onChange={setLineup} catalog={catalog} />
+      <LineupEditor lineup={lineup} onChange={setLineup} />
       <div className="form-actions">
         <Button variant="primary" busy={busy} disabled={!dirty} onClick={() => void save()}>
           {t('admin.lineup.save')}

@@ -1,14 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import { LiveSessionInput, SessionStatus, type LiveSession } from '@chunfeng/shared/recruitment';
+import { LiveSessionInput, SessionStatus, type Campaign, type LiveSession } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
 import { CONTENT_LANG } from '../../ui/content';
 import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatDate, formatTime } from '../../ui/format';
 import { useToast } from '../../ui/Toast';
-import { localDateTime, useCatalog } from './catalog';
+import { CatalogPicker } from './CatalogPicker';
+import { localDateTime, useCatalog, useDocs, useNewest, useOnCatalogChange } from './catalog';
 import { Field, FormActions, onSubmit, problemText, useSchemaForm, type FieldErrors } from './forms';
 import { IssuedLink, type Issued } from './IssuedLink';
 import { LoadMore } from './LoadMore';
@@ -20,19 +21,15 @@ import { usePagedList } from './pagedList';
  */
 export function SessionsSection() {
   const { t, i18n } = useTranslation();
-  const { catalog } = useCatalog();
   const toast = useToast();
   const [issued, setIssued] = useState<Issued>();
   const [campaignId, setCampaignId] = useState('');
   const [status, setStatus] = useState('');
   const sessions = usePagedList<'sessions', LiveSession>('/sessions', 'sessions', { campaignId, status });
-  const { reload } = sessions;
-  // A session scheduled or edited (the catalog read again) is shown where it stands.
-  useEffect(() => {
-    if (catalog) void reload();
-  }, [catalog, reload]);
-  if (!catalog) return null;
-  const campaignName = (id: string): string => catalog.campaigns.find((c) => c.id === id)?.name ?? '';
+  // A session scheduled or edited is shown where it stands.
+  useOnCatalogChange(() => void sessions.reload());
+  const campaigns = useDocs<Campaign>('/campaigns', (sessions.items ?? []).map((s) => s.campaignId));
+  const campaignName = (id: string): string => campaigns.get(id)?.name ?? '';
 
   async function hostLink(id: string, title: string): Promise<void> {
     try {
@@ -48,17 +45,19 @@ export function SessionsSection() {
       <h2 id="sessions-title">{t('admin.sessions')}</h2>
       {issued && <IssuedLink issued={issued} onDone={() => setIssued(undefined)} />}
       <div className="filters">
-        <label className="field">
-          {t('admin.campaign')}
-          <select value={campaignId} onChange={(e) => setCampaignId(e.target.value)} data-filter="campaign">
-            <option value="">{t('admin.anyCampaign')}</option>
-            {catalog.campaigns.map((c) => (
-              <option key={c.id} value={c.id} lang={CONTENT_LANG}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label={t('admin.campaign')}>
+          {(p) => (
+            <CatalogPicker<Campaign>
+              list="/campaigns"
+              control={p}
+              label={t('admin.campaign')}
+              value={campaignId}
+              onChange={(id) => setCampaignId(id)}
+              textOf={(c) => c.name}
+              noneLabel={t('admin.anyCampaign')}
+            />
+          )}
+        </Field>
         <label className="field">
           {t('admin.status')}
           <select value={status} onChange={(e) => setStatus(e.target.value)} data-filter="status">
@@ -112,41 +111,37 @@ export function SessionsSection() {
 
 function NewSession() {
   const { t } = useTranslation();
-  const { catalog, reload } = useCatalog();
+  const { reload } = useCatalog();
   const toast = useToast();
-  const [form, setForm] = useState({ campaignId: catalog?.campaigns.at(-1)?.id ?? '', title: '', when: '' });
+  // The newest campaign is the likely one: chosen until staff choose another.
+  const newest = useNewest<Campaign>('/campaigns', 'campaigns');
+  const [form, setForm] = useState({ campaignId: '', title: '', when: '' });
+  const campaignId = form.campaignId || newest?.id || '';
+  const campaign = useDocs<Campaign>('/campaigns', [campaignId]).get(campaignId) ?? undefined;
   const { errors, problem, busy, submit, formRef } = useSchemaForm(LiveSessionInput, async (input) => {
     await api('/sessions', { method: 'POST', body: input });
     setForm((f) => ({ ...f, title: '', when: '' }));
     toast.show(t('admin.saved'), { tone: 'success' });
     await reload();
   });
-  if (!catalog) return null;
-  if (catalog.campaigns.length === 0) return <p className="muted">{t('admin.needCampaign')}</p>;
+  if (newest === undefined) return null;
+  if (newest === null) return <p className="muted">{t('admin.needCampaign')}</p>;
   return (
     <form ref={formRef} noValidate
       className="admin-form"
       aria-labelledby="new-session-title"
       onSubmit={onSubmit(() =>
-        submit({ campaignId: form.campaignId, title: form.title, scheduledAt: whenToIso(form.when), lineup: [] }),
+        submit({ campaignId, title: form.title, scheduledAt: whenToIso(form.when), lineup: [] }),
       )}
     >
       <h3 id="new-session-title">{t('admin.newSession')}</h3>
       <div className="form-grid">
         <Field label={t('admin.campaign')} error={errors['campaignId']}>
-          {(p) => (
-            <select {...p} value={form.campaignId} onChange={(e) => setForm({ ...form, campaignId: e.target.value })}>
-              {catalog.campaigns.map((c) => (
-                <option key={c.id} value={c.id} lang={CONTENT_LANG}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          )}
+          {(p) => <CatalogPicker<Campaign> list="/campaigns" control={p} value={campaignId} onChange={(id) => setForm({ ...form, campaignId: id })} textOf={(c) => c.name} />}
         </Field>
         <ScheduleFields form={form} onChange={(f) => setForm({ ...form, ...f })} errors={errors} />
       </div>
-      <ScheduleWarning when={form.when} campaign={catalog.campaigns.find((c) => c.id === form.campaignId)} />
+      <ScheduleWarning when={form.when} campaign={campaign} />
       <FormActions problem={problem} busy={busy} label={t('admin.createSession')} />
     </form>
   );

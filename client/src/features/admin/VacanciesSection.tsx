@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { openFlags, type Vacancy } from '@chunfeng/shared/recruitment';
+import { openFlags, type Employer, type Vacancy } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
@@ -9,8 +9,9 @@ import { Cell, DataTable, Row } from '../../ui/DataTable';
 import { formatPay } from '../../ui/format';
 import { Sheet } from '../../ui/Sheet';
 import { useToast } from '../../ui/Toast';
-import { useCatalog } from './catalog';
-import { problemText } from './forms';
+import { CatalogPicker } from './CatalogPicker';
+import { useCatalog, useDocs, useNewest, useOnCatalogChange } from './catalog';
+import { Field, problemText } from './forms';
 import { LoadMore } from './LoadMore';
 import { usePagedList } from './pagedList';
 import { VacancyForm } from './VacancyForm';
@@ -21,36 +22,37 @@ import { VacancyForm } from './VacancyForm';
  */
 export function VacanciesSection() {
   const { t, i18n } = useTranslation();
-  const { catalog, reload } = useCatalog();
+  const { reload } = useCatalog();
   const toast = useToast();
   const [editing, setEditing] = useState<Vacancy | 'new'>();
   const [employerId, setEmployerId] = useState('');
   const [flaggedOnly, setFlaggedOnly] = useState(false);
   const [q, setQ] = useState('');
   const vacancies = usePagedList<'vacancies', Vacancy>('/vacancies', 'vacancies', { employerId, q, flagged: flaggedOnly ? 'yes' : undefined });
-  const { reload: reloadPage } = vacancies;
-  // A vacancy added, edited or checked (the catalog read again) is shown as it is now.
-  useEffect(() => {
-    if (catalog) void reloadPage();
-  }, [catalog, reloadPage]);
-  if (!catalog) return null;
-  const employerName = (id: string): string => catalog.employers.find((e) => e.id === id)?.name ?? id;
+  // A vacancy added, edited or checked is shown as it is now.
+  useOnCatalogChange(() => void vacancies.reload());
   const shown = vacancies.items ?? [];
+  const employers = useDocs<Employer>('/employers', shown.map((v) => v.employerId));
+  const employerName = (id: string): string => employers.get(id)?.name ?? '';
+  // A vacancy needs an employer: with none registered there is nothing to add one to.
+  const anyEmployer = useNewest<Employer>('/employers', 'employers');
   return (
     <section className="panel" aria-labelledby="vacancies-title">
       <h2 id="vacancies-title">{t('admin.vacancies')}</h2>
       <div className="toolbar">
-        <label>
-          {t('admin.employer')}
-          <select value={employerId} onChange={(e) => setEmployerId(e.target.value)}>
-            <option value="">{t('list.all')}</option>
-            {catalog.employers.map((e) => (
-              <option key={e.id} value={e.id} lang={CONTENT_LANG}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label={t('admin.employer')}>
+          {(p) => (
+            <CatalogPicker<Employer>
+              list="/employers"
+              control={p}
+              label={t('admin.employer')}
+              value={employerId}
+              onChange={(id) => setEmployerId(id)}
+              textOf={(e) => e.name}
+              noneLabel={t('list.all')}
+            />
+          )}
+        </Field>
         <label>
           {t('admin.searchTitle')}
           <input type="search" value={q} maxLength={40} onChange={(e) => setQ(e.target.value)} data-filter="title" />
@@ -59,7 +61,7 @@ export function VacanciesSection() {
           <input type="checkbox" className="checkbox" checked={flaggedOnly} onChange={(e) => setFlaggedOnly(e.target.checked)} />
           {t('admin.flaggedOnly')}
         </label>
-        <Button variant="primary" onClick={() => setEditing('new')} disabled={catalog.employers.length === 0}>
+        <Button variant="primary" onClick={() => setEditing('new')} disabled={!anyEmployer}>
           {t('admin.newVacancy')}
         </Button>
       </div>
@@ -94,7 +96,6 @@ export function VacanciesSection() {
         <Sheet title={editing === 'new' ? t('admin.newVacancy') : t('admin.editNamed', { title: editing.title })} onClose={() => setEditing(undefined)} className="sheet-wide">
           <VacancyForm
             vacancy={editing === 'new' ? undefined : editing}
-            catalog={catalog}
             onSaved={(saved) => {
               setEditing(undefined);
               const held = openFlags(saved).length > 0;

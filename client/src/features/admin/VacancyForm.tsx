@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AccessibilityFact, Badge, Education, PayUnit, TargetGroup, VacancyInput, type Vacancy } from '@chunfeng/shared/recruitment';
+import { AccessibilityFact, Badge, Education, PayUnit, TargetGroup, VacancyInput, type Employer, type Vacancy } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
-import { CONTENT_LANG } from '../../ui/content';
-import type { Catalog } from './catalog';
+import { CatalogPicker } from './CatalogPicker';
 import { Field, FormActions, onSubmit, useSchemaForm } from './forms';
 
 type Form = {
@@ -71,9 +70,9 @@ function toInput(f: Form): unknown {
 }
 
 /** Registers or edits a vacancy: pay range, hours and location are required (no card without them). */
-export function VacancyForm({ vacancy, catalog, onSaved }: { vacancy?: Vacancy | undefined; catalog: Catalog; onSaved: (v: Vacancy) => void }) {
+export function VacancyForm({ vacancy, onSaved }: { vacancy?: Vacancy | undefined; onSaved: (v: Vacancy) => void }) {
   const { t } = useTranslation();
-  const [form, setForm] = useState<Form>(() => toForm(vacancy, catalog.employers[0]?.id ?? ''));
+  const [form, setForm] = useState<Form>(() => toForm(vacancy, ''));
   const { errors, problem, busy, submit, formRef } = useSchemaForm(VacancyInput, async (input) => {
     const { vacancy: saved } = vacancy
       ? await api<{ vacancy: Vacancy }>(`/vacancies/${encodeURIComponent(vacancy.id)}`, { method: 'PUT', body: input })
@@ -117,15 +116,7 @@ export function VacancyForm({ vacancy, catalog, onSaved }: { vacancy?: Vacancy |
   return (
     <form ref={formRef} className="admin-form" onSubmit={onSubmit(() => submit(toInput(form)))} noValidate>
       <Field label={t('admin.employer')} error={errors['employerId']}>
-        {(p) => (
-          <select {...p} value={form.employerId} onChange={(e) => setForm({ ...form, employerId: e.target.value })}>
-            {catalog.employers.map((e) => (
-              <option key={e.id} value={e.id} lang={CONTENT_LANG}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        )}
+        {(p) => <CatalogPicker<Employer> list="/employers" control={p} value={form.employerId} onChange={(id) => setForm({ ...form, employerId: id })} textOf={(e) => e.name} />}
       </Field>
       {text('title', t('admin.vacancyTitle'), { max: 80 })}
       <div className="form-grid">

@@ -1,14 +1,7 @@
-import { createContext, use, useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { Campaign, Employer, LiveSession, PolicyCard, Vacancy } from '@chunfeng/shared/recruitment';
-import { allPages } from './pagedList';
-
-export interface Catalog {
-  campaigns: Campaign[];
-  sessions: LiveSession[];
-  employers: Employer[];
-  vacancies: Vacancy[];
-  policies: PolicyCard[];
-}
+import { createContext, use, useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type ReactNode } from 'react';
+import { api } from '../../signalling/api';
+import { DocLookup, type LookupList } from './lookup';
+import { pagePath, type ListPage } from './pagedList';
 
 export interface Staff {
   name: string;
@@ -16,60 +9,116 @@ export interface Staff {
 }
 
 interface CatalogState {
-  catalog: Catalog | undefined;
-  error: unknown;
-  /** Reads the whole catalog again (after a change); resolves when it is shown. */
+  /** Raised by every change the console makes: lists and names shown read again. */
+  version: number;
+  /** Says the catalog changed (after a save): what is shown is read again. */
   reload: () => Promise<void>;
+  lookup: DocLookup;
   staff: Staff;
 }
 
 const CatalogContext = createContext<CatalogState | null>(null);
 
 /**
- * Every page of each kind: the pickers (a session's campaign, a vacancy's employer, the lineup's
- * vacancies) and the names shown beside ids still need the whole catalog. The sessions and
- * employers lists themselves are read a page at a time (usePagedList).
+ * What the console knows of the bureau's catalog: never the whole of it. Lists are read a page at a
+ * time (usePagedList), pickers search the server as staff type (CatalogPicker), and the names shown
+ * beside ids are read by id for what is on screen (useDocs).
  */
-async function fetchCatalog(): Promise<Catalog> {
-  const [campaigns, sessions, employers, vacancies, policies] = await Promise.all([
-    allPages<'campaigns', Campaign>('/campaigns', 'campaigns'),
-    allPages<'sessions', LiveSession>('/sessions', 'sessions'),
-    allPages<'employers', Employer>('/employers', 'employers'),
-    allPages<'vacancies', Vacancy>('/vacancies', 'vacancies'),
-    allPages<'policies', PolicyCard>('/policies', 'policies'),
-  ]);
-  return { campaigns, sessions, employers, vacancies, policies };
-}
-
-/** The bureau's catalog, read once for the whole console and re-read after each change. */
 export function CatalogProvider({ staff, children }: { staff: Staff; children: ReactNode }) {
-  const [catalog, setCatalog] = useState<Catalog>();
-  const [error, setError] = useState<unknown>();
-  const reload = useCallback(async () => {
-    try {
-      setCatalog(await fetchCatalog());
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  useEffect(() => {
-    let cancelled = false;
-    fetchCatalog().then(
-      (c) => !cancelled && setCatalog(c),
-      (e: unknown) => !cancelled && setError(e),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, []);
-  return <CatalogContext value={{ catalog, error, reload, staff }}>{children}</CatalogContext>;
+  const [version, setVersion] = useState(0);
+  const lookup = useMemo(() => new DocLookup(), []);
+  const reload = useCallback(() => {
+    lookup.invalidate();
+    setVersion((v) => v + 1);
+    return Promise.resolve();
+  }, [lookup]);
+  const value = useMemo(() => ({ version, reload, lookup, staff }), [version, reload, lookup, staff]);
+  return <CatalogContext value={value}>{children}</CatalogContext>;
 }
 
 export function useCatalog(): CatalogState {
   const state = use(CatalogContext);
   if (!state) throw new Error('useCatalog outside CatalogProvider');
   return state;
+}
+
+/** Runs `effect` each time the catalog changes after the component mounted (a list re-reads its pages). */
+export function useOnCatalogChange(effect: () => unknown): void {
+  const { version } = useCatalog();
+  const seen = useRef(version);
+  const run = useEffectEvent(effect);
+  useEffect(() => {
+    if (seen.current === version) return;
+    seen.current = version;
+    run();
+  }, [version]);
+}
+
+/**
+ * The documents of these ids (read by id, a page's worth a request; kept, and read again after a
+ * change): each id maps to its document, to null when there is none, and is absent until read.
+ */
+export function useDocs<T>(list: LookupList, ids: ReadonlyArray<string | undefined>): Map<string, T | null> {
+  const { lookup, version } = useCatalog();
+  const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))].sort();
+  const key = wanted.join(',');
+  const [, setRead] = useState(0);
+  useEffect(() => {
+    let live = true;
+    lookup.load(list, key ? key.split(',') : []).then(
+      () => live && setRead((n) => n + 1),
+      // A name that cannot be read now is shown by its id; the list beside it says what failed.
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [lookup, list, key, version]);
+  return lookup.known<T>(list, wanted);
+}
+
+/** How many vacancies each employer has (`vacancy`) or sessions each campaign (`session`), for the ids shown. */
+export function useCounts(of: 'vacancy' | 'session', ids: readonly string[]): Map<string, number> {
+  const { version } = useCatalog();
+  const key = [...new Set(ids)].sort().join(',');
+  const [counts, setCounts] = useState<Map<string, number>>(new Map());
+  useEffect(() => {
+    if (!key) return;
+    let live = true;
+    api<{ counts: Record<string, number> }>(pagePath('/catalog/counts', { of, ids: key })).then(
+      (answer) => live && setCounts(new Map(Object.entries(answer.counts))),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [of, key, version]);
+  return counts;
+}
+
+/**
+ * The newest document of a list (the campaign a new session most likely belongs to), null when the
+ * list is empty, undefined while it is read. Read again after each change.
+ */
+export function useNewest<T extends { id: string }>(list: LookupList, name: string): T | null | undefined {
+  const { version, lookup } = useCatalog();
+  const [newest, setNewest] = useState<T | null>();
+  useEffect(() => {
+    let live = true;
+    api<ListPage<string, T>>(pagePath(list, { order: 'newest', limit: '1' })).then(
+      (page) => {
+        const first = page[name]?.[0] ?? null;
+        if (first) lookup.remember(list, [first]);
+        if (live) setNewest(first);
+      },
+      // Not "none": a failed read leaves the form waiting rather than saying the list is empty.
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [list, name, version, lookup]);
+  return newest;
 }
 
 /** Today (local) as yyyy-mm-dd, and an ISO instant as the value of a datetime-local input. */
