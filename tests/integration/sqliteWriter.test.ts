@@ -67,8 +67,10 @@ describe('embedded store: durable writes leave the event loop', () => {
     lag.disable();
     expect(await store.listApplications({})).toHaveLength(2000);
     console.log(`[measure] event-loop delay during 2,000 applies: p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(1)} ms`);
-    // Generous for a shared 2-core machine; committing on the loop held it ~490 ms per wave of 100 here.
-    expect(lag.max / 1e6).toBeLessThan(250);
+    // Committing on the loop held it ~490 ms per wave of 100 here, so most samples would be that long.
+    // The 99th percentile, not the maximum: one pause of the shared 2-core machine (or a GC) is not
+    // the store holding the loop.
+    expect(lag.percentile(99) / 1e6).toBeLessThan(250);
   });
 
   test('a killed writer thread fails the writes it held as writer-down, is restarted, and later writes are stored', async () => {
