@@ -2,16 +2,18 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { CampaignReport, ReportGroupRow, ReportLanguage, StatusCounts } from '@chunfeng/shared/campaignReport';
 import type { ApplicationStatus, ApplySource, SessionStatus, TargetGroup } from '@chunfeng/shared/recruitment';
+import { REPORT_TERMS as T } from '@chunfeng/shared/reportWords';
 import { NONE } from '../domain/campaignReport';
 
 const STATUSES: readonly ApplicationStatus[] = ['new', 'contacted', 'interviewing', 'hired', 'not-suitable', 'withdrawn'];
 /** The follow-up each breakdown sheet (group, sector, district, employer) has after its applications. */
 const FOLLOW_UP: readonly ApplicationStatus[] = ['contacted', 'interviewing', 'hired'];
 
-/** The workbook's words in each language (the console's own wording, so the sheets read like its pages). */
+/** The workbook's words in each language: the report's terms (shared with the console's page) and the sheets' own. */
 const WORDS = {
   'zh-CN': {
-    sheet: { summary: '汇总', sessions: '场次', sector: '按行业', district: '按区县', group: '按重点群体', employer: '按用人单位', top: '热门岗位', source: '按报名渠道', trend: '每日趋势' },
+    ...T['zh-CN'],
+    sheet: { summary: '汇总', sessions: '场次', sector: T['zh-CN'].bySector, district: T['zh-CN'].byDistrict, group: T['zh-CN'].byGroup, employer: T['zh-CN'].byEmployer, top: T['zh-CN'].topVacancies, source: T['zh-CN'].bySource, trend: T['zh-CN'].trend },
     title: '活动总结',
     bureau: '单位',
     campaign: '活动',
@@ -20,32 +22,11 @@ const WORDS = {
     item: '项目',
     value: '数值',
     note: '说明',
-    sessions: '场次',
-    sessionsHeld: '已结束场次',
-    peakViewers: '最高同时观看',
-    sumOfPeaks: '各场最高同时观看合计',
-    uniqueViewers: '独立观众',
     uniqueExact: '按浏览器计，同一浏览器看多场只计一次；未取得设备标识的观看不计入',
     uniqueApproximate: '估算值（误差约 ±0.81%）；按浏览器计，同一浏览器看多场只计一次；未取得设备标识的观看不计入',
-    employers: '参与用人单位',
-    vacancies: '提供岗位',
-    headcount: '招聘人数',
-    love: '爱心岗位',
-    publicWelfare: '公益性岗位',
-    applications: '报名数',
-    session: '场次名称',
-    day: '日期',
     scheduledAt: '开播时间',
     state: '状态',
-    sector: '行业',
-    district: '区县',
     name: '名称',
-    employer: '用人单位',
-    vacancy: '岗位',
-    group: '重点群体',
-    source: '报名渠道',
-    share: '占比',
-    none: '未指定',
     statuses: { new: '新投递', contacted: '已联系', interviewing: '面试中', hired: '已录用', 'not-suitable': '不合适', withdrawn: '已撤回' },
     sessionStatus: { scheduled: '未开始', live: '直播中', ended: '已结束' },
     groups: { 'rural-worker': '农村劳动力', 'employment-difficulty': '就业困难人员', disabled: '残疾人', graduate: '高校毕业生', unspecified: '未填写' },
@@ -54,7 +35,8 @@ const WORDS = {
     no: '',
   },
   en: {
-    sheet: { summary: 'Summary', sessions: 'Sessions', sector: 'By sector', district: 'By district', group: 'By priority group', employer: 'By employer', top: 'Top vacancies', source: 'By source', trend: 'Daily trend' },
+    ...T['en'],
+    sheet: { summary: 'Summary', sessions: 'Sessions', sector: T['en'].bySector, district: T['en'].byDistrict, group: T['en'].byGroup, employer: T['en'].byEmployer, top: T['en'].topVacancies, source: T['en'].bySource, trend: T['en'].trend },
     title: 'Campaign summary',
     bureau: 'Bureau',
     campaign: 'Campaign',
@@ -63,32 +45,11 @@ const WORDS = {
     item: 'Item',
     value: 'Value',
     note: 'Note',
-    sessions: 'Sessions',
-    sessionsHeld: 'Sessions ended',
-    peakViewers: 'Peak concurrent viewers',
-    sumOfPeaks: 'Sessions’ peak viewers added up',
-    uniqueViewers: 'Unique viewers',
     uniqueExact: 'Per browser: one browser watching several sessions counts once; viewing without a device id is not counted',
     uniqueApproximate: 'An estimate (about ±0.81%); per browser: one browser watching several sessions counts once; viewing without a device id is not counted',
-    employers: 'Employers',
-    vacancies: 'Vacancies offered',
-    headcount: 'Positions (headcount)',
-    love: 'Inclusive jobs (爱心岗位)',
-    publicWelfare: 'Public-welfare jobs (公益性岗位)',
-    applications: 'Applications',
-    session: 'Session',
-    day: 'Day',
     scheduledAt: 'Scheduled',
     state: 'Status',
-    sector: 'Sector',
-    district: 'District',
     name: 'Name',
-    employer: 'Employer',
-    vacancy: 'Vacancy',
-    group: 'Priority group',
-    source: 'Source',
-    share: 'Share',
-    none: 'not given',
     statuses: { new: 'New', contacted: 'Contacted', interviewing: 'Interviewing', hired: 'Hired', 'not-suitable': 'Not suitable', withdrawn: 'Withdrawn' },
     sessionStatus: { scheduled: 'Scheduled', live: 'Live', ended: 'Ended' },
     groups: { 'rural-worker': 'Rural workers', 'employment-difficulty': 'Employment-difficulty persons', disabled: 'Disabled persons', graduate: 'Graduates', unspecified: 'Not stated' },
