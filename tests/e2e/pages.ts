@@ -82,11 +82,11 @@ export async function hostGoesLive(browser: TestBrowser, url: string): Promise<T
 
 /**
  * Picks in one of the bureau console's search-as-you-type pickers (a combobox named `label` within
- * `scope`): types `text`, waits for the server's options, and clicks the first one holding it.
+ * `scope`): types `text`, waits for the server's options, and clicks the first one named exactly so.
  */
 export async function pickOption(page: Page, scope: Page | Locator, label: string, text: string): Promise<void> {
   const input = scope.getByRole('combobox', { name: label, exact: true });
   await input.fill(text);
   const listId = await input.getAttribute('aria-controls');
-  await page.locator(`[id="${listId}"]`).getByRole('option').filter({ hasText: text }).first().click();
+  await page.locator(`[id="${listId}"]`).getByRole('option').filter({ has: page.getByText(text, { exact: true }) }).first().click();
 }
