@@ -77,7 +77,8 @@ summary="$(node -e '
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
     // A test that passed with failure messages failed once and passed on its retry: name it.
     for (const file of r.testResults) for (const t of file.assertionResults) {
-      if (t.status === "passed" && t.failureMessages.length > 0) retried.push(`${file.name.replace(process.cwd() + "/", "")} > ${t.fullName}`);
+      // With the first lines of what failed the first time, so a flaky check can be found from the log.
+      if (t.status === "passed" && t.failureMessages.length > 0) retried.push(`${file.name.replace(process.cwd() + "/", "")} > ${t.fullName}\n    first failure: ${t.failureMessages[0].split("\n").slice(0, 4).join("\n    ").slice(0, 600)}`);
     }
   }
   for (const name of retried) console.log(`passed on its retry: ${name}`);
