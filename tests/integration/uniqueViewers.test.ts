@@ -22,9 +22,14 @@ describe('unique viewers in the statistics and the campaign report', () => {
 
   test('each browser once per session and once per campaign; a reconnect is the same viewer; a socket without a device token is not counted', async () => {
     await driver.join('uv-a', 'host');
-    const campaignId = (await server.store.get('session', 'uv-a'))!.campaignId;
-    await server.service.createSession({ campaignId, title: 'session uv-b', scheduledAt: new Date().toISOString(), lineup: [] }, 'uv-b');
+    const first = (await server.store.get('session', 'uv-a'))!;
+    const campaignId = first.campaignId;
+    // uv-b on the same day as uv-a, uv-c two days later: the report's trend has a row for each day.
+    const later = new Date(Date.parse(first.scheduledAt) + 2 * 86_400_000).toISOString();
+    await server.service.createSession({ campaignId, title: 'session uv-b', scheduledAt: first.scheduledAt, lineup: [] }, 'uv-b');
+    await server.service.createSession({ campaignId, title: 'session uv-c', scheduledAt: later, lineup: [] }, 'uv-c');
     await driver.join('uv-b', 'host');
+    await driver.join('uv-c', 'host');
 
     const [one, two] = [await driver.device(), await driver.device()];
     await driver.audience('uv-a', { device: one });
@@ -33,8 +38,9 @@ describe('unique viewers in the statistics and the campaign report', () => {
     await driver.audience('uv-a', { device: two });
     // Without a device token: watching, but nobody to count.
     await driver.audience('uv-a');
-    // The first phone watches the campaign's other session too.
+    // The first phone watches the campaign's other session that day too, the second the one two days later.
     await driver.audience('uv-b', { device: one });
+    await driver.audience('uv-c', { device: two });
 
     const bureau = await bureauClient(server.url);
     const session = async (id: string) => (await bureau.get<SessionStatistics>(`/statistics/sessions/${id}`)).body;
@@ -49,6 +55,7 @@ describe('unique viewers in the statistics and the campaign report', () => {
     expect(campaign.sessions.map((s) => [s.id, s.uniqueViewers]).sort()).toEqual([
       ['uv-a', 2],
       ['uv-b', 1],
+      ['uv-c', 1],
     ]);
 
     const report = (await bureau.get<CampaignReport>(`/campaigns/${campaignId}/report`)).body;
@@ -56,6 +63,16 @@ describe('unique viewers in the statistics and the campaign report', () => {
     expect(report.sessions.map((s) => [s.id, s.uniqueViewers]).sort()).toEqual([
       ['uv-a', 2],
       ['uv-b', 1],
+      ['uv-c', 1],
     ]);
+    // Per day: the first day's two sessions together had two viewers (the first phone watched both:
+    // once, not 2 + 1), the later day one; the days add up to more than the campaign's two, as the
+    // second phone watched on both days.
+    const dayOf = (id: string): string => report.sessions.find((s) => s.id === id)!.day;
+    expect(report.trend.map((d) => [d.day, d.sessions, d.uniqueViewers])).toEqual([
+      [dayOf('uv-a'), 2, 2],
+      [dayOf('uv-c'), 1, 1],
+    ]);
+    expect(dayOf('uv-b')).toBe(dayOf('uv-a'));
   });
 });

@@ -26,7 +26,7 @@ describe('the campaign report workbook', () => {
     byDistrict: hostile.map((_, i) => ({ name: text(i), sessions: 1, employers: 1, vacancies: 1, applications: 1, byStatus: none })),
     byEmployer: hostile.map((_, i) => ({ employerId: `e${i}`, name: text(i), industry: text(i + 1), district: text(i + 2), vacancies: 1, love: 0, publicWelfare: 0, headcount: 2, applications: 1, byStatus: none })),
     topVacancies: hostile.map((_, i) => ({ vacancyId: `v${i}`, title: text(i), employer: text(i + 1), district: text(i + 2), count: 1, love: false, publicWelfare: false })),
-    trend: [{ day: '2026-03-01', sessions: 1, peakViewers: 3, applications: 1 }],
+    trend: [{ day: '2026-03-01', sessions: 1, peakViewers: 3, uniqueViewers: 2, applications: 1 }],
   };
 
   test('names typed like formulas (ASCII and full-width) are string cells holding the text as typed; no cell is a formula', async () => {
