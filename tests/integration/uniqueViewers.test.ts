@@ -44,8 +44,10 @@ describe('unique viewers in the statistics and the campaign report', () => {
 
     const bureau = await bureauClient(server.url);
     const session = async (id: string) => (await bureau.get<SessionStatistics>(`/statistics/sessions/${id}`)).body;
-    // Counted before each join is answered.
-    expect((await session('uv-b')).uniqueViewers.count).toBe(1);
+    // Counted beside the join, not before its answer: the figures arrive a moment after.
+    await expect.poll(async () => (await session('uv-b')).uniqueViewers.count).toBe(1);
+    await expect.poll(async () => (await session('uv-c')).uniqueViewers.count).toBe(1);
+    await expect.poll(async () => (await session('uv-a')).uniqueViewers.count).toBe(2);
     const a = await session('uv-a');
     expect(a.uniqueViewers).toEqual({ count: 2, approximate: testStore === 'redis' });
     expect(a.session.uniqueViewers).toBe(2);
@@ -74,5 +76,36 @@ describe('unique viewers in the statistics and the campaign report', () => {
       [dayOf('uv-c'), 1, 1],
     ]);
     expect(dayOf('uv-b')).toBe(dayOf('uv-a'));
+  });
+
+  test('a store slow to count a viewer does not hold up the join, and one that fails does not refuse it', async () => {
+    await driver.join('uv-slow', 'host');
+    const store = server.store;
+    const original = store.countViewer.bind(store);
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = 0;
+    store.countViewer = async (sessionId, viewer) => {
+      asked += 1;
+      await held;
+      return original(sessionId, viewer);
+    };
+    try {
+      // The store has not answered (and will not until released): the viewer is in all the same.
+      const joined = await Promise.race([driver.audience('uv-slow', { device: await driver.device() }), new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 10_000))]);
+      expect(joined).not.toBe('held');
+      expect(asked).toBe(1);
+      release();
+      const bureau = await bureauClient(server.url);
+      await expect.poll(async () => (await bureau.get<SessionStatistics>('/statistics/sessions/uv-slow')).body.uniqueViewers.count).toBe(1);
+
+      // A store that refuses the count: logged, the join answered.
+      store.countViewer = () => Promise.reject(new Error('the store is down'));
+      const refused = await driver.audience('uv-slow', { device: await driver.device() });
+      expect(refused.peerId).toBeTruthy();
+    } finally {
+      release();
+      store.countViewer = original;
+    }
   });
 });
