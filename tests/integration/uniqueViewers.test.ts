@@ -92,7 +92,9 @@ describe('unique viewers in the statistics and the campaign report', () => {
     };
     try {
       // The store has not answered (and will not until released): the viewer is in all the same.
-      const joined = await Promise.race([driver.audience('uv-slow', { device: await driver.device() }), new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 10_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const joined = await Promise.race([driver.audience('uv-slow', { device: await driver.device() }), new Promise<'held'>((resolve) => (timer = setTimeout(() => resolve('held'), 10_000)))]);
+      clearTimeout(timer);
       expect(joined).not.toBe('held');
       expect(asked).toBe(1);
       release();
