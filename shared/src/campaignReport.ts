@@ -89,8 +89,13 @@ export interface CampaignReport {
   byEmployer: ReportEmployerRow[];
   /** The vacancies with the most applications, at most TOP_VACANCIES. */
   topVacancies: ReportVacancyRow[];
-  /** Per local day with a session: sessions, the day's highest peak, applications made in them. */
-  trend: Array<{ day: string; sessions: number; peakViewers: number; applications: number }>;
+  /**
+   * Per local day with a session: sessions, the day's highest peak, applications made in them, and
+   * the distinct viewers of that day's sessions together (a viewer of two of them is one; an estimate
+   * on Redis as the total is). The days' unique viewers add up to more than the campaign's when
+   * someone watched on two days.
+   */
+  trend: Array<{ day: string; sessions: number; peakViewers: number; uniqueViewers: number; applications: number }>;
 }
 
 export const TOP_VACANCIES = 10;

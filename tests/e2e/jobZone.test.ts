@@ -64,11 +64,11 @@ describe('the online job zone (/jobs) on a phone', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     expect(await seriousViolations(page)).toEqual([]);
 
-    // Show more brings the last five, and focus goes to the first of them.
-    await page.getByRole('button', { name: '显示更多岗位' }).click();
+    // Show more says it brings the last five (not a page of 20), brings them, and focus goes to the first of them.
+    await page.getByRole('button', { name: '再显示 5 个岗位' }).click();
     await expect.poll(() => listed(page)).toEqual(all);
     expect(await page.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-vacancy'))).toBe(all[20]);
-    await expect.poll(() => page.getByRole('button', { name: '显示更多岗位' }).count()).toBe(0);
+    await expect.poll(() => page.getByRole('button', { name: /再显示|显示更多/ }).count()).toBe(0);
 
     // District: the address carries it, and the list is the API's for it.
     await page.getByLabel('区县').selectOption('经开区');

@@ -1,14 +1,10 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
-import { bureauClient } from '../harness/api';
-import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
+import { recordDemoReplay } from '../harness/replayRecording';
 import { TEST_ADMIN_PASSWORD } from '../harness/server';
-import { connect, requestOk } from '../harness/socketClient';
-import { waitFor } from '../harness/waitFor';
 import { e2eFixture } from './fixture';
 
 const run = promisify(execFile);
@@ -22,37 +18,8 @@ describe('a finished replay in Chromium: the job zone opens it at the vacancy; t
   const fx = e2eFixture({ HLS_ENABLED: 'true', HLS_RENDITIONS: '360p,audio', MEDIA_WORKERS: '1' });
   let pinned: Vacancy[] = [];
 
-  async function record(): Promise<void> {
-    const server = fx.server;
-    const bureau = await bureauClient(server.url);
-    const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
-    const host = await connect(server.url);
-    const joined = await requestOk(host, 'stage:join', { sessionId: 'demo', role: 'host', token: await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'h' }) });
-    const stage = (await server.directory.get('demo' as never))!;
-    const video = await stage.room.ingest({ peerId: joined.peerId, kind: 'video', source: 'camera', rtpParameters: TEST_RTP.video });
-    const audio = await stage.room.ingest({ peerId: joined.peerId, kind: 'audio', source: 'microphone', rtpParameters: TEST_RTP.audio });
-    const source = startRtpSource({ video, audio });
-    const vod = path.join(server.hls!.sessionDir('demo'), '360p/vod.m3u8');
-    const segments = (): number => (fs.existsSync(vod) ? fs.readFileSync(vod, 'utf8').split('\n').filter((l) => l.endsWith('.ts')).length : 0);
-    await waitFor('the first segments', () => segments() >= 2, 20_000);
-    pinned = [vacancies[0]!, vacancies[1]!];
-    for (const v of pinned) {
-      await requestOk(host, 'vacancy:pin', { vacancyId: v.id });
-      const from = segments();
-      await waitFor('a chapter of a few segments', () => segments() >= from + 3, 20_000);
-    }
-    await requestOk(host, 'stage:end', {});
-    await waitFor('the finalized replay', () => fs.readFileSync(vod, 'utf8').includes('#EXT-X-ENDLIST'), 20_000);
-    for (const deadline = Date.now() + 20_000; !(await server.hls!.hasReplay('demo')); ) {
-      if (Date.now() > deadline) throw new Error('the replay was not marked ended');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    await source.stop();
-    host.close();
-  }
-
   test('recorded, then the zone\'s replay link opens the replay at that vacancy\'s chapter', async () => {
-    await record();
+    ({ pinned } = await recordDemoReplay(fx.server, { chapters: [3, 3] }));
     const zone = await fx.browser.open(`${fx.server.url}/jobs`, { viewport: { width: 360, height: 640 } });
     // A pinned vacancy's card links to its replay chapter (`?vacancy=`), named by the session.
     const link = zone.page.locator(`[data-vacancy="${pinned[1]!.id}"] a[href*="/replay/"]`);

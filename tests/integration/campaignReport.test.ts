@@ -103,8 +103,8 @@ describe('the campaign report (活动总结): GET /api/campaigns/:id/report and 
     }
     for (const rows of [r.byTargetGroup, r.byEmployer, r.byDistrict]) expect(rows.reduce((n, row) => n + row.byStatus.hired, 0)).toBe(r.totals.byStatus.hired);
     expect(r.trend).toEqual([
-      { day: '2027-02-10', sessions: 2, peakViewers: 0, applications: 8 },
-      { day: '2027-02-17', sessions: 1, peakViewers: 0, applications: 6 },
+      { day: '2027-02-10', sessions: 2, peakViewers: 0, uniqueViewers: 0, applications: 8 },
+      { day: '2027-02-17', sessions: 1, peakViewers: 0, uniqueViewers: 0, applications: 6 },
     ]);
   });
 
@@ -155,6 +155,12 @@ describe('the campaign report (活动总结): GET /api/campaigns/:id/report and 
     expect(districts.slice(1).map((row) => [row[0], row[4], ...row.slice(5)])).toEqual([
       ['七里河区', 8, 2, 2, 1],
       ['安宁区', 6, 1, 1, 2],
+    ]);
+    // The daily trend: a row a day with sessions, numbers as numbers, unique viewers last.
+    expect(rowsOf(book, '每日趋势')).toEqual([
+      ['日期', '场次', '最高同时观看', '报名数', '独立观众'],
+      ['2027-02-10', 2, 0, 8, 0],
+      ['2027-02-17', 1, 0, 6, 0],
     ]);
   });
 

@@ -6,10 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClipsOverview, ClipView } from '@chunfeng/shared/clips';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
 import { apiClient, bureauClient } from '../harness/api';
-import { startRtpSource, TEST_RTP } from '../harness/rtpSource';
+import { recordDemoReplay } from '../harness/replayRecording';
 import { startTestServer, type TestServer } from '../harness/server';
-import { connect, requestOk, type TestSocket } from '../harness/socketClient';
-import { waitFor } from '../harness/waitFor';
 
 const run = promisify(execFile);
 
@@ -40,29 +38,9 @@ describe('publicity clips and stills from a finished replay (the real HLS pipeli
   beforeAll(async () => {
     server = await startTestServer({ DEMO_DATA: 'true', HLS_ENABLED: 'true', HLS_RENDITIONS: '360p,audio', MEDIA_WORKERS: '1' });
     bureau = await bureauClient(server.url);
-    const vacancies = (await bureau.get<{ vacancies: Vacancy[] }>('/vacancies')).body.vacancies;
-    const host: TestSocket = await connect(server.url);
-    const joined = await requestOk(host, 'stage:join', { sessionId: 'demo', role: 'host', token: await server.tokens.issue({ sid: 'demo', role: 'host', sub: 'h' }) });
-    const stage = (await server.directory.get('demo' as never))!;
-    const video = await stage.room.ingest({ peerId: joined.peerId, kind: 'video', source: 'camera', rtpParameters: TEST_RTP.video });
-    const audio = await stage.room.ingest({ peerId: joined.peerId, kind: 'audio', source: 'microphone', rtpParameters: TEST_RTP.audio });
-    const source = startRtpSource({ video, audio });
-    const dir = server.hls!.sessionDir('demo');
-    const segments = (): number => (fs.existsSync(path.join(dir, '360p/vod.m3u8')) ? fs.readFileSync(path.join(dir, '360p/vod.m3u8'), 'utf8').split('\n').filter((l) => l.endsWith('.ts')).length : 0);
-    await waitFor('the first segments', () => segments() >= 2, 20_000);
     // Two chapters of a few seconds each.
-    await requestOk(host, 'vacancy:pin', { vacancyId: vacancies[0]!.id });
-    const first = segments();
-    await waitFor('a first chapter of a few segments', () => segments() >= first + 5, 20_000);
-    await requestOk(host, 'vacancy:pin', { vacancyId: vacancies[1]!.id });
-    const second = segments();
-    await waitFor('a second chapter of a few segments', () => segments() >= second + 4, 20_000);
-    await requestOk(host, 'stage:end', {});
-    await waitFor('the finalized replay', () => fs.readFileSync(path.join(dir, '360p/vod.m3u8'), 'utf8').includes('#EXT-X-ENDLIST'), 20_000);
-    await poll('the replay marked ended', () => server.hls!.hasReplay('demo'), 20_000);
-    await source.stop();
-    host.close();
-    longestSegment = Math.max(...[...fs.readFileSync(path.join(dir, '360p/vod.m3u8'), 'utf8').matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])));
+    const { playlist } = await recordDemoReplay(server, { chapters: [5, 4] });
+    longestSegment = Math.max(...[...fs.readFileSync(playlist, 'utf8').matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])));
     overview = (await bureau.get<ClipsOverview>('/sessions/demo/clips')).body;
   }, 90_000);
   afterAll(async () => {

@@ -51,4 +51,40 @@ describe('the applicants CSV', () => {
     // The first page names v1 twice: asked once.
     expect(asked).toEqual(['v1', 'gone']);
   });
+
+  test('a cell a spreadsheet would read as a formula starts with an apostrophe: = + - @, their full-width forms (WPS, Excel with a CJK input method), tab and CR', async () => {
+    const starts = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    const written = 'SUM(1+1)';
+    const pages = (async function* (): AsyncGenerator<Application[]> {
+      yield await Promise.resolve(
+        starts.map((c, i) => applicant(i, { vacancyId: `v${i}` as Application['vacancyId'], history: [{ status: 'contacted', at: '2026-03-02T08:00:00.000Z', by: 'bureau', note: `${c}${written}` }] })),
+      );
+    })();
+    const chunks = await text(
+      applicationsCsv(pages, {
+        vacancyTitle: (id) => Promise.resolve(`${starts[Number(id.slice(1))]!}${written}`),
+        employerName: () => Promise.resolve('＝春晖电子'),
+      }),
+    );
+    const rows = chunks[1]!.split('\r\n').filter(Boolean);
+    expect(rows).toHaveLength(starts.length);
+    starts.forEach((c, i) => {
+      const quoted = `"'${c}${written}"`;
+      // The vacancy's title (4th cell) and the latest note (last) are both neutralised.
+      expect(rows[i]!.split(',')[3]).toBe(quoted);
+      expect(rows[i]!.endsWith(`,${quoted}`)).toBe(true);
+      expect(rows[i]).toContain(`"'＝春晖电子"`);
+    });
+  });
+
+  test('the same characters inside a cell, or a minus-like dash that no spreadsheet reads as one, are left as written', async () => {
+    const pages = (async function* (): AsyncGenerator<Application[]> {
+      yield await Promise.resolve([applicant(1, { name: '王＝五' })]);
+    })();
+    const chunks = await text(applicationsCsv(pages, { vacancyTitle: () => Promise.resolve('普工—夜班 A+B'), employerName: () => Promise.resolve('—春晖@电子') }));
+    const row = chunks[1]!.split('\r\n')[0]!;
+    expect(row).toContain('"王＝五"');
+    expect(row).toContain('"普工—夜班 A+B"');
+    expect(row).toContain('"—春晖@电子"');
+  });
 });

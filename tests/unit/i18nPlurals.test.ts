@@ -16,6 +16,8 @@ describe('counted messages', () => {
     expect(t('zone.found', { count: 1 })).toBe('1 vacancy found');
     expect(t('zone.found', { count: 15 })).toBe('15 vacancies found');
     expect(t('zone.found', { count: 0 })).toBe('0 vacancies found');
+    expect(t('zone.moreCount', { count: 1 })).toBe('Show 1 more vacancy');
+    expect(t('zone.moreCount', { count: 12 })).toBe('Show 12 more vacancies');
     expect(t('card.headcount', { count: 1 })).toBe('1 opening');
     expect(t('card.headcount', { count: 50 })).toBe('50 openings');
     expect(t('list.showing', { count: 1 })).toBe('Showing 1 vacancy');
@@ -28,6 +30,7 @@ describe('counted messages', () => {
     const t = await translator('zh-CN');
     expect(t('zone.found', { count: 1 })).toBe('找到 1 个岗位');
     expect(t('zone.found', { count: 15 })).toBe('找到 15 个岗位');
+    expect(t('zone.moreCount', { count: 12 })).toBe('再显示 12 个岗位');
     expect(t('card.headcount', { count: 1 })).toBe('招 1 人');
     expect(t('list.showing', { count: 2 })).toBe('显示 2 个岗位');
     expect(t('host.viewers', { count: 3 })).toBe('观众 3 人');

@@ -33,7 +33,7 @@ export const enConsoles: ConsoleMessages = {
     find: 'Find',
     noneMatch: 'No applicants match',
     shown: 'Applicants shown: {{count}}, newest first',
-    more: 'Show 50 more',
+    more: 'Show more',
     exporting: 'Exporting… {{size}} so far',
     statusOf: 'Status of {{name}}',
     noteOf: 'Note on {{name}}',

@@ -19,6 +19,8 @@ export const enZone: ZoneMessages = {
   found_other: '{{count}} vacancies found',
   shown: 'Showing {{shown}} of {{total}}',
   more: 'Show more vacancies',
+  moreCount_one: 'Show {{count}} more vacancy',
+  moreCount_other: 'Show {{count}} more vacancies',
   none: 'No recruitment campaign is running right now.',
   noMatch: 'No vacancy matches these filters.',
   failed: 'Could not load the vacancies; please try again later',

@@ -31,7 +31,7 @@ export const zhCNConsoles = {
     find: '查找',
     noneMatch: '没有符合条件的应聘人员',
     shown: '已显示 {{count}} 人，最新的在前',
-    more: '再显示 50 人',
+    more: '显示更多',
     exporting: '正在导出…已下载 {{size}}',
     // Each applicant's row controls, named with the applicant (a screen reader lists them side by side).
     statusOf: '{{name}}的状态',

@@ -18,6 +18,8 @@ export const zhCNZone = {
   found_other: '找到 {{count}} 个岗位',
   shown: '已显示 {{shown}} 个，共 {{total}} 个',
   more: '显示更多岗位',
+  moreCount_one: '再显示 {{count}} 个岗位',
+  moreCount_other: '再显示 {{count}} 个岗位',
   none: '目前没有进行中的招聘活动。',
   noMatch: '没有符合这些条件的岗位。',
   failed: '无法加载岗位，请稍后再试',

@@ -13,6 +13,8 @@ export interface ReportInputs {
   employers: readonly Employer[];
   timeZone: string;
   now: Date;
+  /** The distinct viewers of each day's sessions together, by the days of sessionsByDay. */
+  uniqueViewersByDay: ReadonlyMap<string, number>;
 }
 
 /** The heading of sessions, vacancies and applications whose employer is not in the catalog (or that featured no vacancy). */
@@ -49,6 +51,16 @@ function localDay(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
 }
 
+/** The sessions' ids by the local day each is scheduled for: the report's trend has a row a day. */
+export function sessionsByDay(sessions: readonly LiveSession[], timeZone: string): Map<string, string[]> {
+  const days = new Map<string, string[]>();
+  for (const s of sessions) {
+    const day = localDay(s.scheduledAt, timeZone);
+    days.set(day, [...(days.get(day) ?? []), s.id]);
+  }
+  return days;
+}
+
 const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
@@ -57,7 +69,7 @@ const byName = (a: { name: string }, b: { name: string }): number => (a.name < b
  * grouped by the vacancy's employer, so the report cannot disagree with the statistics pages. What a
  * session "featured" is its lineup's vacancies and those applied to during it.
  */
-export function campaignReport({ bureau, statistics, sessions, perSession, vacancies, employers, timeZone, now }: ReportInputs): CampaignReport {
+export function campaignReport({ bureau, statistics, sessions, perSession, vacancies, employers, timeZone, now, uniqueViewersByDay }: ReportInputs): CampaignReport {
   const vacancyById = new Map(vacancies.map((v) => [v.id as string, v]));
   const employerById = new Map(employers.map((e) => [e.id as string, e]));
   const employerOf = (vacancyId: string): Employer | undefined => {
@@ -125,7 +137,7 @@ export function campaignReport({ bureau, statistics, sessions, perSession, vacan
 
   const trend = new Map<string, CampaignReport['trend'][number]>();
   for (const s of reportSessions) {
-    const t = trend.get(s.day) ?? { day: s.day, sessions: 0, peakViewers: 0, applications: 0 };
+    const t = trend.get(s.day) ?? { day: s.day, sessions: 0, peakViewers: 0, uniqueViewers: uniqueViewersByDay.get(s.day) ?? 0, applications: 0 };
     t.sessions += 1;
     t.peakViewers = Math.max(t.peakViewers, s.peakViewers);
     t.applications += s.applications;

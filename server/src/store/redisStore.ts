@@ -14,7 +14,6 @@ import { migrateRedis } from './redisMigrations';
 import { globEscape, jobKeys, type JobKeys } from './redisKeys';
 import { StoreError, storeErrorFromRedis } from './storeError';
 import { countChanges, type ApplicationCounts, type CountChange } from '../domain/statistics';
-import { changePosition, latestOrder, matchesPage, PAGE_SCAN, pageNarrowed } from './applicationPages';
 import {
   catalogIndex,
   indexValue,
@@ -37,6 +36,7 @@ import {
   type UniqueViewers,
 } from './jobStore';
 import { RedisQuestions } from './redisQuestions';
+import { READ_CHUNK, readIndexed, readList, RedisApplicationReads } from './redisApplicationReads';
 import type { QuestionAnswer, StoredQuestion } from '../domain/questions';
 
 /** A fence's epoch as the scripts read it: '' for "nobody may hold the stage". */
@@ -162,13 +162,8 @@ function countArgs(k: JobKeys, before: number, changes: readonly CountChange[]):
   return { keys, argv };
 }
 
-/** Records read per round trip wherever a whole set or list is read (a bounded range and an MGET each). */
-const READ_CHUNK = 500;
 /** How often a catalog write is tried when the document keeps changing between its read and its write. */
 const PUT_ATTEMPTS = 10;
-
-/** Applications read per round trip while filling a page. */
-const PAGE_CHUNK = 250;
 
 /**
  * The chunked reads (a range of ids, then their bodies) go straight to the connection, never into an
@@ -214,6 +209,8 @@ export class RedisJobStore implements JobStore {
   readonly #docs: TrackedDocs;
   /** Questions and votes in their own structures (see redisQuestions.ts). */
   readonly #questions: RedisQuestions;
+  /** The reads of applications (see redisApplicationReads.ts). */
+  readonly #applications: RedisApplicationReads;
   /** The latest reading of appendonly / appendfsync, and when it was taken. */
   #durability: { at: number; detail: string } | undefined;
 
@@ -233,6 +230,7 @@ export class RedisJobStore implements JobStore {
     this.#scripts = this.#redis as unknown as Scripts;
     this.#p = prefix;
     this.#questions = new RedisQuestions(this.#redis, this.#k.tag);
+    this.#applications = new RedisApplicationReads(this.#redis, this.#k);
     this.#docs = new TrackedDocs({ url, prefix: this.#k.docPrefix, redisOptions: boundedRedisOptions(), onError: (error) => onConnectionError?.(error) });
     this.#ready().catch(() => undefined);
     for (const name of GUARDED) {
@@ -340,28 +338,8 @@ export class RedisJobStore implements JobStore {
   /** In creation order, READ_CHUNK at a time (a bounded ZRANGE and an MGET each): no command reads the whole kind. */
   async list<K extends CatalogKind>(kind: K, where?: { value: string }): Promise<CatalogKinds[K][]> {
     const k = this.#k;
-    const bodies = await this.#readIndexed(where ? k.docIndex(kind, where.value) : k.docOrder(kind), (id) => k.doc(kind, id));
+    const bodies = await readIndexed(this.#redis, where ? k.docIndex(kind, where.value) : k.docOrder(kind), (id) => k.doc(kind, id));
     return bodies.map((b) => JSON.parse(b) as CatalogKinds[K]);
-  }
-
-  /**
-   * The bodies a sorted set names, in its order, READ_CHUNK at a time by score (each member's seq,
-   * unique): a keyset, so a member added or moved between two chunks shifts nothing. Members whose
-   * body is gone are skipped.
-   */
-  async #readIndexed(set: string, keyOf: (id: string) => string): Promise<string[]> {
-    const out: string[] = [];
-    let above = '-inf';
-    for (;;) {
-      const entries = await this.#redis.zrange(set, above, '+inf', 'BYSCORE', 'LIMIT', 0, READ_CHUNK, 'WITHSCORES');
-      const ids = entries.filter((_, i) => i % 2 === 0);
-      if (ids.length > 0) {
-        const bodies = await this.#redis.mget(ids.map(keyOf));
-        for (const b of bodies) if (b !== null) out.push(b);
-      }
-      if (ids.length < READ_CHUNK) return out;
-      above = `(${entries.at(-1)!}`;
-    }
   }
 
   /** ZCARD of each value's index set, sent together (one round trip with auto-pipelining). */
@@ -452,82 +430,31 @@ export class RedisJobStore implements JobStore {
   }
 
   async getApplication(id: string): Promise<ApplicationRecord | undefined> {
-    const body = await this.#redis.get(this.#k.application(id));
-    return body ? upgradeRecord(JSON.parse(body) as ApplicationRecord) : undefined;
+    return this.#applications.get(id);
   }
 
   async applicationByKey(keyHash: string): Promise<ApplicationRecord | undefined> {
-    const id = await this.#redis.get(this.#k.byKeyHash(keyHash));
-    return id === null ? undefined : this.getApplication(id);
+    return this.#applications.byKey(keyHash);
   }
 
   async keyAnswered(keyHash: string): Promise<boolean> {
-    return (await this.#redis.exists(this.#k.byKeyHash(keyHash), this.#k.doc('receipt', keyHash))) > 0;
-  }
-
-  #index({ vacancyId, employerId, sessionId }: ApplicationFilter): string {
-    const k = this.#k;
-    return vacancyId ? k.byVacancy(vacancyId) : sessionId ? k.bySession(sessionId) : employerId ? k.byEmployer(employerId) : k.allApplications;
+    return this.#applications.keyAnswered(keyHash);
   }
 
   async listApplications(filter: ApplicationFilter): Promise<ApplicationRecord[]> {
-    const { vacancyId, employerId, sessionId } = filter;
-    const bodies = await this.#readIndexed(this.#index(filter), (id) => this.#k.application(id));
-    return bodies
-      .map((b) => upgradeRecord(JSON.parse(b) as ApplicationRecord))
-      .filter((a) => (!employerId || a.employerId === employerId) && (!sessionId || a.sessionId === sessionId) && (!vacancyId || a.vacancyId === vacancyId));
+    return this.#applications.list(filter);
   }
 
-  /**
-   * Newest first below `before` from the filter's sorted set, read in chunks (a bounded ZRANGE
-   * BYSCORE … LIMIT and an MGET each); narrowing by status, dates or name reads at most PAGE_SCAN.
-   */
   async pageApplications(query: ApplicationPageQuery): Promise<ApplicationPage> {
-    const { vacancyId, employerId, sessionId, before, limit } = query;
-    const index = this.#index(query);
-    const budget = pageNarrowed(query) ? PAGE_SCAN : limit + 1;
-    const found: Array<{ seq: number; record: ApplicationRecord }> = [];
-    let below = before === undefined ? '+inf' : `(${before}`;
-    let read = 0;
-    let floor: number | undefined;
-    while (found.length <= limit && read < budget) {
-      const chunk = Math.min(PAGE_CHUNK, budget - read);
-      const entries = await this.#redis.zrange(index, below, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, chunk, 'WITHSCORES');
-      const ids = entries.filter((_, i) => i % 2 === 0);
-      if (ids.length === 0) break;
-      const bodies = await this.#redis.mget(ids.map((id) => this.#k.application(id)));
-      for (const [i, body] of bodies.entries()) {
-        const seq = Number(entries[i * 2 + 1]);
-        floor = seq;
-        read += 1;
-        if (body === null) continue;
-        const record = upgradeRecord(JSON.parse(body) as ApplicationRecord);
-        const inFilter = (!employerId || record.employerId === employerId) && (!sessionId || record.sessionId === sessionId) && (!vacancyId || record.vacancyId === vacancyId);
-        if (inFilter && matchesPage(record, query)) found.push({ seq, record });
-        if (found.length > limit) break;
-      }
-      if (ids.length < chunk) {
-        // The set ends here: nothing below.
-        floor = undefined;
-        break;
-      }
-      below = `(${floor}`;
-    }
-    const page = found.slice(0, limit);
-    const next = found.length > limit ? page.at(-1)!.seq : read >= budget ? floor : undefined;
-    return { applications: page.map((f) => f.record), next };
+    return this.#applications.page(query);
   }
 
-  /** The store's event stream, or one employer's (the same entry ids): XRANGE past the position, at most `limit`. */
   async applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges> {
-    const stream = of && after !== undefined ? this.#k.employerEvents(of.employerId) : this.#k.events;
-    if (after === undefined) {
-      const [last] = await this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1);
-      return { ids: [], position: last?.[0] ?? '0-0', more: false };
-    }
-    const entries = await this.#redis.xrange(stream, `(${changePosition('redis', after)}`, '+', 'COUNT', limit);
-    const ids = entries.map(([, fields]) => fields[fields.indexOf('applicationId') + 1]!);
-    return { ids: latestOrder(ids), position: entries.at(-1)?.[0] ?? after, more: entries.length === limit };
+    return this.#applications.changes(after, limit, of);
+  }
+
+  async applicationEvents(applicationId?: string): Promise<ApplicationEvent[]> {
+    return this.#applications.events(applicationId);
   }
 
   async updateApplication(id: string, change: (current: ApplicationRecord) => ApplicationRecord): Promise<ApplicationRecord> {
@@ -591,35 +518,6 @@ export class RedisJobStore implements JobStore {
     return countsOf(sessionIds, stored);
   }
 
-  /**
-   * One application's events from its own list (written in the same scripts as the stream); every
-   * event of the store from the stream, READ_CHUNK entries at a time by id.
-   */
-  async applicationEvents(applicationId?: string): Promise<ApplicationEvent[]> {
-    if (applicationId !== undefined) {
-      const bodies = await this.#readList(this.#k.applicationEvents(applicationId));
-      return bodies.map((b) => JSON.parse(b) as ApplicationEvent);
-    }
-    const events: ApplicationEvent[] = [];
-    let from = '-';
-    for (;;) {
-      const entries = await this.#redis.xrange(this.#k.events, from, '+', 'COUNT', READ_CHUNK);
-      for (const [, fields] of entries) events.push(JSON.parse(fields[fields.indexOf('event') + 1]!) as ApplicationEvent);
-      if (entries.length < READ_CHUNK) return events;
-      from = `(${entries.at(-1)![0]}`;
-    }
-  }
-
-  /** A list read READ_CHUNK entries at a time from its head (lists here only grow at the tail). */
-  async #readList(key: string): Promise<string[]> {
-    const out: string[] = [];
-    for (let start = 0; ; start += READ_CHUNK) {
-      const part = await this.#redis.lrange(key, start, start + READ_CHUNK - 1);
-      out.push(...part);
-      if (part.length < READ_CHUNK) return out;
-    }
-  }
-
   // Questions wait for the migration that moves the question documents of the releases before.
   async putQuestion(question: StoredQuestion): Promise<void> {
     await this.#ready();
@@ -671,7 +569,7 @@ export class RedisJobStore implements JobStore {
     if (last !== undefined && last <= 0) return [];
     if (last === undefined || last > READ_CHUNK) {
       // Lines are only appended: a line's number is its position, so the list is read in chunks from the head.
-      const bodies = await this.#readList(key);
+      const bodies = await readList(this.#redis, key);
       const from = last === undefined ? 0 : Math.max(0, bodies.length - last);
       return bodies.slice(from).map((b, i) => ({ seq: from + i + 1, ...(JSON.parse(b) as { text: string; at: string }) }));
     }
@@ -685,7 +583,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async listModeration(sessionId: string): Promise<ModerationEntry[]> {
-    const bodies = await this.#readList(this.#k.moderation(sessionId));
+    const bodies = await readList(this.#redis, this.#k.moderation(sessionId));
     return bodies.map((b) => JSON.parse(b) as ModerationEntry);
   }
 

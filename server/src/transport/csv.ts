@@ -23,9 +23,15 @@ function localTime(iso: string, timeZone: string): string {
 /** Made once per zone: making one costs far more than formatting with it. */
 const formats = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * What a spreadsheet may take as the start of a formula: = + - @, tab and CR, and the full-width
+ * ＝ ＋ － ＠ that WPS and Excel under a Chinese input method read as their ASCII forms.
+ */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
 function cell(value: string): string {
   // Neutralise spreadsheet formulas in user-written text, then quote.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return `"${safe.replace(/"/g, '""')}"`;
 }
 

@@ -143,7 +143,7 @@ export async function writeReportWorkbook(report: CampaignReport, lang: ReportLa
 
   sheet(w.sheet.source, [w.source, w.applications, w.share], report.bySource.map((s) => [w.sources[s.source], s.count, share(s.count)]), [20]);
 
-  sheet(w.sheet.trend, [w.day, w.sessions, w.peakViewers, w.applications], report.trend.map((d) => [d.day, d.sessions, d.peakViewers, d.applications]));
+  sheet(w.sheet.trend, [w.day, w.sessions, w.peakViewers, w.applications, w.uniqueViewers], report.trend.map((d) => [d.day, d.sessions, d.peakViewers, d.applications, d.uniqueViewers]));
 
   await book.commit();
 }

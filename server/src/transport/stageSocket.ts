@@ -156,15 +156,19 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
   /**
    * A viewer in, for the unique-viewer statistics: by their device-token family's opaque id (a socket
    * without a token is not counted), once per socket and session. Issued tokens are rate-limited per
-   * network, so the ids a script can add are too. A store that fails is logged, never a refused join.
+   * network, so the ids a script can add are too. Started beside the join, not awaited by it: a slow
+   * store never delays a viewer, and one that fails is logged, never a refused join.
    */
-  const countViewer = async (socket: IoSocket, sessionId: string): Promise<void> => {
-    const viewer = ViewerKey.safeParse((await identityOf(socket, access)).viewerKey);
-    if (!viewer.success) return;
-    const counted = (socket.data.viewerCounted ??= new Set<string>());
-    if (counted.has(sessionId)) return;
-    counted.add(sessionId);
-    await service.store.countViewer(sessionId, viewer.data).catch((error: unknown) => logger.warn({ err: error, sessionId }, 'could not count a viewer'));
+  const countViewer = (socket: IoSocket, sessionId: string): void => {
+    const count = async (): Promise<void> => {
+      const viewer = ViewerKey.safeParse((await identityOf(socket, access)).viewerKey);
+      if (!viewer.success) return;
+      const counted = (socket.data.viewerCounted ??= new Set<string>());
+      if (counted.has(sessionId)) return;
+      counted.add(sessionId);
+      await service.store.countViewer(sessionId, viewer.data);
+    };
+    count().catch((error: unknown) => logger.warn({ err: error, sessionId }, 'could not count a viewer'));
   };
 
   routes.on('stage:join', async (socket, input) => {
@@ -180,7 +184,7 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
       if (!remote) throw new DomainError('SESSION_NOT_LIVE', 'this session is not live yet');
       const reply = await remote.join(socket, input, where).catch(notLive);
       await leaveLobby(socket);
-      if (input.role === 'viewer') await countViewer(socket, input.sessionId);
+      if (input.role === 'viewer') countViewer(socket, input.sessionId);
       return reply;
     }
     const stage = where;
@@ -203,7 +207,7 @@ export function handleStageSockets(routes: RequestRoutes, options: StageSocketOp
     const peer = seat.place;
     const joined: Joined = { stage, peer };
     socket.data.joined = joined;
-    if (peer.role === 'viewer') await countViewer(socket, stage.sessionId);
+    if (peer.role === 'viewer') countViewer(socket, stage.sessionId);
     await socket.join([stageChannel(stage.sessionId), authorChannel(stage.sessionId, authorId)]);
     if (peer.role === 'host') await socket.join(hostChannel(stage.sessionId));
     const jti = credential?.jti;

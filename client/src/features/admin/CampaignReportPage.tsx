@@ -205,13 +205,14 @@ export function CampaignReportPage({ campaignId }: { campaignId: string }) {
 
       <section className="report-block" aria-label={t('report.trend')}>
         <h3>{t('report.trend')}</h3>
-        <DataTable caption={t('report.trend')} columns={[t('report.day'), t('report.sessions'), t('report.peakViewers'), t('report.applications')]}>
+        <DataTable caption={t('report.trend')} columns={[t('report.day'), t('report.sessions'), t('report.peakViewers'), t('report.applications'), t('report.uniqueViewers')]}>
           {data.trend.map((d) => (
             <Row key={d.day}>
               <Cell label={t('report.day')}>{formatDate(d.day, i18n.language)}</Cell>
               <Cell label={t('report.sessions')}>{n.format(d.sessions)}</Cell>
               <Cell label={t('report.peakViewers')}>{n.format(d.peakViewers)}</Cell>
               <Cell label={t('report.applications')}>{n.format(d.applications)}</Cell>
+              <Cell label={t('report.uniqueViewers')}>{n.format(d.uniqueViewers)}</Cell>
             </Row>
           ))}
         </DataTable>

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type ChangeEvent, type FormEvent 
 import { useTranslation } from 'react-i18next';
 import { useLocation, useSearch } from 'wouter';
 import type { CurrentCampaign } from '@chunfeng/shared/catalogPages';
-import { JobZoneQuery, PAY_FLOORS, type JobZonePage, type ZoneVacancy } from '@chunfeng/shared/jobZone';
+import { JOB_ZONE_PAGE_SIZE, JobZoneQuery, PAY_FLOORS, type JobZonePage, type ZoneVacancy } from '@chunfeng/shared/jobZone';
 import { AccessibilityFact, Badge, TargetGroup, type VacancyCard } from '@chunfeng/shared/recruitment';
 import { api } from '../../signalling/api';
 import { Button } from '../../ui/Button';
@@ -10,6 +10,7 @@ import { Card } from '../../ui/Card';
 import { CONTENT_LANG } from '../../ui/content';
 import { ErrorState } from '../../ui/ErrorState';
 import { formatTime } from '../../ui/format';
+import { nextPageCount } from '../../ui/nextPage';
 import { useDocumentTitle } from '../../ui/useDocumentTitle';
 import { VacancyFacts } from '../recruitment/VacancyFacts';
 import { ApplyButton } from '../viewer/ApplyButton';
@@ -155,6 +156,11 @@ export function JobZone() {
   const changed = (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>): void => {
     if (e.currentTarget.form) submit(e.currentTarget.form);
   };
+  // What the next page brings: "show 5 more" when fewer than a page are left.
+  const moreLabel = (total: number, shown: number): string => {
+    const count = nextPageCount({ total, shown, pageSize: JOB_ZONE_PAGE_SIZE });
+    return count === undefined ? t('zone.more') : t('zone.moreCount', { count });
+  };
   const current = board?.query === query ? board : undefined;
   const failed = failedAsk === `${attempt}:${query}`;
   const loading = !current && !failed;
@@ -227,7 +233,7 @@ export function JobZone() {
           <span className="muted">{t('zone.shown', { shown: current.vacancies.length, total: current.total })}</span>
           {current.next !== null && (
             <Button onClick={() => void showMore()} busy={loadingMore}>
-              {t('zone.more')}
+              {moreLabel(current.total, current.vacancies.length)}
             </Button>
           )}
         </div>
