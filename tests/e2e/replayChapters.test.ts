@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
 import { recordDemoReplay } from '../harness/replayRecording';
 import { TEST_ADMIN_PASSWORD } from '../harness/server';
+import { seriousViolations } from './axe';
 import { e2eFixture } from './fixture';
 
 const run = promisify(execFile);
@@ -41,9 +42,9 @@ describe('a finished replay in Chromium: the job zone opens it at the vacancy; t
     await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
     await admin.page.getByRole('button', { name: '登录' }).click();
     await admin.page.getByRole('heading', { name: '宣传片段' }).waitFor();
-    for (const v of pinned) await admin.page.getByRole('button', { name: `导出“${v.title}”的片段` }).waitFor();
-    await admin.page.getByRole('button', { name: `导出“${pinned[0]!.title}”的片段` }).click();
-    const download = admin.page.getByRole('link', { name: /^下载片段 / });
+    for (const v of pinned) await admin.page.getByRole('button', { name: `导出片段：${v.title}`, exact: true }).waitFor();
+    await admin.page.getByRole('button', { name: `导出片段：${pinned[0]!.title}`, exact: true }).click();
+    const download = admin.page.getByRole('link', { name: /^下载 MP4：片段 / });
     await download.waitFor({ timeout: 60_000 });
     const row = admin.page.getByRole('row').filter({ has: download });
     const cells = (await row.getByRole('cell').allInnerTexts()).map((t) => t.trim());
@@ -58,6 +59,8 @@ describe('a finished replay in Chromium: the job zone opens it at the vacancy; t
     expect(format.format_name).toMatch(/mp4/);
     const [m, s] = cells[2]!.split(':').map(Number);
     expect(Math.abs(Number(format.duration) - (m! * 60 + s!))).toBeLessThanOrEqual(1);
+    // Each button and link names its chapter or clip after the words it shows (label in name).
+    expect(await seriousViolations(admin.page)).toEqual([]);
     expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   }, 120_000);
 });

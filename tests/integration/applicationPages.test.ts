@@ -133,6 +133,8 @@ describe.each([{ store: 'embedded' }, { store: 'redis' }])('application pages an
     const since = (await repA.get<ApplicationListPage>('/applications?limit=1')).body.changes!;
     const others = vacancies.find((v) => v.employerId === b!.id)!;
     for (let i = 0; i < 3; i += 1) await apply(others);
+    // Nor does the first page's cursor move with them: it is the employer's own log's position.
+    expect((await repA.get<ApplicationListPage>('/applications?limit=1')).body.changes).toBe(since);
     // The bureau, one change at a time, is told more follow; the employer, asking the same, is not.
     expect((await bureau.get<ApplicationChangesPage>(`/applications/changes?since=${since}&limit=1`)).body.more).toBe(true);
     expect((await repA.get<ApplicationChangesPage>(`/applications/changes?since=${since}&limit=1`)).body).toEqual({ applications: [], changes: since, more: false });

@@ -70,6 +70,26 @@ describe.each(implementations)("job store contract, an employer's change feed: $
     expect((await again.applicationChanges(start, 10, { employerId: 'e1' })).ids).toEqual([second.id, first.id]);
   });
 
+  test("an employer's position now is its own log's: the others' changes do not move it, its own do, and nothing of its own after it is missed", async () => {
+    const handle = open();
+    opened.push(handle);
+    const { store } = handle;
+    await busyLog(store);
+    const now = (await store.applicationChanges(undefined, 1, { employerId: 'e1' })).position;
+    for (let i = 0; i < 3; i += 1) await store.apply(of('e2'));
+    // The whole log's position moved; e1's did not (it would tell e1 how busy the others are).
+    expect(await store.applicationChanges(undefined, 1, { employerId: 'e1' })).toEqual({ ids: [], position: now, more: false });
+    expect((await store.applicationChanges(undefined, 1)).position).not.toBe(now);
+    // An employer with no change at all has a position too, and its first change comes from it.
+    const empty = (await store.applicationChanges(undefined, 1, { employerId: 'e3' })).position;
+    expect(await store.applicationChanges(undefined, 1, { employerId: 'e3' })).toEqual({ ids: [], position: empty, more: false });
+    const third = (await store.apply(of('e3'))).application;
+    expect((await store.applicationChanges(empty, 10, { employerId: 'e3' })).ids).toEqual([third.id]);
+    const own = (await store.apply(of('e1'))).application;
+    expect((await store.applicationChanges(now, 10, { employerId: 'e1' })).ids).toEqual([own.id]);
+    expect((await store.applicationChanges(undefined, 1, { employerId: 'e1' })).position).not.toBe(now);
+  });
+
   test('an employer with no changes learns nothing of the others\': its position stays where it asked from and `more` is false, however busy the log', async () => {
     const handle = open();
     opened.push(handle);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cameraLayersFor, judgeUplink, nextUplinkQuality, type UplinkSample } from '../../client/src/media/uplinkQuality';
+import { cameraLayersFor, judgeUplink, nextUplinkQuality, uplinkSample, type UplinkSample, type UplinkStats } from '../../client/src/media/uplinkQuality';
 
 const start: UplinkSample = { at: 0, framesEncoded: 0, bytesSent: 0 };
 /** A sample two seconds on at `fps` frames and `kbps` kbit/s sent. */
@@ -69,5 +69,42 @@ describe('nextUplinkQuality', () => {
   it('steps up only after enough better judgements in a row', () => {
     expect(nextUplinkQuality('bad', 'good', 1)).toBe('bad');
     expect(nextUplinkQuality('bad', 'good', 2)).toBe('good');
+  });
+});
+
+describe('uplinkSample', () => {
+  /** The camera sender's getStats after `seconds` at `fps` on each of `layers` active layers (of three), `kbps` a layer. */
+  const stats = (seconds: number, fps: number, { layers = 3, kbps = 400, reason = 'none' }: { layers?: number; kbps?: number; reason?: string } = {}): UplinkStats[] => [
+    ...[0, 1, 2].map((i) => ({
+      type: 'outbound-rtp',
+      active: i < layers,
+      framesEncoded: i < layers ? fps * seconds : 0,
+      bytesSent: i < layers ? (kbps * 1000 * seconds) / 8 : 0,
+      qualityLimitationReason: i < layers ? reason : 'none',
+    })),
+    { type: 'candidate-pair', nominated: true, state: 'succeeded', availableOutgoingBitrate: 2_500_000, currentRoundTripTime: 0.05 },
+    { type: 'candidate-pair', nominated: false, state: 'failed', availableOutgoingBitrate: 1, currentRoundTripTime: 9 },
+  ];
+
+  it("counts the picture's frames once, not once a layer, and every layer's bytes", () => {
+    const sample = uplinkSample(stats(2, 30), 2000);
+    expect(sample).toEqual({ at: 2000, framesEncoded: 60, bytesSent: 300_000, availableOutgoingBitrate: 2_500_000, roundTripTime: 0.05 });
+  });
+
+  it('judges a stalling picture by its own frame rate whatever the number of layers sending it', () => {
+    const from = uplinkSample(stats(0, 0), 0);
+    // 6 fps on each of three layers is a picture at 6 fps: weak (summed, it read 18 fps and passed as good).
+    expect(judgeUplink(from, uplinkSample(stats(2, 6), 2000))).toBe('weak');
+    // 3 fps is stalling: bad, on three layers as on one.
+    expect(judgeUplink(from, uplinkSample(stats(2, 3), 2000))).toBe('bad');
+    expect(judgeUplink(from, uplinkSample(stats(2, 3, { layers: 1, kbps: 1200 }), 2000))).toBe('bad');
+    expect(judgeUplink(from, uplinkSample(stats(2, 30), 2000))).toBe('good');
+  });
+
+  it('takes the encoder held back by bandwidth from an active layer only', () => {
+    expect(uplinkSample(stats(2, 30, { reason: 'bandwidth' }), 2000).qualityLimitationReason).toBe('bandwidth');
+    const inactiveOnly = stats(2, 30, { layers: 2 });
+    inactiveOnly[2] = { ...inactiveOnly[2]!, qualityLimitationReason: 'bandwidth' };
+    expect(uplinkSample(inactiveOnly, 2000).qualityLimitationReason).toBeUndefined();
   });
 });

@@ -42,24 +42,45 @@ export async function createStageTransport(device: types.Device, signalling: Sig
 /** The Network Information API where the browser has it (Chromium on Android does). */
 type NetworkInformation = EventTarget & { type?: string };
 
+/** Where a page hears of network changes: its window (`online`) and the Network Information API, if any. */
+export interface NetworkScope {
+  window: EventTarget;
+  connection: NetworkInformation | undefined;
+}
+
+function pageNetwork(): NetworkScope | undefined {
+  if (typeof window === 'undefined') return undefined;
+  return { window, connection: (navigator as Navigator & { connection?: NetworkInformation }).connection };
+}
+
 /**
  * A phone moving from Wi-Fi to 4G (or back) keeps its ICE pair until consent checks fail, several
- * seconds of frozen picture later. When the browser says the network changed (the connection's
- * `change`, or `online` after being offline), ICE is restarted at once, so new candidates on the new
- * network are gathered and checked while the old pair still works. With the socket still away the
- * restart is skipped: its re-join heals every transport that is not connected.
+ * seconds of frozen picture later. When the browser says the network changed (`online` after being
+ * offline, or the connection's `type` changing, as wifi → cellular), ICE is restarted at once, so new
+ * candidates on the new network are gathered and checked while the old pair still works. The
+ * connection's `change` also fires whenever the browser's estimate of the link (downlink, rtt,
+ * effectiveType) moves, every few seconds on a weak network: that is the same path, and restarting
+ * ICE on each would churn the very link it means to keep. With the socket still away the restart is
+ * skipped: its re-join heals every transport that is not connected.
  */
-function watchNetworkChanges(transport: types.Transport, signalling: Signalling): void {
-  if (typeof window === 'undefined') return;
-  const connection = (navigator as Navigator & { connection?: NetworkInformation }).connection;
+export function watchNetworkChanges(transport: types.Transport, signalling: Signalling, scope: NetworkScope | undefined = pageNetwork()): void {
+  if (!scope) return;
+  const { window: page, connection } = scope;
   const changed = (): void => {
     if (transport.connectionState !== 'new') void restartIce(transport, signalling);
   };
-  window.addEventListener('online', changed);
-  connection?.addEventListener('change', changed);
+  let type = connection?.type;
+  const connectionChanged = (): void => {
+    const now = connection?.type;
+    if (now === type) return;
+    type = now;
+    changed();
+  };
+  page.addEventListener('online', changed);
+  connection?.addEventListener('change', connectionChanged);
   transport.observer.once('close', () => {
-    window.removeEventListener('online', changed);
-    connection?.removeEventListener('change', changed);
+    page.removeEventListener('online', changed);
+    connection?.removeEventListener('change', connectionChanged);
   });
 }
 

@@ -5,11 +5,11 @@
  */
 export type UplinkQuality = 'good' | 'weak' | 'bad';
 
-/** What one getStats sample of the camera sender says (summed over its simulcast layers). */
+/** What one getStats sample of the camera sender says (see uplinkSample). */
 export interface UplinkSample {
   /** When the sample was taken, in ms. */
   at: number;
-  /** Frames encoded, summed over the active simulcast layers. */
+  /** Frames encoded by the layer that encoded the most: the picture's frames, not one per layer. */
   framesEncoded: number;
   bytesSent: number;
   /** From the selected candidate pair, bits per second, when the browser gives it. */
@@ -18,6 +18,41 @@ export interface UplinkSample {
   roundTripTime?: number;
   /** 'bandwidth' or 'cpu' when any layer is held back by it; 'none' otherwise. */
   qualityLimitationReason?: string;
+}
+
+/** The fields of a sender's getStats entries a sample is made of. */
+export interface UplinkStats {
+  type: string;
+  framesEncoded?: number;
+  bytesSent?: number;
+  qualityLimitationReason?: string;
+  active?: boolean;
+  nominated?: boolean;
+  state?: string;
+  availableOutgoingBitrate?: number;
+  currentRoundTripTime?: number;
+}
+
+/**
+ * One sample of the camera sender from its getStats entries: one outbound-rtp entry a simulcast
+ * layer, each encoding the same frames while active. Bytes are summed over the layers (all of them
+ * cross the uplink), but the frames are the most any layer encoded: summed, three layers at 6 fps
+ * read as 18 and a stalling picture passed for a good one (and the bar moved with the number of
+ * layers sent). The smallest layer is active in every state, so its count keeps going.
+ */
+export function uplinkSample(entries: Iterable<UplinkStats>, at: number): UplinkSample {
+  const sample: UplinkSample = { at, framesEncoded: 0, bytesSent: 0 };
+  for (const s of entries) {
+    if (s.type === 'outbound-rtp') {
+      sample.framesEncoded = Math.max(sample.framesEncoded, s.framesEncoded ?? 0);
+      sample.bytesSent += s.bytesSent ?? 0;
+      if (s.qualityLimitationReason && s.qualityLimitationReason !== 'none' && s.active !== false) sample.qualityLimitationReason = s.qualityLimitationReason;
+    } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+      if (s.availableOutgoingBitrate !== undefined) sample.availableOutgoingBitrate = s.availableOutgoingBitrate;
+      if (s.currentRoundTripTime !== undefined) sample.roundTripTime = s.currentRoundTripTime;
+    }
+  }
+  return sample;
 }
 
 /** Below this the full picture cannot be carried: drop the top layer and lower the rest. */

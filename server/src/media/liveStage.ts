@@ -371,6 +371,22 @@ export class LiveStage extends EventEmitter<LiveStageEvents> {
     if (this.#seats.has(peerId)) this.#authors.set(peerId, authorId);
   }
 
+  /**
+   * A phone (`authorId`, its device-token family) coming back as a viewer without its resume key, as
+   * after a reload: the viewer places it holds through dropped connections are let go now, not when
+   * their grace ends, so the audience counts it once. A place still connected (another tab) stays.
+   */
+  releaseAwayViewers(authorId: string): void {
+    const away = [...this.#authors]
+      .filter(([, author]) => author === authorId)
+      .map(([peerId]) => peerId)
+      .filter((peerId) => {
+        const seat = this.#seats.get(peerId);
+        return seat !== undefined && seat.connection === undefined && seat.place.role === 'viewer';
+      });
+    for (const peerId of away) this.leave(peerId);
+  }
+
   /** A banned author's raised hands come down (the host's list of hands forgets them). */
   lowerHandsOf(authorId: string): void {
     let lowered = false;

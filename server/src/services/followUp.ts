@@ -53,9 +53,13 @@ export class ApplicationFollowUp {
     return { applications: applications.map(followUpView), next };
   }
 
-  /** Where the store's change log is now: a console asks for what changed since (see `changes`). */
-  async changesNow(): Promise<string> {
-    return (await this.#store.applicationChanges(undefined, 1)).position;
+  /**
+   * Where the actor's change log is now: a console asks for what changed since (see `changes`). An
+   * employer's is its own log's position, which no other employer's activity moves.
+   */
+  async changesNow(actor: Actor): Promise<string> {
+    const of = actor.kind === 'employer' ? { employerId: actor.employerId } : undefined;
+    return (await this.#store.applicationChanges(undefined, 1, of)).position;
   }
 
   /**

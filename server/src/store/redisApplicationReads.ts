@@ -124,7 +124,8 @@ export class RedisApplicationReads {
 
   /** The store's event stream, or one employer's (the same entry ids): XRANGE past the position, at most `limit`. */
   async changes(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges> {
-    const stream = of && after !== undefined ? this.#k.employerEvents(of.employerId) : this.#k.events;
+    // An employer's log is its own stream, under the ids of the store's: its position now is its own last entry.
+    const stream = of ? this.#k.employerEvents(of.employerId) : this.#k.events;
     if (after === undefined) {
       const [last] = await this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1);
       return { ids: [], position: last?.[0] ?? '0-0', more: false };

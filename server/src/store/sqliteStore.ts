@@ -249,7 +249,12 @@ export class SqliteJobStore implements JobStore {
   applicationChanges(after: string | undefined, limit: number, of?: { employerId: string }): Promise<ApplicationChanges> {
     return this.#read(() => {
       if (after === undefined) {
-        const { last } = this.#prepare('SELECT coalesce(max(seq), 0) AS last FROM application_events').get() as { last: number };
+        // An employer's position is the last of its own events (its index): the others' do not move it.
+        const { last } = (
+          of
+            ? this.#prepare('SELECT coalesce(max(seq), 0) AS last FROM application_events WHERE employer_id = ?').get(of.employerId)
+            : this.#prepare('SELECT coalesce(max(seq), 0) AS last FROM application_events').get()
+        ) as { last: number };
         return { ids: [], position: String(last), more: false };
       }
       const from = Number(changePosition('embedded', after));

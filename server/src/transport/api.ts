@@ -316,7 +316,7 @@ export function createApi({ service, tokens, staff, invites, signIns, throttle, 
     const actor = await authenticate(req, tokens);
     const parsed = parse(ApplicationListQuery, req.query);
     const query = pageQuery(parsed);
-    const changes = query.before === undefined ? changeCursor(await service.followUp.changesNow()) : null;
+    const changes = query.before === undefined ? changeCursor(await service.followUp.changesNow(actor)) : null;
     const page = await service.followUp.page(actor, query);
     const body: ApplicationListPage = { applications: page.applications, next: pageCursor(page.next), changes };
     res.json(body);

@@ -105,6 +105,9 @@ export async function takePlace(stage: LiveStage, { role, displayName, resume, c
     throw new DomainError('TAKEN_OVER', 'the host link is live on another device');
   }
   if (!resumed) await beforeNew?.();
+  // A phone's reload is the same viewer, never counted twice, not even for a moment (a bare
+  // connection's author id is that connection's alone).
+  if (!resumed && device && role === 'viewer') stage.releaseAwayViewers(authorId);
   const seat = resumed ?? (await stage.join({ role, displayName: displayName ?? '', connection }));
   await registerParticipant({ stage, peer: seat.place, connection, authorId, device, staff });
   return { seat, resumed: Boolean(resumed) };
