@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import type { JobZonePage } from '@chunfeng/shared/jobZone';
 import type { Vacancy } from '@chunfeng/shared/recruitment';
+import { apiClient } from '../harness/api';
 import { recordDemoReplay } from '../harness/replayRecording';
 import { TEST_ADMIN_PASSWORD } from '../harness/server';
 import { seriousViolations } from './axe';
@@ -27,6 +29,15 @@ describe('a finished replay in Chromium: the job zone opens it at the vacancy; t
     await link.waitFor();
     expect(await link.getAttribute('href')).toBe(`/replay/demo?vacancy=${encodeURIComponent(pinned[1]!.id)}`);
     expect(await link.innerText()).toMatch(/^看回放：/);
+    // A vacancy of the same lineup the host never pinned has no chapter: no replay link, which would
+    // open the replay at its start rather than at that vacancy.
+    const zoneApi = await apiClient(fx.server.url).get<JobZonePage>('/public/jobs?limit=50');
+    const unpinned = zoneApi.body.vacancies.find((v) => v.session.id === 'demo' && !pinned.some((p) => p.id === v.id));
+    expect(unpinned, 'a vacancy of the demo lineup that was not pinned').toBeDefined();
+    expect(unpinned!.session.replay).toBe(false);
+    expect(zoneApi.body.vacancies.find((v) => v.id === pinned[1]!.id)!.session.replay).toBe(true);
+    await zone.page.locator(`[data-vacancy="${unpinned!.id}"]`).waitFor();
+    expect(await zone.page.locator(`[data-vacancy="${unpinned!.id}"] a[href*="/replay/"]`).count()).toBe(0);
     await link.click();
     await zone.page.waitForURL(/\/replay\/demo\?vacancy=/);
     // The replay opens at that chapter: it is the current one, the other is not.

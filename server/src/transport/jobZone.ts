@@ -188,6 +188,13 @@ export class JobZone {
     const hasReplay = this.#hasReplay;
     const replays = new Set<string>();
     if (hasReplay) for (const [i, has] of (await readAll(endedLeads, hasReplay)).entries()) if (has) replays.add(endedLeads[i]!);
+    // A replay is offered for a vacancy only where it has a chapter: a vacancy of the lineup the host
+    // never pinned would open the replay at its start, not at that vacancy.
+    const chapters = new Map<string, Set<string>>();
+    const replayed = [...replays];
+    for (const [i, pins] of (await readAll(replayed, (id) => this.#store.listPins(id))).entries()) {
+      chapters.set(replayed[i]!, new Set(pins.filter((p) => p.kind === 'vacancy').map((p) => p.itemId)));
+    }
     const vacancies: ZoneVacancy[] = [];
     for (const v of open) {
       const e = employers.get(v.employerId);
@@ -195,7 +202,7 @@ export class JobZone {
       if (!e || !s) continue;
       // The scam-guard flags and their check (with the reviewer's name) are for the bureau only.
       const { flags: _flags, review: _review, ...publicFacts } = v;
-      const session: ZoneSession = { id: s.id, title: s.title, status: s.status, scheduledAt: s.scheduledAt, replay: replays.has(s.id) };
+      const session: ZoneSession = { id: s.id, title: s.title, status: s.status, scheduledAt: s.scheduledAt, replay: replays.has(s.id) && (chapters.get(s.id)?.has(v.id) ?? false) };
       vacancies.push({ ...publicFacts, employer: { id: e.id, name: e.name, industry: e.industry, district: e.district, verified: e.verified }, session });
     }
     vacancies.sort((a, b) => (before({ at: a.createdAt, id: a.id }, { at: b.createdAt, id: b.id }) ? -1 : 1));
