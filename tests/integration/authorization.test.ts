@@ -85,13 +85,13 @@ const ACTIONS: Array<{ action: string; allowed: Role[]; run: (actor: Actor, f: F
       return denyOr(res.status, () => text.includes('王小明'));
     },
   },
-  { action: "GET /api/applications/:id of employer A's applicant", allowed: ['employer A rep', 'staff', 'admin'], run: (a, f) => http(a.http.get(`/applications/${f.applicationA}`)) },
+  { action: "GET /api/applications/:id of employer A's applicant", allowed: ['employer A rep', 'staff', 'admin'], run: (a, f) => hidden(a.http.get(`/applications/${f.applicationA}`)) },
   {
     action: "PATCH /api/applications/:id/status of employer A's applicant",
     allowed: ['employer A rep', 'staff', 'admin'],
     run: async (a, f) => {
       const fresh = await applyTo(f.server.url, f.admin, f.vacancyA.id);
-      return http(a.http.patch(`/applications/${fresh}/status`, { status: 'contacted', note: '已电话联系' }));
+      return hidden(a.http.patch(`/applications/${fresh}/status`, { status: 'contacted', note: '已电话联系' }));
     },
   },
   // ── socket.io ──
@@ -129,6 +129,12 @@ async function applyTo(url: string, bureau: Client, vacancyId: string): Promise<
 async function http(reply: Promise<ApiReply>): Promise<Outcome> {
   const { status, body } = await reply;
   return denyOr(status, () => true, body);
+}
+
+/** As http(), for a record another employer is told does not exist (404 NOT_FOUND is its refusal). */
+async function hidden(reply: Promise<ApiReply>): Promise<Outcome> {
+  const { status, body } = await reply;
+  return status === 404 && (body as { error?: { code?: string } }).error?.code === 'NOT_FOUND' ? 'refused' : denyOr(status, () => true, body);
 }
 
 /** 2xx is allowed (when `check` agrees), 401/403 refused; anything else means the test itself is wrong. */

@@ -114,8 +114,12 @@ describe('recruitment core over HTTP and socket.io', () => {
 
     expect((await repA.get(`/applications?employerId=${b!.id}`)).status).toBe(403);
     expect((await repA.get(`/applications?vacancyId=${vacancyOf(b!.id).id}`)).status).toBe(403);
-    expect((await repA.get(`/applications/${applied.body.application.id}`)).status).toBe(403);
-    expect((await repA.patch(`/applications/${applied.body.application.id}/status`, { status: 'contacted', note: '' })).status).toBe(403);
+    // Another employer's application is answered as a missing one would be: its id is not confirmed.
+    const missing = await repA.get<{ error: { code: string; message: string } }>('/applications/app_does_not_exist');
+    for (const res of [await repA.get<{ error: { code: string; message: string } }>(`/applications/${applied.body.application.id}`), await repA.patch<{ error: { code: string; message: string } }>(`/applications/${applied.body.application.id}/status`, { status: 'contacted', note: '' })]) {
+      expect(res.status).toBe(404);
+      expect(res.body.error).toEqual(missing.body.error);
+    }
     const mine = await repA.get<{ applications: Application[] }>('/applications');
     expect(mine.body.applications.map((x) => x.id)).not.toContain(applied.body.application.id);
 

@@ -122,9 +122,10 @@ export class ApplicationFollowUp {
     return applicantView(next);
   }
 
+  /** Another employer's application is answered as one that does not exist: its id is not confirmed either. */
   #assertMayFollowUp(actor: Actor, application: ApplicationRecord): void {
     if (actor.kind === 'employer' && application.employerId !== actor.employerId) {
-      throw new DomainError('FORBIDDEN', "another employer's applicants are not yours to see");
+      throw new DomainError('NOT_FOUND', 'no such application');
     }
   }
 }
