@@ -170,4 +170,42 @@ describe('the bureau console pages its lists in Chromium', () => {
     expect(walked).toEqual([]);
     expect(requests.filter((r) => new URLSearchParams(r.split('?')[1] ?? '').get('limit') === '100')).toEqual([]);
   });
+
+  /** A session of its own and twelve vacancies named `tag`0…11, and its editor signed in on a phone. */
+  async function lineupOnPhone(tag: string) {
+    const bureau = await bureauClient(fx.server.url);
+    const [employer] = (await bureau.get<{ employers: Employer[] }>('/employers?limit=1')).body.employers as [Employer];
+    for (let i = 0; i < 12; i += 1) await bureau.post('/vacancies', { employerId: employer.id, title: `${tag}${i}`, headcount: 1, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇' });
+    const [campaign] = (await bureau.get<{ campaigns: Array<{ id: string }> }>('/campaigns?limit=1')).body.campaigns as [{ id: string }];
+    const made = await bureau.post<{ session: { id: string } }>('/sessions', { campaignId: campaign.id, title: `${tag}场次`, scheduledAt: '2027-02-01T02:00:00.000Z', lineup: [] });
+    expect(made.status).toBe(201);
+    const admin = await fx.browser.open(`${fx.server.url}/admin/sessions/${made.body.session.id}`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const input = admin.page.getByRole('combobox', { name: '添加岗位', exact: true });
+    const options = admin.page.locator(`[id="${await input.getAttribute('aria-controls')}"]`).getByRole('option');
+    return { page: admin.page, input, options, lineup: admin.page.locator('[data-lineup-item]') };
+  }
+
+  test('the lineup picker by keyboard on a phone: a list longer than it shows passes axe, and the option the arrows move to is scrolled into view', async () => {
+    const tag = `滚动${Date.now() % 100_000}岗`;
+    const { page, input, options, lineup } = await lineupOnPhone(tag);
+    await input.fill(tag);
+    await expect.poll(() => options.count()).toBe(12);
+    expect(await seriousViolations(page)).toEqual([]);
+    for (let i = 0; i < 10; i += 1) await input.press('ArrowDown');
+    const activeId = (await input.getAttribute('aria-activedescendant'))!;
+    expect(activeId).toBe(await options.nth(9).getAttribute('id'));
+    // What is at the option's centre on screen is the option itself (not clipped by the list, not off the phone's screen).
+    const inView = await page.evaluate((id) => {
+      const option = document.getElementById(id)!;
+      const box = option.getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return hit !== null && option.contains(hit);
+    }, activeId);
+    expect(inView).toBe(true);
+    const chosen = (await options.nth(9).locator('span').first().textContent())!;
+    await input.press('Enter');
+    await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(chosen)]);
+  });
 });

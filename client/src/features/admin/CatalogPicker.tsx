@@ -58,6 +58,7 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
   const [failed, setFailed] = useState(false);
   const [active, setActive] = useState(-1);
   const asked = useRef(0);
+  const listRef = useRef<HTMLUListElement>(null);
   const told = useEffectEvent((docs: T[]) => onOptions?.(docs));
   const paramsKey = JSON.stringify(params ?? {});
   const query = (text ?? '').trim();
@@ -84,6 +85,11 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [open, query, list, paramsKey, lookup, version]);
+
+  // The option the arrows moved to is brought into view (the list shows about six at a time on a phone).
+  useEffect(() => {
+    if (open && active >= 0) listRef.current?.children.item(active)?.scrollIntoView({ block: 'nearest' });
+  }, [open, active]);
 
   const shown = (options ?? []).filter((doc) => !exclude?.has(doc.id));
   const choices: Array<{ id: string; doc: T | undefined; text: string; detail?: string | undefined }> = [
@@ -149,7 +155,7 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
         onKeyDown={onKeyDown}
       />
       <div className="picker-popup" hidden={!open}>
-        <ul id={listId} role="listbox" aria-label={label ?? t('admin.picker.options')}>
+        <ul ref={listRef} id={listId} role="listbox" aria-label={label ?? t('admin.picker.options')}>
           {open &&
             choices.map((choice, i) => (
               <li
