@@ -208,4 +208,40 @@ describe('the bureau console pages its lists in Chromium', () => {
     await input.press('Enter');
     await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(chosen)]);
   });
+
+  test('the lineup picker: words typed while their search is on its way pick nothing by keyboard until its answer comes (the options shown are an older search\'s)', async () => {
+    const tag = `键盘${Date.now() % 100_000}岗`;
+    const { page, input, options, lineup } = await lineupOnPhone(tag);
+    await input.fill(tag);
+    await expect.poll(() => options.count()).toBe(12);
+    await input.press('ArrowDown');
+    await input.press('ArrowDown');
+    await input.press('Enter');
+    await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(`${tag}10`)]);
+
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = false;
+    await page.route(
+      (url) => url.pathname === '/api/vacancies' && url.searchParams.get('q') === `${tag}1`,
+      async (route) => {
+        asked = true;
+        await held;
+        await route.continue();
+      },
+    );
+    await input.fill(`${tag}1`);
+    await expect.poll(() => asked).toBe(true);
+    await input.press('ArrowDown');
+    await input.press('Enter');
+    expect(await input.getAttribute('aria-activedescendant')).toBeNull();
+    expect(await lineup.count()).toBe(1);
+    release();
+    // Its answer: the ones holding the words, less the one in the lineup already.
+    await expect.poll(() => options.allTextContents()).toEqual([expect.stringContaining(`${tag}11`), expect.stringContaining(`${tag}1`)]);
+    await input.press('ArrowDown');
+    expect(await input.getAttribute('aria-activedescendant')).toBe(await options.nth(0).getAttribute('id'));
+    await input.press('Enter');
+    await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(`${tag}10`), expect.stringContaining(`${tag}11`)]);
+  });
 });
