@@ -171,6 +171,44 @@ describe('the bureau console pages its lists in Chromium', () => {
     expect(requests.filter((r) => new URLSearchParams(r.split('?')[1] ?? '').get('limit') === '100')).toEqual([]);
   });
 
+  test('past the first hundred employers shown, each still has its vacancy count beside it (counts asked 100 ids at a time)', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    let stored = 0;
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const res: { body: { employers: Employer[]; next: string | null } } = await bureau.get(`/employers?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      stored += res.body.employers.length;
+      cursor = res.body.next;
+    }
+    // More than a hundred before it: the newest comes on the third page, past the first 100 rows.
+    for (let i = stored; i < 101; i += 1) await bureau.post('/employers', { name: `计数物流${i}`, industry: '物流', district: '城关区' });
+    const last = (await bureau.post<{ employer: Employer }>('/employers', { name: `计数末位厂${Date.now() % 100_000}`, industry: '食品', district: '河东镇' })).body.employer;
+    for (const title of ['计数包装工', '计数质检员']) {
+      const made = await bureau.post('/vacancies', { employerId: last.id, title, headcount: 2, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇' });
+      expect(made.status).toBe(201);
+    }
+    const admin = await fx.browser.open(`${fx.server.url}/admin/employers`, { viewport: { width: 1366, height: 768 } });
+    const counts: string[] = [];
+    admin.page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/api/catalog/counts') counts.push(`${r.status()} ${new URL(r.url()).searchParams.get('ids')!.split(',').length}`);
+    });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const rows = admin.page.locator('tr[data-employer]');
+    await expect.poll(() => rows.count()).toBe(50);
+    const more = admin.page.getByRole('button', { name: '显示更多' });
+    while (!(await admin.page.locator(`tr[data-employer="${last.id}"]`).count())) {
+      const before = await rows.count();
+      await more.click();
+      await expect.poll(() => rows.count()).toBeGreaterThan(before);
+    }
+    expect(await rows.count()).toBeGreaterThan(100);
+    await expect.poll(() => admin.page.locator(`tr[data-employer="${last.id}"] td[data-label="岗位数"]`).textContent()).toBe('2');
+    // Every row shown has its count (0 for most of these).
+    await expect.poll(() => admin.page.locator('tr[data-employer] td[data-label="岗位数"]').evaluateAll((cells) => cells.filter((c) => !/^\d+$/.test(c.textContent ?? '')).length)).toBe(0);
+    expect(counts.filter((c) => !c.startsWith('200 '))).toEqual([]);
+    expect(counts.every((c) => Number(c.split(' ')[1]) <= 100)).toBe(true);
+  });
+
   /** A session of its own and twelve vacancies named `tag`0…11, and its editor signed in on a phone. */
   async function lineupOnPhone(tag: string) {
     const bureau = await bureauClient(fx.server.url);

@@ -1,4 +1,5 @@
 import { createContext, use, useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type ReactNode } from 'react';
+import { MAX_IDS } from '@chunfeng/shared/catalogPages';
 import { api } from '../../signalling/api';
 import { DocLookup, type LookupList } from './lookup';
 import { pagePath, type ListPage } from './pagedList';
@@ -85,8 +86,11 @@ export function useCounts(of: 'vacancy' | 'session', ids: readonly string[]): Ma
   useEffect(() => {
     if (!key) return;
     let live = true;
-    api<{ counts: Record<string, number> }>(pagePath('/catalog/counts', { of, ids: key })).then(
-      (answer) => live && setCounts(new Map(Object.entries(answer.counts))),
+    // The server counts at most MAX_IDS a request: past a list's second page, more than that are shown.
+    const ids = key.split(',');
+    const chunks = Array.from({ length: Math.ceil(ids.length / MAX_IDS) }, (_, i) => ids.slice(i * MAX_IDS, (i + 1) * MAX_IDS));
+    Promise.all(chunks.map((chunk) => api<{ counts: Record<string, number> }>(pagePath('/catalog/counts', { of, ids: chunk.join(',') })))).then(
+      (answers) => live && setCounts(new Map(answers.flatMap((answer) => Object.entries(answer.counts)))),
       () => undefined,
     );
     return () => {
