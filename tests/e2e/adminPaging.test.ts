@@ -282,4 +282,24 @@ describe('the bureau console pages its lists in Chromium', () => {
     await input.press('Enter');
     await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(`${tag}10`), expect.stringContaining(`${tag}11`)]);
   });
+
+  test('Escape in a picker inside the vacancy sheet closes the options only; the sheet and what was typed stay until a second Escape', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin/vacancies`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    await admin.page.getByRole('button', { name: '新增岗位' }).click();
+    const sheet = admin.page.getByRole('dialog', { name: '新增岗位' });
+    await sheet.getByLabel('岗位名称').fill('面点师');
+    const employer = sheet.getByRole('combobox', { name: '单位', exact: true });
+    await employer.fill('物流');
+    await admin.page.locator(`[id="${await employer.getAttribute('aria-controls')}"]`).getByRole('option').first().waitFor();
+    expect(await employer.getAttribute('aria-expanded')).toBe('true');
+    await employer.press('Escape');
+    expect(await sheet.count()).toBe(1);
+    expect(await employer.getAttribute('aria-expanded')).toBe('false');
+    expect(await sheet.getByLabel('岗位名称').inputValue()).toBe('面点师');
+    // Nothing open inside it: Escape is the sheet's again.
+    await employer.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+  });
 });
