@@ -302,4 +302,25 @@ describe('the bureau console pages its lists in Chromium', () => {
     await employer.press('Escape');
     await sheet.waitFor({ state: 'detached' });
   });
+
+  test("on a phone each list row is a card whose actions sit beside their column's name, none squeezed under it and cut off", async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    for (const [path, row] of [['/admin', 'tr[data-session]'], ['/admin/campaigns', 'tr[data-campaign]']] as const) {
+      await admin.page.locator(`nav a[href="${path}"]`).first().click();
+      await admin.page.locator(row).first().waitFor();
+      // Each element of a cell starts right of the cell's name (its first column) and shows all of its text.
+      const squeezed = await admin.page.locator(`${row} td[data-label] > *`).evaluateAll((elements) =>
+        elements
+          .filter((el) => {
+            const cell = el.parentElement!.getBoundingClientRect();
+            const box = el.getBoundingClientRect();
+            return box.left < cell.left + cell.width * 0.25 || el.scrollWidth > el.clientWidth + 1;
+          })
+          .map((el) => `${el.parentElement!.dataset['label']}: ${el.textContent}`),
+      );
+      expect(squeezed, path).toEqual([]);
+    }
+  });
 });
