@@ -323,4 +323,38 @@ describe('the bureau console pages its lists in Chromium', () => {
       expect(squeezed, path).toEqual([]);
     }
   });
+
+  test('a list that could not be read offline is read again by itself when the network is back, with the names and counts beside it', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    const [session] = (await bureau.get<{ sessions: Array<{ id: string; campaignId: string }> }>('/sessions?limit=1')).body.sessions as [{ id: string; campaignId: string }];
+    const [campaign] = (await bureau.get<{ campaigns: Array<{ id: string; name: string }> }>(`/campaigns?ids=${session.campaignId}`)).body.campaigns as [{ id: string; name: string }];
+    const admin = await fx.browser.open(`${fx.server.url}/admin/employers`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    await admin.page.locator('tr[data-employer]').first().waitFor();
+    await admin.context.setOffline(true);
+    await admin.page.locator('nav a[href="/admin"]').first().click();
+    await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).waitFor();
+    expect(await admin.page.locator('tr[data-session]').count()).toBe(0);
+    await admin.context.setOffline(false);
+    // No click: the sessions come, each with its campaign's name (read by id).
+    await admin.page.locator(`tr[data-session="${session.id}"] td[data-label="活动"]`).getByText(campaign.name).waitFor();
+    expect(await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).count()).toBe(0);
+
+    // The campaigns read offline: the list and its session counts come back too.
+    await admin.context.setOffline(true);
+    await admin.page.locator('nav a[href="/admin/campaigns"]').first().click();
+    await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).waitFor();
+    await admin.context.setOffline(false);
+    await expect.poll(() => admin.page.locator(`tr[data-campaign="${campaign.id}"] td[data-label="场次数"]`).textContent()).toMatch(/^\d+$/);
+
+    // A list outside the catalog (the invite links) too.
+    await bureau.post(`/employers/${(await bureau.get<{ employers: Employer[] }>('/employers?limit=1')).body.employers[0]!.id}/invite`, {});
+    await admin.context.setOffline(true);
+    await admin.page.locator('nav a[href="/admin/links"]').first().click();
+    await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).waitFor();
+    await admin.context.setOffline(false);
+    await admin.page.getByRole('button', { name: /^作废/ }).first().waitFor();
+    expect(await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).count()).toBe(0);
+  });
 });

@@ -33,6 +33,12 @@ export function CatalogProvider({ staff, children }: { staff: Staff; children: R
     setVersion((v) => v + 1);
     return Promise.resolve();
   }, [lookup]);
+  // Back online: what could not be read meanwhile (a list, the names and counts beside it) is read again.
+  useEffect(() => {
+    const onOnline = (): void => void reload();
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, [reload]);
   const value = useMemo(() => ({ version, reload, lookup, staff }), [version, reload, lookup, staff]);
   return <CatalogContext value={value}>{children}</CatalogContext>;
 }
