@@ -27,6 +27,8 @@ const idList = z
   .max(MAX_IDS * 65)
   .transform((text) => text.split(','))
   .pipe(z.array(z.string().trim().min(1).max(64)).min(1).max(MAX_IDS));
+/** Whether `id` can be one of the `ids` asked (no comma, not blank, at most 64 characters): a console asks for no other. */
+export const askableId = (id: string): boolean => !id.includes(',') && idList.safeParse(id).success;
 /**
  * `ids`: only these documents (those not found, or not the asker's to see, left out; no `next`, and
  * no `cursor` with them);

@@ -357,4 +357,15 @@ describe('the bureau console pages its lists in Chromium', () => {
     await admin.page.getByRole('button', { name: /^作废/ }).first().waitFor();
     expect(await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).count()).toBe(0);
   });
+
+  test('a mangled session link (a comma in the id, or one too long to be an id) says there is no such session, rather than loading for ever', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    await admin.page.locator('tr[data-session]').first().waitFor();
+    for (const id of ['demo,demo', 'd'.repeat(80)]) {
+      await admin.page.goto(`${fx.server.url}/admin/sessions/${id}`);
+      await admin.page.getByRole('alert').filter({ hasText: '没有找到这个页面或记录' }).waitFor();
+    }
+  });
 });

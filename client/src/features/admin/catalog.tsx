@@ -68,11 +68,12 @@ export function useOnCatalogChange(effect: () => unknown): void {
 export function useDocs<T>(list: LookupList, ids: ReadonlyArray<string | undefined>): Map<string, T | null> {
   const { lookup, version } = useCatalog();
   const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))].sort();
-  const key = wanted.join(',');
+  // Not joined by commas: an id may hold one (a mangled link), and must come back as itself.
+  const key = JSON.stringify(wanted);
   const [, setRead] = useState(0);
   useEffect(() => {
     let live = true;
-    lookup.load(list, key ? key.split(',') : []).then(
+    lookup.load(list, JSON.parse(key) as string[]).then(
       () => live && setRead((n) => n + 1),
       // A name that cannot be read now is shown by its id; the list beside it says what failed.
       () => undefined,
