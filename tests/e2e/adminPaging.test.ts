@@ -294,6 +294,8 @@ describe('the bureau console pages its lists in Chromium', () => {
     await employer.fill('物流');
     await admin.page.locator(`[id="${await employer.getAttribute('aria-controls')}"]`).getByRole('option').first().waitFor();
     expect(await employer.getAttribute('aria-expanded')).toBe('true');
+    // Its options are named for the field (not a bare "options"), as the filters' are.
+    expect(await sheet.getByRole('listbox', { name: '单位' }).count()).toBe(1);
     await employer.press('Escape');
     expect(await sheet.count()).toBe(1);
     expect(await employer.getAttribute('aria-expanded')).toBe('false');
