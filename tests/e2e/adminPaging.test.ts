@@ -370,4 +370,28 @@ describe('the bureau console pages its lists in Chromium', () => {
       await admin.page.getByRole('alert').filter({ hasText: '没有找到这个页面或记录' }).waitFor();
     }
   });
+
+  test('the lineup picker does not say "nothing found" when the newest matches are all in the lineup already and older ones remain', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    const [employer] = (await bureau.get<{ employers: Employer[] }>('/employers?limit=1')).body.employers as [Employer];
+    const tag = `满员${Date.now() % 100_000}岗`;
+    const made: string[] = [];
+    for (let i = 0; i < 21; i += 1) made.push((await bureau.post<{ vacancy: Vacancy }>('/vacancies', { employerId: employer.id, title: `${tag}${i}`, headcount: 1, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇' })).body.vacancy.id);
+    const [campaign] = (await bureau.get<{ campaigns: Array<{ id: string }> }>('/campaigns?limit=1')).body.campaigns as [{ id: string }];
+    // The twenty newest in the lineup: the picker's first twenty matches are all left out.
+    const lineup = made.slice(1).map((id) => ({ kind: 'vacancy', id }));
+    const session = await bureau.post<{ session: { id: string } }>('/sessions', { campaignId: campaign.id, title: `${tag}场次`, scheduledAt: '2027-02-01T02:00:00.000Z', lineup });
+    expect(session.status).toBe(201);
+    const admin = await fx.browser.open(`${fx.server.url}/admin/sessions/${session.body.session.id}`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const input = admin.page.getByRole('combobox', { name: '添加岗位', exact: true });
+    await admin.page.locator('[data-lineup-item]').nth(19).waitFor();
+    await input.fill(tag);
+    const status = admin.page.locator('.picker-status');
+    await expect.poll(() => status.textContent()).toBe('只显示最新的 20 个，输入更多字可缩小范围');
+    // Narrowed, the older one is offered.
+    await input.fill(`${tag}0`);
+    await admin.page.locator(`[id="${await input.getAttribute('aria-controls')}"]`).getByRole('option', { name: `${tag}0` }).waitFor();
+  });
 });

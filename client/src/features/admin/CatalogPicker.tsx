@@ -136,7 +136,8 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
     }
   }
 
-  const status = failed ? t('admin.picker.failed') : !fresh ? t('admin.picker.searching') : shown.length === 0 ? t('admin.picker.none') : more ? t('admin.picker.more', { count: OPTIONS }) : '';
+  // With more beyond the first OPTIONS, an empty list is not "nothing found": those shown were all left out (in the lineup already).
+  const status = failed ? t('admin.picker.failed') : !fresh ? t('admin.picker.searching') : more ? t('admin.picker.more', { count: OPTIONS }) : shown.length === 0 ? t('admin.picker.none') : '';
   return (
     <div className="picker">
       <input
