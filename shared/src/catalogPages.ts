@@ -27,25 +27,31 @@ const idList = z
   .max(MAX_IDS * 65)
   .transform((text) => text.split(','))
   .pipe(z.array(z.string().trim().min(1).max(64)).min(1).max(MAX_IDS));
+/** Whether `id` can be one of the `ids` asked (no comma, not blank, at most 64 characters): a console asks for no other. */
+export const askableId = (id: string): boolean => !id.includes(',') && idList.safeParse(id).success;
 /**
- * `ids`: only these documents (those not found, or not the asker's to see, left out; no `next`);
+ * `ids`: only these documents (those not found, or not the asker's to see, left out; no `next`, and
+ * no `cursor` with them);
  * `order`: `newest` first for a picker, where the latest campaign or employer is the likely one.
  */
 const lookup = { ids: idList.optional(), order: z.enum(['oldest', 'newest']).optional() };
+/** A read by ids has no pages: a cursor beside them is refused rather than ignored. */
+const idsOrCursor = <Q extends { ids?: string[] | undefined; cursor?: string | undefined }>(query: Q): boolean => query.ids === undefined || query.cursor === undefined;
+const noCursorWithIds = { path: ['cursor'], message: 'ids and a cursor cannot be asked together' };
 
 /** GET /api/campaigns: oldest first, narrowed by a fragment of the name. */
-export const CampaignListQuery = z.object({ ...page, ...lookup, q: fragment });
+export const CampaignListQuery = z.object({ ...page, ...lookup, q: fragment }).refine(idsOrCursor, noCursorWithIds);
 /** GET /api/sessions: oldest first, narrowed by campaign, status and a fragment of the title. */
-export const SessionListQuery = z.object({ ...page, ...lookup, campaignId: id, status: SessionStatus.optional(), q: fragment });
+export const SessionListQuery = z.object({ ...page, ...lookup, campaignId: id, status: SessionStatus.optional(), q: fragment }).refine(idsOrCursor, noCursorWithIds);
 /** GET /api/employers: oldest first, narrowed by a fragment of the name and whether the bureau verified them. */
-export const EmployerListQuery = z.object({ ...page, ...lookup, q: fragment, verified: yesNo });
+export const EmployerListQuery = z.object({ ...page, ...lookup, q: fragment, verified: yesNo }).refine(idsOrCursor, noCursorWithIds);
 /**
  * GET /api/vacancies: oldest first, narrowed by employer (an employer always sees only its own), a
  * fragment of the title, and `flagged=yes` (held by a scam-guard flag the bureau has not checked).
  */
-export const VacancyListQuery = z.object({ ...page, ...lookup, employerId: id, q: fragment, flagged: yesNo });
+export const VacancyListQuery = z.object({ ...page, ...lookup, employerId: id, q: fragment, flagged: yesNo }).refine(idsOrCursor, noCursorWithIds);
 /** GET /api/policies: oldest first, narrowed by a fragment of the title. */
-export const PolicyListQuery = z.object({ ...page, ...lookup, q: fragment });
+export const PolicyListQuery = z.object({ ...page, ...lookup, q: fragment }).refine(idsOrCursor, noCursorWithIds);
 /**
  * GET /api/catalog/counts: how many vacancies each employer has (`of=vacancy`) or sessions each
  * campaign (`of=session`), for the ids of a page of the console's list; read from the store's index.

@@ -64,6 +64,9 @@ describe('the bureau console in Chromium', () => {
     const sessionForm = admin.page.getByRole('form', { name: '新建直播场次' });
     // The newest campaign is chosen already; the picker searches the server as staff type.
     expect(await sessionForm.getByRole('combobox', { name: '活动' }).inputValue()).toBe('冬季招聘月');
+    // Its options are named for the field, as a screen reader announces them.
+    await sessionForm.getByRole('combobox', { name: '活动' }).focus();
+    expect(await sessionForm.getByRole('listbox', { name: '活动' }).count()).toBe(1);
     await pickOption(admin.page, sessionForm, '活动', '冬季招聘月');
     await sessionForm.getByLabel('场次标题').fill('援助月·专场一');
     await sessionForm.getByLabel('开播时间').fill('2027-01-08T10:00');

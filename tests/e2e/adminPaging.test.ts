@@ -170,4 +170,228 @@ describe('the bureau console pages its lists in Chromium', () => {
     expect(walked).toEqual([]);
     expect(requests.filter((r) => new URLSearchParams(r.split('?')[1] ?? '').get('limit') === '100')).toEqual([]);
   });
+
+  test('past the first hundred employers shown, each still has its vacancy count beside it (counts asked 100 ids at a time)', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    let stored = 0;
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const res: { body: { employers: Employer[]; next: string | null } } = await bureau.get(`/employers?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      stored += res.body.employers.length;
+      cursor = res.body.next;
+    }
+    // More than a hundred before it: the newest comes on the third page, past the first 100 rows.
+    for (let i = stored; i < 101; i += 1) await bureau.post('/employers', { name: `计数物流${i}`, industry: '物流', district: '城关区' });
+    const last = (await bureau.post<{ employer: Employer }>('/employers', { name: `计数末位厂${Date.now() % 100_000}`, industry: '食品', district: '河东镇' })).body.employer;
+    for (const title of ['计数包装工', '计数质检员']) {
+      const made = await bureau.post('/vacancies', { employerId: last.id, title, headcount: 2, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇' });
+      expect(made.status).toBe(201);
+    }
+    const admin = await fx.browser.open(`${fx.server.url}/admin/employers`, { viewport: { width: 1366, height: 768 } });
+    const counts: string[] = [];
+    admin.page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/api/catalog/counts') counts.push(`${r.status()} ${new URL(r.url()).searchParams.get('ids')!.split(',').length}`);
+    });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const rows = admin.page.locator('tr[data-employer]');
+    await expect.poll(() => rows.count()).toBe(50);
+    const more = admin.page.getByRole('button', { name: '显示更多' });
+    while (!(await admin.page.locator(`tr[data-employer="${last.id}"]`).count())) {
+      const before = await rows.count();
+      await more.click();
+      await expect.poll(() => rows.count()).toBeGreaterThan(before);
+    }
+    expect(await rows.count()).toBeGreaterThan(100);
+    await expect.poll(() => admin.page.locator(`tr[data-employer="${last.id}"] td[data-label="岗位数"]`).textContent()).toBe('2');
+    // Every row shown has its count (0 for most of these).
+    await expect.poll(() => admin.page.locator('tr[data-employer] td[data-label="岗位数"]').evaluateAll((cells) => cells.filter((c) => !/^\d+$/.test(c.textContent ?? '')).length)).toBe(0);
+    expect(counts.filter((c) => !c.startsWith('200 '))).toEqual([]);
+    expect(counts.every((c) => Number(c.split(' ')[1]) <= 100)).toBe(true);
+  });
+
+  /** A session of its own and twelve vacancies named `tag`0…11, and its editor signed in on a phone. */
+  async function lineupOnPhone(tag: string) {
+    const bureau = await bureauClient(fx.server.url);
+    const [employer] = (await bureau.get<{ employers: Employer[] }>('/employers?limit=1')).body.employers as [Employer];
+    for (let i = 0; i < 12; i += 1) await bureau.post('/vacancies', { employerId: employer.id, title: `${tag}${i}`, headcount: 1, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇' });
+    const [campaign] = (await bureau.get<{ campaigns: Array<{ id: string }> }>('/campaigns?limit=1')).body.campaigns as [{ id: string }];
+    const made = await bureau.post<{ session: { id: string } }>('/sessions', { campaignId: campaign.id, title: `${tag}场次`, scheduledAt: '2027-02-01T02:00:00.000Z', lineup: [] });
+    expect(made.status).toBe(201);
+    const admin = await fx.browser.open(`${fx.server.url}/admin/sessions/${made.body.session.id}`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const input = admin.page.getByRole('combobox', { name: '添加岗位', exact: true });
+    const options = admin.page.locator(`[id="${await input.getAttribute('aria-controls')}"]`).getByRole('option');
+    return { page: admin.page, input, options, lineup: admin.page.locator('[data-lineup-item]') };
+  }
+
+  test('the lineup picker by keyboard on a phone: a list longer than it shows passes axe, and the option the arrows move to is scrolled into view', async () => {
+    const tag = `滚动${Date.now() % 100_000}岗`;
+    const { page, input, options, lineup } = await lineupOnPhone(tag);
+    await input.fill(tag);
+    await expect.poll(() => options.count()).toBe(12);
+    expect(await seriousViolations(page)).toEqual([]);
+    for (let i = 0; i < 10; i += 1) await input.press('ArrowDown');
+    const activeId = (await input.getAttribute('aria-activedescendant'))!;
+    expect(activeId).toBe(await options.nth(9).getAttribute('id'));
+    // What is at the option's centre on screen is the option itself (not clipped by the list, not off the phone's screen).
+    const inView = await page.evaluate((id) => {
+      const option = document.getElementById(id)!;
+      const box = option.getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return hit !== null && option.contains(hit);
+    }, activeId);
+    expect(inView).toBe(true);
+    const chosen = (await options.nth(9).locator('span').first().textContent())!;
+    await input.press('Enter');
+    await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(chosen)]);
+  });
+
+  test('the lineup picker: words typed while their search is on its way pick nothing by keyboard until its answer comes (the options shown are an older search\'s)', async () => {
+    const tag = `键盘${Date.now() % 100_000}岗`;
+    const { page, input, options, lineup } = await lineupOnPhone(tag);
+    await input.fill(tag);
+    await expect.poll(() => options.count()).toBe(12);
+    await input.press('ArrowDown');
+    await input.press('ArrowDown');
+    await input.press('Enter');
+    await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(`${tag}10`)]);
+
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = false;
+    await page.route(
+      (url) => url.pathname === '/api/vacancies' && url.searchParams.get('q') === `${tag}1`,
+      async (route) => {
+        asked = true;
+        await held;
+        await route.continue();
+      },
+    );
+    await input.fill(`${tag}1`);
+    await expect.poll(() => asked).toBe(true);
+    await input.press('ArrowDown');
+    await input.press('Enter');
+    expect(await input.getAttribute('aria-activedescendant')).toBeNull();
+    expect(await lineup.count()).toBe(1);
+    release();
+    // Its answer: the ones holding the words, less the one in the lineup already.
+    await expect.poll(() => options.allTextContents()).toEqual([expect.stringContaining(`${tag}11`), expect.stringContaining(`${tag}1`)]);
+    await input.press('ArrowDown');
+    expect(await input.getAttribute('aria-activedescendant')).toBe(await options.nth(0).getAttribute('id'));
+    await input.press('Enter');
+    await expect.poll(() => lineup.allTextContents()).toEqual([expect.stringContaining(`${tag}10`), expect.stringContaining(`${tag}11`)]);
+  });
+
+  test('Escape in a picker inside the vacancy sheet closes the options only; the sheet and what was typed stay until a second Escape', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin/vacancies`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    await admin.page.getByRole('button', { name: '新增岗位' }).click();
+    const sheet = admin.page.getByRole('dialog', { name: '新增岗位' });
+    await sheet.getByLabel('岗位名称').fill('面点师');
+    const employer = sheet.getByRole('combobox', { name: '单位', exact: true });
+    await employer.fill('物流');
+    await admin.page.locator(`[id="${await employer.getAttribute('aria-controls')}"]`).getByRole('option').first().waitFor();
+    expect(await employer.getAttribute('aria-expanded')).toBe('true');
+    // Its options are named for the field (not a bare "options"), as the filters' are.
+    expect(await sheet.getByRole('listbox', { name: '单位' }).count()).toBe(1);
+    await employer.press('Escape');
+    expect(await sheet.count()).toBe(1);
+    expect(await employer.getAttribute('aria-expanded')).toBe('false');
+    expect(await sheet.getByLabel('岗位名称').inputValue()).toBe('面点师');
+    // Nothing open inside it: Escape is the sheet's again.
+    await employer.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+  });
+
+  test("on a phone each list row is a card whose actions sit beside their column's name, none squeezed under it and cut off", async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    for (const [path, row] of [['/admin', 'tr[data-session]'], ['/admin/campaigns', 'tr[data-campaign]']] as const) {
+      await admin.page.locator(`nav a[href="${path}"]`).first().click();
+      await admin.page.locator(row).first().waitFor();
+      // Each element of a cell starts right of the cell's name (its first column) and shows all of its text.
+      const squeezed = await admin.page.locator(`${row} td[data-label] > *`).evaluateAll((elements) =>
+        elements
+          .filter((el) => {
+            const cell = el.parentElement!.getBoundingClientRect();
+            const box = el.getBoundingClientRect();
+            return box.left < cell.left + cell.width * 0.25 || el.scrollWidth > el.clientWidth + 1;
+          })
+          .map((el) => `${el.parentElement!.dataset['label']}: ${el.textContent}`),
+      );
+      expect(squeezed, path).toEqual([]);
+    }
+  });
+
+  test('a list that could not be read offline is read again by itself when the network is back, with the names and counts beside it', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    const [session] = (await bureau.get<{ sessions: Array<{ id: string; campaignId: string }> }>('/sessions?limit=1')).body.sessions as [{ id: string; campaignId: string }];
+    const [campaign] = (await bureau.get<{ campaigns: Array<{ id: string; name: string }> }>(`/campaigns?ids=${session.campaignId}`)).body.campaigns as [{ id: string; name: string }];
+    const admin = await fx.browser.open(`${fx.server.url}/admin/employers`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    await admin.page.locator('tr[data-employer]').first().waitFor();
+    await admin.context.setOffline(true);
+    await admin.page.locator('nav a[href="/admin"]').first().click();
+    await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).waitFor();
+    expect(await admin.page.locator('tr[data-session]').count()).toBe(0);
+    await admin.context.setOffline(false);
+    // No click: the sessions come, each with its campaign's name (read by id).
+    await admin.page.locator(`tr[data-session="${session.id}"] td[data-label="活动"]`).getByText(campaign.name).waitFor();
+    expect(await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).count()).toBe(0);
+
+    // The campaigns read offline: the list and its session counts come back too.
+    await admin.context.setOffline(true);
+    await admin.page.locator('nav a[href="/admin/campaigns"]').first().click();
+    await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).waitFor();
+    await admin.context.setOffline(false);
+    await expect.poll(() => admin.page.locator(`tr[data-campaign="${campaign.id}"] td[data-label="场次数"]`).textContent()).toMatch(/^\d+$/);
+
+    // A list outside the catalog (the invite links) too.
+    await bureau.post(`/employers/${(await bureau.get<{ employers: Employer[] }>('/employers?limit=1')).body.employers[0]!.id}/invite`, {});
+    await admin.context.setOffline(true);
+    await admin.page.locator('nav a[href="/admin/links"]').first().click();
+    await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).waitFor();
+    await admin.context.setOffline(false);
+    await admin.page.getByRole('button', { name: /^作废/ }).first().waitFor();
+    expect(await admin.page.getByRole('alert').filter({ hasText: '网络不好' }).count()).toBe(0);
+  });
+
+  test('a mangled session link (a comma in the id, or one too long to be an id) says there is no such session, rather than loading for ever', async () => {
+    const admin = await fx.browser.open(`${fx.server.url}/admin`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    await admin.page.locator('tr[data-session]').first().waitFor();
+    for (const id of ['demo,demo', 'd'.repeat(80)]) {
+      await admin.page.goto(`${fx.server.url}/admin/sessions/${id}`);
+      await admin.page.getByRole('alert').filter({ hasText: '没有找到这个页面或记录' }).waitFor();
+    }
+  });
+
+  test('the lineup picker does not say "nothing found" when the newest matches are all in the lineup already and older ones remain', async () => {
+    const bureau = await bureauClient(fx.server.url);
+    const [employer] = (await bureau.get<{ employers: Employer[] }>('/employers?limit=1')).body.employers as [Employer];
+    const tag = `满员${Date.now() % 100_000}岗`;
+    const made: string[] = [];
+    for (let i = 0; i < 21; i += 1) made.push((await bureau.post<{ vacancy: Vacancy }>('/vacancies', { employerId: employer.id, title: `${tag}${i}`, headcount: 1, pay: { min: 4000, max: 5000, unit: 'month' }, hours: '8:00-17:00', location: '河东镇' })).body.vacancy.id);
+    const [campaign] = (await bureau.get<{ campaigns: Array<{ id: string }> }>('/campaigns?limit=1')).body.campaigns as [{ id: string }];
+    // The twenty newest in the lineup: the picker's first twenty matches are all left out.
+    const lineup = made.slice(1).map((id) => ({ kind: 'vacancy', id }));
+    const session = await bureau.post<{ session: { id: string } }>('/sessions', { campaignId: campaign.id, title: `${tag}场次`, scheduledAt: '2027-02-01T02:00:00.000Z', lineup });
+    expect(session.status).toBe(201);
+    const admin = await fx.browser.open(`${fx.server.url}/admin/sessions/${session.body.session.id}`, { viewport: { width: 360, height: 640 } });
+    await admin.page.getByLabel('密码').fill(TEST_ADMIN_PASSWORD);
+    await admin.page.getByRole('button', { name: '登录' }).click();
+    const input = admin.page.getByRole('combobox', { name: '添加岗位', exact: true });
+    await admin.page.locator('[data-lineup-item]').nth(19).waitFor();
+    await input.fill(tag);
+    const status = admin.page.locator('.picker-status');
+    await expect.poll(() => status.textContent()).toBe('只显示最新的 20 个，输入更多字可缩小范围');
+    // Narrowed, the older one is offered.
+    await input.fill(`${tag}0`);
+    await admin.page.locator(`[id="${await input.getAttribute('aria-controls')}"]`).getByRole('option', { name: `${tag}0` }).waitFor();
+  });
 });

@@ -178,6 +178,13 @@ describe.each([{ store: 'embedded' }, { store: 'redis' }])('the bureau lists in 
     expect((await employer.get<Page<'vacancies', Vacancy>>(`/vacancies?ids=${theirs.id},${mine.id}`)).body.vacancies.map((v) => v.id)).toEqual([mine.id]);
     expect((await employer.get(`/catalog/counts?of=vacancy&ids=${owners[0]}`)).status).toBe(403);
 
+    // Ids and a cursor together are refused (a read by id has no pages), a forged cursor or the server's own.
+    const firstPage = await bureau.get<Page<'employers', Employer>>('/employers?limit=1');
+    for (const path of [`/employers?ids=${a.id}&cursor=${firstPage.body.next}`, `/vacancies?ids=${a.id}&cursor=forged`, `/sessions?ids=a&cursor=${forged({ list: 'session', after: 1 })}`, '/campaigns?ids=a&cursor=x', '/policies?ids=a&cursor=x']) {
+      const res = await bureau.get<{ error: { code: string } }>(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code, path).toBe('VALIDATION');
+    }
     // Hostile shapes are typed 400s: too many ids, a blank one, an array, an unknown kind or order.
     const tooMany = Array.from({ length: 101 }, (_, i) => `e${i}`).join(',');
     for (const path of [`/employers?ids=${tooMany}`, '/employers?ids=a,,b', '/employers?ids=', '/employers?ids=a&ids=b', '/employers?order=sideways', '/catalog/counts?of=staff&ids=a', '/catalog/counts?of=vacancy', `/catalog/counts?of=vacancy&ids=${tooMany}`]) {

@@ -91,4 +91,13 @@ describe("the console's names read by id", () => {
     expect(asked).toHaveLength(2);
     expect(names(lookup.known<{ name: string }>('/employers', ['e1', 'e2']))).toEqual([['e1', 'one'], ['e2', 'two']]);
   });
+
+  test('an id no document can have (a comma in it, blank, past 64 characters: a mangled link) is none at once, and not sent, so the others are still read', async () => {
+    const server = fakeServer(10);
+    const lookup = new DocLookup(server.fetchPage);
+    const bad = ['e1,e2', ' ', 'e'.repeat(65)];
+    await lookup.load('/employers', [...bad, 'e3']);
+    expect(server.asked).toEqual([['e3']]);
+    expect(names(lookup.known('/employers', [...bad, 'e3']))).toEqual([...bad.map((id): [string, null] => [id, null]), ['e3', 'e3 v1']]);
+  });
 });

@@ -72,7 +72,8 @@ export function Sheet({ title, onClose, initialFocus, closeLabel, className, chi
     const { overflow } = document.body.style;
     document.body.style.overflow = 'hidden';
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') {
+      // A control inside that used the Escape (a picker closing its options) marked it so: the sheet stays.
+      if (e.key === 'Escape' && !e.defaultPrevented) {
         e.preventDefault();
         close();
       } else if (e.key === 'Tab') {

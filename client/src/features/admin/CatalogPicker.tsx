@@ -54,13 +54,18 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
   const [text, setText] = useState<string>();
   const [open, setOpen] = useState(false);
   const [options, setOptions] = useState<T[]>();
+  /** The words (and narrowing) the options shown answer: until the answer to what is typed now comes, the keyboard picks nothing. */
+  const [answered, setAnswered] = useState<string>();
   const [more, setMore] = useState(false);
   const [failed, setFailed] = useState(false);
   const [active, setActive] = useState(-1);
   const asked = useRef(0);
+  const listRef = useRef<HTMLUListElement>(null);
   const told = useEffectEvent((docs: T[]) => onOptions?.(docs));
   const paramsKey = JSON.stringify(params ?? {});
-  const query = (text ?? '').trim();
+  const query = (text ?? '').trim().slice(0, 40);
+  const asking = JSON.stringify([query, paramsKey]);
+  const fresh = answered === asking;
 
   // Each change of the text (or of the narrowing) asks once typing pauses; a late answer is dropped.
   useEffect(() => {
@@ -68,12 +73,13 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
     const ask = ++asked.current;
     const timer = setTimeout(() => {
       const narrowing = JSON.parse(paramsKey) as Record<string, string | undefined>;
-      api<ListPage<string, T>>(pagePath(list, { ...narrowing, q: query.slice(0, 40), order: 'newest', limit: String(OPTIONS) })).then(
+      api<ListPage<string, T>>(pagePath(list, { ...narrowing, q: query, order: 'newest', limit: String(OPTIONS) })).then(
         (page) => {
           if (ask !== asked.current) return;
           const docs = page[LIST_NAMES[list]] ?? [];
           lookup.remember(list, docs);
           setOptions(docs);
+          setAnswered(asking);
           told(docs);
           setMore(page.next !== null);
           setFailed(false);
@@ -83,7 +89,12 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
       );
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [open, query, list, paramsKey, lookup, version]);
+  }, [open, query, asking, list, paramsKey, lookup, version]);
+
+  // The option the arrows moved to is brought into view (the list shows about six at a time on a phone).
+  useEffect(() => {
+    if (open && active >= 0) listRef.current?.children.item(active)?.scrollIntoView({ block: 'nearest' });
+  }, [open, active]);
 
   const shown = (options ?? []).filter((doc) => !exclude?.has(doc.id));
   const choices: Array<{ id: string; doc: T | undefined; text: string; detail?: string | undefined }> = [
@@ -96,6 +107,7 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
     if (!choice) return;
     onChange(choice.id, choice.doc);
     setText(clearOnPick ? '' : undefined);
+    setActive(-1);
     setOpen(false);
   }
   function close(): void {
@@ -103,15 +115,19 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
     // A filter emptied by hand means "none"; otherwise the input shows the choice again.
     if (noneLabel && text !== undefined && text.trim() === '' && value) onChange('', undefined);
     setText(clearOnPick ? '' : undefined);
+    setActive(-1);
   }
   function onKeyDown(e: KeyboardEvent<HTMLInputElement>): void {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
       if (!open) setOpen(true);
+      // The options shown answer older words: the arrows wait for the answer to these.
+      if (!fresh) return;
       const step = e.key === 'ArrowDown' ? 1 : -1;
       setActive((i) => (choices.length === 0 ? -1 : (i + step + choices.length) % choices.length));
     } else if (e.key === 'Enter' && open) {
       e.preventDefault();
+      if (!fresh) return;
       if (active >= 0) pick(active);
       else if (choices.length === 1) pick(0);
     } else if (e.key === 'Escape' && open) {
@@ -120,7 +136,8 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
     }
   }
 
-  const status = failed ? t('admin.picker.failed') : options === undefined ? t('admin.picker.searching') : shown.length === 0 ? t('admin.picker.none') : more ? t('admin.picker.more', { count: OPTIONS }) : '';
+  // With more beyond the first OPTIONS, an empty list is not "nothing found": those shown were all left out (in the lineup already).
+  const status = failed ? t('admin.picker.failed') : !fresh ? t('admin.picker.searching') : more ? t('admin.picker.more', { count: OPTIONS }) : shown.length === 0 ? t('admin.picker.none') : '';
   return (
     <div className="picker">
       <input
@@ -141,6 +158,7 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
         value={text ?? chosenText}
         onChange={(e) => {
           setText(e.target.value);
+          setActive(-1);
           setOpen(true);
         }}
         onFocus={() => setOpen(true)}
@@ -149,7 +167,7 @@ export function CatalogPicker<T extends { id: string }>(props: Props<T>) {
         onKeyDown={onKeyDown}
       />
       <div className="picker-popup" hidden={!open}>
-        <ul id={listId} role="listbox" aria-label={label ?? t('admin.picker.options')}>
+        <ul ref={listRef} id={listId} role="listbox" aria-label={label ?? t('admin.picker.options')}>
           {open &&
             choices.map((choice, i) => (
               <li

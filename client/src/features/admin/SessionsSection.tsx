@@ -137,7 +137,7 @@ function NewSession() {
       <h3 id="new-session-title">{t('admin.newSession')}</h3>
       <div className="form-grid">
         <Field label={t('admin.campaign')} error={errors['campaignId']}>
-          {(p) => <CatalogPicker<Campaign> list="/campaigns" control={p} value={campaignId} onChange={(id) => setForm({ ...form, campaignId: id })} textOf={(c) => c.name} />}
+          {(p) => <CatalogPicker<Campaign> list="/campaigns" control={p} label={t('admin.campaign')} value={campaignId} onChange={(id) => setForm({ ...form, campaignId: id })} textOf={(c) => c.name} />}
         </Field>
         <ScheduleFields form={form} onChange={(f) => setForm({ ...form, ...f })} errors={errors} />
       </div>

@@ -116,7 +116,7 @@ export function VacancyForm({ vacancy, onSaved }: { vacancy?: Vacancy | undefine
   return (
     <form ref={formRef} className="admin-form" onSubmit={onSubmit(() => submit(toInput(form)))} noValidate>
       <Field label={t('admin.employer')} error={errors['employerId']}>
-        {(p) => <CatalogPicker<Employer> list="/employers" control={p} value={form.employerId} onChange={(id) => setForm({ ...form, employerId: id })} textOf={(e) => e.name} />}
+        {(p) => <CatalogPicker<Employer> list="/employers" control={p} label={t('admin.employer')} value={form.employerId} onChange={(id) => setForm({ ...form, employerId: id })} textOf={(e) => e.name} />}
       </Field>
       {text('title', t('admin.vacancyTitle'), { max: 80 })}
       <div className="form-grid">

@@ -1,4 +1,5 @@
 import { createContext, use, useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type ReactNode } from 'react';
+import { MAX_IDS } from '@chunfeng/shared/catalogPages';
 import { api } from '../../signalling/api';
 import { DocLookup, type LookupList } from './lookup';
 import { pagePath, type ListPage } from './pagedList';
@@ -32,6 +33,12 @@ export function CatalogProvider({ staff, children }: { staff: Staff; children: R
     setVersion((v) => v + 1);
     return Promise.resolve();
   }, [lookup]);
+  // Back online: what could not be read meanwhile (a list, the names and counts beside it) is read again.
+  useEffect(() => {
+    const onOnline = (): void => void reload();
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, [reload]);
   const value = useMemo(() => ({ version, reload, lookup, staff }), [version, reload, lookup, staff]);
   return <CatalogContext value={value}>{children}</CatalogContext>;
 }
@@ -61,11 +68,12 @@ export function useOnCatalogChange(effect: () => unknown): void {
 export function useDocs<T>(list: LookupList, ids: ReadonlyArray<string | undefined>): Map<string, T | null> {
   const { lookup, version } = useCatalog();
   const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))].sort();
-  const key = wanted.join(',');
+  // Not joined by commas: an id may hold one (a mangled link), and must come back as itself.
+  const key = JSON.stringify(wanted);
   const [, setRead] = useState(0);
   useEffect(() => {
     let live = true;
-    lookup.load(list, key ? key.split(',') : []).then(
+    lookup.load(list, JSON.parse(key) as string[]).then(
       () => live && setRead((n) => n + 1),
       // A name that cannot be read now is shown by its id; the list beside it says what failed.
       () => undefined,
@@ -85,8 +93,11 @@ export function useCounts(of: 'vacancy' | 'session', ids: readonly string[]): Ma
   useEffect(() => {
     if (!key) return;
     let live = true;
-    api<{ counts: Record<string, number> }>(pagePath('/catalog/counts', { of, ids: key })).then(
-      (answer) => live && setCounts(new Map(Object.entries(answer.counts))),
+    // The server counts at most MAX_IDS a request: past a list's second page, more than that are shown.
+    const ids = key.split(',');
+    const chunks = Array.from({ length: Math.ceil(ids.length / MAX_IDS) }, (_, i) => ids.slice(i * MAX_IDS, (i + 1) * MAX_IDS));
+    Promise.all(chunks.map((chunk) => api<{ counts: Record<string, number> }>(pagePath('/catalog/counts', { of, ids: chunk.join(',') })))).then(
+      (answers) => live && setCounts(new Map(answers.flatMap((answer) => Object.entries(answer.counts)))),
       () => undefined,
     );
     return () => {

@@ -1,4 +1,4 @@
-import { MAX_IDS } from '@chunfeng/shared/catalogPages';
+import { askableId, MAX_IDS } from '@chunfeng/shared/catalogPages';
 import { pagePath, type ListPage, type PageFetch } from './pagedList';
 import { api } from '../../signalling/api';
 
@@ -56,6 +56,11 @@ export class DocLookup {
     const awaited: string[] = [];
     const stale = (id: string): boolean => (this.#entries.get(`${list} ${id}`)?.generation ?? -1) < this.#generation;
     for (const id of new Set(ids)) {
+      // An id no document has (from a mangled link) is none at once: sent, it would fail the whole request.
+      if (!askableId(id)) {
+        if (stale(id)) this.#entries.set(`${list} ${id}`, { doc: null, generation: this.#generation });
+        continue;
+      }
       const pending = this.#inFlight.get(`${list} ${id}`);
       if (pending) {
         waits.push(pending);

@@ -139,5 +139,12 @@ export function usePagedList<Name extends string, T>(path: string, name: Name, p
       ),
     [],
   );
+  // A list that could not be read (offline) is read again when the network is back.
+  useEffect(() => {
+    if (error === undefined) return;
+    const onOnline = (): void => void reload();
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, [error, reload]);
   return { items: state?.items, now: state?.now, more: state !== undefined && state.next !== null, busy, error, loadMore, reload };
 }
