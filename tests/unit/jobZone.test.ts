@@ -18,7 +18,7 @@ const session = (id: string, status: LiveSession['status'], scheduledAt: string,
 });
 
 /** A store holding one campaign's catalog, counting the reads the board makes. */
-function fakeService(sessions: LiveSession[]) {
+function fakeService(sessions: LiveSession[], pinned: Record<string, string[]> = {}) {
   const campaign: Campaign = { id: 'spring' as Campaign['id'], name: '春风行动', startsOn: '2027-01-01', endsOn: '2027-12-31', description: '', createdAt: at };
   const employer: Employer = { id: 'e1' as Employer['id'], name: '春晖电子', industry: '电子制造', district: '经开区', verified: true, createdAt: at };
   const vacancy = (id: string): Vacancy => ({
@@ -30,6 +30,8 @@ function fakeService(sessions: LiveSession[]) {
     list: () => (reads.builds++, Promise.resolve([campaign])),
     pageCatalog: () => Promise.resolve({ docs: sessions, next: undefined }),
     get: (kind: string, id: string) => Promise.resolve(kind === 'employer' ? employer : kind === 'vacancy' ? vacancy(id) : undefined),
+    // The vacancies the host pinned in each session: the replay's chapters.
+    listPins: (sessionId: string) => Promise.resolve((pinned[sessionId] ?? []).map((itemId) => ({ sessionId, kind: 'vacancy', itemId, pinnedAt: at, unpinnedAt: null }))),
   } as unknown as JobStore;
   const events = new EventEmitter();
   const service = Object.assign(events, { store }) as unknown as RecruitmentService & EventEmitter;
@@ -51,11 +53,12 @@ describe('the job zone board', () => {
     expect(leadSession([ended2, ended1])?.id).toBe('ended2');
   });
 
-  test('an ended session leads to its replay only when the recording can be played', async () => {
-    const { service } = fakeService([session('with', 'ended', at, ['v1']), session('without', 'ended', at, ['v2'])]);
+  test('an ended session leads to its replay only when the recording can be played and the vacancy has a chapter in it', async () => {
+    const { service } = fakeService([session('with', 'ended', at, ['v1', 'v3']), session('without', 'ended', at, ['v2'])], { with: ['v1'], without: ['v2'] });
     const zone = new JobZone({ service, hasReplay: (id) => Promise.resolve(id === 'with'), now: () => Date.parse('2027-02-01T00:00:00Z') });
     const page = await read(zone);
-    expect(Object.fromEntries(page.vacancies.map((v) => [v.id, v.session.replay]))).toEqual({ v1: true, v2: false });
+    // v3 was in the lineup of the recorded session but never pinned: no chapter to open at.
+    expect(Object.fromEntries(page.vacancies.map((v) => [v.id, v.session.replay]))).toEqual({ v1: true, v2: false, v3: false });
   });
 
   test('built once and served from memory; rebuilt after a change to what it shows or after maxAgeMs, not after a change to something else', async () => {
