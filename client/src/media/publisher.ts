@@ -6,6 +6,8 @@ import { cameraLayersFor, type UplinkQuality, type UplinkSample } from './uplink
 
 type StatsEntry = {
   type: string;
+  rid?: string;
+  ssrc?: number;
   framesEncoded?: number;
   bytesSent?: number;
   qualityLimitationReason?: string;
@@ -76,15 +78,17 @@ export class Publisher {
     await this.#producers.get(source)?.replaceTrack({ track });
   }
 
-  /** One getStats sample of the camera sender, summed over its layers; none while the camera is not out. */
+  /** One getStats sample of the camera sender (per layer and summed); none while the camera is not out. */
   async sampleCamera(): Promise<UplinkSample | undefined> {
     const producer = this.#producers.get('camera');
     if (!producer || producer.closed) return undefined;
     const report = await producer.getStats();
-    const sample: UplinkSample = { at: Date.now(), framesEncoded: 0, bytesSent: 0 };
+    const framesByLayer: Record<string, number> = {};
+    const sample: UplinkSample = { at: Date.now(), framesEncoded: 0, framesByLayer, bytesSent: 0 };
     report.forEach((s: StatsEntry) => {
       if (s.type === 'outbound-rtp') {
         sample.framesEncoded += s.framesEncoded ?? 0;
+        framesByLayer[s.rid ?? String(s.ssrc)] = s.framesEncoded ?? 0;
         sample.bytesSent += s.bytesSent ?? 0;
         if (s.qualityLimitationReason && s.qualityLimitationReason !== 'none' && s.active !== false) sample.qualityLimitationReason = s.qualityLimitationReason;
       } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
