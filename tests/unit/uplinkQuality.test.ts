@@ -152,15 +152,24 @@ describe('stepUplink', () => {
     expect(run(['weak', 'bad', 'weak'], bad).map((s) => s.quality)).toEqual(['bad', 'bad', 'bad']);
   });
 
-  it('waits twice as long after each step up the link could not carry, up to 16 readings', () => {
-    // Up, and straight back down: the next try waits for 4 better readings, then 8, then 16, then 16.
+  it('gives a step up one reading to settle, unless the link falls two steps', () => {
     const weak: UplinkState = { ...initialUplinkState, quality: 'weak' };
-    let state = run(['good', 'good', 'weak'], weak).at(-1)!;
+    expect(run(['good', 'good', 'weak', 'good'], weak).map((s) => s.quality)).toEqual(['weak', 'good', 'good', 'good']);
+    const bad: UplinkState = { ...initialUplinkState, quality: 'bad' };
+    expect(run(['weak', 'weak', 'bad'], bad).map((s) => s.quality)).toEqual(['bad', 'weak', 'weak']);
+    expect(run(['good', 'good', 'bad'], weak).map((s) => s.quality)).toEqual(['weak', 'good', 'bad']);
+  });
+
+  it('waits twice as long after each step up the link could not carry, up to 16 readings', () => {
+    // Up, and back down after the settling reading: the next try waits for 4 better readings, then
+    // 8, then 16, then 16.
+    const weak: UplinkState = { ...initialUplinkState, quality: 'weak' };
+    let state = run(['good', 'good', 'weak', 'weak'], weak).at(-1)!;
     expect(state).toMatchObject({ quality: 'weak', needed: 4 });
     for (const needed of [8, 16, 16]) {
       const tries = run([...Array<UplinkQuality>(state.needed - 1).fill('good')], state);
       expect(tries.every((s) => s.quality === 'weak')).toBe(true);
-      state = run(['good', 'weak'], tries.at(-1)).at(-1)!;
+      state = run(['good', 'weak', 'weak'], tries.at(-1)).at(-1)!;
       expect(state).toMatchObject({ quality: 'weak', needed });
     }
   });

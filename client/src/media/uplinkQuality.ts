@@ -140,13 +140,17 @@ const HELD = 15;
 export const initialUplinkState: UplinkState = { quality: 'good', better: 0, needed: STEP_UP_AFTER, sinceUp: undefined };
 
 /**
- * The next state after a judgement: down at once; up only after `needed` better judgements in a row,
- * so a flapping link does not make the picture jump up and down. A step up that the link cannot carry
- * (stepped down again within a few readings) doubles the wait before the next try, so a link capped
- * just below the next level is tried less and less often instead of see-sawing.
+ * The next state after a judgement: down at once (but for the reading right after a step up); up only
+ * after `needed` better judgements in a row, so a flapping link does not make the picture jump up and
+ * down. A step up that the link cannot carry (stepped down again within a few readings) doubles the
+ * wait before the next try, so a link capped just below the next level is tried less and less often
+ * instead of see-sawing.
  */
 export function stepUplink(state: UplinkState, judged: UplinkQuality): UplinkState {
   if (RANK[judged] > RANK[state.quality]) {
+    // A step up gets one reading to settle: the browser's estimate and the restored layer take a few
+    // seconds to climb, and meanwhile read as bandwidth-limited. Only a fall of two steps counts then.
+    if (state.sinceUp === 0 && RANK[judged] - RANK[state.quality] === 1) return { ...state, better: 0, sinceUp: 1 };
     const failedUp = state.sinceUp !== undefined && state.sinceUp < FAILED_UP_WITHIN;
     return { quality: judged, better: 0, needed: failedUp ? Math.min(state.needed * 2, MOST_NEEDED) : state.needed, sinceUp: undefined };
   }
