@@ -195,6 +195,17 @@ describe('the host studio on a phone held upright', () => {
       shaper = undefined;
     }
 
+    // Turned sideways, the studio opens the camera the other way round and the new track replaces the
+    // old on the same producer: the viewer's picture turns landscape.
+    const producers = Object.keys((await mediaStats(viewer.page)).framesByProducer);
+    await host.page.setViewportSize({ width: PHONE.height, height: PHONE.width });
+    await expect
+      .poll(() => viewer.page.evaluate(() => [...document.querySelectorAll<HTMLVideoElement>('.tile video')].some((v) => v.videoWidth > v.videoHeight)), { timeout: 15_000 })
+      .toBe(true);
+    expect(Object.keys((await mediaStats(viewer.page)).framesByProducer)).toEqual(producers);
+    expect(await framesDecodedOver(viewer.page, 2000)).toBeGreaterThan(5);
+    await host.page.setViewportSize(PHONE);
+
     expect(await seriousViolations(host.page)).toEqual([]);
     // Only the errors the blip itself causes (requests made while offline) are expected.
     expect(host.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
