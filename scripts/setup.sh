@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Chunfeng Live needs on Debian 12 with Node 20, and nothing twice:
-#   1. Debian packages (ffmpeg, GStreamer, redis-server, chromium, CJK fonts, nginx) when missing;
+#   1. Debian packages (ffmpeg, GStreamer, redis-server, chromium, CJK fonts, nginx, iproute2) when missing;
 #   2. the mediasoup worker (cached, prebuilt, or built offline: scripts/mediasoup-worker.sh);
 #   3. npm dependencies when package-lock.json changed since the last install;
 #   4. the worker linked where mediasoup looks for it at run time.
@@ -14,6 +14,8 @@ node -e 'const [M, m] = process.versions.node.split(".").map(Number); process.ex
 
 say "1/4 system packages"
 ensure_packages "platform and tests" ffmpeg redis-server chromium fonts-wqy-microhei ca-certificates
+# tc, for the phone host's real uplink cap in tests/e2e/phoneHost.test.ts (tests/harness/uplinkShaper.ts).
+ensure_packages "traffic control for the uplink test" iproute2
 # nginx fronts a node in production (deploy/nginx/); the tests run their own nginx processes, so the
 # Debian service it comes with is stopped and kept from starting at boot.
 if [ -z "$(missing_packages nginx)" ]; then had_nginx=1; else had_nginx=0; fi

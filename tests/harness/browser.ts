@@ -28,8 +28,9 @@ export interface TestBrowser {
   /**
    * Opens a page in its own context (own storage, like a separate phone) and records its console
    * errors. `initScript` (JavaScript source) runs in every document of the page before its own scripts.
+   * `touch` makes it a touch screen (CSS `pointer: coarse`), as a phone's.
    */
-  open(url: string, options?: { viewport?: { width: number; height: number }; initScript?: string }): Promise<TestPage>;
+  open(url: string, options?: { viewport?: { width: number; height: number }; initScript?: string; touch?: boolean }): Promise<TestPage>;
   close(): Promise<void>;
 }
 
@@ -49,8 +50,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, downloadsPath: downloads });
   return {
     browser,
-    async open(url, { viewport = { width: 1280, height: 800 }, initScript } = {}) {
-      const context = await browser.newContext({ viewport, permissions: ['camera', 'microphone'] });
+    async open(url, { viewport = { width: 1280, height: 800 }, initScript, touch = false } = {}) {
+      const context = await browser.newContext({ viewport, hasTouch: touch, permissions: ['camera', 'microphone'] });
       if (initScript !== undefined) await context.addInitScript({ content: initScript });
       const page = await context.newPage();
       const errors: string[] = [];

@@ -2,7 +2,21 @@ import type { types } from 'mediasoup-client';
 import type { ProducerId } from '@chunfeng/shared/ids';
 import type { MediaSource } from '@chunfeng/shared/stage';
 import type { Signalling } from '../signalling/signalling';
-import { cameraLayersFor, uplinkSample, type UplinkQuality, type UplinkSample, type UplinkStats } from './uplinkQuality';
+import { cameraLayersFor, type UplinkQuality, type UplinkSample } from './uplinkQuality';
+
+type StatsEntry = {
+  type: string;
+  rid?: string;
+  ssrc?: number;
+  framesEncoded?: number;
+  bytesSent?: number;
+  qualityLimitationReason?: string;
+  active?: boolean;
+  nominated?: boolean;
+  state?: string;
+  availableOutgoingBitrate?: number;
+  currentRoundTripTime?: number;
+};
 
 /** Camera video goes out in three simulcast layers, so each viewer gets what its network carries. */
 const CAMERA_LAYERS = [
@@ -64,14 +78,25 @@ export class Publisher {
     await this.#producers.get(source)?.replaceTrack({ track });
   }
 
-  /** One getStats sample of the camera sender (see uplinkSample); none while the camera is not out. */
+  /** One getStats sample of the camera sender (per layer and summed); none while the camera is not out. */
   async sampleCamera(): Promise<UplinkSample | undefined> {
     const producer = this.#producers.get('camera');
     if (!producer || producer.closed) return undefined;
     const report = await producer.getStats();
-    const entries: UplinkStats[] = [];
-    report.forEach((s: UplinkStats) => entries.push(s));
-    return uplinkSample(entries, Date.now());
+    const framesByLayer: Record<string, number> = {};
+    const sample: UplinkSample = { at: Date.now(), framesEncoded: 0, framesByLayer, bytesSent: 0 };
+    report.forEach((s: StatsEntry) => {
+      if (s.type === 'outbound-rtp') {
+        sample.framesEncoded += s.framesEncoded ?? 0;
+        framesByLayer[s.rid ?? String(s.ssrc)] = s.framesEncoded ?? 0;
+        sample.bytesSent += s.bytesSent ?? 0;
+        if (s.qualityLimitationReason && s.qualityLimitationReason !== 'none' && s.active !== false) sample.qualityLimitationReason = s.qualityLimitationReason;
+      } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+        if (s.availableOutgoingBitrate !== undefined) sample.availableOutgoingBitrate = s.availableOutgoingBitrate;
+        if (s.currentRoundTripTime !== undefined) sample.roundTripTime = s.currentRoundTripTime;
+      }
+    });
+    return sample;
   }
 
   /** Lowers (or restores) the camera's layers for the uplink's quality, on the same producer: viewers keep decoding. */

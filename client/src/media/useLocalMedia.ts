@@ -16,6 +16,24 @@ export interface LocalMedia {
 }
 
 /**
+ * A phone held upright. Its camera is asked for a portrait picture, as the phone's own camera app
+ * gives: a host walking a factory floor films it upright. Not a desktop window that happens to be
+ * narrow, whose webcam would be cropped to a strip.
+ */
+const UPRIGHT = '(orientation: portrait) and (pointer: coarse)';
+
+function useUpright(): boolean {
+  const [upright, setUpright] = useState(() => window.matchMedia(UPRIGHT).matches);
+  useEffect(() => {
+    const query = window.matchMedia(UPRIGHT);
+    const changed = (): void => setUpright(query.matches);
+    query.addEventListener('change', changed);
+    return () => query.removeEventListener('change', changed);
+  }, []);
+  return upright;
+}
+
+/**
  * Opens the camera and microphone (the chosen devices, when chosen) while `enabled`, lists the
  * devices for the pickers, and stops the tracks when it no longer needs them.
  */
@@ -26,6 +44,8 @@ export function useLocalMedia(enabled = true): LocalMedia {
   const [cameraId, setCameraId] = useState<string>();
   const [microphoneId, setMicrophoneId] = useState<string>();
   const [facing, setFacing] = useState<'user' | 'environment'>();
+  // Turning the phone opens the camera again the other way round (live, the new track replaces the old).
+  const upright = useUpright();
 
   useEffect(() => {
     if (!enabled) return;
@@ -33,7 +53,11 @@ export function useLocalMedia(enabled = true): LocalMedia {
     let opened: MediaStream | undefined;
     navigator.mediaDevices
       .getUserMedia({
-        video: { width: { ideal: 1280 }, height: { ideal: 720 }, ...(cameraId ? { deviceId: { exact: cameraId } } : facing ? { facingMode: { ideal: facing } } : {}) },
+        video: {
+          width: { ideal: upright ? 720 : 1280 },
+          height: { ideal: upright ? 1280 : 720 },
+          ...(cameraId ? { deviceId: { exact: cameraId } } : facing ? { facingMode: { ideal: facing } } : {}),
+        },
         audio: { echoCancellation: true, noiseSuppression: true, ...(microphoneId ? { deviceId: { exact: microphoneId } } : {}) },
       })
       .then(async (s) => {
@@ -55,7 +79,7 @@ export function useLocalMedia(enabled = true): LocalMedia {
       opened?.getTracks().forEach((tr) => tr.stop());
       setStream(undefined);
     };
-  }, [enabled, cameraId, microphoneId, facing]);
+  }, [enabled, cameraId, microphoneId, facing, upright]);
 
   return {
     stream,

@@ -1,8 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { StageClient } from './stageClient';
-import { judgeUplink, nextUplinkQuality, type UplinkQuality, type UplinkSample } from './uplinkQuality';
-
-const RANK = { good: 0, weak: 1, bad: 2 } as const;
+import { initialUplinkState, judgeUplink, stepUplink, type UplinkQuality, type UplinkSample, type UplinkState } from './uplinkQuality';
 
 /** How often the camera sender is sampled. */
 const SAMPLE_MS = 2000;
@@ -17,28 +15,38 @@ export function useUplinkQuality(client: StageClient | undefined, live: boolean)
   useEffect(() => {
     if (!client || !live) return;
     let previous: UplinkSample | undefined;
-    let current: UplinkQuality = 'good';
-    let betterStreak = 0;
+    let state: UplinkState = initialUplinkState;
     let stopped = false;
+    let busy = false;
     const tick = async (): Promise<void> => {
       const sample = await client.sampleUplink().catch(() => undefined);
       if (stopped || !sample) return;
       // A new camera producer (after a media move) starts its counters again.
       if (previous && sample.framesEncoded < previous.framesEncoded) previous = undefined;
       if (previous) {
-        const judged = judgeUplink(previous, sample);
-        betterStreak = RANK[judged] < RANK[current] ? betterStreak + 1 : 0;
-        const next = nextUplinkQuality(current, judged, betterStreak);
-        if (next !== current) {
-          current = next;
-          betterStreak = 0;
-          await client.adaptUplink(next).catch(() => undefined);
+        const next = stepUplink(state, judgeUplink(previous, sample, state.quality));
+        const changed = next.quality !== state.quality;
+        state = next;
+        if (changed) {
+          await client.adaptUplink(next.quality).catch(() => undefined);
+          // The next span starts with the new layers: one that straddles the change would judge
+          // them by what the old ones sent.
+          const after = await client.sampleUplink().catch(() => undefined);
+          if (stopped) return;
+          previous = after;
+          setMeasured({ client, quality: state.quality });
+          return;
         }
-        if (!stopped) setMeasured({ client, quality: current });
+        if (!stopped) setMeasured({ client, quality: state.quality });
       }
       previous = sample;
     };
-    const timer = setInterval(() => void tick(), SAMPLE_MS);
+    // A slow getStats or setParameters skips a reading rather than overlapping the next.
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void tick().finally(() => (busy = false));
+    }, SAMPLE_MS);
     return () => {
       stopped = true;
       clearInterval(timer);
