@@ -64,6 +64,9 @@ describe('the bureau console in Chromium', () => {
     const sessionForm = admin.page.getByRole('form', { name: '新建直播场次' });
     // The newest campaign is chosen already; the picker searches the server as staff type.
     expect(await sessionForm.getByRole('combobox', { name: '活动' }).inputValue()).toBe('冬季招聘月');
+    // The list's filter above is named apart from the form's field: a screen reader's list of fields tells them apart.
+    expect(await admin.page.getByRole('combobox', { name: '活动', exact: true }).count()).toBe(1);
+    expect(await admin.page.getByRole('combobox', { name: '按活动筛选', exact: true }).count()).toBe(1);
     // Its options are named for the field, as a screen reader announces them.
     await sessionForm.getByRole('combobox', { name: '活动' }).focus();
     expect(await sessionForm.getByRole('listbox', { name: '活动' }).count()).toBe(1);

@@ -134,7 +134,12 @@ describe('the bureau console pages its lists in Chromium', () => {
     await expect.poll(() => rows.allTextContents()).toEqual([expect.stringContaining('食品包装工')]);
     // Its employer's name beside it, read by id.
     await rows.first().getByText(factory).waitFor();
-    expect(requests.some((r) => r.startsWith('/api/employers?') && new URLSearchParams(r.split('?')[1]).get('q') === '食品厂')).toBe(true);
+    // The server's first 20 matches, newest first.
+    const searched = (r: string): boolean => {
+      const asked = new URLSearchParams(r.split('?')[1]);
+      return r.startsWith('/api/employers?') && asked.get('q') === '食品厂' && asked.get('order') === 'newest' && asked.get('limit') === '20';
+    };
+    expect(requests.some(searched)).toBe(true);
     // The names beside the first page's rows were read by id, not from a list of every employer.
     expect(requests.some((r) => r.startsWith('/api/employers?') && new URLSearchParams(r.split('?')[1]).has('ids'))).toBe(true);
     expect(await seriousViolations(admin.page)).toEqual([]);

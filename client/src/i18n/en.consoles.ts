@@ -83,6 +83,7 @@ export const enConsoles: ConsoleMessages = {
     allShown: 'All {{count}} shown',
     noMatch: 'Nothing matches these filters',
     anyCampaign: 'Every campaign',
+    filterCampaign: 'Filter by campaign',
     anyStatus: 'Any status',
     searchName: 'Search by name',
     searchTitle: 'Search by title',

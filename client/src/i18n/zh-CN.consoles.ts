@@ -82,6 +82,7 @@ export const zhCNConsoles = {
     allShown: '已全部显示（{{count}} 条）',
     noMatch: '没有符合条件的记录',
     anyCampaign: '全部活动',
+    filterCampaign: '按活动筛选',
     anyStatus: '全部状态',
     searchName: '按名称搜索',
     searchTitle: '按标题搜索',

@@ -45,12 +45,12 @@ export function SessionsSection() {
       <h2 id="sessions-title">{t('admin.sessions')}</h2>
       {issued && <IssuedLink issued={issued} onDone={() => setIssued(undefined)} />}
       <div className="filters">
-        <Field label={t('admin.campaign')}>
+        <Field label={t('admin.filterCampaign')}>
           {(p) => (
             <CatalogPicker<Campaign>
               list="/campaigns"
               control={p}
-              label={t('admin.campaign')}
+              label={t('admin.filterCampaign')}
               value={campaignId}
               onChange={(id) => setCampaignId(id)}
               textOf={(c) => c.name}
